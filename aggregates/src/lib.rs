@@ -1,0 +1,15 @@
+//! The pure domain model of the commerce engine: the Product, Cart, Order and Coupon
+//! aggregates, their commands, events and typed errors, and the money type they share.
+//!
+//! Nothing here does I/O. Whatever a command needs from outside (a price, the current time,
+//! the customer's role) is resolved before the command is built and travels inside it.
+
+pub mod cart;
+pub mod common;
+pub mod coupon;
+pub mod money;
+pub mod order;
+pub mod product;
+
+pub use common::{Address, AddressError, Discount, Role};
+pub use money::{Currency, Money, MoneyError};
