@@ -1,0 +1,87 @@
+//! Events recorded by the coupon aggregate.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::common::{Discount, Role};
+use crate::money::Money;
+
+/// What happened to a coupon. Serialised externally tagged: `{"CouponRedeemed": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CouponEvent {
+    /// The coupon was created, active.
+    CouponCreated {
+        /// Normalised upper-case code.
+        code: String,
+        /// The discount.
+        discount: Discount,
+        /// Smallest subtotal it applies to.
+        min_subtotal: Option<Money>,
+        /// Start of validity (inclusive).
+        starts_at: Option<DateTime<Utc>>,
+        /// End of validity (exclusive).
+        expires_at: Option<DateTime<Utc>>,
+        /// Roles allowed to redeem; empty = everyone.
+        eligible_roles: Vec<Role>,
+        /// Total redemption limit.
+        max_redemptions: Option<u32>,
+        /// Per-customer redemption limit.
+        max_per_customer: Option<u32>,
+    },
+    /// The terms changed; carries the complete new terms.
+    CouponUpdated {
+        /// The discount.
+        discount: Discount,
+        /// Smallest subtotal it applies to.
+        min_subtotal: Option<Money>,
+        /// Start of validity (inclusive).
+        starts_at: Option<DateTime<Utc>>,
+        /// End of validity (exclusive).
+        expires_at: Option<DateTime<Utc>>,
+        /// Roles allowed to redeem; empty = everyone.
+        eligible_roles: Vec<Role>,
+        /// Total redemption limit.
+        max_redemptions: Option<u32>,
+        /// Per-customer redemption limit.
+        max_per_customer: Option<u32>,
+    },
+    /// The coupon was deactivated for good.
+    CouponDeactivated {},
+    /// The coupon was used for an order.
+    CouponRedeemed {
+        /// The order.
+        order_id: Uuid,
+        /// The customer.
+        customer_id: Uuid,
+        /// The discount granted on the order's subtotal.
+        discount_amount: Money,
+    },
+    /// An order's redemption was given back; its slot is free again.
+    RedemptionReleased {
+        /// The order.
+        order_id: Uuid,
+        /// The customer who had redeemed it.
+        customer_id: Uuid,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl DomainEvent for CouponEvent {
+    fn event_type(&self) -> String {
+        let name = match self {
+            CouponEvent::CouponCreated { .. } => "CouponCreated",
+            CouponEvent::CouponUpdated { .. } => "CouponUpdated",
+            CouponEvent::CouponDeactivated {} => "CouponDeactivated",
+            CouponEvent::CouponRedeemed { .. } => "CouponRedeemed",
+            CouponEvent::RedemptionReleased { .. } => "RedemptionReleased",
+        };
+        name.to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}

@@ -1,0 +1,117 @@
+//! Events recorded by the product aggregate.
+
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::types::{NewVariant, ProductDetails, ReservationLine};
+use crate::money::Money;
+
+/// What happened to a product. Serialised externally tagged: `{"StockReserved": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProductEvent {
+    /// The product was created, in `Draft`.
+    ProductCreated {
+        /// The product's identity.
+        product_id: Uuid,
+        /// Validated descriptive details.
+        details: ProductDetails,
+        /// The low-stock threshold in force.
+        low_stock_threshold: u32,
+        /// The initial variants, validated.
+        variants: Vec<NewVariant>,
+    },
+    /// The descriptive details changed; carries the complete new details.
+    ProductDetailsUpdated {
+        /// The details after the update.
+        details: ProductDetails,
+        /// The low-stock threshold after the update.
+        low_stock_threshold: u32,
+    },
+    /// A variant was added.
+    VariantAdded {
+        /// The new variant.
+        variant: NewVariant,
+    },
+    /// A variant's unit price changed.
+    VariantPriceChanged {
+        /// The variant.
+        sku: String,
+        /// Price before.
+        old_price: Money,
+        /// Price after.
+        new_price: Money,
+    },
+    /// Stock on hand was corrected.
+    StockAdjusted {
+        /// The variant.
+        sku: String,
+        /// Units added (positive) or removed (negative).
+        adjustment: i64,
+        /// Why.
+        reason: String,
+        /// Units on hand after the adjustment.
+        on_hand: u32,
+        /// Units available after the adjustment.
+        available: u32,
+    },
+    /// Stock was held for an order.
+    StockReserved {
+        /// The order.
+        order_id: Uuid,
+        /// What was held, one line per SKU.
+        lines: Vec<ReservationLine>,
+    },
+    /// An order's held stock was given back.
+    ReservationReleased {
+        /// The order.
+        order_id: Uuid,
+        /// What was given back.
+        lines: Vec<ReservationLine>,
+        /// Why.
+        reason: String,
+    },
+    /// An order's held stock left the warehouse (on hand and reserved both decrease).
+    ReservationCommitted {
+        /// The order.
+        order_id: Uuid,
+        /// What left.
+        lines: Vec<ReservationLine>,
+    },
+    /// The product went on sale.
+    ProductPublished {},
+    /// The product was withdrawn from sale.
+    ProductArchived {},
+    /// A variant's available stock went from above the threshold to at or below it.
+    LowStockThresholdCrossed {
+        /// The variant.
+        sku: String,
+        /// Units available now.
+        available: u32,
+        /// The threshold crossed.
+        threshold: u32,
+    },
+}
+
+impl DomainEvent for ProductEvent {
+    fn event_type(&self) -> String {
+        let name = match self {
+            ProductEvent::ProductCreated { .. } => "ProductCreated",
+            ProductEvent::ProductDetailsUpdated { .. } => "ProductDetailsUpdated",
+            ProductEvent::VariantAdded { .. } => "VariantAdded",
+            ProductEvent::VariantPriceChanged { .. } => "VariantPriceChanged",
+            ProductEvent::StockAdjusted { .. } => "StockAdjusted",
+            ProductEvent::StockReserved { .. } => "StockReserved",
+            ProductEvent::ReservationReleased { .. } => "ReservationReleased",
+            ProductEvent::ReservationCommitted { .. } => "ReservationCommitted",
+            ProductEvent::ProductPublished {} => "ProductPublished",
+            ProductEvent::ProductArchived {} => "ProductArchived",
+            ProductEvent::LowStockThresholdCrossed { .. } => "LowStockThresholdCrossed",
+        };
+        name.to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}
