@@ -1,0 +1,133 @@
+//! Why a cart command was refused.
+
+use uuid::Uuid;
+
+use crate::common::AddressError;
+use crate::money::{Currency, MoneyError};
+
+/// A cart command was refused; each variant is one distinct, testable reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CartError {
+    /// The cart has not been created.
+    #[error("cart not found")]
+    NotFound,
+    /// `CreateCart` on a cart that already exists.
+    #[error("cart already exists")]
+    AlreadyExists,
+    /// The caller is not the customer who owns the cart.
+    #[error("cart belongs to another customer")]
+    NotOwner,
+    /// The cart was checked out or abandoned and accepts no further changes.
+    #[error("cart is closed")]
+    CartClosed,
+    /// The cart was already checked out into `order_id`; no second order is placed.
+    #[error("cart already checked out as order {order_id}")]
+    AlreadyCheckedOut {
+        /// The order the cart became.
+        order_id: Uuid,
+    },
+    /// The requested quantity is outside `1..=max`.
+    #[error("quantity {quantity} must be between 1 and {max}")]
+    InvalidQuantity {
+        /// The quantity asked for.
+        quantity: u32,
+        /// The largest quantity allowed on a line.
+        max: u32,
+    },
+    /// Adding to an existing line would take it above `max`.
+    #[error("line {sku} would hold {quantity} items, more than {max}")]
+    LineQuantityExceeded {
+        /// The line's SKU.
+        sku: String,
+        /// The quantity the line would have reached.
+        quantity: u32,
+        /// The largest quantity allowed on a line.
+        max: u32,
+    },
+    /// The cart already holds the maximum number of distinct lines.
+    #[error("a cart holds at most {max} lines")]
+    TooManyLines {
+        /// The maximum number of lines.
+        max: usize,
+    },
+    /// The SKU is empty, too long or contains characters outside `[A-Za-z0-9-_.]`.
+    #[error("invalid sku '{sku}'")]
+    InvalidSku {
+        /// The SKU as given.
+        sku: String,
+    },
+    /// The SKU is already in the cart for a different product.
+    #[error("sku {sku} is already in the cart for another product")]
+    SkuBelongsToAnotherProduct {
+        /// The SKU.
+        sku: String,
+        /// The product the existing line belongs to.
+        existing_product_id: Uuid,
+    },
+    /// The unit price is zero or negative.
+    #[error("unit price must be positive")]
+    NonPositivePrice,
+    /// The price is not in the cart's currency.
+    #[error("price in {found} but the cart is in {expected}")]
+    CurrencyMismatch {
+        /// The cart's currency.
+        expected: Currency,
+        /// The price's currency.
+        found: Currency,
+    },
+    /// No line with this SKU is in the cart.
+    #[error("sku {sku} is not in the cart")]
+    ItemNotInCart {
+        /// The SKU asked for.
+        sku: String,
+    },
+    /// The coupon code is not 3 to 32 characters of `[A-Z0-9_-]` (case-insensitive).
+    #[error("invalid coupon code '{code}'")]
+    InvalidCouponCode {
+        /// The code as given.
+        code: String,
+    },
+    /// `RemoveCoupon` while no coupon is applied.
+    #[error("no coupon is applied")]
+    NoCouponApplied,
+    /// The shipping address is incomplete or malformed.
+    #[error("invalid shipping address: {0}")]
+    InvalidAddress(#[from] AddressError),
+    /// `CheckOut` on a cart without lines.
+    #[error("cart is empty")]
+    EmptyCart,
+    /// `CheckOut` before a shipping address was set.
+    #[error("shipping address is missing")]
+    MissingShippingAddress,
+    /// Money arithmetic failed (the subtotal would overflow).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+impl CartError {
+    /// A stable snake_case code for the error, used in problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CartError::NotFound => "not_found",
+            CartError::AlreadyExists => "already_exists",
+            CartError::NotOwner => "not_owner",
+            CartError::CartClosed => "cart_closed",
+            CartError::AlreadyCheckedOut { .. } => "already_checked_out",
+            CartError::InvalidQuantity { .. } => "invalid_quantity",
+            CartError::LineQuantityExceeded { .. } => "line_quantity_exceeded",
+            CartError::TooManyLines { .. } => "too_many_lines",
+            CartError::InvalidSku { .. } => "invalid_sku",
+            CartError::SkuBelongsToAnotherProduct { .. } => "sku_conflict",
+            CartError::NonPositivePrice => "invalid_price",
+            CartError::CurrencyMismatch { .. } => "currency_mismatch",
+            CartError::ItemNotInCart { .. } => "item_not_in_cart",
+            CartError::InvalidCouponCode { .. } => "invalid_coupon_code",
+            CartError::NoCouponApplied => "no_coupon_applied",
+            CartError::InvalidAddress(_) => "invalid_address",
+            CartError::EmptyCart => "empty_cart",
+            CartError::MissingShippingAddress => "missing_shipping_address",
+            CartError::Money(MoneyError::CurrencyMismatch(..)) => "currency_mismatch",
+            CartError::Money(_) => "amount_overflow",
+        }
+    }
+}

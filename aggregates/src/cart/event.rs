@@ -1,0 +1,95 @@
+//! What happened to a cart.
+
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::cart::aggregate::CartLine;
+use crate::common::Address;
+use crate::money::{Currency, Money};
+
+/// An event in a cart's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CartEvent {
+    /// A cart was opened.
+    CartCreated {
+        /// The cart's identity.
+        cart_id: Uuid,
+        /// The owner.
+        customer_id: Uuid,
+        /// The cart's currency.
+        currency: Currency,
+    },
+    /// A new line was added.
+    ItemAdded {
+        /// The product the SKU belongs to.
+        product_id: Uuid,
+        /// The variant's SKU.
+        sku: String,
+        /// The line's quantity.
+        quantity: u32,
+        /// The price captured when the line was added.
+        unit_price: Money,
+    },
+    /// A line's quantity changed (by `ChangeItemQuantity` or by adding a SKU again).
+    ItemQuantityChanged {
+        /// The line's SKU.
+        sku: String,
+        /// The line's new total quantity.
+        quantity: u32,
+    },
+    /// A line was removed.
+    ItemRemoved {
+        /// The line's SKU.
+        sku: String,
+    },
+    /// A coupon code was attached (normalised upper-case), replacing any previous one.
+    CouponApplied {
+        /// The normalised code.
+        code: String,
+    },
+    /// The coupon code was detached.
+    CouponRemoved {
+        /// The code that was removed.
+        code: String,
+    },
+    /// The shipping address was set.
+    ShippingAddressSet {
+        /// The new address.
+        address: Address,
+    },
+    /// The cart was checked out; its content is copied so the order can be placed from it.
+    CartCheckedOut {
+        /// The order the cart becomes.
+        order_id: Uuid,
+        /// The lines at checkout, in insertion order.
+        lines: Vec<CartLine>,
+        /// The applied coupon code, if any.
+        coupon_code: Option<String>,
+        /// The shipping address.
+        shipping_address: Address,
+    },
+    /// The cart was abandoned.
+    CartAbandoned {},
+}
+
+impl DomainEvent for CartEvent {
+    fn event_type(&self) -> String {
+        match self {
+            CartEvent::CartCreated { .. } => "CartCreated",
+            CartEvent::ItemAdded { .. } => "ItemAdded",
+            CartEvent::ItemQuantityChanged { .. } => "ItemQuantityChanged",
+            CartEvent::ItemRemoved { .. } => "ItemRemoved",
+            CartEvent::CouponApplied { .. } => "CouponApplied",
+            CartEvent::CouponRemoved { .. } => "CouponRemoved",
+            CartEvent::ShippingAddressSet { .. } => "ShippingAddressSet",
+            CartEvent::CartCheckedOut { .. } => "CartCheckedOut",
+            CartEvent::CartAbandoned {} => "CartAbandoned",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}

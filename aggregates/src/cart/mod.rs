@@ -1,0 +1,18 @@
+//! The cart aggregate: one customer's basket of SKUs, a coupon code and a shipping address,
+//! closed for good once it is checked out or abandoned.
+
+mod aggregate;
+mod command;
+mod decide;
+mod error;
+mod event;
+pub(crate) mod validate;
+
+pub use aggregate::{Cart, CartLine, CartStatus, MAX_LINES, MAX_LINE_QUANTITY};
+pub use command::CartCommand;
+pub use error::CartError;
+pub use event::CartEvent;
+pub use validate::{MAX_COUPON_CODE_LEN, MAX_SKU_LEN, MIN_COUPON_CODE_LEN};
+
+#[cfg(test)]
+mod tests;

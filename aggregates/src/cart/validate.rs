@@ -1,0 +1,53 @@
+//! Small, pure input checks shared by the cart and the order: SKU format, coupon-code format,
+//! address normalisation.
+
+use crate::common::{Address, AddressError};
+
+/// Longest accepted SKU, in characters.
+pub const MAX_SKU_LEN: usize = 64;
+/// Shortest accepted coupon code, in characters.
+pub const MIN_COUPON_CODE_LEN: usize = 3;
+/// Longest accepted coupon code, in characters.
+pub const MAX_COUPON_CODE_LEN: usize = 32;
+
+/// Trims a SKU; `None` unless it is 1..=64 characters of `[A-Za-z0-9-_.]`.
+pub(crate) fn normalized_sku(sku: &str) -> Option<String> {
+    let trimmed = sku.trim();
+    let valid = !trimmed.is_empty()
+        && trimmed.len() <= MAX_SKU_LEN
+        && trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    valid.then(|| trimmed.to_string())
+}
+
+/// Trims and upper-cases a coupon code; `None` unless it is 3..=32 characters of `[A-Z0-9_-]`.
+///
+/// Only the format is checked; whether the coupon exists and applies is the coupon
+/// aggregate's business, at checkout.
+pub(crate) fn normalized_coupon_code(code: &str) -> Option<String> {
+    let normalized = code.trim().to_ascii_uppercase();
+    let valid = (MIN_COUPON_CODE_LEN..=MAX_COUPON_CODE_LEN).contains(&normalized.len())
+        && normalized
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
+    valid.then_some(normalized)
+}
+
+/// Trims every field of an address (an empty second line becomes `None`) and validates it.
+pub(crate) fn normalized_address(address: Address) -> Result<Address, AddressError> {
+    let line2 = address
+        .line2
+        .map(|line| line.trim().to_string())
+        .filter(|line| !line.is_empty());
+    let normalized = Address {
+        name: address.name.trim().to_string(),
+        line1: address.line1.trim().to_string(),
+        line2,
+        city: address.city.trim().to_string(),
+        postal_code: address.postal_code.trim().to_string(),
+        country: address.country.trim().to_string(),
+    };
+    normalized.validate()?;
+    Ok(normalized)
+}

@@ -1,0 +1,236 @@
+//! The order aggregate: its state, its read helpers and how events change it.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::common::{Address, Role};
+use crate::money::Money;
+use crate::order::command::{AppliedCoupon, OrderCommand};
+use crate::order::decide::decide;
+use crate::order::error::OrderError;
+use crate::order::event::{OrderEvent, OrderLine};
+use crate::order::pricing::{OrderTotals, ShippingPolicy};
+use crate::order::rejection::RejectionReason;
+use crate::order::status::OrderStatus;
+
+/// The payment recorded on an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The payment provider.
+    pub provider: String,
+    /// The provider's reference.
+    pub reference: String,
+    /// Amount paid.
+    pub amount: Money,
+    /// When.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// The shipment of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    /// The carrier.
+    pub carrier: String,
+    /// The tracking number.
+    pub tracking_number: String,
+    /// When it shipped.
+    pub shipped_at: DateTime<Utc>,
+}
+
+/// An order. `Default` is the not-yet-placed order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    state: Option<OrderState>,
+}
+
+/// The state of a placed order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OrderState {
+    pub(crate) order_id: Uuid,
+    pub(crate) cart_id: Uuid,
+    pub(crate) customer_id: Uuid,
+    pub(crate) customer_role: Role,
+    pub(crate) lines: Vec<OrderLine>,
+    pub(crate) coupon: Option<AppliedCoupon>,
+    pub(crate) shipping_address: Address,
+    pub(crate) shipping_policy: ShippingPolicy,
+    pub(crate) tax_rate_bps: u32,
+    pub(crate) totals: OrderTotals,
+    pub(crate) placed_at: DateTime<Utc>,
+    pub(crate) status: OrderStatus,
+    pub(crate) payment_due_by: Option<DateTime<Utc>>,
+    pub(crate) payment: Option<Payment>,
+    pub(crate) shipment: Option<Shipment>,
+    pub(crate) rejection: Option<RejectionReason>,
+}
+
+impl Order {
+    /// The order's identity, once placed.
+    pub fn order_id(&self) -> Option<Uuid> {
+        self.state.as_ref().map(|s| s.order_id)
+    }
+
+    /// The cart the order came from.
+    pub fn cart_id(&self) -> Option<Uuid> {
+        self.state.as_ref().map(|s| s.cart_id)
+    }
+
+    /// The buyer.
+    pub fn customer_id(&self) -> Option<Uuid> {
+        self.state.as_ref().map(|s| s.customer_id)
+    }
+
+    /// The order's status, once placed.
+    pub fn status(&self) -> Option<OrderStatus> {
+        self.state.as_ref().map(|s| s.status)
+    }
+
+    /// The order's totals, once placed.
+    pub fn totals(&self) -> Option<&OrderTotals> {
+        self.state.as_ref().map(|s| &s.totals)
+    }
+
+    /// The priced lines (empty before placement).
+    pub fn lines(&self) -> &[OrderLine] {
+        self.state.as_ref().map_or(&[], |s| s.lines.as_slice())
+    }
+
+    /// The applied coupon, if any.
+    pub fn coupon(&self) -> Option<&AppliedCoupon> {
+        self.state.as_ref().and_then(|s| s.coupon.as_ref())
+    }
+
+    /// The shipping address.
+    pub fn shipping_address(&self) -> Option<&Address> {
+        self.state.as_ref().map(|s| &s.shipping_address)
+    }
+
+    /// When the order was placed.
+    pub fn placed_at(&self) -> Option<DateTime<Utc>> {
+        self.state.as_ref().map(|s| s.placed_at)
+    }
+
+    /// The payment deadline, once confirmed.
+    pub fn payment_due_by(&self) -> Option<DateTime<Utc>> {
+        self.state.as_ref().and_then(|s| s.payment_due_by)
+    }
+
+    /// The recorded payment, once paid.
+    pub fn payment(&self) -> Option<&Payment> {
+        self.state.as_ref().and_then(|s| s.payment.as_ref())
+    }
+
+    /// The shipment, once shipped.
+    pub fn shipment(&self) -> Option<&Shipment> {
+        self.state.as_ref().and_then(|s| s.shipment.as_ref())
+    }
+
+    /// Why the order was rejected, if it was.
+    pub fn rejection(&self) -> Option<&RejectionReason> {
+        self.state.as_ref().and_then(|s| s.rejection.as_ref())
+    }
+}
+
+impl Aggregate for Order {
+    const TYPE: &'static str = "order";
+    type Command = OrderCommand;
+    type Event = OrderEvent;
+    type Error = OrderError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for event in decide(self.state.as_ref(), command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        if let OrderEvent::OrderPlaced {
+            order_id,
+            cart_id,
+            customer_id,
+            customer_role,
+            lines,
+            coupon,
+            shipping_address,
+            shipping_policy,
+            tax_rate_bps,
+            totals,
+            placed_at,
+        } = event
+        {
+            self.state = Some(OrderState {
+                order_id,
+                cart_id,
+                customer_id,
+                customer_role,
+                lines,
+                coupon,
+                shipping_address,
+                shipping_policy,
+                tax_rate_bps,
+                totals,
+                placed_at,
+                status: OrderStatus::Placed,
+                payment_due_by: None,
+                payment: None,
+                shipment: None,
+                rejection: None,
+            });
+            return;
+        }
+        let Some(state) = self.state.as_mut() else {
+            return;
+        };
+        match event {
+            OrderEvent::OrderPlaced { .. } => {}
+            OrderEvent::OrderConfirmed { payment_due_by } => {
+                state.status = OrderStatus::Confirmed;
+                state.payment_due_by = Some(payment_due_by);
+            }
+            OrderEvent::OrderRejected { reason } => {
+                state.status = OrderStatus::Rejected;
+                state.rejection = Some(reason);
+            }
+            OrderEvent::OrderPaid {
+                provider,
+                payment_reference,
+                amount,
+                paid_at,
+            } => {
+                state.status = OrderStatus::Paid;
+                state.payment = Some(Payment {
+                    provider,
+                    reference: payment_reference,
+                    amount,
+                    paid_at,
+                });
+            }
+            OrderEvent::OrderShipped {
+                carrier,
+                tracking_number,
+                shipped_at,
+            } => {
+                state.status = OrderStatus::Shipped;
+                state.shipment = Some(Shipment {
+                    carrier,
+                    tracking_number,
+                    shipped_at,
+                });
+            }
+            OrderEvent::OrderDelivered { .. } => state.status = OrderStatus::Delivered,
+            OrderEvent::OrderCancelled { .. } => state.status = OrderStatus::Cancelled,
+            OrderEvent::OrderRefunded { .. } => state.status = OrderStatus::Refunded,
+            OrderEvent::OrderExpired { .. } => state.status = OrderStatus::Expired,
+        }
+    }
+}

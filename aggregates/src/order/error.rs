@@ -1,0 +1,148 @@
+//! Why an order command was refused.
+
+use chrono::{DateTime, Utc};
+
+use crate::common::{AddressError, Role};
+use crate::money::Money;
+use crate::order::pricing::PricingError;
+use crate::order::status::{OrderAction, OrderStatus};
+
+/// An order command was refused; each variant is one distinct, testable reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    /// The order has not been placed.
+    #[error("order not found")]
+    NotFound,
+    /// `PlaceOrder` on an order that already exists.
+    #[error("order already exists")]
+    AlreadyExists,
+    /// The action is not allowed in the order's current status.
+    #[error("cannot {action} an order that is {from}")]
+    InvalidTransition {
+        /// The order's status.
+        from: OrderStatus,
+        /// What was attempted.
+        action: OrderAction,
+    },
+    /// `PlaceOrder` without lines.
+    #[error("an order needs at least one line")]
+    NoLines,
+    /// More lines than allowed.
+    #[error("an order holds at most {max} lines")]
+    TooManyLines {
+        /// The maximum.
+        max: usize,
+    },
+    /// A SKU is empty, too long or has characters outside `[A-Za-z0-9-_.]`.
+    #[error("invalid sku '{sku}'")]
+    InvalidSku {
+        /// The SKU as given.
+        sku: String,
+    },
+    /// The same SKU appears on two lines.
+    #[error("sku {sku} appears on more than one line")]
+    DuplicateSku {
+        /// The repeated SKU.
+        sku: String,
+    },
+    /// A line's product name is empty or too long.
+    #[error("line {sku} needs a name of 1 to {max} characters")]
+    InvalidLineName {
+        /// The line's SKU.
+        sku: String,
+        /// The longest accepted name.
+        max: usize,
+    },
+    /// A line's quantity is outside `1..=max`.
+    #[error("line {sku}: quantity {quantity} must be between 1 and {max}")]
+    InvalidQuantity {
+        /// The line's SKU.
+        sku: String,
+        /// The quantity given.
+        quantity: u32,
+        /// The largest allowed.
+        max: u32,
+    },
+    /// The coupon code is not 3 to 32 characters of `[A-Z0-9_-]`.
+    #[error("invalid coupon code '{code}'")]
+    InvalidCouponCode {
+        /// The code as given.
+        code: String,
+    },
+    /// The shipping address is incomplete or malformed.
+    #[error("invalid shipping address: {0}")]
+    InvalidAddress(#[from] AddressError),
+    /// The order could not be priced (currency, prices, discount, shipping, tax rate).
+    #[error(transparent)]
+    Pricing(#[from] PricingError),
+    /// The payment deadline is not after the moment the order was placed.
+    #[error("payment deadline {payment_due_by} is not after placement at {placed_at}")]
+    InvalidPaymentDeadline {
+        /// The deadline given.
+        payment_due_by: DateTime<Utc>,
+        /// When the order was placed.
+        placed_at: DateTime<Utc>,
+    },
+    /// A required text field is empty.
+    #[error("{field} is required")]
+    MissingField {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A text field is too long.
+    #[error("{field} is longer than {max} characters")]
+    FieldTooLong {
+        /// The field's name.
+        field: &'static str,
+        /// The longest accepted value.
+        max: usize,
+    },
+    /// The payment does not match the order total (amount or currency).
+    #[error("payment of {received} does not match the order total {expected}")]
+    AmountMismatch {
+        /// The order total.
+        expected: Money,
+        /// What was paid.
+        received: Money,
+    },
+    /// This role may not perform the action (auditors change nothing).
+    #[error("role {role:?} may not do this")]
+    RoleNotPermitted {
+        /// The caller's role.
+        role: Role,
+    },
+    /// `ExpireOrder` before the payment deadline.
+    #[error("payment is due by {payment_due_by}, not yet expired at {at}")]
+    NotYetDue {
+        /// The deadline.
+        payment_due_by: DateTime<Utc>,
+        /// The instant given.
+        at: DateTime<Utc>,
+    },
+}
+
+impl OrderError {
+    /// A stable snake_case code for the error, used in problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OrderError::NotFound => "not_found",
+            OrderError::AlreadyExists => "already_exists",
+            OrderError::InvalidTransition { .. } => "invalid_state",
+            OrderError::NoLines => "empty_order",
+            OrderError::TooManyLines { .. } => "too_many_lines",
+            OrderError::InvalidSku { .. } => "invalid_sku",
+            OrderError::DuplicateSku { .. } => "duplicate_sku",
+            OrderError::InvalidLineName { .. } => "invalid_line_name",
+            OrderError::InvalidQuantity { .. } => "invalid_quantity",
+            OrderError::InvalidCouponCode { .. } => "invalid_coupon_code",
+            OrderError::InvalidAddress(_) => "invalid_address",
+            OrderError::Pricing(error) => error.code(),
+            OrderError::InvalidPaymentDeadline { .. } => "invalid_payment_deadline",
+            OrderError::MissingField { .. } => "missing_field",
+            OrderError::FieldTooLong { .. } => "field_too_long",
+            OrderError::AmountMismatch { .. } => "amount_mismatch",
+            OrderError::RoleNotPermitted { .. } => "forbidden",
+            OrderError::NotYetDue { .. } => "not_yet_due",
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! What happened to an order.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::common::{Address, Role};
+use crate::money::Money;
+use crate::order::command::AppliedCoupon;
+use crate::order::pricing::{OrderTotals, ShippingPolicy};
+use crate::order::rejection::RejectionReason;
+
+/// One priced line of a placed order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// The product.
+    pub product_id: Uuid,
+    /// The variant's SKU.
+    pub sku: String,
+    /// The product's name at checkout.
+    pub name: String,
+    /// Number of items.
+    pub quantity: u32,
+    /// Price per item.
+    pub unit_price: Money,
+    /// `unit_price × quantity`.
+    pub line_total: Money,
+    /// This line's share of the coupon discount.
+    pub discount: Money,
+    /// Tax on the discounted line total.
+    pub tax: Money,
+    /// `line_total − discount + tax`.
+    pub total: Money,
+}
+
+/// An event in an order's history.
+// `PlaceOrder`/`OrderPlaced` carry the whole checkout; the values are built once and moved,
+// so boxing them would only add noise to every constructor and match.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderEvent {
+    /// The order was placed and priced.
+    OrderPlaced {
+        /// The order's identity.
+        order_id: Uuid,
+        /// The cart it came from.
+        cart_id: Uuid,
+        /// The buyer.
+        customer_id: Uuid,
+        /// The buyer's role at checkout.
+        customer_role: Role,
+        /// The priced lines.
+        lines: Vec<OrderLine>,
+        /// The coupon, if any.
+        coupon: Option<AppliedCoupon>,
+        /// Where to ship.
+        shipping_address: Address,
+        /// How shipping was charged.
+        shipping_policy: ShippingPolicy,
+        /// Tax rate in basis points.
+        tax_rate_bps: u32,
+        /// The totals.
+        totals: OrderTotals,
+        /// When it was placed.
+        placed_at: DateTime<Utc>,
+    },
+    /// Stock reserved, coupon redeemed; awaiting payment.
+    OrderConfirmed {
+        /// Payment deadline.
+        payment_due_by: DateTime<Utc>,
+    },
+    /// The order could not be confirmed.
+    OrderRejected {
+        /// Why.
+        reason: RejectionReason,
+    },
+    /// The order was paid in full.
+    OrderPaid {
+        /// The payment provider.
+        provider: String,
+        /// The provider's payment reference.
+        payment_reference: String,
+        /// Amount paid (the order total).
+        amount: Money,
+        /// When.
+        paid_at: DateTime<Utc>,
+    },
+    /// The order was handed to a carrier.
+    OrderShipped {
+        /// The carrier.
+        carrier: String,
+        /// The tracking number.
+        tracking_number: String,
+        /// When.
+        shipped_at: DateTime<Utc>,
+    },
+    /// The order was delivered.
+    OrderDelivered {
+        /// When.
+        delivered_at: DateTime<Utc>,
+    },
+    /// The order was cancelled.
+    OrderCancelled {
+        /// Why.
+        reason: String,
+        /// The amount to refund: the total when the order had been paid.
+        refund: Option<Money>,
+        /// The role of whoever cancelled.
+        by: Role,
+        /// When.
+        cancelled_at: DateTime<Utc>,
+    },
+    /// The order's total was refunded.
+    OrderRefunded {
+        /// Amount refunded (the order total).
+        amount: Money,
+        /// Why.
+        reason: String,
+        /// When.
+        refunded_at: DateTime<Utc>,
+    },
+    /// The unpaid order passed its payment deadline.
+    OrderExpired {
+        /// When it was expired.
+        expired_at: DateTime<Utc>,
+    },
+}
+
+impl DomainEvent for OrderEvent {
+    fn event_type(&self) -> String {
+        match self {
+            OrderEvent::OrderPlaced { .. } => "OrderPlaced",
+            OrderEvent::OrderConfirmed { .. } => "OrderConfirmed",
+            OrderEvent::OrderRejected { .. } => "OrderRejected",
+            OrderEvent::OrderPaid { .. } => "OrderPaid",
+            OrderEvent::OrderShipped { .. } => "OrderShipped",
+            OrderEvent::OrderDelivered { .. } => "OrderDelivered",
+            OrderEvent::OrderCancelled { .. } => "OrderCancelled",
+            OrderEvent::OrderRefunded { .. } => "OrderRefunded",
+            OrderEvent::OrderExpired { .. } => "OrderExpired",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}

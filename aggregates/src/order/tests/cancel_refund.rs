@@ -1,0 +1,183 @@
+//! Cancelling (by customers and admins) and refunding orders.
+
+use super::*;
+use crate::order::{OrderAction, OrderError, MAX_REASON_LEN};
+
+fn cancelled(refund: Option<Money>, by: Role) -> OrderEvent {
+    OrderEvent::OrderCancelled {
+        reason: "changed my mind".into(),
+        refund,
+        by,
+        cancelled_at: t(10),
+    }
+}
+
+fn refunded() -> OrderEvent {
+    OrderEvent::OrderRefunded {
+        amount: usd(TOTAL),
+        reason: "damaged".into(),
+        refunded_at: t(90),
+    }
+}
+
+#[test]
+fn customer_cancels_placed_order_without_refund() {
+    framework()
+        .given(history(OrderStatus::Placed))
+        .when(cancel(Role::Customer))
+        .then_expect_events(vec![cancelled(None, Role::Customer)]);
+}
+
+#[test]
+fn customer_cancels_confirmed_unpaid_order_without_refund() {
+    framework()
+        .given(history(OrderStatus::Confirmed))
+        .when(cancel(Role::Prime))
+        .then_expect_events(vec![cancelled(None, Role::Prime)]);
+}
+
+#[test]
+fn customer_cancels_paid_order_with_full_refund() {
+    framework()
+        .given(history(OrderStatus::Paid))
+        .when(cancel(Role::Customer))
+        .then_expect_events(vec![cancelled(Some(usd(TOTAL)), Role::Customer)]);
+}
+
+#[test]
+fn admin_cancels_shipped_order_with_full_refund() {
+    framework()
+        .given(history(OrderStatus::Shipped))
+        .when(cancel(Role::Admin))
+        .then_expect_events(vec![cancelled(Some(usd(TOTAL)), Role::Admin)]);
+}
+
+#[test]
+fn rejects_customer_cancellation_when_order_shipped() {
+    framework()
+        .given(history(OrderStatus::Shipped))
+        .when(cancel(Role::Customer))
+        .then_expect_error(OrderError::InvalidTransition {
+            from: OrderStatus::Shipped,
+            action: OrderAction::Cancel,
+        });
+}
+
+#[test]
+fn rejects_admin_cancellation_when_order_delivered() {
+    framework()
+        .given(history(OrderStatus::Delivered))
+        .when(cancel(Role::Admin))
+        .then_expect_error(OrderError::InvalidTransition {
+            from: OrderStatus::Delivered,
+            action: OrderAction::CancelAsAdmin,
+        });
+}
+
+#[test]
+fn rejects_cancellation_when_order_already_cancelled() {
+    framework()
+        .given(history(OrderStatus::Cancelled))
+        .when(cancel(Role::Customer))
+        .then_expect_error(OrderError::InvalidTransition {
+            from: OrderStatus::Cancelled,
+            action: OrderAction::Cancel,
+        });
+}
+
+#[test]
+fn rejects_cancellation_by_auditor() {
+    framework()
+        .given(history(OrderStatus::Placed))
+        .when(cancel(Role::Auditor))
+        .then_expect_error(OrderError::RoleNotPermitted {
+            role: Role::Auditor,
+        });
+}
+
+#[test]
+fn rejects_cancellation_without_reason() {
+    framework()
+        .given(history(OrderStatus::Placed))
+        .when(OrderCommand::CancelOrder {
+            reason: " \t ".into(),
+            by: Role::Customer,
+            at: t(10),
+        })
+        .then_expect_error(OrderError::MissingField { field: "reason" });
+}
+
+#[test]
+fn rejects_cancellation_with_overlong_reason() {
+    framework()
+        .given(history(OrderStatus::Placed))
+        .when(OrderCommand::CancelOrder {
+            reason: "r".repeat(MAX_REASON_LEN + 1),
+            by: Role::Customer,
+            at: t(10),
+        })
+        .then_expect_error(OrderError::FieldTooLong {
+            field: "reason",
+            max: MAX_REASON_LEN,
+        });
+}
+
+#[test]
+fn refunds_paid_order_in_full() {
+    framework()
+        .given(history(OrderStatus::Paid))
+        .when(refund())
+        .then_expect_events(vec![refunded()]);
+}
+
+#[test]
+fn refunds_delivered_order_in_full() {
+    framework()
+        .given(history(OrderStatus::Delivered))
+        .when(refund())
+        .then_expect_events(vec![refunded()]);
+}
+
+#[test]
+fn rejects_refund_when_order_unpaid() {
+    framework()
+        .given(history(OrderStatus::Confirmed))
+        .when(refund())
+        .then_expect_error(OrderError::InvalidTransition {
+            from: OrderStatus::Confirmed,
+            action: OrderAction::Refund,
+        });
+}
+
+#[test]
+fn rejects_refund_when_order_in_transit() {
+    framework()
+        .given(history(OrderStatus::Shipped))
+        .when(refund())
+        .then_expect_error(OrderError::InvalidTransition {
+            from: OrderStatus::Shipped,
+            action: OrderAction::Refund,
+        });
+}
+
+#[test]
+fn rejects_refund_when_order_already_refunded() {
+    framework()
+        .given(history(OrderStatus::Refunded))
+        .when(refund())
+        .then_expect_error(OrderError::InvalidTransition {
+            from: OrderStatus::Refunded,
+            action: OrderAction::Refund,
+        });
+}
+
+#[test]
+fn rejects_refund_without_reason() {
+    framework()
+        .given(history(OrderStatus::Paid))
+        .when(OrderCommand::RefundOrder {
+            reason: String::new(),
+            at: t(90),
+        })
+        .then_expect_error(OrderError::MissingField { field: "reason" });
+}
