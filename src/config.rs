@@ -1,0 +1,162 @@
+//! Typed configuration read from environment variables, with documented defaults.
+//!
+//! Every variable is listed in the README's configuration table. Secrets (the database
+//! password) never appear in `Debug` output or logs.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use anyhow::{anyhow, Context};
+
+/// Default listen address of the HTTP server.
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+/// Default NATS server.
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+/// Default size of the Postgres connection pool.
+pub const DEFAULT_DATABASE_MAX_CONNECTIONS: u32 = 20;
+/// Default number of events between two product snapshots.
+pub const DEFAULT_SNAPSHOT_EVERY: usize = 20;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, one line per event.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The engine's configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: the Postgres holding the event store and read models (required).
+    pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS`: pool size per process.
+    pub database_max_connections: u32,
+    /// `NATS_URL`: the NATS server with JetStream.
+    pub nats_url: String,
+    /// `HTTP_ADDR`: where the HTTP API listens.
+    pub http_addr: SocketAddr,
+    /// `SNAPSHOT_EVERY`: events between two snapshots of a product.
+    pub snapshot_every: usize,
+    /// `LOG_FORMAT`: `pretty` or `json`.
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let database_url = lookup("DATABASE_URL")
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| anyhow!("DATABASE_URL must be set (postgres://user:pass@host/db)"))?;
+        let http_addr = lookup("HTTP_ADDR").unwrap_or_else(|| DEFAULT_HTTP_ADDR.into());
+        let http_addr = http_addr
+            .parse()
+            .with_context(|| format!("HTTP_ADDR '{http_addr}' is not a socket address"))?;
+        let log_format = match lookup("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(anyhow!("LOG_FORMAT '{other}' must be pretty or json")),
+        };
+        Ok(Self {
+            database_url,
+            database_max_connections: parse_or(
+                &lookup,
+                "DATABASE_MAX_CONNECTIONS",
+                DEFAULT_DATABASE_MAX_CONNECTIONS,
+            )?,
+            nats_url: lookup("NATS_URL").unwrap_or_else(|| DEFAULT_NATS_URL.into()),
+            http_addr,
+            snapshot_every: parse_or(&lookup, "SNAPSHOT_EVERY", DEFAULT_SNAPSHOT_EVERY)?,
+            log_format,
+        })
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| anyhow!("{name} '{raw}' is not a valid number")),
+    }
+}
+
+/// Replaces the password of a connection URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.into();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.into(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("database_max_connections", &self.database_max_connections)
+            .field("nats_url", &redact_url(&self.nats_url))
+            .field("http_addr", &self.http_addr)
+            .field("snapshot_every", &self.snapshot_every)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn applies_documented_defaults() {
+        let c = config(&[("DATABASE_URL", "postgres://u:p@127.0.0.1/db")]).expect("valid");
+        assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
+        assert_eq!(c.nats_url, DEFAULT_NATS_URL);
+        assert_eq!(c.database_max_connections, DEFAULT_DATABASE_MAX_CONNECTIONS);
+        assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn requires_a_database_url() {
+        assert!(config(&[]).is_err());
+    }
+
+    #[test]
+    fn rejects_a_malformed_http_addr() {
+        let err = config(&[("DATABASE_URL", "postgres://x"), ("HTTP_ADDR", "nowhere")])
+            .expect_err("invalid");
+        assert!(err.to_string().contains("HTTP_ADDR"));
+    }
+
+    #[test]
+    fn never_prints_the_database_password() {
+        let c = config(&[("DATABASE_URL", "postgres://app:s3cret@db:5432/shop")]).expect("valid");
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(printed.contains("postgres://app:***@db:5432/shop"));
+    }
+}

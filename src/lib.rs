@@ -1,0 +1,10 @@
+//! The `commerce` engine: configuration, event-store wiring, HTTP APIs and the process
+//! roles run by the `commerce` binary.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;

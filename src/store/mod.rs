@@ -1,0 +1,279 @@
+//! The event store: one command executor per aggregate over postgres-es, with the
+//! metadata every event carries.
+//!
+//! [`AggregateStore::execute`] is the cqrs-es command path (load the aggregate, `handle` the
+//! command into an `EventSink`, commit the events through postgres-es) extended with what the
+//! HTTP contract needs and `CqrsFramework::execute` does not return: the new version, an
+//! optional expected version (`If-Match`), and bounded retries when a concurrent command on
+//! the same aggregate wins the race for the next sequence number.
+//!
+//! Snapshots are written here rather than by cqrs-es 0.5's snapshot store, which applies a
+//! command's events a second time to an aggregate that `EventSink::write` already updated, and
+//! labels a snapshot taken mid-batch with the batch's last sequence. Loading still goes through
+//! postgres-es (latest snapshot plus the events after it).
+
+mod metadata;
+
+use std::time::Duration;
+
+use commerce_aggregates::cart::Cart;
+use commerce_aggregates::coupon::Coupon;
+use commerce_aggregates::order::Order;
+use commerce_aggregates::product::Product;
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
+use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use postgres_es::PostgresEventRepository;
+use sqlx::PgPool;
+
+pub use metadata::{keys, Actor, CommandMetadata};
+
+/// Name of the events table (postgres-es layout plus our columns).
+pub const EVENTS_TABLE: &str = "events";
+/// Name of the snapshots table.
+pub const SNAPSHOTS_TABLE: &str = "snapshots";
+/// How many times a command is retried after losing a sequence-number race.
+pub const MAX_CONFLICT_RETRIES: u32 = 16;
+
+/// Why a command was not committed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError<E: std::error::Error> {
+    /// The aggregate refused the command.
+    #[error(transparent)]
+    Domain(E),
+    /// The caller expected another version (`If-Match`).
+    #[error("expected version {expected}, the aggregate is at version {actual}")]
+    VersionMismatch {
+        /// Version the caller sent.
+        expected: usize,
+        /// Version in the store.
+        actual: usize,
+    },
+    /// Concurrent commands kept winning the race for the next sequence number.
+    #[error("the aggregate kept changing concurrently; retry")]
+    Conflict,
+    /// The database failed or the stored data could not be read.
+    #[error("event store failure: {0}")]
+    Store(String),
+}
+
+/// The outcome of a committed command.
+#[derive(Debug)]
+pub struct Committed<A: Aggregate> {
+    /// The aggregate's version after the command: the sequence of its last event.
+    pub version: usize,
+    /// The events the command appended (empty for an idempotent no-op).
+    pub events: Vec<EventEnvelope<A>>,
+}
+
+/// Loads and commands one kind of aggregate.
+pub struct AggregateStore<A: Aggregate> {
+    /// Reads snapshots (when enabled) and events.
+    loader: PersistedEventStore<PostgresEventRepository, A>,
+    /// Appends events, never snapshots.
+    writer: PersistedEventStore<PostgresEventRepository, A>,
+    /// Write a snapshot whenever the version crosses a multiple of this.
+    snapshot_every: Option<usize>,
+    pool: PgPool,
+}
+
+impl<A> AggregateStore<A>
+where
+    A: Aggregate<Services = ()> + Send + Sync,
+    A::Command: Clone + Send,
+{
+    /// Aggregates rebuilt from all their events on every load.
+    pub fn event_sourced(pool: PgPool) -> Self {
+        Self {
+            loader: PersistedEventStore::new_event_store(repository(pool.clone())),
+            writer: PersistedEventStore::new_event_store(repository(pool.clone())),
+            snapshot_every: None,
+            pool,
+        }
+    }
+
+    /// Aggregates loaded from a snapshot plus the events after it; a snapshot is written
+    /// every `every` events.
+    pub fn snapshotted(pool: PgPool, every: usize) -> Self {
+        let every = every.max(1);
+        Self {
+            loader: PersistedEventStore::new_snapshot_store(repository(pool.clone()), every),
+            writer: PersistedEventStore::new_event_store(repository(pool.clone())),
+            snapshot_every: Some(every),
+            pool,
+        }
+    }
+
+    /// The aggregate's current state and version (0 and the default state when it has no
+    /// events).
+    pub async fn load(&self, id: &str) -> Result<(A, usize), ExecuteError<A::Error>> {
+        let context = self.loader.load_aggregate(id).await.map_err(store_error)?;
+        Ok((context.aggregate, context.current_sequence))
+    }
+
+    /// Every stored event of the aggregate, in sequence order.
+    pub async fn events(&self, id: &str) -> Result<Vec<EventEnvelope<A>>, ExecuteError<A::Error>> {
+        self.loader.load_events(id).await.map_err(store_error)
+    }
+
+    /// Runs `command` against the aggregate `id` and appends its events with `metadata`.
+    ///
+    /// With `expected_version`, the command is refused unless the aggregate is at exactly that
+    /// version. Without it, losing a race to a concurrent command reloads the aggregate and
+    /// runs the command again, at most [`MAX_CONFLICT_RETRIES`] times.
+    #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, id = %id), err(level = "debug"))]
+    pub async fn execute(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &CommandMetadata,
+        expected_version: Option<usize>,
+    ) -> Result<Committed<A>, ExecuteError<A::Error>> {
+        let metadata = metadata.to_map();
+        let mut attempt = 0;
+        loop {
+            let mut context = self.loader.load_aggregate(id).await.map_err(store_error)?;
+            let version = context.current_sequence;
+            if let Some(expected) = expected_version {
+                if expected != version {
+                    return Err(ExecuteError::VersionMismatch {
+                        expected,
+                        actual: version,
+                    });
+                }
+            }
+            let sink = EventSink::default();
+            context
+                .aggregate
+                .handle(command.clone(), &(), &sink)
+                .await
+                .map_err(ExecuteError::Domain)?;
+            let events = sink.collect().await;
+            if events.is_empty() {
+                return Ok(Committed {
+                    version,
+                    events: Vec::new(),
+                });
+            }
+            // The writer only needs the stream's identity and current sequence; the handled
+            // aggregate (events already applied by the sink) is kept for the snapshot.
+            let aggregate = std::mem::take(&mut context.aggregate);
+            let position = EventStoreAggregateContext {
+                aggregate: A::default(),
+                ..context
+            };
+            match self.writer.commit(events, position, metadata.clone()).await {
+                Ok(events) => {
+                    let new_version = events.last().map_or(version, |e| e.sequence);
+                    self.maybe_snapshot(id, &aggregate, version, new_version)
+                        .await;
+                    return Ok(Committed {
+                        version: new_version,
+                        events,
+                    });
+                }
+                Err(AggregateError::AggregateConflict) if attempt < MAX_CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(attempt, "sequence conflict, retrying");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(AggregateError::AggregateConflict) => return Err(ExecuteError::Conflict),
+                Err(other) => return Err(store_error(other)),
+            }
+        }
+    }
+}
+
+impl<A: Aggregate> AggregateStore<A> {
+    /// Stores the state at `new_version` when the command crossed a snapshot boundary. A
+    /// snapshot is a cache: failing to write one is logged, never fatal, and an older snapshot
+    /// never replaces a newer one.
+    async fn maybe_snapshot(&self, id: &str, aggregate: &A, old: usize, new_version: usize) {
+        let Some(every) = self.snapshot_every else {
+            return;
+        };
+        if new_version / every == old / every {
+            return;
+        }
+        let result = async {
+            let payload = serde_json::to_value(aggregate).map_err(sqlx::Error::decode)?;
+            sqlx::query(
+                "INSERT INTO snapshots
+                     (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
+                    SET last_sequence = EXCLUDED.last_sequence,
+                        current_snapshot = EXCLUDED.current_snapshot,
+                        payload = EXCLUDED.payload
+                  WHERE snapshots.last_sequence < EXCLUDED.last_sequence",
+            )
+            .bind(A::TYPE)
+            .bind(id)
+            .bind(i64::try_from(new_version).unwrap_or(i64::MAX))
+            .bind(i64::try_from(new_version / every).unwrap_or(i64::MAX))
+            .bind(payload)
+            .execute(&self.pool)
+            .await
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(aggregate = A::TYPE, id, %error, "snapshot not written");
+        }
+    }
+}
+
+fn repository(pool: PgPool) -> PostgresEventRepository {
+    PostgresEventRepository::new(pool).with_tables(EVENTS_TABLE, SNAPSHOTS_TABLE)
+}
+
+fn store_error<E: std::error::Error>(error: AggregateError<E>) -> ExecuteError<E> {
+    match error {
+        AggregateError::UserError(e) => ExecuteError::Domain(e),
+        AggregateError::AggregateConflict => ExecuteError::Conflict,
+        other => ExecuteError::Store(other.to_string()),
+    }
+}
+
+/// Exponential backoff with jitter, so racing commands spread out: 1–2 ms, 2–4 ms, … ≤ 64 ms.
+fn backoff(attempt: u32) -> Duration {
+    let base_micros = 1_000u64 << attempt.min(6);
+    // The low bits of a random UUID are good enough jitter; no extra crate needed.
+    let jitter = u64::from(uuid::Uuid::new_v4().as_u128() as u16) % base_micros;
+    Duration::from_micros(base_micros + jitter)
+}
+
+/// One store per aggregate of the domain.
+pub struct Stores {
+    /// Products, snapshotted (their streams grow with every reservation).
+    pub products: AggregateStore<Product>,
+    /// Carts.
+    pub carts: AggregateStore<Cart>,
+    /// Orders.
+    pub orders: AggregateStore<Order>,
+    /// Coupons, keyed by their normalised code.
+    pub coupons: AggregateStore<Coupon>,
+}
+
+impl Stores {
+    /// Stores over `pool`; products are snapshotted every `snapshot_every` events.
+    pub fn new(pool: PgPool, snapshot_every: usize) -> Self {
+        Self {
+            products: AggregateStore::snapshotted(pool.clone(), snapshot_every),
+            carts: AggregateStore::event_sourced(pool.clone()),
+            orders: AggregateStore::event_sourced(pool.clone()),
+            coupons: AggregateStore::event_sourced(pool),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        assert!(backoff(1) >= Duration::from_millis(2));
+        assert!(backoff(1) < Duration::from_millis(4));
+        assert!(backoff(30) < Duration::from_millis(129));
+    }
+}
