@@ -1,0 +1,163 @@
+//! The events table: engine columns filled by defaults, complete metadata, append-only.
+
+use commerce::store::{keys, Actor, CommandMetadata};
+use commerce_aggregates::Role;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::helpers::spawn_app;
+use crate::products::create_product;
+
+#[tokio::test]
+async fn event_columns_and_metadata_are_filled() {
+    let app = spawn_app().await;
+    let user = Uuid::new_v4();
+    let meta = CommandMetadata::new(Actor::user(user, Role::Admin), "req-columns");
+    let id = Uuid::new_v4();
+    app.stores
+        .products
+        .execute(&id.to_string(), create_product(id, "COL-1", 3), &meta, None)
+        .await
+        .expect("created");
+    app.stores
+        .products
+        .execute(
+            &id.to_string(),
+            commerce_aggregates::product::ProductCommand::PublishProduct,
+            &meta,
+            None,
+        )
+        .await
+        .expect("published");
+
+    let rows = sqlx::query(
+        "SELECT aggregate_type, sequence, event_version, global_position,
+                commit_xid::text AS commit_xid, event_id, recorded_at, metadata
+           FROM events WHERE aggregate_id = $1 ORDER BY sequence",
+    )
+    .bind(id.to_string())
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("rows");
+    assert_eq!(rows.len(), 2);
+    let mut positions = Vec::new();
+    let mut event_ids = Vec::new();
+    for row in &rows {
+        assert_eq!(row.get::<String, _>("aggregate_type"), "product");
+        assert_eq!(row.get::<String, _>("event_version"), "1.0");
+        positions.push(row.get::<i64, _>("global_position"));
+        event_ids.push(row.get::<Uuid, _>("event_id"));
+        let xid: String = row.get("commit_xid");
+        assert!(xid.parse::<u64>().expect("numeric xid") > 0);
+        let recorded: chrono::DateTime<chrono::Utc> = row.get("recorded_at");
+        assert!((chrono::Utc::now() - recorded).num_seconds().abs() < 60);
+        let metadata: serde_json::Value = row.get("metadata");
+        assert_eq!(metadata[keys::ACTOR_ID], user.to_string());
+        assert_eq!(metadata[keys::ACTOR_ROLE], "admin");
+        assert_eq!(metadata[keys::REQUEST_ID], "req-columns");
+        assert_eq!(
+            metadata[keys::CORRELATION_ID],
+            meta.correlation_id.to_string()
+        );
+        assert_eq!(metadata[keys::CAUSATION_ID], meta.causation_id.to_string());
+    }
+    assert!(positions[0] < positions[1], "positions grow: {positions:?}");
+    assert_ne!(event_ids[0], event_ids[1]);
+    // Two commands, two transactions.
+    let xids: Vec<String> = rows.iter().map(|r| r.get("commit_xid")).collect();
+    assert_ne!(xids[0], xids[1]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn events_of_one_command_share_its_transaction_id() {
+    let app = spawn_app().await;
+    let id = Uuid::new_v4();
+    let meta = CommandMetadata::new(Actor::system("test"), "req-xid");
+    // Threshold 2 and 3 units: reserving 2 appends StockReserved and LowStockThresholdCrossed.
+    app.stores
+        .products
+        .execute(&id.to_string(), create_product(id, "XID-2", 3), &meta, None)
+        .await
+        .expect("created");
+    app.stores
+        .products
+        .execute(
+            &id.to_string(),
+            commerce_aggregates::product::ProductCommand::PublishProduct,
+            &meta,
+            None,
+        )
+        .await
+        .expect("published");
+    let committed = app
+        .stores
+        .products
+        .execute(
+            &id.to_string(),
+            commerce_aggregates::product::ProductCommand::ReserveStock {
+                order_id: Uuid::new_v4(),
+                lines: vec![commerce_aggregates::product::ReservationLine {
+                    sku: "XID-2".into(),
+                    quantity: 2,
+                }],
+            },
+            &meta,
+            None,
+        )
+        .await
+        .expect("reserved");
+    assert_eq!(committed.events.len(), 2);
+    let distinct: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT commit_xid::text) FROM events WHERE aggregate_id = $1 AND sequence >= 3",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(distinct, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_without_complete_metadata_is_refused() {
+    let app = spawn_app().await;
+    let result = sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('product', 'x', 1, 'ProductPublished', '1.0', '{}', '{\"actor_id\": \"a\"}')",
+    )
+    .execute(&app.db.pool)
+    .await;
+    let error = result.expect_err("refused").to_string();
+    assert!(error.contains("events_metadata_complete"), "{error}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn stored_events_cannot_be_updated_or_deleted() {
+    let app = spawn_app().await;
+    let id = crate::products::active_product(&app, "RO-1", 1).await;
+    let update = sqlx::query("UPDATE events SET payload = '{}' WHERE aggregate_id = $1")
+        .bind(id.to_string())
+        .execute(&app.db.pool)
+        .await;
+    assert!(update
+        .expect_err("refused")
+        .to_string()
+        .contains("append-only"));
+    let delete = sqlx::query("DELETE FROM events WHERE aggregate_id = $1")
+        .bind(id.to_string())
+        .execute(&app.db.pool)
+        .await;
+    assert!(delete
+        .expect_err("refused")
+        .to_string()
+        .contains("append-only"));
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(count, 2);
+    app.stop().await;
+}

@@ -1,0 +1,181 @@
+//! Test harness: a fresh, migrated database per test (dropped afterwards) and the engine
+//! started on port 0 against it.
+//!
+//! `DATABASE_URL` must point at the test Postgres with rights to create databases;
+//! `scripts/test` sets it up.
+
+use std::net::SocketAddr;
+use std::sync::Once;
+
+use commerce::app::App;
+use commerce::config::Config;
+use commerce::shutdown::Shutdown;
+use commerce::store::{Actor, CommandMetadata, Stores};
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must be set: run the suite through scripts/test")
+}
+
+/// `url` with its database name replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let (server, _) = base
+        .rsplit_once('/')
+        .expect("DATABASE_URL has a database name");
+    format!("{server}/{database}{query}")
+}
+
+fn init_tracing() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            commerce::telemetry::init(commerce::config::LogFormat::Pretty);
+        }
+    });
+}
+
+/// A database created for one test and dropped when the value is dropped.
+pub struct TestDatabase {
+    /// Pool on the test database.
+    pub pool: PgPool,
+    /// Its connection URL.
+    pub url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates a uniquely named database and applies every migration to it.
+    pub async fn create() -> Self {
+        init_tracing();
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&admin_url())
+            .await
+            .expect("connect to the test Postgres");
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = with_database(&admin_url(), &name);
+        let pool = commerce::db::connect_url(&url, 60)
+            .await
+            .expect("connect to test database");
+        commerce::db::migrate(&pool)
+            .await
+            .expect("migrations apply");
+        Self { pool, url, name }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop may run inside the test's runtime, which cannot be re-entered: use a private
+        // runtime on a plain thread. The test pool is not closed from there (its sockets
+        // belong to the blocked test runtime); FORCE ends its sessions server-side.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let mut admin = PgConnection::connect(&admin_url()).await?;
+                sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+                    .execute(&mut admin)
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// The engine running inside the test, on its own database.
+pub struct TestApp {
+    /// Where the HTTP API listens.
+    pub addr: SocketAddr,
+    /// The test's database (dropped with the app).
+    pub db: TestDatabase,
+    /// The engine's aggregate stores.
+    pub stores: std::sync::Arc<Stores>,
+    /// HTTP client for the API.
+    pub client: reqwest::Client,
+    shutdown: Shutdown,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// `http://<addr><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the engine and waits until it has exited.
+    pub async fn stop(mut self) {
+        self.shutdown.trigger();
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server exits cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+/// A configuration for the test database, listening on a free loopback port.
+pub fn test_config(db: &TestDatabase) -> Config {
+    let database_url = db.url.clone();
+    Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(database_url.clone()),
+        "HTTP_ADDR" => Some("127.0.0.1:0".into()),
+        "DATABASE_MAX_CONNECTIONS" => Some("30".into()),
+        "SNAPSHOT_EVERY" => Some("10".into()),
+        _ => std::env::var(name).ok(),
+    })
+    .expect("test configuration")
+}
+
+/// Starts the engine on port 0 against a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let db = TestDatabase::create().await;
+    let config = test_config(&db);
+    let app = App::with_pool(&config, db.pool.clone())
+        .await
+        .expect("app builds");
+    let addr = app.local_addr().expect("bound address");
+    let stores = app.state().stores.clone();
+    let shutdown = Shutdown::new();
+    let server = tokio::spawn(app.run(shutdown.clone()));
+    TestApp {
+        addr,
+        db,
+        stores,
+        client: reqwest::Client::new(),
+        shutdown,
+        server: Some(server),
+    }
+}
+
+/// Metadata for a command issued by an admin in a test.
+pub fn admin_metadata() -> CommandMetadata {
+    CommandMetadata::new(
+        Actor::user(Uuid::new_v4(), commerce_aggregates::Role::Admin),
+        format!("test-{}", Uuid::new_v4()),
+    )
+}

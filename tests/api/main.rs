@@ -1,0 +1,8 @@
+//! Integration tests: the engine against real PostgreSQL (one database per test) and
+//! nats-server, as started by `scripts/test`.
+
+mod aggregates;
+mod event_store;
+mod health;
+mod helpers;
+mod products;
