@@ -153,7 +153,7 @@ async fn order_lifecycle_persists_and_reloads() {
         .await
         .expect("placed");
     let (placed, _) = orders.load(&id).await.expect("loads");
-    let totals = placed.totals().expect("totals").clone();
+    let totals = *placed.totals().expect("totals");
     // 3 × 9.99 = 29.97; 10 % off = 3.00; shipping 4.95; tax 20 % of 26.97 = 5.39.
     assert_eq!(totals.subtotal, usd(2997));
     assert_eq!(totals.discount, usd(300));
