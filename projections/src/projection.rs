@@ -1,0 +1,55 @@
+//! What a projection is: a named consumer of some aggregates' events that updates its
+//! read-model tables inside a transaction the runner owns.
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+
+use crate::envelope::Envelope;
+
+/// Why a projection could not apply an event.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// The payload is not a known event of the aggregate (or not its expected shape).
+    #[error("cannot decode {event_type} payload: {reason}")]
+    Decode {
+        /// The envelope's event type.
+        event_type: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The read-model write failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl ProjectionError {
+    /// A decode error for `envelope`.
+    pub fn decode(envelope: &Envelope, reason: impl std::fmt::Display) -> Self {
+        Self::Decode {
+            event_type: envelope.event_type.clone(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// A read model built from events.
+///
+/// The runner calls [`Projection::apply`] once per event, in per-aggregate sequence order,
+/// inside a transaction that also advances the projection's per-aggregate position; it
+/// never calls it twice for the same event. `apply` must therefore only write, never read
+/// the clock: all times come from the envelope (`recorded_at`), so a replay rebuilds the
+/// very same rows.
+#[async_trait]
+pub trait Projection: Send + Sync {
+    /// Stable name: the durable consumer is `proj-<name>` and `commerce replay <name>`.
+    fn name(&self) -> &'static str;
+
+    /// The aggregate types whose events it consumes (`product`, `cart`, `order`, `coupon`).
+    fn aggregate_types(&self) -> &'static [&'static str];
+
+    /// Its tables, emptied before a replay (child tables first).
+    fn tables(&self) -> &'static [&'static str];
+
+    /// Applies one event to the read model.
+    async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError>;
+}

@@ -1,0 +1,385 @@
+//! The catalog read model (projection `catalog`, product events): `catalog_products` with
+//! full-text search and product-level price and stock figures, `catalog_variants` with each
+//! variant's price and stock; and the query functions [`search`] and [`get`].
+
+mod search;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use commerce_aggregates::product::{NewVariant, ProductDetails, ProductEvent};
+use serde::Serialize;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::stock::{self, StockTable};
+use super::{aggregate_uuid, decode, version, MoneyView};
+use crate::envelope::Envelope;
+use crate::projection::{Projection, ProjectionError};
+
+pub use search::{search, CatalogQuery, CatalogSort, StatusFilter};
+
+/// Builds `catalog_products` and `catalog_variants` from product events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CatalogProjection;
+
+#[async_trait]
+impl Projection for CatalogProjection {
+    fn name(&self) -> &'static str {
+        "catalog"
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["product"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["catalog_variants", "catalog_products"]
+    }
+
+    async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
+        let product: ProductEvent = decode(event)?;
+        let id = aggregate_uuid(event)?;
+        let version = version(event)?;
+        let at = event.recorded_at;
+        match &product {
+            ProductEvent::ProductCreated {
+                details,
+                low_stock_threshold,
+                variants,
+                ..
+            } => {
+                insert_product(tx, id, details, *low_stock_threshold, at, version).await?;
+                for variant in variants {
+                    upsert_variant(tx, id, variant).await?;
+                }
+            }
+            ProductEvent::ProductDetailsUpdated {
+                details,
+                low_stock_threshold,
+            } => {
+                sqlx::query(
+                    "UPDATE catalog_products SET name = $2, description = $3, category = $4, \
+                     tags = $5, tag_keys = $6, images = $7, low_stock_threshold = $8 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(&details.name)
+                .bind(&details.description)
+                .bind(&details.category)
+                .bind(&details.tags)
+                .bind(tag_keys(&details.tags))
+                .bind(&details.images)
+                .bind(i64::from(*low_stock_threshold))
+                .execute(&mut *tx)
+                .await?;
+            }
+            ProductEvent::VariantAdded { variant } => upsert_variant(tx, id, variant).await?,
+            ProductEvent::VariantPriceChanged { sku, new_price, .. } => {
+                sqlx::query(
+                    "UPDATE catalog_variants SET price_minor = $3, currency = $4 \
+                     WHERE product_id = $1 AND sku = $2",
+                )
+                .bind(id)
+                .bind(sku)
+                .bind(new_price.minor)
+                .bind(new_price.currency.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+            ProductEvent::ProductPublished {} => set_status(tx, id, "active").await?,
+            ProductEvent::ProductArchived {} => set_status(tx, id, "archived").await?,
+            ProductEvent::StockAdjusted { .. }
+            | ProductEvent::StockReserved { .. }
+            | ProductEvent::ReservationReleased { .. }
+            | ProductEvent::ReservationCommitted { .. }
+            | ProductEvent::LowStockThresholdCrossed { .. } => {}
+        }
+        if let Some(change) = stock::stock_change(&product) {
+            stock::apply(tx, StockTable::CatalogVariants, id, &change).await?;
+        }
+        refresh_product(tx, id, version, at).await?;
+        Ok(())
+    }
+}
+
+/// Tags lower-cased, for case-insensitive tag filters.
+fn tag_keys(tags: &[String]) -> Vec<String> {
+    tags.iter().map(|tag| tag.to_lowercase()).collect()
+}
+
+async fn insert_product(
+    tx: &mut PgConnection,
+    id: Uuid,
+    details: &ProductDetails,
+    low_stock_threshold: u32,
+    at: DateTime<Utc>,
+    version: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO catalog_products (id, name, description, category, tags, tag_keys, images, \
+         status, low_stock_threshold, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $9, $10) \
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, \
+         description = EXCLUDED.description, category = EXCLUDED.category, \
+         tags = EXCLUDED.tags, tag_keys = EXCLUDED.tag_keys, images = EXCLUDED.images, \
+         status = EXCLUDED.status, low_stock_threshold = EXCLUDED.low_stock_threshold, \
+         created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, \
+         version = EXCLUDED.version",
+    )
+    .bind(id)
+    .bind(&details.name)
+    .bind(&details.description)
+    .bind(&details.category)
+    .bind(&details.tags)
+    .bind(tag_keys(&details.tags))
+    .bind(&details.images)
+    .bind(i64::from(low_stock_threshold))
+    .bind(at)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_variant(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    variant: &NewVariant,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO catalog_variants (product_id, sku, options, price_minor, currency, on_hand, \
+         reserved) VALUES ($1, $2, $3, $4, $5, $6, 0) \
+         ON CONFLICT (product_id, sku) DO UPDATE SET options = EXCLUDED.options, \
+         price_minor = EXCLUDED.price_minor, currency = EXCLUDED.currency, \
+         on_hand = EXCLUDED.on_hand, reserved = 0",
+    )
+    .bind(product_id)
+    .bind(&variant.sku)
+    .bind(Json(&variant.options))
+    .bind(variant.price.minor)
+    .bind(variant.price.currency.as_str())
+    .bind(i64::from(variant.stock))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn set_status(tx: &mut PgConnection, id: Uuid, status: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE catalog_products SET status = $2 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes the product-level figures from its variants and records the event's version.
+async fn refresh_product(
+    tx: &mut PgConnection,
+    id: Uuid,
+    version: i64,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE catalog_products AS p SET \
+         currency = COALESCE(p.currency, s.currency), \
+         min_price_minor = s.min_price, max_price_minor = s.max_price, \
+         total_available = s.available, in_stock = s.available > 0, \
+         version = $2, updated_at = $3 \
+         FROM (SELECT min(currency) AS currency, min(price_minor) AS min_price, \
+                      max(price_minor) AS max_price, \
+                      COALESCE(sum(GREATEST(available, 0)), 0)::bigint AS available \
+               FROM catalog_variants WHERE product_id = $1) AS s \
+         WHERE p.id = $1",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A product as the catalog shows it, with its variants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProductView {
+    /// The product's id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Catalogue category.
+    pub category: String,
+    /// Search tags, as entered.
+    pub tags: Vec<String>,
+    /// Image URLs in display order.
+    pub images: Vec<String>,
+    /// `draft`, `active` or `archived`.
+    pub status: String,
+    /// Cheapest variant price (none without variants).
+    pub min_price: Option<MoneyView>,
+    /// Dearest variant price (none without variants).
+    pub max_price: Option<MoneyView>,
+    /// Units available over all variants.
+    pub total_available: i64,
+    /// True when some variant has units available.
+    pub in_stock: bool,
+    /// Available units at or below which a variant counts as low on stock.
+    pub low_stock_threshold: i64,
+    /// The variants, ordered by SKU.
+    pub variants: Vec<VariantView>,
+    /// When the product was created (its first event's `recorded_at`).
+    pub created_at: DateTime<Utc>,
+    /// When its last event was recorded.
+    pub updated_at: DateTime<Utc>,
+    /// Sequence of the last product event applied.
+    pub version: i64,
+}
+
+/// One variant of a [`ProductView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VariantView {
+    /// Stock-keeping unit.
+    pub sku: String,
+    /// Option name → value.
+    pub options: serde_json::Value,
+    /// Unit price.
+    pub price: MoneyView,
+    /// Units in the warehouse, reserved ones included.
+    pub on_hand: i64,
+    /// Units held for orders.
+    pub reserved: i64,
+    /// Units that can still be sold: `on_hand − reserved`.
+    pub available: i64,
+}
+
+/// The product columns every catalog query selects (`p` is `catalog_products`).
+macro_rules! product_columns {
+    () => {
+        "p.id, p.name, p.description, p.category, p.tags, p.images, p.status, p.currency, \
+         p.min_price_minor, p.max_price_minor, p.total_available, p.in_stock, \
+         p.low_stock_threshold, p.created_at, p.updated_at, p.version"
+    };
+}
+use product_columns;
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: Uuid,
+    name: String,
+    description: String,
+    category: String,
+    tags: Vec<String>,
+    images: Vec<String>,
+    status: String,
+    currency: Option<String>,
+    min_price_minor: Option<i64>,
+    max_price_minor: Option<i64>,
+    total_available: i64,
+    in_stock: bool,
+    low_stock_threshold: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct VariantRow {
+    product_id: Uuid,
+    sku: String,
+    options: serde_json::Value,
+    price_minor: i64,
+    currency: String,
+    on_hand: i64,
+    reserved: i64,
+    available: i64,
+}
+
+impl ProductRow {
+    fn into_view(self, variants: Vec<VariantView>) -> ProductView {
+        let price = |minor: Option<i64>| {
+            minor
+                .zip(self.currency.clone())
+                .map(|(amount, currency)| MoneyView::new(amount, currency))
+        };
+        ProductView {
+            min_price: price(self.min_price_minor),
+            max_price: price(self.max_price_minor),
+            id: self.id,
+            name: self.name,
+            description: self.description,
+            category: self.category,
+            tags: self.tags,
+            images: self.images,
+            status: self.status,
+            total_available: self.total_available,
+            in_stock: self.in_stock,
+            low_stock_threshold: self.low_stock_threshold,
+            variants,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+/// The variants of `products`, per product, ordered by SKU.
+async fn variants_of(
+    pool: &PgPool,
+    products: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<VariantView>>, sqlx::Error> {
+    let rows: Vec<VariantRow> = sqlx::query_as(
+        "SELECT product_id, sku, options, price_minor, currency, on_hand, reserved, available \
+         FROM catalog_variants WHERE product_id = ANY($1) ORDER BY product_id, sku",
+    )
+    .bind(products)
+    .fetch_all(pool)
+    .await?;
+    let mut out: HashMap<Uuid, Vec<VariantView>> = HashMap::new();
+    for row in rows {
+        out.entry(row.product_id).or_default().push(VariantView {
+            sku: row.sku,
+            options: row.options,
+            price: MoneyView::new(row.price_minor, row.currency),
+            on_hand: row.on_hand,
+            reserved: row.reserved,
+            available: row.available,
+        });
+    }
+    Ok(out)
+}
+
+/// Attaches their variants to `rows`, keeping their order.
+async fn with_variants(
+    pool: &PgPool,
+    rows: Vec<ProductRow>,
+) -> Result<Vec<ProductView>, sqlx::Error> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut variants = variants_of(pool, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let own = variants.remove(&row.id).unwrap_or_default();
+            row.into_view(own)
+        })
+        .collect())
+}
+
+/// The product `id` in any status (the caller decides who may see drafts), with its variants.
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductView>, sqlx::Error> {
+    let row: Option<ProductRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        product_columns!(),
+        " FROM catalog_products p WHERE p.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(with_variants(pool, vec![row]).await?.pop())
+}

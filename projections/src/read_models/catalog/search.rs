@@ -1,0 +1,259 @@
+//! Catalog search: full-text query, filters, sorting and pagination over `catalog_products`.
+//!
+//! Every value the caller gives is a bind parameter; the only SQL that varies is the choice of
+//! fixed fragments (which filters are present, which `ORDER BY` the sort maps to).
+
+use serde::Deserialize;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use super::{product_columns, with_variants, ProductRow, ProductView};
+use crate::read_models::{Page, PageRequest, DEFAULT_PER_PAGE};
+
+/// The text-search configuration of `catalog_products.search` (see the migration).
+const TS_CONFIG: &str = "'english'::regconfig";
+
+/// How to order search results. Every order ends with the product id, so pages are stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogSort {
+    /// Best full-text match first; without `q`, the same as [`CatalogSort::Newest`].
+    #[default]
+    Relevance,
+    /// Cheapest variant price, ascending.
+    PriceAsc,
+    /// Dearest variant price, descending.
+    PriceDesc,
+    /// Name, alphabetically.
+    Name,
+    /// Most recently created first.
+    Newest,
+}
+
+impl CatalogSort {
+    /// Parses a wire name (`relevance`, `price_asc`, `price_desc`, `name`, `newest`).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "relevance" => Some(Self::Relevance),
+            "price_asc" => Some(Self::PriceAsc),
+            "price_desc" => Some(Self::PriceDesc),
+            "name" => Some(Self::Name),
+            "newest" => Some(Self::Newest),
+            _ => None,
+        }
+    }
+
+    /// The fixed `ORDER BY` clause; `ranked` when a text query is present (`query` in scope).
+    fn order_by(self, ranked: bool) -> &'static str {
+        match self {
+            Self::Relevance if ranked => {
+                " ORDER BY ts_rank_cd(p.search, query) DESC, p.created_at DESC, p.id"
+            }
+            Self::Relevance | Self::Newest => " ORDER BY p.created_at DESC, p.id",
+            Self::PriceAsc => " ORDER BY p.min_price_minor ASC NULLS LAST, p.id",
+            Self::PriceDesc => " ORDER BY p.max_price_minor DESC NULLS LAST, p.id",
+            Self::Name => " ORDER BY p.name, p.id",
+        }
+    }
+}
+
+/// Which product statuses a search returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    /// On sale only (what customers see).
+    #[default]
+    Active,
+    /// Drafts only.
+    Draft,
+    /// Archived only.
+    Archived,
+    /// Every status (back office).
+    Any,
+}
+
+impl StatusFilter {
+    /// Parses a wire name (`active`, `draft`, `archived`, `any`).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "active" => Some(Self::Active),
+            "draft" => Some(Self::Draft),
+            "archived" => Some(Self::Archived),
+            "any" => Some(Self::Any),
+            _ => None,
+        }
+    }
+
+    fn status(self) -> Option<&'static str> {
+        match self {
+            Self::Active => Some("active"),
+            Self::Draft => Some("draft"),
+            Self::Archived => Some("archived"),
+            Self::Any => None,
+        }
+    }
+}
+
+/// A catalog search. `Default` is page 1 of every active product, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogQuery {
+    /// Full-text query in web-search syntax (`"exact phrase"`, `-excluded`, `or`); blank = none.
+    pub q: Option<String>,
+    /// Category, compared case-insensitively.
+    pub category: Option<String>,
+    /// A tag the product must have, compared case-insensitively.
+    pub tag: Option<String>,
+    /// Some variant costs at least this much (minor units)…
+    pub min_price: Option<i64>,
+    /// …and at most this much (the same variant satisfies both bounds).
+    pub max_price: Option<i64>,
+    /// Only products with (`true`) or without (`false`) available units.
+    pub in_stock: Option<bool>,
+    /// Statuses to include (default: active only).
+    pub status: StatusFilter,
+    /// Result order.
+    pub sort: CatalogSort,
+    /// Page number, from 1.
+    pub page: u32,
+    /// Items per page, `1..=100` (clamped).
+    pub per_page: u32,
+}
+
+impl Default for CatalogQuery {
+    fn default() -> Self {
+        Self {
+            q: None,
+            category: None,
+            tag: None,
+            min_price: None,
+            max_price: None,
+            in_stock: None,
+            status: StatusFilter::default(),
+            sort: CatalogSort::default(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl CatalogQuery {
+    /// The text query, unless blank.
+    fn text(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+    }
+
+    /// Appends `FROM … WHERE …` for this query to `sql`.
+    fn push_from_where<'a>(&'a self, sql: &mut QueryBuilder<'a, Postgres>) {
+        sql.push(" FROM catalog_products p");
+        let text = self.text();
+        if let Some(text) = text {
+            sql.push(", websearch_to_tsquery(")
+                .push(TS_CONFIG)
+                .push(", ")
+                .push_bind(text)
+                .push(") AS query");
+        }
+        let mut clause = Clauses::default();
+        if let Some(status) = self.status.status() {
+            clause.next(sql).push("p.status = ").push_bind(status);
+        }
+        if text.is_some() {
+            clause.next(sql).push("p.search @@ query");
+        }
+        if let Some(category) = &self.category {
+            clause
+                .next(sql)
+                .push("lower(p.category) = lower(")
+                .push_bind(category.as_str())
+                .push(")");
+        }
+        if let Some(tag) = &self.tag {
+            clause
+                .next(sql)
+                .push("p.tag_keys @> ARRAY[")
+                .push_bind(tag.to_lowercase())
+                .push("]::text[]");
+        }
+        if let Some(in_stock) = self.in_stock {
+            clause.next(sql).push("p.in_stock = ").push_bind(in_stock);
+        }
+        if self.min_price.is_some() || self.max_price.is_some() {
+            clause
+                .next(sql)
+                .push("EXISTS (SELECT 1 FROM catalog_variants v WHERE v.product_id = p.id");
+            if let Some(min) = self.min_price {
+                sql.push(" AND v.price_minor >= ").push_bind(min);
+            }
+            if let Some(max) = self.max_price {
+                sql.push(" AND v.price_minor <= ").push_bind(max);
+            }
+            sql.push(")");
+        }
+    }
+}
+
+/// Joins conditions: ` WHERE ` before the first, ` AND ` before the others.
+#[derive(Default)]
+struct Clauses {
+    started: bool,
+}
+
+impl Clauses {
+    fn next<'s, 'a>(
+        &mut self,
+        sql: &'s mut QueryBuilder<'a, Postgres>,
+    ) -> &'s mut QueryBuilder<'a, Postgres> {
+        sql.push(if self.started { " AND " } else { " WHERE " });
+        self.started = true;
+        sql
+    }
+}
+
+/// One page of the products matching `query`, with their variants, and the number of matches.
+pub async fn search(pool: &PgPool, query: &CatalogQuery) -> Result<Page<ProductView>, sqlx::Error> {
+    let request = PageRequest::new(query.page, query.per_page);
+
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    query.push_from_where(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut select = QueryBuilder::new(concat!("SELECT ", product_columns!()));
+    query.push_from_where(&mut select);
+    select
+        .push(query.sort.order_by(query.text().is_some()))
+        .push(" LIMIT ")
+        .push_bind(request.limit())
+        .push(" OFFSET ")
+        .push_bind(request.offset());
+    let rows: Vec<ProductRow> = select.build_query_as().fetch_all(pool).await?;
+
+    Ok(request.into_page(with_variants(pool, rows).await?, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_and_statuses_parse_their_wire_names() {
+        for (name, sort) in [
+            ("relevance", CatalogSort::Relevance),
+            ("price_asc", CatalogSort::PriceAsc),
+            ("price_desc", CatalogSort::PriceDesc),
+            ("name", CatalogSort::Name),
+            ("newest", CatalogSort::Newest),
+        ] {
+            assert_eq!(CatalogSort::parse(name), Some(sort));
+        }
+        assert_eq!(CatalogSort::parse("id; DROP TABLE x"), None);
+        assert_eq!(StatusFilter::parse("any"), Some(StatusFilter::Any));
+        assert_eq!(StatusFilter::parse("deleted"), None);
+    }
+
+    #[test]
+    fn relevance_without_text_is_newest() {
+        assert_eq!(
+            CatalogSort::Relevance.order_by(false),
+            CatalogSort::Newest.order_by(false)
+        );
+    }
+}

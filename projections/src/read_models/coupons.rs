@@ -1,0 +1,222 @@
+//! The coupon read model (projection `coupons`, coupon events): `coupon_views` with each
+//! coupon's terms and live redemption figures, `coupon_redemptions` with its live redemptions
+//! (a released one is deleted: its slot is free again); and the query functions [`get`],
+//! [`list`], [`redemptions_by`] and [`usable_by`].
+
+mod query;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use commerce_aggregates::coupon::CouponEvent;
+use commerce_aggregates::{Discount, Money, Role};
+use sqlx::types::Json;
+use sqlx::PgConnection;
+
+use super::{decode, version};
+use crate::envelope::Envelope;
+use crate::projection::{Projection, ProjectionError};
+
+pub use query::{get, list, redemptions_by, usable_by, CouponView};
+
+/// Builds `coupon_views` and `coupon_redemptions` from coupon events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CouponProjection;
+
+/// The terms carried by `CouponCreated` and `CouponUpdated`.
+struct Terms<'a> {
+    discount: &'a Discount,
+    min_subtotal: &'a Option<Money>,
+    starts_at: &'a Option<DateTime<Utc>>,
+    expires_at: &'a Option<DateTime<Utc>>,
+    eligible_roles: &'a [Role],
+    max_redemptions: &'a Option<u32>,
+    max_per_customer: &'a Option<u32>,
+}
+
+impl Terms<'_> {
+    /// The currency the terms name: the minimum subtotal's, else a fixed discount's.
+    fn currency(&self) -> Option<&str> {
+        match (self.min_subtotal, self.discount) {
+            (Some(min), _) => Some(min.currency.as_str()),
+            (None, Discount::Fixed(amount)) => Some(amount.currency.as_str()),
+            (None, Discount::Percent(_)) => None,
+        }
+    }
+
+    fn roles(&self) -> Vec<&'static str> {
+        self.eligible_roles.iter().map(Role::as_str).collect()
+    }
+}
+
+#[async_trait]
+impl Projection for CouponProjection {
+    fn name(&self) -> &'static str {
+        "coupons"
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["coupon"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["coupon_redemptions", "coupon_views"]
+    }
+
+    async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
+        let coupon: CouponEvent = decode(event)?;
+        // The aggregate id is the normalised code.
+        let code = event.aggregate_id.as_str();
+        let version = version(event)?;
+        let at = event.recorded_at;
+        match &coupon {
+            CouponEvent::CouponCreated {
+                discount,
+                min_subtotal,
+                starts_at,
+                expires_at,
+                eligible_roles,
+                max_redemptions,
+                max_per_customer,
+                ..
+            } => {
+                let terms = Terms {
+                    discount,
+                    min_subtotal,
+                    starts_at,
+                    expires_at,
+                    eligible_roles,
+                    max_redemptions,
+                    max_per_customer,
+                };
+                sqlx::query(
+                    "INSERT INTO coupon_views (code, discount, min_subtotal_minor, currency, \
+                     starts_at, expires_at, eligible_roles, max_redemptions, max_per_customer, \
+                     active, created_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $10, $11) \
+                     ON CONFLICT (code) DO UPDATE SET discount = EXCLUDED.discount, \
+                     min_subtotal_minor = EXCLUDED.min_subtotal_minor, \
+                     currency = EXCLUDED.currency, starts_at = EXCLUDED.starts_at, \
+                     expires_at = EXCLUDED.expires_at, eligible_roles = EXCLUDED.eligible_roles, \
+                     max_redemptions = EXCLUDED.max_redemptions, \
+                     max_per_customer = EXCLUDED.max_per_customer, active = true, \
+                     created_at = EXCLUDED.created_at",
+                )
+                .bind(code)
+                .bind(Json(terms.discount))
+                .bind(terms.min_subtotal.map(|m| m.minor))
+                .bind(terms.currency())
+                .bind(terms.starts_at)
+                .bind(terms.expires_at)
+                .bind(terms.roles())
+                .bind(terms.max_redemptions.map(i64::from))
+                .bind(terms.max_per_customer.map(i64::from))
+                .bind(at)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            }
+            CouponEvent::CouponUpdated {
+                discount,
+                min_subtotal,
+                starts_at,
+                expires_at,
+                eligible_roles,
+                max_redemptions,
+                max_per_customer,
+            } => {
+                let terms = Terms {
+                    discount,
+                    min_subtotal,
+                    starts_at,
+                    expires_at,
+                    eligible_roles,
+                    max_redemptions,
+                    max_per_customer,
+                };
+                sqlx::query(
+                    "UPDATE coupon_views SET discount = $2, min_subtotal_minor = $3, \
+                     currency = COALESCE($4, currency), starts_at = $5, expires_at = $6, \
+                     eligible_roles = $7, max_redemptions = $8, max_per_customer = $9 \
+                     WHERE code = $1",
+                )
+                .bind(code)
+                .bind(Json(terms.discount))
+                .bind(terms.min_subtotal.map(|m| m.minor))
+                .bind(terms.currency())
+                .bind(terms.starts_at)
+                .bind(terms.expires_at)
+                .bind(terms.roles())
+                .bind(terms.max_redemptions.map(i64::from))
+                .bind(terms.max_per_customer.map(i64::from))
+                .execute(&mut *tx)
+                .await?;
+            }
+            CouponEvent::CouponDeactivated {} => {
+                sqlx::query("UPDATE coupon_views SET active = false WHERE code = $1")
+                    .bind(code)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            CouponEvent::CouponRedeemed {
+                order_id,
+                customer_id,
+                discount_amount,
+            } => {
+                sqlx::query(
+                    "INSERT INTO coupon_redemptions (code, order_id, customer_id, \
+                     discount_minor, currency, redeemed_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (code, order_id) DO UPDATE SET \
+                     customer_id = EXCLUDED.customer_id, \
+                     discount_minor = EXCLUDED.discount_minor, currency = EXCLUDED.currency, \
+                     redeemed_at = EXCLUDED.redeemed_at",
+                )
+                .bind(code)
+                .bind(order_id)
+                .bind(customer_id)
+                .bind(discount_amount.minor)
+                .bind(discount_amount.currency.as_str())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE coupon_views SET currency = COALESCE(currency, $2) WHERE code = $1",
+                )
+                .bind(code)
+                .bind(discount_amount.currency.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+            CouponEvent::RedemptionReleased { order_id, .. } => {
+                sqlx::query("DELETE FROM coupon_redemptions WHERE code = $1 AND order_id = $2")
+                    .bind(code)
+                    .bind(order_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        refresh_coupon(tx, code, version, at).await?;
+        Ok(())
+    }
+}
+
+/// Recomputes the coupon's live redemption figures and records the event's version.
+async fn refresh_coupon(
+    tx: &mut PgConnection,
+    code: &str,
+    version: i64,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE coupon_views AS c SET redemption_count = s.count, \
+         discount_given_minor = s.given, version = $2, updated_at = $3 \
+         FROM (SELECT count(*) AS count, COALESCE(sum(discount_minor), 0)::bigint AS given \
+               FROM coupon_redemptions WHERE code = $1) AS s \
+         WHERE c.code = $1",
+    )
+    .bind(code)
+    .bind(version)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! Reading the coupon read model: one coupon, all coupons, a customer's redemptions of one, and
+//! the coupons a customer can still use.
+
+use chrono::{DateTime, Utc};
+use commerce_aggregates::Role;
+use serde::Serialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::read_models::{MoneyView, Page, PageRequest};
+
+/// A coupon with its terms and live redemption figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CouponView {
+    /// The normalised upper-case code.
+    pub code: String,
+    /// `{"percent": 10}` or `{"fixed": {"amount": 500, "currency": "USD"}}`.
+    pub discount: serde_json::Value,
+    /// Smallest subtotal it applies to.
+    pub min_subtotal: Option<MoneyView>,
+    /// Start of validity (inclusive).
+    pub starts_at: Option<DateTime<Utc>>,
+    /// End of validity (exclusive).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Roles allowed to redeem it; empty = everyone.
+    pub eligible_roles: Vec<String>,
+    /// Total redemption limit.
+    pub max_redemptions: Option<i64>,
+    /// Per-customer redemption limit.
+    pub max_per_customer: Option<i64>,
+    /// False once deactivated.
+    pub active: bool,
+    /// Live (not released) redemptions.
+    pub redemption_count: i64,
+    /// Discount granted by the live redemptions (absent while no currency is known).
+    pub discount_given: Option<MoneyView>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When its last event was recorded.
+    pub updated_at: DateTime<Utc>,
+    /// Sequence of the last coupon event applied.
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CouponRow {
+    code: String,
+    discount: serde_json::Value,
+    min_subtotal_minor: Option<i64>,
+    currency: Option<String>,
+    starts_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    eligible_roles: Vec<String>,
+    max_redemptions: Option<i64>,
+    max_per_customer: Option<i64>,
+    active: bool,
+    redemption_count: i64,
+    discount_given_minor: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl From<CouponRow> for CouponView {
+    fn from(row: CouponRow) -> Self {
+        let money = |amount: i64| {
+            row.currency
+                .clone()
+                .map(|currency| MoneyView::new(amount, currency))
+        };
+        CouponView {
+            min_subtotal: row.min_subtotal_minor.and_then(money),
+            discount_given: money(row.discount_given_minor),
+            code: row.code,
+            discount: row.discount,
+            starts_at: row.starts_at,
+            expires_at: row.expires_at,
+            eligible_roles: row.eligible_roles,
+            max_redemptions: row.max_redemptions,
+            max_per_customer: row.max_per_customer,
+            active: row.active,
+            redemption_count: row.redemption_count,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+macro_rules! coupon_columns {
+    () => {
+        "SELECT c.code, c.discount, c.min_subtotal_minor, c.currency, c.starts_at, \
+         c.expires_at, c.eligible_roles, c.max_redemptions, c.max_per_customer, c.active, \
+         c.redemption_count, c.discount_given_minor, c.created_at, c.updated_at, c.version \
+         FROM coupon_views c"
+    };
+}
+
+/// Coupons `$1` (customer id) with role `$3` can use at `$2`.
+macro_rules! usable_where {
+    () => {
+        " WHERE c.active \
+         AND (c.starts_at IS NULL OR c.starts_at <= $2) \
+         AND (c.expires_at IS NULL OR $2 < c.expires_at) \
+         AND (cardinality(c.eligible_roles) = 0 OR $3 = ANY (c.eligible_roles)) \
+         AND (c.max_redemptions IS NULL OR c.redemption_count < c.max_redemptions) \
+         AND (c.max_per_customer IS NULL OR c.max_per_customer > \
+              (SELECT count(*) FROM coupon_redemptions r \
+               WHERE r.code = c.code AND r.customer_id = $1))"
+    };
+}
+
+/// The codes are stored normalised (trimmed, upper case); look-ups normalise the same way.
+fn normalise(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+/// The coupon `code` (any case), active or not.
+pub async fn get(pool: &PgPool, code: &str) -> Result<Option<CouponView>, sqlx::Error> {
+    let row: Option<CouponRow> = sqlx::query_as(concat!(coupon_columns!(), " WHERE c.code = $1"))
+        .bind(normalise(code))
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(CouponView::from))
+}
+
+/// One page of every coupon, newest first, and how many there are.
+pub async fn list(
+    pool: &PgPool,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<CouponView>, sqlx::Error> {
+    let request = PageRequest::new(page, per_page);
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM coupon_views")
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<CouponRow> = sqlx::query_as(concat!(
+        coupon_columns!(),
+        " ORDER BY c.created_at DESC, c.code LIMIT $1 OFFSET $2"
+    ))
+    .bind(request.limit())
+    .bind(request.offset())
+    .fetch_all(pool)
+    .await?;
+    Ok(request.into_page(rows.into_iter().map(CouponView::from).collect(), total))
+}
+
+/// How many live redemptions of `code` `customer_id` has.
+pub async fn redemptions_by(
+    pool: &PgPool,
+    code: &str,
+    customer_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM coupon_redemptions WHERE code = $1 AND customer_id = $2",
+    )
+    .bind(normalise(code))
+    .bind(customer_id)
+    .fetch_one(pool)
+    .await
+}
+
+/// The coupons `customer_id` (with `role`) can use at `at`: active, within their validity
+/// window, open to the role, with total and per-customer redemptions left; ordered by code.
+/// The minimum subtotal depends on the cart and is not checked here.
+pub async fn usable_by(
+    pool: &PgPool,
+    customer_id: Uuid,
+    role: Role,
+    at: DateTime<Utc>,
+    page: u32,
+    per_page: u32,
+) -> Result<Page<CouponView>, sqlx::Error> {
+    let request = PageRequest::new(page, per_page);
+    let total: i64 = sqlx::query_scalar(concat!(
+        "SELECT count(*) FROM coupon_views c",
+        usable_where!()
+    ))
+    .bind(customer_id)
+    .bind(at)
+    .bind(role.as_str())
+    .fetch_one(pool)
+    .await?;
+    let rows: Vec<CouponRow> = sqlx::query_as(concat!(
+        coupon_columns!(),
+        usable_where!(),
+        " ORDER BY c.code LIMIT $4 OFFSET $5"
+    ))
+    .bind(customer_id)
+    .bind(at)
+    .bind(role.as_str())
+    .bind(request.limit())
+    .bind(request.offset())
+    .fetch_all(pool)
+    .await?;
+    Ok(request.into_page(rows.into_iter().map(CouponView::from).collect(), total))
+}

@@ -1,0 +1,274 @@
+//! The order read model (projection `orders`, order events): `order_views`, one row per order
+//! with its totals, lines, payment, shipment and outcome, and `order_timeline`, one row per
+//! event with the status it led to; and the query functions [`get`], [`list`], [`timeline`].
+
+mod query;
+
+use async_trait::async_trait;
+use commerce_aggregates::order::{OrderEvent, OrderStatus};
+use serde_json::json;
+use sqlx::types::Json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{aggregate_uuid, decode, version};
+use crate::envelope::Envelope;
+use crate::projection::{Projection, ProjectionError};
+
+pub use query::{get, list, timeline, OrderQuery, OrderView, TimelineEntry};
+
+/// Builds `order_views` and `order_timeline` from order events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderProjection;
+
+#[async_trait]
+impl Projection for OrderProjection {
+    fn name(&self) -> &'static str {
+        "orders"
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["order"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["order_timeline", "order_views"]
+    }
+
+    async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
+        let order: OrderEvent = decode(event)?;
+        let id = aggregate_uuid(event)?;
+        let version = version(event)?;
+        let status = status_after(&order);
+        match &order {
+            OrderEvent::OrderPlaced { .. } => insert_order(tx, id, &order, event, version).await?,
+            OrderEvent::OrderConfirmed { payment_due_by } => {
+                sqlx::query("UPDATE order_views SET payment_due_by = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(payment_due_by)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            OrderEvent::OrderRejected { reason } => {
+                sqlx::query(
+                    "UPDATE order_views SET rejection_reason = $2, rejection = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(reason.code())
+                .bind(Json(reason))
+                .execute(&mut *tx)
+                .await?;
+            }
+            OrderEvent::OrderPaid {
+                provider,
+                payment_reference,
+                amount,
+                paid_at,
+            } => {
+                let payment = json!({
+                    "provider": provider,
+                    "reference": payment_reference,
+                    "amount": amount,
+                    "paid_at": paid_at,
+                });
+                sqlx::query("UPDATE order_views SET payment = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(payment)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            OrderEvent::OrderShipped {
+                carrier,
+                tracking_number,
+                shipped_at,
+            } => {
+                let shipment = json!({
+                    "carrier": carrier,
+                    "tracking_number": tracking_number,
+                    "shipped_at": shipped_at,
+                });
+                sqlx::query("UPDATE order_views SET shipment = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(shipment)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            OrderEvent::OrderDelivered { delivered_at } => {
+                sqlx::query(
+                    "UPDATE order_views SET shipment = COALESCE(shipment, '{}'::jsonb) || $2 \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(json!({ "delivered_at": delivered_at }))
+                .execute(&mut *tx)
+                .await?;
+            }
+            OrderEvent::OrderCancelled {
+                reason, refund, by, ..
+            } => {
+                sqlx::query(
+                    "UPDATE order_views SET cancel_reason = $2, cancelled_by = $3, \
+                     refund_minor = $4 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(reason)
+                .bind(by.as_str())
+                .bind(refund.map(|money| money.minor))
+                .execute(&mut *tx)
+                .await?;
+            }
+            OrderEvent::OrderRefunded { amount, reason, .. } => {
+                sqlx::query(
+                    "UPDATE order_views SET refund_minor = $2, refund_reason = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(amount.minor)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+            OrderEvent::OrderExpired { .. } => {}
+        }
+        sqlx::query(
+            "UPDATE order_views SET status = $2, version = $3, updated_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status.as_str())
+        .bind(version)
+        .bind(event.recorded_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_timeline(tx, id, status, &order, event, version).await?;
+        Ok(())
+    }
+}
+
+/// The status an order is in after `event`.
+fn status_after(event: &OrderEvent) -> OrderStatus {
+    match event {
+        OrderEvent::OrderPlaced { .. } => OrderStatus::Placed,
+        OrderEvent::OrderConfirmed { .. } => OrderStatus::Confirmed,
+        OrderEvent::OrderRejected { .. } => OrderStatus::Rejected,
+        OrderEvent::OrderPaid { .. } => OrderStatus::Paid,
+        OrderEvent::OrderShipped { .. } => OrderStatus::Shipped,
+        OrderEvent::OrderDelivered { .. } => OrderStatus::Delivered,
+        OrderEvent::OrderCancelled { .. } => OrderStatus::Cancelled,
+        OrderEvent::OrderRefunded { .. } => OrderStatus::Refunded,
+        OrderEvent::OrderExpired { .. } => OrderStatus::Expired,
+    }
+}
+
+async fn insert_order(
+    tx: &mut PgConnection,
+    id: Uuid,
+    placed: &OrderEvent,
+    event: &Envelope,
+    version: i64,
+) -> Result<(), ProjectionError> {
+    let OrderEvent::OrderPlaced {
+        cart_id,
+        customer_id,
+        customer_role,
+        lines,
+        coupon,
+        shipping_address,
+        tax_rate_bps,
+        totals,
+        placed_at,
+        ..
+    } = placed
+    else {
+        return Err(ProjectionError::decode(event, "not an OrderPlaced event"));
+    };
+    sqlx::query(
+        "INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
+         subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
+         coupon_code, shipping_address, lines, placed_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                 $16, $17) \
+         ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
+         cart_id = EXCLUDED.cart_id, customer_role = EXCLUDED.customer_role, \
+         currency = EXCLUDED.currency, subtotal_minor = EXCLUDED.subtotal_minor, \
+         discount_minor = EXCLUDED.discount_minor, shipping_minor = EXCLUDED.shipping_minor, \
+         tax_minor = EXCLUDED.tax_minor, total_minor = EXCLUDED.total_minor, \
+         tax_rate_bps = EXCLUDED.tax_rate_bps, coupon_code = EXCLUDED.coupon_code, \
+         shipping_address = EXCLUDED.shipping_address, lines = EXCLUDED.lines, \
+         placed_at = EXCLUDED.placed_at, payment = NULL, shipment = NULL, \
+         rejection_reason = NULL, rejection = NULL, cancel_reason = NULL, \
+         cancelled_by = NULL, refund_reason = NULL, refund_minor = NULL, payment_due_by = NULL",
+    )
+    .bind(id)
+    .bind(customer_id)
+    .bind(cart_id)
+    .bind(customer_role.as_str())
+    .bind(totals.total.currency.as_str())
+    .bind(totals.subtotal.minor)
+    .bind(totals.discount.minor)
+    .bind(totals.shipping.minor)
+    .bind(totals.tax.minor)
+    .bind(totals.total.minor)
+    .bind(i64::from(*tax_rate_bps))
+    .bind(coupon.as_ref().map(|coupon| coupon.code.as_str()))
+    .bind(Json(shipping_address))
+    .bind(Json(lines))
+    .bind(placed_at)
+    .bind(event.recorded_at)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Records `event` in the order's timeline: the status it led to, who, and its details (the
+/// event's own fields; a summary for `OrderPlaced`, whose full content is on the order row).
+async fn insert_timeline(
+    tx: &mut PgConnection,
+    id: Uuid,
+    status: OrderStatus,
+    order: &OrderEvent,
+    event: &Envelope,
+    version: i64,
+) -> Result<(), sqlx::Error> {
+    let detail = match order {
+        OrderEvent::OrderPlaced {
+            cart_id,
+            lines,
+            coupon,
+            totals,
+            ..
+        } => json!({
+            "cart_id": cart_id,
+            "line_count": lines.len(),
+            "coupon_code": coupon.as_ref().map(|c| &c.code),
+            "subtotal": totals.subtotal,
+            "discount": totals.discount,
+            "shipping": totals.shipping,
+            "tax": totals.tax,
+            "total": totals.total,
+        }),
+        _ => event
+            .payload
+            .as_object()
+            .and_then(|tagged| tagged.values().next())
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+    };
+    sqlx::query(
+        "INSERT INTO order_timeline (order_id, sequence, status, event_type, at, actor_id, \
+         actor_role, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (order_id, sequence) DO UPDATE SET status = EXCLUDED.status, \
+         event_type = EXCLUDED.event_type, at = EXCLUDED.at, actor_id = EXCLUDED.actor_id, \
+         actor_role = EXCLUDED.actor_role, detail = EXCLUDED.detail",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(status.as_str())
+    .bind(&event.event_type)
+    .bind(event.recorded_at)
+    .bind(event.metadata.get("actor_id"))
+    .bind(event.metadata.get("actor_role"))
+    .bind(detail)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

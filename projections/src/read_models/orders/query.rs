@@ -1,0 +1,245 @@
+//! Reading the order read model: one order, filtered lists (a customer's own or everyone's),
+//! and an order's status timeline.
+
+use chrono::{DateTime, Utc};
+use commerce_aggregates::order::OrderStatus;
+use serde::Serialize;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::read_models::{MoneyView, Page, PageRequest, DEFAULT_PER_PAGE};
+
+/// An order as its customer (or the back office) sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderView {
+    /// The order's id.
+    pub id: Uuid,
+    /// The buyer.
+    pub customer_id: Uuid,
+    /// The cart it came from.
+    pub cart_id: Uuid,
+    /// The buyer's role at checkout.
+    pub customer_role: String,
+    /// `placed`, `confirmed`, `paid`, `shipped`, `delivered`, `rejected`, `cancelled`,
+    /// `refunded` or `expired`.
+    pub status: String,
+    /// Σ line totals before discount.
+    pub subtotal: MoneyView,
+    /// The coupon discount.
+    pub discount: MoneyView,
+    /// Shipping charged.
+    pub shipping: MoneyView,
+    /// Σ line taxes.
+    pub tax: MoneyView,
+    /// What the customer pays.
+    pub total: MoneyView,
+    /// Tax rate in basis points.
+    pub tax_rate_bps: i64,
+    /// The coupon used.
+    pub coupon_code: Option<String>,
+    /// Where to ship, as the domain serialises it.
+    pub shipping_address: serde_json::Value,
+    /// The priced lines as in `OrderPlaced` (each with its discount allocation and tax).
+    pub lines: serde_json::Value,
+    /// `{provider, reference, amount, paid_at}` once paid.
+    pub payment: Option<serde_json::Value>,
+    /// `{carrier, tracking_number, shipped_at[, delivered_at]}` once shipped.
+    pub shipment: Option<serde_json::Value>,
+    /// Why it was rejected (`out_of_stock`, `coupon_exhausted`…).
+    pub rejection_reason: Option<String>,
+    /// The full rejection reason as the domain serialises it (e.g. with the SKU).
+    pub rejection: Option<serde_json::Value>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    /// The role of whoever cancelled it.
+    pub cancelled_by: Option<String>,
+    /// Why it was refunded.
+    pub refund_reason: Option<String>,
+    /// Amount refunded (cancelled after payment, or refunded).
+    pub refund: Option<MoneyView>,
+    /// Payment deadline, once confirmed.
+    pub payment_due_by: Option<DateTime<Utc>>,
+    /// When it was placed.
+    pub placed_at: DateTime<Utc>,
+    /// When its last event was recorded.
+    pub updated_at: DateTime<Utc>,
+    /// Sequence of the last order event applied.
+    pub version: i64,
+}
+
+/// One step of an order's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TimelineEntry {
+    /// The event's sequence in the order's stream.
+    pub sequence: i64,
+    /// The order's status after the event.
+    pub status: String,
+    /// e.g. `OrderPaid`.
+    pub event_type: String,
+    /// When the event was recorded.
+    pub at: DateTime<Utc>,
+    /// Who caused it.
+    pub actor_id: Option<String>,
+    /// Their role.
+    pub actor_role: Option<String>,
+    /// The event's details (its fields; a summary of totals for `OrderPlaced`).
+    pub detail: serde_json::Value,
+}
+
+/// Which orders to list. `Default` is page 1 of everyone's orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderQuery {
+    /// Only this customer's orders; `None` lists everyone's (admins and auditors only).
+    pub customer_id: Option<Uuid>,
+    /// Only orders in this status.
+    pub status: Option<OrderStatus>,
+    /// Placed at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Placed strictly before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Page number, from 1.
+    pub page: u32,
+    /// Items per page, `1..=100` (clamped).
+    pub per_page: u32,
+}
+
+impl Default for OrderQuery {
+    fn default() -> Self {
+        Self {
+            customer_id: None,
+            status: None,
+            from: None,
+            to: None,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl OrderQuery {
+    fn push_where<'a>(&'a self, sql: &mut QueryBuilder<'a, Postgres>) {
+        sql.push(" FROM order_views WHERE TRUE");
+        if let Some(customer_id) = self.customer_id {
+            sql.push(" AND customer_id = ").push_bind(customer_id);
+        }
+        if let Some(status) = self.status {
+            sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(from) = self.from {
+            sql.push(" AND placed_at >= ").push_bind(from);
+        }
+        if let Some(to) = self.to {
+            sql.push(" AND placed_at < ").push_bind(to);
+        }
+    }
+}
+
+const ORDER_COLUMNS: &str = "SELECT id, customer_id, cart_id, customer_role, status, currency, \
+     subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
+     coupon_code, shipping_address, lines, payment, shipment, rejection_reason, rejection, \
+     cancel_reason, cancelled_by, refund_reason, refund_minor, payment_due_by, placed_at, \
+     updated_at, version";
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: Uuid,
+    customer_id: Uuid,
+    cart_id: Uuid,
+    customer_role: String,
+    status: String,
+    currency: String,
+    subtotal_minor: i64,
+    discount_minor: i64,
+    shipping_minor: i64,
+    tax_minor: i64,
+    total_minor: i64,
+    tax_rate_bps: i64,
+    coupon_code: Option<String>,
+    shipping_address: serde_json::Value,
+    lines: serde_json::Value,
+    payment: Option<serde_json::Value>,
+    shipment: Option<serde_json::Value>,
+    rejection_reason: Option<String>,
+    rejection: Option<serde_json::Value>,
+    cancel_reason: Option<String>,
+    cancelled_by: Option<String>,
+    refund_reason: Option<String>,
+    refund_minor: Option<i64>,
+    payment_due_by: Option<DateTime<Utc>>,
+    placed_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl From<OrderRow> for OrderView {
+    fn from(row: OrderRow) -> Self {
+        let money = |amount: i64| MoneyView::new(amount, row.currency.clone());
+        OrderView {
+            subtotal: money(row.subtotal_minor),
+            discount: money(row.discount_minor),
+            shipping: money(row.shipping_minor),
+            tax: money(row.tax_minor),
+            total: money(row.total_minor),
+            refund: row.refund_minor.map(money),
+            id: row.id,
+            customer_id: row.customer_id,
+            cart_id: row.cart_id,
+            customer_role: row.customer_role,
+            status: row.status,
+            tax_rate_bps: row.tax_rate_bps,
+            coupon_code: row.coupon_code,
+            shipping_address: row.shipping_address,
+            lines: row.lines,
+            payment: row.payment,
+            shipment: row.shipment,
+            rejection_reason: row.rejection_reason,
+            rejection: row.rejection,
+            cancel_reason: row.cancel_reason,
+            cancelled_by: row.cancelled_by,
+            refund_reason: row.refund_reason,
+            payment_due_by: row.payment_due_by,
+            placed_at: row.placed_at,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+/// The order `id` (the caller checks that the reader may see it).
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderView>, sqlx::Error> {
+    let mut sql = QueryBuilder::new(ORDER_COLUMNS);
+    sql.push(" FROM order_views WHERE id = ").push_bind(id);
+    let row: Option<OrderRow> = sql.build_query_as().fetch_optional(pool).await?;
+    Ok(row.map(OrderView::from))
+}
+
+/// One page of the orders matching `query`, most recently placed first, and how many match.
+pub async fn list(pool: &PgPool, query: &OrderQuery) -> Result<Page<OrderView>, sqlx::Error> {
+    let request = PageRequest::new(query.page, query.per_page);
+
+    let mut count = QueryBuilder::new("SELECT count(*)");
+    query.push_where(&mut count);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+
+    let mut select = QueryBuilder::new(ORDER_COLUMNS);
+    query.push_where(&mut select);
+    select
+        .push(" ORDER BY placed_at DESC, id DESC LIMIT ")
+        .push_bind(request.limit())
+        .push(" OFFSET ")
+        .push_bind(request.offset());
+    let rows: Vec<OrderRow> = select.build_query_as().fetch_all(pool).await?;
+
+    Ok(request.into_page(rows.into_iter().map(OrderView::from).collect(), total))
+}
+
+/// The status timeline of order `id`, oldest first (empty for an unknown order).
+pub async fn timeline(pool: &PgPool, id: Uuid) -> Result<Vec<TimelineEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT sequence, status, event_type, at, actor_id, actor_role, detail \
+         FROM order_timeline WHERE order_id = $1 ORDER BY sequence",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}

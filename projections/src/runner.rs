@@ -1,0 +1,392 @@
+//! Runs a projection as a durable JetStream pull consumer.
+//!
+//! Each fetched batch is applied in one read-model transaction, sorted per aggregate, under
+//! a per-aggregate position guard (`projection_positions`, locked row by row):
+//!
+//! - an event at or below the stored position is a redelivery: skipped, acked;
+//! - the next event is applied and the position advanced, in the same transaction;
+//! - an event further ahead waits for its predecessor: not applied, nak'ed with a delay;
+//! - an event whose apply fails is retried with backoff; after `max_deliver` deliveries it is
+//!   dead-lettered (subject, table, error log) and skipped, so its aggregate is not blocked.
+//!
+//! Messages are acked only after the transaction commits. Two workers on the same consumer
+//! serialise on the position rows, so neither applies an event the other applied.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, AckKind};
+use futures_util::StreamExt;
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::watch;
+
+use crate::envelope::{Envelope, SUBJECT_PREFIX};
+use crate::projection::Projection;
+
+/// How a projection consumes.
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// The event stream's name.
+    pub stream: String,
+    /// Messages fetched and applied per transaction.
+    pub batch_size: usize,
+    /// Deliveries of a failing event before it is dead-lettered.
+    pub max_deliver: i64,
+    /// How long JetStream waits for an ack before redelivering.
+    pub ack_wait: Duration,
+    /// How long one fetch waits for messages.
+    pub fetch_wait: Duration,
+    /// Delay before an event that arrived ahead of its predecessor is offered again.
+    pub early_retry: Duration,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        Self {
+            stream: "COMMERCE".into(),
+            batch_size: 256,
+            max_deliver: 5,
+            ack_wait: Duration::from_secs(30),
+            fetch_wait: Duration::from_millis(500),
+            early_retry: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Name of a projection's durable consumer.
+pub fn consumer_name(projection: &dyn Projection) -> String {
+    format!("proj-{}", projection.name())
+}
+
+fn filter_subject(projection: &dyn Projection) -> String {
+    match projection.aggregate_types() {
+        [only] => format!("{SUBJECT_PREFIX}.{only}.>"),
+        _ => format!("{SUBJECT_PREFIX}.>"),
+    }
+}
+
+/// Creates the projection's durable pull consumer if it does not exist.
+pub async fn ensure_consumer(
+    js: &jetstream::Context,
+    settings: &RunnerSettings,
+    projection: &dyn Projection,
+) -> Result<jetstream::consumer::Consumer<pull::Config>, async_nats::Error> {
+    let name = consumer_name(projection);
+    let stream = js.get_stream(&settings.stream).await?;
+    let consumer = stream
+        .get_or_create_consumer(
+            &name,
+            pull::Config {
+                durable_name: Some(name.clone()),
+                description: Some(format!("read model: {}", projection.name())),
+                filter_subject: filter_subject(projection),
+                ack_policy: AckPolicy::Explicit,
+                ack_wait: settings.ack_wait,
+                // Unbounded here: the runner bounds failing applies itself, while an event
+                // waiting for its predecessor must be offered again for as long as it takes.
+                max_deliver: -1,
+                max_ack_pending: 20_000,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(consumer)
+}
+
+/// Events behind for the projection: not yet delivered plus delivered and not acked.
+pub async fn lag(
+    js: &jetstream::Context,
+    settings: &RunnerSettings,
+    projection: &dyn Projection,
+) -> Result<u64, async_nats::Error> {
+    let stream = js.get_stream(&settings.stream).await?;
+    let info = stream.consumer_info(consumer_name(projection)).await?;
+    Ok(info.num_pending + info.num_ack_pending as u64)
+}
+
+/// Sleeps for `duration`; true when shutdown was asked for meanwhile.
+async fn sleep_or_stop(duration: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    let stopped = tokio::select! {
+        _ = tokio::time::sleep(duration) => false,
+        _ = shutdown.wait_for(|stop| *stop) => true,
+    };
+    stopped || *shutdown.borrow()
+}
+
+/// Consumes until `shutdown` turns true. NATS and Postgres failures are logged and retried.
+pub async fn run(
+    pool: PgPool,
+    js: jetstream::Context,
+    projection: Arc<dyn Projection>,
+    settings: RunnerSettings,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let name = projection.name();
+    let mut failures = 0u32;
+    'connect: while !*shutdown.borrow() {
+        let consumer = match ensure_consumer(&js, &settings, projection.as_ref()).await {
+            Ok(consumer) => consumer,
+            Err(error) => {
+                tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
+                if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
+                    break;
+                }
+                continue;
+            }
+        };
+        tracing::info!(projection = name, "projection consuming");
+        loop {
+            if *shutdown.borrow() {
+                break 'connect;
+            }
+            let messages = match fetch(&consumer, &settings).await {
+                Ok(messages) => messages,
+                Err(error) => {
+                    tracing::warn!(projection = name, %error, "fetch failed, reconnecting");
+                    if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
+                        break 'connect;
+                    }
+                    continue 'connect;
+                }
+            };
+            if messages.is_empty() {
+                continue;
+            }
+            match process_batch(&pool, &js, projection.as_ref(), &settings, messages).await {
+                Ok(()) => failures = 0,
+                Err(error) => {
+                    // Nothing was acked: JetStream redelivers the batch after ack_wait.
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(projection = name, %error, "batch failed, will be redelivered");
+                    let backoff = Duration::from_millis(100 << failures.min(6));
+                    if sleep_or_stop(backoff, &mut shutdown).await {
+                        break 'connect;
+                    }
+                }
+            }
+        }
+    }
+    tracing::info!(projection = name, "projection stopped: shutdown requested");
+}
+
+async fn fetch(
+    consumer: &jetstream::consumer::Consumer<pull::Config>,
+    settings: &RunnerSettings,
+) -> Result<Vec<jetstream::Message>, async_nats::Error> {
+    let mut batch = consumer
+        .fetch()
+        .max_messages(settings.batch_size)
+        .expires(settings.fetch_wait)
+        .messages()
+        .await?;
+    let mut messages = Vec::new();
+    while let Some(message) = batch.next().await {
+        messages.push(message?);
+    }
+    Ok(messages)
+}
+
+/// What became of one message in a batch.
+enum Outcome {
+    Applied,
+    Duplicate,
+    Early,
+    Retry { deliveries: i64 },
+    DeadLettered,
+}
+
+struct Item {
+    message: jetstream::Message,
+    envelope: Envelope,
+    deliveries: i64,
+    outcome: Outcome,
+}
+
+async fn process_batch(
+    pool: &PgPool,
+    js: &jetstream::Context,
+    projection: &dyn Projection,
+    settings: &RunnerSettings,
+    messages: Vec<jetstream::Message>,
+) -> Result<(), async_nats::Error> {
+    let mut items = Vec::with_capacity(messages.len());
+    for message in messages {
+        let deliveries = message.info().map(|i| i.delivered).unwrap_or(1);
+        match serde_json::from_slice::<Envelope>(&message.payload) {
+            Ok(envelope) => items.push(Item {
+                message,
+                envelope,
+                deliveries,
+                outcome: Outcome::Duplicate,
+            }),
+            Err(error) => {
+                // Not an envelope at all: nothing to order or apply.
+                tracing::error!(projection = projection.name(), subject = %message.subject,
+                    %error, "undecodable message terminated");
+                message.ack_with(AckKind::Term).await?;
+            }
+        }
+    }
+    // One lock order for every worker: no deadlocks between them.
+    items.sort_by(|a, b| {
+        (
+            &a.envelope.aggregate_type,
+            &a.envelope.aggregate_id,
+            a.envelope.sequence,
+        )
+            .cmp(&(
+                &b.envelope.aggregate_type,
+                &b.envelope.aggregate_id,
+                b.envelope.sequence,
+            ))
+    });
+
+    let mut tx = pool.begin().await?;
+    // Shared with other batches of this projection, exclusive for a replay of it.
+    sqlx::query("SELECT pg_advisory_xact_lock_shared(1, hashtext($1))")
+        .bind(projection.name())
+        .execute(&mut *tx)
+        .await?;
+    for item in &mut items {
+        item.outcome = apply_one(&mut tx, js, projection, settings, item).await?;
+    }
+    tx.commit().await?;
+
+    for item in items {
+        match item.outcome {
+            Outcome::Applied | Outcome::Duplicate | Outcome::DeadLettered => {
+                item.message.ack().await?
+            }
+            Outcome::Early => {
+                item.message
+                    .ack_with(AckKind::Nak(Some(settings.early_retry)))
+                    .await?
+            }
+            Outcome::Retry { deliveries } => {
+                let delay = Duration::from_millis(200 << deliveries.clamp(0, 6));
+                item.message.ack_with(AckKind::Nak(Some(delay))).await?
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn apply_one(
+    tx: &mut PgConnection,
+    js: &jetstream::Context,
+    projection: &dyn Projection,
+    settings: &RunnerSettings,
+    item: &Item,
+) -> Result<Outcome, async_nats::Error> {
+    let envelope = &item.envelope;
+    let sequence = i64::try_from(envelope.sequence).unwrap_or(i64::MAX);
+    // Creates the row at 0 when new; either way locks it and returns the stored position.
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO projection_positions (projection, aggregate_type, aggregate_id, last_sequence)
+         VALUES ($1, $2, $3, 0)
+         ON CONFLICT (projection, aggregate_type, aggregate_id)
+         DO UPDATE SET last_sequence = projection_positions.last_sequence
+         RETURNING last_sequence",
+    )
+    .bind(projection.name())
+    .bind(&envelope.aggregate_type)
+    .bind(&envelope.aggregate_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if sequence <= last {
+        return Ok(Outcome::Duplicate);
+    }
+    if sequence > last + 1 {
+        tracing::debug!(projection = projection.name(), aggregate = %envelope.aggregate_id,
+            sequence, last, "event ahead of its predecessor, held back");
+        return Ok(Outcome::Early);
+    }
+    sqlx::query("SAVEPOINT apply_event")
+        .execute(&mut *tx)
+        .await?;
+    match projection.apply(tx, envelope).await {
+        Ok(()) => {
+            sqlx::query("RELEASE SAVEPOINT apply_event")
+                .execute(&mut *tx)
+                .await?;
+            advance(tx, projection, envelope, sequence).await?;
+            Ok(Outcome::Applied)
+        }
+        Err(error) => {
+            sqlx::query("ROLLBACK TO SAVEPOINT apply_event")
+                .execute(&mut *tx)
+                .await?;
+            if item.deliveries < settings.max_deliver {
+                tracing::warn!(projection = projection.name(), event_id = %envelope.event_id,
+                    deliveries = item.deliveries, %error, "apply failed, will retry");
+                return Ok(Outcome::Retry {
+                    deliveries: item.deliveries,
+                });
+            }
+            dead_letter(tx, js, projection, item, &error.to_string()).await?;
+            advance(tx, projection, envelope, sequence).await?;
+            Ok(Outcome::DeadLettered)
+        }
+    }
+}
+
+async fn advance(
+    tx: &mut PgConnection,
+    projection: &dyn Projection,
+    envelope: &Envelope,
+    sequence: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projection_positions SET last_sequence = $4
+          WHERE projection = $1 AND aggregate_type = $2 AND aggregate_id = $3",
+    )
+    .bind(projection.name())
+    .bind(&envelope.aggregate_type)
+    .bind(&envelope.aggregate_id)
+    .bind(sequence)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+async fn dead_letter(
+    tx: &mut PgConnection,
+    js: &jetstream::Context,
+    projection: &dyn Projection,
+    item: &Item,
+    error: &str,
+) -> Result<(), async_nats::Error> {
+    let envelope = &item.envelope;
+    tracing::error!(projection = projection.name(), event_id = %envelope.event_id,
+        aggregate = %envelope.aggregate_id, sequence = envelope.sequence,
+        event_type = %envelope.event_type, deliveries = item.deliveries, error,
+        "event dead-lettered");
+    let subject = format!(
+        "deadletter.{}.{}",
+        projection.name(),
+        envelope
+            .subject()
+            .trim_start_matches(&format!("{SUBJECT_PREFIX}."))
+    );
+    let publish = jetstream::message::PublishMessage::build()
+        .payload(item.message.payload.clone())
+        .message_id(format!("{}:{}", projection.name(), envelope.event_id));
+    js.send_publish(subject, publish).await?.await?;
+    sqlx::query(
+        "INSERT INTO projection_dead_letters
+             (projection, event_id, aggregate_type, aggregate_id, sequence, event_type, error, deliveries)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (projection, event_id) DO NOTHING",
+    )
+    .bind(projection.name())
+    .bind(envelope.event_id)
+    .bind(&envelope.aggregate_type)
+    .bind(&envelope.aggregate_id)
+    .bind(i64::try_from(envelope.sequence).unwrap_or(i64::MAX))
+    .bind(&envelope.event_type)
+    .bind(error)
+    .bind(item.deliveries)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
