@@ -1,70 +1,170 @@
-//! The `serve` role: every component of the engine as sibling tasks under one shutdown.
+//! The engine's process roles — HTTP API, relay, projection workers — as sibling tasks under
+//! one shutdown signal. `commerce serve` runs them all; `relay` and `worker` run one each.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use commerce_projections::{read_models, runner, Projection};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 
 use crate::config::Config;
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, Pipeline};
+use crate::relay::Relay;
 use crate::shutdown::Shutdown;
 use crate::store::Stores;
 
-/// A built, not yet running engine: its listener is bound, so its address is known.
+/// Which components a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    /// The HTTP API on `HTTP_ADDR`.
+    pub http: bool,
+    /// The relay (publishes only while it holds the leader lock).
+    pub relay: bool,
+    /// Every projection's consumer.
+    pub workers: bool,
+}
+
+impl Roles {
+    /// Everything in one process (`commerce serve`).
+    pub const SERVE: Roles = Roles {
+        http: true,
+        relay: true,
+        workers: true,
+    };
+    /// Only the relay (`commerce relay`).
+    pub const RELAY: Roles = Roles {
+        http: false,
+        relay: true,
+        workers: false,
+    };
+    /// Only the projection workers (`commerce worker`).
+    pub const WORKER: Roles = Roles {
+        http: false,
+        relay: false,
+        workers: true,
+    };
+    /// Only the HTTP API.
+    pub const HTTP: Roles = Roles {
+        http: true,
+        relay: false,
+        workers: false,
+    };
+}
+
+/// A built, not yet running engine: its listener (if any) is bound, so its address is known.
 pub struct App {
-    listener: TcpListener,
+    listener: Option<TcpListener>,
     state: AppState,
+    relay: Option<Relay>,
+    roles: Roles,
+    config: Config,
 }
 
 impl App {
-    /// Connects to Postgres, applies migrations and binds `config.http_addr`.
-    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+    /// Connects to Postgres, applies migrations, connects to NATS and binds `HTTP_ADDR`.
+    pub async fn build(config: &Config, roles: Roles) -> anyhow::Result<Self> {
         let pool = crate::db::connect(config)
             .await
             .context("connecting to Postgres (DATABASE_URL)")?;
         crate::db::migrate(&pool)
             .await
             .context("applying migrations")?;
-        Self::with_pool(config, pool).await
+        Self::with_pool(config, pool, roles).await
     }
 
     /// Like [`App::build`] with an existing, migrated pool.
-    pub async fn with_pool(config: &Config, pool: PgPool) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.http_addr)
-            .await
-            .with_context(|| format!("binding HTTP_ADDR {}", config.http_addr))?;
+    pub async fn with_pool(config: &Config, pool: PgPool, roles: Roles) -> anyhow::Result<Self> {
+        let listener = if roles.http {
+            Some(
+                TcpListener::bind(config.http_addr)
+                    .await
+                    .with_context(|| format!("binding HTTP_ADDR {}", config.http_addr))?,
+            )
+        } else {
+            None
+        };
+        let js = crate::nats::connect(config).await?;
+        let relay = roles
+            .relay
+            .then(|| Relay::new(pool.clone(), js.clone(), config.relay.clone()));
+        let pipeline = Pipeline {
+            js,
+            relay: relay.as_ref().map(Relay::stats),
+            projections: read_models::all(config.inventory_levels),
+            runner: config.runner.clone(),
+        };
         let stores = Arc::new(Stores::new(pool.clone(), config.snapshot_every));
         Ok(Self {
             listener,
-            state: AppState { pool, stores },
+            state: AppState {
+                pool,
+                stores,
+                pipeline: Arc::new(pipeline),
+            },
+            relay,
+            roles,
+            config: config.clone(),
         })
     }
 
-    /// The address the HTTP server listens on.
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
+    /// The address the HTTP server listens on (when it runs the HTTP role).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
-    /// The shared state (stores, pool), for tests and embedding.
+    /// The shared state (stores, pool, pipeline), for tests and embedding.
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
-    /// Serves until `shutdown` is triggered, then drains in-flight requests.
+    /// Runs every role until `shutdown`, then waits for each to finish. Fails if a role
+    /// stops with an error (the others are stopped too).
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let addr = self.local_addr()?;
-        tracing::info!(%addr, "HTTP API listening");
-        let router = http::router(self.state);
-        let result = axum::serve(self.listener, router)
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await
-            .context("HTTP server failed");
-        match &result {
-            Ok(()) => tracing::info!("HTTP API stopped: shutdown requested"),
-            Err(error) => tracing::error!(error = format!("{error:#}"), "HTTP API stopped"),
+        let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
+        if let Some(listener) = self.listener {
+            let router = http::router(self.state.clone());
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                let addr = listener.local_addr().ok();
+                tracing::info!(?addr, "HTTP API listening");
+                let result = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { stop.wait().await })
+                    .await
+                    .context("HTTP server failed");
+                ("http", result)
+            });
         }
-        result
+        if let Some(relay) = self.relay {
+            let stop = shutdown.clone();
+            tasks.spawn(async move { ("relay", relay.run(stop).await) });
+        }
+        if self.roles.workers {
+            for projection in &self.state.pipeline.projections {
+                let projection: Arc<dyn Projection> = projection.clone();
+                let (pool, js) = (self.state.pool.clone(), self.state.pipeline.js.clone());
+                let settings = self.config.runner.clone();
+                let stop = shutdown.subscribe();
+                tasks.spawn(async move {
+                    runner::run(pool, js, projection, settings, stop).await;
+                    ("projection", Ok(()))
+                });
+            }
+        }
+        let mut outcome = Ok(());
+        while let Some(joined) = tasks.join_next().await {
+            let (role, result) = joined.context("a role task panicked")?;
+            match result {
+                Ok(()) => tracing::info!(role, "stopped: shutdown requested"),
+                Err(error) => {
+                    tracing::error!(role, error = format!("{error:#}"), "stopped with an error");
+                    shutdown.trigger();
+                    outcome = Err(error);
+                }
+            }
+        }
+        outcome
     }
 }

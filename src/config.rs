@@ -6,7 +6,14 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
 use anyhow::{anyhow, Context};
+use commerce_projections::read_models::inventory::InventoryLevels;
+use commerce_projections::runner::RunnerSettings;
+use commerce_projections::stream::StreamSettings;
+
+use crate::relay::RelaySettings;
 
 /// Default listen address of the HTTP server.
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -41,6 +48,14 @@ pub struct Config {
     pub snapshot_every: usize,
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_format: LogFormat,
+    /// `NATS_STREAM`, `NATS_STREAM_REPLICAS`: the JetStream stream of all events.
+    pub stream: StreamSettings,
+    /// `RELAY_BATCH_SIZE`, `RELAY_POLL_INTERVAL_MS`: how the relay publishes.
+    pub relay: RelaySettings,
+    /// `PROJECTION_BATCH_SIZE`, `PROJECTION_MAX_DELIVER`: how projections consume.
+    pub runner: RunnerSettings,
+    /// `INVENTORY_LEVELS`: `critical,low,medium` upper bounds of available stock.
+    pub inventory_levels: InventoryLevels,
 }
 
 impl Config {
@@ -63,7 +78,45 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => return Err(anyhow!("LOG_FORMAT '{other}' must be pretty or json")),
         };
+        let stream = StreamSettings {
+            name: lookup("NATS_STREAM").unwrap_or_else(|| StreamSettings::default().name),
+            replicas: parse_or(&lookup, "NATS_STREAM_REPLICAS", 1)?,
+            ..StreamSettings::default()
+        };
+        let relay = RelaySettings {
+            stream: stream.clone(),
+            batch_size: parse_or(
+                &lookup,
+                "RELAY_BATCH_SIZE",
+                RelaySettings::default().batch_size,
+            )?,
+            poll_interval: Duration::from_millis(parse_or(&lookup, "RELAY_POLL_INTERVAL_MS", 250)?),
+            crash_after_publish: lookup("RELAY_FAULT").as_deref() == Some("crash-after-publish"),
+        };
+        let runner = RunnerSettings {
+            stream: stream.name.clone(),
+            batch_size: parse_or(
+                &lookup,
+                "PROJECTION_BATCH_SIZE",
+                RunnerSettings::default().batch_size,
+            )?,
+            max_deliver: parse_or(
+                &lookup,
+                "PROJECTION_MAX_DELIVER",
+                RunnerSettings::default().max_deliver,
+            )?,
+            ..RunnerSettings::default()
+        };
+        let inventory_levels = match lookup("INVENTORY_LEVELS") {
+            None => InventoryLevels::default(),
+            Some(raw) => InventoryLevels::parse(&raw)
+                .map_err(|e| anyhow!("INVENTORY_LEVELS '{raw}': {e}"))?,
+        };
         Ok(Self {
+            stream,
+            relay,
+            runner,
+            inventory_levels,
             database_url,
             database_max_connections: parse_or(
                 &lookup,
@@ -114,6 +167,10 @@ impl fmt::Debug for Config {
             .field("http_addr", &self.http_addr)
             .field("snapshot_every", &self.snapshot_every)
             .field("log_format", &self.log_format)
+            .field("stream", &self.stream)
+            .field("relay", &self.relay)
+            .field("runner", &self.runner)
+            .field("inventory_levels", &self.inventory_levels)
             .finish()
     }
 }

@@ -5,6 +5,8 @@ pub mod app;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod nats;
+pub mod relay;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

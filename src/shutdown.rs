@@ -42,6 +42,11 @@ impl Shutdown {
         let _ = receiver.wait_for(|stop| *stop).await;
     }
 
+    /// A receiver that turns `true` on shutdown, for components outside this crate.
+    pub fn subscribe(&self) -> watch::Receiver<bool> {
+        self.receiver.clone()
+    }
+
     /// Triggers this handle on ctrl-c or SIGTERM.
     pub fn on_signals(&self) {
         let this = self.clone();

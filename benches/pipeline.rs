@@ -1,0 +1,228 @@
+//! Pipeline benchmark: relay throughput (events/s published), end-to-end lag (command
+//! committed → visible in its read model) under a steady command rate, and replay rate.
+//!
+//! Run it with `scripts/bench-pipeline` (which starts the local services). It creates its own
+//! database on `DATABASE_URL`'s server and its own nats-server, and prints a text report and
+//! a JSON line. Knobs: `BENCH_EVENTS` (relay/replay events, default 20000), `BENCH_RATE`
+//! (commands/s for the lag run, default 200), `BENCH_SECONDS` (lag run length, default 10).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use commerce::app::{App, Roles};
+use commerce::config::Config;
+use commerce::shutdown::Shutdown;
+use commerce::store::{Actor, CommandMetadata};
+use commerce_aggregates::cart::CartCommand;
+use commerce_aggregates::Currency;
+use commerce_projections::{read_models, replay};
+use sqlx::{Connection, PgConnection, PgPool};
+use uuid::Uuid;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Nats {
+    child: Child,
+    store: std::path::PathBuf,
+    url: String,
+}
+
+impl Nats {
+    fn start() -> anyhow::Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let store = std::env::temp_dir().join(format!("commerce-bench-nats-{}", Uuid::new_v4()));
+        let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("nats-server");
+        let child = Command::new(bin)
+            .args([
+                "-c",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/nats.conf"),
+                "-a",
+                "127.0.0.1",
+            ])
+            .args(["-p", &port.to_string(), "-sd"])
+            .arg(&store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        std::thread::sleep(Duration::from_millis(300));
+        Ok(Self {
+            child,
+            store,
+            url: format!("nats://127.0.0.1:{port}"),
+        })
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+        std::fs::remove_dir_all(&self.store).ok();
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+async fn backlog_empty(pool: &PgPool) -> anyhow::Result<bool> {
+    Ok(commerce::relay::backlog(pool).await? == 0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let admin_url = std::env::var("DATABASE_URL")?;
+    let events: i64 = env_or("BENCH_EVENTS", 20_000);
+    let rate: u64 = env_or("BENCH_RATE", 200);
+    let seconds: u64 = env_or("BENCH_SECONDS", 10);
+
+    let name = format!("bench_{}", Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let (server, _) = admin_url.rsplit_once('/').unwrap_or((&admin_url, ""));
+    let url = format!("{server}/{name}");
+    let nats = Nats::start()?;
+    let config = Config::from_lookup(|key| match key {
+        "DATABASE_URL" => Some(url.clone()),
+        "NATS_URL" => Some(nats.url.clone()),
+        "HTTP_ADDR" => Some("127.0.0.1:0".into()),
+        "RELAY_POLL_INTERVAL_MS" => Some("20".into()),
+        _ => std::env::var(key).ok(),
+    })?;
+    let pool = commerce::db::connect(&config).await?;
+    commerce::db::migrate(&pool).await?;
+
+    // 1. Relay throughput over a backlog of `events` cart-created events.
+    for chunk in 0..(events / 1000).max(1) {
+        let n = events.min(1000 * (chunk + 1)) - 1000 * chunk;
+        sqlx::query(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             SELECT 'cart', id::text, 1, 'CartCreated', '1.0',
+                    jsonb_build_object('CartCreated', jsonb_build_object(
+                        'cart_id', id, 'customer_id', gen_random_uuid(), 'currency', 'USD')),
+                    '{\"actor_id\":\"bench\",\"actor_role\":\"system\",\"correlation_id\":\"b\",\"causation_id\":\"b\",\"request_id\":\"b\"}'
+               FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, $1)) g",
+        )
+        .bind(n)
+        .execute(&pool)
+        .await?;
+    }
+    let shutdown = Shutdown::new();
+    let app = App::with_pool(&config, pool.clone(), Roles::RELAY).await?;
+    let started = Instant::now();
+    let relay = tokio::spawn(app.run(shutdown.clone()));
+    while !backlog_empty(&pool).await? {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let relay_secs = started.elapsed().as_secs_f64();
+    let relay_rate = events as f64 / relay_secs;
+
+    // 2. Replay rate of the carts projection over the same events.
+    let carts = read_models::all(config.inventory_levels)
+        .into_iter()
+        .find(|p| p.name() == "carts")
+        .ok_or_else(|| anyhow::anyhow!("carts projection"))?;
+    let started = Instant::now();
+    let replayed = replay::replay(&pool, carts.as_ref()).await?;
+    let replay_rate = replayed as f64 / started.elapsed().as_secs_f64();
+
+    // 3. End-to-end lag at a steady command rate: CreateCart committed → cart_views row.
+    let workers = App::with_pool(&config, pool.clone(), Roles::WORKER).await?;
+    let stores = workers.state().stores.clone();
+    let workers = tokio::spawn(workers.run(shutdown.clone()));
+    let meta = Arc::new(CommandMetadata::new(Actor::system("bench"), "bench"));
+    let usd = Currency::parse("USD")?;
+    let mut samples = Vec::new();
+    let mut handles = Vec::new();
+    let interval = Duration::from_micros(1_000_000 / rate.max(1));
+    let mut tick = tokio::time::interval(interval);
+    for _ in 0..rate * seconds {
+        tick.tick().await;
+        let (stores, pool, meta) = (stores.clone(), pool.clone(), meta.clone());
+        handles.push(tokio::spawn(async move {
+            let cart = Uuid::new_v4();
+            let command = CartCommand::CreateCart {
+                cart_id: cart,
+                customer_id: Uuid::new_v4(),
+                currency: usd,
+            };
+            stores
+                .carts
+                .execute(&cart.to_string(), command, &meta, None)
+                .await
+                .ok()?;
+            let committed = Instant::now();
+            loop {
+                let seen: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM cart_views WHERE id = $1")
+                        .bind(cart)
+                        .fetch_optional(&pool)
+                        .await
+                        .ok()?;
+                if seen.is_some() {
+                    return Some(committed.elapsed().as_secs_f64() * 1000.0);
+                }
+                if committed.elapsed() > Duration::from_secs(30) {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }));
+    }
+    for handle in handles {
+        if let Ok(Some(ms)) = handle.await {
+            samples.push(ms);
+        }
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    shutdown.trigger();
+    relay.await??;
+    workers.await??;
+    pool.close().await;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+
+    let (p50, p95, p99) = (
+        percentile(&samples, 50.0),
+        percentile(&samples, 95.0),
+        percentile(&samples, 99.0),
+    );
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "relay:   {events} events published in {relay_secs:.2}s = {relay_rate:.0} events/s"
+        );
+        println!("replay:  {replayed} events rebuilt (carts) = {replay_rate:.0} events/s");
+        println!(
+            "lag:     {} commands at {rate}/s for {seconds}s, commit -> read model: p50 {p50:.1} ms, p95 {p95:.1} ms, p99 {p99:.1} ms",
+            samples.len()
+        );
+        println!(
+            "{}",
+            serde_json::json!({
+                "relay_events": events, "relay_events_per_s": relay_rate.round(),
+                "replay_events_per_s": replay_rate.round(),
+                "lag_commands": samples.len(), "lag_rate_per_s": rate,
+                "lag_ms": {"p50": p50, "p95": p95, "p99": p99},
+            })
+        );
+    }
+    Ok(())
+}
