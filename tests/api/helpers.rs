@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Once;
 
-use commerce::app::App;
+use commerce::app::{App, Roles};
 use commerce::config::Config;
 use commerce::shutdown::Shutdown;
 use commerce::store::{Actor, CommandMetadata, Stores};
@@ -140,13 +140,28 @@ impl Drop for TestApp {
 
 /// A configuration for the test database, listening on a free loopback port.
 pub fn test_config(db: &TestDatabase) -> Config {
+    test_config_with(db, &[])
+}
+
+/// [`test_config`] with some variables set to other values.
+pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config {
     let database_url = db.url.clone();
-    Config::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(database_url.clone()),
-        "HTTP_ADDR" => Some("127.0.0.1:0".into()),
-        "DATABASE_MAX_CONNECTIONS" => Some("30".into()),
-        "SNAPSHOT_EVERY" => Some("10".into()),
-        _ => std::env::var(name).ok(),
+    let overrides: Vec<(String, String)> = overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(|name| {
+        if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "DATABASE_URL" => Some(database_url.clone()),
+            "HTTP_ADDR" => Some("127.0.0.1:0".into()),
+            "DATABASE_MAX_CONNECTIONS" => Some("30".into()),
+            "SNAPSHOT_EVERY" => Some("10".into()),
+            "RELAY_POLL_INTERVAL_MS" => Some("50".into()),
+            _ => std::env::var(name).ok(),
+        }
     })
     .expect("test configuration")
 }
@@ -155,7 +170,7 @@ pub fn test_config(db: &TestDatabase) -> Config {
 pub async fn spawn_app() -> TestApp {
     let db = TestDatabase::create().await;
     let config = test_config(&db);
-    let app = App::with_pool(&config, db.pool.clone())
+    let app = App::with_pool(&config, db.pool.clone(), Roles::HTTP)
         .await
         .expect("app builds");
     let addr = app.local_addr().expect("bound address");

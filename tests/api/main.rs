@@ -5,4 +5,7 @@ mod aggregates;
 mod event_store;
 mod health;
 mod helpers;
+mod nats_server;
+mod pipeline;
 mod products;
+mod read_models;

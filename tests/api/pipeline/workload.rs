@@ -1,0 +1,417 @@
+//! A mixed workload over every aggregate: catalogue changes, carts, checkouts, coupons and
+//! orders through their whole lifecycle (paid, shipped, delivered, cancelled, rejected).
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, Utc};
+use commerce::store::{CommandMetadata, Stores};
+use commerce_aggregates::cart::CartCommand;
+use commerce_aggregates::coupon::CouponCommand;
+use commerce_aggregates::order::{
+    AppliedCoupon, OrderCommand, OrderLineInput, RejectionReason, ShippingPolicy,
+};
+use commerce_aggregates::product::{NewVariant, ProductCommand, ReservationLine};
+use commerce_aggregates::{Address, Currency, Discount, Money, Role};
+use uuid::Uuid;
+
+use crate::helpers::admin_metadata;
+
+fn usd(minor: i64) -> Money {
+    Money::new(minor, Currency::parse("USD").expect("valid"))
+}
+
+fn variant(sku: &str, price: i64, stock: u32) -> NewVariant {
+    NewVariant {
+        sku: sku.into(),
+        options: BTreeMap::from([("size".to_string(), sku.to_lowercase())]),
+        price: usd(price),
+        stock,
+    }
+}
+
+fn address() -> Address {
+    Address {
+        name: "Ada".into(),
+        line1: "1 Loop Road".into(),
+        line2: None,
+        city: "Springfield".into(),
+        postal_code: "12345".into(),
+        country: "US".into(),
+    }
+}
+
+async fn product(stores: &Stores, meta: &CommandMetadata, id: Uuid, commands: Vec<ProductCommand>) {
+    for command in commands {
+        stores
+            .products
+            .execute(&id.to_string(), command, meta, None)
+            .await
+            .expect("product command");
+    }
+}
+
+/// Runs the workload through `stores`; `round` keeps ids and codes distinct between calls.
+pub async fn run(stores: &Stores, round: u32) {
+    let meta = admin_metadata();
+    let now = Utc::now();
+    let (mug, tee, old) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let create = |id, name: &str, category: &str, variants| ProductCommand::CreateProduct {
+        product_id: id,
+        name: name.into(),
+        description: format!("{name}, made to last"),
+        category: category.into(),
+        tags: vec!["gift".into(), category.into()],
+        images: vec![],
+        variants,
+        low_stock_threshold: Some(3),
+    };
+    product(
+        stores,
+        &meta,
+        mug,
+        vec![
+            create(
+                mug,
+                "Coffee mug",
+                "kitchen",
+                vec![variant(&format!("MUG-{round}"), 1200, 20)],
+            ),
+            ProductCommand::PublishProduct,
+            ProductCommand::AdjustStock {
+                sku: format!("MUG-{round}"),
+                adjustment: 5,
+                reason: "delivery".into(),
+            },
+        ],
+    )
+    .await;
+    product(
+        stores,
+        &meta,
+        tee,
+        vec![
+            create(
+                tee,
+                "T-shirt",
+                "apparel",
+                vec![
+                    variant(&format!("TEE-S-{round}"), 1900, 6),
+                    variant(&format!("TEE-M-{round}"), 2100, 4),
+                ],
+            ),
+            ProductCommand::PublishProduct,
+            ProductCommand::ChangeVariantPrice {
+                sku: format!("TEE-M-{round}"),
+                price: usd(2300),
+            },
+            ProductCommand::UpdateProductDetails {
+                name: Some("Organic T-shirt".into()),
+                description: None,
+                category: None,
+                tags: Some(vec!["organic".into()]),
+                images: None,
+                low_stock_threshold: None,
+            },
+        ],
+    )
+    .await;
+    product(
+        stores,
+        &meta,
+        old,
+        vec![
+            create(
+                old,
+                "Old poster",
+                "decor",
+                vec![variant(&format!("POSTER-{round}"), 500, 2)],
+            ),
+            ProductCommand::PublishProduct,
+            ProductCommand::ArchiveProduct,
+        ],
+    )
+    .await;
+
+    let code = format!("SAVE{round}");
+    stores
+        .coupons
+        .execute(
+            &code,
+            CouponCommand::CreateCoupon {
+                code: code.clone(),
+                discount: Discount::Percent(10),
+                min_subtotal: None,
+                starts_at: Some(now - Duration::days(1)),
+                expires_at: Some(now + Duration::days(30)),
+                eligible_roles: vec![],
+                max_redemptions: Some(5),
+                max_per_customer: Some(2),
+            },
+            &meta,
+            None,
+        )
+        .await
+        .expect("coupon");
+
+    // Four checkouts ending paid+shipped+delivered, cancelled after payment, rejected, confirmed.
+    let lines = [
+        (mug, format!("MUG-{round}"), 2u32, 1200i64),
+        (tee, format!("TEE-S-{round}"), 1, 1900),
+    ];
+    for outcome in 0..4u32 {
+        let (cart, customer, order) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (product_id, sku, quantity, price) = lines[(outcome % 2) as usize].clone();
+        let with_coupon = outcome % 2 == 0;
+        let mut cart_commands = vec![
+            CartCommand::CreateCart {
+                cart_id: cart,
+                customer_id: customer,
+                currency: Currency::parse("USD").expect("valid"),
+            },
+            CartCommand::AddItem {
+                customer_id: customer,
+                product_id,
+                sku: sku.clone(),
+                quantity,
+                unit_price: usd(price),
+            },
+            CartCommand::SetShippingAddress {
+                customer_id: customer,
+                address: address(),
+            },
+        ];
+        if with_coupon {
+            cart_commands.push(CartCommand::ApplyCoupon {
+                customer_id: customer,
+                code: code.clone(),
+            });
+        }
+        cart_commands.push(CartCommand::CheckOut {
+            customer_id: customer,
+            order_id: order,
+        });
+        for command in cart_commands {
+            stores
+                .carts
+                .execute(&cart.to_string(), command, &meta, None)
+                .await
+                .expect("cart command");
+        }
+        let oid = order.to_string();
+        let pid = product_id.to_string();
+        stores
+            .orders
+            .execute(
+                &oid,
+                OrderCommand::PlaceOrder {
+                    order_id: order,
+                    cart_id: cart,
+                    customer_id: customer,
+                    customer_role: Role::Customer,
+                    lines: vec![OrderLineInput {
+                        product_id,
+                        sku: sku.clone(),
+                        name: "item".into(),
+                        quantity,
+                        unit_price: usd(price),
+                    }],
+                    coupon: with_coupon.then(|| AppliedCoupon {
+                        code: code.clone(),
+                        discount: Discount::Percent(10),
+                    }),
+                    shipping_address: address(),
+                    shipping_policy: ShippingPolicy {
+                        flat_rate: usd(499),
+                        free_above: Some(usd(5000)),
+                    },
+                    tax_rate_bps: 800,
+                    at: now,
+                },
+                &meta,
+                None,
+            )
+            .await
+            .expect("order placed");
+        if outcome == 2 {
+            stores
+                .orders
+                .execute(
+                    &oid,
+                    OrderCommand::RejectOrder {
+                        reason: RejectionReason::OutOfStock { sku },
+                    },
+                    &meta,
+                    None,
+                )
+                .await
+                .expect("rejected");
+            continue;
+        }
+        stores
+            .products
+            .execute(
+                &pid,
+                ProductCommand::ReserveStock {
+                    order_id: order,
+                    lines: vec![ReservationLine {
+                        sku: sku.clone(),
+                        quantity,
+                    }],
+                },
+                &meta,
+                None,
+            )
+            .await
+            .expect("reserved");
+        if with_coupon {
+            stores
+                .coupons
+                .execute(
+                    &code,
+                    CouponCommand::RedeemCoupon {
+                        order_id: order,
+                        customer_id: customer,
+                        customer_role: Role::Customer,
+                        subtotal: usd(price * i64::from(quantity)),
+                        at: now,
+                    },
+                    &meta,
+                    None,
+                )
+                .await
+                .expect("redeemed");
+        }
+        stores
+            .orders
+            .execute(
+                &oid,
+                OrderCommand::ConfirmOrder {
+                    payment_due_by: now + Duration::minutes(30),
+                },
+                &meta,
+                None,
+            )
+            .await
+            .expect("confirmed");
+        if outcome == 3 {
+            continue;
+        }
+        let (order_state, _) = stores.orders.load(&oid).await.expect("order loads");
+        let total = order_state.totals().expect("totals").total;
+        stores
+            .orders
+            .execute(
+                &oid,
+                OrderCommand::RecordPayment {
+                    provider: "test".into(),
+                    payment_reference: format!("pay-{order}"),
+                    amount: total,
+                    at: now,
+                },
+                &meta,
+                None,
+            )
+            .await
+            .expect("paid");
+        if outcome == 0 {
+            stores
+                .orders
+                .execute(
+                    &oid,
+                    OrderCommand::ShipOrder {
+                        carrier: "UPS".into(),
+                        tracking_number: format!("1Z{round}{outcome}"),
+                        at: now,
+                    },
+                    &meta,
+                    None,
+                )
+                .await
+                .expect("shipped");
+            stores
+                .products
+                .execute(
+                    &pid,
+                    ProductCommand::CommitReservation { order_id: order },
+                    &meta,
+                    None,
+                )
+                .await
+                .expect("committed");
+            stores
+                .orders
+                .execute(&oid, OrderCommand::DeliverOrder { at: now }, &meta, None)
+                .await
+                .expect("delivered");
+        } else {
+            stores
+                .orders
+                .execute(
+                    &oid,
+                    OrderCommand::CancelOrder {
+                        reason: "changed mind".into(),
+                        by: Role::Customer,
+                        at: now,
+                    },
+                    &meta,
+                    None,
+                )
+                .await
+                .expect("cancelled");
+            stores
+                .products
+                .execute(
+                    &pid,
+                    ProductCommand::ReleaseReservation {
+                        order_id: order,
+                        reason: "order_cancelled".into(),
+                    },
+                    &meta,
+                    None,
+                )
+                .await
+                .expect("released");
+        }
+    }
+    // An abandoned cart whose lines changed.
+    let (cart, customer) = (Uuid::new_v4(), Uuid::new_v4());
+    for command in [
+        CartCommand::CreateCart {
+            cart_id: cart,
+            customer_id: customer,
+            currency: Currency::parse("USD").expect("valid"),
+        },
+        CartCommand::AddItem {
+            customer_id: customer,
+            product_id: tee,
+            sku: format!("TEE-M-{round}"),
+            quantity: 1,
+            unit_price: usd(2300),
+        },
+        CartCommand::AddItem {
+            customer_id: customer,
+            product_id: mug,
+            sku: format!("MUG-{round}"),
+            quantity: 1,
+            unit_price: usd(1200),
+        },
+        CartCommand::ChangeItemQuantity {
+            customer_id: customer,
+            sku: format!("MUG-{round}"),
+            quantity: 3,
+        },
+        CartCommand::RemoveItem {
+            customer_id: customer,
+            sku: format!("TEE-M-{round}"),
+        },
+        CartCommand::AbandonCart {
+            customer_id: customer,
+        },
+    ] {
+        stores
+            .carts
+            .execute(&cart.to_string(), command, &meta, None)
+            .await
+            .expect("cart command");
+    }
+}

@@ -1,0 +1,215 @@
+//! Cart projection: what each cart event writes to `cart_views` and `cart_lines`, and
+//! `carts::get`.
+
+use std::sync::Arc;
+
+use commerce_aggregates::cart::{CartEvent, CartLine};
+use commerce_aggregates::{Address, Currency};
+use commerce_projections::read_models::carts::{self, CartProjection, CartView};
+use commerce_projections::read_models::MoneyView;
+use uuid::Uuid;
+
+use super::{start, usd, Harness};
+
+/// Opens a USD cart for `customer_id`; returns its id.
+pub async fn create_cart(h: &mut Harness, customer_id: Uuid) -> Uuid {
+    let id = Uuid::new_v4();
+    h.apply(
+        id,
+        CartEvent::CartCreated {
+            cart_id: id,
+            customer_id,
+            currency: Currency::parse("USD").expect("valid"),
+        },
+    )
+    .await;
+    id
+}
+
+/// Adds `quantity` of `sku` at `price` minor units.
+pub async fn add_item(
+    h: &mut Harness,
+    cart: Uuid,
+    product_id: Uuid,
+    sku: &str,
+    quantity: u32,
+    price: i64,
+) {
+    h.apply(
+        cart,
+        CartEvent::ItemAdded {
+            product_id,
+            sku: sku.into(),
+            quantity,
+            unit_price: usd(price),
+        },
+    )
+    .await;
+}
+
+/// A valid shipping address.
+pub fn address() -> Address {
+    Address {
+        name: "Ada Lovelace".into(),
+        line1: "12 St James's Square".into(),
+        line2: None,
+        city: "London".into(),
+        postal_code: "SW1Y 4JH".into(),
+        country: "GB".into(),
+    }
+}
+
+async fn harness() -> Harness {
+    Harness::new(vec![Arc::new(CartProjection)]).await
+}
+
+async fn view(h: &Harness, id: Uuid) -> CartView {
+    carts::get(h.pool(), id)
+        .await
+        .expect("query")
+        .expect("cart exists")
+}
+
+fn skus(cart: &CartView) -> Vec<(&str, i64)> {
+    cart.lines
+        .iter()
+        .map(|l| (l.sku.as_str(), l.quantity))
+        .collect()
+}
+
+#[tokio::test]
+async fn created_cart_is_open_and_empty() {
+    let mut h = harness().await;
+    let customer = Uuid::new_v4();
+    let id = create_cart(&mut h, customer).await;
+    let cart = view(&h, id).await;
+    assert_eq!(cart.customer_id, customer);
+    assert_eq!(
+        (cart.status.as_str(), cart.currency.as_str()),
+        ("open", "USD")
+    );
+    assert_eq!((cart.item_count, cart.line_count), (0, 0));
+    assert_eq!(cart.subtotal, MoneyView::new(0, "USD"));
+    assert!(cart.lines.is_empty() && cart.coupon_code.is_none() && cart.order_id.is_none());
+    assert_eq!(
+        (cart.created_at, cart.updated_at, cart.version),
+        (start(), start(), 1)
+    );
+    assert!(carts::get(h.pool(), Uuid::new_v4())
+        .await
+        .expect("query")
+        .is_none());
+}
+
+#[tokio::test]
+async fn line_events_keep_lines_in_insertion_order_and_totals_right() {
+    let mut h = harness().await;
+    let id = create_cart(&mut h, Uuid::new_v4()).await;
+    let product = Uuid::new_v4();
+    add_item(&mut h, id, product, "MUG", 2, 1250).await;
+    add_item(&mut h, id, product, "CUP", 1, 800).await;
+    add_item(&mut h, id, product, "ANT", 3, 100).await;
+    let cart = view(&h, id).await;
+    assert_eq!(skus(&cart), [("MUG", 2), ("CUP", 1), ("ANT", 3)]);
+    assert_eq!(cart.lines[0].unit_price, MoneyView::new(1250, "USD"));
+    assert_eq!(cart.lines[0].line_total, MoneyView::new(2500, "USD"));
+    assert_eq!(cart.lines[0].product_id, product);
+    assert_eq!((cart.item_count, cart.line_count), (6, 3));
+    assert_eq!(cart.subtotal.amount, 2500 + 800 + 300);
+
+    h.apply(
+        id,
+        CartEvent::ItemQuantityChanged {
+            sku: "CUP".into(),
+            quantity: 4,
+        },
+    )
+    .await;
+    let cart = view(&h, id).await;
+    assert_eq!(cart.lines[1].line_total.amount, 3200);
+    assert_eq!(
+        (cart.item_count, cart.subtotal.amount),
+        (9, 2500 + 3200 + 300)
+    );
+
+    h.apply(id, CartEvent::ItemRemoved { sku: "MUG".into() })
+        .await;
+    add_item(&mut h, id, product, "MUG", 1, 1250).await;
+    let cart = view(&h, id).await;
+    assert_eq!(skus(&cart), [("CUP", 4), ("ANT", 3), ("MUG", 1)]);
+    assert_eq!((cart.item_count, cart.line_count), (8, 3));
+    assert_eq!(cart.subtotal.amount, 3200 + 300 + 1250);
+    assert_eq!(cart.version, 7);
+}
+
+#[tokio::test]
+async fn coupon_address_and_checkout_are_recorded() {
+    let mut h = harness().await;
+    let id = create_cart(&mut h, Uuid::new_v4()).await;
+    let product = Uuid::new_v4();
+    add_item(&mut h, id, product, "MUG", 1, 1250).await;
+    h.apply(
+        id,
+        CartEvent::CouponApplied {
+            code: "WELCOME".into(),
+        },
+    )
+    .await;
+    assert_eq!(view(&h, id).await.coupon_code.as_deref(), Some("WELCOME"));
+    h.apply(
+        id,
+        CartEvent::CouponRemoved {
+            code: "WELCOME".into(),
+        },
+    )
+    .await;
+    assert_eq!(view(&h, id).await.coupon_code, None);
+    h.apply(id, CartEvent::ShippingAddressSet { address: address() })
+        .await;
+    let cart = view(&h, id).await;
+    assert_eq!(
+        cart.shipping_address,
+        Some(serde_json::to_value(address()).expect("json"))
+    );
+    assert_eq!(cart.status, "open");
+
+    let order_id = Uuid::new_v4();
+    let checked_out = h
+        .apply(
+            id,
+            CartEvent::CartCheckedOut {
+                order_id,
+                lines: vec![CartLine {
+                    product_id: product,
+                    sku: "MUG".into(),
+                    quantity: 1,
+                    unit_price: usd(1250),
+                }],
+                coupon_code: Some("SPRING".into()),
+                shipping_address: address(),
+            },
+        )
+        .await;
+    let cart = view(&h, id).await;
+    assert_eq!(cart.status, "checked_out");
+    assert_eq!(cart.order_id, Some(order_id));
+    assert_eq!(cart.coupon_code.as_deref(), Some("SPRING"));
+    assert_eq!(cart.subtotal.amount, 1250);
+    assert_eq!(
+        (cart.version, cart.updated_at),
+        (6, checked_out.recorded_at)
+    );
+    assert_eq!(cart.created_at, start());
+}
+
+#[tokio::test]
+async fn abandoned_cart_is_closed() {
+    let mut h = harness().await;
+    let id = create_cart(&mut h, Uuid::new_v4()).await;
+    add_item(&mut h, id, Uuid::new_v4(), "MUG", 1, 1250).await;
+    h.apply(id, CartEvent::CartAbandoned {}).await;
+    let cart = view(&h, id).await;
+    assert_eq!(cart.status, "abandoned");
+    assert_eq!(cart.order_id, None);
+    assert_eq!((cart.version, cart.item_count), (3, 1));
+}
