@@ -103,6 +103,7 @@ impl App {
                 pool,
                 stores,
                 pipeline: Arc::new(pipeline),
+                config: Arc::new(config.clone()),
             },
             relay,
             roles,

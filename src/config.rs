@@ -56,6 +56,42 @@ pub struct Config {
     pub runner: RunnerSettings,
     /// `INVENTORY_LEVELS`: `critical,low,medium` upper bounds of available stock.
     pub inventory_levels: InventoryLevels,
+    /// `JWT_SECRET`: HMAC key signing access tokens (at least 32 bytes).
+    pub jwt_secret: Secret,
+    /// `ACCESS_TOKEN_TTL_SECONDS`: lifetime of an access token.
+    pub access_token_ttl: Duration,
+    /// `REFRESH_TOKEN_TTL_SECONDS`: lifetime of a refresh token family member.
+    pub refresh_token_ttl: Duration,
+    /// `RATE_LIMIT_PER_SECOND`: requests per second per client address; 0 turns it off.
+    pub rate_limit_per_second: u32,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins allowed by CORS (empty: none).
+    pub cors_allowed_origins: Vec<String>,
+    /// `MAX_BODY_BYTES`: largest accepted request body.
+    pub max_body_bytes: usize,
+    /// `READ_WAIT_TIMEOUT_MS`: longest a query waits for `min_version`.
+    pub read_wait_timeout: Duration,
+}
+
+/// A secret string: never printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the code that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 impl Config {
@@ -112,7 +148,37 @@ impl Config {
             Some(raw) => InventoryLevels::parse(&raw)
                 .map_err(|e| anyhow!("INVENTORY_LEVELS '{raw}': {e}"))?,
         };
+        let jwt_secret = match lookup("JWT_SECRET") {
+            Some(secret) if secret.len() >= 32 => Secret::new(secret),
+            Some(_) => return Err(anyhow!("JWT_SECRET must be at least 32 bytes")),
+            None => {
+                // Development default: a fresh random key per process (tokens do not survive
+                // a restart, and separate processes do not accept each other's tokens).
+                tracing::warn!("JWT_SECRET unset: using a random per-process key");
+                Secret::new(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()))
+            }
+        };
+        let cors_allowed_origins = lookup("CORS_ALLOWED_ORIGINS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(parse_or(&lookup, "ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            refresh_token_ttl: Duration::from_secs(parse_or(
+                &lookup,
+                "REFRESH_TOKEN_TTL_SECONDS",
+                30 * 24 * 3600,
+            )?),
+            rate_limit_per_second: parse_or(&lookup, "RATE_LIMIT_PER_SECOND", 50)?,
+            cors_allowed_origins,
+            max_body_bytes: parse_or(&lookup, "MAX_BODY_BYTES", 256 * 1024)?,
+            read_wait_timeout: Duration::from_millis(parse_or(&lookup, "READ_WAIT_TIMEOUT_MS", 3000)?),
             stream,
             relay,
             runner,
@@ -171,6 +237,13 @@ impl fmt::Debug for Config {
             .field("relay", &self.relay)
             .field("runner", &self.runner)
             .field("inventory_levels", &self.inventory_levels)
+            .field("jwt_secret", &self.jwt_secret)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("rate_limit_per_second", &self.rate_limit_per_second)
+            .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("read_wait_timeout", &self.read_wait_timeout)
             .finish()
     }
 }
@@ -207,6 +280,14 @@ mod tests {
         let err = config(&[("DATABASE_URL", "postgres://x"), ("HTTP_ADDR", "nowhere")])
             .expect_err("invalid");
         assert!(err.to_string().contains("HTTP_ADDR"));
+    }
+
+    #[test]
+    fn rejects_a_short_jwt_secret_and_never_prints_it() {
+        assert!(config(&[("DATABASE_URL", "postgres://x"), ("JWT_SECRET", "short")]).is_err());
+        let secret = "0123456789abcdef0123456789abcdef-secret";
+        let c = config(&[("DATABASE_URL", "postgres://x"), ("JWT_SECRET", secret)]).expect("valid");
+        assert!(!format!("{c:?}").contains(secret));
     }
 
     #[test]

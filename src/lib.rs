@@ -2,6 +2,7 @@
 //! roles run by the `commerce` binary.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod http;

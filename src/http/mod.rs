@@ -1,7 +1,14 @@
-//! The HTTP surface: operational routes now, the command and query APIs as they land.
+//! The HTTP surface: the command API and the query API (separate routers, under `/api/v1`),
+//! and the operational routes both serve.
 
+pub mod accounts;
+pub mod auth;
+pub mod commands;
+pub mod error;
+pub mod extract;
 mod health;
 mod metrics;
+pub mod queries;
 
 use std::sync::Arc;
 
@@ -23,6 +30,8 @@ pub struct AppState {
     pub stores: Arc<Stores>,
     /// NATS and the publication pipeline, for status and metrics.
     pub pipeline: Arc<Pipeline>,
+    /// The process configuration.
+    pub config: Arc<crate::config::Config>,
 }
 
 /// The publication side as the HTTP layer sees it.
@@ -37,9 +46,36 @@ pub struct Pipeline {
     pub runner: commerce_projections::runner::RunnerSettings,
 }
 
-/// The complete router of `commerce serve`.
+/// Header carrying the request id (generated when the client sends none, echoed back).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Which APIs a router serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Commands only (`commerce command-api`).
+    Command,
+    /// Queries only (`commerce query-api`).
+    Query,
+    /// Both (`commerce serve`).
+    Both,
+}
+
+/// The router of `commerce serve`: both APIs and the operational routes.
 pub fn router(state: AppState) -> Router {
+    router_for(Api::Both, state)
+}
+
+/// The router serving `api` plus the operational routes.
+pub fn router_for(api: Api, state: AppState) -> Router {
+    let mut v1 = Router::new();
+    if matches!(api, Api::Command | Api::Both) {
+        v1 = v1.merge(commands::routes()).merge(accounts::routes());
+    }
+    if matches!(api, Api::Query | Api::Both) {
+        v1 = v1.merge(queries::routes());
+    }
     Router::new()
+        .nest("/api/v1", v1)
         .merge(health::routes())
         .merge(metrics::routes())
         .layer(

@@ -110,6 +110,8 @@ pub struct TestApp {
     pub stores: std::sync::Arc<Stores>,
     /// HTTP client for the API.
     pub client: reqwest::Client,
+    /// The engine's configuration.
+    pub config: Config,
     shutdown: Shutdown,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -118,6 +120,25 @@ impl TestApp {
     /// `http://<addr><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// An access token for a new user id with `role`, signed with the engine's key (tests of
+    /// routes other than auth use it instead of registering and logging in).
+    pub fn token(&self, role: commerce_aggregates::Role) -> (Uuid, String) {
+        let user = Uuid::new_v4();
+        let (token, _) = commerce::auth::jwt::issue(
+            self.config.jwt_secret.expose(),
+            user,
+            role,
+            std::time::Duration::from_secs(600),
+        )
+        .expect("token signs");
+        (user, token)
+    }
+
+    /// `http://<addr>/api/v1<path>`.
+    pub fn api(&self, path: &str) -> String {
+        format!("http://{}/api/v1{path}", self.addr)
     }
 
     /// Stops the engine and waits until it has exited.
@@ -182,6 +203,7 @@ pub async fn spawn_app() -> TestApp {
         db,
         stores,
         client: reqwest::Client::new(),
+        config,
         shutdown,
         server: Some(server),
     }

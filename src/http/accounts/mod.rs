@@ -1,0 +1,16 @@
+//! HTTP routes: accounts (being written).
+
+use axum::Router;
+use utoipa::OpenApi;
+
+use super::AppState;
+
+/// The routes of this module, relative to `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+/// The OpenAPI description of this module's routes.
+#[derive(OpenApi)]
+#[openapi()]
+pub struct Api;

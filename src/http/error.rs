@@ -1,0 +1,311 @@
+//! The one HTTP error type: every failure becomes an RFC 9457 `application/problem+json`
+//! document with a stable `code`.
+//!
+//! Validation 422, unauthenticated 401, forbidden 403, missing (or someone else's) 404,
+//! conflict with the current state 409, failed `If-Match` 412, too large 413, too many 429,
+//! dependency down 503 (with `Retry-After`); anything unexpected is 500 with an opaque body
+//! and its cause in the log.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use commerce_aggregates::cart::CartError;
+use commerce_aggregates::coupon::CouponError;
+use commerce_aggregates::order::OrderError;
+use commerce_aggregates::product::ProductError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::store::ExecuteError;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field (`variants[0].price`), or the parameter name.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI reference naming the problem type (`/problems/<code>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short, human-readable summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code (`out_of_stock`, `validation_failed`, …).
+    pub code: String,
+    /// Invalid fields, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error answered as a problem document.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: String,
+    detail: String,
+    errors: Vec<FieldError>,
+    retry_after: Option<u32>,
+    cause: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    /// A problem with `status`, `code` and `detail`.
+    pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            cause: None,
+        }
+    }
+
+    /// 422 with the invalid fields listed.
+    pub fn validation(detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
+        Self {
+            errors,
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+        }
+    }
+
+    /// 422 for one invalid field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::validation(
+            format!("{field}: {message}"),
+            vec![FieldError {
+                field: field.to_string(),
+                message,
+            }],
+        )
+    }
+
+    /// 400: the body is not JSON at all.
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    /// 401: no valid credentials.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    /// 403: authenticated, not allowed.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 404: missing, or not the caller's.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    /// 409 with a domain code.
+    pub fn conflict(code: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 503: a dependency is down; retry after `seconds`.
+    pub fn unavailable(detail: impl Into<String>, seconds: u32) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", detail)
+        }
+    }
+
+    /// 500: logged with its cause, answered opaquely.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            cause: Some(cause.into()),
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "an unexpected error occurred; it has been logged",
+            )
+        }
+    }
+
+    /// Answers 429 after `seconds`.
+    pub fn too_many_requests(detail: impl Into<String>, seconds: u32) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+        }
+    }
+
+    /// The status it answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Its stable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    fn title(&self) -> &'static str {
+        self.status.canonical_reason().unwrap_or("Error")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        } else if self.status.is_server_error() {
+            tracing::warn!(code = %self.code, detail = %self.detail, "request failed");
+        }
+        let problem = Problem {
+            kind: format!("/problems/{}", self.code),
+            title: self.title().to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            code: self.code,
+            errors: self.errors,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::unavailable("the database is unavailable", 2)
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// The HTTP status of a domain error code: missing or not the caller's → 404, refused by the
+/// aggregate's current state → 409, forbidden → 403, anything else invalid input → 422.
+pub fn domain_status(code: &str) -> StatusCode {
+    match code {
+        "not_found" | "not_owner" => StatusCode::NOT_FOUND,
+        "forbidden" => StatusCode::FORBIDDEN,
+        "already_exists" | "already_archived" | "already_published" | "already_inactive"
+        | "archived" | "product_archived" | "product_not_available" | "out_of_stock"
+        | "reservation_closed" | "reservation_not_found" | "stock_below_reserved"
+        | "negative_stock" | "duplicate_sku" | "cart_closed" | "already_checked_out"
+        | "empty_cart" | "missing_shipping_address" | "sku_conflict" | "invalid_state"
+        | "coupon_exhausted" | "coupon_customer_limit" | "coupon_inactive" | "coupon_expired"
+        | "coupon_not_started" | "coupon_not_eligible" | "coupon_min_subtotal"
+        | "redemption_closed" | "max_redemptions_below_count" | "not_yet_due"
+        | "amount_mismatch" | "line_quantity_exceeded" | "too_many_lines" => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// A domain error with a stable code.
+pub trait DomainError: std::error::Error {
+    /// The stable code (`out_of_stock`, …).
+    fn code(&self) -> &'static str;
+}
+
+macro_rules! domain_error {
+    ($($error:ty),*) => {$(
+        impl DomainError for $error {
+            fn code(&self) -> &'static str {
+                <$error>::code(self)
+            }
+        }
+        impl From<$error> for ApiError {
+            fn from(error: $error) -> Self {
+                ApiError::new(domain_status(error.code()), error.code(), error.to_string())
+            }
+        }
+    )*};
+}
+
+domain_error!(ProductError, CartError, OrderError, CouponError);
+
+impl<E: DomainError> From<ExecuteError<E>> for ApiError
+where
+    ApiError: From<E>,
+{
+    fn from(error: ExecuteError<E>) -> Self {
+        match error {
+            ExecuteError::Domain(e) => ApiError::from(e),
+            ExecuteError::VersionMismatch { expected, actual } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "version_mismatch",
+                format!("If-Match expected version {expected}, the current version is {actual}"),
+            ),
+            ExecuteError::Conflict => ApiError::conflict(
+                "concurrent_modification",
+                "the resource kept changing concurrently; retry the request",
+            ),
+            ExecuteError::Store(detail) => {
+                ApiError::unavailable(format!("event store unavailable: {detail}"), 2)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_codes_map_to_the_documented_statuses() {
+        assert_eq!(domain_status("not_found"), StatusCode::NOT_FOUND);
+        assert_eq!(domain_status("not_owner"), StatusCode::NOT_FOUND);
+        assert_eq!(domain_status("out_of_stock"), StatusCode::CONFLICT);
+        assert_eq!(domain_status("invalid_sku"), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[test]
+    fn version_mismatch_is_412_and_conflict_is_409() {
+        let e: ApiError = ExecuteError::<CartError>::VersionMismatch {
+            expected: 1,
+            actual: 2,
+        }
+        .into();
+        assert_eq!(e.status(), StatusCode::PRECONDITION_FAILED);
+        let e: ApiError = ExecuteError::<CartError>::Conflict.into();
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+    }
+
+    #[tokio::test]
+    async fn problems_are_problem_json_with_retry_after_when_unavailable() {
+        let response = ApiError::unavailable("db down", 3).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+    }
+
+    #[tokio::test]
+    async fn internal_errors_hide_their_cause() {
+        let response = ApiError::internal(anyhow::anyhow!("secret detail")).into_response();
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("secret detail"), "{text}");
+        assert!(text.contains("internal_error"));
+    }
+}
