@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::config::Config;
-use crate::http::{self, AppState, Pipeline};
+use crate::http::{self, Api, AppState, Pipeline};
 use crate::relay::Relay;
 use crate::shutdown::Shutdown;
 use crate::store::Stores;
@@ -19,8 +19,8 @@ use crate::store::Stores;
 /// Which components a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Roles {
-    /// The HTTP API on `HTTP_ADDR`.
-    pub http: bool,
+    /// The HTTP API on `HTTP_ADDR`, if any: commands, queries or both.
+    pub http: Option<Api>,
     /// The relay (publishes only while it holds the leader lock).
     pub relay: bool,
     /// Every projection's consumer.
@@ -30,25 +30,43 @@ pub struct Roles {
 impl Roles {
     /// Everything in one process (`commerce serve`).
     pub const SERVE: Roles = Roles {
-        http: true,
+        http: Some(Api::Both),
         relay: true,
         workers: true,
     };
     /// Only the relay (`commerce relay`).
     pub const RELAY: Roles = Roles {
-        http: false,
+        http: None,
         relay: true,
         workers: false,
     };
     /// Only the projection workers (`commerce worker`).
     pub const WORKER: Roles = Roles {
-        http: false,
+        http: None,
         relay: false,
         workers: true,
     };
-    /// Only the HTTP API.
+    /// Relay and projection workers, without HTTP.
+    pub const PIPELINE: Roles = Roles {
+        http: None,
+        relay: true,
+        workers: true,
+    };
+    /// Both HTTP APIs, without relay or workers.
     pub const HTTP: Roles = Roles {
-        http: true,
+        http: Some(Api::Both),
+        relay: false,
+        workers: false,
+    };
+    /// Only the command API (`commerce command-api`).
+    pub const COMMAND_API: Roles = Roles {
+        http: Some(Api::Command),
+        relay: false,
+        workers: false,
+    };
+    /// Only the query API (`commerce query-api`).
+    pub const QUERY_API: Roles = Roles {
+        http: Some(Api::Query),
         relay: false,
         workers: false,
     };
@@ -77,7 +95,7 @@ impl App {
 
     /// Like [`App::build`] with an existing, migrated pool.
     pub async fn with_pool(config: &Config, pool: PgPool, roles: Roles) -> anyhow::Result<Self> {
-        let listener = if roles.http {
+        let listener = if roles.http.is_some() {
             Some(
                 TcpListener::bind(config.http_addr)
                     .await
@@ -125,8 +143,8 @@ impl App {
     /// stops with an error (the others are stopped too).
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
-        if let Some(listener) = self.listener {
-            let router = http::router(self.state.clone());
+        if let (Some(listener), Some(api)) = (self.listener, self.roles.http) {
+            let router = http::router_for(api, self.state.clone());
             let stop = shutdown.clone();
             tasks.spawn(async move {
                 let addr = listener.local_addr().ok();

@@ -20,6 +20,10 @@ struct Cli {
 enum Command {
     /// Run every role in one process: HTTP API, relay and projection workers (the default).
     Serve,
+    /// Run only the command API (HTTP).
+    CommandApi,
+    /// Run only the query API (HTTP).
+    QueryApi,
     /// Run only the relay (one leader at a time publishes; others stand by).
     Relay,
     /// Run only the projection workers.
@@ -41,6 +45,8 @@ async fn main() -> anyhow::Result<()> {
     tracing::debug!(?config, "configuration");
     let roles = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => Roles::SERVE,
+        Command::CommandApi => Roles::COMMAND_API,
+        Command::QueryApi => Roles::QUERY_API,
         Command::Relay => Roles::RELAY,
         Command::Worker => Roles::WORKER,
         Command::Migrate => {

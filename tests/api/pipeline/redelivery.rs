@@ -26,12 +26,7 @@ async fn redelivering_every_message_twice_shuffled_leaves_read_models_identical(
     // Reference: events delivered once, in order.
     let nats = NatsServer::start().await;
     let db = TestDatabase::create().await;
-    let roles = Roles {
-        http: false,
-        relay: true,
-        workers: true,
-    };
-    let running = start(&db, &nats.url(), roles).await;
+    let running = start(&db, &nats.url(), Roles::PIPELINE).await;
     workload::run(&running.state.stores, 1).await;
     wait_until("projections caught up", PATIENCE, || {
         projections_caught_up(&db.pool)

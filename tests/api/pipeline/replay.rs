@@ -11,12 +11,7 @@ use crate::nats_server::NatsServer;
 async fn replay_rebuilds_read_models_equal_to_the_live_ones() {
     let nats = NatsServer::start().await;
     let db = TestDatabase::create().await;
-    let roles = Roles {
-        http: false,
-        relay: true,
-        workers: true,
-    };
-    let running = start(&db, &nats.url(), roles).await;
+    let running = start(&db, &nats.url(), Roles::PIPELINE).await;
     workload::run(&running.state.stores, 1).await;
     workload::run(&running.state.stores, 2).await;
     wait_until("projections caught up", PATIENCE, || {
