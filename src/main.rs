@@ -16,6 +16,8 @@ struct Cli {
     command: Option<Command>,
 }
 
+// `CommandApi` names the `command-api` subcommand: the prefix is the point.
+#[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 enum Command {
     /// Run every role in one process: HTTP API, relay and projection workers (the default).
@@ -34,6 +36,29 @@ enum Command {
     Replay {
         /// `catalog`, `carts`, `orders`, `coupons`, `inventory` or `all`.
         projection: String,
+    },
+    /// Administer accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account (email verified), or make the account with this email an admin
+    /// and give it this password; prints the account id.
+    Create {
+        /// The admin's email address.
+        #[arg(long)]
+        email: String,
+        /// The password (it must meet the password policy). `ADMIN_PASSWORD` keeps it out of
+        /// the process list and the shell history.
+        #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Display name of a new account.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
     },
 }
 
@@ -56,10 +81,39 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Replay { projection } => return run_replay(&config, &projection).await,
+        Command::Admin { command } => return run_admin(&config, command).await,
     };
     let shutdown = Shutdown::new();
     shutdown.on_signals();
     App::build(&config, roles).await?.run(shutdown).await
+}
+
+async fn run_admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
+    let AdminCommand::Create {
+        email,
+        password,
+        name,
+    } = command;
+    let pool = commerce::db::connect(config).await?;
+    commerce::db::migrate(&pool).await?;
+    let (account, outcome) =
+        match commerce::auth::admin::create_admin(&pool, &email, &password, &name).await {
+            Ok(done) => done,
+            Err(commerce::auth::AuthError::Invalid(violations)) => {
+                let reasons: Vec<String> = violations
+                    .iter()
+                    .map(|v| format!("--{} {}", v.field, v.message))
+                    .collect();
+                bail!("refused: {}", reasons.join("; "));
+            }
+            Err(other) => return Err(other.into()),
+        };
+    tracing::info!(user_id = %account.id, email = %account.email, ?outcome, "admin ready");
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{}", account.id);
+    }
+    Ok(())
 }
 
 async fn run_replay(config: &Config, name: &str) -> anyhow::Result<()> {

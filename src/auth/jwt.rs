@@ -30,7 +30,12 @@ pub struct Claims {
 }
 
 /// Signs an access token for `user` valid for `ttl`.
-pub fn issue(secret: &str, user: Uuid, role: Role, ttl: Duration) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+pub fn issue(
+    secret: &str,
+    user: Uuid,
+    role: Role,
+    ttl: Duration,
+) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
     let now = Utc::now().timestamp();
     let claims = Claims {
         sub: user,
@@ -55,7 +60,11 @@ pub fn verify(secret: &str, token: &str) -> Result<Claims, jsonwebtoken::errors:
     validation.leeway = 0;
     validation.set_issuer(&[ISSUER]);
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-    let data = decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation)?;
+    let data = decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(secret.as_bytes()),
+        &validation,
+    )?;
     Ok(data.claims)
 }
 
@@ -68,7 +77,8 @@ mod tests {
     #[test]
     fn a_fresh_token_verifies() {
         let user = Uuid::new_v4();
-        let (token, claims) = issue(SECRET, user, Role::Prime, Duration::from_secs(60)).expect("signs");
+        let (token, claims) =
+            issue(SECRET, user, Role::Prime, Duration::from_secs(60)).expect("signs");
         let verified = verify(SECRET, &token).expect("verifies");
         assert_eq!(verified, claims);
         assert_eq!(verified.sub, user);
@@ -76,15 +86,21 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
-        let (token, _) = issue("another-secret-another-secret-12345", Uuid::new_v4(), Role::Admin, Duration::from_secs(60))
-            .expect("signs");
+        let (token, _) = issue(
+            "another-secret-another-secret-12345",
+            Uuid::new_v4(),
+            Role::Admin,
+            Duration::from_secs(60),
+        )
+        .expect("signs");
         assert!(verify(SECRET, &token).is_err());
     }
 
     #[test]
     fn an_unsigned_token_is_refused() {
         // {"alg":"none"} header, valid-looking claims, empty signature.
-        let (token, _) = issue(SECRET, Uuid::new_v4(), Role::Admin, Duration::from_secs(60)).expect("signs");
+        let (token, _) =
+            issue(SECRET, Uuid::new_v4(), Role::Admin, Duration::from_secs(60)).expect("signs");
         let payload = token.split('.').nth(1).expect("payload");
         let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
         assert!(verify(SECRET, &unsigned).is_err());
@@ -92,7 +108,13 @@ mod tests {
 
     #[test]
     fn an_expired_token_is_refused() {
-        let (token, _) = issue(SECRET, Uuid::new_v4(), Role::Customer, Duration::from_secs(0)).expect("signs");
+        let (token, _) = issue(
+            SECRET,
+            Uuid::new_v4(),
+            Role::Customer,
+            Duration::from_secs(0),
+        )
+        .expect("signs");
         std::thread::sleep(Duration::from_millis(1100));
         assert!(verify(SECRET, &token).is_err());
     }

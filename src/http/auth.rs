@@ -1,5 +1,7 @@
 //! `AuthUser`: the authenticated caller, from an `Authorization: Bearer <access token>`
-//! header. A missing, malformed, foreign-key-signed, unsigned or expired token is 401.
+//! header. A missing, malformed, foreign-key-signed, unsigned, expired or revoked (logged out)
+//! token is 401. The account itself is not looked up: the token's claims are trusted until it
+//! expires or is revoked.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -9,7 +11,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::auth::jwt;
+use crate::auth::{jwt, sessions};
 use crate::store::{Actor, CommandMetadata};
 
 /// The caller of an authenticated route.
@@ -38,7 +40,11 @@ impl AuthUser {
         } else {
             Err(ApiError::forbidden(format!(
                 "this action needs the role {}",
-                roles.iter().map(Role::as_str).collect::<Vec<_>>().join(" or ")
+                roles
+                    .iter()
+                    .map(Role::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )))
         }
     }
@@ -74,6 +80,9 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
         let claims = jwt::verify(state.config.jwt_secret.expose(), token.trim())
             .map_err(|_| ApiError::unauthorized("invalid or expired access token"))?;
+        if sessions::is_revoked(&state.pool, claims.jti).await? {
+            return Err(ApiError::unauthorized("the access token has been revoked"));
+        }
         Ok(Self {
             id: claims.sub,
             role: claims.role,

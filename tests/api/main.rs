@@ -1,6 +1,7 @@
 //! Integration tests: the engine against real PostgreSQL (one database per test) and
 //! nats-server, as started by `scripts/test`.
 
+mod accounts;
 mod aggregates;
 mod event_store;
 mod health;
@@ -8,4 +9,5 @@ mod helpers;
 mod nats_server;
 mod pipeline;
 mod products;
+mod queries;
 mod read_models;
