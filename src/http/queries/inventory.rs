@@ -1,0 +1,137 @@
+//! `GET admin/inventory/health`: every variant's stock and level (critical, low, medium,
+//! high), fewest available first (admins and auditors).
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use commerce_aggregates::Role;
+use commerce_projections::read_models::inventory::{self, StockLevel};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::page_of;
+use super::params::Invalid;
+use crate::http::auth::AuthUser;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::ApiQuery;
+use crate::http::AppState;
+
+/// A stock level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelParam {
+    /// At or below the critical threshold.
+    Critical,
+    /// At or below the low threshold.
+    Low,
+    /// At or below the medium threshold.
+    Medium,
+    /// Above the medium threshold.
+    High,
+}
+
+impl From<LevelParam> for StockLevel {
+    fn from(level: LevelParam) -> Self {
+        match level {
+            LevelParam::Critical => StockLevel::Critical,
+            LevelParam::Low => StockLevel::Low,
+            LevelParam::Medium => StockLevel::Medium,
+            LevelParam::High => StockLevel::High,
+        }
+    }
+}
+
+/// Level filter and page of the inventory-health list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HealthQuery {
+    /// Only variants at this level.
+    #[param(inline)]
+    pub level: Option<LevelParam>,
+    /// Page number, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// The stock of one variant and its level.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InventoryItemView {
+    /// The product.
+    pub product_id: Uuid,
+    /// The variant.
+    pub sku: String,
+    /// The product's name.
+    pub product_name: String,
+    /// The product's status (`draft`, `active`, `archived`).
+    pub product_status: String,
+    /// Units in the warehouse, reserved ones included.
+    pub on_hand: i64,
+    /// Units held for orders.
+    pub reserved: i64,
+    /// Units that can still be sold.
+    pub available: i64,
+    /// `critical`, `low`, `medium` or `high`.
+    #[schema(example = "low")]
+    pub level: String,
+    /// When the product last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The product's version as of this row.
+    pub version: i64,
+}
+
+impl From<inventory::InventoryView> for InventoryItemView {
+    fn from(row: inventory::InventoryView) -> Self {
+        Self {
+            product_id: row.product_id,
+            sku: row.sku,
+            product_name: row.product_name,
+            product_status: row.product_status,
+            on_hand: row.on_hand,
+            reserved: row.reserved,
+            available: row.available,
+            level: row.level,
+            updated_at: row.updated_at,
+            version: row.version,
+        }
+    }
+}
+
+page_of!(
+    /// A page of variants, fewest available first.
+    InventoryPage,
+    InventoryItemView
+);
+
+/// Lists the stock level of every variant, fewest available first (admins and auditors).
+#[utoipa::path(
+    get,
+    path = "/admin/inventory/health",
+    tag = "back office",
+    params(HealthQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "One page of variants", body = InventoryPage),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin or auditor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+pub async fn health(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(query): ApiQuery<HealthQuery>,
+) -> Result<Json<InventoryPage>, ApiError> {
+    user.require(&[Role::Admin, Role::Auditor])?;
+    let mut invalid = Invalid::default();
+    let (page, per_page) = invalid.pagination(query.page, query.per_page);
+    invalid.check()?;
+    let page = inventory::list(&state.pool, query.level.map(Into::into), page, per_page).await?;
+    Ok(Json(InventoryPage::try_from_page(page, |row| {
+        Ok(row.into())
+    })?))
+}

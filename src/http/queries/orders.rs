@@ -1,0 +1,187 @@
+//! `GET orders` (a customer's own; everyone's with filters for admins and auditors) and
+//! `GET orders/{id}` with totals, lines, payment, shipment, outcome and status timeline (for
+//! its owner, admins and auditors; anybody else gets 404).
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Datelike, Utc};
+use commerce_aggregates::order::OrderStatus;
+use commerce_projections::read_models::orders::{self, OrderQuery};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::order_views::{OrderDetail, OrderPage, OrderView, TimelineEntryView};
+use super::params::{Invalid, ReadQuery};
+use super::wait::{read_at_least, Access, QueryError};
+use crate::http::auth::AuthUser;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::AppState;
+
+/// An order's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatusParam {
+    /// Accepted from a checkout.
+    Placed,
+    /// Stock and coupon secured; awaiting payment.
+    Confirmed,
+    /// Paid.
+    Paid,
+    /// Handed to a carrier.
+    Shipped,
+    /// Received.
+    Delivered,
+    /// Could not be confirmed.
+    Rejected,
+    /// Cancelled.
+    Cancelled,
+    /// Refunded.
+    Refunded,
+    /// Not paid in time.
+    Expired,
+}
+
+impl From<OrderStatusParam> for OrderStatus {
+    fn from(status: OrderStatusParam) -> Self {
+        match status {
+            OrderStatusParam::Placed => OrderStatus::Placed,
+            OrderStatusParam::Confirmed => OrderStatus::Confirmed,
+            OrderStatusParam::Paid => OrderStatus::Paid,
+            OrderStatusParam::Shipped => OrderStatus::Shipped,
+            OrderStatusParam::Delivered => OrderStatus::Delivered,
+            OrderStatusParam::Rejected => OrderStatus::Rejected,
+            OrderStatusParam::Cancelled => OrderStatus::Cancelled,
+            OrderStatusParam::Refunded => OrderStatus::Refunded,
+            OrderStatusParam::Expired => OrderStatus::Expired,
+        }
+    }
+}
+
+/// Filters and page of an order list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderSearch {
+    /// Only orders in this status.
+    #[param(inline)]
+    pub status: Option<OrderStatusParam>,
+    /// Placed at or after this instant (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Placed before this instant (RFC 3339); not before `from`.
+    pub to: Option<DateTime<Utc>>,
+    /// Only this customer's orders (admins and auditors; a customer may only name themself,
+    /// anyone else is 403).
+    pub customer_id: Option<Uuid>,
+    /// Page number, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// Lists orders: a customer's own, or (admins and auditors) everyone's, with filters.
+#[utoipa::path(
+    get,
+    path = "/orders",
+    tag = "orders",
+    params(OrderSearch),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "One page of orders, most recently placed first", body = OrderPage),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A customer naming another customer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(search): ApiQuery<OrderSearch>,
+) -> Result<Json<OrderPage>, ApiError> {
+    let mut invalid = Invalid::default();
+    for (field, at) in [("from", search.from), ("to", search.to)] {
+        // Postgres timestamps end before chrono's: keep to years the database can compare.
+        if at.is_some_and(|at| !(1..=9999).contains(&at.year())) {
+            invalid.push(field, "the year must be between 1 and 9999");
+        }
+    }
+    if let (Some(from), Some(to)) = (search.from, search.to) {
+        if from > to {
+            invalid.push("from", "must not be after to");
+        }
+    }
+    let (page, per_page) = invalid.pagination(search.page, search.per_page);
+    invalid.check()?;
+    let customer_id = if user.reads_everything() {
+        search.customer_id
+    } else {
+        match search.customer_id {
+            Some(other) if other != user.id => {
+                return Err(ApiError::forbidden(
+                    "customers list only their own orders; leave out customer_id",
+                ))
+            }
+            _ => Some(user.id),
+        }
+    };
+    let query = OrderQuery {
+        customer_id,
+        status: search.status.map(Into::into),
+        from: search.from,
+        to: search.to,
+        page,
+        per_page,
+    };
+    let page = orders::list(&state.pool, &query).await?;
+    Ok(Json(OrderPage::try_from_page(page, OrderView::try_from)?))
+}
+
+/// Reads one order with its status timeline.
+#[utoipa::path(
+    get,
+    path = "/orders/{id}",
+    tag = "orders",
+    params(("id" = Uuid, Path, description = "The order's id"), ReadQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The order and its timeline", body = OrderDetail),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order, or someone else's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[tracing::instrument(skip_all, fields(order_id = %id, user_id = %user.id))]
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(read): ApiQuery<ReadQuery>,
+) -> Result<Json<OrderDetail>, QueryError> {
+    let access = |order: &orders::OrderView| {
+        if user.reads_everything() || order.customer_id == user.id {
+            Access::Visible
+        } else {
+            Access::Hidden
+        }
+    };
+    let order = read_at_least(&state, "order", read.min_version, access, || {
+        orders::get(&state.pool, id)
+    })
+    .await?;
+    // The timeline is read after the order: keep it to the events the order row reflects.
+    let timeline = orders::timeline(&state.pool, id)
+        .await?
+        .into_iter()
+        .filter(|entry| entry.sequence <= order.version)
+        .map(TimelineEntryView::from)
+        .collect();
+    Ok(Json(OrderDetail {
+        order: order.try_into()?,
+        timeline,
+    }))
+}

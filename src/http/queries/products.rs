@@ -1,0 +1,327 @@
+//! `GET products` (search) and `GET products/{id}`: public for active products; drafts and
+//! archived products only for admins and auditors.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use commerce_projections::read_models::catalog::{self, CatalogQuery, CatalogSort, StatusFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::{decode, page_of, MoneyDto};
+use super::params::{Invalid, MaybeUser, ReadQuery};
+use super::wait::{read_at_least, Access, QueryError, Versioned};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::AppState;
+
+/// Result order of a product search.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSort {
+    /// Best text match first (newest first without `q`).
+    #[default]
+    Relevance,
+    /// Cheapest variant price first.
+    PriceAsc,
+    /// Dearest variant price first.
+    PriceDesc,
+    /// By name.
+    Name,
+    /// Most recently created first.
+    Newest,
+}
+
+impl From<ProductSort> for CatalogSort {
+    fn from(sort: ProductSort) -> Self {
+        match sort {
+            ProductSort::Relevance => CatalogSort::Relevance,
+            ProductSort::PriceAsc => CatalogSort::PriceAsc,
+            ProductSort::PriceDesc => CatalogSort::PriceDesc,
+            ProductSort::Name => CatalogSort::Name,
+            ProductSort::Newest => CatalogSort::Newest,
+        }
+    }
+}
+
+/// Which product statuses a search returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductStatusFilter {
+    /// On sale (the only status anonymous callers and customers may ask for).
+    #[default]
+    Active,
+    /// Drafts (admins and auditors).
+    Draft,
+    /// Archived (admins and auditors).
+    Archived,
+    /// Every status (admins and auditors).
+    Any,
+}
+
+impl From<ProductStatusFilter> for StatusFilter {
+    fn from(status: ProductStatusFilter) -> Self {
+        match status {
+            ProductStatusFilter::Active => StatusFilter::Active,
+            ProductStatusFilter::Draft => StatusFilter::Draft,
+            ProductStatusFilter::Archived => StatusFilter::Archived,
+            ProductStatusFilter::Any => StatusFilter::Any,
+        }
+    }
+}
+
+/// Filters, sort and page of a product search.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductSearch {
+    /// Full-text query, web-search syntax (`"exact phrase"`, `-excluded`, `or`).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Category (case-insensitive).
+    #[param(max_length = 200)]
+    pub category: Option<String>,
+    /// A tag the product has (case-insensitive).
+    #[param(max_length = 200)]
+    pub tag: Option<String>,
+    /// Some variant costs at least this much (minor units).
+    #[param(minimum = 0)]
+    pub min_price: Option<i64>,
+    /// The same variant costs at most this much (minor units); not below `min_price`.
+    #[param(minimum = 0)]
+    pub max_price: Option<i64>,
+    /// Only products with (`true`) or without (`false`) units available.
+    pub in_stock: Option<bool>,
+    /// Statuses to include; anything but `active` needs an admin or auditor token
+    /// (401 without a token, 403 for other roles).
+    #[param(inline)]
+    pub status: Option<ProductStatusFilter>,
+    /// Result order (default `relevance`).
+    #[param(inline)]
+    pub sort: Option<ProductSort>,
+    /// Page number, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+impl ProductSearch {
+    /// The read-model query, or a 422 listing every invalid parameter.
+    fn into_query(self) -> Result<CatalogQuery, ApiError> {
+        let mut invalid = Invalid::default();
+        let q = invalid.text("q", self.q);
+        let category = invalid.text("category", self.category);
+        let tag = invalid.text("tag", self.tag);
+        for (field, price) in [("min_price", self.min_price), ("max_price", self.max_price)] {
+            if price.is_some_and(|price| price < 0) {
+                invalid.push(field, "must not be negative");
+            }
+        }
+        if let (Some(min), Some(max)) = (self.min_price, self.max_price) {
+            if min > max {
+                invalid.push("min_price", "must not exceed max_price");
+            }
+        }
+        let (page, per_page) = invalid.pagination(self.page, self.per_page);
+        invalid.check()?;
+        Ok(CatalogQuery {
+            q,
+            category,
+            tag,
+            min_price: self.min_price,
+            max_price: self.max_price,
+            in_stock: self.in_stock,
+            status: self.status.unwrap_or_default().into(),
+            sort: self.sort.unwrap_or_default().into(),
+            page,
+            per_page,
+        })
+    }
+}
+
+/// A product with its variants.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductView {
+    /// The product's id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Catalogue category.
+    pub category: String,
+    /// Search tags.
+    pub tags: Vec<String>,
+    /// Image URLs in display order.
+    pub images: Vec<String>,
+    /// `draft`, `active` or `archived`.
+    #[schema(example = "active")]
+    pub status: String,
+    /// Cheapest variant price (absent without variants).
+    pub min_price: Option<MoneyDto>,
+    /// Dearest variant price (absent without variants).
+    pub max_price: Option<MoneyDto>,
+    /// Units available over all variants.
+    pub total_available: i64,
+    /// True when some variant has units available.
+    pub in_stock: bool,
+    /// Available units at or below which a variant counts as low on stock.
+    pub low_stock_threshold: i64,
+    /// The variants, ordered by SKU.
+    pub variants: Vec<VariantView>,
+    /// When the product was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The product's version as of this view (compare with command responses).
+    pub version: i64,
+}
+
+/// One variant of a product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VariantView {
+    /// Stock-keeping unit.
+    pub sku: String,
+    /// Option name → value (`{"colour": "white"}`).
+    pub options: BTreeMap<String, String>,
+    /// Unit price.
+    pub price: MoneyDto,
+    /// Units in the warehouse, reserved ones included.
+    pub on_hand: i64,
+    /// Units held for orders.
+    pub reserved: i64,
+    /// Units that can still be sold.
+    pub available: i64,
+}
+
+page_of!(
+    /// A page of products.
+    ProductPage,
+    ProductView
+);
+
+impl Versioned for catalog::ProductView {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl TryFrom<catalog::ProductView> for ProductView {
+    type Error = ApiError;
+
+    fn try_from(view: catalog::ProductView) -> Result<Self, ApiError> {
+        let variants = view
+            .variants
+            .into_iter()
+            .map(|variant| {
+                Ok(VariantView {
+                    options: decode("variant options", variant.options)?,
+                    sku: variant.sku,
+                    price: variant.price.into(),
+                    on_hand: variant.on_hand,
+                    reserved: variant.reserved,
+                    available: variant.available,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok(Self {
+            id: view.id,
+            name: view.name,
+            description: view.description,
+            category: view.category,
+            tags: view.tags,
+            images: view.images,
+            status: view.status,
+            min_price: view.min_price.map(Into::into),
+            max_price: view.max_price.map(Into::into),
+            total_available: view.total_available,
+            in_stock: view.in_stock,
+            low_stock_threshold: view.low_stock_threshold,
+            variants,
+            created_at: view.created_at,
+            updated_at: view.updated_at,
+            version: view.version,
+        })
+    }
+}
+
+/// Searches the catalog.
+#[utoipa::path(
+    get,
+    path = "/products",
+    tag = "catalog",
+    params(ProductSearch),
+    security((), ("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "One page of matching products", body = ProductPage),
+        (status = 401, description = "Invalid token, or a non-active `status` without one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A non-active `status` asked by a customer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all)]
+pub async fn search(
+    State(state): State<AppState>,
+    caller: MaybeUser,
+    ApiQuery(search): ApiQuery<ProductSearch>,
+) -> Result<Json<ProductPage>, ApiError> {
+    let query = search.into_query()?;
+    if query.status != StatusFilter::Active && !caller.reads_everything() {
+        return Err(match caller.0 {
+            None => ApiError::unauthorized(
+                "only active products are public; sign in as admin or auditor",
+            ),
+            Some(_) => {
+                ApiError::forbidden("only admins and auditors see products that are not active")
+            }
+        });
+    }
+    let page = catalog::search(&state.pool, &query).await?;
+    Ok(Json(ProductPage::try_from_page(
+        page,
+        ProductView::try_from,
+    )?))
+}
+
+/// Reads one product: active ones for everybody, others for admins and auditors (404 for
+/// anybody else).
+#[utoipa::path(
+    get,
+    path = "/products/{id}",
+    tag = "catalog",
+    params(("id" = Uuid, Path, description = "The product's id"), ReadQuery),
+    security((), ("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The product", body = ProductView),
+        (status = 401, description = "Invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[tracing::instrument(skip_all, fields(product_id = %id))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: MaybeUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(read): ApiQuery<ReadQuery>,
+) -> Result<Json<ProductView>, QueryError> {
+    let sees_all = caller.reads_everything();
+    let access = |product: &catalog::ProductView| {
+        if sees_all || product.status == "active" {
+            Access::Visible
+        } else {
+            Access::HiddenForNow
+        }
+    };
+    let product = read_at_least(&state, "product", read.min_version, access, || {
+        catalog::get(&state.pool, id)
+    })
+    .await?;
+    Ok(Json(product.try_into()?))
+}

@@ -1,0 +1,176 @@
+//! Read-your-writes for the query API: `min_version`.
+//!
+//! A command answers with the aggregate's version; the read model records, on every row, the
+//! version of the last event it applied. A query that names `min_version` is answered only
+//! once the row has reached it: the row is polled every [`POLL_INTERVAL`] until it has, or
+//! until `READ_WAIT_TIMEOUT_MS` has passed, which is a 503 problem `read_model_behind` with
+//! `Retry-After: 1`. A row that does not exist yet is waited for too (reading a cart right
+//! after creating it). Without `min_version` (or with `0`) the row is read once.
+//!
+//! Visibility is decided on every poll: a row the caller may never see (someone else's cart)
+//! is a 404 at once, without waiting; a row the caller may see later (a draft product that a
+//! later version publishes) is waited for like a row that is behind.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::time::Instant;
+
+use crate::http::error::ApiError;
+use crate::http::AppState;
+
+/// How often a row that is behind is read again.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Seconds a client is told to wait before retrying a read whose model is behind.
+const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// Whether the caller may see a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Yes.
+    Visible,
+    /// No, and no later version will change that (someone else's cart or order): 404 now.
+    Hidden,
+    /// Not at this version, maybe at a later one (a draft product): 404 once the row has
+    /// reached `min_version`, otherwise waited for.
+    HiddenForNow,
+}
+
+/// A read-model row carrying the version of the last event applied to it.
+pub trait Versioned {
+    /// That version (the aggregate's sequence).
+    fn version(&self) -> i64;
+}
+
+/// The failure of a query: a problem document, or the read model still behind the version
+/// the caller asked for when the wait ran out.
+#[derive(Debug)]
+pub enum QueryError {
+    /// Any other problem.
+    Api(ApiError),
+    /// `min_version` not reached in time: 503 `read_model_behind` with `Retry-After`.
+    Behind {
+        /// What was read (`cart`, `order`…).
+        what: &'static str,
+        /// The version asked for.
+        min_version: u64,
+    },
+}
+
+impl From<ApiError> for QueryError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<sqlx::Error> for QueryError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl IntoResponse for QueryError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Api(error) => error.into_response(),
+            Self::Behind { what, min_version } => {
+                let mut response = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "read_model_behind",
+                    format!(
+                        "the {what} read model has not reached version {min_version} yet; \
+                         retry shortly"
+                    ),
+                )
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+                response
+            }
+        }
+    }
+}
+
+/// Reads one row through `fetch` until it is at `min_version` or later (see the module
+/// documentation), deciding on every read whether the caller may see it with `access`.
+///
+/// Missing (without `min_version`) or not visible: 404 `not_found` naming `what`.
+#[tracing::instrument(skip_all, fields(what = what, min_version = ?min_version))]
+pub async fn read_at_least<T, F, Fut>(
+    state: &AppState,
+    what: &'static str,
+    min_version: Option<u64>,
+    access: impl Fn(&T) -> Access,
+    mut fetch: F,
+) -> Result<T, QueryError>
+where
+    T: Versioned,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, sqlx::Error>>,
+{
+    let wanted = min_version.filter(|version| *version > 0);
+    let deadline = Instant::now() + state.config.read_wait_timeout;
+    loop {
+        match fetch().await? {
+            Some(row) => {
+                let reached = wanted.is_none_or(|wanted| reached(row.version(), wanted));
+                match access(&row) {
+                    Access::Visible if reached => return Ok(row),
+                    Access::Hidden => return Err(ApiError::not_found(what).into()),
+                    Access::HiddenForNow if reached => return Err(ApiError::not_found(what).into()),
+                    Access::Visible | Access::HiddenForNow => {}
+                }
+            }
+            None if wanted.is_none() => return Err(ApiError::not_found(what).into()),
+            None => {}
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            tracing::info!(what, min_version = wanted, "read model behind: giving up");
+            return Err(QueryError::Behind {
+                what,
+                min_version: wanted.unwrap_or_default(),
+            });
+        }
+        tokio::time::sleep(POLL_INTERVAL.min(deadline - now)).await;
+    }
+}
+
+/// True when a row at `version` has reached `wanted`.
+fn reached(version: i64, wanted: u64) -> bool {
+    u64::try_from(version).is_ok_and(|version| version >= wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_without_overflow() {
+        assert!(reached(3, 3));
+        assert!(reached(4, 3));
+        assert!(!reached(2, 3));
+        assert!(!reached(-1, 0));
+        assert!(!reached(i64::MAX, u64::MAX));
+    }
+
+    #[tokio::test]
+    async fn behind_is_a_503_problem_with_retry_after() {
+        let response = QueryError::Behind {
+            what: "cart",
+            min_version: 7,
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .expect("body");
+        let problem: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(problem["code"], "read_model_behind");
+    }
+}
