@@ -149,7 +149,8 @@ impl App {
             tasks.spawn(async move {
                 let addr = listener.local_addr().ok();
                 tracing::info!(?addr, "HTTP API listening");
-                let result = axum::serve(listener, router)
+                let service = router.into_make_service_with_connect_info::<SocketAddr>();
+                let result = axum::serve(listener, service)
                     .with_graceful_shutdown(async move { stop.wait().await })
                     .await
                     .context("HTTP server failed");

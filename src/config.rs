@@ -155,7 +155,11 @@ impl Config {
                 // Development default: a fresh random key per process (tokens do not survive
                 // a restart, and separate processes do not accept each other's tokens).
                 tracing::warn!("JWT_SECRET unset: using a random per-process key");
-                Secret::new(format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()))
+                Secret::new(format!(
+                    "{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                ))
             }
         };
         let cors_allowed_origins = lookup("CORS_ALLOWED_ORIGINS")
@@ -169,16 +173,24 @@ impl Config {
             .unwrap_or_default();
         Ok(Self {
             jwt_secret,
-            access_token_ttl: Duration::from_secs(parse_or(&lookup, "ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            access_token_ttl: Duration::from_secs(parse_or(
+                &lookup,
+                "ACCESS_TOKEN_TTL_SECONDS",
+                900,
+            )?),
             refresh_token_ttl: Duration::from_secs(parse_or(
                 &lookup,
                 "REFRESH_TOKEN_TTL_SECONDS",
                 30 * 24 * 3600,
             )?),
-            rate_limit_per_second: parse_or(&lookup, "RATE_LIMIT_PER_SECOND", 50)?,
+            rate_limit_per_second: parse_or(&lookup, "RATE_LIMIT_PER_SECOND", 100)?,
             cors_allowed_origins,
             max_body_bytes: parse_or(&lookup, "MAX_BODY_BYTES", 256 * 1024)?,
-            read_wait_timeout: Duration::from_millis(parse_or(&lookup, "READ_WAIT_TIMEOUT_MS", 3000)?),
+            read_wait_timeout: Duration::from_millis(parse_or(
+                &lookup,
+                "READ_WAIT_TIMEOUT_MS",
+                3000,
+            )?),
             stream,
             relay,
             runner,

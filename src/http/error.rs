@@ -73,7 +73,11 @@ impl ApiError {
     pub fn validation(detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
         Self {
             errors,
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail)
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            )
         }
     }
 
@@ -106,7 +110,11 @@ impl ApiError {
 
     /// 404: missing, or not the caller's.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     /// 409 with a domain code.
@@ -118,7 +126,11 @@ impl ApiError {
     pub fn unavailable(detail: impl Into<String>, seconds: u32) -> Self {
         Self {
             retry_after: Some(seconds),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", detail)
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                detail,
+            )
         }
     }
 
@@ -204,15 +216,38 @@ pub fn domain_status(code: &str) -> StatusCode {
     match code {
         "not_found" | "not_owner" => StatusCode::NOT_FOUND,
         "forbidden" => StatusCode::FORBIDDEN,
-        "already_exists" | "already_archived" | "already_published" | "already_inactive"
-        | "archived" | "product_archived" | "product_not_available" | "out_of_stock"
-        | "reservation_closed" | "reservation_not_found" | "stock_below_reserved"
-        | "negative_stock" | "duplicate_sku" | "cart_closed" | "already_checked_out"
-        | "empty_cart" | "missing_shipping_address" | "sku_conflict" | "invalid_state"
-        | "coupon_exhausted" | "coupon_customer_limit" | "coupon_inactive" | "coupon_expired"
-        | "coupon_not_started" | "coupon_not_eligible" | "coupon_min_subtotal"
-        | "redemption_closed" | "max_redemptions_below_count" | "not_yet_due"
-        | "amount_mismatch" | "line_quantity_exceeded" | "too_many_lines" => StatusCode::CONFLICT,
+        "already_exists"
+        | "already_archived"
+        | "already_published"
+        | "already_inactive"
+        | "archived"
+        | "product_archived"
+        | "product_not_available"
+        | "out_of_stock"
+        | "reservation_closed"
+        | "reservation_not_found"
+        | "stock_below_reserved"
+        | "negative_stock"
+        | "duplicate_sku"
+        | "cart_closed"
+        | "already_checked_out"
+        | "empty_cart"
+        | "missing_shipping_address"
+        | "sku_conflict"
+        | "invalid_state"
+        | "coupon_exhausted"
+        | "coupon_customer_limit"
+        | "coupon_inactive"
+        | "coupon_expired"
+        | "coupon_not_started"
+        | "coupon_not_eligible"
+        | "coupon_min_subtotal"
+        | "redemption_closed"
+        | "max_redemptions_below_count"
+        | "not_yet_due"
+        | "amount_mismatch"
+        | "line_quantity_exceeded"
+        | "too_many_lines" => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
@@ -272,7 +307,10 @@ mod tests {
         assert_eq!(domain_status("not_found"), StatusCode::NOT_FOUND);
         assert_eq!(domain_status("not_owner"), StatusCode::NOT_FOUND);
         assert_eq!(domain_status("out_of_stock"), StatusCode::CONFLICT);
-        assert_eq!(domain_status("invalid_sku"), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            domain_status("invalid_sku"),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
 
     #[test]

@@ -7,15 +7,19 @@ pub mod commands;
 pub mod error;
 pub mod extract;
 mod health;
+pub mod limits;
 mod metrics;
+mod openapi;
 pub mod queries;
 
 use std::sync::Arc;
 
-use axum::extract::MatchedPath;
-use axum::http::Request;
-use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request};
+use axum::{middleware, Router};
 use sqlx::PgPool;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::relay::RelayStats;
@@ -72,20 +76,59 @@ pub fn router_for(api: Api, state: AppState) -> Router {
         v1 = v1.merge(commands::routes()).merge(accounts::routes());
     }
     if matches!(api, Api::Query | Api::Both) {
-        v1 = v1.merge(queries::routes());
+        v1 = v1.merge(queries::routes()).merge(accounts::query_routes());
     }
+    if let Some(limiter) = limits::RateLimiter::new(state.config.rate_limit_per_second) {
+        v1 = v1.layer(middleware::from_fn_with_state(limiter, limits::rate_limit));
+    }
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     Router::new()
         .nest("/api/v1", v1)
         .merge(health::routes())
         .merge(metrics::routes())
+        .merge(openapi::routes())
+        // Refused while reading, before any parsing.
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(cors(&state.config.cors_allowed_origins))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let route = request
                     .extensions()
                     .get::<MatchedPath>()
                     .map_or("unmatched", MatchedPath::as_str);
-                tracing::info_span!("http", method = %request.method(), route)
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("http", method = %request.method(), route, request_id)
             }),
         )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// CORS for the configured origins only (none by default).
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::LOCATION, HeaderName::from_static(REQUEST_ID_HEADER)])
 }

@@ -159,12 +159,8 @@ impl Drop for TestApp {
     }
 }
 
-/// A configuration for the test database, listening on a free loopback port.
-pub fn test_config(db: &TestDatabase) -> Config {
-    test_config_with(db, &[])
-}
-
-/// [`test_config`] with some variables set to other values.
+/// A configuration for the test database, listening on a free loopback port, with some
+/// variables set to other values.
 pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config {
     let database_url = db.url.clone();
     let overrides: Vec<(String, String)> = overrides
@@ -181,6 +177,7 @@ pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config
             "DATABASE_MAX_CONNECTIONS" => Some("30".into()),
             "SNAPSHOT_EVERY" => Some("10".into()),
             "RELAY_POLL_INTERVAL_MS" => Some("50".into()),
+            "RATE_LIMIT_PER_SECOND" => Some("0".into()),
             _ => std::env::var(name).ok(),
         }
     })
@@ -189,8 +186,13 @@ pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config
 
 /// Starts the engine on port 0 against a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// [`spawn_app`] with some configuration variables overridden.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let db = TestDatabase::create().await;
-    let config = test_config(&db);
+    let config = test_config_with(&db, overrides);
     let app = App::with_pool(&config, db.pool.clone(), Roles::HTTP)
         .await
         .expect("app builds");
