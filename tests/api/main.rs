@@ -3,6 +3,7 @@
 
 mod accounts;
 mod aggregates;
+mod commands;
 mod event_store;
 mod health;
 mod helpers;

@@ -1,16 +1,227 @@
-//! HTTP routes: commands (being written).
+//! The command API: every command of the four aggregates over HTTP.
+//!
+//! Admins manage the catalogue and coupons and ship, deliver and refund orders; customers
+//! own their carts and orders (someone else's is a 404); auditors write nothing (403).
+//! Every route accepts `Idempotency-Key` ([`idempotency`]), every route on an existing
+//! aggregate `If-Match: <version>` ([`preconditions`]), and every success answers
+//! `{id, version}` ([`dto::CommandResponse`]). Bodies are checked strictly (unknown fields,
+//! wrong types and out-of-range values are 422, malformed JSON 400) before anything is
+//! written.
 
+pub mod cart_details;
+pub mod carts;
+pub mod checkout;
+pub mod coupons;
+pub mod dto;
+pub mod idempotency;
+pub mod orders;
+pub mod preconditions;
+pub mod products;
+mod skus;
+
+use axum::routing::{post, put};
 use axum::Router;
 use utoipa::OpenApi;
 
+use self::idempotency::idempotent;
+use super::error::{FieldError, Problem};
 use super::AppState;
 
 /// The routes of this module, relative to `/api/v1`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        // Catalogue.
+        .route("/products", post(idempotent(products::create)))
+        .route(
+            "/products/{id}",
+            axum::routing::patch(idempotent(products::update)),
+        )
+        .route(
+            "/products/{id}/variants",
+            post(idempotent(products::add_variant)),
+        )
+        .route(
+            "/products/{id}/variants/{sku}/price",
+            put(idempotent(products::change_price)),
+        )
+        .route(
+            "/products/{id}/variants/{sku}/stock",
+            post(idempotent(products::adjust_stock)),
+        )
+        .route(
+            "/products/{id}/publish",
+            post(idempotent(products::publish)),
+        )
+        .route(
+            "/products/{id}/archive",
+            post(idempotent(products::archive)),
+        )
+        // Carts.
+        .route("/carts", post(idempotent(carts::create)))
+        .route("/carts/{id}/items", post(idempotent(carts::add_item)))
+        .route(
+            "/carts/{id}/items/{sku}",
+            put(idempotent(carts::change_quantity)).delete(idempotent(carts::remove_item)),
+        )
+        .route(
+            "/carts/{id}/coupon",
+            put(idempotent(cart_details::apply_coupon))
+                .delete(idempotent(cart_details::remove_coupon)),
+        )
+        .route(
+            "/carts/{id}/shipping-address",
+            put(idempotent(cart_details::set_shipping_address)),
+        )
+        .route("/carts/{id}/checkout", post(idempotent(checkout::checkout)))
+        // Orders.
+        .route("/orders/{id}/pay", post(idempotent(orders::pay)))
+        .route("/orders/{id}/ship", post(idempotent(orders::ship)))
+        .route("/orders/{id}/deliver", post(idempotent(orders::deliver)))
+        .route("/orders/{id}/cancel", post(idempotent(orders::cancel)))
+        .route("/orders/{id}/refund", post(idempotent(orders::refund)))
+        // Coupons.
+        .route("/coupons", post(idempotent(coupons::create)))
+        .route(
+            "/coupons/{code}",
+            axum::routing::patch(idempotent(coupons::update)),
+        )
+        .route(
+            "/coupons/{code}/deactivate",
+            post(idempotent(coupons::deactivate)),
+        )
 }
 
 /// The OpenAPI description of this module's routes.
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(
+        products::create,
+        products::update,
+        products::add_variant,
+        products::change_price,
+        products::adjust_stock,
+        products::publish,
+        products::archive,
+        carts::create,
+        carts::add_item,
+        carts::change_quantity,
+        carts::remove_item,
+        cart_details::apply_coupon,
+        cart_details::remove_coupon,
+        cart_details::set_shipping_address,
+        checkout::checkout,
+        orders::pay,
+        orders::ship,
+        orders::deliver,
+        orders::cancel,
+        orders::refund,
+        coupons::create,
+        coupons::update,
+        coupons::deactivate,
+    ),
+    components(schemas(
+        dto::CommandResponse,
+        dto::MoneyDto,
+        products::CreateProductRequest,
+        products::UpdateProductRequest,
+        products::VariantRequest,
+        products::ChangePriceRequest,
+        products::AdjustStockRequest,
+        carts::CreateCartRequest,
+        carts::AddItemRequest,
+        carts::ChangeQuantityRequest,
+        cart_details::ApplyCouponRequest,
+        cart_details::AddressRequest,
+        orders::PayRequest,
+        orders::ShipRequest,
+        orders::ReasonRequest,
+        coupons::DiscountDto,
+        coupons::CreateCouponRequest,
+        coupons::UpdateCouponRequest,
+        Problem,
+        FieldError,
+    )),
+    tags(
+        (name = "products", description = "Catalogue commands (admins)"),
+        (name = "carts", description = "Cart commands and checkout (the owning customer)"),
+        (name = "orders", description = "Order lifecycle commands"),
+        (name = "coupons", description = "Coupon commands (admins)"),
+    )
+)]
 pub struct Api;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value.as_str()) {
+                        ("$ref", Some(target)) => out.push(target.to_string()),
+                        _ => refs(value, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_document_lists_every_command_and_resolves_every_schema() {
+        let doc = serde_json::to_value(Api::openapi()).expect("document serialises");
+        let routes = [
+            ("/products", "post"),
+            ("/products/{id}", "patch"),
+            ("/products/{id}/variants", "post"),
+            ("/products/{id}/variants/{sku}/price", "put"),
+            ("/products/{id}/variants/{sku}/stock", "post"),
+            ("/products/{id}/publish", "post"),
+            ("/products/{id}/archive", "post"),
+            ("/carts", "post"),
+            ("/carts/{id}/items", "post"),
+            ("/carts/{id}/items/{sku}", "put"),
+            ("/carts/{id}/items/{sku}", "delete"),
+            ("/carts/{id}/coupon", "put"),
+            ("/carts/{id}/coupon", "delete"),
+            ("/carts/{id}/shipping-address", "put"),
+            ("/carts/{id}/checkout", "post"),
+            ("/orders/{id}/pay", "post"),
+            ("/orders/{id}/ship", "post"),
+            ("/orders/{id}/deliver", "post"),
+            ("/orders/{id}/cancel", "post"),
+            ("/orders/{id}/refund", "post"),
+            ("/coupons", "post"),
+            ("/coupons/{code}", "patch"),
+            ("/coupons/{code}/deactivate", "post"),
+        ];
+        for (path, method) in routes {
+            let operation = &doc["paths"][path][method];
+            assert!(operation.is_object(), "{method} {path} missing");
+            let params = operation["parameters"].to_string();
+            assert!(
+                params.contains("Idempotency-Key"),
+                "{method} {path}: {params}"
+            );
+            let problem = &operation["responses"]["422"]["content"]["application/problem+json"];
+            assert!(
+                problem.is_object(),
+                "{method} {path} documents no 422 problem"
+            );
+        }
+        let mut targets = Vec::new();
+        refs(&doc, &mut targets);
+        assert!(!targets.is_empty());
+        for target in targets {
+            let name = target
+                .strip_prefix("#/components/schemas/")
+                .expect("schema reference");
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{target} does not resolve"
+            );
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Cart details (the owning customer only): apply or remove a coupon, set the shipping
+//! address. Someone else's cart is a 404.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use commerce_aggregates::cart::{CartCommand, CartError};
+use commerce_aggregates::coupon::normalize_code;
+use commerce_aggregates::Address;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::carts::{execute, owned_cart};
+use super::dto::{CommandHeaders, CommandJson, CommandProblems, CommandResponse};
+use super::preconditions::{IfMatch, Shopper};
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, RequestId};
+use crate::http::AppState;
+
+/// `PUT carts/{id}/coupon`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyCouponRequest {
+    /// An active coupon's code, any case.
+    #[schema(example = "WELCOME10")]
+    pub code: String,
+}
+
+/// `PUT carts/{id}/shipping-address`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressRequest {
+    /// Recipient's name.
+    #[schema(example = "Ada Lovelace")]
+    pub name: String,
+    /// First address line.
+    #[schema(example = "12 St James's Square")]
+    pub line1: String,
+    /// Optional second line.
+    #[serde(default)]
+    pub line2: Option<String>,
+    /// City or town.
+    #[schema(example = "London")]
+    pub city: String,
+    /// Postal or ZIP code.
+    #[schema(example = "SW1Y 4JH")]
+    pub postal_code: String,
+    /// ISO-3166 alpha-2 country code, upper case.
+    #[schema(example = "GB")]
+    pub country: String,
+}
+
+/// Applies an existing, active coupon (its other terms are checked at checkout).
+#[utoipa::path(
+    put,
+    path = "/carts/{id}/coupon",
+    tag = "carts",
+    operation_id = "cart_apply_coupon",
+    request_body = ApplyCouponRequest,
+    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Applied", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(cart_id = %id))]
+pub async fn apply_coupon(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<ApplyCouponRequest>,
+) -> Result<Response, ApiError> {
+    let code = normalize_code(&body.code).map_err(|_| {
+        ApiError::from(CartError::InvalidCouponCode {
+            code: body.code.clone(),
+        })
+    })?;
+    owned_cart(&state, &user, id).await?;
+    let (coupon, _) = state.stores.coupons.load(&code).await?;
+    if !coupon.is_active() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "coupon_invalid",
+            format!("coupon {code} does not exist or is no longer active"),
+        ));
+    }
+    let command = CartCommand::ApplyCoupon {
+        customer_id: user.id,
+        code,
+    };
+    execute(&state, &user, &request_id, id, command, expected).await
+}
+
+/// Removes the applied coupon.
+#[utoipa::path(
+    delete,
+    path = "/carts/{id}/coupon",
+    tag = "carts",
+    operation_id = "cart_remove_coupon",
+    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Removed", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(cart_id = %id))]
+pub async fn remove_coupon(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    let command = CartCommand::RemoveCoupon {
+        customer_id: user.id,
+    };
+    execute(&state, &user, &request_id, id, command, expected).await
+}
+
+/// Sets (or replaces) the shipping address.
+#[utoipa::path(
+    put,
+    path = "/carts/{id}/shipping-address",
+    tag = "carts",
+    operation_id = "cart_set_shipping_address",
+    request_body = AddressRequest,
+    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Address set", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(cart_id = %id))]
+pub async fn set_shipping_address(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<AddressRequest>,
+) -> Result<Response, ApiError> {
+    let command = CartCommand::SetShippingAddress {
+        customer_id: user.id,
+        address: Address {
+            name: body.name,
+            line1: body.line1,
+            line2: body.line2,
+            city: body.city,
+            postal_code: body.postal_code,
+            country: body.country,
+        },
+    };
+    execute(&state, &user, &request_id, id, command, expected).await
+}

@@ -1,0 +1,300 @@
+//! Cart commands (the owning customer only; staff own no carts): open a cart, add, change and
+//! remove items at the catalogue's current price. Someone else's cart is a 404. The coupon and
+//! the shipping address are in [`super::cart_details`], checkout in [`super::checkout`].
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use commerce_aggregates::cart::{Cart, CartCommand, CartError, MAX_LINE_QUANTITY};
+use commerce_aggregates::product::{ProductError, ProductStatus};
+use commerce_aggregates::Currency;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::{
+    located, ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse, CreateHeaders,
+    CreateProblems, OptionalJson,
+};
+use super::preconditions::{IfMatch, Shopper};
+use super::skus;
+use crate::http::auth::AuthUser;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, RequestId};
+use crate::http::AppState;
+use crate::store::ExecuteError;
+
+/// Currency of a cart opened without one.
+pub const DEFAULT_CURRENCY: &str = "USD";
+
+/// `POST carts`.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCartRequest {
+    /// ISO-4217 currency of every price in the cart (default `USD`).
+    #[serde(default)]
+    #[schema(example = "USD")]
+    pub currency: Option<String>,
+}
+
+/// `POST carts/{id}/items`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItemRequest {
+    /// The product (active) the SKU belongs to.
+    pub product_id: Uuid,
+    /// The variant's SKU.
+    #[schema(example = "MUG-WHITE")]
+    pub sku: String,
+    /// How many to add (1–99; a SKU already in the cart gets its quantity increased).
+    #[schema(minimum = 1, maximum = 99, example = 2)]
+    pub quantity: u32,
+}
+
+/// `PUT carts/{id}/items/{sku}`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeQuantityRequest {
+    /// The line's new quantity (1–99).
+    #[schema(minimum = 1, maximum = 99, example = 3)]
+    pub quantity: u32,
+}
+
+/// 422 unless `quantity` is 1..=99.
+fn check_quantity(quantity: u32) -> Result<(), ApiError> {
+    if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(
+            "quantity",
+            format!("must be between 1 and {MAX_LINE_QUANTITY}"),
+        ))
+    }
+}
+
+/// A cart error, with a missing cart and someone else's cart both answered as 404 `not_found`.
+pub(super) fn cart_error(error: ExecuteError<CartError>) -> ApiError {
+    match error {
+        ExecuteError::Domain(CartError::NotFound | CartError::NotOwner) => {
+            ApiError::not_found("cart")
+        }
+        other => other.into(),
+    }
+}
+
+/// The caller's cart `id` and its version; 404 when missing or someone else's.
+pub(super) async fn owned_cart(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<(Cart, usize), ApiError> {
+    let (cart, version) = state
+        .stores
+        .carts
+        .load(&id.to_string())
+        .await
+        .map_err(cart_error)?;
+    if cart.customer_id() == Some(user.id) {
+        Ok((cart, version))
+    } else {
+        Err(ApiError::not_found("cart"))
+    }
+}
+
+/// Runs `command` on cart `id` for `user`.
+pub(super) async fn execute(
+    state: &AppState,
+    user: &AuthUser,
+    request_id: &RequestId,
+    id: Uuid,
+    command: CartCommand,
+    expected: IfMatch,
+) -> Result<Response, ApiError> {
+    let committed = state
+        .stores
+        .carts
+        .execute(
+            &id.to_string(),
+            command,
+            &user.metadata(&request_id.0),
+            expected.0,
+        )
+        .await
+        .map_err(cart_error)?;
+    Ok(ok(id, committed.version))
+}
+
+/// Opens a cart owned by the caller.
+#[utoipa::path(
+    post,
+    path = "/carts",
+    tag = "carts",
+    operation_id = "create_cart",
+    request_body(
+        content = Option<CreateCartRequest>,
+        description = "Optional; the currency defaults to USD"
+    ),
+    params(CreateHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Opened; `Location` names the cart", body = CommandResponse,
+         headers(("Location" = String, description = "/api/v1/carts/{id}"))),
+        CreateProblems
+    )
+)]
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    OptionalJson(body): OptionalJson<CreateCartRequest>,
+) -> Result<Response, ApiError> {
+    let code = body
+        .unwrap_or_default()
+        .currency
+        .unwrap_or_else(|| DEFAULT_CURRENCY.to_string());
+    let currency = Currency::parse(&code)
+        .map_err(|_| ApiError::invalid_field("currency", "must be a three-letter ISO-4217 code"))?;
+    let id = Uuid::new_v4();
+    let command = CartCommand::CreateCart {
+        cart_id: id,
+        customer_id: user.id,
+        currency,
+    };
+    let committed = state
+        .stores
+        .carts
+        .execute(
+            &id.to_string(),
+            command,
+            &user.metadata(&request_id.0),
+            None,
+        )
+        .await?;
+    located(
+        StatusCode::CREATED,
+        &format!("/api/v1/carts/{id}"),
+        id,
+        committed.version,
+    )
+}
+
+/// Adds a SKU of an active product at its current price.
+#[utoipa::path(
+    post,
+    path = "/carts/{id}/items",
+    tag = "carts",
+    operation_id = "cart_add_item",
+    request_body = AddItemRequest,
+    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Added", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(cart_id = %id))]
+pub async fn add_item(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<AddItemRequest>,
+) -> Result<Response, ApiError> {
+    check_quantity(body.quantity)?;
+    let sku = skus::normalise(&body.sku)?;
+    owned_cart(&state, &user, id).await?;
+    let (product, _) = state
+        .stores
+        .products
+        .load(&body.product_id.to_string())
+        .await?;
+    if !product.exists() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_product",
+            format!("product {} does not exist", body.product_id),
+        ));
+    }
+    if product.status() != ProductStatus::Active {
+        return Err(ProductError::NotAvailable {
+            status: product.status(),
+        }
+        .into());
+    }
+    let unit_price = product
+        .variant(&sku)
+        .map(|variant| variant.price)
+        .ok_or_else(|| ProductError::UnknownSku { sku: sku.clone() })?;
+    let command = CartCommand::AddItem {
+        customer_id: user.id,
+        product_id: body.product_id,
+        sku,
+        quantity: body.quantity,
+        unit_price,
+    };
+    execute(&state, &user, &request_id, id, command, expected).await
+}
+
+/// Sets the quantity of a line.
+#[utoipa::path(
+    put,
+    path = "/carts/{id}/items/{sku}",
+    tag = "carts",
+    operation_id = "cart_change_quantity",
+    request_body = ChangeQuantityRequest,
+    params(("id" = Uuid, Path, description = "Cart id"),
+           ("sku" = String, Path, description = "The line's SKU"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Quantity set", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
+pub async fn change_quantity(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<ChangeQuantityRequest>,
+) -> Result<Response, ApiError> {
+    check_quantity(body.quantity)?;
+    let command = CartCommand::ChangeItemQuantity {
+        customer_id: user.id,
+        sku,
+        quantity: body.quantity,
+    };
+    execute(&state, &user, &request_id, id, command, expected).await
+}
+
+/// Removes a line.
+#[utoipa::path(
+    delete,
+    path = "/carts/{id}/items/{sku}",
+    tag = "carts",
+    operation_id = "cart_remove_item",
+    params(("id" = Uuid, Path, description = "Cart id"),
+           ("sku" = String, Path, description = "The line's SKU"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Removed", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
+pub async fn remove_item(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+    expected: IfMatch,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    let command = CartCommand::RemoveItem {
+        customer_id: user.id,
+        sku,
+    };
+    execute(&state, &user, &request_id, id, command, expected).await
+}

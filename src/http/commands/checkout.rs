@@ -1,0 +1,253 @@
+//! `POST carts/{id}/checkout`: closes the cart as a new order and places that order.
+//!
+//! For now the order is placed directly from the checked-out cart (stock reservation, coupon
+//! redemption and confirmation come with the checkout process of issue 5) and the answer is
+//! 202 with the order's `Location`. The cart records which order it became, so checking out
+//! again — in sequence or in parallel — answers with the same order and never places a
+//! second one; a checkout interrupted between closing the cart and placing the order is
+//! completed by the next attempt.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use commerce_aggregates::cart::{Cart, CartCommand, CartError};
+use commerce_aggregates::order::{
+    AppliedCoupon, Order, OrderCommand, OrderError, OrderLineInput, ShippingPolicy,
+};
+use commerce_aggregates::{Currency, Money};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use uuid::Uuid;
+
+use super::carts::{cart_error, owned_cart};
+use super::dto::{located, CommandHeaders, CommandProblems, CommandResponse};
+use super::preconditions::{IfMatch, Shopper};
+use crate::http::auth::AuthUser;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, RequestId};
+use crate::http::AppState;
+use crate::store::{CommandMetadata, ExecuteError};
+
+/// Flat shipping rate, in minor units of the order's currency (4.99).
+pub const SHIPPING_FLAT_RATE_MINOR: i64 = 499;
+/// Discounted subtotal from which shipping is free, in minor units (50.00).
+pub const FREE_SHIPPING_FROM_MINOR: i64 = 5_000;
+/// Tax rate in basis points.
+pub const TAX_RATE_BPS: u32 = 0;
+
+/// How shipping is charged for an order in `currency`.
+pub fn shipping_policy(currency: Currency) -> ShippingPolicy {
+    ShippingPolicy {
+        flat_rate: Money::new(SHIPPING_FLAT_RATE_MINOR, currency),
+        free_above: Some(Money::new(FREE_SHIPPING_FROM_MINOR, currency)),
+    }
+}
+
+/// Checks the cart out and places its order.
+#[utoipa::path(
+    post,
+    path = "/carts/{id}/checkout",
+    tag = "carts",
+    operation_id = "check_out_cart",
+    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 202, description = "Order placed (again the same order for a cart already \
+          checked out); `Location` names the order, `id` is the order id", body = CommandResponse,
+         headers(("Location" = String, description = "/api/v1/orders/{order_id}"))),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(cart_id = %id))]
+pub async fn checkout(
+    Shopper(user): Shopper,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    let metadata = user.metadata(&request_id.0);
+    let (cart, version) = owned_cart(&state, &user, id).await?;
+    let order_id = match cart.order_id() {
+        Some(order_id) => order_id,
+        None => {
+            if let Some(expected) = expected.0.filter(|expected| *expected != version) {
+                return Err(cart_error(ExecuteError::VersionMismatch {
+                    expected,
+                    actual: version,
+                }));
+            }
+            close_cart(&state, &user, &metadata, id, &cart, expected).await?
+        }
+    };
+    let version = place(&state, &user, &metadata, id, order_id).await?;
+    located(
+        StatusCode::ACCEPTED,
+        &format!("/api/v1/orders/{order_id}"),
+        order_id,
+        version,
+    )
+}
+
+/// Checks the open `cart` out as a new order, after making sure that order could be placed
+/// (so a coupon or pricing problem leaves the cart open). Returns the order id, which is
+/// another request's when it won a race to check the same cart out.
+async fn close_cart(
+    state: &AppState,
+    user: &AuthUser,
+    metadata: &CommandMetadata,
+    id: Uuid,
+    cart: &Cart,
+    expected: IfMatch,
+) -> Result<Uuid, ApiError> {
+    let order_id = Uuid::new_v4();
+    if let Some(command) = order_command(state, user, id, order_id, cart, true).await? {
+        let sink = EventSink::default();
+        Order::default()
+            .handle(command, &(), &sink)
+            .await
+            .map_err(ApiError::from)?;
+    }
+    let command = CartCommand::CheckOut {
+        customer_id: user.id,
+        order_id,
+    };
+    match state
+        .stores
+        .carts
+        .execute(&id.to_string(), command, metadata, expected.0)
+        .await
+    {
+        Ok(_) => Ok(order_id),
+        Err(ExecuteError::Domain(CartError::AlreadyCheckedOut { order_id })) => Ok(order_id),
+        Err(error) => Err(cart_error(error)),
+    }
+}
+
+/// Places order `order_id` from the checked-out cart `cart_id` unless it is placed already;
+/// returns the order's version.
+async fn place(
+    state: &AppState,
+    user: &AuthUser,
+    metadata: &CommandMetadata,
+    cart_id: Uuid,
+    order_id: Uuid,
+) -> Result<usize, ApiError> {
+    let (order, version) = state.stores.orders.load(&order_id.to_string()).await?;
+    if order.order_id().is_some() {
+        return Ok(version);
+    }
+    // The cart is closed: its content is final.
+    let (cart, _) = state
+        .stores
+        .carts
+        .load(&cart_id.to_string())
+        .await
+        .map_err(cart_error)?;
+    let command = order_command(state, user, cart_id, order_id, &cart, false)
+        .await?
+        .ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "checked-out cart {cart_id} has no lines or no address"
+            ))
+        })?;
+    match state
+        .stores
+        .orders
+        .execute(&order_id.to_string(), command, metadata, None)
+        .await
+    {
+        Ok(committed) => Ok(committed.version),
+        Err(ExecuteError::Domain(OrderError::AlreadyExists)) => {
+            let (_, version) = state.stores.orders.load(&order_id.to_string()).await?;
+            Ok(version)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The `PlaceOrder` for `cart`: its lines named after their products, its coupon's discount,
+/// the shipping policy and tax rate. `None` when the cart has no lines or no address (the
+/// checkout itself refuses it). With `require_active`, a coupon that is no longer active is a
+/// 422 `coupon_invalid`.
+async fn order_command(
+    state: &AppState,
+    user: &AuthUser,
+    cart_id: Uuid,
+    order_id: Uuid,
+    cart: &Cart,
+    require_active: bool,
+) -> Result<Option<OrderCommand>, ApiError> {
+    let (Some(currency), Some(address)) = (cart.currency(), cart.shipping_address()) else {
+        return Ok(None);
+    };
+    if cart.lines().is_empty() {
+        return Ok(None);
+    }
+    let mut names: BTreeMap<Uuid, String> = BTreeMap::new();
+    for line in cart.lines() {
+        if let std::collections::btree_map::Entry::Vacant(entry) = names.entry(line.product_id) {
+            let (product, _) = state
+                .stores
+                .products
+                .load(&line.product_id.to_string())
+                .await?;
+            entry.insert(product.details().name.clone());
+        }
+    }
+    let lines = cart
+        .lines()
+        .iter()
+        .map(|line| OrderLineInput {
+            product_id: line.product_id,
+            sku: line.sku.clone(),
+            name: names
+                .get(&line.product_id)
+                .filter(|name| !name.is_empty())
+                .cloned()
+                .unwrap_or_else(|| line.sku.clone()),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+        })
+        .collect();
+    let coupon = match cart.coupon_code() {
+        Some(code) => Some(applied_coupon(state, code, require_active).await?),
+        None => None,
+    };
+    Ok(Some(OrderCommand::PlaceOrder {
+        order_id,
+        cart_id,
+        customer_id: user.id,
+        customer_role: user.role,
+        lines,
+        coupon,
+        shipping_address: address.clone(),
+        shipping_policy: shipping_policy(currency),
+        tax_rate_bps: TAX_RATE_BPS,
+        at: Utc::now(),
+    }))
+}
+
+/// The coupon `code` with its discount; 422 `coupon_invalid` when it does not exist (or, with
+/// `require_active`, is no longer active).
+async fn applied_coupon(
+    state: &AppState,
+    code: &str,
+    require_active: bool,
+) -> Result<AppliedCoupon, ApiError> {
+    let (coupon, _) = state.stores.coupons.load(code).await?;
+    match coupon.terms() {
+        Some(terms) if coupon.is_active() || !require_active => Ok(AppliedCoupon {
+            code: code.to_string(),
+            discount: terms.discount,
+        }),
+        _ => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "coupon_invalid",
+            format!("coupon {code} does not exist or is no longer active"),
+        )),
+    }
+}

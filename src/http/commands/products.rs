@@ -1,0 +1,385 @@
+//! Catalogue commands (admins): create a product, change its details, add variants, reprice,
+//! adjust stock, publish and archive. SKUs are unique across the catalogue (see [`skus`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use commerce_aggregates::product::{NewVariant, ProductCommand, ProductError, MAX_VARIANTS};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::{
+    located, ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse, CreateHeaders,
+    CreateProblems, MoneyDto,
+};
+use super::preconditions::{Admin, IfMatch};
+use super::skus;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, RequestId};
+use crate::http::AppState;
+
+/// A variant of a new product, or one added later.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantRequest {
+    /// Stock-keeping unit, unique across the catalogue: 1–64 of `A-Z a-z 0-9 - _ .`.
+    #[schema(example = "MUG-WHITE")]
+    pub sku: String,
+    /// Option values telling this variant apart (`{"colour": "white"}`).
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Unit price, positive, in the product's currency.
+    pub price: MoneyDto,
+    /// Initial stock on hand.
+    #[schema(minimum = 0)]
+    pub stock: u32,
+}
+
+impl VariantRequest {
+    fn into_variant(self, field: &str) -> Result<NewVariant, ApiError> {
+        Ok(NewVariant {
+            sku: skus::normalise(&self.sku)?,
+            options: self.options,
+            price: self.price.to_money(&format!("{field}.price"))?,
+            stock: self.stock,
+        })
+    }
+}
+
+/// `POST products`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProductRequest {
+    /// Display name (1–200 characters).
+    #[schema(example = "Espresso cup")]
+    pub name: String,
+    /// Free text (at most 5000 characters).
+    #[serde(default)]
+    pub description: String,
+    /// Catalogue category (1–100 characters).
+    #[schema(example = "kitchen")]
+    pub category: String,
+    /// Search tags (at most 20).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Image URLs, `http(s)://` (at most 20).
+    #[serde(default)]
+    pub images: Vec<String>,
+    /// At least one variant, all priced in one currency.
+    pub variants: Vec<VariantRequest>,
+    /// Available units at or below which a low-stock alert is raised (default 5).
+    #[serde(default)]
+    pub low_stock_threshold: Option<u32>,
+}
+
+/// `PATCH products/{id}`: the fields given replace the current ones.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProductRequest {
+    /// New display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// New tags (the whole list).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// New images (the whole list).
+    #[serde(default)]
+    pub images: Option<Vec<String>>,
+    /// New low-stock threshold.
+    #[serde(default)]
+    pub low_stock_threshold: Option<u32>,
+}
+
+/// `PUT products/{id}/variants/{sku}/price`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePriceRequest {
+    /// The new unit price, positive, in the product's currency.
+    pub price: MoneyDto,
+}
+
+/// `POST products/{id}/variants/{sku}/stock`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustStockRequest {
+    /// Units added (positive) or removed (negative); never zero.
+    #[schema(example = 25)]
+    pub adjustment: i64,
+    /// Why (delivery, stock count, breakage…), 1–500 characters.
+    #[schema(example = "delivery from supplier")]
+    pub reason: String,
+}
+
+/// Runs `command` on product `id`.
+async fn execute(
+    state: &AppState,
+    admin: &Admin,
+    request_id: &RequestId,
+    id: Uuid,
+    command: ProductCommand,
+    expected: IfMatch,
+) -> Result<usize, ApiError> {
+    let metadata = admin.0.metadata(&request_id.0);
+    let committed = state
+        .stores
+        .products
+        .execute(&id.to_string(), command, &metadata, expected.0)
+        .await?;
+    Ok(committed.version)
+}
+
+/// Creates a product (draft) with its variants.
+#[utoipa::path(
+    post,
+    path = "/products",
+    tag = "products",
+    operation_id = "create_product",
+    request_body = CreateProductRequest, params(CreateHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names the product",
+         body = CommandResponse,
+         headers(("Location" = String, description = "/api/v1/products/{id}"))),
+        CreateProblems
+    )
+)]
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    admin: Admin,
+    State(state): State<AppState>,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<CreateProductRequest>,
+) -> Result<Response, ApiError> {
+    if body.variants.len() > MAX_VARIANTS {
+        // Refused before any SKU is claimed.
+        return Err(ProductError::TooManyVariants { max: MAX_VARIANTS }.into());
+    }
+    let variants = body
+        .variants
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| v.into_variant(&format!("variants[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let claimed: BTreeSet<String> = variants.iter().map(|v| v.sku.clone()).collect();
+    let id = Uuid::new_v4();
+    let command = ProductCommand::CreateProduct {
+        product_id: id,
+        name: body.name,
+        description: body.description,
+        category: body.category,
+        tags: body.tags,
+        images: body.images,
+        variants,
+        low_stock_threshold: body.low_stock_threshold,
+    };
+    if !claimed.is_empty() {
+        skus::claim(&state.pool, &state.stores, id, &claimed).await?;
+    }
+    match execute(&state, &admin, &request_id, id, command, IfMatch(None)).await {
+        Ok(version) => located(
+            StatusCode::CREATED,
+            &format!("/api/v1/products/{id}"),
+            id,
+            version,
+        ),
+        Err(error) => {
+            skus::release(&state.pool, id, &claimed).await;
+            Err(error)
+        }
+    }
+}
+
+/// Changes a product's descriptive details.
+#[utoipa::path(
+    patch,
+    path = "/products/{id}",
+    tag = "products",
+    operation_id = "update_product",
+    request_body = UpdateProductRequest,
+    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Updated", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(product_id = %id))]
+pub async fn update(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<UpdateProductRequest>,
+) -> Result<Response, ApiError> {
+    let command = ProductCommand::UpdateProductDetails {
+        name: body.name,
+        description: body.description,
+        category: body.category,
+        tags: body.tags,
+        images: body.images,
+        low_stock_threshold: body.low_stock_threshold,
+    };
+    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+    Ok(ok(id, version))
+}
+
+/// Adds a variant (its SKU must be new to the catalogue).
+#[utoipa::path(
+    post,
+    path = "/products/{id}/variants",
+    tag = "products",
+    operation_id = "product_add_variant",
+    request_body = VariantRequest,
+    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Variant added", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(product_id = %id))]
+pub async fn add_variant(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<VariantRequest>,
+) -> Result<Response, ApiError> {
+    let variant = body.into_variant("body")?;
+    let claimed = BTreeSet::from([variant.sku.clone()]);
+    skus::claim(&state.pool, &state.stores, id, &claimed).await?;
+    let command = ProductCommand::AddVariant { variant };
+    match execute(&state, &admin, &request_id, id, command, expected).await {
+        Ok(version) => Ok(ok(id, version)),
+        Err(error) => {
+            skus::release(&state.pool, id, &claimed).await;
+            Err(error)
+        }
+    }
+}
+
+/// Changes one variant's unit price.
+#[utoipa::path(
+    put,
+    path = "/products/{id}/variants/{sku}/price",
+    tag = "products",
+    operation_id = "product_change_price",
+    request_body = ChangePriceRequest,
+    params(("id" = Uuid, Path, description = "Product id"),
+           ("sku" = String, Path, description = "Variant SKU"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Repriced", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(product_id = %id, sku = %sku))]
+pub async fn change_price(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<ChangePriceRequest>,
+) -> Result<Response, ApiError> {
+    let price = body.price.to_money("price")?;
+    let command = ProductCommand::ChangeVariantPrice { sku, price };
+    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+    Ok(ok(id, version))
+}
+
+/// Corrects one variant's stock on hand.
+#[utoipa::path(
+    post,
+    path = "/products/{id}/variants/{sku}/stock",
+    tag = "products",
+    operation_id = "product_adjust_stock",
+    request_body = AdjustStockRequest,
+    params(("id" = Uuid, Path, description = "Product id"),
+           ("sku" = String, Path, description = "Variant SKU"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Stock adjusted", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(product_id = %id, sku = %sku))]
+pub async fn adjust_stock(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+    expected: IfMatch,
+    request_id: RequestId,
+    CommandJson(body): CommandJson<AdjustStockRequest>,
+) -> Result<Response, ApiError> {
+    let command = ProductCommand::AdjustStock {
+        sku,
+        adjustment: body.adjustment,
+        reason: body.reason,
+    };
+    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+    Ok(ok(id, version))
+}
+
+/// Puts a draft product on sale.
+#[utoipa::path(
+    post,
+    path = "/products/{id}/publish",
+    tag = "products",
+    operation_id = "publish_product",
+    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Published", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(product_id = %id))]
+pub async fn publish(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    let command = ProductCommand::PublishProduct;
+    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+    Ok(ok(id, version))
+}
+
+/// Withdraws a product from sale for good.
+#[utoipa::path(
+    post,
+    path = "/products/{id}/archive",
+    tag = "products",
+    operation_id = "archive_product",
+    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Archived", body = CommandResponse),
+        CommandProblems
+    )
+)]
+#[tracing::instrument(skip_all, fields(product_id = %id))]
+pub async fn archive(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    expected: IfMatch,
+    request_id: RequestId,
+) -> Result<Response, ApiError> {
+    let command = ProductCommand::ArchiveProduct;
+    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+    Ok(ok(id, version))
+}

@@ -1,0 +1,199 @@
+//! Checkout: a checked-out cart becomes exactly one placed order, priced with the coupon and
+//! the shipping policy; a cart that cannot be checked out stays open and nothing is written.
+
+use commerce_aggregates::Role;
+use reqwest::Method;
+use serde_json::json;
+
+use super::{
+    active_product, admin, call, event_count, events_of_type, last_payload, open_cart, post,
+    post_empty, put, ready_cart,
+};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn checkout_places_an_order_and_answers_202_with_its_location() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let product = active_product(&app, &admin, "CUP-W", 10).await;
+    let (customer, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &product, "CUP-W", 2).await;
+
+    let reply = post_empty(&app, &format!("/carts/{cart}/checkout"), &token).await;
+    let order = reply.command(202, 1);
+    assert_eq!(reply.location(), format!("/api/v1/orders/{order}"));
+
+    let checked_out = last_payload(&app, &cart, "CartCheckedOut").await;
+    assert_eq!(checked_out["order_id"], order.as_str());
+    let placed = last_payload(&app, &order, "OrderPlaced").await;
+    assert_eq!(placed["cart_id"], cart.as_str());
+    assert_eq!(placed["customer_id"], customer.to_string());
+    assert_eq!(placed["customer_role"], "customer");
+    assert_eq!(placed["lines"][0]["name"], "Espresso cup");
+    assert_eq!(placed["lines"][0]["quantity"], 2);
+    // 2 × 12.50 = 25.00, below the free-shipping threshold of 50.00: 4.99 shipping, no tax.
+    let totals = &placed["totals"];
+    assert_eq!(totals["subtotal"]["amount"], 2500);
+    assert_eq!(totals["shipping"]["amount"], 499);
+    assert_eq!(totals["tax"]["amount"], 0);
+    assert_eq!(totals["total"]["amount"], 2999);
+}
+
+#[tokio::test]
+async fn checking_out_twice_answers_with_the_same_order_and_places_one() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let product = active_product(&app, &admin, "CUP-W", 10).await;
+    let (_, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &product, "CUP-W", 1).await;
+    let path = format!("/carts/{cart}/checkout");
+
+    let first = post_empty(&app, &path, &token).await;
+    let order = first.command(202, 1);
+    let events = event_count(&app).await;
+    let second = post_empty(&app, &path, &token).await;
+    assert_eq!(second.command(202, 1), order);
+    assert_eq!(second.location(), first.location());
+    assert_eq!(event_count(&app).await, events);
+    assert_eq!(events_of_type(&app, "OrderPlaced").await, 1);
+
+    // The closed cart refuses changes.
+    put(
+        &app,
+        &format!("/carts/{cart}/items/CUP-W"),
+        &token,
+        &json!({"quantity": 2}),
+    )
+    .await
+    .problem(409, "cart_closed");
+}
+
+#[tokio::test]
+async fn parallel_checkouts_of_one_cart_place_one_order() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let product = active_product(&app, &admin, "CUP-W", 10).await;
+    let (_, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &product, "CUP-W", 1).await;
+    let path = format!("/carts/{cart}/checkout");
+
+    let replies =
+        futures_util::future::join_all((0..8).map(|_| post_empty(&app, &path, &token))).await;
+    let orders: std::collections::BTreeSet<String> =
+        replies.iter().map(|reply| reply.command(202, 1)).collect();
+    assert_eq!(orders.len(), 1, "{replies:?}");
+    assert_eq!(events_of_type(&app, "OrderPlaced").await, 1);
+    assert_eq!(events_of_type(&app, "CartCheckedOut").await, 1);
+}
+
+#[tokio::test]
+async fn checkout_applies_the_coupon_and_free_shipping() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let product = active_product(&app, &admin, "CUP-W", 10).await;
+    post(
+        &app,
+        "/coupons",
+        &admin,
+        &json!({"code": "TEN", "discount": {"percent": 10}}),
+    )
+    .await
+    .command(201, 1);
+    let (_, token) = app.token(Role::Prime);
+    let cart = ready_cart(&app, &token, &product, "CUP-W", 5).await;
+    put(
+        &app,
+        &format!("/carts/{cart}/coupon"),
+        &token,
+        &json!({"code": "TEN"}),
+    )
+    .await
+    .command(200, 4);
+
+    let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
+        .await
+        .command(202, 1);
+    let placed = last_payload(&app, &order, "OrderPlaced").await;
+    assert_eq!(placed["coupon"]["code"], "TEN");
+    assert_eq!(placed["customer_role"], "prime");
+    // 5 × 12.50 = 62.50, 10 % off = 56.25 ≥ 50.00: free shipping.
+    let totals = &placed["totals"];
+    assert_eq!(totals["discount"]["amount"], 625);
+    assert_eq!(totals["shipping"]["amount"], 0);
+    assert_eq!(totals["total"]["amount"], 5625);
+}
+
+#[tokio::test]
+async fn a_cart_that_cannot_be_checked_out_stays_open_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let product = active_product(&app, &admin, "CUP-W", 10).await;
+    post(
+        &app,
+        "/coupons",
+        &admin,
+        &json!({"code": "GONE", "discount": {"percent": 10}}),
+    )
+    .await
+    .command(201, 1);
+    let (_, token) = app.token(Role::Customer);
+    let empty = open_cart(&app, &token).await;
+    let no_address = open_cart(&app, &token).await;
+    post(
+        &app,
+        &format!("/carts/{no_address}/items"),
+        &token,
+        &json!({"product_id": product, "sku": "CUP-W", "quantity": 1}),
+    )
+    .await
+    .command(200, 2);
+    let with_coupon = ready_cart(&app, &token, &product, "CUP-W", 1).await;
+    put(
+        &app,
+        &format!("/carts/{with_coupon}/coupon"),
+        &token,
+        &json!({"code": "GONE"}),
+    )
+    .await
+    .command(200, 4);
+    post_empty(&app, "/coupons/GONE/deactivate", &admin)
+        .await
+        .command(200, 2);
+    let before = event_count(&app).await;
+
+    post_empty(&app, &format!("/carts/{empty}/checkout"), &token)
+        .await
+        .problem(409, "empty_cart");
+    post_empty(&app, &format!("/carts/{no_address}/checkout"), &token)
+        .await
+        .problem(409, "missing_shipping_address");
+    post_empty(&app, &format!("/carts/{with_coupon}/checkout"), &token)
+        .await
+        .problem(422, "coupon_invalid");
+    call(
+        &app,
+        Method::POST,
+        &format!("/carts/{with_coupon}/checkout"),
+        Some(&token),
+    )
+    .header("if-match", "3")
+    .send()
+    .await
+    .problem(412, "version_mismatch");
+    assert_eq!(event_count(&app).await, before);
+
+    // Without the coupon it goes through.
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/carts/{with_coupon}/coupon"),
+        Some(&token),
+    )
+    .header("if-match", "4")
+    .send()
+    .await
+    .command(200, 5);
+    post_empty(&app, &format!("/carts/{with_coupon}/checkout"), &token)
+        .await
+        .command(202, 1);
+}
