@@ -10,6 +10,8 @@ mod health;
 pub mod limits;
 mod metrics;
 mod openapi;
+
+pub use openapi::document as openapi_document;
 pub mod queries;
 
 use std::sync::Arc;
@@ -87,6 +89,14 @@ pub fn router_for(api: Api, state: AppState) -> Router {
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(openapi::routes())
+        .fallback(|| async { error::ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not accept that method",
+            )
+        })
         // Refused while reading, before any parsing.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(cors(&state.config.cors_allowed_origins))

@@ -21,7 +21,7 @@ async fn healthz_answers_200_with_status_ok() {
 }
 
 #[tokio::test]
-async fn unknown_routes_are_404() {
+async fn unknown_routes_and_wrong_methods_are_problem_documents() {
     let app = spawn_app().await;
     let response = app
         .client
@@ -30,6 +30,104 @@ async fn unknown_routes_are_404() {
         .await
         .expect("request");
     assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let wrong_method = app
+        .client
+        .delete(app.url("/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(wrong_method.status(), 405);
+    let problem: serde_json::Value = wrong_method.json().await.expect("problem json");
+    assert_eq!(problem["code"], "method_not_allowed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_operation_id_in_the_openapi_document_is_unique() {
+    let doc = commerce::http::openapi_document();
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in &doc.paths.paths {
+        let value = serde_json::to_value(item).expect("serialises");
+        for (method, operation) in value.as_object().expect("object") {
+            if let Some(id) = operation.get("operationId").and_then(|v| v.as_str()) {
+                assert!(
+                    seen.insert(id.to_string()),
+                    "duplicate operationId {id} at {method} {path}"
+                );
+            }
+        }
+    }
+    assert!(seen.len() > 30, "every route documented: {}", seen.len());
+}
+
+#[tokio::test]
+async fn request_bodies_over_the_limit_are_refused_before_parsing() {
+    let app = spawn_app_with(&[("MAX_BODY_BYTES", "1024")]).await;
+    let huge = format!("{{\"email\":\"{}@example.com\"}}", "a".repeat(4096));
+    let response = app
+        .client
+        .post(app.api("/auth/password-reset"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+    let problem: serde_json::Value = response.json().await.expect("problem json");
+    assert_eq!(problem["code"], "payload_too_large");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn clients_over_the_rate_limit_get_429_with_retry_after() {
+    let app = spawn_app_with(&[("RATE_LIMIT_PER_SECOND", "3")]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let response = app
+            .client
+            .get(app.api("/products"))
+            .send()
+            .await
+            .expect("request");
+        if response.status() == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(&statuses[..3], &[200, 200, 200]);
+    assert!(statuses[3..].contains(&429), "{statuses:?}");
+    // Operational routes are not limited.
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(health.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cors_allows_only_configured_origins() {
+    let app = spawn_app_with(&[("CORS_ALLOWED_ORIGINS", "https://shop.example")]).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.api("/products"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .send()
+    };
+    let allowed = preflight("https://shop.example").await.expect("request");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let other = preflight("https://evil.example").await.expect("request");
+    assert!(!other.headers().contains_key("access-control-allow-origin"));
     app.stop().await;
 }
 

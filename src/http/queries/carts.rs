@@ -112,6 +112,7 @@ impl TryFrom<carts::CartView> for CartView {
 #[utoipa::path(
     get,
     path = "/carts/{id}",
+    operation_id = "get_cart",
     tag = "carts",
     params(("id" = Uuid, Path, description = "The cart's id"), ReadQuery),
     security(("bearer_auth" = [])),

@@ -122,6 +122,7 @@ impl TryFrom<coupons::CouponView> for CouponView {
 #[utoipa::path(
     get,
     path = "/coupons",
+    operation_id = "list_coupons",
     tag = "coupons",
     params(PageQuery),
     security(("bearer_auth" = [])),
@@ -150,6 +151,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/coupons/mine",
+    operation_id = "list_my_coupons",
     tag = "coupons",
     params(PageQuery),
     security(("bearer_auth" = [])),
@@ -175,6 +177,7 @@ pub async fn mine(
 #[utoipa::path(
     get,
     path = "/coupons/{code}",
+    operation_id = "get_coupon",
     tag = "coupons",
     params(("code" = String, Path, description = "The coupon code, any case"), ReadQuery),
     security(("bearer_auth" = [])),

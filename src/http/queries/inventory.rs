@@ -110,6 +110,7 @@ page_of!(
 #[utoipa::path(
     get,
     path = "/admin/inventory/health",
+    operation_id = "inventory_health",
     tag = "back office",
     params(HealthQuery),
     security(("bearer_auth" = [])),

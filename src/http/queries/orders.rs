@@ -85,6 +85,7 @@ pub struct OrderSearch {
 #[utoipa::path(
     get,
     path = "/orders",
+    operation_id = "list_orders",
     tag = "orders",
     params(OrderSearch),
     security(("bearer_auth" = [])),
@@ -143,6 +144,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/orders/{id}",
+    operation_id = "get_order",
     tag = "orders",
     params(("id" = Uuid, Path, description = "The order's id"), ReadQuery),
     security(("bearer_auth" = [])),

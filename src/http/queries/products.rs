@@ -253,6 +253,7 @@ impl TryFrom<catalog::ProductView> for ProductView {
 #[utoipa::path(
     get,
     path = "/products",
+    operation_id = "search_products",
     tag = "catalog",
     params(ProductSearch),
     security((), ("bearer_auth" = [])),
@@ -292,6 +293,7 @@ pub async fn search(
 #[utoipa::path(
     get,
     path = "/products/{id}",
+    operation_id = "get_product",
     tag = "catalog",
     params(("id" = Uuid, Path, description = "The product's id"), ReadQuery),
     security((), ("bearer_auth" = [])),
