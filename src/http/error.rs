@@ -154,6 +154,12 @@ impl ApiError {
         }
     }
 
+    /// The same problem under another stable code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = code.into();
+        self
+    }
+
     /// The status it answers with.
     pub fn status(&self) -> StatusCode {
         self.status

@@ -139,9 +139,14 @@ pub async fn get(
             Access::Hidden
         }
     };
-    let cart = read_at_least(&state, "cart", read.min_version, access, || {
-        carts::get(&state.pool, id)
-    })
+    let cart = read_at_least(
+        &state,
+        "cart",
+        &id.to_string(),
+        read.min_version,
+        access,
+        || carts::get(&state.pool, id),
+    )
     .await?;
     Ok(Json(cart.try_into()?))
 }

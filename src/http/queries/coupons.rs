@@ -204,6 +204,7 @@ pub async fn get(
     let coupon = read_at_least(
         &state,
         "coupon",
+        &code,
         read.min_version,
         |_| Access::Visible,
         || coupons::get(&state.pool, &code),

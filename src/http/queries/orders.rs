@@ -171,9 +171,14 @@ pub async fn get(
             Access::Hidden
         }
     };
-    let order = read_at_least(&state, "order", read.min_version, access, || {
-        orders::get(&state.pool, id)
-    })
+    let order = read_at_least(
+        &state,
+        "order",
+        &id.to_string(),
+        read.min_version,
+        access,
+        || orders::get(&state.pool, id),
+    )
     .await?;
     // The timeline is read after the order: keep it to the events the order row reflects.
     let timeline = orders::timeline(&state.pool, id)

@@ -321,9 +321,14 @@ pub async fn get(
             Access::HiddenForNow
         }
     };
-    let product = read_at_least(&state, "product", read.min_version, access, || {
-        catalog::get(&state.pool, id)
-    })
+    let product = read_at_least(
+        &state,
+        "product",
+        &id.to_string(),
+        read.min_version,
+        access,
+        || catalog::get(&state.pool, id),
+    )
     .await?;
     Ok(Json(product.try_into()?))
 }

@@ -10,6 +10,11 @@
 //! Visibility is decided on every poll: a row the caller may never see (someone else's cart)
 //! is a 404 at once, without waiting; a row the caller may see later (a draft product that a
 //! later version publishes) is waited for like a row that is behind.
+//!
+//! Before waiting, the event store is asked once how far the aggregate really is: an
+//! aggregate with no events is a 404 at once, and a `min_version` beyond the version of a row
+//! the caller may see is a 422 `min_version_ahead` (no command has produced that version, so
+//! waiting could never succeed). Only a read model genuinely behind the store is waited for.
 
 use std::future::Future;
 use std::time::Duration;
@@ -103,6 +108,7 @@ impl IntoResponse for QueryError {
 pub async fn read_at_least<T, F, Fut>(
     state: &AppState,
     what: &'static str,
+    aggregate_id: &str,
     min_version: Option<u64>,
     access: impl Fn(&T) -> Access,
     mut fetch: F,
@@ -114,18 +120,42 @@ where
 {
     let wanted = min_version.filter(|version| *version > 0);
     let deadline = Instant::now() + state.config.read_wait_timeout;
+    let mut store_checked = false;
     loop {
         match fetch().await? {
             Some(row) => {
-                let reached = wanted.is_none_or(|wanted| reached(row.version(), wanted));
+                let at_version = wanted.is_none_or(|wanted| reached(row.version(), wanted));
                 match access(&row) {
-                    Access::Visible if reached => return Ok(row),
+                    Access::Visible if at_version => return Ok(row),
                     Access::Hidden => return Err(ApiError::not_found(what).into()),
-                    Access::HiddenForNow if reached => return Err(ApiError::not_found(what).into()),
+                    Access::HiddenForNow if at_version => {
+                        return Err(ApiError::not_found(what).into())
+                    }
+                    Access::Visible if !store_checked => {
+                        store_checked = true;
+                        let stored = stored_version(state, what, aggregate_id).await?;
+                        if let Some(wanted) = wanted.filter(|w| !reached(stored.unwrap_or(0), *w)) {
+                            return Err(ApiError::invalid_field(
+                                "min_version",
+                                format!(
+                                    "the {what} is at version {}; min_version {wanted} is ahead of it",
+                                    stored.unwrap_or(0)
+                                ),
+                            )
+                            .with_code("min_version_ahead")
+                            .into());
+                        }
+                    }
                     Access::Visible | Access::HiddenForNow => {}
                 }
             }
             None if wanted.is_none() => return Err(ApiError::not_found(what).into()),
+            None if !store_checked => {
+                store_checked = true;
+                if stored_version(state, what, aggregate_id).await?.is_none() {
+                    return Err(ApiError::not_found(what).into());
+                }
+            }
             None => {}
         }
         let now = Instant::now();
@@ -138,6 +168,22 @@ where
         }
         tokio::time::sleep(POLL_INTERVAL.min(deadline - now)).await;
     }
+}
+
+/// The aggregate's version in the event store (`None` when it has no events); `what` is its
+/// aggregate type.
+async fn stored_version(
+    state: &AppState,
+    what: &str,
+    aggregate_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT max(sequence) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
+    )
+    .bind(what)
+    .bind(aggregate_id)
+    .fetch_one(&state.pool)
+    .await
 }
 
 /// True when a row at `version` has reached `wanted`.
