@@ -224,3 +224,27 @@ async fn responses_carry_the_request_id_given_or_generated() {
     assert_eq!(id.len(), 36, "a UUID: {id}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_expose_relay_backlog_and_projection_lag() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/plain"));
+    let body = response.text().await.expect("text");
+    assert!(body.contains("commerce_relay_backlog_events 0"), "{body}");
+    assert!(
+        body.contains("# TYPE commerce_projection_lag_events gauge"),
+        "{body}"
+    );
+    assert!(body.contains("commerce_metrics_errors"), "{body}");
+    app.stop().await;
+}

@@ -2,10 +2,12 @@
 //! each test with its own database and its own nats-server.
 
 mod crash;
+mod dead_letter;
 mod late_commit;
 mod nats_outage;
 mod redelivery;
 mod replay;
+mod two_workers;
 mod workload;
 
 use std::collections::BTreeMap;
@@ -43,7 +45,19 @@ impl Running {
 
 /// Starts `roles` (relay and/or workers) against `db` and the NATS at `nats_url`.
 pub async fn start(db: &TestDatabase, nats_url: &str, roles: Roles) -> Running {
-    let config = test_config_with(db, &[("NATS_URL", nats_url), ("HTTP_ADDR", "127.0.0.1:0")]);
+    start_with(db, nats_url, roles, &[]).await
+}
+
+/// [`start`] with more configuration overrides.
+pub async fn start_with(
+    db: &TestDatabase,
+    nats_url: &str,
+    roles: Roles,
+    overrides: &[(&str, &str)],
+) -> Running {
+    let mut all = vec![("NATS_URL", nats_url), ("HTTP_ADDR", "127.0.0.1:0")];
+    all.extend_from_slice(overrides);
+    let config = test_config_with(db, &all);
     let app = App::with_pool(&config, db.pool.clone(), roles)
         .await
         .expect("app builds");
