@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::checkout::{expiry, CheckoutProcess, CheckoutSettings};
 use crate::config::Config;
 use crate::http::{self, Api, AppState, Pipeline};
 use crate::relay::Relay;
@@ -172,6 +173,26 @@ impl App {
                     ("projection", Ok(()))
                 });
             }
+            // The checkout process manager: a consumer like the projections, writing no table.
+            let process: Arc<dyn Projection> = Arc::new(CheckoutProcess::new(
+                self.state.stores.clone(),
+                CheckoutSettings {
+                    payment_timeout: self.config.payment_timeout,
+                },
+            ));
+            let (pool, js) = (self.state.pool.clone(), self.state.pipeline.js.clone());
+            let settings = self.config.runner.clone();
+            let stop = shutdown.subscribe();
+            tasks.spawn(async move {
+                runner::run(pool, js, process, settings, stop).await;
+                ("checkout", Ok(()))
+            });
+            let (pool, stores) = (self.state.pool.clone(), self.state.stores.clone());
+            let (interval, stop) = (self.config.expiry_interval, shutdown.subscribe());
+            tasks.spawn(async move {
+                expiry::run(pool, stores, interval, stop).await;
+                ("order-expiry", Ok(()))
+            });
         }
         let mut outcome = Ok(());
         while let Some(joined) = tasks.join_next().await {

@@ -70,6 +70,13 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `READ_WAIT_TIMEOUT_MS`: longest a query waits for `min_version`.
     pub read_wait_timeout: Duration,
+    /// `ORDER_PAYMENT_TIMEOUT_SECONDS`: how long a confirmed order may stay unpaid.
+    pub payment_timeout: Duration,
+    /// `ORDER_EXPIRY_INTERVAL_MS`: how often workers expire unpaid orders past their deadline.
+    pub expiry_interval: Duration,
+    /// `CHECKOUT_WAIT_MS`: longest a checkout waits for the order to be confirmed or
+    /// rejected before answering 202.
+    pub checkout_wait: Duration,
 }
 
 /// A secret string: never printed.
@@ -191,6 +198,17 @@ impl Config {
                 "READ_WAIT_TIMEOUT_MS",
                 3000,
             )?),
+            payment_timeout: Duration::from_secs(parse_or(
+                &lookup,
+                "ORDER_PAYMENT_TIMEOUT_SECONDS",
+                1800,
+            )?),
+            expiry_interval: Duration::from_millis(parse_or(
+                &lookup,
+                "ORDER_EXPIRY_INTERVAL_MS",
+                10_000,
+            )?),
+            checkout_wait: Duration::from_millis(parse_or(&lookup, "CHECKOUT_WAIT_MS", 5000)?),
             stream,
             relay,
             runner,
@@ -256,6 +274,9 @@ impl fmt::Debug for Config {
             .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("read_wait_timeout", &self.read_wait_timeout)
+            .field("payment_timeout", &self.payment_timeout)
+            .field("expiry_interval", &self.expiry_interval)
+            .field("checkout_wait", &self.checkout_wait)
             .finish()
     }
 }

@@ -20,6 +20,10 @@ pub enum ProjectionError {
     /// The read-model write failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A process manager's command failed: the event store was unavailable, or an aggregate
+    /// refused the command for a reason the process does not expect.
+    #[error("command failed: {0}")]
+    Command(String),
 }
 
 impl ProjectionError {

@@ -178,6 +178,8 @@ pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config
             "SNAPSHOT_EVERY" => Some("10".into()),
             "RELAY_POLL_INTERVAL_MS" => Some("50".into()),
             "RATE_LIMIT_PER_SECOND" => Some("0".into()),
+            // No checkout process runs without workers: answer 202 at once.
+            "CHECKOUT_WAIT_MS" => Some("0".into()),
             _ => std::env::var(name).ok(),
         }
     })
@@ -217,4 +219,27 @@ pub fn admin_metadata() -> CommandMetadata {
         Actor::user(Uuid::new_v4(), commerce_aggregates::Role::Admin),
         format!("test-{}", Uuid::new_v4()),
     )
+}
+
+/// [`spawn_app_with`] running `roles` (e.g. `Roles::SERVE` against a test NATS server given
+/// as a `NATS_URL` override): the whole engine, HTTP, relay and workers.
+pub async fn spawn_app_with_roles(overrides: &[(&str, &str)], roles: Roles) -> TestApp {
+    let db = TestDatabase::create().await;
+    let config = test_config_with(&db, overrides);
+    let app = App::with_pool(&config, db.pool.clone(), roles)
+        .await
+        .expect("app builds");
+    let addr = app.local_addr().expect("bound address");
+    let stores = app.state().stores.clone();
+    let shutdown = Shutdown::new();
+    let server = tokio::spawn(app.run(shutdown.clone()));
+    TestApp {
+        addr,
+        db,
+        stores,
+        client: reqwest::Client::new(),
+        config,
+        shutdown,
+        server: Some(server),
+    }
 }

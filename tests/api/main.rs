@@ -3,6 +3,7 @@
 
 mod accounts;
 mod aggregates;
+mod checkout_process;
 mod commands;
 mod event_store;
 mod health;

@@ -1,8 +1,8 @@
 //! `POST carts/{id}/checkout`: closes the cart as a new order and places that order.
 //!
-//! For now the order is placed directly from the checked-out cart (stock reservation, coupon
-//! redemption and confirmation come with the checkout process of issue 5) and the answer is
-//! 202 with the order's `Location`. The cart records which order it became, so checking out
+//! The order is placed from the checked-out cart; the checkout process (`crate::checkout`)
+//! then reserves its stock, redeems its coupon and confirms or rejects it, and the answer
+//! waits for that, bounded (see [`checkout_outcome`]). The cart records which order it became, so checking out
 //! again — in sequence or in parallel — answers with the same order and never places a
 //! second one; a checkout interrupted between closing the cart and placing the order is
 //! completed by the next attempt.
@@ -23,10 +23,11 @@ use cqrs_es::Aggregate;
 use uuid::Uuid;
 
 use super::carts::{cart_error, owned_cart};
-use super::dto::{located, CommandHeaders, CommandProblems, CommandResponse};
+use super::checkout_outcome::{self, CheckoutResponse};
+use super::dto::{CommandHeaders, CommandProblems};
 use super::preconditions::{IfMatch, Shopper};
 use crate::http::auth::AuthUser;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::store::{CommandMetadata, ExecuteError};
@@ -55,9 +56,15 @@ pub fn shipping_policy(currency: Currency) -> ShippingPolicy {
     params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
     security(("bearer_auth" = [])),
     responses(
-        (status = 202, description = "Order placed (again the same order for a cart already \
-          checked out); `Location` names the order, `id` is the order id", body = CommandResponse,
+        (status = 201, description = "Order confirmed (stock reserved, coupon redeemed); again \
+          the same order for a cart already checked out", body = CheckoutResponse,
          headers(("Location" = String, description = "/api/v1/orders/{order_id}"))),
+        (status = 202, description = "Order placed, still being processed after \
+          `CHECKOUT_WAIT_MS`; `Location` names the order", body = CheckoutResponse,
+         headers(("Location" = String, description = "/api/v1/orders/{order_id}"))),
+        (status = 409, description = "Order rejected: `code` is the reason (`out_of_stock`, \
+          `coupon_exhausted`, `coupon_expired`, `coupon_not_eligible`, `coupon_invalid`, \
+          `price_changed`, `product_unavailable`)", body = Problem),
         CommandProblems
     )
 )]
@@ -83,13 +90,8 @@ pub async fn checkout(
             close_cart(&state, &user, &metadata, id, &cart, expected).await?
         }
     };
-    let version = place(&state, &user, &metadata, id, order_id).await?;
-    located(
-        StatusCode::ACCEPTED,
-        &format!("/api/v1/orders/{order_id}"),
-        order_id,
-        version,
-    )
+    place(&state, &user, &metadata, id, order_id).await?;
+    checkout_outcome::answer(&state, order_id).await
 }
 
 /// Checks the open `cart` out as a new order, after making sure that order could be placed

@@ -11,6 +11,7 @@
 pub mod cart_details;
 pub mod carts;
 pub mod checkout;
+pub mod checkout_outcome;
 pub mod coupons;
 pub mod dto;
 pub mod idempotency;
@@ -121,6 +122,7 @@ pub fn routes() -> Router<AppState> {
     ),
     components(schemas(
         dto::CommandResponse,
+        checkout_outcome::CheckoutResponse,
         dto::MoneyDto,
         products::CreateProductRequest,
         products::UpdateProductRequest,

@@ -1,0 +1,94 @@
+//! 100 customers race for a coupon limited to 5 redemptions: exactly 5 orders confirmed,
+//! the rest rejected with `coupon_exhausted` and their stock released; a cancelled order
+//! gives its redemption back.
+
+use std::time::Duration;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{check_out_all, order_of_cart, shoppers, start_engine};
+use crate::commands::{active_product, admin, post};
+use crate::pipeline::wait_until;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_coupon_limited_to_five_is_redeemed_five_times_and_given_back_on_cancel() {
+    let engine = start_engine().await;
+    let app = &engine.app;
+    let admin = admin(app);
+    let sku = format!("CUP-{}", Uuid::new_v4().simple());
+    let product = active_product(app, &admin, &sku, 1000).await;
+    post(
+        app,
+        "/coupons",
+        &admin,
+        &json!({"code": "FIVE", "discount": {"percent": 10}, "max_redemptions": 5}),
+    )
+    .await
+    .command(201, 1);
+    let shoppers = shoppers(app, 100, &product, &sku, Some("FIVE")).await;
+
+    let (replies, _, elapsed) = check_out_all(app, &shoppers).await;
+    eprintln!("100 concurrent checkouts with a coupon decided in {elapsed:.3?}");
+
+    let mut confirmed = Vec::new();
+    let mut rejected = Vec::new();
+    for (reply, shopper) in replies.iter().zip(&shoppers) {
+        match reply.status.as_u16() {
+            201 => {
+                assert_eq!(reply.body["status"], "confirmed", "{}", reply.text);
+                let id = reply.body["id"].as_str().expect("order id").to_string();
+                confirmed.push((id, shopper.token.clone()));
+            }
+            409 => {
+                reply.problem(409, "coupon_exhausted");
+                rejected.push(order_of_cart(app, &shopper.cart).await);
+            }
+            _ => panic!("unexpected answer {}", reply.text),
+        }
+    }
+    assert_eq!(confirmed.len(), 5);
+    assert_eq!(rejected.len(), 95);
+
+    let (coupon, _) = app.stores.coupons.load("FIVE").await.expect("coupon");
+    assert_eq!(coupon.redemption_count(), 5);
+    let (aggregate, _) = app.stores.products.load(&product).await.expect("product");
+    for order in &rejected {
+        assert!(
+            aggregate.reservation(*order).is_none(),
+            "{order} holds stock"
+        );
+        assert!(
+            coupon.redemption(*order).is_none(),
+            "{order} holds the coupon"
+        );
+    }
+    let variant = aggregate.variant(&sku).expect("variant");
+    assert_eq!(variant.reserved, 5);
+    for (order, _) in &confirmed {
+        let (order, _) = app.stores.orders.load(order).await.expect("order");
+        assert_eq!(order.coupon().map(|c| c.code.as_str()), Some("FIVE"));
+    }
+
+    // Cancelling one confirmed order gives its redemption and its stock back.
+    let (order, token) = &confirmed[0];
+    post(
+        app,
+        &format!("/orders/{order}/cancel"),
+        token,
+        &json!({"reason": "changed my mind"}),
+    )
+    .await
+    .command(200, 3);
+    let order_id: Uuid = order.parse().expect("uuid");
+    wait_until("redemption released", Duration::from_secs(30), || async {
+        let (coupon, _) = app.stores.coupons.load("FIVE").await.expect("coupon");
+        coupon.redemption_count() == 4
+    })
+    .await;
+    wait_until("reservation released", Duration::from_secs(30), || async {
+        let (product, _) = app.stores.products.load(&product).await.expect("product");
+        product.reservation(order_id).is_none()
+    })
+    .await;
+}

@@ -1,0 +1,135 @@
+//! The checkout process end to end: HTTP, relay and workers (with the checkout process
+//! manager) against a per-test nats-server; checkouts that never oversell stock or coupons.
+
+mod coupons;
+mod expiry;
+mod stock;
+
+use std::time::{Duration, Instant};
+
+use commerce::app::Roles;
+use commerce_aggregates::product::ProductEvent;
+use commerce_aggregates::Role;
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::commands::{call, put, ready_cart, Reply};
+use crate::helpers::{spawn_app_with_roles, TestApp};
+use crate::nats_server::NatsServer;
+
+/// The whole engine and the NATS server it uses (kept alive as long as the engine).
+pub struct Engine {
+    /// The engine.
+    pub app: TestApp,
+    _nats: NatsServer,
+}
+
+/// Starts NATS and the engine with every role; checkouts wait long enough for the process.
+pub async fn start_engine() -> Engine {
+    start_engine_with(&[]).await
+}
+
+/// [`start_engine`] with more configuration overrides.
+pub async fn start_engine_with(overrides: &[(&str, &str)]) -> Engine {
+    let nats = NatsServer::start().await;
+    let url = nats.url();
+    let mut all = vec![
+        ("NATS_URL", url.as_str()),
+        ("CHECKOUT_WAIT_MS", "60000"),
+        ("DATABASE_MAX_CONNECTIONS", "40"),
+    ];
+    all.extend_from_slice(overrides);
+    let app = spawn_app_with_roles(&all, Roles::SERVE).await;
+    Engine { app, _nats: nats }
+}
+
+/// One customer ready to check out: token, customer id and cart.
+pub struct Shopper {
+    /// Bearer token.
+    pub token: String,
+    /// Cart id.
+    pub cart: String,
+}
+
+/// `count` customers, each with a cart of `quantity` × `sku` and an address (and `coupon`
+/// applied when given), prepared concurrently.
+pub async fn shoppers(
+    app: &TestApp,
+    count: usize,
+    product: &str,
+    sku: &str,
+    coupon: Option<&str>,
+) -> Vec<Shopper> {
+    join_all((0..count).map(|_| async move {
+        let (_, token) = app.token(Role::Customer);
+        let cart = ready_cart(app, &token, product, sku, 1).await;
+        if let Some(code) = coupon {
+            put(
+                app,
+                &format!("/carts/{cart}/coupon"),
+                &token,
+                &json!({ "code": code }),
+            )
+            .await
+            .command(200, 4);
+        }
+        Shopper { token, cart }
+    }))
+    .await
+}
+
+/// The answers of every shopper checking out at once, with each one's latency, and the
+/// time until the last answer.
+pub async fn check_out_all(
+    app: &TestApp,
+    shoppers: &[Shopper],
+) -> (Vec<Reply>, Vec<Duration>, Duration) {
+    let started = Instant::now();
+    let answers = join_all(shoppers.iter().map(|shopper| async move {
+        let sent = Instant::now();
+        let reply = call(
+            app,
+            Method::POST,
+            &format!("/carts/{}/checkout", shopper.cart),
+            Some(&shopper.token),
+        )
+        .send()
+        .await;
+        (reply, sent.elapsed())
+    }))
+    .await;
+    let elapsed = started.elapsed();
+    let (replies, latencies) = answers.into_iter().unzip();
+    (replies, latencies, elapsed)
+}
+
+/// The `q` quantile of `latencies`.
+pub fn quantile(latencies: &[Duration], q: f64) -> Duration {
+    let mut sorted = latencies.to_vec();
+    sorted.sort();
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+/// Order ids of the `StockReserved` events of `product`.
+pub async fn reserved_orders(app: &TestApp, product: &str) -> Vec<Uuid> {
+    app.stores
+        .products
+        .events(product)
+        .await
+        .expect("product events")
+        .into_iter()
+        .filter_map(|envelope| match envelope.payload {
+            ProductEvent::StockReserved { order_id, .. } => Some(order_id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The order a checked-out cart became (a 409 answer names no order id).
+pub async fn order_of_cart(app: &TestApp, cart: &str) -> Uuid {
+    let (cart, _) = app.stores.carts.load(cart).await.expect("cart");
+    cart.order_id().expect("cart checked out")
+}
