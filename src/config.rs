@@ -77,6 +77,63 @@ pub struct Config {
     /// `CHECKOUT_WAIT_MS`: longest a checkout waits for the order to be confirmed or
     /// rejected before answering 202.
     pub checkout_wait: Duration,
+    /// `PAYMENT_WEBHOOK_SECRET`: HMAC key verifying `Payment-Signature` on payment webhooks.
+    pub payment_webhook_secret: Secret,
+    /// `SHIPPING_FLAT_RATE`, `FREE_SHIPPING_FROM`, `TAX_RATE_BPS`: how orders are priced.
+    pub pricing: PricingSettings,
+}
+
+/// How orders are priced: amounts in minor units of the cart's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PricingSettings {
+    /// `SHIPPING_FLAT_RATE`: shipping charged below the free-shipping threshold.
+    pub shipping_flat_rate: i64,
+    /// `FREE_SHIPPING_FROM`: discounted subtotal from which shipping is free (`None`: never).
+    pub free_shipping_from: Option<i64>,
+    /// `TAX_RATE_BPS`: the tax rate in basis points (2000 = 20 %), at most 10000.
+    pub tax_rate_bps: u32,
+}
+
+impl Default for PricingSettings {
+    fn default() -> Self {
+        Self {
+            shipping_flat_rate: 499,
+            free_shipping_from: Some(5_000),
+            tax_rate_bps: 0,
+        }
+    }
+}
+
+impl PricingSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let defaults = Self::default();
+        let shipping_flat_rate: i64 =
+            parse_or(lookup, "SHIPPING_FLAT_RATE", defaults.shipping_flat_rate)?;
+        if shipping_flat_rate < 0 {
+            return Err(anyhow!("SHIPPING_FLAT_RATE must not be negative"));
+        }
+        let free_shipping_from = match lookup("FREE_SHIPPING_FROM").as_deref().map(str::trim) {
+            None => defaults.free_shipping_from,
+            Some("") | Some("off") => None,
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(value) if value >= 0 => Some(value),
+                _ => {
+                    return Err(anyhow!(
+                        "FREE_SHIPPING_FROM '{raw}' must be a non-negative number or off"
+                    ))
+                }
+            },
+        };
+        let tax_rate_bps: u32 = parse_or(lookup, "TAX_RATE_BPS", defaults.tax_rate_bps)?;
+        if tax_rate_bps > 10_000 {
+            return Err(anyhow!("TAX_RATE_BPS {tax_rate_bps} must be at most 10000"));
+        }
+        Ok(Self {
+            shipping_flat_rate,
+            free_shipping_from,
+            tax_rate_bps,
+        })
+    }
 }
 
 /// A secret string: never printed.
@@ -169,6 +226,18 @@ impl Config {
                 ))
             }
         };
+        let payment_webhook_secret = match lookup("PAYMENT_WEBHOOK_SECRET") {
+            Some(secret) if !secret.is_empty() => Secret::new(secret),
+            _ => {
+                // Development default: no provider knows it, so every webhook is refused.
+                tracing::warn!("PAYMENT_WEBHOOK_SECRET unset: using a random per-process key");
+                Secret::new(format!(
+                    "whsec_{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                ))
+            }
+        };
         let cors_allowed_origins = lookup("CORS_ALLOWED_ORIGINS")
             .map(|raw| {
                 raw.split(',')
@@ -180,6 +249,7 @@ impl Config {
             .unwrap_or_default();
         Ok(Self {
             jwt_secret,
+            payment_webhook_secret,
             access_token_ttl: Duration::from_secs(parse_or(
                 &lookup,
                 "ACCESS_TOKEN_TTL_SECONDS",
@@ -209,6 +279,7 @@ impl Config {
                 10_000,
             )?),
             checkout_wait: Duration::from_millis(parse_or(&lookup, "CHECKOUT_WAIT_MS", 5000)?),
+            pricing: PricingSettings::from_lookup(&lookup)?,
             stream,
             relay,
             runner,
@@ -277,6 +348,8 @@ impl fmt::Debug for Config {
             .field("payment_timeout", &self.payment_timeout)
             .field("expiry_interval", &self.expiry_interval)
             .field("checkout_wait", &self.checkout_wait)
+            .field("payment_webhook_secret", &self.payment_webhook_secret)
+            .field("pricing", &self.pricing)
             .finish()
     }
 }
@@ -301,6 +374,39 @@ mod tests {
         assert_eq!(c.nats_url, DEFAULT_NATS_URL);
         assert_eq!(c.database_max_connections, DEFAULT_DATABASE_MAX_CONNECTIONS);
         assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn reads_the_pricing_settings() {
+        let c = config(&[("DATABASE_URL", "postgres://x")]).expect("valid");
+        assert_eq!(c.pricing, PricingSettings::default());
+        let c = config(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("SHIPPING_FLAT_RATE", "799"),
+            ("FREE_SHIPPING_FROM", "off"),
+            ("TAX_RATE_BPS", "2000"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            c.pricing,
+            PricingSettings {
+                shipping_flat_rate: 799,
+                free_shipping_from: None,
+                tax_rate_bps: 2000
+            }
+        );
+        let c =
+            config(&[("DATABASE_URL", "postgres://x"), ("FREE_SHIPPING_FROM", "")]).expect("valid");
+        assert_eq!(c.pricing.free_shipping_from, None);
+        for (name, value) in [
+            ("TAX_RATE_BPS", "10001"),
+            ("SHIPPING_FLAT_RATE", "-1"),
+            ("FREE_SHIPPING_FROM", "soon"),
+        ] {
+            let err =
+                config(&[("DATABASE_URL", "postgres://x"), (name, value)]).expect_err("invalid");
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod nats;
+pub mod payments;
 pub mod relay;
 pub mod shutdown;
 pub mod store;

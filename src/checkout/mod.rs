@@ -13,9 +13,11 @@
 //!   its coupon redemption (again, for a rejection: harmless and idempotent).
 //! - `OrderShipped`: commits the reservations (the units leave the stock).
 //!
+//! [`fault`] lets tests abort the process between two steps (`CHECKOUT_FAULT`).
 //! [`expiry`] expires the confirmed orders left unpaid past their deadline.
 
 pub mod expiry;
+pub mod fault;
 mod steps;
 
 use std::sync::Arc;
@@ -40,6 +42,8 @@ pub struct CheckoutSettings {
 pub struct CheckoutProcess {
     stores: Arc<Stores>,
     settings: CheckoutSettings,
+    /// Tests only: `CHECKOUT_FAULT` (see [`fault`]).
+    fault: fault::Fault,
 }
 
 impl CheckoutProcess {
@@ -48,7 +52,11 @@ impl CheckoutProcess {
 
     /// A process commanding through `stores`.
     pub fn new(stores: Arc<Stores>, settings: CheckoutSettings) -> Self {
-        Self { stores, settings }
+        Self {
+            stores,
+            settings,
+            fault: fault::Fault::from_env(),
+        }
     }
 }
 
@@ -84,6 +92,7 @@ impl Projection for CheckoutProcess {
         let step = steps::Step {
             stores: &self.stores,
             settings: &self.settings,
+            fault: &self.fault,
             order_id,
             metadata: metadata_for(envelope),
         };

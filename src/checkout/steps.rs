@@ -14,6 +14,7 @@ use commerce_aggregates::Money;
 use commerce_projections::ProjectionError;
 use uuid::Uuid;
 
+use super::fault::{Fault, FaultPoint};
 use super::CheckoutSettings;
 use crate::store::{CommandMetadata, ExecuteError, Stores};
 
@@ -31,6 +32,7 @@ pub(super) struct Placed {
 pub(super) struct Step<'a> {
     pub stores: &'a Stores,
     pub settings: &'a CheckoutSettings,
+    pub fault: &'a Fault,
     pub order_id: Uuid,
     pub metadata: CommandMetadata,
 }
@@ -67,10 +69,14 @@ impl Step<'_> {
             _ => return Ok(()),
         }
         match self.secure(&placed).await? {
-            None => self.confirm(placed.placed_at).await,
+            None => {
+                self.fault.hit(FaultPoint::BeforeConfirm); // tests only
+                self.confirm(placed.placed_at).await
+            }
             Some(reason) => {
                 tracing::info!(order_id = %self.order_id, reason = reason.code(), "order rejected");
                 self.release(&order, "order_rejected").await?;
+                self.fault.hit(FaultPoint::AfterRelease); // tests only
                 self.reject(reason).await
             }
         }
@@ -97,7 +103,7 @@ impl Step<'_> {
                 .execute(&product_id.to_string(), command, &self.metadata, None)
                 .await
             {
-                Ok(_) => {}
+                Ok(_) => self.fault.hit(FaultPoint::AfterReserve), // tests only
                 Err(ExecuteError::Domain(error)) => match error {
                     ProductError::InsufficientStock { sku, .. } => {
                         return Ok(Some(RejectionReason::OutOfStock { sku }))
@@ -174,7 +180,10 @@ impl Step<'_> {
             .execute(&coupon.code, command, &self.metadata, None)
             .await;
         let error = match result {
-            Ok(_) => return Ok(None),
+            Ok(_) => {
+                self.fault.hit(FaultPoint::AfterRedeem); // tests only
+                return Ok(None);
+            }
             Err(ExecuteError::Domain(error)) => error,
             Err(error) => return Err(failed("redeeming coupon", error)),
         };

@@ -9,6 +9,7 @@ mod event_store;
 mod health;
 mod helpers;
 mod nats_server;
+mod payments;
 mod pipeline;
 mod products;
 mod queries;

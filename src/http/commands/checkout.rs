@@ -26,24 +26,21 @@ use super::carts::{cart_error, owned_cart};
 use super::checkout_outcome::{self, CheckoutResponse};
 use super::dto::{CommandHeaders, CommandProblems};
 use super::preconditions::{IfMatch, Shopper};
+use crate::config::PricingSettings;
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::store::{CommandMetadata, ExecuteError};
 
-/// Flat shipping rate, in minor units of the order's currency (4.99).
-pub const SHIPPING_FLAT_RATE_MINOR: i64 = 499;
-/// Discounted subtotal from which shipping is free, in minor units (50.00).
-pub const FREE_SHIPPING_FROM_MINOR: i64 = 5_000;
-/// Tax rate in basis points.
-pub const TAX_RATE_BPS: u32 = 0;
-
-/// How shipping is charged for an order in `currency`.
-pub fn shipping_policy(currency: Currency) -> ShippingPolicy {
+/// How shipping is charged for an order in `currency`: the configured flat rate
+/// (`SHIPPING_FLAT_RATE`), free from `FREE_SHIPPING_FROM`, both in that currency's minor units.
+pub fn shipping_policy(pricing: &PricingSettings, currency: Currency) -> ShippingPolicy {
     ShippingPolicy {
-        flat_rate: Money::new(SHIPPING_FLAT_RATE_MINOR, currency),
-        free_above: Some(Money::new(FREE_SHIPPING_FROM_MINOR, currency)),
+        flat_rate: Money::new(pricing.shipping_flat_rate, currency),
+        free_above: pricing
+            .free_shipping_from
+            .map(|threshold| Money::new(threshold, currency)),
     }
 }
 
@@ -227,8 +224,8 @@ async fn order_command(
         lines,
         coupon,
         shipping_address: address.clone(),
-        shipping_policy: shipping_policy(currency),
-        tax_rate_bps: TAX_RATE_BPS,
+        shipping_policy: shipping_policy(&state.config.pricing, currency),
+        tax_rate_bps: state.config.pricing.tax_rate_bps,
         at: Utc::now(),
     }))
 }

@@ -16,6 +16,7 @@ pub mod coupons;
 pub mod dto;
 pub mod idempotency;
 pub mod orders;
+pub mod payments;
 pub mod preconditions;
 pub mod products;
 mod skus;
@@ -80,6 +81,8 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/deliver", post(idempotent(orders::deliver)))
         .route("/orders/{id}/cancel", post(idempotent(orders::cancel)))
         .route("/orders/{id}/refund", post(idempotent(orders::refund)))
+        // Payment provider webhooks: authenticated by signature, idempotent per event id.
+        .route("/payments/webhook", post(payments::webhook))
         // Coupons.
         .route("/coupons", post(idempotent(coupons::create)))
         .route(
@@ -116,6 +119,7 @@ pub fn routes() -> Router<AppState> {
         orders::deliver,
         orders::cancel,
         orders::refund,
+        payments::webhook,
         coupons::create,
         coupons::update,
         coupons::deactivate,
@@ -137,6 +141,9 @@ pub fn routes() -> Router<AppState> {
         orders::PayRequest,
         orders::ShipRequest,
         orders::ReasonRequest,
+        payments::WebhookEvent,
+        payments::WebhookPayment,
+        payments::WebhookResponse,
         coupons::DiscountDto,
         coupons::CreateCouponRequest,
         coupons::UpdateCouponRequest,

@@ -1,4 +1,4 @@
-//! Order commands: pay (the owning customer, through the built-in `test` payment provider),
+//! Order commands: pay (the owning customer, through a [`crate::payments`] provider),
 //! ship, deliver and refund (admins), cancel (the owner before shipping, an admin until
 //! delivery). Someone else's order is a 404.
 
@@ -18,14 +18,10 @@ use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
+use crate::payments::{self, PaymentError};
 use crate::store::ExecuteError;
 
-/// The built-in payment provider for development and tests.
-pub const TEST_PROVIDER: &str = "test";
-/// A `test` provider token that is always accepted.
-pub const TEST_TOKEN_OK: &str = "tok_ok";
-/// A `test` provider token that is always declined.
-pub const TEST_TOKEN_DECLINED: &str = "tok_declined";
+pub use crate::payments::{TEST_PROVIDER, TEST_TOKEN_DECLINED, TEST_TOKEN_OK};
 
 /// `POST orders/{id}/pay`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -61,7 +57,7 @@ pub struct ReasonRequest {
 }
 
 /// An order error, with a missing order answered as 404 `not_found`.
-fn order_error(error: ExecuteError<OrderError>) -> ApiError {
+pub(super) fn order_error(error: ExecuteError<OrderError>) -> ApiError {
     match error {
         ExecuteError::Domain(OrderError::NotFound) => ApiError::not_found("order"),
         other => other.into(),
@@ -110,19 +106,19 @@ async fn execute(
     Ok(ok(id, committed.version))
 }
 
-/// Charges the order's total through the `test` provider; the payment reference it returns.
-fn charge_test(token: &str, id: Uuid) -> Result<String, ApiError> {
-    match token {
-        TEST_TOKEN_OK => Ok(format!("test_{}", id.simple())),
-        TEST_TOKEN_DECLINED => Err(ApiError::new(
+/// A provider's refusal as a problem: declined 402, a bad token 422, unreachable 503.
+fn payment_error(error: PaymentError) -> ApiError {
+    match error {
+        PaymentError::Declined { reason } => ApiError::new(
             StatusCode::PAYMENT_REQUIRED,
             "payment_declined",
-            "the payment provider declined the payment",
-        )),
-        _ => Err(ApiError::invalid_field(
-            "token",
-            format!("unknown test token; use {TEST_TOKEN_OK} or {TEST_TOKEN_DECLINED}"),
-        )),
+            format!("the payment provider declined the payment: {reason}"),
+        ),
+        PaymentError::InvalidToken { message } => ApiError::invalid_field("token", message),
+        PaymentError::Unavailable { message } => {
+            tracing::warn!(%message, "payment provider unavailable");
+            ApiError::unavailable("the payment provider is unavailable", 5)
+        }
     }
 }
 
@@ -151,13 +147,17 @@ pub async fn pay(
     request_id: RequestId,
     CommandJson(body): CommandJson<PayRequest>,
 ) -> Result<Response, ApiError> {
-    if body.provider != TEST_PROVIDER {
+    let Some(provider) = payments::provider(&body.provider) else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_provider",
-            format!("unknown payment provider '{}'", body.provider),
+            format!(
+                "unknown payment provider '{}'; known: {}",
+                body.provider,
+                payments::provider_names().join(", ")
+            ),
         ));
-    }
+    };
     let (order, version) = visible_order(&state, &user, id).await?;
     if let Some(expected) = expected.0 {
         if expected != version {
@@ -171,20 +171,35 @@ pub async fn pay(
     let (Some(status), Some(totals)) = (order.status(), order.totals()) else {
         return Err(ApiError::not_found("order"));
     };
-    // A repeat of the successful payment is answered without change (same reference);
-    // anything else needs a payable (confirmed) order before the provider is asked.
-    let repeat = order.payment().is_some() && body.token == TEST_TOKEN_OK;
-    if !repeat && status.after(OrderAction::RecordPayment).is_none() {
-        return Err(OrderError::InvalidTransition {
+    let invalid_state = || -> ApiError {
+        OrderError::InvalidTransition {
             from: status,
             action: OrderAction::RecordPayment,
         }
-        .into());
+        .into()
+    };
+    // Only a payable (confirmed) order is charged, except that a paid order is asked again
+    // (providers are idempotent per order): a repeat of the successful payment returns its
+    // reference and is answered without change; anything else is an invalid transition.
+    let paid = order
+        .payment()
+        .map(|p| (p.provider.clone(), p.reference.clone()));
+    if paid.is_none() && status.after(OrderAction::RecordPayment).is_none() {
+        return Err(invalid_state());
     }
-    let reference = charge_test(&body.token, id)?;
+    let receipt = match provider.charge(id, &totals.total, &body.token).await {
+        Ok(receipt) => receipt,
+        Err(_) if paid.is_some() => return Err(invalid_state()),
+        Err(error) => return Err(payment_error(error)),
+    };
+    if let Some((paid_provider, paid_reference)) = &paid {
+        if paid_provider != provider.name() || *paid_reference != receipt.reference {
+            return Err(invalid_state());
+        }
+    }
     let command = OrderCommand::RecordPayment {
-        provider: TEST_PROVIDER.to_string(),
-        payment_reference: reference,
+        provider: provider.name().to_string(),
+        payment_reference: receipt.reference,
         amount: totals.total,
         at: Utc::now(),
     };

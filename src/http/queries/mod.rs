@@ -14,6 +14,7 @@ mod carts;
 mod coupons;
 mod dto;
 mod inventory;
+mod invoice;
 mod order_views;
 mod orders;
 mod params;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/carts/{id}", get(carts::get))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::get))
+        .route("/orders/{id}/invoice", get(invoice::get))
         .route("/coupons", get(coupons::list))
         .route("/coupons/mine", get(coupons::mine))
         .route("/coupons/{code}", get(coupons::get))
@@ -50,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         carts::get,
         orders::list,
         orders::get,
+        invoice::get,
         coupons::list,
         coupons::mine,
         coupons::get,
@@ -73,6 +76,11 @@ pub fn routes() -> Router<AppState> {
         order_views::RejectionView,
         order_views::TimelineEntryView,
         order_views::OrderPage,
+        invoice::InvoiceView,
+        invoice::SellerView,
+        invoice::InvoiceCustomer,
+        invoice::InvoiceTotals,
+        invoice::InvoiceFormat,
         coupons::CouponView,
         coupons::DiscountView,
         coupons::CouponPage,
@@ -118,6 +126,7 @@ mod tests {
             "/carts/{id}",
             "/orders",
             "/orders/{id}",
+            "/orders/{id}/invoice",
             "/coupons",
             "/coupons/mine",
             "/coupons/{code}",
@@ -139,5 +148,8 @@ mod tests {
         }
         let detail = &doc["components"]["schemas"]["OrderDetail"];
         assert!(detail.to_string().contains("timeline"), "{detail}");
+        let invoice = &doc["paths"]["/orders/{id}/invoice"]["get"]["responses"]["200"]["content"];
+        assert!(invoice["application/json"].is_object(), "{invoice}");
+        assert!(invoice["text/html"].is_object(), "{invoice}");
     }
 }

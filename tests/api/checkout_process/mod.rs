@@ -2,6 +2,7 @@
 //! manager) against a per-test nats-server; checkouts that never oversell stock or coupons.
 
 mod coupons;
+mod crash;
 mod expiry;
 mod stock;
 
@@ -23,7 +24,8 @@ use crate::nats_server::NatsServer;
 pub struct Engine {
     /// The engine.
     pub app: TestApp,
-    _nats: NatsServer,
+    /// Its NATS server.
+    pub nats: NatsServer,
 }
 
 /// Starts NATS and the engine with every role; checkouts wait long enough for the process.
@@ -42,7 +44,7 @@ pub async fn start_engine_with(overrides: &[(&str, &str)]) -> Engine {
     ];
     all.extend_from_slice(overrides);
     let app = spawn_app_with_roles(&all, Roles::SERVE).await;
-    Engine { app, _nats: nats }
+    Engine { app, nats }
 }
 
 /// One customer ready to check out: token, customer id and cart.

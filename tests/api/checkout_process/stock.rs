@@ -88,4 +88,26 @@ async fn two_hundred_concurrent_checkouts_for_ten_units_confirm_exactly_ten() {
     .await
     .expect("catalog variant");
     assert_eq!(available, 0);
+
+    // The stream carries exactly the stored reservations, once each.
+    wait_until(
+        "an empty relay backlog",
+        Duration::from_secs(30),
+        || async { commerce::relay::backlog(&pool).await.expect("backlog") == 0 },
+    )
+    .await;
+    let js = engine.nats.jetstream().await;
+    let streamed: Vec<Uuid> = crate::nats_server::stream_envelopes(&js, "COMMERCE")
+        .await
+        .into_iter()
+        .filter(|e| e.aggregate_id == product && e.event_type == "StockReserved")
+        .map(|e| {
+            e.payload["StockReserved"]["order_id"]
+                .as_str()
+                .and_then(|id| id.parse().ok())
+                .expect("order id")
+        })
+        .collect();
+    assert_eq!(streamed.len(), 10);
+    assert_eq!(streamed.into_iter().collect::<HashSet<_>>(), confirmed);
 }

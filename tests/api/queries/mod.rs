@@ -5,6 +5,7 @@
 //! and then rebuilds the read models from the event store with `replay`.
 
 mod back_office;
+mod invoice;
 mod min_version;
 mod ownership;
 mod products;

@@ -1,0 +1,229 @@
+//! `POST payments/webhook`: a payment provider reports the outcome of a payment. No bearer
+//! token: the request is authenticated by its `Payment-Signature` (Stripe's `t=…,v1=…`
+//! scheme, HMAC-SHA256 with `PAYMENT_WEBHOOK_SECRET`) over the exact bytes received, and is
+//! idempotent on the provider's event id (table `payment_webhook_events`).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use chrono::Utc;
+use commerce_aggregates::order::OrderCommand;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::MoneyDto;
+use super::orders::order_error;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::RequestId;
+use crate::http::AppState;
+use crate::payments::signature::{self, SignatureError, SIGNATURE_HEADER};
+use crate::store::{Actor, CommandMetadata};
+
+/// The provider name recorded on payments reported by the webhook.
+pub const WEBHOOK_PROVIDER: &str = "webhook";
+/// A payment went through: the order is paid.
+pub const PAYMENT_SUCCEEDED: &str = "payment.succeeded";
+/// A payment failed: noted, the order is unchanged (it can still be paid).
+pub const PAYMENT_FAILED: &str = "payment.failed";
+
+/// A provider's event. Unknown fields are tolerated: providers add fields over time and the
+/// signature already proves the sender.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct WebhookEvent {
+    /// The provider's event id; a redelivery carries the same id.
+    #[schema(example = "evt_1Nq2x")]
+    pub id: String,
+    /// `payment.succeeded` or `payment.failed`; other types are acknowledged and ignored.
+    #[serde(rename = "type")]
+    #[schema(example = "payment.succeeded")]
+    pub event_type: String,
+    /// What the event is about.
+    pub data: WebhookPayment,
+}
+
+/// The payment an event reports.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct WebhookPayment {
+    /// The order paid for.
+    pub order_id: Uuid,
+    /// The amount taken (must equal the order total).
+    pub amount: MoneyDto,
+    /// The provider's payment reference.
+    #[schema(example = "pi_3Nq2x")]
+    pub reference: String,
+}
+
+/// What the webhook answers (200), also for a redelivered event.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct WebhookResponse {
+    /// The provider's event id.
+    pub id: String,
+    /// `paid`, `failed` or `ignored`.
+    #[schema(example = "paid")]
+    pub outcome: String,
+    /// Whether this event id had already been handled (nothing was done this time).
+    pub replayed: bool,
+}
+
+/// A refused signature as a 400 problem (`invalid_signature` or `signature_expired`).
+fn signature_error(error: SignatureError) -> ApiError {
+    let code = match error {
+        SignatureError::Expired => "signature_expired",
+        SignatureError::Malformed | SignatureError::Mismatch => "invalid_signature",
+    };
+    ApiError::bad_request(code, error.to_string())
+}
+
+/// The body as received; too large is 413.
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body exceeds the size limit",
+            )
+        } else {
+            ApiError::bad_request("unreadable_body", rejection.body_text())
+        }
+    })
+}
+
+/// The signed event, parsed: malformed JSON 400, the wrong shape 422.
+fn parse_event(body: &[u8]) -> Result<WebhookEvent, ApiError> {
+    let event: WebhookEvent = serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::validation(e.to_string(), Vec::new())
+        } else {
+            ApiError::bad_request("malformed_json", e.to_string())
+        }
+    })?;
+    if event.id.trim().is_empty() || event.id.len() > 255 {
+        return Err(ApiError::invalid_field("id", "must be 1–255 characters"));
+    }
+    Ok(event)
+}
+
+/// The stored outcome of event `id`, if it was handled already.
+async fn stored_outcome(state: &AppState, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(sqlx::query_scalar(
+        "SELECT outcome FROM payment_webhook_events WHERE provider_event_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.pool)
+    .await?)
+}
+
+/// Receives a provider's payment event. `payment.succeeded` records the payment on the order
+/// (its exact total; a repeat of the same reference changes nothing), `payment.failed` is
+/// noted without changing the order, other types are ignored. A redelivered event id answers
+/// 200 with the stored outcome and changes nothing; a refused event stores nothing, so the
+/// provider's retry is handled afresh.
+#[utoipa::path(
+    post,
+    path = "/payments/webhook",
+    tag = "payments",
+    operation_id = "payment_webhook",
+    request_body = WebhookEvent,
+    params(("Payment-Signature" = String, Header,
+            description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">")),
+    responses(
+        (status = 200, description = "Handled (or already handled)", body = WebhookResponse),
+        (status = 400, description = "Bad or stale signature, malformed JSON (problem)",
+         body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order (problem)", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 409, description = "The order cannot take this payment (problem)",
+         body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large (problem)", body = Problem,
+         content_type = "application/problem+json"),
+        (status = 422, description = "Invalid event (problem)", body = Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(event_id, event_type), err(Debug))]
+pub async fn webhook(
+    State(state): State<AppState>,
+    request_id: RequestId,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<WebhookResponse>, ApiError> {
+    let body = read_body(body)?;
+    let header = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|value| value.to_str().ok());
+    signature::verify(
+        header,
+        &body,
+        state.config.payment_webhook_secret.expose().as_bytes(),
+        Utc::now().timestamp(),
+        signature::DEFAULT_TOLERANCE_SECONDS,
+    )
+    .map_err(signature_error)?;
+    let event = parse_event(&body)?;
+    let span = tracing::Span::current();
+    span.record("event_id", event.id.as_str());
+    span.record("event_type", event.event_type.as_str());
+
+    if let Some(outcome) = stored_outcome(&state, &event.id).await? {
+        return Ok(Json(WebhookResponse {
+            id: event.id,
+            outcome,
+            replayed: true,
+        }));
+    }
+    let outcome = match event.event_type.as_str() {
+        PAYMENT_SUCCEEDED => {
+            let command = OrderCommand::RecordPayment {
+                provider: WEBHOOK_PROVIDER.to_string(),
+                payment_reference: event.data.reference.clone(),
+                amount: event.data.amount.to_money("data.amount")?,
+                at: Utc::now(),
+            };
+            let metadata = CommandMetadata::new(Actor::system("payment-webhook"), &request_id.0);
+            state
+                .stores
+                .orders
+                .execute(&event.data.order_id.to_string(), command, &metadata, None)
+                .await
+                .map_err(order_error)?;
+            "paid"
+        }
+        PAYMENT_FAILED => {
+            tracing::info!(order_id = %event.data.order_id, "payment failed at the provider");
+            "failed"
+        }
+        _ => "ignored",
+    };
+    // A concurrent delivery of the same event may have stored its outcome first: answer
+    // with that one (the order command itself is idempotent on the payment reference).
+    let inserted = sqlx::query(
+        "INSERT INTO payment_webhook_events (provider_event_id, order_id, type, outcome)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (provider_event_id) DO NOTHING",
+    )
+    .bind(&event.id)
+    .bind(event.data.order_id)
+    .bind(&event.event_type)
+    .bind(outcome)
+    .execute(&state.pool)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        let outcome = stored_outcome(&state, &event.id)
+            .await?
+            .unwrap_or_else(|| outcome.to_string());
+        return Ok(Json(WebhookResponse {
+            id: event.id,
+            outcome,
+            replayed: true,
+        }));
+    }
+    Ok(Json(WebhookResponse {
+        id: event.id,
+        outcome: outcome.to_string(),
+        replayed: false,
+    }))
+}

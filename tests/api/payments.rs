@@ -1,0 +1,173 @@
+//! Payments through HTTP: the `test` provider behind `POST orders/{id}/pay`, and signed
+//! provider webhooks on `POST payments/webhook` (signature, staleness, tampering, replays).
+
+use chrono::Utc;
+use hmac::{Hmac, KeyInit, Mac};
+use reqwest::Method;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::commands::{
+    call, confirmed_order, event_count, events_of_type, last_payload, post, Reply,
+};
+use crate::helpers::{spawn_app, TestApp};
+
+/// `t=<timestamp>,v1=<hex HMAC-SHA256("<t>.<body>")>`, computed independently of the engine.
+fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+fn secret(app: &TestApp) -> String {
+    app.config.payment_webhook_secret.expose().to_string()
+}
+
+/// A `payment.succeeded` event for the 29.99 USD total of `order`.
+fn succeeded(event_id: &str, order: &str) -> String {
+    json!({
+        "id": event_id,
+        "type": "payment.succeeded",
+        "data": {
+            "order_id": order,
+            "amount": {"amount": 2999, "currency": "USD"},
+            "reference": "pi_123"
+        }
+    })
+    .to_string()
+}
+
+/// Posts `body` verbatim with `Payment-Signature: signature` (none when `None`).
+async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> Reply {
+    let mut request = call(app, Method::POST, "/payments/webhook", None).raw(body);
+    if let Some(signature) = signature {
+        request = request.header("Payment-Signature", signature);
+    }
+    request.send().await
+}
+
+/// Posts `body` signed now with the engine's secret.
+async fn deliver_signed(app: &TestApp, body: &str) -> Reply {
+    let signed = signature(&secret(app), Utc::now().timestamp(), body);
+    deliver(app, body, Some(&signed)).await
+}
+
+async fn webhook_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM payment_webhook_events")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count webhook events")
+}
+
+#[tokio::test]
+async fn a_signed_success_pays_the_order_once_and_a_replay_changes_nothing() {
+    let app = spawn_app().await;
+    let (_, order) = confirmed_order(&app).await;
+    let body = succeeded("evt_1", &order);
+
+    let reply = deliver_signed(&app, &body).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(reply.body["outcome"], "paid");
+    assert_eq!(reply.body["replayed"], false);
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
+    let paid = last_payload(&app, &order, "OrderPaid").await;
+    assert_eq!(paid["amount"], json!({"amount": 2999, "currency": "USD"}));
+    let events = event_count(&app).await;
+
+    // The same event again (freshly signed, as a provider's retry is): stored outcome, no event.
+    let reply = deliver_signed(&app, &body).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(reply.body["outcome"], "paid");
+    assert_eq!(reply.body["replayed"], true);
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
+    assert_eq!(event_count(&app).await, events);
+    assert_eq!(webhook_rows(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_secret_a_stale_timestamp_or_a_tampered_body_is_refused() {
+    let app = spawn_app().await;
+    let (_, order) = confirmed_order(&app).await;
+    let body = succeeded("evt_2", &order);
+    let now = Utc::now().timestamp();
+    let before = event_count(&app).await;
+
+    let wrong = signature("not-the-secret", now, &body);
+    deliver(&app, &body, Some(&wrong))
+        .await
+        .problem(400, "invalid_signature");
+    let stale = signature(&secret(&app), now - 301, &body);
+    deliver(&app, &body, Some(&stale))
+        .await
+        .problem(400, "signature_expired");
+    let signed = signature(&secret(&app), now, &body);
+    let tampered = body.replace("2999", "1");
+    deliver(&app, &tampered, Some(&signed))
+        .await
+        .problem(400, "invalid_signature");
+    deliver(&app, &body, None)
+        .await
+        .problem(400, "invalid_signature");
+    deliver(&app, &body, Some("t=1,v1=nothex"))
+        .await
+        .problem(400, "invalid_signature");
+
+    assert_eq!(event_count(&app).await, before);
+    assert_eq!(webhook_rows(&app).await, 0);
+    // Several v1 entries (a rotated secret): any match is enough.
+    let rotated = format!("{},v1={}", signed, "ab".repeat(32));
+    let reply = deliver(&app, &body, Some(&rotated)).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
+}
+
+#[tokio::test]
+async fn a_failed_payment_is_noted_and_a_wrong_amount_is_refused() {
+    let app = spawn_app().await;
+    let (token, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+
+    let mut failed: Value = serde_json::from_str(&succeeded("evt_f", &order)).expect("json");
+    failed["type"] = json!("payment.failed");
+    let reply = deliver_signed(&app, &failed.to_string()).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(reply.body["outcome"], "failed");
+    assert_eq!(event_count(&app).await, before);
+
+    let wrong_amount = succeeded("evt_w", &order).replace("2999", "1000");
+    deliver_signed(&app, &wrong_amount)
+        .await
+        .problem(409, "amount_mismatch");
+    assert_eq!(event_count(&app).await, before);
+    assert_eq!(webhook_rows(&app).await, 1);
+
+    // The order can still be paid.
+    post(
+        &app,
+        &format!("/orders/{order}/pay"),
+        &token,
+        &json!({"provider": "test", "token": "tok_ok"}),
+    )
+    .await
+    .command(200, 3);
+}
+
+#[tokio::test]
+async fn paying_twice_with_the_ok_token_records_one_payment() {
+    let app = spawn_app().await;
+    let (token, order) = confirmed_order(&app).await;
+    let path = format!("/orders/{order}/pay");
+    let body = json!({"provider": "test", "token": "tok_ok"});
+
+    post(&app, &path, &token, &body).await.command(200, 3);
+    post(&app, &path, &token, &body).await.command(200, 3);
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
+    let paid = last_payload(&app, &order, "OrderPaid").await;
+    assert_eq!(paid["provider"], "test");
+}

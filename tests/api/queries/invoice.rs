@@ -1,0 +1,292 @@
+//! `GET orders/{id}/invoice`: totals that reconcile exactly with a percent coupon and a
+//! configured tax rate, the printable HTML page (escaped), ownership and authentication.
+
+use chrono::{Duration, Utc};
+use commerce_aggregates::order::{OrderCommand, OrderLineInput, ShippingPolicy};
+use commerce_aggregates::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::{address, get, get_json, metadata_of, pay_order, place_order, refresh, usd};
+use crate::commands::{active_product, admin, post, post_empty, put, ready_cart};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+
+/// The invoice number of order `id`.
+fn number_of(id: &str) -> String {
+    format!("INV-{}", id.replace('-', "")[..8].to_uppercase())
+}
+
+fn amount(value: &Value) -> i64 {
+    assert_eq!(value["currency"], "USD", "{value}");
+    value["amount"].as_i64().expect("amount")
+}
+
+#[tokio::test]
+async fn invoice_totals_reconcile_with_a_percent_coupon_and_tax() {
+    let app = spawn_app_with(&[
+        ("TAX_RATE_BPS", "2000"),
+        ("SHIPPING_FLAT_RATE", "650"),
+        ("FREE_SHIPPING_FROM", "off"),
+    ])
+    .await;
+    let admin = admin(&app);
+    let first = active_product(&app, &admin, "CUP-A", 10).await;
+    let second = active_product(&app, &admin, "CUP-B", 10).await;
+    post(
+        &app,
+        "/coupons",
+        &admin,
+        &json!({"code": "FIFTEEN", "discount": {"percent": 15}}),
+    )
+    .await
+    .command(201, 1);
+    let (customer, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &first, "CUP-A", 3).await;
+    post(
+        &app,
+        &format!("/carts/{cart}/items"),
+        &token,
+        &json!({"product_id": second, "sku": "CUP-B", "quantity": 1}),
+    )
+    .await
+    .command(200, 4);
+    put(
+        &app,
+        &format!("/carts/{cart}/coupon"),
+        &token,
+        &json!({"code": "FIFTEEN"}),
+    )
+    .await
+    .command(200, 5);
+    let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
+        .await
+        .command(202, 1);
+    refresh(&app).await;
+
+    let (status, invoice) = get_json(
+        &app,
+        &format!("/orders/{order}/invoice?min_version=1"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{invoice}");
+    assert_eq!(invoice["number"], number_of(&order));
+    assert_eq!(invoice["order_id"], order.as_str());
+    assert_eq!(invoice["issued_on"], Utc::now().date_naive().to_string());
+    assert!(invoice["seller"]["name"].is_string());
+    assert_eq!(invoice["customer"]["id"], customer.to_string());
+    assert_eq!(
+        invoice["customer"]["shipping_address"]["name"],
+        "Ada Lovelace"
+    );
+    assert_eq!(invoice["coupon_code"], "FIFTEEN");
+    assert_eq!(invoice["status"], "placed");
+    assert_eq!(invoice["tax_rate_bps"], 2000);
+    assert!(invoice["placed_at"].is_string());
+    assert!(invoice["paid_at"].is_null());
+
+    // 3 × 12.50 + 1 × 12.50 = 50.00; 15 % off = 7.50, allocated 5.63 / 1.87 (largest
+    // remainder, tie to the first line); 20 % tax on 31.87 and 10.63 = 6.37 + 2.13; shipping
+    // 6.50 (never free): total 57.50.
+    let totals = &invoice["totals"];
+    assert_eq!(amount(&totals["subtotal"]), 5000);
+    assert_eq!(amount(&totals["discount"]), 750);
+    assert_eq!(amount(&totals["shipping"]), 650);
+    assert_eq!(amount(&totals["tax"]), 850);
+    assert_eq!(amount(&totals["total"]), 5750);
+
+    let lines = invoice["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2);
+    let field = |name: &str| -> Vec<i64> { lines.iter().map(|l| amount(&l[name])).collect() };
+    assert_eq!(field("discount"), vec![563, 187]);
+    assert_eq!(field("tax"), vec![637, 213]);
+    assert_eq!(lines[0]["sku"], "CUP-A");
+    assert_eq!(lines[0]["name"], "Espresso cup");
+    assert_eq!(lines[0]["quantity"], 3);
+    assert_eq!(amount(&lines[0]["unit_price"]), 1250);
+    for line in lines {
+        let quantity = line["quantity"].as_i64().expect("quantity");
+        assert_eq!(
+            amount(&line["line_total"]),
+            amount(&line["unit_price"]) * quantity
+        );
+        assert_eq!(
+            amount(&line["total"]),
+            amount(&line["line_total"]) - amount(&line["discount"]) + amount(&line["tax"])
+        );
+    }
+    let sum = |name: &str| field(name).iter().sum::<i64>();
+    assert_eq!(sum("line_total"), amount(&totals["subtotal"]));
+    assert_eq!(sum("discount"), amount(&totals["discount"]));
+    assert_eq!(sum("tax"), amount(&totals["tax"]));
+    assert_eq!(
+        sum("total") + amount(&totals["shipping"]),
+        amount(&totals["total"])
+    );
+}
+
+/// Places and confirms an order of 2 × 10.00 USD whose line name and address hold markup;
+/// returns its id.
+async fn order_with_markup(app: &TestApp, customer: Uuid) -> Uuid {
+    let id = Uuid::new_v4();
+    let mut shipping_address = address();
+    shipping_address.name = "Ada & \"Bob\" <b>".into();
+    let place = OrderCommand::PlaceOrder {
+        order_id: id,
+        cart_id: Uuid::new_v4(),
+        customer_id: customer,
+        customer_role: Role::Customer,
+        lines: vec![OrderLineInput {
+            product_id: Uuid::new_v4(),
+            sku: "MUG-1".into(),
+            name: "<script>alert('x')</script> Mug".into(),
+            quantity: 2,
+            unit_price: usd(1000),
+        }],
+        coupon: None,
+        shipping_address,
+        shipping_policy: ShippingPolicy {
+            flat_rate: usd(500),
+            free_above: None,
+        },
+        tax_rate_bps: 0,
+        at: Utc::now(),
+    };
+    let meta = metadata_of(customer, Role::Customer);
+    let orders = &app.stores.orders;
+    orders
+        .execute(&id.to_string(), place, &meta, None)
+        .await
+        .expect("order placed");
+    let confirm = OrderCommand::ConfirmOrder {
+        payment_due_by: Utc::now() + Duration::hours(1),
+    };
+    orders
+        .execute(&id.to_string(), confirm, &meta, None)
+        .await
+        .expect("order confirmed");
+    id
+}
+
+#[tokio::test]
+async fn the_html_invoice_is_printable_and_escapes_user_text() {
+    let app = spawn_app().await;
+    let (customer, token) = app.token(Role::Customer);
+    let order = order_with_markup(&app, customer).await;
+    pay_order(&app, order, customer).await;
+    refresh(&app).await;
+    let path = format!("/orders/{order}/invoice");
+
+    let response = app
+        .client
+        .get(app.api(&path))
+        .bearer_auth(&token)
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .expect("content type")
+        .starts_with("text/html"));
+    let html = response.text().await.expect("body");
+    let number = number_of(&order.to_string());
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains(&format!("Invoice {number}")), "{html}");
+    assert!(html.contains("<style>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Mug"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    assert!(
+        html.contains("Ada &amp; &quot;Bob&quot; &lt;b&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("25.00 USD"), "{html}");
+    assert!(html.contains("Paid on"), "{html}");
+
+    // `?format=html` without an Accept header gives the same page.
+    let response = get(&app, &format!("{path}?format=html"), Some(&token)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.expect("body"), html);
+
+    // JSON by default, with the payment date.
+    let (status, invoice) = get_json(&app, &path, Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(invoice["number"], number);
+    assert_eq!(invoice["status"], "paid");
+    assert!(invoice["paid_at"].is_string(), "{invoice}");
+    assert_eq!(
+        invoice["lines"][0]["name"],
+        "<script>alert('x')</script> Mug"
+    );
+}
+
+#[tokio::test]
+async fn an_invoice_is_for_its_owner_admins_and_auditors_only() {
+    let app = spawn_app_with(&[("READ_WAIT_TIMEOUT_MS", "200")]).await;
+    let (owner, owner_token) = app.token(Role::Customer);
+    let order = place_order(&app, owner).await;
+    refresh(&app).await;
+    let path = format!("/orders/{order}/invoice");
+
+    assert_eq!(
+        get(&app, &path, Some(&owner_token)).await.status(),
+        StatusCode::OK
+    );
+    for role in [Role::Admin, Role::Auditor] {
+        let (_, token) = app.token(role);
+        let (status, invoice) = get_json(&app, &path, Some(&token)).await;
+        assert_eq!(status, StatusCode::OK, "{role:?}");
+        assert_eq!(invoice["customer"]["id"], owner.to_string());
+    }
+    for role in [Role::Customer, Role::Prime] {
+        let (_, other) = app.token(role);
+        let (status, problem) = get_json(&app, &path, Some(&other)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{role:?}");
+        assert_eq!(problem["code"], "not_found");
+        let html = get(&app, &format!("{path}?format=html"), Some(&other)).await;
+        assert_eq!(html.status(), StatusCode::NOT_FOUND, "{role:?}");
+    }
+    assert_eq!(
+        get(&app, &path, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&app, &path, Some("garbage")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let unknown = format!("/orders/{}/invoice", Uuid::new_v4());
+    assert_eq!(
+        get(&app, &unknown, Some(&owner_token)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // min_version: reached → 200; a version no command produced → 422; a version the read
+    // model has not applied yet → 503 once the wait runs out.
+    assert_eq!(
+        get(&app, &format!("{path}?min_version=2"), Some(&owner_token))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (status, problem) =
+        get_json(&app, &format!("{path}?min_version=9"), Some(&owner_token)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["code"], "min_version_ahead");
+    pay_order(&app, order, owner).await;
+    assert_eq!(
+        get(&app, &format!("{path}?min_version=3"), Some(&owner_token))
+            .await
+            .status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        get(&app, &format!("{path}?format=pdf"), Some(&owner_token))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
