@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use crate::checkout::{expiry, CheckoutProcess, CheckoutSettings};
 use crate::config::Config;
 use crate::http::{self, Api, AppState, Pipeline};
+use crate::mailer::{sender, MailerProcess};
 use crate::relay::Relay;
 use crate::shutdown::Shutdown;
 use crate::store::Stores;
@@ -192,6 +193,24 @@ impl App {
             tasks.spawn(async move {
                 expiry::run(pool, stores, interval, stop).await;
                 ("order-expiry", Ok(()))
+            });
+            // The mailer: renders emails into the outbox, and the sender delivering them.
+            let mailer: Arc<dyn Projection> = Arc::new(MailerProcess::new(
+                self.state.pool.clone(),
+                self.config.mail.clone(),
+            ));
+            let (pool, js) = (self.state.pool.clone(), self.state.pipeline.js.clone());
+            let settings = self.config.runner.clone();
+            let stop = shutdown.subscribe();
+            tasks.spawn(async move {
+                runner::run(pool, js, mailer, settings, stop).await;
+                ("mailer", Ok(()))
+            });
+            let (pool, mail) = (self.state.pool.clone(), self.config.mail.clone());
+            let stop = shutdown.subscribe();
+            tasks.spawn(async move {
+                sender::run(pool, mail, stop).await;
+                ("email-sender", Ok(()))
             });
         }
         let mut outcome = Ok(());

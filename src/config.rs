@@ -13,6 +13,7 @@ use commerce_projections::read_models::inventory::InventoryLevels;
 use commerce_projections::runner::RunnerSettings;
 use commerce_projections::stream::StreamSettings;
 
+use crate::mailer::MailSettings;
 use crate::relay::RelaySettings;
 
 /// Default listen address of the HTTP server.
@@ -81,6 +82,8 @@ pub struct Config {
     pub payment_webhook_secret: Secret,
     /// `SHIPPING_FLAT_RATE`, `FREE_SHIPPING_FROM`, `TAX_RATE_BPS`: how orders are priced.
     pub pricing: PricingSettings,
+    /// `MAIL_DIR`, `MAIL_FROM`, `PUBLIC_BASE_URL`: how emails are written and linked.
+    pub mail: MailSettings,
 }
 
 /// How orders are priced: amounts in minor units of the cart's currency.
@@ -280,6 +283,18 @@ impl Config {
             )?),
             checkout_wait: Duration::from_millis(parse_or(&lookup, "CHECKOUT_WAIT_MS", 5000)?),
             pricing: PricingSettings::from_lookup(&lookup)?,
+            mail: MailSettings {
+                dir: lookup("MAIL_DIR")
+                    .filter(|v| !v.is_empty())
+                    .map_or_else(|| MailSettings::default().dir, Into::into),
+                from: lookup("MAIL_FROM")
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| MailSettings::default().from),
+                public_base_url: lookup("PUBLIC_BASE_URL")
+                    .filter(|v| !v.is_empty())
+                    .map(|v| v.trim_end_matches('/').to_string())
+                    .unwrap_or_else(|| MailSettings::default().public_base_url),
+            },
             stream,
             relay,
             runner,
@@ -350,6 +365,7 @@ impl fmt::Debug for Config {
             .field("checkout_wait", &self.checkout_wait)
             .field("payment_webhook_secret", &self.payment_webhook_secret)
             .field("pricing", &self.pricing)
+            .field("mail", &self.mail)
             .finish()
     }
 }

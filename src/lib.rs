@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod mailer;
 pub mod nats;
 pub mod payments;
 pub mod relay;

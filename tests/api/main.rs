@@ -8,6 +8,7 @@ mod commands;
 mod event_store;
 mod health;
 mod helpers;
+mod mailer;
 mod nats_server;
 mod payments;
 mod pipeline;

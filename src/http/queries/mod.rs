@@ -5,6 +5,7 @@
 //! - Carts and orders are visible to their owner, admins and auditors; anybody else gets 404.
 //! - Coupons and inventory health are back-office lists (admins and auditors; others 403),
 //!   except `GET coupons/mine`, the coupons the signed-in caller can use now.
+//! - The email log (`GET admin/emails`) is for admins and auditors, without bodies.
 //! - Every route reading one aggregate accepts `min_version` and waits (bounded by
 //!   `READ_WAIT_TIMEOUT_MS`) for the read model to reach it: see [`wait`].
 //! - Malformed or out-of-range query parameters are 422 problems; unknown parameters are
@@ -13,6 +14,7 @@
 mod carts;
 mod coupons;
 mod dto;
+mod emails;
 mod inventory;
 mod invoice;
 mod order_views;
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/coupons/mine", get(coupons::mine))
         .route("/coupons/{code}", get(coupons::get))
         .route("/admin/inventory/health", get(inventory::health))
+        .route("/admin/emails", get(emails::list))
 }
 
 /// The OpenAPI description of the query API.
@@ -57,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         coupons::mine,
         coupons::get,
         inventory::health,
+        emails::list,
     ),
     components(schemas(
         Problem,
@@ -86,13 +90,16 @@ pub fn routes() -> Router<AppState> {
         coupons::CouponPage,
         inventory::InventoryItemView,
         inventory::InventoryPage,
+        emails::EmailStatus,
+        emails::EmailView,
+        emails::EmailPage,
     )),
     tags(
         (name = "catalog", description = "Product search and product pages"),
         (name = "carts", description = "Reading carts"),
         (name = "orders", description = "Reading orders and their timelines"),
         (name = "coupons", description = "Reading coupons"),
-        (name = "back office", description = "Inventory health"),
+        (name = "back office", description = "Inventory health and the email log"),
     )
 )]
 pub struct Api;
@@ -131,6 +138,7 @@ mod tests {
             "/coupons/mine",
             "/coupons/{code}",
             "/admin/inventory/health",
+            "/admin/emails",
         ] {
             assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
         }

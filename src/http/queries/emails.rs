@@ -1,0 +1,136 @@
+//! `GET admin/emails`: the mailer's log — every email the events called for, newest first,
+//! with its delivery status, never its body (admins and auditors).
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use commerce_aggregates::Role;
+use commerce_projections::read_models::PageRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::page_of;
+use super::params::Invalid;
+use crate::http::auth::AuthUser;
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::ApiQuery;
+use crate::http::AppState;
+
+/// A delivery status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    /// Waiting for (another) delivery attempt.
+    Pending,
+    /// Delivered.
+    Sent,
+    /// Given up after too many failed attempts.
+    Failed,
+}
+
+impl EmailStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Status filter and page of the email log.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EmailsQuery {
+    /// Only emails in this status.
+    #[param(inline)]
+    pub status: Option<EmailStatus>,
+    /// Page number, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+/// One email of the log, without its body.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct EmailView {
+    /// The email.
+    pub id: Uuid,
+    /// The event that called for it.
+    pub event_id: Uuid,
+    /// Its template (`verify_email`, `order_confirmed`, ...).
+    #[schema(example = "order_confirmed")]
+    pub template: String,
+    /// The recipient's address.
+    pub recipient: String,
+    /// The subject line.
+    pub subject: String,
+    /// `pending`, `sent` or `failed`.
+    #[schema(example = "sent")]
+    pub status: String,
+    /// Failed delivery attempts.
+    pub attempts: i32,
+    /// The last delivery error, if any.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When it was delivered.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+page_of!(
+    /// A page of the email log, newest first.
+    EmailPage,
+    EmailView
+);
+
+/// Lists the emails produced by events, newest first (admins and auditors).
+#[utoipa::path(
+    get,
+    path = "/admin/emails",
+    operation_id = "list_emails",
+    tag = "back office",
+    params(EmailsQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "One page of the email log", body = EmailPage),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin or auditor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(query): ApiQuery<EmailsQuery>,
+) -> Result<Json<EmailPage>, ApiError> {
+    user.require(&[Role::Admin, Role::Auditor])?;
+    let mut invalid = Invalid::default();
+    let (page, per_page) = invalid.pagination(query.page, query.per_page);
+    invalid.check()?;
+    let request = PageRequest::new(page, per_page);
+    let status = query.status.map(EmailStatus::as_str);
+    let total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM emails WHERE ($1::text IS NULL OR status = $1)")
+            .bind(status)
+            .fetch_one(&state.pool)
+            .await?;
+    let items: Vec<EmailView> = sqlx::query_as(
+        "SELECT id, event_id, template, recipient, subject, status, attempts, last_error, \
+         created_at, sent_at FROM emails WHERE ($1::text IS NULL OR status = $1) \
+         ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+    )
+    .bind(status)
+    .bind(request.limit())
+    .bind(request.offset())
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(Json(EmailPage::try_from_page(
+        request.into_page(items, total),
+        Ok,
+    )?))
+}

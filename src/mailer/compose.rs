@@ -1,0 +1,216 @@
+//! Which emails an event calls for, rendered: recipients and template variables, read inside
+//! the runner's transaction (users, the order's `OrderPlaced` event, the product's name).
+
+use commerce_aggregates::order::{OrderEvent, OrderLine};
+use commerce_aggregates::product::ProductEvent;
+use serde::Deserialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::templates::{self, escape, Rendered, Template};
+
+/// One email to record in the outbox.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The template it was rendered from.
+    pub template: &'static str,
+    /// Its recipient's address.
+    pub recipient: String,
+    /// Subject and bodies.
+    pub rendered: Rendered,
+}
+
+impl Outgoing {
+    /// Renders `template` for `recipient`.
+    pub fn new(template: Template, recipient: String, vars: &[(&str, String)]) -> Self {
+        Self {
+            template: template.name,
+            recipient,
+            rendered: template.render(vars),
+        }
+    }
+}
+
+/// The fields the mailer reads from a token-requesting account event.
+#[derive(Debug, Deserialize)]
+pub struct TokenRequest {
+    /// The user.
+    pub user_id: Uuid,
+    /// The address to write to.
+    pub email: String,
+}
+
+/// A user's address and name.
+pub struct Recipient {
+    /// The address.
+    pub email: String,
+    /// The display name.
+    pub name: String,
+}
+
+/// The user `id`, if the account exists.
+pub async fn user(tx: &mut PgConnection, id: Uuid) -> Result<Option<Recipient>, sqlx::Error> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT email, name FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    Ok(row.map(|(email, name)| Recipient { email, name }))
+}
+
+/// The `OrderPlaced` event of order `order_id` (customer, lines, totals), if stored.
+pub async fn order_placed(
+    tx: &mut PgConnection,
+    order_id: &str,
+) -> Result<Option<OrderEvent>, sqlx::Error> {
+    let payload: Option<serde_json::Value> = sqlx::query_scalar(
+        "SELECT payload FROM events
+          WHERE aggregate_type = 'order' AND aggregate_id = $1 AND event_type = 'OrderPlaced'
+          ORDER BY sequence LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(payload.and_then(|p| serde_json::from_value(p).ok()))
+}
+
+/// The email about `event` of an order placed as `placed`, to its customer `to`.
+pub fn order_email(
+    order_id: &str,
+    placed: &OrderEvent,
+    event: &OrderEvent,
+    to: &Recipient,
+) -> Option<Outgoing> {
+    let mut vars = vec![
+        ("name", to.name.clone()),
+        ("order_id", order_id.to_string()),
+    ];
+    let template = match event {
+        OrderEvent::OrderConfirmed { payment_due_by } => {
+            let OrderEvent::OrderPlaced {
+                lines,
+                totals,
+                shipping_address,
+                ..
+            } = placed
+            else {
+                return None;
+            };
+            let a = shipping_address;
+            let address = [
+                Some(a.name.clone()),
+                Some(a.line1.clone()),
+                a.line2.clone(),
+                Some(format!("{} {}", a.postal_code, a.city)),
+                Some(a.country.clone()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n");
+            vars.extend([
+                ("payment_due_by", payment_due_by.to_rfc2822()),
+                ("lines", lines.iter().map(text_line).collect()),
+                ("lines_html", lines.iter().map(html_line).collect()),
+                ("subtotal", totals.subtotal.to_string()),
+                ("discount", totals.discount.to_string()),
+                ("shipping", totals.shipping.to_string()),
+                ("tax", totals.tax.to_string()),
+                ("total", totals.total.to_string()),
+                ("address", address),
+            ]);
+            templates::ORDER_CONFIRMED
+        }
+        OrderEvent::OrderShipped {
+            carrier,
+            tracking_number,
+            ..
+        } => {
+            vars.extend([
+                ("carrier", carrier.clone()),
+                ("tracking_number", tracking_number.clone()),
+            ]);
+            templates::ORDER_SHIPPED
+        }
+        OrderEvent::OrderDelivered { delivered_at } => {
+            vars.push(("delivered_at", delivered_at.to_rfc2822()));
+            templates::ORDER_DELIVERED
+        }
+        OrderEvent::OrderCancelled { reason, refund, .. } => {
+            let refund = match refund {
+                Some(amount) => format!("{amount} will be refunded."),
+                None => "Nothing was charged.".to_string(),
+            };
+            vars.extend([("reason", reason.clone()), ("refund", refund)]);
+            templates::ORDER_CANCELLED
+        }
+        OrderEvent::OrderRefunded { amount, reason, .. } => {
+            vars.extend([("amount", amount.to_string()), ("reason", reason.clone())]);
+            templates::ORDER_REFUNDED
+        }
+        _ => return None,
+    };
+    Some(Outgoing::new(template, to.email.clone(), &vars))
+}
+
+fn text_line(line: &OrderLine) -> String {
+    format!(
+        "{} x {} ({}) at {}: {}\n",
+        line.quantity, line.name, line.sku, line.unit_price, line.line_total
+    )
+}
+
+fn html_line(line: &OrderLine) -> String {
+    format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        escape(&line.name),
+        escape(&line.sku),
+        line.quantity,
+        escape(&line.unit_price.to_string()),
+        escape(&line.line_total.to_string())
+    )
+}
+
+/// The low-stock alerts of `event` of product `product_id`, one per admin.
+pub async fn low_stock(
+    tx: &mut PgConnection,
+    product_id: &str,
+    event: &ProductEvent,
+) -> Result<Vec<Outgoing>, sqlx::Error> {
+    let ProductEvent::LowStockThresholdCrossed {
+        sku,
+        available,
+        threshold,
+    } = event
+    else {
+        return Ok(Vec::new());
+    };
+    let created: Option<serde_json::Value> = sqlx::query_scalar(
+        "SELECT payload FROM events
+          WHERE aggregate_type = 'product' AND aggregate_id = $1 AND event_type = 'ProductCreated'
+          ORDER BY sequence LIMIT 1",
+    )
+    .bind(product_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let product_name = created
+        .as_ref()
+        .and_then(|p| p["ProductCreated"]["details"]["name"].as_str())
+        .unwrap_or(product_id)
+        .to_string();
+    let vars = [
+        ("product_name", product_name),
+        ("product_id", product_id.to_string()),
+        ("sku", sku.clone()),
+        ("available", available.to_string()),
+        ("threshold", threshold.to_string()),
+    ];
+    let admins: Vec<String> =
+        sqlx::query_scalar("SELECT email FROM users WHERE role = 'admin' ORDER BY email")
+            .fetch_all(&mut *tx)
+            .await?;
+    Ok(admins
+        .into_iter()
+        .map(|admin| Outgoing::new(templates::LOW_STOCK, admin, &vars))
+        .collect())
+}

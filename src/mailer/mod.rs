@@ -1,0 +1,228 @@
+//! The mailer: emails triggered by events, never inline in a request.
+//!
+//! [`MailerProcess`] is one more durable consumer of the stream (`proj-mailer`, run by the
+//! projection runner over account, order and product events). For each event that calls for
+//! email it renders the messages from the templates in `templates/emails/` ([`templates`]) and
+//! inserts them into the `emails` outbox **inside the runner's transaction**, with
+//! `ON CONFLICT (event_id, template, recipient) DO NOTHING`: the rows commit together with the
+//! consumer's position, so a redelivered event produces nothing twice (exactly once).
+//! [`sender`] then delivers the pending rows (this version: `.eml` files in `MAIL_DIR`) and
+//! retries failures with exponential backoff; `GET admin/emails` shows the log.
+//!
+//! Emails: account verification (`EmailVerificationRequested`), password reset
+//! (`PasswordResetRequested`), order confirmation with lines and totals (`OrderConfirmed`),
+//! shipped with carrier and tracking (`OrderShipped`), delivered, cancelled, refunded, and low
+//! stock to every admin (`LowStockThresholdCrossed`). Order emails go to the customer's address
+//! in `users`; an order whose customer has no account is skipped with a log line.
+//!
+//! **Trade-off: tokens at rest.** No event carries a token; the mailer issues one with
+//! [`issue_email_token`] when it renders a verification or reset email, and the link holding it
+//! is stored in the email's body in the `emails` table until (and after) it is delivered. The
+//! outbox is what makes delivery reliable and exactly once, but it means the table is as
+//! sensitive as the recipients' mailboxes: the tokens are single-use and short-lived (48 h and
+//! 1 h), `GET admin/emails` never returns bodies, and database access must be restricted
+//! accordingly. (A token issued for a transaction that then rolls back is simply never used.)
+
+pub mod compose;
+pub mod sender;
+pub mod templates;
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use commerce_aggregates::order::OrderEvent;
+use commerce_aggregates::product::ProductEvent;
+use commerce_projections::{Envelope, Projection, ProjectionError};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::auth::email_tokens::{issue_email_token, Purpose};
+use compose::{Outgoing, TokenRequest};
+
+/// Default `MAIL_DIR`.
+pub const DEFAULT_MAIL_DIR: &str = ".state/mail";
+/// Default `MAIL_FROM`.
+pub const DEFAULT_MAIL_FROM: &str = "commerce@localhost";
+/// Default `PUBLIC_BASE_URL`.
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:8080";
+
+/// How emails are written and delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// `MAIL_DIR`: where delivered emails are written as `<id>.eml`.
+    pub dir: PathBuf,
+    /// `MAIL_FROM`: the sender address.
+    pub from: String,
+    /// `PUBLIC_BASE_URL`: the base of the links in emails (no trailing slash).
+    pub public_base_url: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from(DEFAULT_MAIL_DIR),
+            from: DEFAULT_MAIL_FROM.into(),
+            public_base_url: DEFAULT_PUBLIC_BASE_URL.into(),
+        }
+    }
+}
+
+/// The mailer consumer (see the module documentation).
+pub struct MailerProcess {
+    pool: PgPool,
+    settings: MailSettings,
+}
+
+impl MailerProcess {
+    /// Its name: the durable consumer is `proj-mailer`.
+    pub const NAME: &'static str = "mailer";
+
+    /// A mailer issuing tokens through `pool` and linking to `settings.public_base_url`.
+    pub fn new(pool: PgPool, settings: MailSettings) -> Self {
+        Self { pool, settings }
+    }
+
+    /// The verification or reset email of `request`, with a freshly issued token — unless the
+    /// event's email is already in the outbox (a redelivery: no new token).
+    async fn token_email(
+        &self,
+        tx: &mut PgConnection,
+        envelope: &Envelope,
+        request: TokenRequest,
+        purpose: Purpose,
+    ) -> Result<Vec<Outgoing>, ProjectionError> {
+        let (template, path) = match purpose {
+            Purpose::VerifyEmail => (templates::VERIFY_EMAIL, "verify-email"),
+            Purpose::PasswordReset => (templates::PASSWORD_RESET, "reset-password"),
+        };
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM emails WHERE event_id = $1 AND template = $2)",
+        )
+        .bind(envelope.event_id)
+        .bind(template.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(user) = compose::user(tx, request.user_id).await? else {
+            tracing::warn!(user_id = %request.user_id, "no such user: email skipped");
+            return Ok(Vec::new());
+        };
+        if exists {
+            return Ok(Vec::new());
+        }
+        let token = match issue_email_token(&self.pool, request.user_id, purpose).await {
+            Ok(token) => token,
+            Err(crate::auth::AuthError::UserNotFound) => return Ok(Vec::new()),
+            Err(error) => return Err(ProjectionError::Command(error.to_string())),
+        };
+        let base = self.settings.public_base_url.trim_end_matches('/');
+        let vars = [
+            ("name", user.name),
+            ("email", request.email.clone()),
+            ("link", format!("{base}/{path}?token={token}")),
+        ];
+        Ok(vec![Outgoing::new(template, request.email, &vars)])
+    }
+
+    /// The emails `envelope` calls for.
+    async fn emails_for(
+        &self,
+        tx: &mut PgConnection,
+        envelope: &Envelope,
+    ) -> Result<Vec<Outgoing>, ProjectionError> {
+        let decode = |e: serde_json::Error| ProjectionError::decode(envelope, e);
+        match (
+            envelope.aggregate_type.as_str(),
+            envelope.event_type.as_str(),
+        ) {
+            ("account", kind @ ("EmailVerificationRequested" | "PasswordResetRequested")) => {
+                let request: TokenRequest =
+                    serde_json::from_value(envelope.payload[kind].clone()).map_err(decode)?;
+                let purpose = if kind == "PasswordResetRequested" {
+                    Purpose::PasswordReset
+                } else {
+                    Purpose::VerifyEmail
+                };
+                self.token_email(tx, envelope, request, purpose).await
+            }
+            ("order", _) => {
+                let event: OrderEvent =
+                    serde_json::from_value(envelope.payload.clone()).map_err(decode)?;
+                if matches!(
+                    event,
+                    OrderEvent::OrderPlaced { .. } | OrderEvent::OrderPaid { .. }
+                ) || matches!(
+                    event,
+                    OrderEvent::OrderRejected { .. } | OrderEvent::OrderExpired { .. }
+                ) {
+                    return Ok(Vec::new());
+                }
+                let id = &envelope.aggregate_id;
+                let Some(placed) = compose::order_placed(tx, id).await? else {
+                    tracing::warn!(order_id = %id, "order without OrderPlaced: email skipped");
+                    return Ok(Vec::new());
+                };
+                let OrderEvent::OrderPlaced { customer_id, .. } = &placed else {
+                    return Ok(Vec::new());
+                };
+                let Some(customer) = compose::user(tx, *customer_id).await? else {
+                    tracing::info!(order_id = %id, %customer_id, "customer has no account: email skipped");
+                    return Ok(Vec::new());
+                };
+                Ok(compose::order_email(id, &placed, &event, &customer)
+                    .into_iter()
+                    .collect())
+            }
+            ("product", "LowStockThresholdCrossed") => {
+                let event: ProductEvent =
+                    serde_json::from_value(envelope.payload.clone()).map_err(decode)?;
+                Ok(compose::low_stock(tx, &envelope.aggregate_id, &event).await?)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl Projection for MailerProcess {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["account", "order", "product"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Records the emails of one event in the outbox, in the runner's transaction.
+    #[tracing::instrument(skip_all, fields(aggregate_id = %envelope.aggregate_id,
+        event = %envelope.event_type), err(level = "warn"))]
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        envelope: &Envelope,
+    ) -> Result<(), ProjectionError> {
+        for email in self.emails_for(tx, envelope).await? {
+            let inserted = sqlx::query(
+                "INSERT INTO emails (id, event_id, template, recipient, subject, text_body, html_body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (event_id, template, recipient) DO NOTHING",
+            )
+            .bind(Uuid::new_v4())
+            .bind(envelope.event_id)
+            .bind(email.template)
+            .bind(&email.recipient)
+            .bind(&email.rendered.subject)
+            .bind(&email.rendered.text)
+            .bind(&email.rendered.html)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() > 0 {
+                tracing::info!(template = email.template, "email queued");
+            }
+        }
+        Ok(())
+    }
+}

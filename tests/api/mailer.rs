@@ -1,0 +1,246 @@
+//! The mailer end to end: events → `emails` outbox (exactly once) → `.eml` files in a
+//! per-test `MAIL_DIR`, and the `GET admin/emails` log. HTTP, relay and workers run against
+//! a per-test nats-server.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use commerce::mailer::{MailSettings, MailerProcess};
+use commerce_aggregates::Role;
+use commerce_projections::{Envelope, Projection};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::accounts::{logged_in, registered};
+use crate::checkout_process::{start_engine_with, Engine};
+use crate::commands::{active_product, admin, post_empty, ready_cart};
+use crate::helpers::TestApp;
+
+/// A fresh, empty mail directory.
+fn mail_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("commerce-mail-{}", Uuid::new_v4().simple()))
+}
+
+/// The engine writing its emails to `dir`.
+async fn engine(dir: &Path) -> Engine {
+    let dir = dir.to_string_lossy().to_string();
+    start_engine_with(&[
+        ("MAIL_DIR", &dir),
+        ("PUBLIC_BASE_URL", "https://shop.example"),
+    ])
+    .await
+}
+
+/// Every `.eml` in `dir`.
+fn messages(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect()
+}
+
+/// Waits (up to 30 s) for a message in `dir` to `to` whose text contains `needle`.
+async fn message_to(dir: &Path, to: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = messages(dir)
+            .into_iter()
+            .find(|m| m.contains(&format!("\r\nTo: {to}\r\n")) && m.contains(needle));
+        if let Some(message) = found {
+            return message;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no email to {to} containing {needle:?}: {:?}",
+            messages(dir)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The token of the link `/<path>?token=` in `message`.
+fn token_in(message: &str, path: &str) -> String {
+    let marker = format!("https://shop.example/{path}?token=");
+    let start = message.find(&marker).expect("link") + marker.len();
+    message[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+/// The stored event `event_type` of aggregate `id` as the runner hands it to consumers.
+async fn envelope(app: &TestApp, id: &str, event_type: &str) -> Envelope {
+    let (event_id, aggregate_type, sequence, global_position, version, recorded_at, payload): (
+        Uuid,
+        String,
+        i64,
+        i64,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        Value,
+    ) = sqlx::query_as(
+        "SELECT event_id, aggregate_type, sequence, global_position, event_version, recorded_at,
+                payload FROM events WHERE aggregate_id = $1 AND event_type = $2",
+    )
+    .bind(id)
+    .bind(event_type)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("event");
+    Envelope {
+        event_id,
+        aggregate_type,
+        aggregate_id: id.to_string(),
+        sequence: sequence as u64,
+        global_position,
+        event_type: event_type.to_string(),
+        event_version: version,
+        recorded_at,
+        metadata: HashMap::new(),
+        payload,
+    }
+}
+
+async fn count(app: &TestApp, sql: &str, id: Uuid) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count")
+}
+
+/// Applies `envelope` through a fresh mailer twice, each time in its own committed
+/// transaction, as a NATS redelivery would.
+async fn apply_twice(app: &TestApp, envelope: &Envelope) {
+    let mailer = MailerProcess::new(app.db.pool.clone(), MailSettings::default());
+    for _ in 0..2 {
+        let mut tx = app.db.pool.begin().await.expect("tx");
+        mailer.apply(&mut tx, envelope).await.expect("applied");
+        tx.commit().await.expect("commit");
+    }
+}
+
+#[tokio::test]
+async fn registering_emails_a_working_verification_link_once() {
+    let dir = mail_dir();
+    let Engine { app, nats: _nats } = engine(&dir).await;
+    let email = format!("ann-{}@example.com", Uuid::new_v4().simple());
+    let user = registered(&app, &email).await;
+
+    let message = message_to(&dir, &email, "verify-email?token=").await;
+    assert!(
+        message.contains("From: commerce@localhost\r\n"),
+        "{message}"
+    );
+    assert!(message.contains("Subject: Confirm your email address\r\n"));
+    assert!(message.contains("Content-Type: multipart/alternative;"));
+    assert!(message.contains("Content-Type: text/html; charset=utf-8"));
+    let token = token_in(&message, "verify-email");
+    assert_eq!(token.len(), 64, "{message}");
+    let verified = app
+        .client
+        .post(app.api("/auth/verify-email"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(verified.status(), 204);
+
+    // Redelivering the request: still one email, and no new token issued.
+    let envelope = envelope(&app, &user.to_string(), "EmailVerificationRequested").await;
+    let tokens = "SELECT count(*) FROM email_tokens WHERE user_id = $1";
+    let before = count(&app, tokens, user).await;
+    apply_twice(&app, &envelope).await;
+    let rows = "SELECT count(*) FROM emails WHERE event_id = $1";
+    assert_eq!(count(&app, rows, envelope.event_id).await, 1);
+    assert_eq!(count(&app, tokens, user).await, before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_confirmed_checkout_emails_the_customer_and_low_stock_the_admins() {
+    let dir = mail_dir();
+    let Engine { app, nats: _nats } = engine(&dir).await;
+    let admin_email = format!("boss-{}@example.com", Uuid::new_v4().simple());
+    let boss = registered(&app, &admin_email).await;
+    sqlx::query("UPDATE users SET role = 'admin' WHERE id = $1")
+        .bind(boss)
+        .execute(&app.db.pool)
+        .await
+        .expect("promoted");
+    let email = format!("bob-{}@example.com", Uuid::new_v4().simple());
+    registered(&app, &email).await;
+    let customer = logged_in(&app, &email).await.access;
+
+    // 3 in stock, threshold 2: buying one crosses it.
+    let sku = format!("SKU-{}", Uuid::new_v4().simple());
+    let product = active_product(&app, &admin(&app), &sku, 3).await;
+    let cart = ready_cart(&app, &customer, &product, &sku, 1).await;
+    let reply = post_empty(&app, &format!("/carts/{cart}/checkout"), &customer).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let order = reply.body["id"].as_str().expect("order id").to_string();
+
+    let message = message_to(&dir, &email, "Thank you for your order").await;
+    assert!(
+        message.contains(&format!("Subject: Order {order} confirmed: 17.49 USD\r\n")),
+        "{message}"
+    );
+    assert!(message.contains(&order));
+    assert!(message.contains("1 x Espresso cup"), "{message}");
+    assert!(message.contains("Total:    17.49 USD"), "{message}");
+    let alert = message_to(&dir, &admin_email, "Low stock").await;
+    assert!(alert.contains(&sku), "{alert}");
+    assert!(alert.contains("Only 2 unit(s) are available"), "{alert}");
+
+    // Redelivering the confirmation produces nothing twice.
+    let confirmed = envelope(&app, &order, "OrderConfirmed").await;
+    apply_twice(&app, &confirmed).await;
+    let rows = "SELECT count(*) FROM emails WHERE event_id = $1";
+    assert_eq!(count(&app, rows, confirmed.event_id).await, 1);
+
+    // The log: admins see it without bodies; customers get 403.
+    let list = |token: String| {
+        app.client
+            .get(app.api("/admin/emails?status=sent&per_page=50"))
+            .bearer_auth(token)
+            .send()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let page: Value = loop {
+        let page: Value = list(admin(&app))
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        if page["total"].as_i64() >= Some(3) || Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let templates: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["template"].as_str().expect("template"))
+        .collect();
+    for template in ["verify_email", "order_confirmed", "low_stock"] {
+        assert!(templates.contains(&template), "{page}");
+    }
+    let item = &page["items"][0];
+    assert!(
+        item.get("text_body").is_none() && item.get("html_body").is_none(),
+        "{item}"
+    );
+    assert_eq!(item["status"], "sent");
+    assert!(item["sent_at"].is_string(), "{item}");
+    let auditor = app.token(Role::Auditor).1;
+    assert_eq!(list(auditor).await.expect("request").status(), 200);
+    assert_eq!(list(customer).await.expect("request").status(), 403);
+    let _ = std::fs::remove_dir_all(&dir);
+}
