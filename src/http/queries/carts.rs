@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::dto::{decode, AddressView, MoneyDto};
 use super::params::ReadQuery;
-use super::wait::{read_at_least, Access, QueryError, Versioned};
+use super::wait::{read_at_least, Access, Versioned};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -131,7 +131,7 @@ pub async fn get(
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<ReadQuery>,
-) -> Result<Json<CartView>, QueryError> {
+) -> Result<Json<CartView>, ApiError> {
     let access = |cart: &carts::CartView| {
         if user.reads_everything() || cart.customer_id == user.id {
             Access::Visible

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{decode, page_of, MoneyDto};
 use super::params::{Invalid, ReadQuery};
-use super::wait::{read_at_least, Access, QueryError, Versioned};
+use super::wait::{read_at_least, Access, Versioned};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -197,7 +197,7 @@ pub async fn get(
     user: AuthUser,
     ApiPath(code): ApiPath<String>,
     ApiQuery(read): ApiQuery<ReadQuery>,
-) -> Result<Json<CouponView>, QueryError> {
+) -> Result<Json<CouponView>, ApiError> {
     user.require(&[Role::Admin, Role::Auditor])?;
     // A code no coupon can have names nothing (and never reaches the database).
     let code = normalize_code(&code).map_err(|_| ApiError::not_found("coupon"))?;

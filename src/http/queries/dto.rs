@@ -8,15 +8,8 @@ use utoipa::ToSchema;
 
 use crate::http::error::ApiError;
 
-/// An amount of money: minor units and an ISO-4217 currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"amount": 1999, "currency": "USD"}))]
-pub struct MoneyDto {
-    /// Amount in minor units (cents).
-    pub amount: i64,
-    /// ISO-4217 currency code.
-    pub currency: String,
-}
+/// Money on the wire, shared with the command API (one schema in the OpenAPI document).
+pub use crate::http::commands::dto::MoneyDto;
 
 impl From<MoneyView> for MoneyDto {
     fn from(money: MoneyView) -> Self {

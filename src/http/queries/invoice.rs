@@ -21,8 +21,9 @@ use uuid::Uuid;
 
 use super::dto::{AddressView, MoneyDto};
 use super::order_views::{OrderLineView, OrderView};
-use super::wait::{read_at_least, Access, QueryError};
+use super::wait::{read_at_least, Access};
 use crate::http::auth::AuthUser;
+use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
@@ -176,7 +177,7 @@ pub async fn get(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(query): ApiQuery<InvoiceQuery>,
     headers: HeaderMap,
-) -> Result<Response, QueryError> {
+) -> Result<Response, ApiError> {
     let access = |order: &orders::OrderView| {
         if user.reads_everything() || order.customer_id == user.id {
             Access::Visible

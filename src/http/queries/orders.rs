@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::order_views::{OrderDetail, OrderPage, OrderView, TimelineEntryView};
 use super::params::{Invalid, ReadQuery};
-use super::wait::{read_at_least, Access, QueryError};
+use super::wait::{read_at_least, Access};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -163,7 +163,7 @@ pub async fn get(
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<ReadQuery>,
-) -> Result<Json<OrderDetail>, QueryError> {
+) -> Result<Json<OrderDetail>, ApiError> {
     let access = |order: &orders::OrderView| {
         if user.reads_everything() || order.customer_id == user.id {
             Access::Visible

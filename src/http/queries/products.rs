@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::dto::{decode, page_of, MoneyDto};
 use super::params::{Invalid, MaybeUser, ReadQuery};
-use super::wait::{read_at_least, Access, QueryError, Versioned};
+use super::wait::{read_at_least, Access, Versioned};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
@@ -312,7 +312,7 @@ pub async fn get(
     caller: MaybeUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<ReadQuery>,
-) -> Result<Json<ProductView>, QueryError> {
+) -> Result<Json<ProductView>, ApiError> {
     let sees_all = caller.reads_everything();
     let access = |product: &catalog::ProductView| {
         if sees_all || product.status == "active" {

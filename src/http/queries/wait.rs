@@ -19,8 +19,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
 use crate::http::error::ApiError;
@@ -50,54 +48,14 @@ pub trait Versioned {
     fn version(&self) -> i64;
 }
 
-/// The failure of a query: a problem document, or the read model still behind the version
-/// the caller asked for when the wait ran out.
-#[derive(Debug)]
-pub enum QueryError {
-    /// Any other problem.
-    Api(ApiError),
-    /// `min_version` not reached in time: 503 `read_model_behind` with `Retry-After`.
-    Behind {
-        /// What was read (`cart`, `order`…).
-        what: &'static str,
-        /// The version asked for.
-        min_version: u64,
-    },
-}
-
-impl From<ApiError> for QueryError {
-    fn from(error: ApiError) -> Self {
-        Self::Api(error)
-    }
-}
-
-impl From<sqlx::Error> for QueryError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Api(error.into())
-    }
-}
-
-impl IntoResponse for QueryError {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Api(error) => error.into_response(),
-            Self::Behind { what, min_version } => {
-                let mut response = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "read_model_behind",
-                    format!(
-                        "the {what} read model has not reached version {min_version} yet; \
-                         retry shortly"
-                    ),
-                )
-                .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-                response
-            }
-        }
-    }
+/// 503 `read_model_behind` with `Retry-After`: the read model has not reached `min_version`
+/// of `what` in time.
+pub fn read_model_behind(what: &str, min_version: u64) -> ApiError {
+    ApiError::unavailable(
+        format!("the {what} read model has not reached version {min_version} yet; retry shortly"),
+        RETRY_AFTER_SECONDS,
+    )
+    .with_code("read_model_behind")
 }
 
 /// Reads one row through `fetch` until it is at `min_version` or later (see the module
@@ -112,7 +70,7 @@ pub async fn read_at_least<T, F, Fut>(
     min_version: Option<u64>,
     access: impl Fn(&T) -> Access,
     mut fetch: F,
-) -> Result<T, QueryError>
+) -> Result<T, ApiError>
 where
     T: Versioned,
     F: FnMut() -> Fut,
@@ -122,18 +80,18 @@ where
     let deadline = Instant::now() + state.config.read_wait_timeout;
     let mut store_checked = false;
     loop {
-        match fetch().await? {
+        match fetch().await.map_err(ApiError::from)? {
             Some(row) => {
                 let at_version = wanted.is_none_or(|wanted| reached(row.version(), wanted));
                 match access(&row) {
                     Access::Visible if at_version => return Ok(row),
-                    Access::Hidden => return Err(ApiError::not_found(what).into()),
-                    Access::HiddenForNow if at_version => {
-                        return Err(ApiError::not_found(what).into())
-                    }
+                    Access::Hidden => return Err(ApiError::not_found(what)),
+                    Access::HiddenForNow if at_version => return Err(ApiError::not_found(what)),
                     Access::Visible if !store_checked => {
                         store_checked = true;
-                        let stored = stored_version(state, what, aggregate_id).await?;
+                        let stored = stored_version(state, what, aggregate_id)
+                            .await
+                            .map_err(ApiError::from)?;
                         if let Some(wanted) = wanted.filter(|w| !reached(stored.unwrap_or(0), *w)) {
                             return Err(ApiError::invalid_field(
                                 "min_version",
@@ -142,18 +100,21 @@ where
                                     stored.unwrap_or(0)
                                 ),
                             )
-                            .with_code("min_version_ahead")
-                            .into());
+                            .with_code("min_version_ahead"));
                         }
                     }
                     Access::Visible | Access::HiddenForNow => {}
                 }
             }
-            None if wanted.is_none() => return Err(ApiError::not_found(what).into()),
+            None if wanted.is_none() => return Err(ApiError::not_found(what)),
             None if !store_checked => {
                 store_checked = true;
-                if stored_version(state, what, aggregate_id).await?.is_none() {
-                    return Err(ApiError::not_found(what).into());
+                if stored_version(state, what, aggregate_id)
+                    .await
+                    .map_err(ApiError::from)?
+                    .is_none()
+                {
+                    return Err(ApiError::not_found(what));
                 }
             }
             None => {}
@@ -161,10 +122,7 @@ where
         let now = Instant::now();
         if now >= deadline {
             tracing::info!(what, min_version = wanted, "read model behind: giving up");
-            return Err(QueryError::Behind {
-                what,
-                min_version: wanted.unwrap_or_default(),
-            });
+            return Err(read_model_behind(what, wanted.unwrap_or_default()));
         }
         tokio::time::sleep(POLL_INTERVAL.min(deadline - now)).await;
     }
@@ -194,6 +152,8 @@ fn reached(version: i64, wanted: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
 
     #[test]
     fn versions_compare_without_overflow() {
@@ -206,11 +166,7 @@ mod tests {
 
     #[tokio::test]
     async fn behind_is_a_503_problem_with_retry_after() {
-        let response = QueryError::Behind {
-            what: "cart",
-            min_version: 7,
-        }
-        .into_response();
+        let response = read_model_behind("cart", 7).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "1");
         let body = axum::body::to_bytes(response.into_body(), 10_000)
