@@ -4,6 +4,7 @@
 mod crash;
 mod dead_letter;
 mod late_commit;
+mod leader;
 mod nats_outage;
 mod redelivery;
 mod replay;
