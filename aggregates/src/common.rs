@@ -6,6 +6,7 @@ use crate::money::{Money, MoneyError};
 
 /// What an account may do. Coupons can be restricted to some roles (`prime`, say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A shopper.
@@ -43,6 +44,7 @@ impl Role {
 
 /// A postal shipping address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Recipient's name.
@@ -111,6 +113,7 @@ impl Address {
 ///
 /// Serialised as `{"percent": 10}` or `{"fixed": {"amount": 500, "currency": "USD"}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Discount {
     /// 1 to 100 percent of the subtotal.

@@ -10,6 +10,7 @@ pub mod coupon;
 pub mod money;
 pub mod order;
 pub mod product;
+pub mod upcast;
 
 pub use common::{Address, AddressError, Discount, Role};
 pub use money::{Currency, Money, MoneyError};

@@ -49,11 +49,28 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "ISO-4217 currency code: three upper-case letters.",
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "examples": ["USD"]
+        })
+    }
+}
+
 /// An amount of money: integer minor units (cents for USD) and a currency.
 ///
 /// Serialised as `{"amount": 1999, "currency": "USD"}`. Arithmetic is checked: it fails on
 /// overflow and on mixing currencies instead of producing a wrong figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Money {
     /// Amount in minor units of the currency.
     #[serde(rename = "amount")]

@@ -1,4 +1,9 @@
 //! The message published for every stored event: its JetStream subject and JSON envelope.
+//!
+//! Envelopes always carry the current version of their event's payload: one built from a
+//! stored row goes through [`Envelope::upcast`], and decoding one from JSON (a message
+//! published before the event type evolved, say) upcasts it too, through
+//! [`commerce_aggregates::upcast`].
 
 use std::collections::HashMap;
 
@@ -38,6 +43,7 @@ fn token(raw: &str) -> String {
 
 /// The JSON body of every published message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredEnvelope")]
 pub struct Envelope {
     /// Stable event identity; also the `Nats-Msg-Id` used for de-duplication.
     pub event_id: Uuid,
@@ -65,6 +71,54 @@ impl Envelope {
     /// The subject this envelope is published on.
     pub fn subject(&self) -> String {
         subject(&self.aggregate_type, &self.aggregate_id, &self.event_type)
+    }
+
+    /// The same event with its payload brought to the current version of its event type
+    /// (unchanged when it already is, or when no upcaster knows its version).
+    pub fn upcast(self) -> Self {
+        let (event_version, payload) = commerce_aggregates::upcast::upcast(
+            &self.event_type,
+            &self.event_version,
+            self.payload,
+        );
+        Self {
+            event_version,
+            payload,
+            ..self
+        }
+    }
+}
+
+/// An envelope as it was serialised, before upcasting; decoding goes through it.
+#[derive(Deserialize)]
+struct StoredEnvelope {
+    event_id: Uuid,
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: u64,
+    global_position: i64,
+    event_type: String,
+    event_version: String,
+    recorded_at: DateTime<Utc>,
+    metadata: HashMap<String, String>,
+    payload: serde_json::Value,
+}
+
+impl From<StoredEnvelope> for Envelope {
+    fn from(stored: StoredEnvelope) -> Self {
+        Envelope {
+            event_id: stored.event_id,
+            aggregate_type: stored.aggregate_type,
+            aggregate_id: stored.aggregate_id,
+            sequence: stored.sequence,
+            global_position: stored.global_position,
+            event_type: stored.event_type,
+            event_version: stored.event_version,
+            recorded_at: stored.recorded_at,
+            metadata: stored.metadata,
+            payload: stored.payload,
+        }
+        .upcast()
     }
 }
 
@@ -105,5 +159,26 @@ mod tests {
         let back: Envelope = serde_json::from_str(&json).expect("deserialises");
         assert_eq!(back, envelope);
         assert!(envelope.subject().starts_with("commerce.cart."));
+    }
+
+    #[test]
+    fn decoding_an_old_envelope_upcasts_its_payload() {
+        let old = serde_json::json!({
+            "event_id": Uuid::new_v4(), "aggregate_type": "product",
+            "aggregate_id": Uuid::new_v4(), "sequence": 3, "global_position": 9,
+            "event_type": "StockAdjusted", "event_version": "1.0",
+            "recorded_at": Utc::now(), "metadata": {},
+            "payload": {"StockAdjusted": {"sku": "MUG-1", "adjustment": 4, "reason": "delivery",
+                        "on_hand": 9, "available": 9}}
+        });
+        let envelope: Envelope = serde_json::from_value(old).expect("deserialises");
+        assert_eq!(envelope.event_version, "2.0");
+        assert_eq!(envelope.payload["StockAdjusted"]["previous_on_hand"], 5);
+        let event: commerce_aggregates::product::ProductEvent =
+            serde_json::from_value(envelope.payload).expect("current shape");
+        assert!(matches!(
+            event,
+            commerce_aggregates::product::ProductEvent::StockAdjusted { .. }
+        ));
     }
 }

@@ -90,5 +90,6 @@ fn decode_row(row: &PgRow) -> Result<(Position, Envelope), sqlx::Error> {
         metadata,
         payload: row.try_get("payload")?,
     };
-    Ok((Position { xid, global }, envelope))
+    // Stored rows keep their original shape; readers get the current version.
+    Ok((Position { xid, global }, envelope.upcast()))
 }

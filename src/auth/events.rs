@@ -18,7 +18,7 @@ pub const AGGREGATE_TYPE: &str = "account";
 pub const EVENT_VERSION: &str = "1.0";
 
 /// Something that happened to an account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum AccountEvent {
     /// An account was created.
     AccountRegistered {

@@ -10,7 +10,8 @@
 //! Snapshots are written here rather than by cqrs-es 0.5's snapshot store, which applies a
 //! command's events a second time to an aggregate that `EventSink::write` already updated, and
 //! labels a snapshot taken mid-batch with the batch's last sequence. Loading still goes through
-//! postgres-es (latest snapshot plus the events after it).
+//! postgres-es (latest snapshot plus the events after it); events stored in an older payload
+//! version are upcast on load (`commerce_aggregates::upcast`).
 
 mod metadata;
 
@@ -20,6 +21,7 @@ use commerce_aggregates::cart::Cart;
 use commerce_aggregates::coupon::Coupon;
 use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
+use commerce_aggregates::upcast::event_upcasters;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
@@ -85,7 +87,8 @@ where
     /// Aggregates rebuilt from all their events on every load.
     pub fn event_sourced(pool: PgPool) -> Self {
         Self {
-            loader: PersistedEventStore::new_event_store(repository(pool.clone())),
+            loader: PersistedEventStore::new_event_store(repository(pool.clone()))
+                .with_upcasters(event_upcasters()),
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: None,
             pool,
@@ -97,7 +100,8 @@ where
     pub fn snapshotted(pool: PgPool, every: usize) -> Self {
         let every = every.max(1);
         Self {
-            loader: PersistedEventStore::new_snapshot_store(repository(pool.clone()), every),
+            loader: PersistedEventStore::new_snapshot_store(repository(pool.clone()), every)
+                .with_upcasters(event_upcasters()),
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: Some(every),
             pool,

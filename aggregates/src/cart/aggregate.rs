@@ -19,6 +19,7 @@ pub const MAX_LINES: usize = 50;
 
 /// One SKU in the cart with the price captured when it was first added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CartLine {
     /// The product the SKU belongs to.
     pub product_id: Uuid,

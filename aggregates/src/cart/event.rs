@@ -10,6 +10,7 @@ use crate::money::{Currency, Money};
 
 /// An event in a cart's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum CartEvent {
     /// A cart was opened.
     CartCreated {

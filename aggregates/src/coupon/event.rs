@@ -10,6 +10,7 @@ use crate::money::Money;
 
 /// What happened to a coupon. Serialised externally tagged: `{"CouponRedeemed": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum CouponEvent {
     /// The coupon was created, active.
     CouponCreated {

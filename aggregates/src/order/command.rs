@@ -26,6 +26,7 @@ pub struct OrderLineInput {
 
 /// The coupon applied to an order, with the discount it grants (resolved from the coupon).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppliedCoupon {
     /// The coupon's normalised code.
     pub code: String,

@@ -13,6 +13,7 @@ use crate::order::rejection::RejectionReason;
 
 /// One priced line of a placed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderLine {
     /// The product.
     pub product_id: Uuid,
@@ -39,6 +40,7 @@ pub struct OrderLine {
 // so boxing them would only add noise to every constructor and match.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum OrderEvent {
     /// The order was placed and priced.
     OrderPlaced {

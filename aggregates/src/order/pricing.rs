@@ -24,6 +24,7 @@ const BPS_PER_UNIT: i64 = 10_000;
 
 /// How shipping is charged: a flat rate, waived from a discounted-subtotal threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ShippingPolicy {
     /// Charged when the order does not qualify for free shipping (zero or more).
     pub flat_rate: Money,
@@ -55,6 +56,7 @@ pub struct LinePricing {
 
 /// The order's totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderTotals {
     /// Σ line totals, before discount.
     pub subtotal: Money,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The reason an order was rejected at confirmation; each has a stable `code()` that the
 /// checkout answers with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectionReason {
     /// Not enough stock of `sku`.

@@ -231,6 +231,7 @@ impl Product {
             sku,
             adjustment,
             reason,
+            previous_on_hand: variant.on_hand,
             on_hand,
             available: on_hand - variant.reserved,
         }])

@@ -7,8 +7,13 @@ use uuid::Uuid;
 use super::types::{NewVariant, ProductDetails, ReservationLine};
 use crate::money::Money;
 
+/// Payload version of `StockAdjusted`: `2.0` added `previous_on_hand` (stored `1.0` events are
+/// upcast by [`crate::upcast`]).
+pub const STOCK_ADJUSTED_VERSION: &str = "2.0";
+
 /// What happened to a product. Serialised externally tagged: `{"StockReserved": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ProductEvent {
     /// The product was created, in `Draft`.
     ProductCreated {
@@ -42,7 +47,7 @@ pub enum ProductEvent {
         /// Price after.
         new_price: Money,
     },
-    /// Stock on hand was corrected.
+    /// Stock on hand was corrected (version `2.0`).
     StockAdjusted {
         /// The variant.
         sku: String,
@@ -50,6 +55,8 @@ pub enum ProductEvent {
         adjustment: i64,
         /// Why.
         reason: String,
+        /// Units on hand before the adjustment (since `2.0`; `on_hand − adjustment`).
+        previous_on_hand: u32,
         /// Units on hand after the adjustment.
         on_hand: u32,
         /// Units available after the adjustment.
@@ -112,6 +119,10 @@ impl DomainEvent for ProductEvent {
     }
 
     fn event_version(&self) -> String {
-        "1.0".to_string()
+        match self {
+            ProductEvent::StockAdjusted { .. } => STOCK_ADJUSTED_VERSION,
+            _ => "1.0",
+        }
+        .to_string()
     }
 }

@@ -40,6 +40,7 @@ impl fmt::Display for ProductStatus {
 
 /// The descriptive part of a product, as stored after validation (trimmed, deduplicated).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProductDetails {
     /// Display name, 1..=[`MAX_NAME_LEN`](super::MAX_NAME_LEN) characters.
     pub name: String,
@@ -55,6 +56,7 @@ pub struct ProductDetails {
 
 /// A variant as defined when it is created (by `CreateProduct` or `AddVariant`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewVariant {
     /// Stock-keeping unit, unique within the product: 1..=64 of `[A-Za-z0-9-_.]`.
     pub sku: String,
@@ -102,6 +104,7 @@ impl From<NewVariant> for Variant {
 
 /// One SKU and quantity of a reservation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReservationLine {
     /// The variant reserved.
     pub sku: String,

@@ -256,6 +256,7 @@ async fn stock_events_move_on_hand_and_reserved_and_the_product_totals() {
             sku: "MUG-1".into(),
             adjustment: 9,
             reason: "delivery".into(),
+            previous_on_hand: 3,
             on_hand: 12,
             available: 12,
         },

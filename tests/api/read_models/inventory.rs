@@ -20,6 +20,7 @@ fn adjust(sku: &str, on_hand: u32) -> ProductEvent {
         sku: sku.into(),
         adjustment: 0,
         reason: "count".into(),
+        previous_on_hand: on_hand,
         on_hand,
         available: on_hand,
     }

@@ -16,6 +16,7 @@ fn adjusted(sku: &str, adjustment: i64, on_hand: u32, available: u32) -> Product
         sku: sku.to_string(),
         adjustment,
         reason: "stock count".to_string(),
+        previous_on_hand: u32::try_from(i64::from(on_hand) - adjustment).expect("valid"),
         on_hand,
         available,
     }

@@ -1,0 +1,206 @@
+//! Schema evolution: stored events keep the shape they were written in (the store is
+//! append-only), and every reader upcasts them to the current version on the way in.
+//!
+//! An event type's payload changes shape only together with its `event_version`
+//! ([`cqrs_es::DomainEvent::event_version`]); each change ships one step here that turns the
+//! previous version's payload into the next. Steps chain, so a `1.0` event reaches the current
+//! version through every step in between. Readers:
+//!
+//! - aggregate loads through cqrs-es ([`event_upcasters`], registered on the engine's
+//!   `PersistedEventStore`s);
+//! - everything built on stored rows or published envelopes (relay, replay, projections, the
+//!   HTTP event feed) through [`upcast`].
+//!
+//! | event | version | change |
+//! |---|---|---|
+//! | `StockAdjusted` | `2.0` | adds `previous_on_hand` (`on_hand − adjustment`) |
+//!
+//! A payload a step cannot read (not the documented old shape) is left as it is: decoding it
+//! then fails with the real reason instead of a half-upcast event.
+
+use cqrs_es::persist::{EventUpcaster, SerializedEvent};
+use serde_json::Value;
+
+use crate::product::STOCK_ADJUSTED_VERSION;
+
+/// The version of the first payload shape of every event type.
+pub const INITIAL_VERSION: &str = "1.0";
+
+/// The version `event_type` is written in today (`1.0` unless it evolved).
+pub fn current_version(event_type: &str) -> &'static str {
+    STEPS
+        .iter()
+        .rev()
+        .find(|step| step.event_type == event_type)
+        .map_or(INITIAL_VERSION, |step| step.to)
+}
+
+/// One change of an event type's payload, from `from` to `to`.
+struct Step {
+    event_type: &'static str,
+    from: &'static str,
+    to: &'static str,
+    /// The new payload (the whole `{"<EventType>": {...}}` document), or `None` when the old
+    /// one is not the documented shape.
+    apply: fn(&Value) -> Option<Value>,
+}
+
+/// Every step, oldest first per event type.
+const STEPS: &[Step] = &[Step {
+    event_type: "StockAdjusted",
+    from: "1.0",
+    to: STOCK_ADJUSTED_VERSION,
+    apply: stock_adjusted_v2,
+}];
+
+/// True when a stored `event_type` at `event_version` is older than the current version and
+/// a step knows how to bring it forward.
+pub fn needs_upcast(event_type: &str, event_version: &str) -> bool {
+    STEPS
+        .iter()
+        .any(|step| step.event_type == event_type && step.from == event_version)
+}
+
+/// The payload of a stored `event_type` event of `event_version`, brought to the current
+/// version: `(version, payload)`. Current, unknown and unreadable events come back unchanged.
+pub fn upcast(event_type: &str, event_version: &str, payload: Value) -> (String, Value) {
+    let mut version = event_version.to_string();
+    let mut payload = payload;
+    while let Some(step) = STEPS
+        .iter()
+        .find(|step| step.event_type == event_type && step.from == version)
+    {
+        match (step.apply)(&payload) {
+            Some(next) => {
+                payload = next;
+                version = step.to.to_string();
+            }
+            None => break,
+        }
+    }
+    (version, payload)
+}
+
+/// `StockAdjusted` `1.0` → `2.0`: `previous_on_hand = on_hand − adjustment`.
+fn stock_adjusted_v2(payload: &Value) -> Option<Value> {
+    let fields = payload.get("StockAdjusted")?.as_object()?;
+    let on_hand = fields.get("on_hand")?.as_i64()?;
+    let adjustment = fields.get("adjustment")?.as_i64()?;
+    let previous = u32::try_from(on_hand.checked_sub(adjustment)?).ok()?;
+    let mut fields = fields.clone();
+    fields.insert("previous_on_hand".into(), Value::from(previous));
+    Some(serde_json::json!({ "StockAdjusted": fields }))
+}
+
+/// [`upcast`] as a cqrs-es upcaster, for `PersistedEventStore::with_upcasters`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoredEventUpcaster;
+
+impl EventUpcaster for StoredEventUpcaster {
+    fn can_upcast(&self, event_type: &str, event_version: &str) -> bool {
+        needs_upcast(event_type, event_version)
+    }
+
+    fn upcast(&self, event: SerializedEvent) -> SerializedEvent {
+        let (event_version, payload) =
+            upcast(&event.event_type, &event.event_version, event.payload);
+        SerializedEvent {
+            event_version,
+            payload,
+            ..event
+        }
+    }
+}
+
+/// The upcasters every event store of the engine registers.
+pub fn event_upcasters() -> Vec<Box<dyn EventUpcaster>> {
+    vec![Box::new(StoredEventUpcaster)]
+}
+
+#[cfg(test)]
+mod tests {
+    use cqrs_es::DomainEvent;
+    use serde_json::json;
+
+    use super::*;
+    use crate::product::ProductEvent;
+
+    fn v1() -> Value {
+        json!({"StockAdjusted": {
+            "sku": "MUG-1", "adjustment": -3, "reason": "breakage", "on_hand": 7, "available": 5
+        }})
+    }
+
+    #[test]
+    fn stock_adjusted_1_0_gains_previous_on_hand() {
+        let (version, payload) = upcast("StockAdjusted", "1.0", v1());
+        assert_eq!(version, "2.0");
+        let event: ProductEvent = serde_json::from_value(payload).expect("current shape");
+        assert_eq!(
+            event,
+            ProductEvent::StockAdjusted {
+                sku: "MUG-1".into(),
+                adjustment: -3,
+                reason: "breakage".into(),
+                previous_on_hand: 10,
+                on_hand: 7,
+                available: 5,
+            }
+        );
+        assert_eq!(event.event_version(), current_version("StockAdjusted"));
+    }
+
+    #[test]
+    fn the_old_shape_does_not_decode_without_the_upcaster() {
+        assert!(serde_json::from_value::<ProductEvent>(v1()).is_err());
+    }
+
+    #[test]
+    fn current_unknown_and_unreadable_events_are_left_alone() {
+        let current = json!({"StockAdjusted": {"sku": "X", "previous_on_hand": 1}});
+        assert_eq!(
+            upcast("StockAdjusted", "2.0", current.clone()),
+            ("2.0".to_string(), current)
+        );
+        let other = json!({"ProductPublished": {}});
+        assert_eq!(
+            upcast("ProductPublished", "1.0", other.clone()),
+            ("1.0".to_string(), other)
+        );
+        let broken = json!({"StockAdjusted": {"sku": "X"}});
+        assert_eq!(
+            upcast("StockAdjusted", "1.0", broken.clone()),
+            ("1.0".to_string(), broken)
+        );
+        let negative = json!({"StockAdjusted": {"on_hand": 1, "adjustment": 5}});
+        assert_eq!(upcast("StockAdjusted", "1.0", negative.clone()).0, "1.0");
+    }
+
+    #[test]
+    fn versions_are_known_per_event_type() {
+        assert_eq!(current_version("StockAdjusted"), "2.0");
+        assert_eq!(current_version("OrderPlaced"), "1.0");
+        assert!(needs_upcast("StockAdjusted", "1.0"));
+        assert!(!needs_upcast("StockAdjusted", "2.0"));
+        assert!(!needs_upcast("OrderPlaced", "1.0"));
+    }
+
+    #[test]
+    fn the_cqrs_upcaster_rewrites_version_and_payload() {
+        let upcaster = StoredEventUpcaster;
+        assert!(upcaster.can_upcast("StockAdjusted", "1.0"));
+        let event = SerializedEvent::new(
+            "p-1".into(),
+            4,
+            "product".into(),
+            "StockAdjusted".into(),
+            "1.0".into(),
+            v1(),
+            json!({}),
+        );
+        let upcast = upcaster.upcast(event);
+        assert_eq!(upcast.event_version, "2.0");
+        assert_eq!(upcast.payload["StockAdjusted"]["previous_on_hand"], 10);
+        assert_eq!(upcast.sequence, 4);
+    }
+}
