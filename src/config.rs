@@ -82,7 +82,9 @@ pub struct Config {
     pub payment_webhook_secret: Secret,
     /// `SHIPPING_FLAT_RATE`, `FREE_SHIPPING_FROM`, `TAX_RATE_BPS`: how orders are priced.
     pub pricing: PricingSettings,
-    /// `MAIL_DIR`, `MAIL_FROM`, `PUBLIC_BASE_URL`: how emails are written and linked.
+    /// `MAIL_DIR`, `MAIL_FROM`, `PUBLIC_BASE_URL`, `SMTP_URL`, `SMTP_TIMEOUT_SECONDS`,
+    /// `MAIL_POLL_INTERVAL_MS`, `MAIL_RETRY_BASE_MS`: how emails are written, linked, delivered
+    /// and retried.
     pub mail: MailSettings,
 }
 
@@ -283,18 +285,7 @@ impl Config {
             )?),
             checkout_wait: Duration::from_millis(parse_or(&lookup, "CHECKOUT_WAIT_MS", 5000)?),
             pricing: PricingSettings::from_lookup(&lookup)?,
-            mail: MailSettings {
-                dir: lookup("MAIL_DIR")
-                    .filter(|v| !v.is_empty())
-                    .map_or_else(|| MailSettings::default().dir, Into::into),
-                from: lookup("MAIL_FROM")
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or_else(|| MailSettings::default().from),
-                public_base_url: lookup("PUBLIC_BASE_URL")
-                    .filter(|v| !v.is_empty())
-                    .map(|v| v.trim_end_matches('/').to_string())
-                    .unwrap_or_else(|| MailSettings::default().public_base_url),
-            },
+            mail: MailSettings::from_lookup(&lookup)?,
             stream,
             relay,
             runner,
@@ -443,6 +434,24 @@ mod tests {
         let secret = "0123456789abcdef0123456789abcdef-secret";
         let c = config(&[("DATABASE_URL", "postgres://x"), ("JWT_SECRET", secret)]).expect("valid");
         assert!(!format!("{c:?}").contains(secret));
+    }
+
+    #[test]
+    fn rejects_a_bad_smtp_url_and_never_prints_its_password() {
+        let err = config(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("SMTP_URL", "smtp://mailer:hunter2@relay.example?tls=maybe"),
+        ])
+        .expect_err("invalid");
+        assert!(err.to_string().starts_with("SMTP_URL"), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let c = config(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("SMTP_URL", "smtps://mailer:hunter2@relay.example"),
+        ])
+        .expect("valid");
+        assert!(c.mail.smtp.is_some());
+        assert!(!format!("{c:?}").contains("hunter2"));
     }
 
     #[test]

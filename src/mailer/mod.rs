@@ -6,7 +6,8 @@
 //! inserts them into the `emails` outbox **inside the runner's transaction**, with
 //! `ON CONFLICT (event_id, template, recipient) DO NOTHING`: the rows commit together with the
 //! consumer's position, so a redelivered event produces nothing twice (exactly once).
-//! [`sender`] then delivers the pending rows (this version: `.eml` files in `MAIL_DIR`) and
+//! [`sender`] then delivers the pending rows through the [`transport`] — an SMTP relay
+//! (lettre) when `SMTP_URL` is set, `.eml` files in `MAIL_DIR` otherwise ([`settings`]) — and
 //! retries failures with exponential backoff; `GET admin/emails` shows the log.
 //!
 //! Emails: account verification (`EmailVerificationRequested`), password reset
@@ -25,9 +26,9 @@
 
 pub mod compose;
 pub mod sender;
+pub mod settings;
 pub mod templates;
-
-use std::path::PathBuf;
+pub mod transport;
 
 use async_trait::async_trait;
 use commerce_aggregates::order::OrderEvent;
@@ -38,34 +39,9 @@ use uuid::Uuid;
 
 use crate::auth::email_tokens::{issue_email_token, Purpose};
 use compose::{Outgoing, TokenRequest};
-
-/// Default `MAIL_DIR`.
-pub const DEFAULT_MAIL_DIR: &str = ".state/mail";
-/// Default `MAIL_FROM`.
-pub const DEFAULT_MAIL_FROM: &str = "commerce@localhost";
-/// Default `PUBLIC_BASE_URL`.
-pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:8080";
-
-/// How emails are written and delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailSettings {
-    /// `MAIL_DIR`: where delivered emails are written as `<id>.eml`.
-    pub dir: PathBuf,
-    /// `MAIL_FROM`: the sender address.
-    pub from: String,
-    /// `PUBLIC_BASE_URL`: the base of the links in emails (no trailing slash).
-    pub public_base_url: String,
-}
-
-impl Default for MailSettings {
-    fn default() -> Self {
-        Self {
-            dir: PathBuf::from(DEFAULT_MAIL_DIR),
-            from: DEFAULT_MAIL_FROM.into(),
-            public_base_url: DEFAULT_PUBLIC_BASE_URL.into(),
-        }
-    }
-}
+pub use settings::{
+    MailSettings, SmtpSettings, DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, DEFAULT_PUBLIC_BASE_URL,
+};
 
 /// The mailer consumer (see the module documentation).
 pub struct MailerProcess {

@@ -1,38 +1,40 @@
 //! The sender: delivers the pending emails of the outbox that are due and records the outcome.
 //!
-//! Every [`POLL_INTERVAL`] it locks a batch of due rows (`FOR UPDATE SKIP LOCKED`, so several
-//! workers share the queue), delivers each and marks it `sent` — or, on failure, counts the
-//! attempt, keeps the error and schedules the next try with exponential backoff (capped at
-//! [`MAX_BACKOFF`]); after [`MAX_ATTEMPTS`] the email is `failed`.
+//! Every `MAIL_POLL_INTERVAL_MS` (at once again after a full batch) it locks a batch of due rows
+//! (`FOR UPDATE SKIP LOCKED`, so several workers share the queue), delivers them through the
+//! [`Transport`] — at most [`CONCURRENCY`] at a time — and marks each `sent`, or on failure
+//! counts the attempt, keeps the error and schedules the next try with exponential backoff
+//! (`MAIL_RETRY_BASE_MS`, doubled per failure, capped at [`MAX_BACKOFF`]). After
+//! [`MAX_ATTEMPTS`] failures, or at once when retrying cannot help (an invalid address), the
+//! email is `failed`.
 //!
-//! Delivery in this version writes an RFC 5322 message (`multipart/alternative`, text and
-//! HTML) to `<MAIL_DIR>/<id>.eml`, through a temporary file renamed into place.
+//! Delivery is at least once at the relay: if the process dies after the relay accepted a
+//! message but before its row is marked, it is sent again (with the same `Message-ID`).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use sqlx::PgPool;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::transport::{DeliveryError, Transport};
 use super::MailSettings;
 
-/// How often the sender looks for due emails.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// Emails delivered per transaction.
 pub const BATCH_SIZE: i64 = 20;
+/// Deliveries in flight at once.
+pub const CONCURRENCY: usize = 4;
 /// Failed attempts after which an email is given up (`failed`).
 pub const MAX_ATTEMPTS: i32 = 10;
 /// The longest wait between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// The multipart boundary (never appears in the rendered bodies, which hold no `=_`).
-const BOUNDARY: &str = "=_commerce_alternative_boundary";
-
 /// One email to deliver.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Email {
-    /// Its id (and file name).
+    /// Its id (the `.eml` file name and the local part of its `Message-ID`).
     pub id: Uuid,
     /// The recipient.
     pub recipient: String,
@@ -48,24 +50,51 @@ pub struct Email {
     pub created_at: DateTime<Utc>,
 }
 
-/// Delivers due emails every [`POLL_INTERVAL`] until `stop` changes.
+/// Delivers due emails until `stop` changes.
 pub async fn run(pool: PgPool, settings: MailSettings, mut stop: watch::Receiver<bool>) {
-    tracing::info!(dir = %settings.dir.display(), "email sender started");
+    let transport = match Transport::new(&settings) {
+        Ok(transport) => transport,
+        Err(error) => {
+            // Unreachable in practice: the configuration was checked at startup.
+            tracing::error!(error = format!("{error:#}"), "email sender not started");
+            return;
+        }
+    };
+    tracing::info!(transport = %transport.describe(), "email sender started");
+    if settings
+        .smtp
+        .as_ref()
+        .is_some_and(|s| s.credentials_in_clear())
+    {
+        tracing::warn!("SMTP_URL sends credentials without TLS: use ?tls=required or smtps://");
+    }
     loop {
-        match deliver_due(&pool, &settings).await {
+        let mut full = false;
+        match deliver_due(&pool, &settings, &transport).await {
             Ok(0) => {}
-            Ok(count) => tracing::debug!(count, "emails processed"),
+            Ok(count) => {
+                tracing::debug!(count, "emails processed");
+                full = count as i64 >= BATCH_SIZE;
+            }
             Err(error) => tracing::warn!(%error, "email sender pass failed"),
         }
+        if full && !*stop.borrow() {
+            continue;
+        }
         tokio::select! {
-            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = tokio::time::sleep(settings.poll_interval) => {}
             _ = stop.changed() => return,
         }
     }
 }
 
-/// One pass: delivers a batch of due emails; returns how many were attempted.
-pub async fn deliver_due(pool: &PgPool, settings: &MailSettings) -> Result<usize, sqlx::Error> {
+/// One pass: delivers a batch of due emails through `transport`; returns how many were
+/// attempted.
+pub async fn deliver_due(
+    pool: &PgPool,
+    settings: &MailSettings,
+    transport: &Transport,
+) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let due: Vec<Email> = sqlx::query_as(
         "SELECT id, recipient, subject, text_body, html_body, attempts, created_at
@@ -78,8 +107,22 @@ pub async fn deliver_due(pool: &PgPool, settings: &MailSettings) -> Result<usize
     .bind(BATCH_SIZE)
     .fetch_all(&mut *tx)
     .await?;
-    for email in &due {
-        match deliver(settings, email).await {
+    // Owned values in the futures: borrowed ones trip the compiler's higher-ranked lifetime
+    // check once this runs in a spawned task.
+    let outcomes: Vec<(Email, Result<(), DeliveryError>)> =
+        futures_util::stream::iter(due.iter().cloned())
+            .map(|email| {
+                let (transport, from) = (transport.clone(), settings.from.clone());
+                async move {
+                    let outcome = transport.send(&from, &email).await;
+                    (email, outcome)
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+    for (email, outcome) in &outcomes {
+        match outcome {
             Ok(()) => {
                 sqlx::query(
                     "UPDATE emails SET status = 'sent', sent_at = now(), last_error = NULL
@@ -92,13 +135,14 @@ pub async fn deliver_due(pool: &PgPool, settings: &MailSettings) -> Result<usize
             }
             Err(error) => {
                 let attempts = email.attempts + 1;
-                let status = if attempts >= MAX_ATTEMPTS {
+                let status = if attempts >= MAX_ATTEMPTS || error.is_permanent() {
                     "failed"
                 } else {
                     "pending"
                 };
-                let delay = backoff(attempts);
-                tracing::warn!(email_id = %email.id, attempts, %error, "email delivery failed");
+                let delay = backoff(attempts, settings.retry_base);
+                tracing::warn!(email_id = %email.id, attempts, status, %error,
+                    "email delivery failed");
                 sqlx::query(
                     "UPDATE emails SET attempts = $2, last_error = $3, status = $4,
                             next_attempt_at = now() + make_interval(secs => $5)
@@ -118,117 +162,26 @@ pub async fn deliver_due(pool: &PgPool, settings: &MailSettings) -> Result<usize
     Ok(due.len())
 }
 
-/// The wait after the `attempts`-th failure: 2, 4, 8 … seconds, at most [`MAX_BACKOFF`].
-pub fn backoff(attempts: i32) -> Duration {
-    let exponent = attempts.clamp(1, 16) as u32;
-    Duration::from_secs(2u64.pow(exponent)).min(MAX_BACKOFF)
-}
-
-/// Writes `email` to `<dir>/<id>.eml`.
-async fn deliver(settings: &MailSettings, email: &Email) -> std::io::Result<()> {
-    tokio::fs::create_dir_all(&settings.dir).await?;
-    let message = format_eml(&settings.from, email);
-    let temporary = settings.dir.join(format!(".{}.tmp", email.id));
-    tokio::fs::write(&temporary, message).await?;
-    tokio::fs::rename(&temporary, settings.dir.join(format!("{}.eml", email.id))).await
-}
-
-/// `email` as an RFC 5322 message: headers, then a `multipart/alternative` body with the text
-/// and HTML parts (UTF-8, 8bit), every line ending in CRLF.
-pub fn format_eml(from: &str, email: &Email) -> String {
-    let domain = from.rsplit_once('@').map_or("localhost", |(_, d)| d);
-    let mut out = String::new();
-    let mut header = |name: &str, value: &str| {
-        out.push_str(name);
-        out.push_str(": ");
-        out.push_str(&value.replace(['\r', '\n'], " "));
-        out.push_str("\r\n");
-    };
-    header("From", from);
-    header("To", &email.recipient);
-    header("Subject", &encode_header(&email.subject));
-    header("Date", &email.created_at.to_rfc2822());
-    header("Message-ID", &format!("<{}@{domain}>", email.id));
-    header("MIME-Version", "1.0");
-    header(
-        "Content-Type",
-        &format!("multipart/alternative; boundary=\"{BOUNDARY}\""),
-    );
-    out.push_str("\r\n");
-    for (kind, body) in [("plain", &email.text_body), ("html", &email.html_body)] {
-        out.push_str(&format!("--{BOUNDARY}\r\n"));
-        out.push_str(&format!("Content-Type: text/{kind}; charset=utf-8\r\n"));
-        out.push_str("Content-Transfer-Encoding: 8bit\r\n\r\n");
-        out.push_str(&crlf(body));
-        if !body.ends_with('\n') {
-            out.push_str("\r\n");
-        }
-    }
-    out.push_str(&format!("--{BOUNDARY}--\r\n"));
-    out
-}
-
-/// `text` with every line ending (LF or CRLF) made CRLF.
-fn crlf(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\n', "\r\n")
-}
-
-/// A header value: as is when printable ASCII, else an RFC 2047 `Q`-encoded word.
-fn encode_header(value: &str) -> String {
-    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return value.to_string();
-    }
-    let mut out = String::from("=?UTF-8?Q?");
-    for byte in value.bytes() {
-        match byte {
-            b' ' => out.push('_'),
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b',' | b'-' | b':' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("={byte:02X}")),
-        }
-    }
-    out.push_str("?=");
-    out
+/// The wait after the `attempts`-th failure: `base`, 2 × `base`, 4 × `base` …, at most
+/// [`MAX_BACKOFF`].
+pub fn backoff(attempts: i32, base: Duration) -> Duration {
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    base.saturating_mul(2u32.pow(exponent)).min(MAX_BACKOFF)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn email(subject: &str) -> Email {
-        Email {
-            id: Uuid::nil(),
-            recipient: "ann@example.com".into(),
-            subject: subject.into(),
-            text_body: "Hello\nworld\n".into(),
-            html_body: "<p>Hello</p>".into(),
-            attempts: 0,
-            created_at: Utc::now(),
-        }
-    }
-
-    #[test]
-    fn formats_a_multipart_message_with_crlf_line_endings() {
-        let eml = format_eml("shop@example.com", &email("Hi"));
-        assert!(eml.starts_with("From: shop@example.com\r\nTo: ann@example.com\r\nSubject: Hi\r\n"));
-        assert!(eml.contains("Message-ID: <00000000-0000-0000-0000-000000000000@example.com>\r\n"));
-        assert!(eml.contains("Content-Type: text/plain; charset=utf-8\r\n"));
-        assert!(eml.contains("Hello\r\nworld\r\n--=_commerce"));
-        assert!(eml.ends_with(&format!("<p>Hello</p>\r\n--{BOUNDARY}--\r\n")));
-        assert!(!eml.replace("\r\n", "").contains('\n'), "bare LF in {eml}");
-    }
-
-    #[test]
-    fn encodes_non_ascii_subjects() {
-        assert_eq!(encode_header("Café ok"), "=?UTF-8?Q?Caf=C3=A9_ok?=");
-    }
-
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        assert_eq!(backoff(1), Duration::from_secs(2));
-        assert_eq!(backoff(3), Duration::from_secs(8));
-        assert_eq!(backoff(9), MAX_BACKOFF);
-        assert_eq!(backoff(100), MAX_BACKOFF);
+        let base = Duration::from_secs(2);
+        assert_eq!(backoff(1, base), Duration::from_secs(2));
+        assert_eq!(backoff(3, base), Duration::from_secs(8));
+        assert_eq!(backoff(9, base), MAX_BACKOFF);
+        assert_eq!(backoff(100, base), MAX_BACKOFF);
+        assert_eq!(backoff(0, base), base);
+        let base = Duration::from_millis(200);
+        assert_eq!(backoff(4, base), Duration::from_millis(1600));
     }
 }

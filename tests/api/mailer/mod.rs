@@ -1,6 +1,9 @@
 //! The mailer end to end: events → `emails` outbox (exactly once) → `.eml` files in a
-//! per-test `MAIL_DIR`, and the `GET admin/emails` log. HTTP, relay and workers run against
-//! a per-test nats-server.
+//! per-test `MAIL_DIR` (here) or a real SMTP server ([`smtp`]), and the `GET admin/emails`
+//! log. HTTP, relay and workers run against a per-test nats-server.
+
+mod smtp;
+mod smtp_server;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
