@@ -41,6 +41,21 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             errors += 1;
         }
     }
+    gauge(
+        &mut out,
+        "commerce_audit_unsealed_events",
+        "Stored events not yet linked into the tamper-evidence hash chain",
+        "gauge",
+    );
+    match crate::audit::sealer::backlog(&state.pool).await {
+        Ok(n) => {
+            let _ = writeln!(out, "commerce_audit_unsealed_events {n}");
+        }
+        Err(error) => {
+            tracing::warn!(%error, "sealer backlog unavailable");
+            errors += 1;
+        }
+    }
     if let Some(relay) = &state.pipeline.relay {
         gauge(
             &mut out,

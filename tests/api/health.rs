@@ -241,6 +241,7 @@ async fn metrics_expose_relay_backlog_and_projection_lag() {
         .starts_with("text/plain"));
     let body = response.text().await.expect("text");
     assert!(body.contains("commerce_relay_backlog_events 0"), "{body}");
+    assert!(body.contains("commerce_audit_unsealed_events 0"), "{body}");
     assert!(
         body.contains("# TYPE commerce_projection_lag_events gauge"),
         "{body}"

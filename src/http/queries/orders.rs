@@ -11,8 +11,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::order_as_of;
 use super::order_views::{OrderDetail, OrderPage, OrderView, TimelineEntryView};
-use super::params::{Invalid, ReadQuery};
+use super::params::Invalid;
 use super::wait::{read_at_least, Access};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
@@ -140,19 +141,52 @@ pub async fn list(
     Ok(Json(OrderPage::try_from_page(page, OrderView::try_from)?))
 }
 
-/// Reads one order with its status timeline.
+/// Query parameters of `GET orders/{id}`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderReadQuery {
+    /// Answer only once the read model has applied this version of the order (waits at most
+    /// `READ_WAIT_TIMEOUT_MS`, then 503 `read_model_behind`); 0 or absent: no wait. Ignored
+    /// with `as_of`.
+    #[param(minimum = 0)]
+    pub min_version: Option<u64>,
+    /// Rebuild the order from its stored events as they were at this instant (RFC 3339, e.g.
+    /// `2026-11-21T13:05:22.120Z`; write `+` in an offset as `%2B`) instead of reading the
+    /// read model: same response shape, the events recorded at or before it. 404 when the
+    /// order had not been placed yet; 422 when not an RFC 3339 instant.
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub as_of: Option<String>,
+}
+
+/// `as_of` parsed: 422 naming it when it is not an RFC 3339 instant of the years 1–9999.
+fn parse_as_of(as_of: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(text) = as_of else {
+        return Ok(None);
+    };
+    match crate::audit::parse_instant(text) {
+        Ok(at) if (1..=9999).contains(&at.year()) => Ok(Some(at)),
+        Ok(_) => Err(ApiError::invalid_field(
+            "as_of",
+            "the year must be between 1 and 9999",
+        )),
+        Err(message) => Err(ApiError::invalid_field("as_of", message)),
+    }
+}
+
+/// Reads one order with its status timeline; with `as_of`, rebuilt from its events as they
+/// were at that instant.
 #[utoipa::path(
     get,
     path = "/orders/{id}",
     operation_id = "get_order",
     tag = "orders",
-    params(("id" = Uuid, Path, description = "The order's id"), ReadQuery),
+    params(("id" = Uuid, Path, description = "The order's id"), OrderReadQuery),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The order and its timeline", body = OrderDetail),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such order, or someone else's", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order, or someone else's (or not placed yet at `as_of`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters (`as_of` not an RFC 3339 instant)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
@@ -162,8 +196,16 @@ pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
-    ApiQuery(read): ApiQuery<ReadQuery>,
+    ApiQuery(read): ApiQuery<OrderReadQuery>,
 ) -> Result<Json<OrderDetail>, ApiError> {
+    if let Some(as_of) = parse_as_of(read.as_of.as_deref())? {
+        return match order_as_of::order_as_of(&state.pool, id, as_of).await? {
+            Some(detail) if user.reads_everything() || detail.order.customer_id == user.id => {
+                Ok(Json(detail))
+            }
+            _ => Err(ApiError::not_found("order")),
+        };
+    }
     let access = |order: &orders::OrderView| {
         if user.reads_everything() || order.customer_id == user.id {
             Access::Visible

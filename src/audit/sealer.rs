@@ -1,0 +1,244 @@
+//! The sealer: appends every committed event to the hash chain (`event_chain`), in the
+//! commit-safe order the relay publishes in.
+//!
+//! Writers never wait for it: postgres-es inserts events concurrently from many transactions,
+//! and a chain computed at insert time would serialise them all. Instead, one sealer at a time
+//! (the holder of a Postgres session advisory lock, run with the relay) reads the events after
+//! the chain's head in `(commit_xid, global_position)` order, only below the oldest running
+//! transaction (`pg_snapshot_xmin`), so a late commit is sealed before anything after it and
+//! nothing legitimate can ever appear below the head. Each batch is one transaction that also
+//! takes a transaction advisory lock, so an ad-hoc [`seal_batch`] (`commerce audit seal`) and
+//! the sealer task never interleave.
+//!
+//! An event edited before it is sealed is sealed as edited: the window is the sealer's lag
+//! (milliseconds, woken by `NOTIFY events_appended`, polling as a fallback).
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use sqlx::postgres::PgListener;
+use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
+
+use super::chain::{content_hash, link_hash, to_hash, Hash, LinkFields, GENESIS};
+use super::stored::{parse_xid, StoredEvent, EVENT_COLUMNS};
+use crate::relay::NOTIFY_CHANNEL;
+use crate::shutdown::Shutdown;
+
+/// Session advisory lock held by the leading sealer ("chainsea" in ASCII).
+pub const SEALER_LOCK_KEY: i64 = 0x6368_6169_6e73_6561;
+/// Transaction advisory lock taken by every sealing batch.
+const BATCH_LOCK_KEY: i64 = SEALER_LOCK_KEY + 1;
+
+/// How the sealer works.
+#[derive(Debug, Clone)]
+pub struct SealerSettings {
+    /// Events sealed per transaction.
+    pub batch_size: i64,
+    /// Polling interval when no notification arrives.
+    pub poll_interval: Duration,
+}
+
+/// The sealer of one process (see the module documentation).
+pub struct Sealer {
+    pool: PgPool,
+    settings: SealerSettings,
+}
+
+impl Sealer {
+    /// A sealer over `pool`.
+    pub fn new(pool: PgPool, settings: SealerSettings) -> Self {
+        Self { pool, settings }
+    }
+
+    /// Seals until `shutdown`: waits for leadership, leads, and starts over when it loses the
+    /// lock or Postgres fails.
+    pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        while let Some(mut lock) = self.acquire_leadership(&shutdown).await {
+            tracing::info!("sealer is the leader");
+            let result = self.lead(&mut lock, &shutdown).await;
+            drop(lock);
+            match result {
+                Ok(()) => break,
+                Err(error) => {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "sealer interrupted, restarting"
+                    );
+                    if sleep_or_stop(Duration::from_secs(1), &shutdown).await {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A dedicated connection holding the sealer lock, or `None` on shutdown.
+    async fn acquire_leadership(&self, shutdown: &Shutdown) -> Option<PgConnection> {
+        while !shutdown.is_triggered() {
+            match PgConnection::connect_with(&self.pool.connect_options()).await {
+                Ok(mut conn) => loop {
+                    let locked = sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)")
+                        .bind(SEALER_LOCK_KEY)
+                        .fetch_one(&mut conn)
+                        .await;
+                    match locked {
+                        Ok(true) => return Some(conn),
+                        Ok(false) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "sealer lock query failed");
+                            break;
+                        }
+                    }
+                    if sleep_or_stop(Duration::from_millis(500), shutdown).await {
+                        return None;
+                    }
+                },
+                Err(error) => tracing::warn!(%error, "sealer cannot reach Postgres"),
+            }
+            if sleep_or_stop(Duration::from_secs(1), shutdown).await {
+                return None;
+            }
+        }
+        None
+    }
+
+    async fn lead(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(NOTIFY_CHANNEL).await?;
+        let mut lock_checked = Instant::now();
+        while !shutdown.is_triggered() {
+            if lock_checked.elapsed() > Duration::from_secs(2) {
+                lock.ping().await.context("sealer lock connection lost")?;
+                lock_checked = Instant::now();
+            }
+            let sealed = seal_batch(&self.pool, self.settings.batch_size).await?;
+            if sealed as i64 >= self.settings.batch_size {
+                continue;
+            }
+            tokio::select! {
+                notified = listener.recv() => { notified?; }
+                _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = shutdown.wait() => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The last link: its number, hash and where it sealed (`(commit_xid, global_position)`).
+async fn head(conn: &mut PgConnection) -> Result<(i64, Hash, u64, i64), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT link, hash, commit_xid::text AS commit_xid, global_position
+           FROM event_chain ORDER BY link DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok((0, GENESIS, 0, 0));
+    };
+    let hash: Vec<u8> = row.try_get("hash")?;
+    let hash = to_hash(&hash).ok_or_else(|| sqlx::Error::Decode("chain hash length".into()))?;
+    let xid: String = row.try_get("commit_xid")?;
+    Ok((
+        row.try_get("link")?,
+        hash,
+        parse_xid(&xid)?,
+        row.try_get("global_position")?,
+    ))
+}
+
+/// Seals the next (at most `limit`) committed events after the chain's head, in one
+/// transaction; how many it sealed.
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn seal_batch(pool: &PgPool, limit: i64) -> Result<usize, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(BATCH_LOCK_KEY)
+        .execute(&mut *tx)
+        .await?;
+    let (mut link, mut prev, xid, position) = head(&mut tx).await?;
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e
+          WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2)
+            AND e.commit_xid < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY e.commit_xid, e.global_position
+          LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(xid.to_string())
+        .bind(position)
+        .bind(limit.max(1))
+        .fetch_all(&mut *tx)
+        .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let events = rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut insert: QueryBuilder<Postgres> = QueryBuilder::new(
+        "INSERT INTO event_chain (link, global_position, commit_xid, event_id, aggregate_type, \
+         aggregate_id, sequence, content_hash, prev_hash, hash) ",
+    );
+    insert.push_values(&events, |mut values, event| {
+        link += 1;
+        let fields = LinkFields {
+            link,
+            global_position: event.global_position,
+            sequence: event.sequence,
+            content_hash: content_hash(&event.content()),
+        };
+        let hash = link_hash(&prev, &fields);
+        values
+            .push_bind(link)
+            .push_bind(event.global_position)
+            .push_bind(event.commit_xid.to_string())
+            .push_unseparated("::text::xid8")
+            .push_bind(event.event_id)
+            .push_bind(event.aggregate_type.clone())
+            .push_bind(event.aggregate_id.clone())
+            .push_bind(event.sequence)
+            .push_bind(fields.content_hash.to_vec())
+            .push_bind(prev.to_vec())
+            .push_bind(hash.to_vec());
+        prev = hash;
+    });
+    insert.build().execute(&mut *tx).await?;
+    tx.commit().await?;
+    tracing::debug!(sealed = events.len(), head = link, "events sealed");
+    Ok(events.len())
+}
+
+/// Seals every committed event not sealed yet (batches of `batch_size`); how many.
+pub async fn seal_all(pool: &PgPool, batch_size: i64) -> Result<u64, sqlx::Error> {
+    let mut total = 0u64;
+    loop {
+        let sealed = seal_batch(pool, batch_size).await?;
+        total += sealed as u64;
+        if (sealed as i64) < batch_size.max(1) {
+            return Ok(total);
+        }
+    }
+}
+
+/// Events stored after the chain's head, not sealed yet: the sealer's backlog (for metrics).
+pub async fn backlog(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM events e
+           LEFT JOIN (SELECT commit_xid, global_position FROM event_chain
+                       ORDER BY link DESC LIMIT 1) h ON TRUE
+          WHERE h.commit_xid IS NULL
+             OR (e.commit_xid, e.global_position) > (h.commit_xid, h.global_position)",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+async fn sleep_or_stop(duration: Duration, shutdown: &Shutdown) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => shutdown.is_triggered(),
+        _ = shutdown.wait() => true,
+    }
+}
