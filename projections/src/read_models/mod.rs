@@ -6,6 +6,7 @@
 //! every timestamp comes from the envelope's `recorded_at` and every main row records the
 //! sequence of the last event applied to it as `version`, so a replay rebuilds identical rows.
 
+pub mod analytics;
 pub mod carts;
 pub mod catalog;
 pub mod coupons;
@@ -36,6 +37,7 @@ pub fn all(levels: InventoryLevels) -> Vec<Arc<dyn Projection>> {
         Arc::new(OrderProjection),
         Arc::new(CouponProjection),
         Arc::new(InventoryProjection::new(levels)),
+        Arc::new(analytics::AnalyticsProjection),
     ]
 }
 
@@ -172,6 +174,6 @@ mod tests {
         let mut names: Vec<_> = projections.iter().map(|p| p.name()).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 5);
+        assert_eq!(names.len(), projections.len());
     }
 }

@@ -1,0 +1,333 @@
+//! The analytics read model (projection `analytics`, order, cart and coupon events): fact
+//! tables (`analytics_orders`, `analytics_order_lines`, `analytics_carts`,
+//! `analytics_coupon_redemptions`) that the query functions aggregate over a range of UTC
+//! days: [`sales`], [`products`], [`coupons`] and [`carts`].
+//!
+//! What counts (the definitions the back office reads):
+//! - **A sale is an order that was paid**; it counts on the UTC day its `OrderPaid` was
+//!   recorded, with the totals it was placed with. Orders placed but never paid (rejected,
+//!   expired, cancelled before payment) are never revenue; they show in `orders_placed` only.
+//! - **A refund counts on the UTC day it was recorded** (`OrderRefunded`, or `OrderCancelled`
+//!   of a paid order), as a negative in the net figures, whatever day the sale was.
+//! - Every figure is per currency; money is integer minor units.
+//!
+//! Idempotency: every row is keyed by the aggregate whose events write it and every write sets
+//! values taken from the event (no counter shared between aggregates), so the runner's
+//! per-aggregate position guard (each event applied once, in order) is all it takes; even an
+//! event applied twice in a row leaves the same row. Aggregation happens at query time over
+//! indexed fact rows: exact, and nothing to re-derive when a definition changes.
+
+mod carts;
+mod coupons;
+mod products;
+mod range;
+mod sales;
+
+use async_trait::async_trait;
+use commerce_aggregates::cart::CartEvent;
+use commerce_aggregates::coupon::CouponEvent;
+use commerce_aggregates::order::OrderEvent;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{aggregate_uuid, decode, version};
+use crate::envelope::Envelope;
+use crate::projection::{Projection, ProjectionError};
+
+pub use carts::{carts, CartFunnel};
+pub use coupons::{coupons, CouponUsage};
+pub use products::{products, CurrencyProducts, ProductRank, ProductSales};
+pub use range::{DateRange, RangeError, MAX_RANGE_DAYS};
+pub use sales::{average, sales, CurrencySales, DaySales, SalesFigures};
+
+/// Builds the analytics fact tables from order, cart and coupon events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnalyticsProjection;
+
+#[async_trait]
+impl Projection for AnalyticsProjection {
+    fn name(&self) -> &'static str {
+        "analytics"
+    }
+
+    fn aggregate_types(&self) -> &'static [&'static str] {
+        &["order", "cart", "coupon"]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &[
+            "analytics_order_lines",
+            "analytics_orders",
+            "analytics_carts",
+            "analytics_coupon_redemptions",
+        ]
+    }
+
+    async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
+        // The consumer's subject covers every aggregate; only these three matter here.
+        match event.aggregate_type.as_str() {
+            "order" => apply_order(tx, event).await,
+            "cart" => apply_cart(tx, event).await,
+            "coupon" => apply_coupon(tx, event).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+async fn apply_order(tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
+    let order: OrderEvent = decode(event)?;
+    let id = aggregate_uuid(event)?;
+    let version = version(event)?;
+    let at = event.recorded_at;
+    // The column recording when the order reached its new status, and the status.
+    let (column, status) = match &order {
+        OrderEvent::OrderPlaced { .. } => return insert_order(tx, id, &order, event).await,
+        OrderEvent::OrderConfirmed { .. } => (Some("confirmed_at"), "confirmed"),
+        OrderEvent::OrderRejected { .. } => (Some("rejected_at"), "rejected"),
+        OrderEvent::OrderPaid { .. } => (Some("paid_at"), "paid"),
+        // Shipment and delivery change no figure: only the status and version move.
+        OrderEvent::OrderShipped { .. } => (None, "shipped"),
+        OrderEvent::OrderDelivered { .. } => (None, "delivered"),
+        OrderEvent::OrderCancelled { refund, .. } => {
+            if let Some(refund) = refund {
+                set_refund(tx, id, refund.minor, event).await?;
+            }
+            (Some("cancelled_at"), "cancelled")
+        }
+        OrderEvent::OrderRefunded { amount, .. } => {
+            set_refund(tx, id, amount.minor, event).await?;
+            (None, "refunded")
+        }
+        OrderEvent::OrderExpired { .. } => (Some("expired_at"), "expired"),
+    };
+    // The column name comes from the match above, never from input.
+    let reached = column
+        .map(|column| format!("{column} = $2, "))
+        .unwrap_or_default();
+    sqlx::query(&format!(
+        "UPDATE analytics_orders SET {reached}status = $3, updated_at = $2, version = $4 \
+         WHERE order_id = $1"
+    ))
+    .bind(id)
+    .bind(at)
+    .bind(status)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn set_refund(
+    tx: &mut PgConnection,
+    id: Uuid,
+    amount: i64,
+    event: &Envelope,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE analytics_orders SET refunded_at = $2, refund_minor = $3 WHERE order_id = $1",
+    )
+    .bind(id)
+    .bind(event.recorded_at)
+    .bind(amount)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_order(
+    tx: &mut PgConnection,
+    id: Uuid,
+    placed: &OrderEvent,
+    event: &Envelope,
+) -> Result<(), ProjectionError> {
+    let OrderEvent::OrderPlaced {
+        cart_id,
+        customer_id,
+        lines,
+        coupon,
+        totals,
+        ..
+    } = placed
+    else {
+        return Err(ProjectionError::decode(event, "not an OrderPlaced event"));
+    };
+    let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
+    sqlx::query(
+        "INSERT INTO analytics_orders (order_id, cart_id, customer_id, currency, coupon_code, \
+         units, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, status, \
+         placed_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'placed', $12, $12, $13) \
+         ON CONFLICT (order_id) DO UPDATE SET cart_id = EXCLUDED.cart_id, \
+         customer_id = EXCLUDED.customer_id, currency = EXCLUDED.currency, \
+         coupon_code = EXCLUDED.coupon_code, units = EXCLUDED.units, \
+         subtotal_minor = EXCLUDED.subtotal_minor, discount_minor = EXCLUDED.discount_minor, \
+         shipping_minor = EXCLUDED.shipping_minor, tax_minor = EXCLUDED.tax_minor, \
+         total_minor = EXCLUDED.total_minor, status = 'placed', placed_at = EXCLUDED.placed_at, \
+         confirmed_at = NULL, paid_at = NULL, rejected_at = NULL, cancelled_at = NULL, \
+         expired_at = NULL, refunded_at = NULL, refund_minor = NULL, \
+         updated_at = EXCLUDED.updated_at, version = EXCLUDED.version",
+    )
+    .bind(id)
+    .bind(cart_id)
+    .bind(customer_id)
+    .bind(totals.total.currency.as_str())
+    .bind(coupon.as_ref().map(|coupon| coupon.code.as_str()))
+    .bind(units)
+    .bind(totals.subtotal.minor)
+    .bind(totals.discount.minor)
+    .bind(totals.shipping.minor)
+    .bind(totals.tax.minor)
+    .bind(totals.total.minor)
+    .bind(event.recorded_at)
+    .bind(version(event)?)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM analytics_order_lines WHERE order_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for line in lines {
+        sqlx::query(
+            "INSERT INTO analytics_order_lines (order_id, sku, product_id, name, quantity, \
+             line_total_minor, discount_minor, tax_minor) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(&line.sku)
+        .bind(line.product_id)
+        .bind(&line.name)
+        .bind(i64::from(line.quantity))
+        .bind(line.line_total.minor)
+        .bind(line.discount.minor)
+        .bind(line.tax.minor)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn apply_cart(tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
+    let cart: CartEvent = decode(event)?;
+    let id = aggregate_uuid(event)?;
+    let version = version(event)?;
+    let at = event.recorded_at;
+    match &cart {
+        CartEvent::CartCreated {
+            customer_id,
+            currency,
+            ..
+        } => {
+            sqlx::query(
+                "INSERT INTO analytics_carts (cart_id, customer_id, currency, created_at, \
+                 updated_at, version) VALUES ($1, $2, $3, $4, $4, $5) \
+                 ON CONFLICT (cart_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
+                 currency = EXCLUDED.currency, skus = '{}', created_at = EXCLUDED.created_at, \
+                 first_item_at = NULL, checked_out_at = NULL, order_id = NULL, \
+                 abandoned_at = NULL, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version",
+            )
+            .bind(id)
+            .bind(customer_id)
+            .bind(currency.as_str())
+            .bind(at)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+            return Ok(());
+        }
+        CartEvent::ItemAdded { sku, .. } => {
+            sqlx::query(
+                "UPDATE analytics_carts SET \
+                 skus = CASE WHEN $2 = ANY (skus) THEN skus ELSE array_append(skus, $2) END, \
+                 first_item_at = COALESCE(first_item_at, $3) WHERE cart_id = $1",
+            )
+            .bind(id)
+            .bind(sku)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        CartEvent::ItemRemoved { sku } => {
+            sqlx::query(
+                "UPDATE analytics_carts SET skus = array_remove(skus, $2) WHERE cart_id = $1",
+            )
+            .bind(id)
+            .bind(sku)
+            .execute(&mut *tx)
+            .await?;
+        }
+        CartEvent::CartCheckedOut { order_id, .. } => {
+            sqlx::query(
+                "UPDATE analytics_carts SET checked_out_at = $2, order_id = $3 WHERE cart_id = $1",
+            )
+            .bind(id)
+            .bind(at)
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        CartEvent::CartAbandoned {} => {
+            sqlx::query("UPDATE analytics_carts SET abandoned_at = $2 WHERE cart_id = $1")
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Activity that changes no figure: only the last-activity time moves.
+        CartEvent::ItemQuantityChanged { .. }
+        | CartEvent::CouponApplied { .. }
+        | CartEvent::CouponRemoved { .. }
+        | CartEvent::ShippingAddressSet { .. } => {}
+    }
+    sqlx::query("UPDATE analytics_carts SET updated_at = $2, version = $3 WHERE cart_id = $1")
+        .bind(id)
+        .bind(at)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+async fn apply_coupon(tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
+    let coupon: CouponEvent = decode(event)?;
+    // The aggregate id is the normalised code.
+    let code = event.aggregate_id.as_str();
+    match &coupon {
+        CouponEvent::CouponRedeemed {
+            order_id,
+            customer_id,
+            discount_amount,
+        } => {
+            sqlx::query(
+                "INSERT INTO analytics_coupon_redemptions (code, order_id, customer_id, \
+                 discount_minor, currency, redeemed_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (code, order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
+                 discount_minor = EXCLUDED.discount_minor, currency = EXCLUDED.currency, \
+                 redeemed_at = EXCLUDED.redeemed_at, released_at = NULL",
+            )
+            .bind(code)
+            .bind(order_id)
+            .bind(customer_id)
+            .bind(discount_amount.minor)
+            .bind(discount_amount.currency.as_str())
+            .bind(event.recorded_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        CouponEvent::RedemptionReleased { order_id, .. } => {
+            sqlx::query(
+                "UPDATE analytics_coupon_redemptions SET released_at = $3 \
+                 WHERE code = $1 AND order_id = $2",
+            )
+            .bind(code)
+            .bind(order_id)
+            .bind(event.recorded_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // The terms of a coupon are the coupons read model's business.
+        CouponEvent::CouponCreated { .. }
+        | CouponEvent::CouponUpdated { .. }
+        | CouponEvent::CouponDeactivated {} => {}
+    }
+    Ok(())
+}
