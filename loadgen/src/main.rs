@@ -1,0 +1,260 @@
+//! `commerce-load`: drives the engine's real HTTP API with N concurrent customers and reports
+//! throughput, latency percentiles per route, errors and projection lag, as text and JSON.
+//!
+//! It creates what it needs through the API (products, a coupon, one customer per
+//! connection) as the admin it is given, then runs each scenario for a warm-up (discarded)
+//! and a measured period. See BENCHMARKS.md for how the figures are produced.
+
+mod api;
+mod fixture;
+mod scenarios;
+mod stats;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use serde::Serialize;
+
+use crate::api::Api;
+use crate::fixture::Fixture;
+use crate::scenarios::{route, Scenario, Worker};
+use crate::stats::{Stats, Summary};
+
+/// Load generator for the commerce engine's HTTP API.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// The API's base URL.
+    #[arg(
+        long,
+        env = "LOAD_BASE_URL",
+        default_value = "http://127.0.0.1:8080/api/v1"
+    )]
+    base_url: String,
+    /// An admin account's email (created with `commerce admin create`).
+    #[arg(long, env = "LOAD_ADMIN_EMAIL")]
+    admin_email: String,
+    /// That admin's password.
+    #[arg(long, env = "LOAD_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: String,
+    /// Scenarios to run, in order (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    scenario: Vec<Scenario>,
+    /// Concurrent customers (one connection each).
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Measured seconds per scenario.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Warm-up seconds per scenario (not measured).
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Products to create.
+    #[arg(long, default_value_t = 100)]
+    products: usize,
+    /// Commands/s for the lag scenario (default: half the add-to-cart rate measured in this
+    /// run, or 500 when add-to-cart did not run).
+    #[arg(long)]
+    lag_rate: Option<f64>,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// The JSON report.
+#[derive(Debug, Serialize)]
+struct Report {
+    base_url: String,
+    connections: usize,
+    duration_seconds: u64,
+    scenarios: Vec<ScenarioReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScenarioReport {
+    scenario: Scenario,
+    connections: usize,
+    /// The scenario's headline rate (requests, commands or confirmed orders per second).
+    per_second: f64,
+    /// Latency of the headline route.
+    p99_ms: f64,
+    /// For `lag`: the command rate asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_rate: Option<f64>,
+    summary: Summary,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let scenarios = if args.scenario.is_empty() {
+        vec![
+            Scenario::GetProduct,
+            Scenario::Search,
+            Scenario::AddToCart,
+            Scenario::Checkout,
+            Scenario::Lag,
+        ]
+    } else {
+        args.scenario.clone()
+    };
+    let anonymous = Api::new(&args.base_url)?;
+    let admin_token = anonymous
+        .login(&args.admin_email, &args.admin_password)
+        .await?;
+    let admin = anonymous.with_token(admin_token)?;
+    let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    eprintln!(
+        "setting up run {run}: {} products, {} customers",
+        args.products, args.connections
+    );
+    let fixture = Arc::new(
+        Fixture::create(&admin, &run, args.products, args.connections)
+            .await
+            .context("setting up the fixture")?,
+    );
+    let mut reports: Vec<ScenarioReport> = Vec::new();
+    for scenario in scenarios {
+        let target_rate = (scenario == Scenario::Lag).then(|| {
+            args.lag_rate.unwrap_or_else(|| {
+                reports
+                    .iter()
+                    .find(|r| r.scenario == Scenario::AddToCart)
+                    .map_or(500.0, |r| (r.per_second / 2.0).max(1.0))
+            })
+        });
+        let pace = target_rate.map(|rate| Duration::from_secs_f64(args.connections as f64 / rate));
+        settle(&args.base_url).await;
+        eprintln!("{scenario:?}: warming up {} s", args.warmup);
+        run_workers(&fixture, scenario, Duration::from_secs(args.warmup), pace).await;
+        eprintln!("{scenario:?}: measuring {} s", args.duration);
+        let started = Instant::now();
+        let stats = run_workers(&fixture, scenario, Duration::from_secs(args.duration), pace).await;
+        let summary = stats.summary(started.elapsed());
+        let headline = match scenario {
+            Scenario::GetProduct => route::GET_PRODUCT,
+            Scenario::Search => route::SEARCH,
+            Scenario::AddToCart | Scenario::Lag => route::ADD_ITEM,
+            Scenario::Checkout => route::CONFIRMED,
+        };
+        let (per_second, p99_ms) = summary
+            .routes
+            .get(headline)
+            .map_or((0.0, 0.0), |r| (r.per_second, r.latency_ms.p99));
+        let report = ScenarioReport {
+            scenario,
+            connections: args.connections,
+            per_second,
+            p99_ms,
+            target_rate,
+            summary,
+        };
+        print_report(&report)?;
+        reports.push(report);
+    }
+    if let Some(path) = &args.json {
+        let report = Report {
+            base_url: args.base_url.clone(),
+            connections: args.connections,
+            duration_seconds: args.duration,
+            scenarios: reports,
+        };
+        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs one worker per customer for `length` and merges what they saw.
+async fn run_workers(
+    fixture: &Arc<Fixture>,
+    scenario: Scenario,
+    length: Duration,
+    pace: Option<Duration>,
+) -> Stats {
+    let deadline = Instant::now() + length;
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, api) in fixture.customers.iter().enumerate() {
+        let worker = Worker {
+            api: api.clone(),
+            fixture: fixture.clone(),
+            index,
+            deadline,
+            pace,
+        };
+        tasks.spawn(worker.run(scenario));
+    }
+    let mut stats = Stats::default();
+    while let Some(result) = tasks.join_next().await {
+        if let Ok(worker_stats) = result {
+            stats.merge(worker_stats);
+        }
+    }
+    stats
+}
+
+/// Waits (at most a minute) until the engine's `/metrics` shows no relay backlog and no
+/// projection behind, so one scenario's backlog is not measured as the next one's lag.
+async fn settle(base_url: &str) {
+    let origin = base_url.trim_end_matches('/').trim_end_matches("/api/v1");
+    let Ok(api) = Api::new(origin) else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Some(text) = api.text("metrics").await else {
+            return;
+        };
+        let busy = text.lines().any(|line| {
+            (line.starts_with("commerce_relay_backlog_events")
+                || line.starts_with("commerce_projection_lag_events"))
+                && line.rsplit(' ').next().is_some_and(|v| v.trim() != "0")
+        });
+        if !busy {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("the pipeline did not settle within a minute; measuring anyway");
+}
+
+/// Prints one scenario's figures as a text table.
+fn print_report(report: &ScenarioReport) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "\n== {:?} ({} connections, {:.1} s){}",
+        report.scenario,
+        report.connections,
+        report.summary.seconds,
+        report
+            .target_rate
+            .map(|r| format!(", {r:.0} commands/s asked"))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "{:<34} {:>9} {:>7} {:>10} {:>8} {:>8} {:>8} {:>8}",
+        "route", "ok", "errors", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    )?;
+    for (name, r) in &report.summary.routes {
+        let l = r.latency_ms;
+        writeln!(
+            out,
+            "{name:<34} {:>9} {:>7} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            r.count, r.errors, r.per_second, l.p50, l.p95, l.p99, l.max
+        )?;
+    }
+    if let Some(lag) = report.summary.lag_ms {
+        writeln!(
+            out,
+            "projection lag ({} samples): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            report.summary.lag_samples, lag.p50, lag.p95, lag.p99, lag.max
+        )?;
+    }
+    Ok(())
+}
