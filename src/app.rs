@@ -146,7 +146,8 @@ impl App {
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
         if let (Some(listener), Some(api)) = (self.listener, self.roles.http) {
-            let router = http::router_for(api, self.state.clone());
+            let live = http::LiveFeed::new(self.state.pool.clone(), shutdown.clone());
+            let router = http::router_for(api, self.state.clone()).layer(axum::Extension(live));
             let stop = shutdown.clone();
             tasks.spawn(async move {
                 let addr = listener.local_addr().ok();
@@ -162,6 +163,16 @@ impl App {
         if let Some(relay) = self.relay {
             let stop = shutdown.clone();
             tasks.spawn(async move { ("relay", relay.run(stop).await) });
+            // The hash-chain sealer: one leader, like the relay (see `audit::sealer`).
+            let sealer = crate::audit::sealer::Sealer::new(
+                self.state.pool.clone(),
+                crate::audit::sealer::SealerSettings {
+                    batch_size: self.config.relay.batch_size,
+                    poll_interval: self.config.relay.poll_interval,
+                },
+            );
+            let stop = shutdown.clone();
+            tasks.spawn(async move { ("sealer", sealer.run(stop).await) });
         }
         if self.roles.workers {
             for projection in &self.state.pipeline.projections {

@@ -2,6 +2,8 @@
 //! roles run by the `commerce` binary.
 
 pub mod app;
+pub mod asyncapi;
+pub mod audit;
 pub mod auth;
 pub mod checkout;
 pub mod config;
@@ -13,4 +15,5 @@ pub mod payments;
 pub mod relay;
 pub mod shutdown;
 pub mod store;
+pub mod tail;
 pub mod telemetry;

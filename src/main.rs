@@ -42,6 +42,14 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Print the events of a NATS subject filter live, one JSON line each
+    /// (`commerce tail 'commerce.order.>'`); needs only `NATS_URL`.
+    Tail(commerce::tail::TailArgs),
+    /// Audit: an order as of a moment, the hash chain's verification.
+    Audit {
+        #[command(subcommand)]
+        command: commerce::audit::AuditCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -65,6 +73,11 @@ enum AdminCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Before the configuration: tailing needs NATS only, not DATABASE_URL.
+    if let Some(Command::Tail(args)) = cli.command {
+        commerce::telemetry::init(commerce::config::LogFormat::Pretty);
+        return commerce::tail::run(args).await;
+    }
     let config = Config::from_env()?;
     commerce::telemetry::init(config.log_format);
     tracing::debug!(?config, "configuration");
@@ -82,6 +95,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Replay { projection } => return run_replay(&config, &projection).await,
         Command::Admin { command } => return run_admin(&config, command).await,
+        Command::Audit { command } => return commerce::audit::run(&config, command).await,
+        Command::Tail(args) => return commerce::tail::run(args).await,
     };
     let shutdown = Shutdown::new();
     shutdown.on_signals();
@@ -124,7 +139,7 @@ async fn run_replay(config: &Config, name: &str) -> anyhow::Result<()> {
         .filter(|p| name == "all" || p.name() == name)
         .collect();
     if projections.is_empty() {
-        bail!("unknown projection '{name}' (catalog, carts, orders, coupons, inventory or all)");
+        bail!("unknown projection '{name}' (catalog, carts, orders, coupons, inventory, analytics or all)");
     }
     for projection in projections {
         let started = std::time::Instant::now();

@@ -2,15 +2,19 @@
 //! and the operational routes both serve.
 
 pub mod accounts;
+mod asyncapi;
 pub mod auth;
 pub mod commands;
 pub mod error;
+pub mod events;
+mod events_stream;
 pub mod extract;
 mod health;
 pub mod limits;
 mod metrics;
 mod openapi;
 
+pub use events_stream::LiveFeed;
 pub use openapi::document as openapi_document;
 pub mod queries;
 
@@ -79,6 +83,7 @@ pub fn router_for(api: Api, state: AppState) -> Router {
     }
     if matches!(api, Api::Query | Api::Both) {
         v1 = v1.merge(queries::routes()).merge(accounts::query_routes());
+        v1 = v1.merge(events::routes());
     }
     if let Some(limiter) = limits::RateLimiter::new(state.config.rate_limit_per_second) {
         v1 = v1.layer(middleware::from_fn_with_state(limiter, limits::rate_limit));
@@ -89,6 +94,7 @@ pub fn router_for(api: Api, state: AppState) -> Router {
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(openapi::routes())
+        .merge(asyncapi::routes())
         .fallback(|| async { error::ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(

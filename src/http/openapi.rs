@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::error::{FieldError, Problem};
-use super::{accounts, commands, health, queries, AppState};
+use super::{accounts, commands, events, health, queries, AppState};
 
 /// Operational routes and shared components.
 #[derive(OpenApi)]
@@ -53,6 +53,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         let mut v1 = accounts::Api::openapi();
         v1.merge(commands::Api::openapi());
         v1.merge(queries::Api::openapi());
+        v1.merge(events::Api::openapi());
+        v1.merge(queries::analytics::Api::openapi());
         v1
     };
     doc.nest("/api/v1", v1)

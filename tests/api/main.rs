@@ -3,9 +3,12 @@
 
 mod accounts;
 mod aggregates;
+mod analytics;
+mod audit;
 mod checkout_process;
 mod commands;
 mod event_store;
+mod events;
 mod health;
 mod helpers;
 mod mailer;

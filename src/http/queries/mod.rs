@@ -11,12 +11,15 @@
 //! - Malformed or out-of-range query parameters are 422 problems; unknown parameters are
 //!   ignored (browsers and proxies add their own).
 
+pub mod analytics;
+mod audit;
 mod carts;
 mod coupons;
 mod dto;
 mod emails;
 mod inventory;
 mod invoice;
+pub mod order_as_of;
 mod order_views;
 mod orders;
 mod params;
@@ -39,11 +42,14 @@ pub fn routes() -> Router<AppState> {
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::get))
         .route("/orders/{id}/invoice", get(invoice::get))
+        .route("/orders/{id}/history", get(audit::history))
+        .route("/admin/audit/verify", get(audit::verify))
         .route("/coupons", get(coupons::list))
         .route("/coupons/mine", get(coupons::mine))
         .route("/coupons/{code}", get(coupons::get))
         .route("/admin/inventory/health", get(inventory::health))
         .route("/admin/emails", get(emails::list))
+        .merge(analytics::routes())
 }
 
 /// The OpenAPI description of the query API.
@@ -61,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         coupons::get,
         inventory::health,
         emails::list,
+        audit::history,
+        audit::verify,
     ),
     components(schemas(
         Problem,
@@ -93,6 +101,13 @@ pub fn routes() -> Router<AppState> {
         emails::EmailStatus,
         emails::EmailView,
         emails::EmailPage,
+        audit::OrderHistory,
+        audit::HistoryEvent,
+        audit::ActorView,
+        crate::audit::verify::VerifyReport,
+        crate::audit::verify::Finding,
+        crate::audit::verify::FindingKind,
+        crate::audit::verify::ChainHead,
     )),
     tags(
         (name = "catalog", description = "Product search and product pages"),
@@ -100,6 +115,7 @@ pub fn routes() -> Router<AppState> {
         (name = "orders", description = "Reading orders and their timelines"),
         (name = "coupons", description = "Reading coupons"),
         (name = "back office", description = "Inventory health and the email log"),
+        (name = "audit", description = "Order history from the event store and the hash-chain verification"),
     )
 )]
 pub struct Api;
@@ -139,6 +155,8 @@ mod tests {
             "/coupons/{code}",
             "/admin/inventory/health",
             "/admin/emails",
+            "/orders/{id}/history",
+            "/admin/audit/verify",
         ] {
             assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
         }
