@@ -56,4 +56,22 @@ pub trait Projection: Send + Sync {
 
     /// Applies one event to the read model.
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError>;
+
+    /// True for a process manager that writes no read model and only issues commands that
+    /// commit on their own: the runner then calls [`Projection::apply_detached`] for the
+    /// aggregates of a batch concurrently, outside the batch's transaction (each aggregate's
+    /// events still one at a time, in sequence order, under the same position guard).
+    fn detached(&self) -> bool {
+        false
+    }
+
+    /// Applies one event without the batch's transaction (only called when
+    /// [`Projection::detached`] is true).
+    async fn apply_detached(&self, event: &Envelope) -> Result<(), ProjectionError> {
+        Err(ProjectionError::Command(format!(
+            "{} cannot apply {} outside a transaction",
+            self.name(),
+            event.event_type
+        )))
+    }
 }

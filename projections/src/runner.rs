@@ -187,7 +187,7 @@ async fn fetch(
 }
 
 /// What became of one message in a batch.
-enum Outcome {
+pub(crate) enum Outcome {
     Applied,
     Duplicate,
     Early,
@@ -195,11 +195,11 @@ enum Outcome {
     DeadLettered,
 }
 
-struct Item {
-    message: jetstream::Message,
-    envelope: Envelope,
-    deliveries: i64,
-    outcome: Outcome,
+pub(crate) struct Item {
+    pub(crate) message: jetstream::Message,
+    pub(crate) envelope: Envelope,
+    pub(crate) deliveries: i64,
+    pub(crate) outcome: Outcome,
 }
 
 async fn process_batch(
@@ -247,8 +247,12 @@ async fn process_batch(
         .bind(projection.name())
         .execute(&mut *tx)
         .await?;
-    for item in &mut items {
-        item.outcome = apply_one(&mut tx, js, projection, settings, item).await?;
+    if projection.detached() {
+        crate::detached::apply_batch(&mut tx, js, projection, settings, &mut items).await?;
+    } else {
+        for item in &mut items {
+            item.outcome = apply_one(&mut tx, js, projection, settings, item).await?;
+        }
     }
     tx.commit().await?;
 
@@ -280,19 +284,7 @@ async fn apply_one(
 ) -> Result<Outcome, async_nats::Error> {
     let envelope = &item.envelope;
     let sequence = i64::try_from(envelope.sequence).unwrap_or(i64::MAX);
-    // Creates the row at 0 when new; either way locks it and returns the stored position.
-    let last: i64 = sqlx::query_scalar(
-        "INSERT INTO projection_positions (projection, aggregate_type, aggregate_id, last_sequence)
-         VALUES ($1, $2, $3, 0)
-         ON CONFLICT (projection, aggregate_type, aggregate_id)
-         DO UPDATE SET last_sequence = projection_positions.last_sequence
-         RETURNING last_sequence",
-    )
-    .bind(projection.name())
-    .bind(&envelope.aggregate_type)
-    .bind(&envelope.aggregate_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let last = lock_position(tx, projection, envelope).await?;
     if sequence <= last {
         return Ok(Outcome::Duplicate);
     }
@@ -330,7 +322,28 @@ async fn apply_one(
     }
 }
 
-async fn advance(
+/// Locks the projection's position row of the envelope's aggregate (created at 0 when new)
+/// and returns the last sequence applied.
+pub(crate) async fn lock_position(
+    tx: &mut PgConnection,
+    projection: &dyn Projection,
+    envelope: &Envelope,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO projection_positions (projection, aggregate_type, aggregate_id, last_sequence)
+         VALUES ($1, $2, $3, 0)
+         ON CONFLICT (projection, aggregate_type, aggregate_id)
+         DO UPDATE SET last_sequence = projection_positions.last_sequence
+         RETURNING last_sequence",
+    )
+    .bind(projection.name())
+    .bind(&envelope.aggregate_type)
+    .bind(&envelope.aggregate_id)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+pub(crate) async fn advance(
     tx: &mut PgConnection,
     projection: &dyn Projection,
     envelope: &Envelope,
@@ -349,7 +362,7 @@ async fn advance(
     Ok(())
 }
 
-async fn dead_letter(
+pub(crate) async fn dead_letter(
     tx: &mut PgConnection,
     js: &jetstream::Context,
     projection: &dyn Projection,

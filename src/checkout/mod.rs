@@ -74,15 +74,25 @@ impl Projection for CheckoutProcess {
         &[]
     }
 
-    /// Reacts to one order event; the runner's transaction is not used (the commands commit
-    /// through the event store on their own).
-    #[tracing::instrument(skip_all, fields(order_id = %envelope.aggregate_id,
-        event = %envelope.event_type), err(level = "warn"))]
+    /// The runner's transaction is not used (the commands commit through the event store on
+    /// their own): see [`CheckoutProcess::apply_detached`].
     async fn apply(
         &self,
         _tx: &mut PgConnection,
         envelope: &Envelope,
     ) -> Result<(), ProjectionError> {
+        self.apply_detached(envelope).await
+    }
+
+    /// Orders are processed concurrently, each order's events in sequence.
+    fn detached(&self) -> bool {
+        true
+    }
+
+    /// Reacts to one order event.
+    #[tracing::instrument(skip_all, fields(order_id = %envelope.aggregate_id,
+        event = %envelope.event_type), err(level = "warn"))]
+    async fn apply_detached(&self, envelope: &Envelope) -> Result<(), ProjectionError> {
         let event: OrderEvent = serde_json::from_value(envelope.payload.clone())
             .map_err(|e| ProjectionError::decode(envelope, e))?;
         let order_id: Uuid = envelope

@@ -1,0 +1,122 @@
+//! Batches of a detached projection — a process manager that writes no read model and issues
+//! commands committing on their own (see [`Projection::detached`]).
+//!
+//! Applying such a batch one event at a time would serialise every aggregate behind the
+//! slowest command. Instead, inside the batch's transaction:
+//!
+//! 1. each aggregate's position row is locked once and its events are sorted into
+//!    redeliveries (skipped), the consecutive run that follows the stored position (to apply)
+//!    and events beyond a gap (held back, nak'ed);
+//! 2. the runs of different aggregates are applied concurrently, at most [`CONCURRENCY`] at a
+//!    time, each run in sequence order, stopping at its first failure;
+//! 3. the positions of the applied events are advanced; a failed event is retried or, after
+//!    `max_deliver` deliveries, dead-lettered; the events after it wait for it (held back).
+//!
+//! The locked position rows keep another worker on the same consumer from applying the same
+//! events meanwhile, as for an ordinary batch.
+
+use async_nats::jetstream;
+use futures_util::StreamExt;
+use sqlx::PgConnection;
+
+use crate::projection::{Projection, ProjectionError};
+use crate::runner::{advance, dead_letter, lock_position, Item, Outcome, RunnerSettings};
+
+/// Aggregates applied at the same time within one batch.
+pub const CONCURRENCY: usize = 16;
+
+/// Applies `items` (sorted by aggregate and sequence) and sets each one's outcome.
+pub(crate) async fn apply_batch(
+    tx: &mut PgConnection,
+    js: &jetstream::Context,
+    projection: &dyn Projection,
+    settings: &RunnerSettings,
+    items: &mut [Item],
+) -> Result<(), async_nats::Error> {
+    // 1. Claim: per aggregate, the run of events that follows its stored position.
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    let mut start = 0;
+    while start < items.len() {
+        let end = start
+            + items[start..]
+                .iter()
+                .take_while(|item| same_aggregate(item, &items[start]))
+                .count();
+        let mut expected = lock_position(tx, projection, &items[start].envelope).await? + 1;
+        let mut run = Vec::new();
+        for (index, item) in items.iter_mut().enumerate().take(end).skip(start) {
+            let sequence = i64::try_from(item.envelope.sequence).unwrap_or(i64::MAX);
+            item.outcome = if sequence < expected {
+                Outcome::Duplicate
+            } else if sequence == expected {
+                expected += 1;
+                run.push(index);
+                Outcome::Applied
+            } else {
+                Outcome::Early
+            };
+        }
+        if !run.is_empty() {
+            runs.push(run);
+        }
+        start = end;
+    }
+
+    // 2. Apply the runs concurrently; each stops at its first failure.
+    let shared: &[Item] = items;
+    let results: Vec<(Vec<usize>, Option<(usize, ProjectionError)>)> =
+        futures_util::stream::iter(runs)
+            .map(|run| async move {
+                for (position, &index) in run.iter().enumerate() {
+                    if let Err(error) = projection.apply_detached(&shared[index].envelope).await {
+                        return (run[..position].to_vec(), Some((index, error)));
+                    }
+                }
+                (run, None)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+
+    // 3. Record what happened.
+    for (applied, failure) in results {
+        if let Some(&last) = applied.last() {
+            let item = &items[last];
+            let sequence = i64::try_from(item.envelope.sequence).unwrap_or(i64::MAX);
+            advance(tx, projection, &item.envelope, sequence).await?;
+        }
+        let Some((failed, error)) = failure else {
+            continue;
+        };
+        // The events of this aggregate after the failed one wait for it.
+        let (before, after) = items.split_at_mut(failed + 1);
+        let failed_item = &before[failed];
+        for later in after
+            .iter_mut()
+            .take_while(|later| same_aggregate(later, failed_item))
+        {
+            if matches!(later.outcome, Outcome::Applied) {
+                later.outcome = Outcome::Early;
+            }
+        }
+        let item = &items[failed];
+        if item.deliveries < settings.max_deliver {
+            tracing::warn!(projection = projection.name(), event_id = %item.envelope.event_id,
+                deliveries = item.deliveries, %error, "apply failed, will retry");
+            items[failed].outcome = Outcome::Retry {
+                deliveries: items[failed].deliveries,
+            };
+        } else {
+            dead_letter(tx, js, projection, item, &error.to_string()).await?;
+            let sequence = i64::try_from(item.envelope.sequence).unwrap_or(i64::MAX);
+            advance(tx, projection, &item.envelope, sequence).await?;
+            items[failed].outcome = Outcome::DeadLettered;
+        }
+    }
+    Ok(())
+}
+
+fn same_aggregate(a: &Item, b: &Item) -> bool {
+    a.envelope.aggregate_type == b.envelope.aggregate_type
+        && a.envelope.aggregate_id == b.envelope.aggregate_id
+}
