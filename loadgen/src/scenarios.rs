@@ -37,6 +37,11 @@ pub mod route {
     pub const LAG_PROBE: &str = "GET carts/{id} (lag probe)";
 }
 
+/// In the lag scenario, one command in this many is followed until it is visible.
+const LAG_SAMPLE: usize = 4;
+/// The pause between two reads of a lag probe.
+const PROBE_INTERVAL: Duration = Duration::from_millis(2);
+
 /// A scenario's name on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -116,6 +121,8 @@ impl Worker {
     async fn add_items(&self, stats: &mut Stats, rng: &mut Rng) {
         let lines = self.fixture.items.len().min(40);
         let mut next = Instant::now();
+        // Probes run beside the commands, so a slow read model does not slow the pace.
+        let mut probes = tokio::task::JoinSet::new();
         'carts: while Instant::now() < self.deadline {
             let Some(cart) = self.create_cart(stats).await else {
                 continue;
@@ -141,34 +148,19 @@ impl Worker {
                     Some(reply) if reply.status.is_success() => reply.u64("version").ok(),
                     _ => None,
                 };
-                if let (Some(version), Some(_)) = (version, self.pace) {
-                    self.probe(stats, &cart, version, acknowledged).await;
+                // Every LAG_SAMPLE-th command is followed until it is visible: probing them
+                // all would add more reads than the commands being measured.
+                let sampled = (line + self.index) % LAG_SAMPLE == 0;
+                if let (Some(version), Some(_), true) = (version, self.pace, sampled) {
+                    probes.spawn(probe(self.api.clone(), cart.clone(), version, acknowledged));
                 }
             }
         }
-    }
-
-    /// Reads the cart every millisecond until it shows `version`, and records the lag. A 404
-    /// (the cart's row is not there yet) is an answer like any other here.
-    async fn probe(&self, stats: &mut Stats, cart: &str, version: u64, since: Instant) {
-        let path = format!("carts/{cart}");
-        let give_up = since + Duration::from_secs(10);
-        while Instant::now() < give_up {
-            let sent = Instant::now();
-            match self.api.fetch(Method::GET, &path, None).await {
-                Some(reply) if matches!(reply.status, StatusCode::OK | StatusCode::NOT_FOUND) => {
-                    stats.ok(route::LAG_PROBE, sent.elapsed());
-                    if reply.u64("version").unwrap_or(0) >= version {
-                        stats.lag(since.elapsed());
-                        return;
-                    }
-                }
-                Some(reply) => stats.error(route::LAG_PROBE, reply.status.as_u16()),
-                None => stats.error(route::LAG_PROBE, 0),
+        while let Some(result) = probes.join_next().await {
+            if let Ok(probe_stats) = result {
+                stats.merge(probe_stats);
             }
-            tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        stats.error("lag probe gave up after 10 s", 0);
     }
 
     /// One order: cart, item(s), address, maybe the coupon, checkout, and payment.
@@ -256,6 +248,31 @@ impl Worker {
         }
         false
     }
+}
+
+/// Reads the cart every [`PROBE_INTERVAL`] until it shows `version`, and records the lag. A 404
+/// (the cart's row is not there yet) is an answer like any other here.
+async fn probe(api: Api, cart: String, version: u64, since: Instant) -> Stats {
+    let mut stats = Stats::default();
+    let path = format!("carts/{cart}");
+    let give_up = since + Duration::from_secs(10);
+    while Instant::now() < give_up {
+        let sent = Instant::now();
+        match api.fetch(Method::GET, &path, None).await {
+            Some(reply) if matches!(reply.status, StatusCode::OK | StatusCode::NOT_FOUND) => {
+                stats.ok(route::LAG_PROBE, sent.elapsed());
+                if reply.u64("version").unwrap_or(0) >= version {
+                    stats.lag(since.elapsed());
+                    return stats;
+                }
+            }
+            Some(reply) => stats.error(route::LAG_PROBE, reply.status.as_u16()),
+            None => stats.error(route::LAG_PROBE, 0),
+        }
+        tokio::time::sleep(PROBE_INTERVAL).await;
+    }
+    stats.error("lag probe gave up after 10 s", 0);
+    stats
 }
 
 /// A small deterministic generator (xorshift64*): varied picks without a dependency.
