@@ -22,6 +22,9 @@ use sqlx::PgConnection;
 use crate::projection::{Projection, ProjectionError};
 use crate::runner::{advance, dead_letter, lock_position, Item, Outcome, RunnerSettings};
 
+/// The events of one run that were applied, and the failure that stopped it, if any.
+type RunResult = (Vec<usize>, Option<(usize, ProjectionError)>);
+
 /// Aggregates applied at the same time within one batch.
 pub const CONCURRENCY: usize = 16;
 
@@ -64,19 +67,18 @@ pub(crate) async fn apply_batch(
 
     // 2. Apply the runs concurrently; each stops at its first failure.
     let shared: &[Item] = items;
-    let results: Vec<(Vec<usize>, Option<(usize, ProjectionError)>)> =
-        futures_util::stream::iter(runs)
-            .map(|run| async move {
-                for (position, &index) in run.iter().enumerate() {
-                    if let Err(error) = projection.apply_detached(&shared[index].envelope).await {
-                        return (run[..position].to_vec(), Some((index, error)));
-                    }
+    let results: Vec<RunResult> = futures_util::stream::iter(runs)
+        .map(|run| async move {
+            for (position, &index) in run.iter().enumerate() {
+                if let Err(error) = projection.apply_detached(&shared[index].envelope).await {
+                    return (run[..position].to_vec(), Some((index, error)));
                 }
-                (run, None)
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+            }
+            (run, None)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
 
     // 3. Record what happened.
     for (applied, failure) in results {
