@@ -286,7 +286,7 @@ struct ProductRow {
     version: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct VariantRow {
     product_id: Uuid,
     sku: String,
@@ -340,16 +340,22 @@ async fn variants_of(
     .await?;
     let mut out: HashMap<Uuid, Vec<VariantView>> = HashMap::new();
     for row in rows {
-        out.entry(row.product_id).or_default().push(VariantView {
-            sku: row.sku,
-            options: row.options,
-            price: MoneyView::new(row.price_minor, row.currency),
-            on_hand: row.on_hand,
-            reserved: row.reserved,
-            available: row.available,
-        });
+        out.entry(row.product_id).or_default().push(row.into_view());
     }
     Ok(out)
+}
+
+impl VariantRow {
+    fn into_view(self) -> VariantView {
+        VariantView {
+            sku: self.sku,
+            options: self.options,
+            price: MoneyView::new(self.price_minor, self.currency),
+            on_hand: self.on_hand,
+            reserved: self.reserved,
+            available: self.available,
+        }
+    }
 }
 
 /// Attaches their variants to `rows`, keeping their order.
@@ -368,18 +374,35 @@ async fn with_variants(
         .collect())
 }
 
-/// The product `id` in any status (the caller decides who may see drafts), with its variants.
+/// The product `id` in any status (the caller decides who may see drafts), with its variants
+/// (one query: the hottest read of the catalog).
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductView>, sqlx::Error> {
-    let row: Option<ProductRow> = sqlx::query_as(concat!(
+    #[derive(sqlx::FromRow)]
+    struct WithVariants {
+        #[sqlx(flatten)]
+        product: ProductRow,
+        variants: Json<Vec<VariantRow>>,
+    }
+    let row: Option<WithVariants> = sqlx::query_as(concat!(
         "SELECT ",
         product_columns!(),
-        " FROM catalog_products p WHERE p.id = $1"
+        ", COALESCE((SELECT jsonb_agg(jsonb_build_object(
+               'product_id', v.product_id, 'sku', v.sku, 'options', v.options,
+               'price_minor', v.price_minor, 'currency', v.currency, 'on_hand', v.on_hand,
+               'reserved', v.reserved, 'available', v.available) ORDER BY v.sku)
+             FROM catalog_variants v WHERE v.product_id = p.id), '[]') AS variants
+         FROM catalog_products p WHERE p.id = $1"
     ))
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    Ok(with_variants(pool, vec![row]).await?.pop())
+    Ok(row.map(|row| {
+        let variants = row
+            .variants
+            .0
+            .into_iter()
+            .map(VariantRow::into_view)
+            .collect();
+        row.product.into_view(variants)
+    }))
 }
