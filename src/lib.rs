@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod leader;
 pub mod mailer;
 pub mod nats;
 pub mod payments;

@@ -25,6 +25,7 @@ use commerce_projections::Envelope;
 use sqlx::postgres::PgListener;
 use sqlx::{Connection, PgConnection, PgPool};
 
+use crate::leader::{self, sleep_or_stop};
 use crate::shutdown::Shutdown;
 
 /// Advisory lock key held by the leading relay ("commerce" in ASCII).
@@ -98,7 +99,9 @@ impl Relay {
     /// loses the lock or a dependency fails.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         loop {
-            let Some(mut lock) = self.acquire_leadership(&shutdown).await else {
+            let Some(mut lock) =
+                leader::acquire(&self.pool, RELAY_LOCK_KEY, "relay", &shutdown).await
+            else {
                 break;
             };
             self.stats.leader.store(true, Ordering::Relaxed);
@@ -121,42 +124,6 @@ impl Relay {
         }
         tracing::info!("relay stopped: shutdown requested");
         Ok(())
-    }
-
-    /// A dedicated connection holding the relay lock, or `None` on shutdown.
-    async fn acquire_leadership(&self, shutdown: &Shutdown) -> Option<PgConnection> {
-        let mut announced = false;
-        while !shutdown.is_triggered() {
-            let options = self.pool.connect_options();
-            match PgConnection::connect_with(&options).await {
-                Ok(mut conn) => loop {
-                    let locked = sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)")
-                        .bind(RELAY_LOCK_KEY)
-                        .fetch_one(&mut conn)
-                        .await;
-                    match locked {
-                        Ok(true) => return Some(conn),
-                        Ok(false) if !announced => {
-                            tracing::info!("another relay leads; standing by");
-                            announced = true;
-                        }
-                        Ok(false) => {}
-                        Err(error) => {
-                            tracing::warn!(%error, "relay lock query failed");
-                            break;
-                        }
-                    }
-                    if sleep_or_stop(Duration::from_millis(500), shutdown).await {
-                        return None;
-                    }
-                },
-                Err(error) => tracing::warn!(%error, "relay cannot reach Postgres"),
-            }
-            if sleep_or_stop(Duration::from_secs(1), shutdown).await {
-                return None;
-            }
-        }
-        None
     }
 
     async fn lead(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
@@ -288,11 +255,4 @@ pub async fn backlog(pool: &PgPool) -> Result<i64, sqlx::Error> {
     .bind(CHECKPOINT)
     .fetch_one(pool)
     .await
-}
-
-async fn sleep_or_stop(duration: Duration, shutdown: &Shutdown) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => shutdown.is_triggered(),
-        _ = shutdown.wait() => true,
-    }
 }

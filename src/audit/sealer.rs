@@ -21,6 +21,7 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::chain::{content_hash, link_hash, to_hash, Hash, LinkFields, GENESIS};
 use super::stored::{parse_xid, StoredEvent, EVENT_COLUMNS};
+use crate::leader::{self, sleep_or_stop};
 use crate::relay::NOTIFY_CHANNEL;
 use crate::shutdown::Shutdown;
 
@@ -53,7 +54,9 @@ impl Sealer {
     /// Seals until `shutdown`: waits for leadership, leads, and starts over when it loses the
     /// lock or Postgres fails.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        while let Some(mut lock) = self.acquire_leadership(&shutdown).await {
+        while let Some(mut lock) =
+            leader::acquire(&self.pool, SEALER_LOCK_KEY, "sealer", &shutdown).await
+        {
             tracing::info!("sealer is the leader");
             let result = self.lead(&mut lock, &shutdown).await;
             drop(lock);
@@ -71,36 +74,6 @@ impl Sealer {
             }
         }
         Ok(())
-    }
-
-    /// A dedicated connection holding the sealer lock, or `None` on shutdown.
-    async fn acquire_leadership(&self, shutdown: &Shutdown) -> Option<PgConnection> {
-        while !shutdown.is_triggered() {
-            match PgConnection::connect_with(&self.pool.connect_options()).await {
-                Ok(mut conn) => loop {
-                    let locked = sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)")
-                        .bind(SEALER_LOCK_KEY)
-                        .fetch_one(&mut conn)
-                        .await;
-                    match locked {
-                        Ok(true) => return Some(conn),
-                        Ok(false) => {}
-                        Err(error) => {
-                            tracing::warn!(%error, "sealer lock query failed");
-                            break;
-                        }
-                    }
-                    if sleep_or_stop(Duration::from_millis(500), shutdown).await {
-                        return None;
-                    }
-                },
-                Err(error) => tracing::warn!(%error, "sealer cannot reach Postgres"),
-            }
-            if sleep_or_stop(Duration::from_secs(1), shutdown).await {
-                return None;
-            }
-        }
-        None
     }
 
     async fn lead(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
@@ -234,11 +207,4 @@ pub async fn backlog(pool: &PgPool) -> Result<i64, sqlx::Error> {
     )
     .fetch_one(pool)
     .await
-}
-
-async fn sleep_or_stop(duration: Duration, shutdown: &Shutdown) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => shutdown.is_triggered(),
-        _ = shutdown.wait() => true,
-    }
 }
