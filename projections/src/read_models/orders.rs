@@ -219,17 +219,11 @@ async fn insert_order(
     Ok(())
 }
 
-/// Records `event` in the order's timeline: the status it led to, who, and its details (the
-/// event's own fields; a summary for `OrderPlaced`, whose full content is on the order row).
-async fn insert_timeline(
-    tx: &mut PgConnection,
-    id: Uuid,
-    status: OrderStatus,
-    order: &OrderEvent,
-    event: &Envelope,
-    version: i64,
-) -> Result<(), sqlx::Error> {
-    let detail = match order {
+/// The details a timeline entry keeps of an order event (stored as `payload`): the event's
+/// own fields, or a summary for `OrderPlaced`, whose full content is on the order row. The
+/// as-of view renders its timeline with the same function.
+pub fn timeline_detail(order: &OrderEvent, payload: &serde_json::Value) -> serde_json::Value {
+    match order {
         OrderEvent::OrderPlaced {
             cart_id,
             lines,
@@ -246,13 +240,25 @@ async fn insert_timeline(
             "tax": totals.tax,
             "total": totals.total,
         }),
-        _ => event
-            .payload
+        _ => payload
             .as_object()
             .and_then(|tagged| tagged.values().next())
             .cloned()
             .unwrap_or_else(|| json!({})),
-    };
+    }
+}
+
+/// Records `event` in the order's timeline: the status it led to, who, and its details (the
+/// event's own fields; a summary for `OrderPlaced`, whose full content is on the order row).
+async fn insert_timeline(
+    tx: &mut PgConnection,
+    id: Uuid,
+    status: OrderStatus,
+    order: &OrderEvent,
+    event: &Envelope,
+    version: i64,
+) -> Result<(), sqlx::Error> {
+    let detail = timeline_detail(order, &event.payload);
     sqlx::query(
         "INSERT INTO order_timeline (order_id, sequence, status, event_type, at, actor_id, \
          actor_role, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \

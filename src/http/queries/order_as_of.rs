@@ -10,8 +10,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::Money;
 use serde::de::Error as _;
-use serde_json::json;
 
+use commerce_projections::read_models::orders;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -95,30 +95,7 @@ impl Extras {
 
 /// The timeline entry of one folded event, as the order projection records it.
 fn timeline_entry(folded: &FoldedEvent) -> TimelineEntryView {
-    let detail = match &folded.event {
-        OrderEvent::OrderPlaced {
-            cart_id,
-            lines,
-            coupon,
-            totals,
-            ..
-        } => json!({
-            "cart_id": cart_id,
-            "line_count": lines.len(),
-            "coupon_code": coupon.as_ref().map(|c| &c.code),
-            "subtotal": totals.subtotal,
-            "discount": totals.discount,
-            "shipping": totals.shipping,
-            "tax": totals.tax,
-            "total": totals.total,
-        }),
-        _ => folded
-            .payload
-            .as_object()
-            .and_then(|tagged| tagged.values().next())
-            .cloned()
-            .unwrap_or_else(|| json!({})),
-    };
+    let detail = orders::timeline_detail(&folded.event, &folded.payload);
     TimelineEntryView {
         sequence: folded.stored.sequence,
         status: folded.status_after.as_str().to_string(),
