@@ -48,14 +48,16 @@ pub async fn read_events(
         .iter()
         .map(|t| t.to_string())
         .collect();
+    // `e.commit_xid` in ORDER BY is the xid8 column: a bare `commit_xid` would name the text
+    // column selected, and "1000" sorts before "999".
     let rows = sqlx::query(
         "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
                 metadata, global_position, commit_xid::text AS commit_xid, event_id, recorded_at
-           FROM events
-          WHERE (commit_xid, global_position) > ($1::text::xid8, $2)
-            AND (NOT $3 OR commit_xid < pg_snapshot_xmin(pg_current_snapshot()))
-            AND (cardinality($4::text[]) = 0 OR aggregate_type = ANY($4))
-          ORDER BY commit_xid, global_position
+           FROM events e
+          WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2)
+            AND (NOT $3 OR e.commit_xid < pg_snapshot_xmin(pg_current_snapshot()))
+            AND (cardinality($4::text[]) = 0 OR e.aggregate_type = ANY($4))
+          ORDER BY e.commit_xid, e.global_position
           LIMIT $5",
     )
     .bind(filter.after.xid.to_string())

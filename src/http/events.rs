@@ -232,12 +232,13 @@ pub(super) async fn read_page(
         .await?;
     let rows = sqlx::query(
         "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
-                metadata, global_position, commit_xid::text AS commit_xid, event_id, recorded_at
-           FROM events
-          WHERE (commit_xid, global_position) > ($1::text::xid8, $2)
-            AND commit_xid < pg_snapshot_xmin(pg_current_snapshot())
+                metadata, global_position, e.commit_xid::text AS commit_xid, event_id, recorded_at
+           FROM events e
+          WHERE (e.commit_xid, global_position) > ($1::text::xid8, $2)
+            AND e.commit_xid < pg_snapshot_xmin(pg_current_snapshot())
             AND (cardinality($3::text[]) = 0 OR event_type = ANY($3))
-          ORDER BY commit_xid, global_position
+          -- `e.commit_xid` is the xid8 column; the bare name would sort the text output.
+          ORDER BY e.commit_xid, global_position
           LIMIT $4",
     )
     .bind(after.xid.to_string())
@@ -257,10 +258,10 @@ pub(super) async fn read_page(
         // Everything below the horizon was looked at: continue after the events filtered
         // out too, so a consumer of rare types does not scan them again.
         let last: Option<(String, i64)> = sqlx::query_as(
-            "SELECT commit_xid::text, global_position FROM events
-              WHERE (commit_xid, global_position) > ($1::text::xid8, $2)
-                AND commit_xid < pg_snapshot_xmin(pg_current_snapshot())
-              ORDER BY commit_xid DESC, global_position DESC
+            "SELECT e.commit_xid::text, global_position FROM events e
+              WHERE (e.commit_xid, global_position) > ($1::text::xid8, $2)
+                AND e.commit_xid < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY e.commit_xid DESC, global_position DESC
               LIMIT 1",
         )
         .bind(next.xid.to_string())
