@@ -41,6 +41,9 @@ pub struct Config {
     pub database_url: String,
     /// `DATABASE_MAX_CONNECTIONS`: pool size per process.
     pub database_max_connections: u32,
+    /// `DATABASE_ACQUIRE_TIMEOUT_MS`: longest wait for a pooled connection; bounds how long
+    /// a request takes to answer 503 while Postgres is unreachable.
+    pub database_acquire_timeout: Duration,
     /// `NATS_URL`: the NATS server with JetStream.
     pub nats_url: String,
     /// `HTTP_ADDR`: where the HTTP API listens.
@@ -71,6 +74,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `READ_WAIT_TIMEOUT_MS`: longest a query waits for `min_version`.
     pub read_wait_timeout: Duration,
+    /// `PRODUCT_CACHE_ENTRIES`: products kept rendered in memory for `GET products/{id}`
+    /// (0 turns the cache off).
+    pub product_cache_entries: usize,
     /// `ORDER_PAYMENT_TIMEOUT_SECONDS`: how long a confirmed order may stay unpaid.
     pub payment_timeout: Duration,
     /// `ORDER_EXPIRY_INTERVAL_MS`: how often workers expire unpaid orders past their deadline.
@@ -268,6 +274,7 @@ impl Config {
             rate_limit_per_second: parse_or(&lookup, "RATE_LIMIT_PER_SECOND", 100)?,
             cors_allowed_origins,
             max_body_bytes: parse_or(&lookup, "MAX_BODY_BYTES", 256 * 1024)?,
+            product_cache_entries: parse_or(&lookup, "PRODUCT_CACHE_ENTRIES", 10_000)?,
             read_wait_timeout: Duration::from_millis(parse_or(
                 &lookup,
                 "READ_WAIT_TIMEOUT_MS",
@@ -296,6 +303,11 @@ impl Config {
                 "DATABASE_MAX_CONNECTIONS",
                 DEFAULT_DATABASE_MAX_CONNECTIONS,
             )?,
+            database_acquire_timeout: Duration::from_millis(parse_or(
+                &lookup,
+                "DATABASE_ACQUIRE_TIMEOUT_MS",
+                crate::db::DEFAULT_ACQUIRE_TIMEOUT.as_millis() as u64,
+            )?),
             nats_url: lookup("NATS_URL").unwrap_or_else(|| DEFAULT_NATS_URL.into()),
             http_addr,
             snapshot_every: parse_or(&lookup, "SNAPSHOT_EVERY", DEFAULT_SNAPSHOT_EVERY)?,
@@ -336,6 +348,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("database_url", &redact_url(&self.database_url))
             .field("database_max_connections", &self.database_max_connections)
+            .field("database_acquire_timeout", &self.database_acquire_timeout)
             .field("nats_url", &redact_url(&self.nats_url))
             .field("http_addr", &self.http_addr)
             .field("snapshot_every", &self.snapshot_every)
@@ -351,6 +364,7 @@ impl fmt::Debug for Config {
             .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("read_wait_timeout", &self.read_wait_timeout)
+            .field("product_cache_entries", &self.product_cache_entries)
             .field("payment_timeout", &self.payment_timeout)
             .field("expiry_interval", &self.expiry_interval)
             .field("checkout_wait", &self.checkout_wait)
@@ -380,6 +394,10 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.nats_url, DEFAULT_NATS_URL);
         assert_eq!(c.database_max_connections, DEFAULT_DATABASE_MAX_CONNECTIONS);
+        assert_eq!(
+            c.database_acquire_timeout,
+            crate::db::DEFAULT_ACQUIRE_TIMEOUT
+        );
         assert_eq!(c.log_format, LogFormat::Pretty);
     }
 

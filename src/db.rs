@@ -10,16 +10,37 @@ use crate::config::Config;
 /// The project's migrations (`migrations/`), embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Default longest wait for a pooled connection (`DATABASE_ACQUIRE_TIMEOUT_MS`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Opens the connection pool described by `config`.
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    connect_url(&config.database_url, config.database_max_connections).await
+    connect_with(
+        &config.database_url,
+        config.database_max_connections,
+        config.database_acquire_timeout,
+    )
+    .await
 }
 
-/// Opens a pool of at most `max_connections` to `url`.
+/// Opens a pool of at most `max_connections` to `url` for tools and test harnesses, whose
+/// callers may queue for a connection for up to 5 s (a burst of hundreds of concurrent
+/// requests on one pool waits rather than failing).
 pub async fn connect_url(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    connect_with(url, max_connections, Duration::from_secs(5)).await
+}
+
+/// Opens a pool of at most `max_connections` to `url` whose callers wait at most
+/// `acquire_timeout` for a connection. While Postgres is unreachable every acquisition keeps
+/// trying to connect until that timeout, so it bounds how long a request takes to fail (503).
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout)
         .connect(url)
         .await
 }
@@ -28,3 +49,7 @@ pub async fn connect_url(url: &str, max_connections: u32) -> Result<PgPool, sqlx
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
 }
+
+/// True when `error` says the database cannot be reached or is not serving right now
+/// (restarting, shutting down, out of connections), rather than that the statement failed.
+pub use commerce_projections::database_unavailable as unavailable;

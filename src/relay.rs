@@ -163,6 +163,8 @@ impl Relay {
             };
             match self.publish(&batch).await {
                 Ok(duplicates) => {
+                    tracing::debug!(events = batch.len(), duplicates, from = ?batch[0].0, to = ?last,
+                        "batch published");
                     failures = 0;
                     let count = batch.len() as u64;
                     self.stats.published.fetch_add(count, Ordering::Relaxed);

@@ -93,7 +93,7 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
     };
     let client = async_nats::ConnectOptions::new()
         .name("commerce-tail")
-        .connect(args.nats_url.as_str())
+        .connect(crate::nats::server_urls(&args.nats_url).as_slice())
         .await
         .with_context(|| format!("connecting to NATS at {}", args.nats_url))?;
     let js = jetstream::new(client);

@@ -10,7 +10,8 @@
 //! 2. the runs of different aggregates are applied concurrently, at most [`CONCURRENCY`] at a
 //!    time, each run in sequence order, stopping at its first failure;
 //! 3. the positions of the applied events are advanced; a failed event is retried or, after
-//!    `max_deliver` deliveries, dead-lettered; the events after it wait for it (held back).
+//!    `max_deliver` deliveries, dead-lettered (never while the database is unavailable); the
+//!    events after it wait for it (held back).
 //!
 //! The locked position rows keep another worker on the same consumer from applying the same
 //! events meanwhile, as for an ordinary batch.
@@ -20,7 +21,9 @@ use futures_util::StreamExt;
 use sqlx::PgConnection;
 
 use crate::projection::{Projection, ProjectionError};
-use crate::runner::{advance, dead_letter, lock_position, Item, Outcome, RunnerSettings};
+use crate::runner::{
+    advance, dead_letter, lock_position, retry_or_dead_letter, Item, Outcome, RunnerSettings,
+};
 
 /// The events of one run that were applied, and the failure that stopped it, if any.
 type RunResult = (Vec<usize>, Option<(usize, ProjectionError)>);
@@ -102,12 +105,8 @@ pub(crate) async fn apply_batch(
             }
         }
         let item = &items[failed];
-        if item.deliveries < settings.max_deliver {
-            tracing::warn!(projection = projection.name(), event_id = %item.envelope.event_id,
-                deliveries = item.deliveries, %error, "apply failed, will retry");
-            items[failed].outcome = Outcome::Retry {
-                deliveries: items[failed].deliveries,
-            };
+        if let Some(retry) = retry_or_dead_letter(projection, settings, item, &error) {
+            items[failed].outcome = retry;
         } else {
             dead_letter(tx, js, projection, item, &error.to_string()).await?;
             let sequence = i64::try_from(item.envelope.sequence).unwrap_or(i64::MAX);

@@ -12,4 +12,4 @@ pub mod runner;
 pub mod stream;
 
 pub use envelope::{subject, Envelope};
-pub use projection::{Projection, ProjectionError};
+pub use projection::{database_unavailable, Projection, ProjectionError};

@@ -24,15 +24,50 @@ pub enum ProjectionError {
     /// refused the command for a reason the process does not expect.
     #[error("command failed: {0}")]
     Command(String),
+    /// A dependency (the database) is unreachable: retried until it is back, never
+    /// dead-lettered.
+    #[error("dependency unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl ProjectionError {
+    /// True when the event failed because the database is unreachable, not because of the
+    /// event: the runner then retries it however often it was delivered.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Database(error) => database_unavailable(error),
+            Self::Decode { .. } | Self::Command(_) => false,
+        }
+    }
+
     /// A decode error for `envelope`.
     pub fn decode(envelope: &Envelope, reason: impl std::fmt::Display) -> Self {
         Self::Decode {
             event_type: envelope.event_type.clone(),
             reason: reason.to_string(),
         }
+    }
+}
+
+/// True when `error` says Postgres cannot be reached or is not serving right now (down,
+/// restarting, shutting down, out of connections) rather than that the statement failed:
+/// connection and pool errors, SQLSTATE class 08 (connection exception), 53 (insufficient
+/// resources) and 57P01–57P03 (administrator or crash shutdown, cannot connect now).
+pub fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08")
+                || code.starts_with("53")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 
@@ -57,6 +92,13 @@ pub trait Projection: Send + Sync {
     /// Applies one event to the read model.
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError>;
 
+    /// The projection's replay as an in-memory fold written in bulk, when its rows each
+    /// depend on one aggregate's events only; `None` (the default) replays it event by event
+    /// with [`Projection::apply`].
+    fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
+        None
+    }
+
     /// True for a process manager that writes no read model and only issues commands that
     /// commit on their own: the runner then calls [`Projection::apply_detached`] for the
     /// aggregates of a batch concurrently, outside the batch's transaction (each aggregate's
@@ -73,5 +115,21 @@ pub trait Projection: Send + Sync {
             self.name(),
             event.event_type
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_or_exhausted_connection_is_unavailability_not_a_bad_event() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        assert!(database_unavailable(&sqlx::Error::Io(refused)));
+        assert!(database_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(!database_unavailable(&sqlx::Error::RowNotFound));
+        assert!(ProjectionError::Unavailable("event store".into()).is_unavailable());
+        assert!(ProjectionError::Database(sqlx::Error::PoolClosed).is_unavailable());
+        assert!(!ProjectionError::Command("coupon refused".into()).is_unavailable());
     }
 }

@@ -7,10 +7,13 @@
 //! - the next event is applied and the position advanced, in the same transaction;
 //! - an event further ahead waits for its predecessor: not applied, nak'ed with a delay;
 //! - an event whose apply fails is retried with backoff; after `max_deliver` deliveries it is
-//!   dead-lettered (subject, table, error log) and skipped, so its aggregate is not blocked.
+//!   dead-lettered (subject, table, error log) and skipped, so its aggregate is not blocked;
+//!   a failure because the database is unavailable is retried without that bound.
 //!
-//! Messages are acked only after the transaction commits. Two workers on the same consumer
-//! serialise on the position rows, so neither applies an event the other applied.
+//! Messages are acked only after the transaction commits; when the transaction fails (the
+//! database went away) the batch is nak'ed and offered again after [`FAILED_BATCH_RETRY`].
+//! Two workers on the same consumer serialise on the position rows, so neither applies an
+//! event the other applied.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +24,7 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
 
 use crate::envelope::{Envelope, SUBJECT_PREFIX};
-use crate::projection::Projection;
+use crate::projection::{Projection, ProjectionError};
 
 /// How a projection consumes.
 #[derive(Debug, Clone)]
@@ -52,6 +55,9 @@ impl Default for RunnerSettings {
         }
     }
 }
+
+/// Delay before the messages of a batch whose transaction failed are offered again.
+pub const FAILED_BATCH_RETRY: Duration = Duration::from_secs(1);
 
 /// Name of a projection's durable consumer.
 pub fn consumer_name(projection: &dyn Projection) -> String {
@@ -138,6 +144,16 @@ pub async fn run(
         loop {
             if *shutdown.borrow() {
                 break 'connect;
+            }
+            // While NATS is unreachable a pull request would wait in the client's buffer and
+            // reach the server after the reconnect, when this fetch has long given up: the
+            // messages delivered to it would stay unacknowledged for `ack_wait` (30 s) before
+            // being redelivered. Wait for the connection instead.
+            if js.client().connection_state() != async_nats::connection::State::Connected {
+                if sleep_or_stop(Duration::from_millis(100), &mut shutdown).await {
+                    break 'connect;
+                }
+                continue;
             }
             let messages = match fetch(&consumer, &settings).await {
                 Ok(messages) => messages,
@@ -241,20 +257,15 @@ async fn process_batch(
             ))
     });
 
-    let mut tx = pool.begin().await?;
-    // Shared with other batches of this projection, exclusive for a replay of it.
-    sqlx::query("SELECT pg_advisory_xact_lock_shared(1, hashtext($1))")
-        .bind(projection.name())
-        .execute(&mut *tx)
-        .await?;
-    if projection.detached() {
-        crate::detached::apply_batch(&mut tx, js, projection, settings, &mut items).await?;
-    } else {
-        for item in &mut items {
-            item.outcome = apply_one(&mut tx, js, projection, settings, item).await?;
+    if let Err(error) = apply_items(pool, js, projection, settings, &mut items).await {
+        // Nothing was committed (the database went away, typically): offer the batch again
+        // soon instead of after `ack_wait`.
+        for item in &items {
+            let nak = AckKind::Nak(Some(FAILED_BATCH_RETRY));
+            item.message.ack_with(nak).await.ok();
         }
+        return Err(error);
     }
-    tx.commit().await?;
 
     for item in items {
         match item.outcome {
@@ -273,6 +284,55 @@ async fn process_batch(
         }
     }
     Ok(())
+}
+
+/// Applies the sorted `items` in one read-model transaction and sets each one's outcome.
+async fn apply_items(
+    pool: &PgPool,
+    js: &jetstream::Context,
+    projection: &dyn Projection,
+    settings: &RunnerSettings,
+    items: &mut [Item],
+) -> Result<(), async_nats::Error> {
+    let mut tx = pool.begin().await?;
+    // Shared with other batches of this projection, exclusive for a replay of it.
+    sqlx::query("SELECT pg_advisory_xact_lock_shared(1, hashtext($1))")
+        .bind(projection.name())
+        .execute(&mut *tx)
+        .await?;
+    if projection.detached() {
+        crate::detached::apply_batch(&mut tx, js, projection, settings, items).await?;
+    } else {
+        for item in items.iter_mut() {
+            item.outcome = apply_one(&mut tx, js, projection, settings, item).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The outcome of an event whose apply failed with `error`: retried while the database is
+/// unavailable (however often it was delivered) or while deliveries remain, `None` when it
+/// is to be dead-lettered.
+pub(crate) fn retry_or_dead_letter(
+    projection: &dyn Projection,
+    settings: &RunnerSettings,
+    item: &Item,
+    error: &ProjectionError,
+) -> Option<Outcome> {
+    let envelope = &item.envelope;
+    if error.is_unavailable() {
+        tracing::warn!(projection = projection.name(), event_id = %envelope.event_id,
+            %error, "database unavailable, will retry");
+    } else if item.deliveries < settings.max_deliver {
+        tracing::warn!(projection = projection.name(), event_id = %envelope.event_id,
+            deliveries = item.deliveries, %error, "apply failed, will retry");
+    } else {
+        return None;
+    }
+    Some(Outcome::Retry {
+        deliveries: item.deliveries,
+    })
 }
 
 async fn apply_one(
@@ -308,12 +368,8 @@ async fn apply_one(
             sqlx::query("ROLLBACK TO SAVEPOINT apply_event")
                 .execute(&mut *tx)
                 .await?;
-            if item.deliveries < settings.max_deliver {
-                tracing::warn!(projection = projection.name(), event_id = %envelope.event_id,
-                    deliveries = item.deliveries, %error, "apply failed, will retry");
-                return Ok(Outcome::Retry {
-                    deliveries: item.deliveries,
-                });
+            if let Some(retry) = retry_or_dead_letter(projection, settings, item, &error) {
+                return Ok(retry);
             }
             dead_letter(tx, js, projection, item, &error.to_string()).await?;
             advance(tx, projection, envelope, sequence).await?;

@@ -37,8 +37,13 @@ pub(super) struct Step<'a> {
     pub metadata: CommandMetadata,
 }
 
+/// A command's failure: an event-store failure (the database unreachable) is retried for as
+/// long as it lasts; anything else counts towards dead-lettering.
 fn failed<E: std::error::Error>(what: &str, error: ExecuteError<E>) -> ProjectionError {
-    ProjectionError::Command(format!("{what}: {error}"))
+    match error {
+        ExecuteError::Store(_) => ProjectionError::Unavailable(format!("{what}: {error}")),
+        other => ProjectionError::Command(format!("{what}: {other}")),
+    }
 }
 
 /// The order's lines grouped by product, in product id order (one lock order for all).

@@ -206,13 +206,13 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::warn!(%error, "database unavailable");
-                ApiError::unavailable("the database is unavailable", 2)
-            }
-            other => ApiError::internal(other),
+        // Unreachable, restarting or shutting down (a session ended by a fast shutdown is
+        // SQLSTATE 57P01): the client should retry, not report a bug.
+        if crate::db::unavailable(&error) {
+            tracing::warn!(%error, "database unavailable");
+            return ApiError::unavailable("the database is unavailable", 2);
         }
+        ApiError::internal(error)
     }
 }
 
@@ -340,6 +340,18 @@ mod tests {
             "application/problem+json"
         );
         assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+    }
+
+    #[test]
+    fn an_unreachable_database_is_503_and_a_failed_statement_500() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        for error in [sqlx::Error::PoolTimedOut, sqlx::Error::Io(refused)] {
+            let e = ApiError::from(error);
+            assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(e.code(), "service_unavailable");
+        }
+        let e = ApiError::from(sqlx::Error::RowNotFound);
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[tokio::test]

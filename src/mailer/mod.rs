@@ -88,6 +88,7 @@ impl MailerProcess {
         let token = match issue_email_token(&self.pool, request.user_id, purpose).await {
             Ok(token) => token,
             Err(crate::auth::AuthError::UserNotFound) => return Ok(Vec::new()),
+            Err(crate::auth::AuthError::Database(error)) => return Err(error.into()),
             Err(error) => return Err(ProjectionError::Command(error.to_string())),
         };
         let base = self.settings.public_base_url.trim_end_matches('/');
