@@ -3,6 +3,7 @@
 //! types, missing or unknown fields 422; a malformed path parameter is 404 (no such resource
 //! can exist) and a malformed query string 422.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -52,13 +53,38 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             "send the body as JSON with `Content-Type: application/json`",
         ),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body exceeds the size limit",
-            )
+            payload_too_large()
         }
         other => ApiError::bad_request("unreadable_body", other.body_text()),
+    }
+}
+
+/// The 413 problem of a body over `MAX_BODY_BYTES`.
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the request body exceeds the size limit",
+    )
+}
+
+/// A raw request body, read within the body limit: too large is 413, unreadable 400.
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(Self(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(payload_too_large())
+            }
+            Err(rejection) => Err(ApiError::bad_request(
+                "unreadable_body",
+                rejection.body_text(),
+            )),
+        }
     }
 }
 

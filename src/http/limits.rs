@@ -1,6 +1,7 @@
 //! Per-client rate limiting: a token bucket per peer address, `RATE_LIMIT_PER_SECOND`
 //! requests per second with an equal burst; `0` turns it off (load tests). Over the limit is
-//! 429 with `Retry-After`.
+//! 429 with `Retry-After`. And the body limit's first line: a `Content-Length` over
+//! `MAX_BODY_BYTES` is 413 at once, before any of the body is read.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -8,10 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{CONNECTION, CONTENT_LENGTH};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
+use super::extract::payload_too_large;
 
 /// Buckets kept before idle (full) ones are dropped.
 const MAX_TRACKED_CLIENTS: usize = 10_000;
@@ -79,6 +83,31 @@ pub async fn rate_limit(
             ApiError::too_many_requests("too many requests from this client; slow down", seconds)
                 .into_response()
         }
+    }
+}
+
+/// Middleware refusing a request whose `Content-Length` announces more than `max` bytes: 413
+/// without waiting for (or reading) the body, and the connection closes so the rest is never
+/// read. Bodies without a length are cut off while being read (`DefaultBodyLimit`).
+pub async fn refuse_announced_oversize(
+    State(max): State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let announced = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match announced {
+        Some(length) if length > u64::try_from(max).unwrap_or(u64::MAX) => {
+            let mut response = payload_too_large().into_response();
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+        _ => next.run(request).await,
     }
 }
 

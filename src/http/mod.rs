@@ -13,6 +13,7 @@ mod health;
 pub mod limits;
 mod metrics;
 mod openapi;
+mod openapi_links;
 
 pub use events_stream::LiveFeed;
 pub use openapi::document as openapi_document;
@@ -105,6 +106,10 @@ pub fn router_for(api: Api, state: AppState) -> Router {
         })
         // Refused while reading, before any parsing.
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.config.max_body_bytes,
+            limits::refuse_announced_oversize,
+        ))
         .layer(cors(&state.config.cors_allowed_origins))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

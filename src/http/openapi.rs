@@ -57,7 +57,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         v1.merge(queries::analytics::Api::openapi());
         v1
     };
-    doc.nest("/api/v1", v1)
+    let mut doc = doc.nest("/api/v1", v1);
+    super::openapi_links::add(&mut doc);
+    doc
 }
 
 pub(super) fn routes() -> Router<AppState> {

@@ -51,7 +51,7 @@ impl From<Role> for RoleDto {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Email address (case-insensitive, unique).
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", format = "email")]
     pub email: String,
     /// Password: 10 to 128 characters, at least 5 different ones, not a common password, not
     /// containing the email's name or the display name.

@@ -1,6 +1,5 @@
 //! Handlers of `auth/*`: register, verify-email, login, refresh, logout, password reset.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +13,7 @@ use super::ClientAddr;
 use crate::auth::{accounts, email_tokens, sessions};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, FieldError, Problem};
-use crate::http::extract::{ApiJson, RequestId};
+use crate::http::extract::{ApiBytes, ApiJson, RequestId};
 use crate::http::AppState;
 
 /// Creates a customer account. Its email is unverified until the emailed token is posted to
@@ -133,7 +132,7 @@ pub(super) async fn refresh(
 pub(super) async fn logout(
     user: AuthUser,
     State(state): State<AppState>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<StatusCode, ApiError> {
     let refresh_token = if body.iter().all(u8::is_ascii_whitespace) {
         None

@@ -44,7 +44,7 @@ impl DiscountDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateCouponRequest {
     /// The code customers type: 3–32 of `A-Z 0-9 _ -`, any case (stored upper-case).
-    #[schema(example = "WELCOME10")]
+    #[schema(example = "WELCOME10", pattern = "^[A-Za-z0-9_-]{3,32}$")]
     pub code: String,
     /// The discount.
     pub discount: DiscountDto,

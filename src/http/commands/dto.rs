@@ -26,7 +26,12 @@ pub struct MoneyDto {
     #[schema(example = 1999)]
     pub amount: i64,
     /// ISO-4217 currency code.
-    #[schema(example = "USD", min_length = 3, max_length = 3)]
+    #[schema(
+        example = "USD",
+        min_length = 3,
+        max_length = 3,
+        pattern = "^[A-Za-z]{3}$"
+    )]
     pub currency: String,
 }
 
@@ -177,7 +182,12 @@ where
 pub struct CreateHeaders {
     /// Makes the request safe to retry: a repeat with the same key and body returns the first
     /// response and changes nothing (keys are per caller, kept 24 h; 1–255 visible ASCII).
-    #[param(rename = "Idempotency-Key")]
+    #[param(
+        rename = "Idempotency-Key",
+        value_type = String,
+        required = false,
+        pattern = r"^[!-~]{1,255}$"
+    )]
     pub idempotency_key: Option<String>,
 }
 
@@ -187,10 +197,21 @@ pub struct CreateHeaders {
 pub struct CommandHeaders {
     /// Makes the request safe to retry: a repeat with the same key and body returns the first
     /// response and changes nothing (keys are per caller, kept 24 h; 1–255 visible ASCII).
-    #[param(rename = "Idempotency-Key")]
+    #[param(
+        rename = "Idempotency-Key",
+        value_type = String,
+        required = false,
+        pattern = r"^[!-~]{1,255}$"
+    )]
     pub idempotency_key: Option<String>,
-    /// The version the caller expects the aggregate to be at (`3` or `"3"`); 412 otherwise.
-    #[param(rename = "If-Match")]
+    /// The version the caller expects the aggregate to be at (`3` or `"3"`; `*`: any); 412
+    /// otherwise.
+    #[param(
+        rename = "If-Match",
+        value_type = String,
+        required = false,
+        pattern = r#"^(\*|[0-9]{1,18}|"[0-9]{1,18}")$"#
+    )]
     pub if_match: Option<String>,
 }
 

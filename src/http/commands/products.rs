@@ -26,7 +26,7 @@ use crate::http::AppState;
 #[serde(deny_unknown_fields)]
 pub struct VariantRequest {
     /// Stock-keeping unit, unique across the catalogue: 1–64 of `A-Z a-z 0-9 - _ .`.
-    #[schema(example = "MUG-WHITE")]
+    #[schema(example = "MUG-WHITE", pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub sku: String,
     /// Option values telling this variant apart (`{"colour": "white"}`).
     #[serde(default)]
@@ -54,21 +54,30 @@ impl VariantRequest {
 #[serde(deny_unknown_fields)]
 pub struct CreateProductRequest {
     /// Display name (1–200 characters).
-    #[schema(example = "Espresso cup")]
+    #[schema(
+        example = "Espresso cup",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
     /// Free text (at most 5000 characters).
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub description: String,
     /// Catalogue category (1–100 characters).
-    #[schema(example = "kitchen")]
+    #[schema(example = "kitchen", min_length = 1, max_length = 100, pattern = r"\S")]
     pub category: String,
     /// Search tags (at most 20).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub tags: Vec<String>,
     /// Image URLs, `http(s)://` (at most 20).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub images: Vec<String>,
     /// At least one variant, all priced in one currency.
+    #[schema(min_items = 1, max_items = 100)]
     pub variants: Vec<VariantRequest>,
     /// Available units at or below which a low-stock alert is raised (default 5).
     #[serde(default)]

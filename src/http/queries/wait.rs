@@ -11,10 +11,11 @@
 //! is a 404 at once, without waiting; a row the caller may see later (a draft product that a
 //! later version publishes) is waited for like a row that is behind.
 //!
-//! Before waiting, the event store is asked once how far the aggregate really is: an
-//! aggregate with no events is a 404 at once, and a `min_version` beyond the version of a row
-//! the caller may see is a 422 `min_version_ahead` (no command has produced that version, so
-//! waiting could never succeed). Only a read model genuinely behind the store is waited for.
+//! Before waiting, the event store is asked how far the aggregate really is: an aggregate with
+//! no events is a 404 at once, and a `min_version` beyond the version of a row the caller may
+//! see is a 422 `min_version_ahead` (no command has produced that version, so waiting could
+//! never succeed) — also when that row only appears while waiting. Only a read model genuinely
+//! behind the store is waited for.
 
 use std::future::Future;
 use std::time::Duration;
@@ -78,7 +79,10 @@ where
 {
     let wanted = min_version.filter(|version| *version > 0);
     let deadline = Instant::now() + state.config.read_wait_timeout;
-    let mut store_checked = false;
+    // The store is asked at most twice: whether the aggregate exists while its row is
+    // missing, and how far it is once a visible row is behind (the row may appear while
+    // waiting, after the first question was answered).
+    let (mut existence_checked, mut version_checked) = (false, false);
     loop {
         match fetch().await.map_err(ApiError::from)? {
             Some(row) => {
@@ -87,8 +91,8 @@ where
                     Access::Visible if at_version => return Ok(row),
                     Access::Hidden => return Err(ApiError::not_found(what)),
                     Access::HiddenForNow if at_version => return Err(ApiError::not_found(what)),
-                    Access::Visible if !store_checked => {
-                        store_checked = true;
+                    Access::Visible if !version_checked => {
+                        version_checked = true;
                         let stored = stored_version(state, what, aggregate_id)
                             .await
                             .map_err(ApiError::from)?;
@@ -107,8 +111,8 @@ where
                 }
             }
             None if wanted.is_none() => return Err(ApiError::not_found(what)),
-            None if !store_checked => {
-                store_checked = true;
+            None if !existence_checked => {
+                existence_checked = true;
                 if stored_version(state, what, aggregate_id)
                     .await
                     .map_err(ApiError::from)?
