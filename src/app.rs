@@ -147,7 +147,14 @@ impl App {
         let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
         if let (Some(listener), Some(api)) = (self.listener, self.roles.http) {
             let live = http::LiveFeed::new(self.state.pool.clone(), shutdown.clone());
-            let router = http::router_for(api, self.state.clone()).layer(axum::Extension(live));
+            let mut router = http::router_for(api, self.state.clone()).layer(axum::Extension(live));
+            if let Some(cache) = http::ProductCache::start(
+                self.state.pool.clone(),
+                self.config.product_cache_entries,
+                shutdown.clone(),
+            ) {
+                router = router.layer(axum::Extension(cache));
+            }
             let stop = shutdown.clone();
             tasks.spawn(async move {
                 let addr = listener.local_addr().ok();

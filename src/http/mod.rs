@@ -17,6 +17,7 @@ mod openapi_links;
 
 pub use events_stream::LiveFeed;
 pub use openapi::document as openapi_document;
+pub use queries::product_cache::ProductCache;
 pub mod queries;
 
 use std::sync::Arc;

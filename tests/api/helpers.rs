@@ -180,6 +180,9 @@ pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config
             "RATE_LIMIT_PER_SECOND" => Some("0".into()),
             // No checkout process runs without workers: answer 202 at once.
             "CHECKOUT_WAIT_MS" => Some("0".into()),
+            // Tests read products right after changing them; the cache (invalidated a few
+            // milliseconds after commit) has its own tests (queries::product_cache).
+            "PRODUCT_CACHE_ENTRIES" => Some("0".into()),
             _ => std::env::var(name).ok(),
         }
     })

@@ -204,7 +204,9 @@ pub async fn add_item(
 ) -> Result<Response, ApiError> {
     check_quantity(body.quantity)?;
     let sku = skus::normalise(&body.sku)?;
-    owned_cart(&state, &user, id).await?;
+    // The cart is not loaded here: the aggregate refuses a missing or foreign cart (404) when
+    // the command runs. The product is checked first, so a foreign cart with an unknown
+    // product answers 422, which says nothing about the cart.
     let (product, _) = state
         .stores
         .products

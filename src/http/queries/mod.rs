@@ -23,6 +23,7 @@ pub mod order_as_of;
 mod order_views;
 mod orders;
 mod params;
+pub mod product_cache;
 mod products;
 mod wait;
 

@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use commerce_projections::read_models::catalog::{self, CatalogQuery, CatalogSort, StatusFilter};
 use serde::{Deserialize, Serialize};
@@ -13,6 +16,7 @@ use uuid::Uuid;
 
 use super::dto::{decode, page_of, MoneyDto};
 use super::params::{Invalid, MaybeUser, ReadQuery};
+use super::product_cache::{CachedProduct, ProductCache};
 use super::wait::{read_at_least, Access, Versioned};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -309,11 +313,22 @@ pub async fn search(
 #[tracing::instrument(skip_all, fields(product_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
+    cache: Option<Extension<ProductCache>>,
     caller: MaybeUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<ReadQuery>,
-) -> Result<Json<ProductView>, ApiError> {
+) -> Result<Response, ApiError> {
     let sees_all = caller.reads_everything();
+    let cache = cache.map(|Extension(cache)| cache);
+    if let Some(cached) = cache.as_ref().and_then(|cache| cache.get(id)) {
+        let recent = read
+            .min_version
+            .is_none_or(|wanted| u64::try_from(cached.version).is_ok_and(|v| v >= wanted));
+        if recent && (cached.active || sees_all) {
+            return Ok(json_body(cached.body.clone()));
+        }
+    }
+    let ticket = cache.as_ref().map(ProductCache::ticket);
     let access = |product: &catalog::ProductView| {
         if sees_all || product.status == "active" {
             Access::Visible
@@ -330,5 +345,21 @@ pub async fn get(
         || catalog::get(&state.pool, id),
     )
     .await?;
-    Ok(Json(product.try_into()?))
+    let (active, version) = (product.status == "active", product.version);
+    let view: ProductView = product.try_into()?;
+    let body = Bytes::from(serde_json::to_vec(&view).map_err(ApiError::internal)?);
+    if let (Some(cache), Some(ticket)) = (cache, ticket) {
+        let cached = CachedProduct {
+            active,
+            version,
+            body: body.clone(),
+        };
+        cache.store(id, ticket, cached);
+    }
+    Ok(json_body(body))
+}
+
+/// A 200 with a JSON body rendered earlier.
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -8,6 +8,7 @@ mod back_office;
 mod invoice;
 mod min_version;
 mod ownership;
+mod product_cache;
 mod products;
 
 use std::collections::BTreeMap;
