@@ -1,35 +1,96 @@
 //! Rebuilding a read model from the event store.
+//!
+//! [`replay`] empties a projection's tables and rebuilds them from every stored event of its
+//! aggregates inside one repeatable-read transaction. A projection that offers a
+//! [`Rebuild`] (see [`Projection::rebuild`]) is folded in memory and written with `COPY`
+//! ([`fast`]); any other has its events applied one by one with its live `apply`
+//! ([`replay_per_event`]). Both leave the same rows and the same positions.
+
+mod copy;
+mod fast;
+mod positions;
+mod rebuild;
 
 use std::collections::HashMap;
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::projection::{Projection, ProjectionError};
 use crate::reader::{read_events, Position, ReadFilter};
 
-/// Events read per round trip during a replay.
+pub use copy::{CopyError, CopyRows};
+pub use fast::PAGE;
+pub use rebuild::{Rebuild, StoredEvent};
+
+/// Events read per round trip during a per-event replay.
 pub const REPLAY_BATCH: i64 = 2_000;
 
-/// Empties the projection's tables and applies every stored event of its aggregates again,
-/// in commit order, inside one repeatable-read transaction: readers see the old read model
-/// until the new one is complete. The projection's live consumer is held off meanwhile (an
+/// Empties the projection's tables and rebuilds them from every stored event of its
+/// aggregates inside one repeatable-read transaction: readers see the old read model until
+/// the new one is complete. The projection's live consumer is held off meanwhile (an
 /// exclusive advisory lock its batches share); the events committed after the replay's
 /// snapshot reach the read model through that consumer afterwards.
 ///
-/// Returns the number of events applied.
+/// Uses the projection's in-memory [`Rebuild`] when it has one, else applies the events one
+/// by one ([`replay_per_event`]). Returns the number of events replayed.
 pub async fn replay(pool: &PgPool, projection: &dyn Projection) -> Result<u64, ProjectionError> {
+    replay_in_pages(pool, projection, PAGE).await
+}
+
+/// [`replay`] reading the events of a [`Rebuild`] in pages of `page` events (at least one).
+pub async fn replay_in_pages(
+    pool: &PgPool,
+    projection: &dyn Projection,
+    page: i64,
+) -> Result<u64, ProjectionError> {
+    match projection.rebuild() {
+        Some(fold) => {
+            // Its positions are rewritten where they differ, not deleted first.
+            let mut tx = begin(pool, projection, false).await?;
+            let applied = fast::run(pool, &mut tx, projection, fold, page.max(1)).await?;
+            commit(tx, projection, applied, "in memory").await
+        }
+        None => replay_per_event(pool, projection).await,
+    }
+}
+
+/// [`replay`] applying every event with the projection's live `apply`, in commit order,
+/// whether or not it has a [`Rebuild`] (the reference the fast path is compared with).
+pub async fn replay_per_event(
+    pool: &PgPool,
+    projection: &dyn Projection,
+) -> Result<u64, ProjectionError> {
+    let mut tx = begin(pool, projection, true).await?;
+    let applied = apply_each(&mut tx, projection).await?;
+    commit(tx, projection, applied, "per event").await
+}
+
+/// Opens the replay's transaction: repeatable read, the projection's lock, its dead letters,
+/// tables and (with `delete_positions`) positions emptied.
+async fn begin<'a>(
+    pool: &'a PgPool,
+    projection: &dyn Projection,
+    delete_positions: bool,
+) -> Result<Transaction<'a, Postgres>, ProjectionError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        .execute(&mut *tx)
+        .await?;
+    // A replay lost to a crash right after its commit leaves the old read model with its
+    // own positions: consistent, and replayed again by whoever asked.
+    sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
     sqlx::query("SELECT pg_advisory_xact_lock(1, hashtext($1))")
         .bind(projection.name())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM projection_positions WHERE projection = $1")
-        .bind(projection.name())
-        .execute(&mut *tx)
-        .await?;
+    if delete_positions {
+        sqlx::query("DELETE FROM projection_positions WHERE projection = $1")
+            .bind(projection.name())
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("DELETE FROM projection_dead_letters WHERE projection = $1")
         .bind(projection.name())
         .execute(&mut *tx)
@@ -39,7 +100,31 @@ pub async fn replay(pool: &PgPool, projection: &dyn Projection) -> Result<u64, P
     sqlx::query(&format!("TRUNCATE {tables}"))
         .execute(&mut *tx)
         .await?;
+    Ok(tx)
+}
 
+async fn commit(
+    tx: Transaction<'_, Postgres>,
+    projection: &dyn Projection,
+    applied: u64,
+    how: &'static str,
+) -> Result<u64, ProjectionError> {
+    tx.commit().await?;
+    tracing::info!(
+        projection = projection.name(),
+        events = applied,
+        how,
+        "replay complete"
+    );
+    Ok(applied)
+}
+
+/// Applies every event in commit order with the projection's `apply`, then records each
+/// aggregate's last sequence.
+async fn apply_each(
+    tx: &mut PgConnection,
+    projection: &dyn Projection,
+) -> Result<u64, ProjectionError> {
     let mut after = Position::default();
     let mut applied = 0u64;
     let mut positions: HashMap<(String, String), i64> = HashMap::new();
@@ -50,13 +135,13 @@ pub async fn replay(pool: &PgPool, projection: &dyn Projection) -> Result<u64, P
             aggregate_types: projection.aggregate_types(),
             committed_only: false,
         };
-        let batch = read_events(&mut tx, &filter).await?;
+        let batch = read_events(&mut *tx, &filter).await?;
         let Some((last, _)) = batch.last() else {
             break;
         };
         after = *last;
         for (_, envelope) in &batch {
-            projection.apply(&mut tx, envelope).await?;
+            projection.apply(&mut *tx, envelope).await?;
             let sequence = i64::try_from(envelope.sequence).unwrap_or(i64::MAX);
             positions.insert(
                 (
@@ -89,11 +174,5 @@ pub async fn replay(pool: &PgPool, projection: &dyn Projection) -> Result<u64, P
     .bind(&sequences)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    tracing::info!(
-        projection = projection.name(),
-        events = applied,
-        "replay complete"
-    );
     Ok(applied)
 }

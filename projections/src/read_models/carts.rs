@@ -1,6 +1,8 @@
 //! The cart read model (projection `carts`, cart events): `cart_views` with the cart's status,
 //! coupon, address and totals, `cart_lines` in insertion order; and the query function [`get`].
 
+mod rebuild;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::CartEvent;
@@ -29,6 +31,10 @@ impl Projection for CartProjection {
 
     fn tables(&self) -> &'static [&'static str] {
         &["cart_lines", "cart_views"]
+    }
+
+    fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
+        Some(Box::<rebuild::CartRebuild>::default())
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {

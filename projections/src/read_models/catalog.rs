@@ -39,6 +39,10 @@ impl Projection for CatalogProjection {
         &["catalog_variants", "catalog_products"]
     }
 
+    fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
+        Some(Box::<rebuild::CatalogRebuild>::default())
+    }
+
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
         let product: ProductEvent = decode(event)?;
         let id = aggregate_uuid(event)?;
@@ -406,3 +410,5 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductView>, sqlx::E
         row.product.into_view(variants)
     }))
 }
+
+mod rebuild;

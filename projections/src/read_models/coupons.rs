@@ -4,6 +4,7 @@
 //! [`list`], [`redemptions_by`] and [`usable_by`].
 
 mod query;
+mod rebuild;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -60,6 +61,10 @@ impl Projection for CouponProjection {
 
     fn tables(&self) -> &'static [&'static str] {
         &["coupon_redemptions", "coupon_views"]
+    }
+
+    fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
+        Some(Box::<rebuild::CouponRebuild>::default())
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {

@@ -2,6 +2,8 @@
 //! `inventory_levels`, one row per variant with its stock and a level (critical, low, medium,
 //! high) from configurable thresholds; and the query function [`list`].
 
+mod rebuild;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -166,6 +168,10 @@ impl Projection for InventoryProjection {
 
     fn tables(&self) -> &'static [&'static str] {
         &["inventory_levels"]
+    }
+
+    fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
+        Some(Box::new(rebuild::InventoryRebuild::new(self.levels)))
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {

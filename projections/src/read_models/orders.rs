@@ -3,6 +3,7 @@
 //! event with the status it led to; and the query functions [`get`], [`list`], [`timeline`].
 
 mod query;
+mod rebuild;
 
 use async_trait::async_trait;
 use commerce_aggregates::order::{OrderEvent, OrderStatus};
@@ -33,6 +34,10 @@ impl Projection for OrderProjection {
 
     fn tables(&self) -> &'static [&'static str] {
         &["order_timeline", "order_views"]
+    }
+
+    fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
+        Some(Box::<rebuild::OrderRebuild>::default())
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {

@@ -3,6 +3,7 @@
 
 mod crash;
 mod dead_letter;
+mod fast_replay;
 mod late_commit;
 mod leader;
 mod nats_outage;
