@@ -1,7 +1,9 @@
 //! Runs a projection as a durable JetStream pull consumer.
 //!
 //! Each fetched batch is applied in one read-model transaction, sorted per aggregate, under
-//! a per-aggregate position guard (`projection_positions`, locked row by row):
+//! a per-aggregate position guard (`projection_positions`, all of the batch's rows locked
+//! with one statement — [`crate::batch`] — or, once an event of the batch has failed, row by
+//! row with a savepoint per event):
 //!
 //! - an event at or below the stored position is a redelivery: skipped, acked;
 //! - the next event is applied and the position advanced, in the same transaction;
@@ -294,21 +296,35 @@ async fn apply_items(
     settings: &RunnerSettings,
     items: &mut [Item],
 ) -> Result<(), async_nats::Error> {
-    let mut tx = pool.begin().await?;
-    // Shared with other batches of this projection, exclusive for a replay of it.
-    sqlx::query("SELECT pg_advisory_xact_lock_shared(1, hashtext($1))")
-        .bind(projection.name())
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = begin_batch(pool, projection).await?;
     if projection.detached() {
         crate::detached::apply_batch(&mut tx, js, projection, settings, items).await?;
-    } else {
+    } else if let Err(error) = crate::batch::apply_all(&mut tx, projection, items).await? {
+        // Applied again event by event, each failure isolated by a savepoint.
+        tracing::debug!(projection = projection.name(), %error,
+            "an event of the batch failed, applying the batch event by event");
+        tx.rollback().await?;
+        tx = begin_batch(pool, projection).await?;
         for item in items.iter_mut() {
             item.outcome = apply_one(&mut tx, js, projection, settings, item).await?;
         }
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Opens a batch's read-model transaction.
+async fn begin_batch<'p>(
+    pool: &'p PgPool,
+    projection: &dyn Projection,
+) -> Result<sqlx::Transaction<'p, sqlx::Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Shared with other batches of this projection, exclusive for a replay of it.
+    sqlx::query("SELECT pg_advisory_xact_lock_shared(1, hashtext($1))")
+        .bind(projection.name())
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 /// The outcome of an event whose apply failed with `error`: retried while the database is
