@@ -155,6 +155,11 @@ impl App {
             ) {
                 router = router.layer(axum::Extension(cache));
             }
+            let revocations = crate::auth::revocations::RevocationList::start(
+                self.state.pool.clone(),
+                shutdown.clone(),
+            );
+            router = router.layer(axum::Extension(revocations));
             let stop = shutdown.clone();
             tasks.spawn(async move {
                 let addr = listener.local_addr().ok();

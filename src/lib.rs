@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod leader;
+pub mod listen;
 pub mod mailer;
 pub mod nats;
 pub mod payments;

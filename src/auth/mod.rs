@@ -29,6 +29,7 @@ pub mod email_tokens;
 pub mod events;
 pub mod jwt;
 pub mod password;
+pub mod revocations;
 pub mod secret;
 pub mod sessions;
 pub mod throttle;

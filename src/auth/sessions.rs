@@ -239,6 +239,7 @@ async fn revoke_access_token(
     .bind(expires_at)
     .execute(&mut *tx)
     .await?;
+    super::revocations::record(jti, expires_at);
     Ok(())
 }
 
@@ -256,15 +257,19 @@ pub(crate) async fn revoke_user_sessions(
 }
 
 async fn revoke_where(tx: &mut PgConnection, condition: &str, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
+    let revoked: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(&format!(
         "INSERT INTO revoked_access_tokens (jti, expires_at)
          SELECT access_jti, access_expires_at FROM refresh_tokens
           WHERE {condition} AND access_expires_at > now()
-         ON CONFLICT (jti) DO NOTHING"
+         ON CONFLICT (jti) DO NOTHING
+         RETURNING jti, expires_at"
     ))
     .bind(id)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
+    for (jti, expires_at) in revoked {
+        super::revocations::record(jti, expires_at);
+    }
     sqlx::query(&format!(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE {condition} AND revoked_at IS NULL"
     ))

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::auth::{jwt, sessions};
+use crate::auth::jwt;
+use crate::auth::revocations::RevocationList;
 use crate::store::{Actor, CommandMetadata};
 
 /// The caller of an authenticated route.
@@ -80,7 +81,13 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
         let claims = jwt::verify(state.config.jwt_secret.expose(), token.trim())
             .map_err(|_| ApiError::unauthorized("invalid or expired access token"))?;
-        if sessions::is_revoked(&state.pool, claims.jti).await? {
+        // The process's in-memory list when its listener runs (the HTTP role), else Postgres.
+        let revocations = parts
+            .extensions
+            .get::<RevocationList>()
+            .cloned()
+            .unwrap_or_else(RevocationList::offline);
+        if revocations.is_revoked(&state.pool, claims.jti).await? {
             return Err(ApiError::unauthorized("the access token has been revoked"));
         }
         Ok(Self {

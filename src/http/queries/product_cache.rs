@@ -21,21 +21,19 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
+use async_trait::async_trait;
 use axum::body::Bytes;
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::listen::{self, Subscriber};
 use crate::shutdown::Shutdown;
 
 /// The channel the catalog tables' trigger notifies (migration `catalog_changed`).
 pub const CHANNEL: &str = "catalog_changed";
 /// The payload that invalidates every product.
 const EVERYTHING: &str = "*";
-/// Pause before reconnecting a failed listener.
-const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
 /// A product as `GET products/{id}` answers it.
 #[derive(Debug)]
@@ -84,7 +82,7 @@ impl ProductCache {
                 entries: RwLock::new(Entries::default()),
             }),
         };
-        tokio::spawn(listen(pool, cache.clone(), shutdown));
+        listen::spawn(pool, cache.clone(), shutdown);
         Some(cache)
     }
 
@@ -171,33 +169,24 @@ impl ProductCache {
     }
 }
 
-/// Feeds `cache` with the catalog notifications until shutdown, reconnecting after a lost
-/// connection (with the cache off in between).
-async fn listen(pool: PgPool, cache: ProductCache, shutdown: Shutdown) {
-    while !shutdown.is_triggered() {
-        let result = async {
-            let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(CHANNEL).await?;
-            cache.set_live(true);
-            loop {
-                tokio::select! {
-                    notification = listener.try_recv() => match notification? {
-                        Some(notification) => cache.invalidate(notification.payload()),
-                        None => return Err(sqlx::Error::Protocol("connection lost".into())),
-                    },
-                    _ = shutdown.wait() => return Ok::<_, sqlx::Error>(()),
-                }
-            }
-        }
-        .await;
-        cache.set_live(false);
-        if let Err(error) = result {
-            tracing::warn!(%error, "product cache listener lost; cache off until it reconnects");
-            tokio::select! {
-                _ = tokio::time::sleep(RECONNECT_DELAY) => {}
-                _ = shutdown.wait() => {}
-            }
-        }
+#[async_trait]
+impl Subscriber for ProductCache {
+    fn channel(&self) -> &'static str {
+        CHANNEL
+    }
+
+    /// Nothing to load: the cache fills on demand.
+    async fn connected(&self, _pool: &PgPool) -> Result<(), sqlx::Error> {
+        self.set_live(true);
+        Ok(())
+    }
+
+    fn notified(&self, payload: &str) {
+        self.invalidate(payload);
+    }
+
+    fn disconnected(&self) {
+        self.set_live(false);
     }
 }
 

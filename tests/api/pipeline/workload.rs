@@ -8,8 +8,8 @@ use commerce::store::{CommandMetadata, Committed, ExecuteError, Stores};
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{
-    AppliedCoupon, Order, OrderCommand, OrderError, OrderLineInput, OrderStatus,
-    RejectionReason, ShippingPolicy,
+    AppliedCoupon, Order, OrderCommand, OrderError, OrderLineInput, OrderStatus, RejectionReason,
+    ShippingPolicy,
 };
 use commerce_aggregates::product::{NewVariant, ProductCommand, ReservationLine};
 use commerce_aggregates::{Address, Currency, Discount, Money, Role};

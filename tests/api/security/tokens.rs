@@ -243,3 +243,37 @@ async fn revoked_tokens_are_401_on_writes_after_logout_and_password_reset() {
     assert_eq!(cart.status, 201, "{}", cart.text);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_token_revoked_by_another_process_is_refused_once_the_revocation_is_committed() {
+    let app = spawn_app().await;
+    let (_, token) = app.token(commerce_aggregates::Role::Customer);
+    let claims = jwt::verify(app.config.jwt_secret.expose(), &token).expect("a valid token");
+    let orders = || call(&app, Method::GET, "/orders", Some(&token)).send();
+    assert_eq!(orders().await.status, 200, "a live token");
+
+    // Another engine process logging the session out writes this row; this process hears of
+    // it through its revocation listener (or asks Postgres while that is not connected).
+    sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)")
+        .bind(claims.jti)
+        .bind(Utc::now() + chrono::Duration::minutes(10))
+        .execute(&app.db.pool)
+        .await
+        .expect("revoke");
+    let mut refused = false;
+    for _ in 0..500 {
+        let reply = orders().await;
+        if reply.status == 401 {
+            reply.problem(401, "unauthorized");
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(refused, "the revoked token is refused within 5 s");
+    // And stays refused.
+    for _ in 0..20 {
+        assert_eq!(orders().await.status, 401);
+    }
+    app.stop().await;
+}
