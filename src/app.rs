@@ -116,7 +116,11 @@ impl App {
             projections: read_models::all(config.inventory_levels),
             runner: config.runner.clone(),
         };
-        let stores = Arc::new(Stores::new(pool.clone(), config.snapshot_every));
+        let stores = Arc::new(Stores::with_cache(
+            pool.clone(),
+            config.snapshot_every,
+            config.aggregate_cache_entries,
+        ));
         Ok(Self {
             listener,
             state: AppState {

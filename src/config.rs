@@ -77,6 +77,9 @@ pub struct Config {
     /// `PRODUCT_CACHE_ENTRIES`: products kept rendered in memory for `GET products/{id}`
     /// (0 turns the cache off).
     pub product_cache_entries: usize,
+    /// `AGGREGATE_CACHE_ENTRIES`: aggregates of each type kept in memory between commands
+    /// (0 loads every aggregate from the store for every command).
+    pub aggregate_cache_entries: usize,
     /// `ORDER_PAYMENT_TIMEOUT_SECONDS`: how long a confirmed order may stay unpaid.
     pub payment_timeout: Duration,
     /// `ORDER_EXPIRY_INTERVAL_MS`: how often workers expire unpaid orders past their deadline.
@@ -275,6 +278,7 @@ impl Config {
             cors_allowed_origins,
             max_body_bytes: parse_or(&lookup, "MAX_BODY_BYTES", 256 * 1024)?,
             product_cache_entries: parse_or(&lookup, "PRODUCT_CACHE_ENTRIES", 10_000)?,
+            aggregate_cache_entries: parse_or(&lookup, "AGGREGATE_CACHE_ENTRIES", 10_000)?,
             read_wait_timeout: Duration::from_millis(parse_or(
                 &lookup,
                 "READ_WAIT_TIMEOUT_MS",
@@ -365,6 +369,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("read_wait_timeout", &self.read_wait_timeout)
             .field("product_cache_entries", &self.product_cache_entries)
+            .field("aggregate_cache_entries", &self.aggregate_cache_entries)
             .field("payment_timeout", &self.payment_timeout)
             .field("expiry_interval", &self.expiry_interval)
             .field("checkout_wait", &self.checkout_wait)

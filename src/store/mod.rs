@@ -13,6 +13,7 @@
 //! postgres-es (latest snapshot plus the events after it); events stored in an older payload
 //! version are upcast on load (`commerce_aggregates::upcast`).
 
+mod cache;
 mod metadata;
 
 use std::time::Duration;
@@ -76,6 +77,8 @@ pub struct AggregateStore<A: Aggregate> {
     writer: PersistedEventStore<PostgresEventRepository, A>,
     /// Write a snapshot whenever the version crosses a multiple of this.
     snapshot_every: Option<usize>,
+    /// Aggregates as the last commands left them (see [`cache`]).
+    cache: Option<cache::AggregateCache<A>>,
     pool: PgPool,
 }
 
@@ -91,6 +94,7 @@ where
                 .with_upcasters(event_upcasters()),
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: None,
+            cache: None,
             pool,
         }
     }
@@ -104,8 +108,15 @@ where
                 .with_upcasters(event_upcasters()),
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: Some(every),
+            cache: None,
             pool,
         }
+    }
+
+    /// Keeps up to `capacity` aggregates in memory between commands (0: none); see [`cache`].
+    pub fn with_cache(mut self, capacity: usize) -> Self {
+        self.cache = cache::AggregateCache::new(capacity);
+        self
     }
 
     /// The aggregate's current state and version (0 and the default state when it has no
@@ -135,11 +146,30 @@ where
     ) -> Result<Committed<A>, ExecuteError<A::Error>> {
         let metadata = metadata.to_map();
         let mut attempt = 0;
+        // Whether this round may start from the cached state; after a refusal, a no-op or a
+        // version mismatch on cached state, the command runs again on a fresh load.
+        let mut cached_allowed = true;
         loop {
-            let mut context = self.loader.load_aggregate(id).await.map_err(store_error)?;
-            let version = context.current_sequence;
+            let cached = self
+                .cache
+                .as_ref()
+                .filter(|_| cached_allowed)
+                .and_then(|cache| cache.take(id));
+            let from_cache = cached.is_some();
+            let (mut aggregate, version) = match cached {
+                Some(entry) => entry,
+                None => {
+                    let context = self.loader.load_aggregate(id).await.map_err(store_error)?;
+                    (context.aggregate, context.current_sequence)
+                }
+            };
             if let Some(expected) = expected_version {
                 if expected != version {
+                    if from_cache {
+                        cached_allowed = false;
+                        continue;
+                    }
+                    self.keep(id, aggregate, version);
                     return Err(ExecuteError::VersionMismatch {
                         expected,
                         actual: version,
@@ -147,30 +177,41 @@ where
                 }
             }
             let sink = EventSink::default();
-            context
-                .aggregate
-                .handle(command.clone(), &(), &sink)
-                .await
-                .map_err(ExecuteError::Domain)?;
+            if let Err(error) = aggregate.handle(command.clone(), &(), &sink).await {
+                // The aggregate may hold events of the refused command: not kept.
+                if from_cache {
+                    cached_allowed = false;
+                    continue;
+                }
+                return Err(ExecuteError::Domain(error));
+            }
             let events = sink.collect().await;
             if events.is_empty() {
+                if from_cache {
+                    cached_allowed = false;
+                    continue;
+                }
+                self.keep(id, aggregate, version);
                 return Ok(Committed {
                     version,
                     events: Vec::new(),
                 });
             }
             // The writer only needs the stream's identity and current sequence; the handled
-            // aggregate (events already applied by the sink) is kept for the snapshot.
-            let aggregate = std::mem::take(&mut context.aggregate);
+            // aggregate (events already applied by the sink) is kept for the snapshot and the
+            // cache.
             let position = EventStoreAggregateContext {
+                aggregate_id: id.to_owned(),
                 aggregate: A::default(),
-                ..context
+                current_sequence: version,
+                current_snapshot: None,
             };
             match self.writer.commit(events, position, metadata.clone()).await {
                 Ok(events) => {
                     let new_version = events.last().map_or(version, |e| e.sequence);
                     self.maybe_snapshot(id, &aggregate, version, new_version)
                         .await;
+                    self.keep(id, aggregate, new_version);
                     return Ok(Committed {
                         version: new_version,
                         events,
@@ -178,12 +219,20 @@ where
                 }
                 Err(AggregateError::AggregateConflict) if attempt < MAX_CONFLICT_RETRIES => {
                     attempt += 1;
-                    tracing::debug!(attempt, "sequence conflict, retrying");
-                    tokio::time::sleep(backoff(attempt)).await;
+                    tracing::debug!(attempt, from_cache, "sequence conflict, retrying");
+                    if !from_cache {
+                        tokio::time::sleep(backoff(attempt)).await;
+                    }
                 }
                 Err(AggregateError::AggregateConflict) => return Err(ExecuteError::Conflict),
                 Err(other) => return Err(store_error(other)),
             }
+        }
+    }
+
+    fn keep(&self, id: &str, aggregate: A, version: usize) {
+        if let Some(cache) = &self.cache {
+            cache.put(id, aggregate, version);
         }
     }
 }
@@ -261,11 +310,18 @@ pub struct Stores {
 impl Stores {
     /// Stores over `pool`; products are snapshotted every `snapshot_every` events.
     pub fn new(pool: PgPool, snapshot_every: usize) -> Self {
+        Self::with_cache(pool, snapshot_every, 0)
+    }
+
+    /// [`Stores::new`] keeping up to `cache_entries` aggregates of each type in memory
+    /// between commands (see [`AggregateStore::with_cache`]).
+    pub fn with_cache(pool: PgPool, snapshot_every: usize, cache_entries: usize) -> Self {
         Self {
-            products: AggregateStore::snapshotted(pool.clone(), snapshot_every),
-            carts: AggregateStore::event_sourced(pool.clone()),
-            orders: AggregateStore::event_sourced(pool.clone()),
-            coupons: AggregateStore::event_sourced(pool),
+            products: AggregateStore::snapshotted(pool.clone(), snapshot_every)
+                .with_cache(cache_entries),
+            carts: AggregateStore::event_sourced(pool.clone()).with_cache(cache_entries),
+            orders: AggregateStore::event_sourced(pool.clone()).with_cache(cache_entries),
+            coupons: AggregateStore::event_sourced(pool).with_cache(cache_entries),
         }
     }
 }

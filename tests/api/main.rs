@@ -2,6 +2,7 @@
 //! nats-server, as started by `scripts/test`.
 
 mod accounts;
+mod aggregate_cache;
 mod aggregates;
 mod analytics;
 mod audit;

@@ -1,0 +1,86 @@
+//! Aggregates kept in memory between commands.
+//!
+//! Loading an aggregate reads and decodes its events (a cart of forty lines, forty of them)
+//! for every command. After a command commits, its store keeps the aggregate's new state and
+//! version here, and the next command on it starts from that instead of loading it.
+//!
+//! The state may be stale when another process (or another store in this one) committed to
+//! the aggregate since. That never lets a wrong decision through:
+//! - a command that appends events commits them at the sequence after the cached version; if
+//!   someone else got there first, the sequence is taken, the commit is a conflict, and the
+//!   command runs again on a fresh load;
+//! - a command refused, or accepted without events, on the cached state, or a cached version
+//!   that does not match `If-Match`, runs again on a fresh load before the caller is answered.
+//!
+//! An entry is taken out while its command runs, so two commands of this process on one
+//! aggregate never share it; the second one loads from the store.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Up to `capacity` aggregates with their versions.
+pub(super) struct AggregateCache<A> {
+    capacity: usize,
+    entries: Mutex<HashMap<String, (A, usize)>>,
+}
+
+impl<A> AggregateCache<A> {
+    /// A cache of `capacity` aggregates; `None` when `capacity` is 0 (no cache).
+    pub(super) fn new(capacity: usize) -> Option<Self> {
+        (capacity > 0).then(|| Self {
+            capacity,
+            entries: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Removes and returns the aggregate `id` with its version, when cached.
+    pub(super) fn take(&self, id: &str) -> Option<(A, usize)> {
+        self.lock().remove(id)
+    }
+
+    /// Keeps `aggregate` at `version` unless a newer version of it is already kept.
+    pub(super) fn put(&self, id: &str, aggregate: A, version: usize) {
+        let mut entries = self.lock();
+        if entries.get(id).is_some_and(|(_, kept)| *kept >= version) {
+            return;
+        }
+        if entries.len() >= self.capacity && !entries.contains_key(id) {
+            // Full: drop an arbitrary entry (it is loaded from the store when next needed).
+            if let Some(victim) = entries.keys().next().cloned() {
+                entries.remove(&victim);
+            }
+        }
+        entries.insert(id.to_owned(), (aggregate, version));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (A, usize)>> {
+        // Every update is one step: the map is consistent even after a panic.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_taken_out_kept_newest_first_and_bounded() {
+        assert!(AggregateCache::<u8>::new(0).is_none());
+        let cache = AggregateCache::new(2).expect("a cache");
+        cache.put("a", 'x', 3);
+        cache.put("a", 'y', 2);
+        assert_eq!(
+            cache.take("a"),
+            Some(('x', 3)),
+            "an older version never replaces"
+        );
+        assert_eq!(cache.take("a"), None, "taken out while in use");
+        cache.put("a", 'x', 1);
+        cache.put("b", 'x', 1);
+        cache.put("c", 'x', 1);
+        assert_eq!(cache.lock().len(), 2, "bounded");
+        assert!(cache.take("c").is_some(), "the newest entry is kept");
+    }
+}

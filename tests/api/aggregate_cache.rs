@@ -1,0 +1,170 @@
+//! Aggregates kept in memory between commands never let a stale state decide: a store with a
+//! cache and another store on the same database (another engine process) take turns on one
+//! cart, and every command is judged on the cart's real state.
+
+use commerce::store::{Actor, CommandMetadata, Committed, ExecuteError, Stores};
+use commerce_aggregates::cart::{Cart, CartCommand, CartError};
+use commerce_aggregates::{Currency, Money, Role};
+use uuid::Uuid;
+
+use crate::helpers::TestDatabase;
+
+fn add(customer_id: Uuid, sku: &str) -> CartCommand {
+    CartCommand::AddItem {
+        customer_id,
+        product_id: Uuid::new_v4(),
+        sku: sku.into(),
+        quantity: 1,
+        unit_price: Money::new(250, Currency::parse("USD").expect("valid")),
+    }
+}
+
+async fn run(
+    stores: &Stores,
+    id: &str,
+    meta: &CommandMetadata,
+    command: CartCommand,
+    expected: Option<usize>,
+) -> Result<Committed<Cart>, ExecuteError<CartError>> {
+    stores.carts.execute(id, command, meta, expected).await
+}
+
+#[tokio::test]
+async fn a_stale_cached_aggregate_never_decides_a_command() {
+    let db = TestDatabase::create().await;
+    let here = Stores::with_cache(db.pool.clone(), 20, 100);
+    let elsewhere = Stores::new(db.pool.clone(), 20);
+    let customer = Uuid::new_v4();
+    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-cache");
+    let cart = Uuid::new_v4();
+    let id = cart.to_string();
+    let usd = Currency::parse("USD").expect("valid");
+
+    let created = CartCommand::CreateCart {
+        cart_id: cart,
+        customer_id: customer,
+        currency: usd,
+    };
+    assert_eq!(
+        run(&here, &id, &meta, created, None)
+            .await
+            .expect("created")
+            .version,
+        1
+    );
+    assert_eq!(
+        run(&here, &id, &meta, add(customer, "A"), None)
+            .await
+            .expect("A")
+            .version,
+        2
+    );
+    // Elsewhere adds B: the cached cart (version 2) does not have it.
+    assert_eq!(
+        run(&elsewhere, &id, &meta, add(customer, "B"), None)
+            .await
+            .expect("B")
+            .version,
+        3
+    );
+
+    // Refused on the cached state (no line B), accepted on the real one.
+    let remove_b = CartCommand::RemoveItem {
+        customer_id: customer,
+        sku: "B".into(),
+    };
+    assert_eq!(
+        run(&here, &id, &meta, remove_b, None)
+            .await
+            .expect("B removed")
+            .version,
+        4
+    );
+
+    // `If-Match` with the real version, not the cached one.
+    let change_a = CartCommand::ChangeItemQuantity {
+        customer_id: customer,
+        sku: "A".into(),
+        quantity: 3,
+    };
+    assert_eq!(
+        run(&elsewhere, &id, &meta, change_a, None)
+            .await
+            .expect("A×3")
+            .version,
+        5
+    );
+    let stale = run(&here, &id, &meta, add(customer, "C"), Some(4)).await;
+    assert!(
+        matches!(
+            stale,
+            Err(ExecuteError::VersionMismatch {
+                expected: 4,
+                actual: 5
+            })
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(
+        run(&here, &id, &meta, add(customer, "C"), Some(5))
+            .await
+            .expect("C")
+            .version,
+        6
+    );
+
+    // A command appending on a stale cache loses the sequence race and runs again.
+    assert_eq!(
+        run(&elsewhere, &id, &meta, add(customer, "D"), None)
+            .await
+            .expect("D")
+            .version,
+        7
+    );
+    assert_eq!(
+        run(&here, &id, &meta, add(customer, "E"), None)
+            .await
+            .expect("E")
+            .version,
+        8
+    );
+
+    // A refusal that holds on the real state too is still a refusal.
+    let remove_z = CartCommand::RemoveItem {
+        customer_id: customer,
+        sku: "Z".into(),
+    };
+    let refused = run(&here, &id, &meta, remove_z, None).await;
+    assert!(
+        matches!(
+            refused,
+            Err(ExecuteError::Domain(CartError::ItemNotInCart { .. }))
+        ),
+        "{refused:?}"
+    );
+
+    // The stored history is contiguous and the cart is what all of it says.
+    let (stored, version) = elsewhere.carts.load(&id).await.expect("loads");
+    assert_eq!(version, 8);
+    let sequences: Vec<i64> =
+        sqlx::query_scalar("SELECT sequence FROM events WHERE aggregate_id = $1 ORDER BY sequence")
+            .bind(&id)
+            .fetch_all(&db.pool)
+            .await
+            .expect("events");
+    assert_eq!(sequences, (1..=8).collect::<Vec<i64>>());
+    let lines = |cart: &Cart| {
+        let mut lines: Vec<(String, u32)> = cart
+            .lines()
+            .iter()
+            .map(|line| (line.sku.clone(), line.quantity))
+            .collect();
+        lines.sort();
+        lines
+    };
+    let expected: Vec<(String, u32)> = [("A", 3), ("C", 1), ("D", 1), ("E", 1)]
+        .iter()
+        .map(|(sku, quantity)| (sku.to_string(), *quantity))
+        .collect();
+    assert_eq!(lines(&stored), expected);
+}
