@@ -152,17 +152,24 @@ impl App {
         if let (Some(listener), Some(api)) = (self.listener, self.roles.http) {
             let live = http::LiveFeed::new(self.state.pool.clone(), shutdown.clone());
             let mut router = http::router_for(api, self.state.clone()).layer(axum::Extension(live));
-            if let Some(cache) = http::ProductCache::start(
-                self.state.pool.clone(),
-                self.config.product_cache_entries,
-                shutdown.clone(),
-            ) {
+            // In-memory state kept by LISTEN/NOTIFY; each listener is one of the process's
+            // tasks, so it has let go of its connection when `run` returns.
+            if let Some(cache) = http::ProductCache::new(self.config.product_cache_entries) {
+                let (pool, stop) = (self.state.pool.clone(), shutdown.clone());
+                let listening = cache.clone();
+                tasks.spawn(async move {
+                    crate::listen::run(pool, listening, stop).await;
+                    ("product-cache", Ok(()))
+                });
                 router = router.layer(axum::Extension(cache));
             }
-            let revocations = crate::auth::revocations::RevocationList::start(
-                self.state.pool.clone(),
-                shutdown.clone(),
-            );
+            let revocations = crate::auth::revocations::RevocationList::offline();
+            let (pool, stop) = (self.state.pool.clone(), shutdown.clone());
+            let listening = revocations.clone();
+            tasks.spawn(async move {
+                crate::listen::run(pool, listening, stop).await;
+                ("revocations", Ok(()))
+            });
             router = router.layer(axum::Extension(revocations));
             let stop = shutdown.clone();
             tasks.spawn(async move {

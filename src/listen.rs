@@ -2,7 +2,7 @@
 //!
 //! A [`Subscriber`] holds something derived from the database (rendered products, revoked
 //! tokens) and a trigger notifies its channel at every commit that changes the source.
-//! [`spawn`] keeps one `LISTEN` connection open for it: once listening, the subscriber is told
+//! [`run`] keeps one `LISTEN` connection open for it: once listening, the subscriber is told
 //! to bring itself up to date ([`Subscriber::connected`]), then hears every notification;
 //! when the connection is lost, notifications may be missed, so it is told so
 //! ([`Subscriber::disconnected`]) and must stop trusting its state until the next
@@ -36,34 +36,33 @@ pub trait Subscriber: Send + Sync + 'static {
     fn disconnected(&self);
 }
 
-/// Keeps `subscriber` listening until `shutdown`.
-pub fn spawn(pool: PgPool, subscriber: impl Subscriber, shutdown: Shutdown) {
-    tokio::spawn(async move {
-        while !shutdown.is_triggered() {
-            let result = async {
-                let mut listener = PgListener::connect_with(&pool).await?;
-                listener.listen(subscriber.channel()).await?;
-                subscriber.connected(&pool).await?;
-                loop {
-                    tokio::select! {
-                        notification = listener.try_recv() => match notification? {
-                            Some(notification) => subscriber.notified(notification.payload()),
-                            None => return Err(sqlx::Error::Protocol("connection lost".into())),
-                        },
-                        _ = shutdown.wait() => return Ok::<_, sqlx::Error>(()),
-                    }
+/// Keeps `subscriber` listening until `shutdown`; returns once it has stopped (a connection
+/// being opened is abandoned at once, so no half-open session outlives the process's tasks).
+pub async fn run(pool: PgPool, subscriber: impl Subscriber, shutdown: Shutdown) {
+    while !shutdown.is_triggered() {
+        let session = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(subscriber.channel()).await?;
+            subscriber.connected(&pool).await?;
+            loop {
+                match listener.try_recv().await? {
+                    Some(notification) => subscriber.notified(notification.payload()),
+                    None => return Err(sqlx::Error::Protocol("connection lost".into())),
                 }
             }
-            .await;
-            subscriber.disconnected();
-            if let Err(error) = result {
-                tracing::warn!(channel = subscriber.channel(), %error,
-                    "listener lost; in-memory state bypassed until it reconnects");
-                tokio::select! {
-                    _ = tokio::time::sleep(RECONNECT_DELAY) => {}
-                    _ = shutdown.wait() => {}
-                }
+        };
+        let result: Result<(), sqlx::Error> = tokio::select! {
+            result = session => result,
+            _ = shutdown.wait() => Ok(()),
+        };
+        subscriber.disconnected();
+        if let Err(error) = result {
+            tracing::warn!(channel = subscriber.channel(), %error,
+                "listener lost; in-memory state bypassed until it reconnects");
+            tokio::select! {
+                _ = tokio::time::sleep(RECONNECT_DELAY) => {}
+                _ = shutdown.wait() => {}
             }
         }
-    });
+    }
 }

@@ -8,7 +8,7 @@
 //!   transaction, before it commits: a revocation rolled back still refuses the token here
 //!   until it expires, the safe side);
 //! - a trigger on `revoked_access_tokens` notifies `access_token_revoked` at commit and every
-//!   process's listener adds the token ([`RevocationList::start`]); on (re)connecting, the
+//!   process's listener adds the token ([`crate::listen::run`]); on (re)connecting, the
 //!   listener loads the whole table first;
 //! - while its listener is not connected, a process cannot know about other processes'
 //!   revocations, and asks Postgres as before.
@@ -27,8 +27,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::listen::{self, Subscriber};
-use crate::shutdown::Shutdown;
+use crate::listen::Subscriber;
 
 /// The channel the trigger notifies (migration `access_token_revoked`).
 pub const CHANNEL: &str = "access_token_revoked";
@@ -72,19 +71,12 @@ pub struct RevocationList {
 }
 
 impl RevocationList {
-    /// A list whose listener is not started: every question goes to Postgres unless the token
-    /// was revoked in this process.
+    /// A list not trusted yet: every question goes to Postgres (unless the token was revoked
+    /// in this process) until its listener ([`crate::listen::run`]) has connected.
     pub fn offline() -> Self {
         Self {
             live: Arc::new(AtomicBool::new(false)),
         }
-    }
-
-    /// A list kept current by a listener on `pool`'s database until `shutdown`.
-    pub fn start(pool: PgPool, shutdown: Shutdown) -> Self {
-        let list = Self::offline();
-        listen::spawn(pool, list.clone(), shutdown);
-        list
     }
 
     /// Whether the access token `jti` has been revoked.

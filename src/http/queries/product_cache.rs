@@ -27,8 +27,7 @@ use axum::body::Bytes;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::listen::{self, Subscriber};
-use crate::shutdown::Shutdown;
+use crate::listen::Subscriber;
 
 /// The channel the catalog tables' trigger notifies (migration `catalog_changed`).
 pub const CHANNEL: &str = "catalog_changed";
@@ -69,21 +68,16 @@ struct Entries {
 pub struct ReadTicket(Option<u64>);
 
 impl ProductCache {
-    /// A cache of `capacity` products fed by a listener on `pool` until `shutdown`; `None`
-    /// when `capacity` is 0.
-    pub fn start(pool: PgPool, capacity: usize, shutdown: Shutdown) -> Option<Self> {
-        if capacity == 0 {
-            return None;
-        }
-        let cache = Self {
+    /// A cache of `capacity` products, `None` when `capacity` is 0. It serves nothing until
+    /// its listener runs ([`crate::listen::run`]) and is connected.
+    pub fn new(capacity: usize) -> Option<Self> {
+        (capacity > 0).then(|| Self {
             inner: Arc::new(Inner {
                 capacity,
                 live: AtomicBool::new(false),
                 entries: RwLock::new(Entries::default()),
             }),
-        };
-        listen::spawn(pool, cache.clone(), shutdown);
-        Some(cache)
+        })
     }
 
     /// The cached product, when the listener is connected and the product is cached.
