@@ -34,7 +34,43 @@ struct Terms<'a> {
     max_per_customer: &'a Option<u32>,
 }
 
-impl Terms<'_> {
+impl<'a> Terms<'a> {
+    /// The terms `event` carries: `Some` for `CouponCreated` and `CouponUpdated`.
+    fn of(event: &'a CouponEvent) -> Option<Self> {
+        match event {
+            CouponEvent::CouponCreated {
+                discount,
+                min_subtotal,
+                starts_at,
+                expires_at,
+                eligible_roles,
+                max_redemptions,
+                max_per_customer,
+                ..
+            }
+            | CouponEvent::CouponUpdated {
+                discount,
+                min_subtotal,
+                starts_at,
+                expires_at,
+                eligible_roles,
+                max_redemptions,
+                max_per_customer,
+            } => Some(Terms {
+                discount,
+                min_subtotal,
+                starts_at,
+                expires_at,
+                eligible_roles,
+                max_redemptions,
+                max_per_customer,
+            }),
+            CouponEvent::CouponDeactivated {}
+            | CouponEvent::CouponRedeemed { .. }
+            | CouponEvent::RedemptionReleased { .. } => None,
+        }
+    }
+
     /// The currency the terms name: the minimum subtotal's, else a fixed discount's.
     fn currency(&self) -> Option<&str> {
         match (self.min_subtotal, self.discount) {
@@ -73,26 +109,8 @@ impl Projection for CouponProjection {
         let code = event.aggregate_id.as_str();
         let version = version(event)?;
         let at = event.recorded_at;
-        match &coupon {
-            CouponEvent::CouponCreated {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-                ..
-            } => {
-                let terms = Terms {
-                    discount,
-                    min_subtotal,
-                    starts_at,
-                    expires_at,
-                    eligible_roles,
-                    max_redemptions,
-                    max_per_customer,
-                };
+        match (&coupon, Terms::of(&coupon)) {
+            (CouponEvent::CouponCreated { .. }, Some(terms)) => {
                 sqlx::query(
                     "INSERT INTO coupon_views (code, discount, min_subtotal_minor, currency, \
                      starts_at, expires_at, eligible_roles, max_redemptions, max_per_customer, \
@@ -120,24 +138,7 @@ impl Projection for CouponProjection {
                 .execute(&mut *tx)
                 .await?;
             }
-            CouponEvent::CouponUpdated {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-            } => {
-                let terms = Terms {
-                    discount,
-                    min_subtotal,
-                    starts_at,
-                    expires_at,
-                    eligible_roles,
-                    max_redemptions,
-                    max_per_customer,
-                };
+            (CouponEvent::CouponUpdated { .. }, Some(terms)) => {
                 sqlx::query(
                     "UPDATE coupon_views SET discount = $2, min_subtotal_minor = $3, \
                      currency = COALESCE($4, currency), starts_at = $5, expires_at = $6, \
@@ -156,17 +157,20 @@ impl Projection for CouponProjection {
                 .execute(&mut *tx)
                 .await?;
             }
-            CouponEvent::CouponDeactivated {} => {
+            (CouponEvent::CouponDeactivated {}, _) => {
                 sqlx::query("UPDATE coupon_views SET active = false WHERE code = $1")
                     .bind(code)
                     .execute(&mut *tx)
                     .await?;
             }
-            CouponEvent::CouponRedeemed {
-                order_id,
-                customer_id,
-                discount_amount,
-            } => {
+            (
+                CouponEvent::CouponRedeemed {
+                    order_id,
+                    customer_id,
+                    discount_amount,
+                },
+                _,
+            ) => {
                 sqlx::query(
                     "INSERT INTO coupon_redemptions (code, order_id, customer_id, \
                      discount_minor, currency, redeemed_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -191,13 +195,15 @@ impl Projection for CouponProjection {
                 .execute(&mut *tx)
                 .await?;
             }
-            CouponEvent::RedemptionReleased { order_id, .. } => {
+            (CouponEvent::RedemptionReleased { order_id, .. }, _) => {
                 sqlx::query("DELETE FROM coupon_redemptions WHERE code = $1 AND order_id = $2")
                     .bind(code)
                     .bind(order_id)
                     .execute(&mut *tx)
                     .await?;
             }
+            // `Terms::of` answers `Some` for both.
+            (CouponEvent::CouponCreated { .. } | CouponEvent::CouponUpdated { .. }, None) => {}
         }
         refresh_coupon(tx, code, version, at).await?;
         Ok(())

@@ -67,80 +67,48 @@ impl Rebuild for CouponRebuild {
         let json = |terms: &Terms<'_>| {
             serde_json::to_string(terms.discount).map_err(|error| event.error(error))
         };
-        match &coupon {
-            CouponEvent::CouponCreated {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-                ..
-            } => {
-                let terms = Terms {
-                    discount,
-                    min_subtotal,
-                    starts_at,
-                    expires_at,
-                    eligible_roles,
-                    max_redemptions,
-                    max_per_customer,
-                };
+        match (&coupon, Terms::of(&coupon)) {
+            (CouponEvent::CouponCreated { .. }, Some(terms)) => {
                 self.coupon = Some(Coupon {
                     discount: json(&terms)?,
-                    min_subtotal_minor: min_subtotal.map(|m| m.minor),
+                    min_subtotal_minor: terms.min_subtotal.map(|m| m.minor),
                     currency: terms.currency().map(str::to_string),
-                    starts_at: *starts_at,
-                    expires_at: *expires_at,
+                    starts_at: *terms.starts_at,
+                    expires_at: *terms.expires_at,
                     eligible_roles: terms.roles(),
-                    max_redemptions: max_redemptions.map(i64::from),
-                    max_per_customer: max_per_customer.map(i64::from),
+                    max_redemptions: terms.max_redemptions.map(i64::from),
+                    max_per_customer: terms.max_per_customer.map(i64::from),
                     active: true,
                     created_at: at,
                 });
             }
-            CouponEvent::CouponUpdated {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-            } => {
-                let terms = Terms {
-                    discount,
-                    min_subtotal,
-                    starts_at,
-                    expires_at,
-                    eligible_roles,
-                    max_redemptions,
-                    max_per_customer,
-                };
+            (CouponEvent::CouponUpdated { .. }, Some(terms)) => {
                 if let Some(row) = &mut self.coupon {
                     row.discount = json(&terms)?;
-                    row.min_subtotal_minor = min_subtotal.map(|m| m.minor);
+                    row.min_subtotal_minor = terms.min_subtotal.map(|m| m.minor);
                     if let Some(currency) = terms.currency() {
                         row.currency = Some(currency.to_string());
                     }
-                    row.starts_at = *starts_at;
-                    row.expires_at = *expires_at;
+                    row.starts_at = *terms.starts_at;
+                    row.expires_at = *terms.expires_at;
                     row.eligible_roles = terms.roles();
-                    row.max_redemptions = max_redemptions.map(i64::from);
-                    row.max_per_customer = max_per_customer.map(i64::from);
+                    row.max_redemptions = terms.max_redemptions.map(i64::from);
+                    row.max_per_customer = terms.max_per_customer.map(i64::from);
                 }
             }
-            CouponEvent::CouponDeactivated {} => {
+            (CouponEvent::CouponDeactivated {}, _) => {
                 if let Some(row) = &mut self.coupon {
                     row.active = false;
                 }
             }
-            CouponEvent::CouponRedeemed {
-                order_id,
-                customer_id,
-                discount_amount,
-            } => {
+            (
+                CouponEvent::CouponRedeemed {
+                    order_id,
+                    customer_id,
+                    discount_amount,
+                },
+                _,
+            ) => {
                 let currency = discount_amount.currency.as_str();
                 self.redemptions.insert(
                     *order_id,
@@ -155,9 +123,11 @@ impl Rebuild for CouponRebuild {
                     row.currency.get_or_insert_with(|| currency.to_string());
                 }
             }
-            CouponEvent::RedemptionReleased { order_id, .. } => {
+            (CouponEvent::RedemptionReleased { order_id, .. }, _) => {
                 self.redemptions.remove(order_id);
             }
+            // `Terms::of` answers `Some` for both.
+            (CouponEvent::CouponCreated { .. } | CouponEvent::CouponUpdated { .. }, None) => {}
         }
         self.last = Some((event.sequence, at));
         Ok(())
