@@ -124,6 +124,43 @@ fn moves(lines: &[ReservationLine], on_hand_sign: i64, reserved_sign: i64) -> St
     )
 }
 
+/// A variant's counters as a fast replay holds them in memory.
+pub(crate) trait Counters {
+    /// Units on hand and reserved.
+    fn counters(&mut self) -> (&mut i64, &mut i64);
+}
+
+/// Applies `change` to the in-memory `variants` (by SKU) as [`apply`] does to a table:
+/// unknown SKUs are left alone and subtractions saturate at zero. Fails only when a counter
+/// would overflow.
+pub(crate) fn fold<V: Counters>(
+    variants: &mut BTreeMap<String, V>,
+    change: &StockChange,
+) -> Result<(), &'static str> {
+    match change {
+        StockChange::Set { sku, on_hand } => {
+            if let Some(variant) = variants.get_mut(sku) {
+                *variant.counters().0 = *on_hand;
+            }
+        }
+        StockChange::Move(deltas) => {
+            let add = |a: i64, b: i64| {
+                a.checked_add(b)
+                    .map(|sum| sum.max(0))
+                    .ok_or("stock out of range")
+            };
+            for delta in deltas {
+                if let Some(variant) = variants.get_mut(&delta.sku) {
+                    let (on_hand, reserved) = variant.counters();
+                    *on_hand = add(*on_hand, delta.on_hand)?;
+                    *reserved = add(*reserved, delta.reserved)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes `change` to `table` for `product_id`.
 pub(crate) async fn apply(
     conn: &mut PgConnection,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use commerce_aggregates::product::{NewVariant, ProductDetails, ProductEvent};
 use uuid::Uuid;
 
-use super::stock::{self, StockChange};
+use super::stock;
 use super::tag_keys;
 use crate::projection::ProjectionError;
 use crate::replay::{CopyRows, Rebuild, StoredEvent};
@@ -43,6 +43,12 @@ struct Variant {
     reserved: i64,
 }
 
+impl stock::Counters for Variant {
+    fn counters(&mut self) -> (&mut i64, &mut i64) {
+        (&mut self.on_hand, &mut self.reserved)
+    }
+}
+
 /// The product being folded.
 #[derive(Debug, Default)]
 pub(super) struct CatalogRebuild {
@@ -66,34 +72,6 @@ impl CatalogRebuild {
             reserved: 0,
         };
         self.variants.insert(variant.sku, row);
-        Ok(())
-    }
-
-    fn apply_stock(
-        &mut self,
-        change: &StockChange,
-        event: &StoredEvent<'_>,
-    ) -> Result<(), ProjectionError> {
-        match change {
-            StockChange::Set { sku, on_hand } => {
-                if let Some(variant) = self.variants.get_mut(sku) {
-                    variant.on_hand = *on_hand;
-                }
-            }
-            StockChange::Move(deltas) => {
-                for delta in deltas {
-                    if let Some(variant) = self.variants.get_mut(&delta.sku) {
-                        let add = |a: i64, b: i64| {
-                            a.checked_add(b)
-                                .map(|sum| sum.max(0))
-                                .ok_or_else(|| event.error("stock out of range"))
-                        };
-                        variant.on_hand = add(variant.on_hand, delta.on_hand)?;
-                        variant.reserved = add(variant.reserved, delta.reserved)?;
-                    }
-                }
-            }
-        }
         Ok(())
     }
 }
@@ -154,7 +132,7 @@ impl Rebuild for CatalogRebuild {
             | ProductEvent::LowStockThresholdCrossed { .. } => {}
         }
         if let Some(change) = &change {
-            self.apply_stock(change, event)?;
+            stock::fold(&mut self.variants, change).map_err(|reason| event.error(reason))?;
         }
         // The refresh after every event: `currency = COALESCE(currency, min(variant
         // currency))`; the other figures are recomputed each time, so only the last counts.

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use commerce_aggregates::product::ProductEvent;
 use uuid::Uuid;
 
-use super::stock::{self, StockChange};
+use super::stock;
 use super::InventoryLevels;
 use crate::projection::ProjectionError;
 use crate::replay::{CopyRows, Rebuild, StoredEvent};
@@ -24,6 +24,12 @@ struct Level {
     product_status: &'static str,
     on_hand: i64,
     reserved: i64,
+}
+
+impl stock::Counters for Level {
+    fn counters(&mut self) -> (&mut i64, &mut i64) {
+        (&mut self.on_hand, &mut self.reserved)
+    }
 }
 
 /// The product being folded, graded with the projection's thresholds.
@@ -44,34 +50,6 @@ impl InventoryRebuild {
             variants: BTreeMap::new(),
             last: None,
         }
-    }
-
-    fn apply_stock(
-        &mut self,
-        change: &StockChange,
-        event: &StoredEvent<'_>,
-    ) -> Result<(), ProjectionError> {
-        match change {
-            StockChange::Set { sku, on_hand } => {
-                if let Some(variant) = self.variants.get_mut(sku) {
-                    variant.on_hand = *on_hand;
-                }
-            }
-            StockChange::Move(deltas) => {
-                for delta in deltas {
-                    if let Some(variant) = self.variants.get_mut(&delta.sku) {
-                        let add = |a: i64, b: i64| {
-                            a.checked_add(b)
-                                .map(|sum| sum.max(0))
-                                .ok_or_else(|| event.error("stock out of range"))
-                        };
-                        variant.on_hand = add(variant.on_hand, delta.on_hand)?;
-                        variant.reserved = add(variant.reserved, delta.reserved)?;
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 
     fn set_status(&mut self, status: &'static str) {
@@ -153,7 +131,7 @@ impl Rebuild for InventoryRebuild {
             | ProductEvent::LowStockThresholdCrossed { .. } => {}
         }
         if let Some(change) = &change {
-            self.apply_stock(change, event)?;
+            stock::fold(&mut self.variants, change).map_err(|reason| event.error(reason))?;
         }
         self.last = Some((event.sequence, event.recorded_at));
         Ok(())
