@@ -5,7 +5,8 @@
 //! costs `n` applies plus four statements instead of `n` applies plus four statements per
 //! event. When an apply fails, the caller rolls the transaction back and applies the batch
 //! again event by event ([`crate::runner`]), where each failure is isolated by a savepoint
-//! and retried or dead-lettered; the outcome is the same, only slower.
+//! and retried or dead-lettered; the outcome is the same, only slower. The detached batches
+//! of a process manager ([`crate::detached`]) claim their positions the same way.
 
 use std::collections::HashMap;
 
@@ -76,17 +77,18 @@ pub(crate) async fn apply_all(
     Ok(Ok(()))
 }
 
+/// Whether two items are events of the same aggregate.
+pub(crate) fn same_aggregate(a: &Item, b: &Item) -> bool {
+    a.envelope.aggregate_type == b.envelope.aggregate_type
+        && a.envelope.aggregate_id == b.envelope.aggregate_id
+}
+
 /// The sorted `items` as runs `start..end` of one aggregate each.
-fn runs(items: &[Item]) -> Vec<(usize, usize)> {
+pub(crate) fn runs(items: &[Item]) -> Vec<(usize, usize)> {
     let mut runs: Vec<(usize, usize)> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         match runs.last_mut() {
-            Some((start, end))
-                if items[*start].envelope.aggregate_type == item.envelope.aggregate_type
-                    && items[*start].envelope.aggregate_id == item.envelope.aggregate_id =>
-            {
-                *end = index + 1
-            }
+            Some((start, end)) if same_aggregate(&items[*start], item) => *end = index + 1,
             _ => runs.push((index, index + 1)),
         }
     }
@@ -96,7 +98,7 @@ fn runs(items: &[Item]) -> Vec<(usize, usize)> {
 /// Locks the position row of the aggregate of every run (created at 0 when new), in the
 /// runs' order — one lock order for every worker — and returns the last sequence applied of
 /// each, in the same order.
-async fn lock_all(
+pub(crate) async fn lock_all(
     tx: &mut PgConnection,
     projection: &dyn Projection,
     items: &[Item],

@@ -21,9 +21,7 @@ use futures_util::StreamExt;
 use sqlx::PgConnection;
 
 use crate::projection::{Projection, ProjectionError};
-use crate::runner::{
-    advance, dead_letter, lock_position, retry_or_dead_letter, Item, Outcome, RunnerSettings,
-};
+use crate::runner::{advance, dead_letter, retry_or_dead_letter, Item, Outcome, RunnerSettings};
 
 /// The events of one run that were applied, and the failure that stopped it, if any.
 type RunResult = (Vec<usize>, Option<(usize, ProjectionError)>);
@@ -39,16 +37,13 @@ pub(crate) async fn apply_batch(
     settings: &RunnerSettings,
     items: &mut [Item],
 ) -> Result<(), async_nats::Error> {
-    // 1. Claim: per aggregate, the run of events that follows its stored position.
+    // 1. Claim: per aggregate, the run of events that follows its stored position (all the
+    //    batch's positions locked with one statement).
+    let spans = crate::batch::runs(items);
+    let stored = crate::batch::lock_all(tx, projection, items, &spans).await?;
     let mut runs: Vec<Vec<usize>> = Vec::new();
-    let mut start = 0;
-    while start < items.len() {
-        let end = start
-            + items[start..]
-                .iter()
-                .take_while(|item| same_aggregate(item, &items[start]))
-                .count();
-        let mut expected = lock_position(tx, projection, &items[start].envelope).await? + 1;
+    for (&(start, end), &last) in spans.iter().zip(&stored) {
+        let mut expected = last + 1;
         let mut run = Vec::new();
         for (index, item) in items.iter_mut().enumerate().take(end).skip(start) {
             let sequence = i64::try_from(item.envelope.sequence).unwrap_or(i64::MAX);
@@ -65,7 +60,6 @@ pub(crate) async fn apply_batch(
         if !run.is_empty() {
             runs.push(run);
         }
-        start = end;
     }
 
     // 2. Apply the runs concurrently; each stops at its first failure.
@@ -98,7 +92,7 @@ pub(crate) async fn apply_batch(
         let failed_item = &before[failed];
         for later in after
             .iter_mut()
-            .take_while(|later| same_aggregate(later, failed_item))
+            .take_while(|later| crate::batch::same_aggregate(later, failed_item))
         {
             if matches!(later.outcome, Outcome::Applied) {
                 later.outcome = Outcome::Early;
@@ -115,9 +109,4 @@ pub(crate) async fn apply_batch(
         }
     }
     Ok(())
-}
-
-fn same_aggregate(a: &Item, b: &Item) -> bool {
-    a.envelope.aggregate_type == b.envelope.aggregate_type
-        && a.envelope.aggregate_id == b.envelope.aggregate_id
 }

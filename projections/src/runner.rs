@@ -396,7 +396,7 @@ async fn apply_one(
 
 /// Locks the projection's position row of the envelope's aggregate (created at 0 when new)
 /// and returns the last sequence applied.
-pub(crate) async fn lock_position(
+async fn lock_position(
     tx: &mut PgConnection,
     projection: &dyn Projection,
     envelope: &Envelope,
