@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -40,13 +40,19 @@ struct Revoked {
     swept_at: usize,
 }
 
-fn revoked() -> std::sync::MutexGuard<'static, Revoked> {
-    static REVOKED: OnceLock<Mutex<Revoked>> = OnceLock::new();
-    REVOKED
-        .get_or_init(Mutex::default)
-        .lock()
+fn revoked() -> &'static RwLock<Revoked> {
+    static REVOKED: OnceLock<RwLock<Revoked>> = OnceLock::new();
+    REVOKED.get_or_init(RwLock::default)
+}
+
+/// Whether `jti` is in the set (every request asks: a shared lock).
+fn contains(jti: &Uuid) -> bool {
+    revoked()
+        .read()
         // Every update is one step: the data is consistent even after a panic.
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .tokens
+        .contains_key(jti)
 }
 
 /// Records that `jti`, valid until `expires_at`, is revoked (see the module documentation).
@@ -55,7 +61,9 @@ pub fn record(jti: Uuid, expires_at: DateTime<Utc>) {
 }
 
 fn record_at(jti: Uuid, expires_at: i64, now: i64) {
-    let mut revoked = revoked();
+    let mut revoked = revoked()
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     revoked.tokens.insert(jti, expires_at);
     if revoked.tokens.len() >= (2 * revoked.swept_at).max(1024) {
         revoked.tokens.retain(|_, expires| *expires >= now);
@@ -81,7 +89,7 @@ impl RevocationList {
 
     /// Whether the access token `jti` has been revoked.
     pub async fn is_revoked(&self, pool: &PgPool, jti: Uuid) -> Result<bool, sqlx::Error> {
-        if revoked().tokens.contains_key(&jti) {
+        if contains(&jti) {
             return Ok(true);
         }
         if self.live.load(Ordering::Acquire) {
@@ -140,18 +148,15 @@ mod tests {
         let jti = Uuid::new_v4();
         let now = Utc::now().timestamp();
         list.notified(&format!("{jti} {}", now + 600));
-        assert!(revoked().tokens.contains_key(&jti));
+        assert!(contains(&jti));
 
         let expired: Vec<Uuid> = (0..3000).map(|_| Uuid::new_v4()).collect();
         for id in &expired {
             record_at(*id, now - 1, now);
         }
-        let left = expired
-            .iter()
-            .filter(|id| revoked().tokens.contains_key(id))
-            .count();
+        let left = expired.iter().filter(|id| contains(id)).count();
         assert!(left < expired.len(), "expired tokens swept ({left} left)");
-        assert!(revoked().tokens.contains_key(&jti), "live token kept");
+        assert!(contains(&jti), "live token kept");
     }
 
     #[test]
