@@ -15,7 +15,7 @@ use crate::nats_server::stream_len;
 use crate::pipeline::wait_until;
 
 /// The event catalogue as the README documents it, per aggregate.
-const CATALOGUE: &[(&str, &[&str])] = &[
+pub const CATALOGUE: &[(&str, &[&str])] = &[
     (
         "product",
         &[

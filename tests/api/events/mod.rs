@@ -2,7 +2,7 @@
 //! (`GET events/stream`), the AsyncAPI document, `commerce tail`, and schema evolution (an
 //! event stored in an old version still loads and projects).
 
-mod asyncapi;
+pub mod asyncapi;
 mod feed;
 mod schema_check;
 mod stream;
