@@ -48,7 +48,7 @@ pub struct Config {
     pub nats_url: String,
     /// `HTTP_ADDR`: where the HTTP API listens.
     pub http_addr: SocketAddr,
-    /// `SNAPSHOT_EVERY`: events between two snapshots of a product.
+    /// `SNAPSHOT_EVERY`: events between two snapshots of a product or a coupon.
     pub snapshot_every: usize,
     /// `LOG_FORMAT`: `pretty` or `json`.
     pub log_format: LogFormat,

@@ -14,6 +14,10 @@
 //!
 //! An entry is taken out while its command runs, so two commands of this process on one
 //! aggregate never share it; the second one loads from the store.
+//!
+//! A plain read (`AggregateStore::load`) copies the entry and applies the events stored after
+//! its version, so what it returns is as current as a full load; it keeps the entry it read
+//! (or loaded) for the next command or read.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +40,14 @@ impl<A> AggregateCache<A> {
     /// Removes and returns the aggregate `id` with its version, when cached.
     pub(super) fn take(&self, id: &str) -> Option<(A, usize)> {
         self.lock().remove(id)
+    }
+
+    /// A copy of the aggregate `id` with its version, when cached (and not taken out).
+    pub(super) fn get(&self, id: &str) -> Option<(A, usize)>
+    where
+        A: Clone,
+    {
+        self.lock().get(id).cloned()
     }
 
     /// Keeps `aggregate` at `version` unless a newer version of it is already kept.

@@ -15,6 +15,7 @@
 
 mod cache;
 mod metadata;
+mod watch;
 
 use std::time::Duration;
 
@@ -24,12 +25,15 @@ use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
 use commerce_aggregates::upcast::event_upcasters;
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
+use cqrs_es::persist::{
+    EventStoreAggregateContext, EventUpcaster, PersistedEventStore, SerializedEvent,
+};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
 
 pub use metadata::{keys, Actor, CommandMetadata};
+pub use watch::Watch;
 
 /// Name of the events table (postgres-es layout plus our columns).
 pub const EVENTS_TABLE: &str = "events";
@@ -79,12 +83,16 @@ pub struct AggregateStore<A: Aggregate> {
     snapshot_every: Option<usize>,
     /// Aggregates as the last commands left them (see [`cache`]).
     cache: Option<cache::AggregateCache<A>>,
+    /// Upcasters for the events [`AggregateStore::load`] reads itself.
+    upcasters: Vec<Box<dyn EventUpcaster>>,
+    /// Tasks of this process waiting for an aggregate to change.
+    watchers: watch::Watchers,
     pool: PgPool,
 }
 
 impl<A> AggregateStore<A>
 where
-    A: Aggregate<Services = ()> + Send + Sync,
+    A: Aggregate<Services = ()> + Clone + Send + Sync,
     A::Command: Clone + Send,
 {
     /// Aggregates rebuilt from all their events on every load.
@@ -95,6 +103,8 @@ where
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: None,
             cache: None,
+            upcasters: event_upcasters(),
+            watchers: watch::Watchers::default(),
             pool,
         }
     }
@@ -109,6 +119,8 @@ where
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: Some(every),
             cache: None,
+            upcasters: event_upcasters(),
+            watchers: watch::Watchers::default(),
             pool,
         }
     }
@@ -121,9 +133,74 @@ where
 
     /// The aggregate's current state and version (0 and the default state when it has no
     /// events).
+    ///
+    /// With the cache, a kept aggregate is brought up to date with the events stored after
+    /// its version (one query, usually answering none) instead of being loaded from all its
+    /// events: as current as a full load, without decoding the stream again.
     pub async fn load(&self, id: &str) -> Result<(A, usize), ExecuteError<A::Error>> {
+        if let Some(cache) = &self.cache {
+            if let Some((mut aggregate, version)) = cache.get(id) {
+                let current = self.catch_up(id, &mut aggregate, version).await?;
+                if current != version {
+                    cache.put(id, aggregate.clone(), current);
+                }
+                return Ok((aggregate, current));
+            }
+        }
         let context = self.loader.load_aggregate(id).await.map_err(store_error)?;
+        self.keep(id, context.aggregate.clone(), context.current_sequence);
         Ok((context.aggregate, context.current_sequence))
+    }
+
+    /// Interest in the aggregate `id`: woken by every command this process commits to it.
+    pub fn watch(&self, id: &str) -> Watch<'_> {
+        self.watchers.watch(id)
+    }
+
+    /// Applies the events stored after `version` to `aggregate`; its version afterwards.
+    async fn catch_up(
+        &self,
+        id: &str,
+        aggregate: &mut A,
+        version: usize,
+    ) -> Result<usize, ExecuteError<A::Error>> {
+        let after = i64::try_from(version).map_err(|e| ExecuteError::Store(e.to_string()))?;
+        let rows: Vec<(i64, String, String, serde_json::Value)> = sqlx::query_as(
+            "SELECT sequence, event_type, event_version, payload FROM events
+              WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3
+              ORDER BY sequence",
+        )
+        .bind(A::TYPE)
+        .bind(id)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| ExecuteError::Store(e.to_string()))?;
+        let mut current = version;
+        for (sequence, event_type, event_version, payload) in rows {
+            let sequence = usize::try_from(sequence).unwrap_or_default();
+            let stored = SerializedEvent::new(
+                id.to_owned(),
+                sequence,
+                A::TYPE.to_owned(),
+                event_type,
+                event_version,
+                payload,
+                serde_json::Value::Null,
+            );
+            let stored = self.upcasters.iter().fold(stored, |event, upcaster| {
+                if upcaster.can_upcast(&event.event_type, &event.event_version) {
+                    upcaster.upcast(event)
+                } else {
+                    event
+                }
+            });
+            let event: A::Event = serde_json::from_value(stored.payload)
+                .map_err(|e| ExecuteError::Store(format!("event {sequence} of {id}: {e}")))?;
+            aggregate.apply(event);
+            current = sequence;
+        }
+        Ok(current)
     }
 
     /// Every stored event of the aggregate, in sequence order.
@@ -212,6 +289,7 @@ where
                     self.maybe_snapshot(id, &aggregate, version, new_version)
                         .await;
                     self.keep(id, aggregate, new_version);
+                    self.watchers.changed(id);
                     return Ok(Committed {
                         version: new_version,
                         events,
@@ -303,12 +381,13 @@ pub struct Stores {
     pub carts: AggregateStore<Cart>,
     /// Orders.
     pub orders: AggregateStore<Order>,
-    /// Coupons, keyed by their normalised code.
+    /// Coupons, keyed by their normalised code, snapshotted (a popular code's stream grows
+    /// with every order redeeming it).
     pub coupons: AggregateStore<Coupon>,
 }
 
 impl Stores {
-    /// Stores over `pool`; products are snapshotted every `snapshot_every` events.
+    /// Stores over `pool`; products and coupons are snapshotted every `snapshot_every` events.
     pub fn new(pool: PgPool, snapshot_every: usize) -> Self {
         Self::with_cache(pool, snapshot_every, 0)
     }
@@ -321,7 +400,7 @@ impl Stores {
                 .with_cache(cache_entries),
             carts: AggregateStore::event_sourced(pool.clone()).with_cache(cache_entries),
             orders: AggregateStore::event_sourced(pool.clone()).with_cache(cache_entries),
-            coupons: AggregateStore::event_sourced(pool).with_cache(cache_entries),
+            coupons: AggregateStore::snapshotted(pool, snapshot_every).with_cache(cache_entries),
         }
     }
 }

@@ -168,3 +168,59 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
         .collect();
     assert_eq!(lines(&stored), expected);
 }
+
+#[tokio::test]
+async fn a_cached_read_shows_what_another_process_appended() {
+    let db = TestDatabase::create().await;
+    let here = Stores::with_cache(db.pool.clone(), 20, 100);
+    let elsewhere = Stores::new(db.pool.clone(), 20);
+    let customer = Uuid::new_v4();
+    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-read");
+    let cart = Uuid::new_v4();
+    let id = cart.to_string();
+    let created = CartCommand::CreateCart {
+        cart_id: cart,
+        customer_id: customer,
+        currency: Currency::parse("USD").expect("valid"),
+    };
+    run(&here, &id, &meta, created, None)
+        .await
+        .expect("created");
+    run(&here, &id, &meta, add(customer, "A"), None)
+        .await
+        .expect("A");
+    let (cart_here, version) = here.carts.load(&id).await.expect("cached read");
+    assert_eq!((cart_here.lines().len(), version), (1, 2));
+
+    // Two commands elsewhere: the cached cart (version 2) has neither.
+    run(&elsewhere, &id, &meta, add(customer, "B"), None)
+        .await
+        .expect("B");
+    let change_a = CartCommand::ChangeItemQuantity {
+        customer_id: customer,
+        sku: "A".into(),
+        quantity: 4,
+    };
+    run(&elsewhere, &id, &meta, change_a, None)
+        .await
+        .expect("A×4");
+
+    let (cart_here, version) = here.carts.load(&id).await.expect("read again");
+    let (cart_elsewhere, version_elsewhere) = elsewhere.carts.load(&id).await.expect("full load");
+    assert_eq!(version, 4, "the read catches up with the stored events");
+    assert_eq!(version, version_elsewhere);
+    assert_eq!(cart_here, cart_elsewhere, "the same state as a full load");
+    let quantities: Vec<(String, u32)> = cart_here
+        .lines()
+        .iter()
+        .map(|line| (line.sku.clone(), line.quantity))
+        .collect();
+    assert!(quantities.contains(&("A".to_string(), 4)), "{quantities:?}");
+    assert!(quantities.contains(&("B".to_string(), 1)), "{quantities:?}");
+
+    // The caught-up state was kept: the next command here starts from it and appends at 5.
+    let committed = run(&here, &id, &meta, add(customer, "C"), None)
+        .await
+        .expect("C");
+    assert_eq!(committed.version, 5);
+}

@@ -18,9 +18,10 @@ use uuid::Uuid;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
-/// First pause between two looks at the order while waiting; it doubles up to
-/// [`MAX_POLL_INTERVAL`], so many waiting checkouts do not crowd out the process itself.
-const POLL_INTERVAL: Duration = Duration::from_millis(10);
+/// First pause between two looks at the order while waiting (unless a commit in this process
+/// wakes the wait earlier); it doubles up to [`MAX_POLL_INTERVAL`], so many waiting checkouts
+/// do not crowd out the process itself.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// Longest pause between two looks at the order.
 const MAX_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -36,21 +37,29 @@ pub struct CheckoutResponse {
     pub status: String,
 }
 
-/// Waits for order `order_id` to leave `placed`, then answers from its state.
+/// Waits for order `order_id` to leave `placed`, then answers from its state. A commit to the
+/// order in this process (the checkout process deciding it) wakes the wait at once; the
+/// order is also looked at again after each pause, for a decision taken by another process.
 #[tracing::instrument(skip_all, fields(order_id = %order_id))]
 pub async fn answer(state: &AppState, order_id: Uuid) -> Result<Response, ApiError> {
     let id = order_id.to_string();
     let deadline = tokio::time::Instant::now() + state.config.checkout_wait;
+    let watch = state.stores.orders.watch(&id);
     let mut pause = POLL_INTERVAL;
     loop {
+        let changed = watch.notify().notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
         let (order, version) = state.stores.orders.load(&id).await?;
         let settled = !matches!(order.status(), Some(OrderStatus::Placed) | None);
         if settled || tokio::time::Instant::now() >= deadline {
             return respond(order_id, &order, version);
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        tokio::time::sleep(pause.min(left)).await;
-        pause = (pause * 2).min(MAX_POLL_INTERVAL);
+        tokio::select! {
+            () = &mut changed => {}
+            () = tokio::time::sleep(pause.min(left)) => pause = (pause * 2).min(MAX_POLL_INTERVAL),
+        }
     }
 }
 
