@@ -5,9 +5,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use commerce_projections::{read_models, runner, Projection};
+use commerce_projections::runner::{self, RunnerSettings};
+use commerce_projections::{read_models, Projection};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 use crate::checkout::{expiry, CheckoutProcess, CheckoutSettings};
@@ -114,7 +116,11 @@ impl App {
             js,
             relay: relay.as_ref().map(Relay::stats),
             projections: read_models::all(config.inventory_levels),
-            runner: config.runner.clone(),
+            // The read-model runners wake the queries waiting for them (`min_version`).
+            runner: RunnerSettings {
+                applied: Some(Arc::new(Notify::new())),
+                ..config.runner.clone()
+            },
         };
         let stores = Arc::new(Stores::with_cache(
             pool.clone(),
@@ -201,7 +207,7 @@ impl App {
             for projection in &self.state.pipeline.projections {
                 let projection: Arc<dyn Projection> = projection.clone();
                 let (pool, js) = (self.state.pool.clone(), self.state.pipeline.js.clone());
-                let settings = self.config.runner.clone();
+                let settings = self.state.pipeline.runner.clone();
                 let stop = shutdown.subscribe();
                 tasks.spawn(async move {
                     runner::run(pool, js, projection, settings, stop).await;

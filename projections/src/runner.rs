@@ -23,7 +23,7 @@ use std::time::Duration;
 use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, AckKind};
 use futures_util::StreamExt;
 use sqlx::{PgConnection, PgPool};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use crate::envelope::{Envelope, SUBJECT_PREFIX};
 use crate::projection::{Projection, ProjectionError};
@@ -43,6 +43,9 @@ pub struct RunnerSettings {
     pub fetch_wait: Duration,
     /// Delay before an event that arrived ahead of its predecessor is offered again.
     pub early_retry: Duration,
+    /// Woken (every waiter) after each batch this runner commits: reads waiting for a read
+    /// model to catch up look again at once instead of at their next poll.
+    pub applied: Option<Arc<Notify>>,
 }
 
 impl Default for RunnerSettings {
@@ -54,6 +57,7 @@ impl Default for RunnerSettings {
             ack_wait: Duration::from_secs(30),
             fetch_wait: Duration::from_millis(500),
             early_retry: Duration::from_millis(200),
+            applied: None,
         }
     }
 }
@@ -171,7 +175,12 @@ pub async fn run(
                 continue;
             }
             match process_batch(&pool, &js, projection.as_ref(), &settings, messages).await {
-                Ok(()) => failures = 0,
+                Ok(()) => {
+                    failures = 0;
+                    if let Some(applied) = &settings.applied {
+                        applied.notify_waiters();
+                    }
+                }
                 Err(error) => {
                     // Nothing was acked: JetStream redelivers the batch after ack_wait.
                     failures = failures.saturating_add(1);

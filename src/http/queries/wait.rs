@@ -2,8 +2,9 @@
 //!
 //! A command answers with the aggregate's version; the read model records, on every row, the
 //! version of the last event it applied. A query that names `min_version` is answered only
-//! once the row has reached it: the row is polled every [`POLL_INTERVAL`] until it has, or
-//! until `READ_WAIT_TIMEOUT_MS` has passed, which is a 503 problem `read_model_behind` with
+//! once the row has reached it: the row is read again whenever a read-model runner of this
+//! process commits a batch, and at least every [`POLL_INTERVAL`] (for runners in other
+//! processes), until it has, or until `READ_WAIT_TIMEOUT_MS` has passed, which is a 503 problem `read_model_behind` with
 //! `Retry-After: 1`. A row that does not exist yet is waited for too (reading a cart right
 //! after creating it). Without `min_version` (or with `0`) the row is read once.
 //!
@@ -25,7 +26,8 @@ use tokio::time::Instant;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
-/// How often a row that is behind is read again.
+/// How often a row that is behind is read again when no runner of this process wakes the
+/// wait earlier.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Seconds a client is told to wait before retrying a read whose model is behind.
@@ -83,7 +85,12 @@ where
     // missing, and how far it is once a visible row is behind (the row may appear while
     // waiting, after the first question was answered).
     let (mut existence_checked, mut version_checked) = (false, false);
+    let applied = state.pipeline.runner.applied.clone().unwrap_or_default();
     loop {
+        // Enabled before the read, so a batch committed between the read and the wait counts.
+        let advanced = applied.notified();
+        tokio::pin!(advanced);
+        advanced.as_mut().enable();
         match fetch().await.map_err(ApiError::from)? {
             Some(row) => {
                 let at_version = wanted.is_none_or(|wanted| reached(row.version(), wanted));
@@ -128,7 +135,10 @@ where
             tracing::info!(what, min_version = wanted, "read model behind: giving up");
             return Err(read_model_behind(what, wanted.unwrap_or_default()));
         }
-        tokio::time::sleep(POLL_INTERVAL.min(deadline - now)).await;
+        tokio::select! {
+            () = &mut advanced => {}
+            () = tokio::time::sleep(POLL_INTERVAL.min(deadline - now)) => {}
+        }
     }
 }
 
