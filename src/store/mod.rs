@@ -23,11 +23,9 @@ use commerce_aggregates::cart::Cart;
 use commerce_aggregates::coupon::Coupon;
 use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
-use commerce_aggregates::upcast::event_upcasters;
+use commerce_aggregates::upcast::{event_upcasters, upcast};
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::{
-    EventStoreAggregateContext, EventUpcaster, PersistedEventStore, SerializedEvent,
-};
+use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
@@ -83,8 +81,6 @@ pub struct AggregateStore<A: Aggregate> {
     snapshot_every: Option<usize>,
     /// Aggregates as the last commands left them (see [`cache`]).
     cache: Option<cache::AggregateCache<A>>,
-    /// Upcasters for the events [`AggregateStore::load`] reads itself.
-    upcasters: Vec<Box<dyn EventUpcaster>>,
     /// Tasks of this process waiting for an aggregate to change.
     watchers: watch::Watchers,
     pool: PgPool,
@@ -103,7 +99,6 @@ where
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: None,
             cache: None,
-            upcasters: event_upcasters(),
             watchers: watch::Watchers::default(),
             pool,
         }
@@ -119,7 +114,6 @@ where
             writer: PersistedEventStore::new_event_store(repository(pool.clone())),
             snapshot_every: Some(every),
             cache: None,
-            upcasters: event_upcasters(),
             watchers: watch::Watchers::default(),
             pool,
         }
@@ -179,23 +173,8 @@ where
         let mut current = version;
         for (sequence, event_type, event_version, payload) in rows {
             let sequence = usize::try_from(sequence).unwrap_or_default();
-            let stored = SerializedEvent::new(
-                id.to_owned(),
-                sequence,
-                A::TYPE.to_owned(),
-                event_type,
-                event_version,
-                payload,
-                serde_json::Value::Null,
-            );
-            let stored = self.upcasters.iter().fold(stored, |event, upcaster| {
-                if upcaster.can_upcast(&event.event_type, &event.event_version) {
-                    upcaster.upcast(event)
-                } else {
-                    event
-                }
-            });
-            let event: A::Event = serde_json::from_value(stored.payload)
+            let (_, payload) = upcast(&event_type, &event_version, payload);
+            let event: A::Event = serde_json::from_value(payload)
                 .map_err(|e| ExecuteError::Store(format!("event {sequence} of {id}: {e}")))?;
             aggregate.apply(event);
             current = sequence;
