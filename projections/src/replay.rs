@@ -81,10 +81,14 @@ async fn begin<'a>(
     sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(1, hashtext($1))")
-        .bind(projection.name())
-        .execute(&mut *tx)
-        .await?;
+    // Marked as a read-model transaction: a long replay does not hold the relay back.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(1, hashtext($1)), set_config('application_name', $2, true)",
+    )
+    .bind(projection.name())
+    .bind(crate::reader::READ_MODEL_TRANSACTION)
+    .execute(&mut *tx)
+    .await?;
     if delete_positions {
         sqlx::query("DELETE FROM projection_positions WHERE projection = $1")
             .bind(projection.name())

@@ -97,3 +97,76 @@ async fn a_late_committing_transaction_is_published_in_order() {
     }
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_read_model_transaction_does_not_hold_publication_back() {
+    let nats = NatsServer::start().await;
+    let db = TestDatabase::create().await;
+    let relay = start(&db, &nats.url(), Roles::RELAY).await;
+    let js = nats.jetstream().await;
+    let meta = admin_metadata();
+
+    // A projection batch's transaction: marked, holding a transaction id, left open.
+    let mut batch = db.pool.begin().await.expect("begin");
+    sqlx::query("SELECT set_config('application_name', $1, true)")
+        .bind(commerce_projections::reader::READ_MODEL_TRANSACTION)
+        .execute(&mut *batch)
+        .await
+        .expect("marked");
+    sqlx::query(
+        "INSERT INTO projection_positions (projection, aggregate_type, aggregate_id, last_sequence)
+         VALUES ('test', 'product', 'open-batch', 1)",
+    )
+    .execute(&mut *batch)
+    .await
+    .expect("position written");
+
+    let id = Uuid::new_v4();
+    relay
+        .state
+        .stores
+        .products
+        .execute(
+            &id.to_string(),
+            create_product(id, "BEHIND-BATCH", 5),
+            &meta,
+            None,
+        )
+        .await
+        .expect("created");
+    // Published while the batch is still open.
+    let first = stored_event_ids(&db.pool).await.len() as u64;
+    wait_until("the product published", PATIENCE, || async {
+        stream_len(&js, "COMMERCE").await == first
+    })
+    .await;
+
+    // Unmarked, the same open transaction holds the next event back.
+    sqlx::query("SELECT set_config('application_name', 'someone else', true)")
+        .execute(&mut *batch)
+        .await
+        .expect("unmarked");
+    let other = Uuid::new_v4();
+    relay
+        .state
+        .stores
+        .products
+        .execute(
+            &other.to_string(),
+            create_product(other, "BEHIND-OTHER", 5),
+            &meta,
+            None,
+        )
+        .await
+        .expect("created");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stream_len(&js, "COMMERCE").await, first);
+    batch.rollback().await.expect("rolled back");
+    let all = stored_event_ids(&db.pool).await.len() as u64;
+    assert!(all > first);
+    wait_until("the second product published", PATIENCE, || async {
+        stream_len(&js, "COMMERCE").await == all
+    })
+    .await;
+    relay.stop().await;
+}
