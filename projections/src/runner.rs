@@ -240,6 +240,16 @@ async fn process_batch(
     for message in messages {
         let deliveries = message.info().map(|i| i.delivered).unwrap_or(1);
         match serde_json::from_slice::<Envelope>(&message.payload) {
+            // The consumer's subject covers every aggregate type when the projection takes
+            // more than one (NATS 2.9 filters on one subject): the others are acknowledged
+            // here, without a transaction or a position.
+            Ok(envelope)
+                if !projection
+                    .aggregate_types()
+                    .contains(&envelope.aggregate_type.as_str()) =>
+            {
+                message.ack().await?;
+            }
             Ok(envelope) => items.push(Item {
                 message,
                 envelope,
@@ -253,6 +263,9 @@ async fn process_batch(
                 message.ack_with(AckKind::Term).await?;
             }
         }
+    }
+    if items.is_empty() {
+        return Ok(());
     }
     // One lock order for every worker: no deadlocks between them.
     items.sort_by(|a, b| {
@@ -328,11 +341,15 @@ async fn begin_batch<'p>(
     projection: &dyn Projection,
 ) -> Result<sqlx::Transaction<'p, sqlx::Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    // Shared with other batches of this projection, exclusive for a replay of it.
-    sqlx::query("SELECT pg_advisory_xact_lock_shared(1, hashtext($1))")
-        .bind(projection.name())
-        .execute(&mut *tx)
-        .await?;
+    // The lock: shared with other batches of this projection, exclusive for a replay of it.
+    // The mark: a read-model transaction, which the relay's horizon does not wait for.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock_shared(1, hashtext($1)), set_config('application_name', $2, true)",
+    )
+    .bind(projection.name())
+    .bind(crate::reader::READ_MODEL_TRANSACTION)
+    .execute(&mut *tx)
+    .await?;
     Ok(tx)
 }
 
