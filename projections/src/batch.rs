@@ -1,9 +1,9 @@
 //! Applying a batch in one go: the common case where every event of the batch applies.
 //!
 //! The positions of all the batch's aggregates are locked with one statement and advanced
-//! with one more, and the events are applied without a savepoint each: a batch of `n` events
-//! costs `n` applies plus four statements instead of `n` applies plus four statements per
-//! event. When an apply fails, the caller rolls the transaction back and applies the batch
+//! with one more, and the events that follow their positions are handed to
+//! [`Projection::apply_many`] together, without a savepoint each: a batch of `n` events costs
+//! its applies plus four statements instead of `n` applies plus four statements per event. When an apply fails, the caller rolls the transaction back and applies the batch
 //! again event by event ([`crate::runner`]), where each failure is isolated by a savepoint
 //! and retried or dead-lettered; the outcome is the same, only slower. The detached batches
 //! of a process manager ([`crate::detached`]) claim their positions the same way.
@@ -39,15 +39,22 @@ pub(crate) async fn apply_all(
                     sequence, last, "event ahead of its predecessor, held back");
                 Outcome::Early
             } else {
-                if let Err(error) = projection.apply(tx, envelope).await {
-                    return Ok(Err(error));
-                }
                 last = sequence;
                 Outcome::Applied
             };
         }
         if last != stored {
             advanced.push((start, last));
+        }
+    }
+    let applied: Vec<&crate::Envelope> = items
+        .iter()
+        .filter(|item| matches!(item.outcome, Outcome::Applied))
+        .map(|item| &item.envelope)
+        .collect();
+    if !applied.is_empty() {
+        if let Err(error) = projection.apply_many(tx, &applied).await {
+            return Ok(Err(error));
         }
     }
     if !advanced.is_empty() {

@@ -73,9 +73,11 @@ pub fn database_unavailable(error: &sqlx::Error) -> bool {
 
 /// A read model built from events.
 ///
-/// The runner calls [`Projection::apply`] once per event, in per-aggregate sequence order,
-/// inside a transaction that also advances the projection's per-aggregate position; it
-/// never calls it twice for the same event. `apply` must therefore only write, never read
+/// The runner calls [`Projection::apply_many`] for a batch (or [`Projection::apply`] once per
+/// event), in per-aggregate sequence order, inside a transaction that also advances the
+/// projection's per-aggregate position; it never applies the same event twice. That
+/// transaction is marked as a read-model transaction ([`crate::reader::READ_MODEL_TRANSACTION`]):
+/// a projection never appends events in it. `apply` must therefore only write, never read
 /// the clock: all times come from the envelope (`recorded_at`), so a replay rebuilds the
 /// very same rows.
 #[async_trait]
@@ -91,6 +93,22 @@ pub trait Projection: Send + Sync {
 
     /// Applies one event to the read model.
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError>;
+
+    /// Applies several events, sorted by aggregate and, within one aggregate, consecutive in
+    /// sequence order: the batch path. The default applies them one by one; a projection may
+    /// instead write the rows of many events with one statement. On an error the runner
+    /// rolls the whole transaction back and applies the events one by one with
+    /// [`Projection::apply`], so both must leave the same rows.
+    async fn apply_many(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&Envelope],
+    ) -> Result<(), ProjectionError> {
+        for event in events {
+            self.apply(tx, event).await?;
+        }
+        Ok(())
+    }
 
     /// The projection's replay as an in-memory fold written in bulk, when its rows each
     /// depend on one aggregate's events only; `None` (the default) replays it event by event

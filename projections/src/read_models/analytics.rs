@@ -211,7 +211,9 @@ async fn apply_cart(tx: &mut PgConnection, event: &Envelope) -> Result<(), Proje
     let id = aggregate_uuid(event)?;
     let version = version(event)?;
     let at = event.recorded_at;
-    match &cart {
+    // Every statement below binds $1 cart, $2 time, $3 version, then its own ($4).
+    let base = |sql: &'static str| sqlx::query(sql).bind(id).bind(at).bind(version);
+    let query = match &cart {
         CartEvent::CartCreated {
             customer_id,
             currency,
@@ -234,56 +236,37 @@ async fn apply_cart(tx: &mut PgConnection, event: &Envelope) -> Result<(), Proje
             .await?;
             return Ok(());
         }
-        CartEvent::ItemAdded { sku, .. } => {
-            sqlx::query(
-                "UPDATE analytics_carts SET \
-                 skus = CASE WHEN $2 = ANY (skus) THEN skus ELSE array_append(skus, $2) END, \
-                 first_item_at = COALESCE(first_item_at, $3) WHERE cart_id = $1",
-            )
-            .bind(id)
-            .bind(sku)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        CartEvent::ItemRemoved { sku } => {
-            sqlx::query(
-                "UPDATE analytics_carts SET skus = array_remove(skus, $2) WHERE cart_id = $1",
-            )
-            .bind(id)
-            .bind(sku)
-            .execute(&mut *tx)
-            .await?;
-        }
-        CartEvent::CartCheckedOut { order_id, .. } => {
-            sqlx::query(
-                "UPDATE analytics_carts SET checked_out_at = $2, order_id = $3 WHERE cart_id = $1",
-            )
-            .bind(id)
-            .bind(at)
-            .bind(order_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        CartEvent::CartAbandoned {} => {
-            sqlx::query("UPDATE analytics_carts SET abandoned_at = $2 WHERE cart_id = $1")
-                .bind(id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // Each statement also moves the last-activity time and the version.
+        CartEvent::ItemAdded { sku, .. } => base(
+            "UPDATE analytics_carts SET \
+             skus = CASE WHEN $4 = ANY (skus) THEN skus ELSE array_append(skus, $4) END, \
+             first_item_at = COALESCE(first_item_at, $2), updated_at = $2, version = $3 \
+             WHERE cart_id = $1",
+        )
+        .bind(sku),
+        CartEvent::ItemRemoved { sku } => base(
+            "UPDATE analytics_carts SET skus = array_remove(skus, $4), updated_at = $2, \
+             version = $3 WHERE cart_id = $1",
+        )
+        .bind(sku),
+        CartEvent::CartCheckedOut { order_id, .. } => base(
+            "UPDATE analytics_carts SET checked_out_at = $2, order_id = $4, updated_at = $2, \
+             version = $3 WHERE cart_id = $1",
+        )
+        .bind(order_id),
+        CartEvent::CartAbandoned {} => base(
+            "UPDATE analytics_carts SET abandoned_at = $2, updated_at = $2, version = $3 \
+             WHERE cart_id = $1",
+        ),
         // Activity that changes no figure: only the last-activity time moves.
         CartEvent::ItemQuantityChanged { .. }
         | CartEvent::CouponApplied { .. }
         | CartEvent::CouponRemoved { .. }
-        | CartEvent::ShippingAddressSet { .. } => {}
-    }
-    sqlx::query("UPDATE analytics_carts SET updated_at = $2, version = $3 WHERE cart_id = $1")
-        .bind(id)
-        .bind(at)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
+        | CartEvent::ShippingAddressSet { .. } => {
+            base("UPDATE analytics_carts SET updated_at = $2, version = $3 WHERE cart_id = $1")
+        }
+    };
+    query.execute(&mut *tx).await?;
     Ok(())
 }
 

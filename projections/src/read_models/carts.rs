@@ -3,6 +3,8 @@
 
 mod rebuild;
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::CartEvent;
@@ -38,144 +40,282 @@ impl Projection for CartProjection {
     }
 
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
-        let cart: CartEvent = decode(event)?;
-        let id = aggregate_uuid(event)?;
-        let version = version(event)?;
-        let at = event.recorded_at;
-        match &cart {
-            CartEvent::CartCreated {
-                customer_id,
-                currency,
-                ..
-            } => {
-                sqlx::query(
-                    "INSERT INTO cart_views (id, customer_id, status, currency, created_at, \
-                     updated_at, version) VALUES ($1, $2, 'open', $3, $4, $4, $5) \
-                     ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
-                     status = 'open', currency = EXCLUDED.currency, coupon_code = NULL, \
-                     shipping_address = NULL, order_id = NULL, \
-                     created_at = EXCLUDED.created_at",
-                )
-                .bind(id)
-                .bind(customer_id)
-                .bind(currency.as_str())
-                .bind(at)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
-            }
-            CartEvent::ItemAdded {
-                product_id,
-                sku,
-                quantity,
-                unit_price,
-            } => {
-                // The line's position is the sequence of the event that added it: increasing
-                // within the cart, so lines read back in insertion order.
-                sqlx::query(
-                    "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, \
-                     unit_price_minor, line_total_minor, position) \
-                     VALUES ($1, $2, $3, $4, $5, $4 * $5, $6) \
-                     ON CONFLICT (cart_id, sku) DO UPDATE SET product_id = EXCLUDED.product_id, \
-                     quantity = EXCLUDED.quantity, unit_price_minor = EXCLUDED.unit_price_minor, \
-                     line_total_minor = EXCLUDED.line_total_minor, position = EXCLUDED.position",
-                )
-                .bind(id)
-                .bind(sku)
-                .bind(product_id)
-                .bind(i64::from(*quantity))
-                .bind(unit_price.minor)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
-            }
-            CartEvent::ItemQuantityChanged { sku, quantity } => {
-                sqlx::query(
-                    "UPDATE cart_lines SET quantity = $3, line_total_minor = $3 * unit_price_minor \
-                     WHERE cart_id = $1 AND sku = $2",
-                )
-                .bind(id)
-                .bind(sku)
-                .bind(i64::from(*quantity))
-                .execute(&mut *tx)
-                .await?;
-            }
-            CartEvent::ItemRemoved { sku } => {
-                sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2")
-                    .bind(id)
-                    .bind(sku)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            CartEvent::CouponApplied { code } => set_coupon(tx, id, Some(code)).await?,
-            CartEvent::CouponRemoved { .. } => set_coupon(tx, id, None).await?,
-            CartEvent::ShippingAddressSet { address } => {
-                sqlx::query("UPDATE cart_views SET shipping_address = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(Json(address))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            CartEvent::CartCheckedOut {
-                order_id,
-                coupon_code,
-                shipping_address,
-                ..
-            } => {
-                sqlx::query(
-                    "UPDATE cart_views SET status = 'checked_out', order_id = $2, \
-                     coupon_code = $3, shipping_address = $4 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(order_id)
-                .bind(coupon_code)
-                .bind(Json(shipping_address))
-                .execute(&mut *tx)
-                .await?;
-            }
-            CartEvent::CartAbandoned {} => {
-                sqlx::query("UPDATE cart_views SET status = 'abandoned' WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+        self.apply_many(tx, &[event]).await
+    }
+
+    /// The lines the batch's `ItemAdded` events add are written with one statement, and the
+    /// counts and subtotal of every cart whose lines changed are recomputed with one more.
+    async fn apply_many(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&Envelope],
+    ) -> Result<(), ProjectionError> {
+        let mut added = AddedLines::default();
+        // Carts whose lines changed, with the version and time of their latest event so far
+        // (the events come sorted by cart, so a cart's entry is the last one).
+        let mut changed: Vec<(Uuid, i64, DateTime<Utc>)> = Vec::new();
+        for event in events {
+            let cart: CartEvent = decode(event)?;
+            let id = aggregate_uuid(event)?;
+            let version = version(event)?;
+            let at = event.recorded_at;
+            let lines_changed = match &cart {
+                CartEvent::ItemAdded {
+                    product_id,
+                    sku,
+                    quantity,
+                    unit_price,
+                } => {
+                    // One statement cannot upsert a row twice: the earlier ones go first.
+                    if added.has(id, sku) {
+                        added.flush(tx).await?;
+                    }
+                    added.push(
+                        id,
+                        sku,
+                        *product_id,
+                        i64::from(*quantity),
+                        unit_price.minor,
+                        version,
+                    );
+                    true
+                }
+                other => {
+                    // Lines written in event order.
+                    added.flush(tx).await?;
+                    write(tx, id, version, at, other).await?
+                }
+            };
+            match changed.last_mut() {
+                Some(last) if last.0 == id => (last.1, last.2) = (version, at),
+                _ if lines_changed => changed.push((id, version, at)),
+                _ => {}
             }
         }
-        refresh_cart(tx, id, version, at).await?;
+        added.flush(tx).await?;
+        refresh_carts(tx, &changed).await?;
         Ok(())
     }
+}
+
+/// `ItemAdded` lines not written yet, as columns.
+#[derive(Default)]
+struct AddedLines {
+    carts: Vec<Uuid>,
+    skus: Vec<String>,
+    products: Vec<Uuid>,
+    quantities: Vec<i64>,
+    prices: Vec<i64>,
+    positions: Vec<i64>,
+    keys: HashSet<(Uuid, String)>,
+}
+
+impl AddedLines {
+    fn has(&self, cart: Uuid, sku: &str) -> bool {
+        self.keys.contains(&(cart, sku.to_owned()))
+    }
+
+    /// A line; its position is the sequence of the event that added it: increasing within
+    /// the cart, so lines read back in insertion order.
+    fn push(
+        &mut self,
+        cart: Uuid,
+        sku: &str,
+        product: Uuid,
+        quantity: i64,
+        price: i64,
+        position: i64,
+    ) {
+        self.keys.insert((cart, sku.to_owned()));
+        self.carts.push(cart);
+        self.skus.push(sku.to_owned());
+        self.products.push(product);
+        self.quantities.push(quantity);
+        self.prices.push(price);
+        self.positions.push(position);
+    }
+
+    async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.carts.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, \
+             line_total_minor, position) \
+             SELECT l.cart_id, l.sku, l.product_id, l.quantity, l.price, l.quantity * l.price, \
+                    l.position \
+               FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[], \
+                           $6::bigint[]) AS l(cart_id, sku, product_id, quantity, price, position) \
+             ON CONFLICT (cart_id, sku) DO UPDATE SET product_id = EXCLUDED.product_id, \
+             quantity = EXCLUDED.quantity, unit_price_minor = EXCLUDED.unit_price_minor, \
+             line_total_minor = EXCLUDED.line_total_minor, position = EXCLUDED.position",
+        )
+        .bind(&self.carts)
+        .bind(&self.skus)
+        .bind(&self.products)
+        .bind(&self.quantities)
+        .bind(&self.prices)
+        .bind(&self.positions)
+        .execute(&mut *tx)
+        .await?;
+        *self = Self::default();
+        Ok(())
+    }
+}
+
+/// Writes one event other than `ItemAdded`; true when it changed the cart's lines (or created
+/// the cart), whose counts must then be recomputed, false when it recorded its version itself.
+async fn write(
+    tx: &mut PgConnection,
+    id: Uuid,
+    version: i64,
+    at: DateTime<Utc>,
+    cart: &CartEvent,
+) -> Result<bool, ProjectionError> {
+    match cart {
+        CartEvent::CartCreated {
+            customer_id,
+            currency,
+            ..
+        } => {
+            sqlx::query(
+                "INSERT INTO cart_views (id, customer_id, status, currency, created_at, \
+                 updated_at, version) VALUES ($1, $2, 'open', $3, $4, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
+                 status = 'open', currency = EXCLUDED.currency, coupon_code = NULL, \
+                 shipping_address = NULL, order_id = NULL, \
+                 created_at = EXCLUDED.created_at",
+            )
+            .bind(id)
+            .bind(customer_id)
+            .bind(currency.as_str())
+            .bind(at)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        }
+        CartEvent::ItemQuantityChanged { sku, quantity } => {
+            sqlx::query(
+                "UPDATE cart_lines SET quantity = $3, line_total_minor = $3 * unit_price_minor \
+                 WHERE cart_id = $1 AND sku = $2",
+            )
+            .bind(id)
+            .bind(sku)
+            .bind(i64::from(*quantity))
+            .execute(&mut *tx)
+            .await?;
+        }
+        CartEvent::ItemRemoved { sku } => {
+            sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2")
+                .bind(id)
+                .bind(sku)
+                .execute(&mut *tx)
+                .await?;
+        }
+        CartEvent::CouponApplied { code } => {
+            set_coupon(tx, id, Some(code), version, at).await?;
+            return Ok(false);
+        }
+        CartEvent::CouponRemoved { .. } => {
+            set_coupon(tx, id, None, version, at).await?;
+            return Ok(false);
+        }
+        CartEvent::ShippingAddressSet { address } => {
+            sqlx::query(
+                "UPDATE cart_views SET shipping_address = $2, version = $3, updated_at = $4 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(Json(address))
+            .bind(version)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            return Ok(false);
+        }
+        CartEvent::CartCheckedOut {
+            order_id,
+            coupon_code,
+            shipping_address,
+            ..
+        } => {
+            sqlx::query(
+                "UPDATE cart_views SET status = 'checked_out', order_id = $2, \
+                 coupon_code = $3, shipping_address = $4, version = $5, updated_at = $6 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(order_id)
+            .bind(coupon_code)
+            .bind(Json(shipping_address))
+            .bind(version)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            return Ok(false);
+        }
+        CartEvent::CartAbandoned {} => {
+            sqlx::query(
+                "UPDATE cart_views SET status = 'abandoned', version = $2, updated_at = $3 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            return Ok(false);
+        }
+        // Written by `AddedLines`.
+        CartEvent::ItemAdded { .. } => {}
+    }
+    Ok(true)
 }
 
 async fn set_coupon(
     tx: &mut PgConnection,
     id: Uuid,
     code: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE cart_views SET coupon_code = $2 WHERE id = $1")
-        .bind(id)
-        .bind(code)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
-}
-
-/// Recomputes the cart's counts and subtotal from its lines and records the event's version.
-async fn refresh_cart(
-    tx: &mut PgConnection,
-    id: Uuid,
     version: i64,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE cart_views AS c SET item_count = s.items, line_count = s.lines, \
-         subtotal_minor = s.subtotal, version = $2, updated_at = $3 \
-         FROM (SELECT COALESCE(sum(quantity), 0)::bigint AS items, count(*) AS lines, \
-                      COALESCE(sum(line_total_minor), 0)::bigint AS subtotal \
-               FROM cart_lines WHERE cart_id = $1) AS s \
-         WHERE c.id = $1",
+        "UPDATE cart_views SET coupon_code = $2, version = $3, updated_at = $4 WHERE id = $1",
     )
     .bind(id)
+    .bind(code)
     .bind(version)
     .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Recomputes the counts and subtotal of each cart from its lines and records the version
+/// and time of its latest event.
+async fn refresh_carts(
+    tx: &mut PgConnection,
+    carts: &[(Uuid, i64, DateTime<Utc>)],
+) -> Result<(), sqlx::Error> {
+    if carts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = carts.iter().map(|c| c.0).collect();
+    let versions: Vec<i64> = carts.iter().map(|c| c.1).collect();
+    let times: Vec<DateTime<Utc>> = carts.iter().map(|c| c.2).collect();
+    sqlx::query(
+        "UPDATE cart_views AS c SET item_count = s.items, line_count = s.lines, \
+         subtotal_minor = s.subtotal, version = t.version, updated_at = t.at \
+         FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[]) AS t(id, version, at) \
+         CROSS JOIN LATERAL (SELECT COALESCE(sum(quantity), 0)::bigint AS items, \
+                                    count(*) AS lines, \
+                                    COALESCE(sum(line_total_minor), 0)::bigint AS subtotal \
+                               FROM cart_lines WHERE cart_id = t.id) AS s \
+         WHERE c.id = t.id",
+    )
+    .bind(&ids)
+    .bind(&versions)
+    .bind(&times)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -45,104 +45,100 @@ impl Projection for OrderProjection {
         let id = aggregate_uuid(event)?;
         let version = version(event)?;
         let status = status_after(&order);
-        match &order {
-            OrderEvent::OrderPlaced { .. } => insert_order(tx, id, &order, event, version).await?,
-            OrderEvent::OrderConfirmed { payment_due_by } => {
-                sqlx::query("UPDATE order_views SET payment_due_by = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(payment_due_by)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            OrderEvent::OrderRejected { reason } => {
-                sqlx::query(
-                    "UPDATE order_views SET rejection_reason = $2, rejection = $3 WHERE id = $1",
-                )
+        // Every update binds $1 order, $2 status, $3 version, $4 time, then its own ($5…):
+        // the event's change and the status move in one statement.
+        let base = |sql: &'static str| {
+            sqlx::query(sql)
                 .bind(id)
+                .bind(status.as_str())
+                .bind(version)
+                .bind(event.recorded_at)
+        };
+        let update = match &order {
+            OrderEvent::OrderPlaced { .. } => None,
+            OrderEvent::OrderConfirmed { payment_due_by } => Some(
+                base(
+                    "UPDATE order_views SET payment_due_by = $5, status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1",
+                )
+                .bind(payment_due_by),
+            ),
+            OrderEvent::OrderRejected { reason } => Some(
+                base(
+                    "UPDATE order_views SET rejection_reason = $5, rejection = $6, status = $2, \
+                     version = $3, updated_at = $4 WHERE id = $1",
+                )
                 .bind(reason.code())
-                .bind(Json(reason))
-                .execute(&mut *tx)
-                .await?;
-            }
+                .bind(Json(reason)),
+            ),
             OrderEvent::OrderPaid {
                 provider,
                 payment_reference,
                 amount,
                 paid_at,
-            } => {
-                let payment = json!({
+            } => Some(
+                base(
+                    "UPDATE order_views SET payment = $5, status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1",
+                )
+                .bind(json!({
                     "provider": provider,
                     "reference": payment_reference,
                     "amount": amount,
                     "paid_at": paid_at,
-                });
-                sqlx::query("UPDATE order_views SET payment = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(payment)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+                })),
+            ),
             OrderEvent::OrderShipped {
                 carrier,
                 tracking_number,
                 shipped_at,
-            } => {
-                let shipment = json!({
+            } => Some(
+                base(
+                    "UPDATE order_views SET shipment = $5, status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1",
+                )
+                .bind(json!({
                     "carrier": carrier,
                     "tracking_number": tracking_number,
                     "shipped_at": shipped_at,
-                });
-                sqlx::query("UPDATE order_views SET shipment = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(shipment)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            OrderEvent::OrderDelivered { delivered_at } => {
-                sqlx::query(
-                    "UPDATE order_views SET shipment = COALESCE(shipment, '{}'::jsonb) || $2 \
-                     WHERE id = $1",
+                })),
+            ),
+            OrderEvent::OrderDelivered { delivered_at } => Some(
+                base(
+                    "UPDATE order_views SET shipment = COALESCE(shipment, '{}'::jsonb) || $5, \
+                     status = $2, version = $3, updated_at = $4 WHERE id = $1",
                 )
-                .bind(id)
-                .bind(json!({ "delivered_at": delivered_at }))
-                .execute(&mut *tx)
-                .await?;
-            }
+                .bind(json!({ "delivered_at": delivered_at })),
+            ),
             OrderEvent::OrderCancelled {
                 reason, refund, by, ..
-            } => {
-                sqlx::query(
-                    "UPDATE order_views SET cancel_reason = $2, cancelled_by = $3, \
-                     refund_minor = $4 WHERE id = $1",
+            } => Some(
+                base(
+                    "UPDATE order_views SET cancel_reason = $5, cancelled_by = $6, \
+                     refund_minor = $7, status = $2, version = $3, updated_at = $4 WHERE id = $1",
                 )
-                .bind(id)
                 .bind(reason)
                 .bind(by.as_str())
-                .bind(refund.map(|money| money.minor))
-                .execute(&mut *tx)
-                .await?;
-            }
-            OrderEvent::OrderRefunded { amount, reason, .. } => {
-                sqlx::query(
-                    "UPDATE order_views SET refund_minor = $2, refund_reason = $3 WHERE id = $1",
+                .bind(refund.map(|money| money.minor)),
+            ),
+            OrderEvent::OrderRefunded { amount, reason, .. } => Some(
+                base(
+                    "UPDATE order_views SET refund_minor = $5, refund_reason = $6, status = $2, \
+                     version = $3, updated_at = $4 WHERE id = $1",
                 )
-                .bind(id)
                 .bind(amount.minor)
-                .bind(reason)
-                .execute(&mut *tx)
-                .await?;
+                .bind(reason),
+            ),
+            OrderEvent::OrderExpired { .. } => Some(base(
+                "UPDATE order_views SET status = $2, version = $3, updated_at = $4 WHERE id = $1",
+            )),
+        };
+        match update {
+            Some(update) => {
+                update.execute(&mut *tx).await?;
             }
-            OrderEvent::OrderExpired { .. } => {}
+            None => insert_order(tx, id, &order, event, version).await?,
         }
-        sqlx::query(
-            "UPDATE order_views SET status = $2, version = $3, updated_at = $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(status.as_str())
-        .bind(version)
-        .bind(event.recorded_at)
-        .execute(&mut *tx)
-        .await?;
         insert_timeline(tx, id, status, &order, event, version).await?;
         Ok(())
     }

@@ -213,3 +213,65 @@ async fn abandoned_cart_is_closed() {
     assert_eq!(cart.order_id, None);
     assert_eq!((cart.version, cart.item_count), (3, 1));
 }
+
+/// The batch path (`apply_many`: the added lines of many events in one statement, one
+/// recount per cart) leaves the very rows that applying the events one by one leaves,
+/// including a SKU added twice in one batch and line changes between additions.
+#[tokio::test]
+async fn a_batch_writes_the_rows_event_by_event_writes() {
+    let mut h = harness().await;
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    let product = Uuid::new_v4();
+    let created = |cart| CartEvent::CartCreated {
+        cart_id: cart,
+        customer_id: Uuid::new_v4(),
+        currency: Currency::parse("USD").expect("valid"),
+    };
+    let added = |sku: &str, quantity, price| CartEvent::ItemAdded {
+        product_id: product,
+        sku: sku.into(),
+        quantity,
+        unit_price: usd(price),
+    };
+    let mut batch = Vec::new();
+    for event in [
+        created(first),
+        added("MUG", 1, 900),
+        added("CAP", 2, 1_500),
+        added("MUG", 3, 900),
+        CartEvent::ItemQuantityChanged {
+            sku: "CAP".into(),
+            quantity: 5,
+        },
+        added("PEN", 1, 250),
+        CartEvent::ItemRemoved { sku: "MUG".into() },
+        CartEvent::ShippingAddressSet { address: address() },
+    ] {
+        batch.push(h.envelope(&first.to_string(), &event));
+    }
+    for event in [
+        created(second),
+        added("MUG", 2, 900),
+        CartEvent::CouponApplied {
+            code: "SPRING".into(),
+        },
+    ] {
+        batch.push(h.envelope(&second.to_string(), &event));
+    }
+    h.apply_together(batch).await;
+
+    let cart = view(&h, first).await;
+    assert_eq!(skus(&cart), vec![("CAP", 5), ("PEN", 1)]);
+    assert_eq!(
+        (cart.item_count, cart.subtotal.amount, cart.version),
+        (6, 7_750, 8)
+    );
+    assert!(cart.shipping_address.is_some());
+    let other = view(&h, second).await;
+    assert_eq!((other.item_count, other.version), (2, 3));
+    assert_eq!(other.coupon_code.as_deref(), Some("SPRING"));
+
+    let batched = h.snapshot().await;
+    h.replay().await;
+    assert_eq!(h.snapshot().await, batched);
+}

@@ -141,6 +141,28 @@ impl Harness {
         Ok(())
     }
 
+    /// Applies `envelopes` (sorted by aggregate and sequence) to every projection with one
+    /// `apply_many` in one transaction, as the runner's batch path does; records them.
+    pub async fn apply_together(&mut self, envelopes: Vec<Envelope>) {
+        let mut tx = self.db.pool.begin().await.expect("transaction begins");
+        for projection in &self.projections {
+            let events: Vec<&Envelope> = envelopes
+                .iter()
+                .filter(|e| {
+                    projection
+                        .aggregate_types()
+                        .contains(&e.aggregate_type.as_str())
+                })
+                .collect();
+            projection
+                .apply_many(&mut tx, &events)
+                .await
+                .expect("events apply");
+        }
+        tx.commit().await.expect("transaction commits");
+        self.history.extend(envelopes);
+    }
+
     /// Every row of every projection's tables, as JSON, in a stable order.
     pub async fn snapshot(&self) -> Vec<serde_json::Value> {
         let mut rows = Vec::new();
