@@ -24,6 +24,7 @@ mod range;
 mod sales;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
@@ -71,6 +72,108 @@ impl Projection for AnalyticsProjection {
             "coupon" => apply_coupon(tx, event).await,
             _ => Ok(()),
         }
+    }
+
+    /// The `ItemAdded` events of a batch (the bulk of the cart traffic) update their carts
+    /// with one statement; every other event is applied on its own, in order.
+    async fn apply_many(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&Envelope],
+    ) -> Result<(), ProjectionError> {
+        let mut added = AddedItems::default();
+        for event in events {
+            if event.aggregate_type == "cart" {
+                if let CartEvent::ItemAdded { sku, .. } = decode(event)? {
+                    added.push(
+                        aggregate_uuid(event)?,
+                        sku,
+                        version(event)?,
+                        event.recorded_at,
+                    );
+                    continue;
+                }
+            }
+            added.flush(tx).await?;
+            self.apply(tx, event).await?;
+        }
+        added.flush(tx).await?;
+        Ok(())
+    }
+}
+
+/// `ItemAdded` events not written yet, one entry per cart (the events come sorted by cart).
+#[derive(Default)]
+struct AddedItems {
+    carts: Vec<AddedToCart>,
+}
+
+struct AddedToCart {
+    id: Uuid,
+    /// The SKUs added, first occurrence only, in order.
+    skus: Vec<String>,
+    /// When the first of them was added.
+    first_at: DateTime<Utc>,
+    /// The version and time of the last of them.
+    version: i64,
+    at: DateTime<Utc>,
+}
+
+impl AddedItems {
+    fn push(&mut self, id: Uuid, sku: String, version: i64, at: DateTime<Utc>) {
+        match self.carts.last_mut() {
+            Some(cart) if cart.id == id => {
+                if !cart.skus.contains(&sku) {
+                    cart.skus.push(sku);
+                }
+                (cart.version, cart.at) = (version, at);
+            }
+            _ => self.carts.push(AddedToCart {
+                id,
+                skus: vec![sku],
+                first_at: at,
+                version,
+                at,
+            }),
+        }
+    }
+
+    /// What one `ItemAdded` at a time does: each SKU appended unless present, the first
+    /// item's time kept, the last event's time and version recorded.
+    async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.carts.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = self.carts.iter().map(|c| c.id).collect();
+        let firsts: Vec<DateTime<Utc>> = self.carts.iter().map(|c| c.first_at).collect();
+        let versions: Vec<i64> = self.carts.iter().map(|c| c.version).collect();
+        let times: Vec<DateTime<Utc>> = self.carts.iter().map(|c| c.at).collect();
+        let (sku_carts, skus): (Vec<Uuid>, Vec<&str>) = self
+            .carts
+            .iter()
+            .flat_map(|c| c.skus.iter().map(move |sku| (c.id, sku.as_str())))
+            .unzip();
+        sqlx::query(
+            "UPDATE analytics_carts AS c SET \
+             skus = c.skus || ARRAY(SELECT n.sku \
+                      FROM UNNEST($5::uuid[], $6::text[]) WITH ORDINALITY AS n(cart_id, sku, ord) \
+                     WHERE n.cart_id = c.cart_id AND NOT n.sku = ANY (c.skus) ORDER BY n.ord), \
+             first_item_at = COALESCE(c.first_item_at, t.first_at), \
+             updated_at = t.at, version = t.version \
+             FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::timestamptz[]) \
+                  AS t(cart_id, first_at, version, at) \
+             WHERE c.cart_id = t.cart_id",
+        )
+        .bind(&ids)
+        .bind(&firsts)
+        .bind(&versions)
+        .bind(&times)
+        .bind(&sku_carts)
+        .bind(&skus)
+        .execute(&mut *tx)
+        .await?;
+        self.carts.clear();
+        Ok(())
     }
 }
 

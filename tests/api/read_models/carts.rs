@@ -215,11 +215,16 @@ async fn abandoned_cart_is_closed() {
 }
 
 /// The batch path (`apply_many`: the added lines of many events in one statement, one
-/// recount per cart) leaves the very rows that applying the events one by one leaves,
-/// including a SKU added twice in one batch and line changes between additions.
+/// recount per cart; analytics' added SKUs in one statement) leaves the very rows that
+/// applying the events one by one leaves, including a SKU added twice in one batch, removed
+/// and added again, and line changes between additions.
 #[tokio::test]
 async fn a_batch_writes_the_rows_event_by_event_writes() {
-    let mut h = harness().await;
+    let mut h = Harness::new(vec![
+        Arc::new(CartProjection),
+        Arc::new(commerce_projections::read_models::analytics::AnalyticsProjection),
+    ])
+    .await;
     let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
     let product = Uuid::new_v4();
     let created = |cart| CartEvent::CartCreated {
@@ -246,6 +251,8 @@ async fn a_batch_writes_the_rows_event_by_event_writes() {
         added("PEN", 1, 250),
         CartEvent::ItemRemoved { sku: "MUG".into() },
         CartEvent::ShippingAddressSet { address: address() },
+        added("MUG", 1, 900),
+        added("PEN", 2, 250),
     ] {
         batch.push(h.envelope(&first.to_string(), &event));
     }
@@ -261,15 +268,27 @@ async fn a_batch_writes_the_rows_event_by_event_writes() {
     h.apply_together(batch).await;
 
     let cart = view(&h, first).await;
-    assert_eq!(skus(&cart), vec![("CAP", 5), ("PEN", 1)]);
+    assert_eq!(skus(&cart), vec![("CAP", 5), ("MUG", 1), ("PEN", 2)]);
     assert_eq!(
         (cart.item_count, cart.subtotal.amount, cart.version),
-        (6, 7_750, 8)
+        (8, 8_900, 10)
     );
     assert!(cart.shipping_address.is_some());
     let other = view(&h, second).await;
     assert_eq!((other.item_count, other.version), (2, 3));
     assert_eq!(other.coupon_code.as_deref(), Some("SPRING"));
+
+    // Analytics: the SKUs ever added, first occurrence order, the removed one added again.
+    let analytics: (Vec<String>, i64) =
+        sqlx::query_as("SELECT skus, version FROM analytics_carts WHERE cart_id = $1")
+            .bind(first)
+            .fetch_one(h.pool())
+            .await
+            .expect("analytics row");
+    assert_eq!(
+        analytics,
+        (vec!["CAP".to_string(), "PEN".into(), "MUG".into()], 10)
+    );
 
     let batched = h.snapshot().await;
     h.replay().await;
