@@ -75,8 +75,7 @@ pub async fn checkout(
 ) -> Result<Response, ApiError> {
     let metadata = user.metadata(&request_id.0);
     let (cart, version) = owned_cart(&state, &user, id).await?;
-    let order_id = match cart.order_id() {
-        Some(order_id) => order_id,
+    let (order_id, prepared) = match cart.order_id() {
         None => {
             if let Some(expected) = expected.0.filter(|expected| *expected != version) {
                 return Err(cart_error(ExecuteError::VersionMismatch {
@@ -86,14 +85,17 @@ pub async fn checkout(
             }
             close_cart(&state, &user, &metadata, id, &cart, expected).await?
         }
+        // Checked out earlier (a retry): the order is placed from the closed cart.
+        Some(order_id) => (order_id, None),
     };
-    place(&state, &user, &metadata, id, order_id).await?;
+    place(&state, &user, &metadata, id, order_id, prepared).await?;
     checkout_outcome::answer(&state, order_id).await
 }
 
 /// Checks the open `cart` out as a new order, after making sure that order could be placed
 /// (so a coupon or pricing problem leaves the cart open). Returns the order id, which is
-/// another request's when it won a race to check the same cart out.
+/// another request's when it won a race to check the same cart out, and, when it is this
+/// request's, the order's `PlaceOrder` (the closed cart's content is the open one's).
 async fn close_cart(
     state: &AppState,
     user: &AuthUser,
@@ -101,12 +103,13 @@ async fn close_cart(
     id: Uuid,
     cart: &Cart,
     expected: IfMatch,
-) -> Result<Uuid, ApiError> {
+) -> Result<(Uuid, Option<OrderCommand>), ApiError> {
     let order_id = Uuid::new_v4();
-    if let Some(command) = order_command(state, user, id, order_id, cart, true).await? {
+    let prepared = order_command(state, user, id, order_id, cart, true).await?;
+    if let Some(command) = &prepared {
         let sink = EventSink::default();
         Order::default()
-            .handle(command, &(), &sink)
+            .handle(command.clone(), &(), &sink)
             .await
             .map_err(ApiError::from)?;
     }
@@ -120,39 +123,49 @@ async fn close_cart(
         .execute(&id.to_string(), command, metadata, expected.0)
         .await
     {
-        Ok(_) => Ok(order_id),
-        Err(ExecuteError::Domain(CartError::AlreadyCheckedOut { order_id })) => Ok(order_id),
+        Ok(_) => Ok((order_id, prepared)),
+        Err(ExecuteError::Domain(CartError::AlreadyCheckedOut { order_id })) => {
+            Ok((order_id, None))
+        }
         Err(error) => Err(cart_error(error)),
     }
 }
 
 /// Places order `order_id` from the checked-out cart `cart_id` unless it is placed already;
-/// returns the order's version.
+/// returns the order's version. `prepared` is the `PlaceOrder` this request built before
+/// closing the cart; without it (a retry of an earlier checkout) the order is looked up and,
+/// when missing, built from the closed cart.
 async fn place(
     state: &AppState,
     user: &AuthUser,
     metadata: &CommandMetadata,
     cart_id: Uuid,
     order_id: Uuid,
+    prepared: Option<OrderCommand>,
 ) -> Result<usize, ApiError> {
-    let (order, version) = state.stores.orders.load(&order_id.to_string()).await?;
-    if order.order_id().is_some() {
-        return Ok(version);
-    }
-    // The cart is closed: its content is final.
-    let (cart, _) = state
-        .stores
-        .carts
-        .load(&cart_id.to_string())
-        .await
-        .map_err(cart_error)?;
-    let command = order_command(state, user, cart_id, order_id, &cart, false)
-        .await?
-        .ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!(
-                "checked-out cart {cart_id} has no lines or no address"
-            ))
-        })?;
+    let command = match prepared {
+        Some(command) => command,
+        None => {
+            let (order, version) = state.stores.orders.load(&order_id.to_string()).await?;
+            if order.order_id().is_some() {
+                return Ok(version);
+            }
+            // The cart is closed: its content is final.
+            let (cart, _) = state
+                .stores
+                .carts
+                .load(&cart_id.to_string())
+                .await
+                .map_err(cart_error)?;
+            order_command(state, user, cart_id, order_id, &cart, false)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!(
+                        "checked-out cart {cart_id} has no lines or no address"
+                    ))
+                })?
+        }
+    };
     match state
         .stores
         .orders
