@@ -68,7 +68,7 @@ impl Projection for AnalyticsProjection {
         // The consumer's subject covers every aggregate; only these three matter here.
         match event.aggregate_type.as_str() {
             "order" => apply_order(tx, event).await,
-            "cart" => apply_cart(tx, event).await,
+            "cart" => apply_cart(tx, event, decode(event)?).await,
             "coupon" => apply_coupon(tx, event).await,
             _ => Ok(()),
         }
@@ -83,19 +83,23 @@ impl Projection for AnalyticsProjection {
     ) -> Result<(), ProjectionError> {
         let mut added = AddedItems::default();
         for event in events {
-            if event.aggregate_type == "cart" {
-                if let CartEvent::ItemAdded { sku, .. } = decode(event)? {
-                    added.push(
-                        aggregate_uuid(event)?,
-                        sku,
-                        version(event)?,
-                        event.recorded_at,
-                    );
-                    continue;
+            if event.aggregate_type != "cart" {
+                added.flush(tx).await?;
+                self.apply(tx, event).await?;
+                continue;
+            }
+            match decode(event)? {
+                CartEvent::ItemAdded { sku, .. } => added.push(
+                    aggregate_uuid(event)?,
+                    sku,
+                    version(event)?,
+                    event.recorded_at,
+                ),
+                cart => {
+                    added.flush(tx).await?;
+                    apply_cart(tx, event, cart).await?;
                 }
             }
-            added.flush(tx).await?;
-            self.apply(tx, event).await?;
         }
         added.flush(tx).await?;
         Ok(())
@@ -309,8 +313,12 @@ async fn insert_order(
     Ok(())
 }
 
-async fn apply_cart(tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
-    let cart: CartEvent = decode(event)?;
+/// Applies `cart`, the decoded payload of `event`.
+async fn apply_cart(
+    tx: &mut PgConnection,
+    event: &Envelope,
+    cart: CartEvent,
+) -> Result<(), ProjectionError> {
     let id = aggregate_uuid(event)?;
     let version = version(event)?;
     let at = event.recorded_at;
