@@ -28,6 +28,15 @@ pub fn subject(aggregate_type: &str, aggregate_id: &str, event_type: &str) -> St
     )
 }
 
+/// The aggregate type a subject names (its second token), without decoding the message.
+pub fn subject_aggregate_type(subject: &str) -> Option<&str> {
+    subject
+        .strip_prefix(SUBJECT_PREFIX)?
+        .strip_prefix('.')?
+        .split('.')
+        .next()
+}
+
 fn token(raw: &str) -> String {
     if raw.is_empty() {
         return "_".into();
@@ -125,6 +134,13 @@ impl From<StoredEnvelope> for Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subject_names_its_aggregate_type() {
+        let subject = subject("order", &Uuid::nil().to_string(), "OrderPlaced");
+        assert_eq!(subject_aggregate_type(&subject), Some("order"));
+        assert_eq!(subject_aggregate_type("elsewhere.order.x.Y"), None);
+    }
 
     #[test]
     fn subjects_follow_the_documented_scheme() {

@@ -25,7 +25,7 @@ use futures_util::StreamExt;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{watch, Notify};
 
-use crate::envelope::{Envelope, SUBJECT_PREFIX};
+use crate::envelope::{subject_aggregate_type, Envelope, SUBJECT_PREFIX};
 use crate::projection::{Projection, ProjectionError};
 
 /// How a projection consumes.
@@ -238,18 +238,17 @@ async fn process_batch(
 ) -> Result<(), async_nats::Error> {
     let mut items = Vec::with_capacity(messages.len());
     for message in messages {
+        // The consumer's subject covers every aggregate type when the projection takes more
+        // than one (NATS 2.9 filters on one subject): the others are acknowledged here,
+        // undecoded, without a transaction or a position.
+        let consumed = subject_aggregate_type(&message.subject)
+            .is_none_or(|kind| projection.aggregate_types().contains(&kind));
+        if !consumed {
+            message.ack().await?;
+            continue;
+        }
         let deliveries = message.info().map(|i| i.delivered).unwrap_or(1);
         match serde_json::from_slice::<Envelope>(&message.payload) {
-            // The consumer's subject covers every aggregate type when the projection takes
-            // more than one (NATS 2.9 filters on one subject): the others are acknowledged
-            // here, without a transaction or a position.
-            Ok(envelope)
-                if !projection
-                    .aggregate_types()
-                    .contains(&envelope.aggregate_type.as_str()) =>
-            {
-                message.ack().await?;
-            }
             Ok(envelope) => items.push(Item {
                 message,
                 envelope,
