@@ -22,6 +22,7 @@
 //! transaction, which would then predate the snapshot.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
@@ -69,6 +70,22 @@ pub struct ReadFilter<'a> {
     pub committed_only: bool,
 }
 
+/// The read, with the horizon written in once. `e.commit_xid` in ORDER BY is the xid8
+/// column: a bare `commit_xid` would name the text column selected, and "1000" sorts before
+/// "999".
+static READ_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
+                metadata, global_position, commit_xid::text AS commit_xid, event_id, recorded_at
+           FROM events e
+          WHERE (e.commit_xid, e.global_position) > ($2::text::xid8, $3)
+            AND (NOT $4 OR e.commit_xid < {PUBLISH_HORIZON})
+            AND (cardinality($5::text[]) = 0 OR e.aggregate_type = ANY($5))
+          ORDER BY e.commit_xid, e.global_position
+          LIMIT $6"
+    )
+});
+
 /// Reads the next events after `filter.after`, each with its position.
 pub async fn read_events(
     conn: &mut PgConnection,
@@ -79,19 +96,7 @@ pub async fn read_events(
         .iter()
         .map(|t| t.to_string())
         .collect();
-    // `e.commit_xid` in ORDER BY is the xid8 column: a bare `commit_xid` would name the text
-    // column selected, and "1000" sorts before "999".
-    let sql = format!(
-        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
-                metadata, global_position, commit_xid::text AS commit_xid, event_id, recorded_at
-           FROM events e
-          WHERE (e.commit_xid, e.global_position) > ($2::text::xid8, $3)
-            AND (NOT $4 OR e.commit_xid < {PUBLISH_HORIZON})
-            AND (cardinality($5::text[]) = 0 OR e.aggregate_type = ANY($5))
-          ORDER BY e.commit_xid, e.global_position
-          LIMIT $6"
-    );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query(&READ_SQL)
         .bind(READ_MODEL_TRANSACTION)
         .bind(filter.after.xid.to_string())
         .bind(filter.after.global)
