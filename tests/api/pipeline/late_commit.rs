@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use commerce::app::Roles;
+use commerce::store::Stores;
 use uuid::Uuid;
 
 use super::{start, stored_event_ids, wait_until, PATIENCE};
@@ -31,13 +32,28 @@ async fn insert_raw_event(
     .expect("raw insert");
 }
 
+/// Creates a product with one variant `sku` through `stores`; returns its id.
+async fn new_product(stores: &Stores, sku: &str) -> String {
+    let id = Uuid::new_v4();
+    stores
+        .products
+        .execute(
+            &id.to_string(),
+            create_product(id, sku, 5),
+            &admin_metadata(),
+            None,
+        )
+        .await
+        .expect("created");
+    id.to_string()
+}
+
 #[tokio::test]
 async fn a_late_committing_transaction_is_published_in_order() {
     let nats = NatsServer::start().await;
     let db = TestDatabase::create().await;
     let relay = start(&db, &nats.url(), Roles::RELAY).await;
     let js = nats.jetstream().await;
-    let meta = admin_metadata();
 
     // The late transaction takes its transaction id and global position first...
     let late_id = format!("late-{}", Uuid::new_v4());
@@ -47,20 +63,7 @@ async fn a_late_committing_transaction_is_published_in_order() {
     // ...then other transactions commit events after it.
     let mut later = Vec::new();
     for n in 0..5 {
-        let id = Uuid::new_v4();
-        relay
-            .state
-            .stores
-            .products
-            .execute(
-                &id.to_string(),
-                create_product(id, &format!("LATE-{n}"), 5),
-                &meta,
-                None,
-            )
-            .await
-            .expect("created");
-        later.push(id.to_string());
+        later.push(new_product(&relay.state.stores, &format!("LATE-{n}")).await);
     }
     // While it is open, nothing behind it may be published (it would be skipped forever).
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -104,7 +107,6 @@ async fn an_open_read_model_transaction_does_not_hold_publication_back() {
     let db = TestDatabase::create().await;
     let relay = start(&db, &nats.url(), Roles::RELAY).await;
     let js = nats.jetstream().await;
-    let meta = admin_metadata();
 
     // A projection batch's transaction: marked, holding a transaction id, left open.
     let mut batch = db.pool.begin().await.expect("begin");
@@ -121,19 +123,7 @@ async fn an_open_read_model_transaction_does_not_hold_publication_back() {
     .await
     .expect("position written");
 
-    let id = Uuid::new_v4();
-    relay
-        .state
-        .stores
-        .products
-        .execute(
-            &id.to_string(),
-            create_product(id, "BEHIND-BATCH", 5),
-            &meta,
-            None,
-        )
-        .await
-        .expect("created");
+    new_product(&relay.state.stores, "BEHIND-BATCH").await;
     // Published while the batch is still open.
     let first = stored_event_ids(&db.pool).await.len() as u64;
     wait_until("the product published", PATIENCE, || async {
@@ -146,19 +136,7 @@ async fn an_open_read_model_transaction_does_not_hold_publication_back() {
         .execute(&mut *batch)
         .await
         .expect("unmarked");
-    let other = Uuid::new_v4();
-    relay
-        .state
-        .stores
-        .products
-        .execute(
-            &other.to_string(),
-            create_product(other, "BEHIND-OTHER", 5),
-            &meta,
-            None,
-        )
-        .await
-        .expect("created");
+    new_product(&relay.state.stores, "BEHIND-OTHER").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(stream_len(&js, "COMMERCE").await, first);
     batch.rollback().await.expect("rolled back");
