@@ -10,8 +10,10 @@
 //!   re-publishes the batch and JetStream drops the duplicates. Within a batch each message
 //!   carries the previous one's id as `Nats-Expected-Last-Msg-Id`, so a message lost in a
 //!   reconnect makes its successors fail too instead of landing ahead of it.
-//! - **Woken by NOTIFY**, with a polling fallback (a notification can be lost, and an event
-//!   below a long transaction only becomes publishable when that transaction ends).
+//! - **Woken by NOTIFY**, which the writers send after their commits (`store::Wake`), with a
+//!   polling fallback (a notification can be lost, events inserted by other means notify
+//!   nobody, and an event below a long transaction only becomes publishable when that
+//!   transaction ends).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -30,7 +32,7 @@ use crate::shutdown::Shutdown;
 
 /// Advisory lock key held by the leading relay ("commerce" in ASCII).
 pub const RELAY_LOCK_KEY: i64 = 0x636f_6d6d_6572_6365;
-/// The NOTIFY channel the events table signals on commit.
+/// The NOTIFY channel the event writers signal after their commits.
 pub const NOTIFY_CHANNEL: &str = "events_appended";
 /// The relay checkpoint row.
 pub const CHECKPOINT: &str = "main";

@@ -123,6 +123,13 @@ pub async fn append(
         .await?;
         tracing::debug!(%user_id, sequence, event_type = event.event_type(), "account event appended");
     }
+    // The event readers hear of it at commit. Account events are rare, so notifying inside
+    // the transaction (which serialises its commit with other notifying ones) costs nothing
+    // that matters; the stores' hot path notifies outside its commits (`store::Wake`).
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(crate::relay::NOTIFY_CHANNEL)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 

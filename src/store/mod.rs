@@ -14,11 +14,13 @@
 //! per command, the largest share of the engine's statements under load); and cqrs-es 0.5's
 //! snapshot store applies a command's events a second time to an aggregate that
 //! `EventSink::write` already updated, and labels a snapshot taken mid-batch with the batch's
-//! last sequence.
+//! last sequence. After each append the store's [`Wake`] tells the event readers (relay,
+//! sealer, live streams) of every process.
 
 mod cache;
 mod metadata;
 mod turns;
+mod wake;
 mod watch;
 
 use std::collections::HashMap;
@@ -36,6 +38,7 @@ use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
 
 pub use metadata::{keys, Actor, CommandMetadata};
+pub use wake::Wake;
 pub use watch::Watch;
 
 /// Name of the events table (postgres-es layout plus our columns).
@@ -88,6 +91,8 @@ pub struct AggregateStore<A: Aggregate> {
     watchers: watch::Watchers,
     /// Commands of this process on one aggregate run one at a time (see [`turns`]).
     turns: turns::Turns,
+    /// Tells the event readers of every process about each append (see [`wake`]).
+    wake: Wake,
     pool: PgPool,
 }
 
@@ -96,8 +101,9 @@ where
     A: Aggregate<Services = ()> + Clone + Send + Sync,
     A::Command: Clone + Send,
 {
-    /// Aggregates rebuilt from all their events on every load.
-    pub fn event_sourced(pool: PgPool) -> Self {
+    /// Aggregates rebuilt from all their events on every load; appends are announced through
+    /// `wake`.
+    pub fn event_sourced(pool: PgPool, wake: Wake) -> Self {
         Self {
             loader: PersistedEventStore::new_event_store(repository(pool.clone()))
                 .with_upcasters(event_upcasters()),
@@ -105,13 +111,14 @@ where
             cache: None,
             watchers: watch::Watchers::default(),
             turns: turns::Turns::default(),
+            wake,
             pool,
         }
     }
 
     /// Aggregates loaded from a snapshot plus the events after it; a snapshot is written
-    /// every `every` events.
-    pub fn snapshotted(pool: PgPool, every: usize) -> Self {
+    /// every `every` events; appends are announced through `wake`.
+    pub fn snapshotted(pool: PgPool, every: usize, wake: Wake) -> Self {
         let every = every.max(1);
         Self {
             loader: PersistedEventStore::new_snapshot_store(repository(pool.clone()), every)
@@ -120,6 +127,7 @@ where
             cache: None,
             watchers: watch::Watchers::default(),
             turns: turns::Turns::default(),
+            wake,
             pool,
         }
     }
@@ -262,6 +270,7 @@ where
             }
             match self.append(id, version, events, &metadata).await {
                 Ok(events) => {
+                    self.wake.appended();
                     let new_version = events.last().map_or(version, |e| e.sequence);
                     self.maybe_snapshot(id, &aggregate, version, new_version)
                         .await;
@@ -426,13 +435,20 @@ impl Stores {
 
     /// [`Stores::new`] keeping up to `cache_entries` aggregates of each type in memory
     /// between commands (see [`AggregateStore::with_cache`]).
+    ///
+    /// The stores share one [`Wake`], whose task notifies the event readers; it needs a Tokio
+    /// runtime and ends when the stores are dropped.
     pub fn with_cache(pool: PgPool, snapshot_every: usize, cache_entries: usize) -> Self {
+        let wake = Wake::new(pool.clone());
         Self {
-            products: AggregateStore::snapshotted(pool.clone(), snapshot_every)
+            products: AggregateStore::snapshotted(pool.clone(), snapshot_every, wake.clone())
                 .with_cache(cache_entries),
-            carts: AggregateStore::event_sourced(pool.clone()).with_cache(cache_entries),
-            orders: AggregateStore::event_sourced(pool.clone()).with_cache(cache_entries),
-            coupons: AggregateStore::snapshotted(pool, snapshot_every).with_cache(cache_entries),
+            carts: AggregateStore::event_sourced(pool.clone(), wake.clone())
+                .with_cache(cache_entries),
+            orders: AggregateStore::event_sourced(pool.clone(), wake.clone())
+                .with_cache(cache_entries),
+            coupons: AggregateStore::snapshotted(pool, snapshot_every, wake)
+                .with_cache(cache_entries),
         }
     }
 }

@@ -1,11 +1,14 @@
 //! The events table: engine columns filled by defaults, complete metadata, append-only.
 
-use commerce::store::{keys, Actor, CommandMetadata};
+use std::time::Duration;
+
+use commerce::store::{keys, Actor, CommandMetadata, Stores};
 use commerce_aggregates::Role;
+use sqlx::postgres::PgListener;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, TestDatabase};
 use crate::products::create_product;
 
 #[tokio::test]
@@ -160,4 +163,53 @@ async fn stored_events_cannot_be_updated_or_deleted() {
         .expect("count");
     assert_eq!(count, 2);
     app.stop().await;
+}
+
+/// The event readers are woken by the writers after their commits, not by a trigger inside
+/// the appending transaction (whose commit Postgres would serialise with every other
+/// notifying one): a plain insert notifies nobody; a command notifies once it has committed.
+#[tokio::test]
+async fn appends_notify_the_event_readers_after_their_commit() {
+    let db = TestDatabase::create().await;
+    let stores = Stores::new(db.pool.clone(), 10);
+    let mut listener = PgListener::connect_with(&db.pool).await.expect("listener");
+    listener
+        .listen(commerce::relay::NOTIFY_CHANNEL)
+        .await
+        .expect("listening");
+
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('product', 'raw', 1, 'ProductPublished', '1.0', '{}',
+                 '{\"actor_id\":\"t\",\"actor_role\":\"system\",\"correlation_id\":\"c\",\"causation_id\":\"c\",\"request_id\":\"r\"}')",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("inserted");
+    let quiet = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await;
+    assert!(quiet.is_err(), "a plain insert notified: {quiet:?}");
+
+    let meta = CommandMetadata::new(Actor::user(Uuid::new_v4(), Role::Admin), "req-wake");
+    let id = Uuid::new_v4();
+    stores
+        .products
+        .execute(
+            &id.to_string(),
+            create_product(id, "WAKE-1", 3),
+            &meta,
+            None,
+        )
+        .await
+        .expect("created");
+    tokio::time::timeout(Duration::from_secs(5), listener.recv())
+        .await
+        .expect("the command's append notified the readers")
+        .expect("notification");
+    // Sent after the commit: a reader woken now sees the event.
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+    assert_eq!(seen, 1);
 }

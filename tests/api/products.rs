@@ -317,10 +317,13 @@ async fn snapshots_taken_inside_a_multi_event_command_stay_exact() {
             .expect("released");
     }
     let loaded = app.stores.products.load(&sid).await.expect("loads");
-    let replayed = AggregateStore::<Product>::event_sourced(app.db.pool.clone())
-        .load(&sid)
-        .await
-        .expect("replays");
+    let replayed = AggregateStore::<Product>::event_sourced(
+        app.db.pool.clone(),
+        commerce::store::Wake::new(app.db.pool.clone()),
+    )
+    .load(&sid)
+    .await
+    .expect("replays");
     assert_eq!(loaded, replayed);
     assert_eq!(loaded.0.available("CUP-M"), Some(3));
     assert_eq!(loaded.1, 2 + 6 * 3);
