@@ -18,14 +18,23 @@
 //! A plain read (`AggregateStore::load`) copies the entry and applies the events stored after
 //! its version, so what it returns is as current as a full load; it keeps the entry it read
 //! (or loaded) for the next command or read.
+//!
+//! Each entry remembers when it was last known current: when the query that read or checked
+//! it was sent, or when its command's append was. `AggregateStore::load_recent` returns an
+//! entry known current within a given age without asking the store, for reads whose result is
+//! checked again where it matters.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Instant;
+
+/// An aggregate, its version, and when that version was last known to be the stored one.
+pub(super) type Entry<A> = (A, usize, Instant);
 
 /// Up to `capacity` aggregates with their versions.
 pub(super) struct AggregateCache<A> {
     capacity: usize,
-    entries: Mutex<HashMap<String, (A, usize)>>,
+    entries: Mutex<HashMap<String, Entry<A>>>,
 }
 
 impl<A> AggregateCache<A> {
@@ -38,23 +47,30 @@ impl<A> AggregateCache<A> {
     }
 
     /// Removes and returns the aggregate `id` with its version, when cached.
-    pub(super) fn take(&self, id: &str) -> Option<(A, usize)> {
+    pub(super) fn take(&self, id: &str) -> Option<Entry<A>> {
         self.lock().remove(id)
     }
 
     /// A copy of the aggregate `id` with its version, when cached (and not taken out).
-    pub(super) fn get(&self, id: &str) -> Option<(A, usize)>
+    pub(super) fn get(&self, id: &str) -> Option<Entry<A>>
     where
         A: Clone,
     {
         self.lock().get(id).cloned()
     }
 
-    /// Keeps `aggregate` at `version` unless a newer version of it is already kept.
-    pub(super) fn put(&self, id: &str, aggregate: A, version: usize) {
+    /// Keeps `aggregate` at `version`, known current at `checked`, unless a newer version of it
+    /// is already kept; the same version only moves its time forward.
+    pub(super) fn put(&self, id: &str, aggregate: A, version: usize, checked: Instant) {
         let mut entries = self.lock();
-        if entries.get(id).is_some_and(|(_, kept)| *kept >= version) {
-            return;
+        if let Some((_, kept, kept_checked)) = entries.get_mut(id) {
+            if *kept > version {
+                return;
+            }
+            if *kept == version {
+                *kept_checked = (*kept_checked).max(checked);
+                return;
+            }
         }
         if entries.len() >= self.capacity && !entries.contains_key(id) {
             // Full: drop an arbitrary entry (it is loaded from the store when next needed).
@@ -62,10 +78,10 @@ impl<A> AggregateCache<A> {
                 entries.remove(&victim);
             }
         }
-        entries.insert(id.to_owned(), (aggregate, version));
+        entries.insert(id.to_owned(), (aggregate, version, checked));
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (A, usize)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry<A>>> {
         // Every update is one step: the map is consistent even after a panic.
         self.entries
             .lock()
@@ -77,22 +93,37 @@ impl<A> AggregateCache<A> {
 mod tests {
     use super::*;
 
+    use std::time::Duration;
+
     #[test]
     fn an_entry_is_taken_out_kept_newest_first_and_bounded() {
         assert!(AggregateCache::<u8>::new(0).is_none());
         let cache = AggregateCache::new(2).expect("a cache");
-        cache.put("a", 'x', 3);
-        cache.put("a", 'y', 2);
+        let then = Instant::now();
+        cache.put("a", 'x', 3, then);
+        cache.put("a", 'y', 2, then + Duration::from_secs(1));
         assert_eq!(
             cache.take("a"),
-            Some(('x', 3)),
+            Some(('x', 3, then)),
             "an older version never replaces"
         );
         assert_eq!(cache.take("a"), None, "taken out while in use");
-        cache.put("a", 'x', 1);
-        cache.put("b", 'x', 1);
-        cache.put("c", 'x', 1);
+        cache.put("a", 'x', 1, then);
+        cache.put("b", 'x', 1, then);
+        cache.put("c", 'x', 1, then);
         assert_eq!(cache.lock().len(), 2, "bounded");
         assert!(cache.take("c").is_some(), "the newest entry is kept");
+    }
+
+    #[test]
+    fn a_check_of_the_same_version_moves_its_time_forward_only() {
+        let cache = AggregateCache::new(2).expect("a cache");
+        let then = Instant::now();
+        let later = then + Duration::from_secs(1);
+        cache.put("a", 'x', 3, then);
+        cache.put("a", 'x', 3, later);
+        assert_eq!(cache.get("a"), Some(('x', 3, later)));
+        cache.put("a", 'x', 3, then);
+        assert_eq!(cache.get("a"), Some(('x', 3, later)), "never backwards");
     }
 }

@@ -24,7 +24,7 @@ mod wake;
 mod watch;
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use commerce_aggregates::cart::Cart;
 use commerce_aggregates::coupon::Coupon;
@@ -145,18 +145,40 @@ where
     /// its version (one query, usually answering none) instead of being loaded from all its
     /// events: as current as a full load, without decoding the stream again.
     pub async fn load(&self, id: &str) -> Result<(A, usize), ExecuteError<A::Error>> {
+        let asked = Instant::now();
         if let Some(cache) = &self.cache {
-            if let Some((mut aggregate, version)) = cache.get(id) {
+            if let Some((mut aggregate, version, _)) = cache.get(id) {
                 let current = self.catch_up(id, &mut aggregate, version).await?;
-                if current != version {
-                    cache.put(id, aggregate.clone(), current);
-                }
+                cache.put(id, aggregate.clone(), current, asked);
                 return Ok((aggregate, current));
             }
         }
         let context = self.loader.load_aggregate(id).await.map_err(store_error)?;
-        self.keep(id, context.aggregate.clone(), context.current_sequence);
+        self.keep(
+            id,
+            context.aggregate.clone(),
+            context.current_sequence,
+            asked,
+        );
         Ok((context.aggregate, context.current_sequence))
+    }
+
+    /// [`load`](Self::load), except that a kept aggregate known to be current within `max_age`
+    /// (read, checked or committed to by this process that recently) is returned without
+    /// asking the store. What another process committed in that window may be missing, so
+    /// this is for reads whose outcome is checked again on the current state where it matters
+    /// (a cart line's price is checked when the order's stock is reserved).
+    pub async fn load_recent(
+        &self,
+        id: &str,
+        max_age: Duration,
+    ) -> Result<(A, usize), ExecuteError<A::Error>> {
+        if let Some((aggregate, version, checked)) = self.cache.as_ref().and_then(|c| c.get(id)) {
+            if checked.elapsed() <= max_age {
+                return Ok((aggregate, version));
+            }
+        }
+        self.load(id).await
     }
 
     /// Interest in the aggregate `id`: woken by every command this process commits to it.
@@ -227,11 +249,12 @@ where
                 .filter(|_| cached_allowed)
                 .and_then(|cache| cache.take(id));
             let from_cache = cached.is_some();
-            let (mut aggregate, version) = match cached {
+            let (mut aggregate, version, checked) = match cached {
                 Some(entry) => entry,
                 None => {
+                    let asked = Instant::now();
                     let context = self.loader.load_aggregate(id).await.map_err(store_error)?;
-                    (context.aggregate, context.current_sequence)
+                    (context.aggregate, context.current_sequence, asked)
                 }
             };
             if let Some(expected) = expected_version {
@@ -240,7 +263,7 @@ where
                         cached_allowed = false;
                         continue;
                     }
-                    self.keep(id, aggregate, version);
+                    self.keep(id, aggregate, version, checked);
                     return Err(ExecuteError::VersionMismatch {
                         expected,
                         actual: version,
@@ -262,19 +285,21 @@ where
                     cached_allowed = false;
                     continue;
                 }
-                self.keep(id, aggregate, version);
+                self.keep(id, aggregate, version, checked);
                 return Ok(Committed {
                     version,
                     events: Vec::new(),
                 });
             }
+            let appending = Instant::now();
             match self.append(id, version, events, &metadata).await {
                 Ok(events) => {
                     self.wake.appended();
                     let new_version = events.last().map_or(version, |e| e.sequence);
                     self.maybe_snapshot(id, &aggregate, version, new_version)
                         .await;
-                    self.keep(id, aggregate, new_version);
+                    // Its sequence was free when the append was sent: current as of then.
+                    self.keep(id, aggregate, new_version, appending);
                     self.watchers.changed(id);
                     return Ok(Committed {
                         version: new_version,
@@ -349,9 +374,9 @@ where
         }
     }
 
-    fn keep(&self, id: &str, aggregate: A, version: usize) {
+    fn keep(&self, id: &str, aggregate: A, version: usize, checked: Instant) {
         if let Some(cache) = &self.cache {
-            cache.put(id, aggregate, version);
+            cache.put(id, aggregate, version, checked);
         }
     }
 }

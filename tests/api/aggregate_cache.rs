@@ -2,6 +2,8 @@
 //! cache and another store on the same database (another engine process) take turns on one
 //! cart, and every command is judged on the cart's real state.
 
+use std::time::Duration;
+
 use commerce::store::{Actor, CommandMetadata, Committed, ExecuteError, Stores};
 use commerce_aggregates::cart::{Cart, CartCommand, CartError};
 use commerce_aggregates::{Currency, Money, Role};
@@ -223,4 +225,61 @@ async fn a_cached_read_shows_what_another_process_appended() {
         .await
         .expect("C");
     assert_eq!(committed.version, 5);
+}
+
+#[tokio::test]
+async fn a_recent_read_answers_from_memory_within_its_age_only() {
+    let db = TestDatabase::create().await;
+    let here = Stores::with_cache(db.pool.clone(), 20, 100);
+    let elsewhere = Stores::new(db.pool.clone(), 20);
+    let customer = Uuid::new_v4();
+    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-recent");
+    let cart = Uuid::new_v4();
+    let id = cart.to_string();
+    let created = CartCommand::CreateCart {
+        cart_id: cart,
+        customer_id: customer,
+        currency: Currency::parse("USD").expect("valid"),
+    };
+    run(&here, &id, &meta, created, None)
+        .await
+        .expect("created");
+    let long = Duration::from_secs(600);
+
+    // This process's own commit is seen at once, whatever the age.
+    run(&here, &id, &meta, add(customer, "A"), None)
+        .await
+        .expect("A");
+    let (_, version) = here.carts.load_recent(&id, long).await.expect("read");
+    assert_eq!(version, 2);
+
+    // Another process's commit: not asked for within the age, found once it has passed.
+    run(&elsewhere, &id, &meta, add(customer, "B"), None)
+        .await
+        .expect("B");
+    let (cart_here, version) = here.carts.load_recent(&id, long).await.expect("read");
+    assert_eq!(
+        (cart_here.lines().len(), version),
+        (1, 2),
+        "kept, not asked"
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let (cart_here, version) = here
+        .carts
+        .load_recent(&id, Duration::from_millis(10))
+        .await
+        .expect("read");
+    assert_eq!(
+        (cart_here.lines().len(), version),
+        (2, 3),
+        "older: caught up"
+    );
+    // The catch-up counts as a check: within the age again, without a query.
+    run(&elsewhere, &id, &meta, add(customer, "C"), None)
+        .await
+        .expect("C");
+    let (_, version) = here.carts.load_recent(&id, long).await.expect("read");
+    assert_eq!(version, 3);
+    let (_, version) = here.carts.load(&id).await.expect("read");
+    assert_eq!(version, 4, "a plain read always asks");
 }

@@ -210,7 +210,7 @@ pub async fn add_item(
     let (product, _) = state
         .stores
         .products
-        .load(&body.product_id.to_string())
+        .load_recent(&body.product_id.to_string(), super::RECENT_PRODUCT)
         .await?;
     if !product.exists() {
         return Err(ApiError::new(

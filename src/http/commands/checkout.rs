@@ -205,7 +205,7 @@ async fn order_command(
             let (product, _) = state
                 .stores
                 .products
-                .load(&line.product_id.to_string())
+                .load_recent(&line.product_id.to_string(), super::RECENT_PRODUCT)
                 .await?;
             entry.insert(product.details().name.clone());
         }
