@@ -9,15 +9,17 @@
 //!
 //! Loading goes through postgres-es (latest snapshot plus the events after it); events stored
 //! in an older payload version are upcast on load (`commerce_aggregates::upcast`). Appending
-//! and snapshots are done here: a command's events are inserted with one statement, where
-//! postgres-es opens a transaction and inserts them one by one (three or more round trips
-//! per command, the largest share of the engine's statements under load); and cqrs-es 0.5's
+//! and snapshots are done here: a command's events are inserted in one statement, together
+//! with those of the process's concurrent commands ([`group`]), where postgres-es opens a
+//! transaction and inserts them one by one (three or more round trips per command, the
+//! largest share of the engine's statements under load); and cqrs-es 0.5's
 //! snapshot store applies a command's events a second time to an aggregate that
 //! `EventSink::write` already updated, and labels a snapshot taken mid-batch with the batch's
-//! last sequence. After each append the store's [`Wake`] tells the event readers (relay,
+//! last sequence. After each append the process's [`Appends`] tell the event readers (relay,
 //! sealer, live streams) of every process.
 
 mod cache;
+mod group;
 mod metadata;
 mod turns;
 mod wake;
@@ -38,8 +40,26 @@ use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
 
 pub use metadata::{keys, Actor, CommandMetadata};
-pub use wake::Wake;
 pub use watch::Watch;
+
+/// The appends of one process: inserted together when concurrent ([`group`]), then announced
+/// to the event readers of every process ([`wake`]). One per process, shared by its stores;
+/// it needs a Tokio runtime, and its tasks end when the last clone is dropped.
+#[derive(Clone)]
+pub struct Appends {
+    appender: group::Appender,
+    wake: wake::Wake,
+}
+
+impl Appends {
+    /// Appends through `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            appender: group::Appender::new(pool.clone()),
+            wake: wake::Wake::new(pool),
+        }
+    }
+}
 
 /// Name of the events table (postgres-es layout plus our columns).
 pub const EVENTS_TABLE: &str = "events";
@@ -91,8 +111,8 @@ pub struct AggregateStore<A: Aggregate> {
     watchers: watch::Watchers,
     /// Commands of this process on one aggregate run one at a time (see [`turns`]).
     turns: turns::Turns,
-    /// Tells the event readers of every process about each append (see [`wake`]).
-    wake: Wake,
+    /// Where this process's appends go (shared by its stores).
+    appends: Appends,
     pool: PgPool,
 }
 
@@ -101,9 +121,8 @@ where
     A: Aggregate<Services = ()> + Clone + Send + Sync,
     A::Command: Clone + Send,
 {
-    /// Aggregates rebuilt from all their events on every load; appends are announced through
-    /// `wake`.
-    pub fn event_sourced(pool: PgPool, wake: Wake) -> Self {
+    /// Aggregates rebuilt from all their events on every load, appended through `appends`.
+    pub fn event_sourced(pool: PgPool, appends: Appends) -> Self {
         Self {
             loader: PersistedEventStore::new_event_store(repository(pool.clone()))
                 .with_upcasters(event_upcasters()),
@@ -111,14 +130,14 @@ where
             cache: None,
             watchers: watch::Watchers::default(),
             turns: turns::Turns::default(),
-            wake,
+            appends,
             pool,
         }
     }
 
     /// Aggregates loaded from a snapshot plus the events after it; a snapshot is written
-    /// every `every` events; appends are announced through `wake`.
-    pub fn snapshotted(pool: PgPool, every: usize, wake: Wake) -> Self {
+    /// every `every` events; appended through `appends`.
+    pub fn snapshotted(pool: PgPool, every: usize, appends: Appends) -> Self {
         let every = every.max(1);
         Self {
             loader: PersistedEventStore::new_snapshot_store(repository(pool.clone()), every)
@@ -127,7 +146,7 @@ where
             cache: None,
             watchers: watch::Watchers::default(),
             turns: turns::Turns::default(),
-            wake,
+            appends,
             pool,
         }
     }
@@ -294,7 +313,7 @@ where
             let appending = Instant::now();
             match self.append(id, version, events, &metadata).await {
                 Ok(events) => {
-                    self.wake.appended();
+                    self.appends.wake.appended();
                     let new_version = events.last().map_or(version, |e| e.sequence);
                     self.maybe_snapshot(id, &aggregate, version, new_version)
                         .await;
@@ -318,9 +337,9 @@ where
         }
     }
 
-    /// Appends `events` after `version` with one statement (atomic on its own, no explicit
-    /// transaction: one round trip instead of begin, one insert per event, and commit).
-    /// Another command having taken one of the sequence numbers is a [`ExecuteError::Conflict`].
+    /// Appends `events` after `version`, atomically, in one statement with the appends of
+    /// this process's concurrent commands ([`group`]). Another command having taken one of the
+    /// sequence numbers is a [`ExecuteError::Conflict`].
     async fn append(
         &self,
         id: &str,
@@ -330,35 +349,23 @@ where
     ) -> Result<Vec<EventEnvelope<A>>, ExecuteError<A::Error>> {
         let encode = |e: serde_json::Error| ExecuteError::Store(format!("encoding an event: {e}"));
         let stored_metadata = serde_json::to_value(metadata).map_err(encode)?;
-        let mut sequences = Vec::with_capacity(events.len());
-        let mut types = Vec::with_capacity(events.len());
-        let mut versions = Vec::with_capacity(events.len());
-        let mut payloads = Vec::with_capacity(events.len());
+        let mut rows = Vec::with_capacity(events.len());
         for (sequence, event) in (version + 1..).zip(&events) {
-            sequences
-                .push(i64::try_from(sequence).map_err(|e| ExecuteError::Store(e.to_string()))?);
-            types.push(event.event_type());
-            versions.push(event.event_version());
-            payloads.push(serde_json::to_value(event).map_err(encode)?);
+            rows.push((
+                i64::try_from(sequence).map_err(|e| ExecuteError::Store(e.to_string()))?,
+                event.event_type(),
+                event.event_version(),
+                serde_json::to_value(event).map_err(encode)?,
+            ));
         }
-        let result = sqlx::query(
-            "INSERT INTO events
-                 (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-             SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload, $7
-               FROM UNNEST($3::bigint[], $4::text[], $5::text[], $6::jsonb[])
-                    AS e(sequence, event_type, event_version, payload)",
-        )
-        .bind(A::TYPE)
-        .bind(id)
-        .bind(&sequences)
-        .bind(&types)
-        .bind(&versions)
-        .bind(&payloads)
-        .bind(&stored_metadata)
-        .execute(&self.pool)
-        .await;
-        match result {
-            Ok(_) => Ok((version + 1..)
+        let rows = group::Rows {
+            aggregate_type: A::TYPE,
+            aggregate_id: id.to_owned(),
+            events: rows,
+            metadata: stored_metadata,
+        };
+        match self.appends.appender.append(rows).await {
+            Ok(()) => Ok((version + 1..)
                 .zip(events)
                 .map(|(sequence, payload)| EventEnvelope {
                     aggregate_id: id.to_owned(),
@@ -367,10 +374,8 @@ where
                     metadata: metadata.clone(),
                 })
                 .collect()),
-            Err(sqlx::Error::Database(error)) if error.constraint() == Some("events_pkey") => {
-                Err(ExecuteError::Conflict)
-            }
-            Err(error) => Err(ExecuteError::Store(error.to_string())),
+            Err(group::AppendError::Conflict) => Err(ExecuteError::Conflict),
+            Err(group::AppendError::Store(message)) => Err(ExecuteError::Store(message)),
         }
     }
 
@@ -461,18 +466,17 @@ impl Stores {
     /// [`Stores::new`] keeping up to `cache_entries` aggregates of each type in memory
     /// between commands (see [`AggregateStore::with_cache`]).
     ///
-    /// The stores share one [`Wake`], whose task notifies the event readers; it needs a Tokio
-    /// runtime and ends when the stores are dropped.
+    /// The stores share one [`Appends`] (a Tokio runtime is needed).
     pub fn with_cache(pool: PgPool, snapshot_every: usize, cache_entries: usize) -> Self {
-        let wake = Wake::new(pool.clone());
+        let appends = Appends::new(pool.clone());
         Self {
-            products: AggregateStore::snapshotted(pool.clone(), snapshot_every, wake.clone())
+            products: AggregateStore::snapshotted(pool.clone(), snapshot_every, appends.clone())
                 .with_cache(cache_entries),
-            carts: AggregateStore::event_sourced(pool.clone(), wake.clone())
+            carts: AggregateStore::event_sourced(pool.clone(), appends.clone())
                 .with_cache(cache_entries),
-            orders: AggregateStore::event_sourced(pool.clone(), wake.clone())
+            orders: AggregateStore::event_sourced(pool.clone(), appends.clone())
                 .with_cache(cache_entries),
-            coupons: AggregateStore::snapshotted(pool, snapshot_every, wake)
+            coupons: AggregateStore::snapshotted(pool, snapshot_every, appends)
                 .with_cache(cache_entries),
         }
     }

@@ -1,11 +1,15 @@
 //! The events table: engine columns filled by defaults, complete metadata, append-only.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use commerce::store::{keys, Actor, CommandMetadata, Stores};
+use commerce_aggregates::product::ProductCommand;
 use commerce_aggregates::Role;
 use sqlx::postgres::PgListener;
 use sqlx::Row;
+use tokio::sync::Barrier;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::helpers::{spawn_app, TestDatabase};
@@ -212,4 +216,118 @@ async fn appends_notify_the_event_readers_after_their_commit() {
         .await
         .expect("count");
     assert_eq!(seen, 1);
+}
+
+/// Concurrent commands of one process are appended together: fewer transactions than
+/// commands, each command's events consecutive in one of them. A command that lost its
+/// sequence race inside a shared batch is answered alone (and retried on the current state);
+/// the others of its batch are stored exactly once.
+#[tokio::test]
+async fn concurrent_commands_are_appended_together_and_answered_one_by_one() {
+    let db = TestDatabase::create().await;
+    let here = Arc::new(Stores::with_cache(db.pool.clone(), 1000, 100));
+    let elsewhere = Stores::new(db.pool.clone(), 1000);
+    let meta = CommandMetadata::new(Actor::system("test"), "req-group");
+    // Cached here at version 1, then changed elsewhere: here's next command on it is stale.
+    let stale = Uuid::new_v4();
+    here.products
+        .execute(
+            &stale.to_string(),
+            create_product(stale, "GRP-S", 5),
+            &meta,
+            None,
+        )
+        .await
+        .expect("created");
+    elsewhere
+        .products
+        .execute(
+            &stale.to_string(),
+            ProductCommand::PublishProduct,
+            &meta,
+            None,
+        )
+        .await
+        .expect("published elsewhere");
+
+    const NEW: usize = 40;
+    let start = Arc::new(Barrier::new(NEW + 1));
+    let mut tasks = JoinSet::new();
+    let mut fresh = Vec::new();
+    for n in 0..NEW {
+        let id = Uuid::new_v4();
+        fresh.push(id);
+        let (here, start, meta) = (here.clone(), start.clone(), meta.clone());
+        tasks.spawn(async move {
+            start.wait().await;
+            let command = create_product(id, &format!("GRP-{n}"), 5);
+            (
+                id,
+                here.products
+                    .execute(&id.to_string(), command, &meta, None)
+                    .await,
+            )
+        });
+    }
+    let (store, gate, stale_meta) = (here.clone(), start.clone(), meta.clone());
+    tasks.spawn(async move {
+        gate.wait().await;
+        let command = ProductCommand::AdjustStock {
+            sku: "GRP-S".into(),
+            adjustment: 3,
+            reason: "delivery".into(),
+        };
+        let id = stale.to_string();
+        (
+            stale,
+            store
+                .products
+                .execute(&id, command, &stale_meta, None)
+                .await,
+        )
+    });
+    while let Some(joined) = tasks.join_next().await {
+        let (id, result) = joined.expect("task");
+        let committed = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+        let stored: Vec<i64> = sqlx::query_scalar(
+            "SELECT sequence FROM events WHERE aggregate_type = 'product' AND aggregate_id = $1
+              ORDER BY global_position",
+        )
+        .bind(id.to_string())
+        .fetch_all(&db.pool)
+        .await
+        .expect("sequences");
+        let expected: Vec<i64> = (1..=committed.version as i64).collect();
+        assert_eq!(stored, expected, "{id}: each event once, in order");
+        if id == stale {
+            assert_eq!(committed.version, 3, "decided again after the publication");
+        }
+    }
+    let ids: Vec<String> = fresh.iter().map(Uuid::to_string).collect();
+    let (transactions, commands): (i64, i64) = sqlx::query_as(
+        "SELECT count(DISTINCT commit_xid::text), count(DISTINCT aggregate_id)
+           FROM events WHERE aggregate_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_one(&db.pool)
+    .await
+    .expect("counts");
+    assert_eq!(commands, NEW as i64);
+    assert!(
+        transactions < commands,
+        "{commands} concurrent commands in {transactions} transactions"
+    );
+    // Each command's events are consecutive and share a transaction.
+    let split: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (
+             SELECT aggregate_id FROM events WHERE aggregate_id = ANY($1)
+              GROUP BY aggregate_id
+             HAVING count(DISTINCT commit_xid::text) > 1
+                 OR max(global_position) - min(global_position) + 1 <> count(*)) AS s",
+    )
+    .bind(&ids)
+    .fetch_one(&db.pool)
+    .await
+    .expect("split");
+    assert_eq!(split, 0);
 }

@@ -319,7 +319,7 @@ async fn snapshots_taken_inside_a_multi_event_command_stay_exact() {
     let loaded = app.stores.products.load(&sid).await.expect("loads");
     let replayed = AggregateStore::<Product>::event_sourced(
         app.db.pool.clone(),
-        commerce::store::Wake::new(app.db.pool.clone()),
+        commerce::store::Appends::new(app.db.pool.clone()),
     )
     .load(&sid)
     .await
