@@ -112,15 +112,18 @@ impl App {
         let relay = roles
             .relay
             .then(|| Relay::new(pool.clone(), js.clone(), config.relay.clone()));
+        let projections = read_models::all(config.inventory_levels);
+        // The read-model runners wake the queries waiting for them (`min_version`).
+        let applied = projections
+            .iter()
+            .map(|projection| (projection.name(), Arc::new(Notify::new())))
+            .collect();
         let pipeline = Pipeline {
             js,
             relay: relay.as_ref().map(Relay::stats),
-            projections: read_models::all(config.inventory_levels),
-            // The read-model runners wake the queries waiting for them (`min_version`).
-            runner: RunnerSettings {
-                applied: Some(Arc::new(Notify::new())),
-                ..config.runner.clone()
-            },
+            projections,
+            runner: config.runner.clone(),
+            applied,
         };
         let stores = Arc::new(Stores::with_cache(
             pool.clone(),
@@ -207,7 +210,10 @@ impl App {
             for projection in &self.state.pipeline.projections {
                 let projection: Arc<dyn Projection> = projection.clone();
                 let (pool, js) = (self.state.pool.clone(), self.state.pipeline.js.clone());
-                let settings = self.state.pipeline.runner.clone();
+                let settings = RunnerSettings {
+                    applied: self.state.pipeline.applied.get(projection.name()).cloned(),
+                    ..self.state.pipeline.runner.clone()
+                };
                 let stop = shutdown.subscribe();
                 tasks.spawn(async move {
                     runner::run(pool, js, projection, settings, stop).await;

@@ -56,6 +56,10 @@ pub struct Pipeline {
     pub projections: Vec<Arc<dyn commerce_projections::Projection>>,
     /// How projections consume.
     pub runner: commerce_projections::runner::RunnerSettings,
+    /// Per projection (by name), woken after each batch its runner in this process commits:
+    /// the queries waiting for that read model (`min_version`) look again at once, and only
+    /// they (a wait on a cart is not woken by the catalog's batches).
+    pub applied: std::collections::HashMap<&'static str, Arc<tokio::sync::Notify>>,
 }
 
 /// Header carrying the request id (generated when the client sends none, echoed back).

@@ -108,6 +108,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     /// The engine's aggregate stores.
     pub stores: std::sync::Arc<Stores>,
+    /// The engine's pipeline (JetStream, projections, their runners' wake-ups).
+    pub pipeline: std::sync::Arc<commerce::http::Pipeline>,
     /// HTTP client for the API.
     pub client: reqwest::Client,
     /// The engine's configuration.
@@ -203,12 +205,14 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         .expect("app builds");
     let addr = app.local_addr().expect("bound address");
     let stores = app.state().stores.clone();
+    let pipeline = app.state().pipeline.clone();
     let shutdown = Shutdown::new();
     let server = tokio::spawn(app.run(shutdown.clone()));
     TestApp {
         addr,
         db,
         stores,
+        pipeline,
         client: reqwest::Client::new(),
         config,
         shutdown,
@@ -234,12 +238,14 @@ pub async fn spawn_app_with_roles(overrides: &[(&str, &str)], roles: Roles) -> T
         .expect("app builds");
     let addr = app.local_addr().expect("bound address");
     let stores = app.state().stores.clone();
+    let pipeline = app.state().pipeline.clone();
     let shutdown = Shutdown::new();
     let server = tokio::spawn(app.run(shutdown.clone()));
     TestApp {
         addr,
         db,
         stores,
+        pipeline,
         client: reqwest::Client::new(),
         config,
         shutdown,

@@ -141,6 +141,7 @@ pub async fn get(
     };
     let cart = read_at_least(
         &state,
+        "carts",
         "cart",
         &id.to_string(),
         read.min_version,

@@ -203,6 +203,7 @@ pub async fn get(
     let code = normalize_code(&code).map_err(|_| ApiError::not_found("coupon"))?;
     let coupon = read_at_least(
         &state,
+        "coupons",
         "coupon",
         &code,
         read.min_version,

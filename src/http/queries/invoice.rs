@@ -187,6 +187,7 @@ pub async fn get(
     };
     let order = read_at_least(
         &state,
+        "orders",
         "order",
         &id.to_string(),
         query.min_version,

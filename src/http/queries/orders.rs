@@ -215,6 +215,7 @@ pub async fn get(
     };
     let order = read_at_least(
         &state,
+        "orders",
         "order",
         &id.to_string(),
         read.min_version,

@@ -338,6 +338,7 @@ pub async fn get(
     };
     let product = read_at_least(
         &state,
+        "catalog",
         "product",
         &id.to_string(),
         read.min_version,

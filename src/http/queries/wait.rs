@@ -2,7 +2,7 @@
 //!
 //! A command answers with the aggregate's version; the read model records, on every row, the
 //! version of the last event it applied. A query that names `min_version` is answered only
-//! once the row has reached it: the row is read again whenever a read-model runner of this
+//! once the row has reached it: the row is read again whenever that read model's runner in this
 //! process commits a batch, and at least every [`POLL_INTERVAL`] (for runners in other
 //! processes), until it has, or until `READ_WAIT_TIMEOUT_MS` has passed, which is a 503 problem `read_model_behind` with
 //! `Retry-After: 1`. A row that does not exist yet is waited for too (reading a cart right
@@ -61,13 +61,15 @@ pub fn read_model_behind(what: &str, min_version: u64) -> ApiError {
     .with_code("read_model_behind")
 }
 
-/// Reads one row through `fetch` until it is at `min_version` or later (see the module
-/// documentation), deciding on every read whether the caller may see it with `access`.
+/// Reads one row of the projection `read_model` through `fetch` until it is at `min_version`
+/// or later (see the module documentation), deciding on every read whether the caller may see
+/// it with `access`.
 ///
 /// Missing (without `min_version`) or not visible: 404 `not_found` naming `what`.
 #[tracing::instrument(skip_all, fields(what = what, min_version = ?min_version))]
 pub async fn read_at_least<T, F, Fut>(
     state: &AppState,
+    read_model: &'static str,
     what: &'static str,
     aggregate_id: &str,
     min_version: Option<u64>,
@@ -85,7 +87,12 @@ where
     // missing, and how far it is once a visible row is behind (the row may appear while
     // waiting, after the first question was answered).
     let (mut existence_checked, mut version_checked) = (false, false);
-    let applied = state.pipeline.runner.applied.clone().unwrap_or_default();
+    let applied = state
+        .pipeline
+        .applied
+        .get(read_model)
+        .cloned()
+        .unwrap_or_default();
     loop {
         // Enabled before the read, so a batch committed between the read and the wait counts.
         let advanced = applied.notified();

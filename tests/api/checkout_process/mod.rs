@@ -5,6 +5,7 @@ mod coupons;
 mod crash;
 mod expiry;
 mod stock;
+mod wakeups;
 
 use std::time::{Duration, Instant};
 
