@@ -31,6 +31,43 @@ async fn run(
     stores.carts.execute(id, command, meta, expected).await
 }
 
+/// A database shared by a store with a cache (this process) and one without (another
+/// process), and a cart created through the first.
+struct Shared {
+    db: TestDatabase,
+    here: Stores,
+    elsewhere: Stores,
+    customer: Uuid,
+    meta: CommandMetadata,
+    id: String,
+}
+
+async fn cart_in_two_processes(request_id: &str) -> Shared {
+    let db = TestDatabase::create().await;
+    let here = Stores::with_cache(db.pool.clone(), 20, 100);
+    let elsewhere = Stores::new(db.pool.clone(), 20);
+    let customer = Uuid::new_v4();
+    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), request_id);
+    let cart = Uuid::new_v4();
+    let id = cart.to_string();
+    let created = CartCommand::CreateCart {
+        cart_id: cart,
+        customer_id: customer,
+        currency: Currency::parse("USD").expect("valid"),
+    };
+    run(&here, &id, &meta, created, None)
+        .await
+        .expect("created");
+    Shared {
+        db,
+        here,
+        elsewhere,
+        customer,
+        meta,
+        id,
+    }
+}
+
 #[tokio::test]
 async fn a_stale_cached_aggregate_never_decides_a_command() {
     let db = TestDatabase::create().await;
@@ -173,21 +210,14 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
 
 #[tokio::test]
 async fn a_cached_read_shows_what_another_process_appended() {
-    let db = TestDatabase::create().await;
-    let here = Stores::with_cache(db.pool.clone(), 20, 100);
-    let elsewhere = Stores::new(db.pool.clone(), 20);
-    let customer = Uuid::new_v4();
-    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-read");
-    let cart = Uuid::new_v4();
-    let id = cart.to_string();
-    let created = CartCommand::CreateCart {
-        cart_id: cart,
-        customer_id: customer,
-        currency: Currency::parse("USD").expect("valid"),
-    };
-    run(&here, &id, &meta, created, None)
-        .await
-        .expect("created");
+    let Shared {
+        db: _db,
+        here,
+        elsewhere,
+        customer,
+        meta,
+        id,
+    } = cart_in_two_processes("req-read").await;
     run(&here, &id, &meta, add(customer, "A"), None)
         .await
         .expect("A");
@@ -229,21 +259,14 @@ async fn a_cached_read_shows_what_another_process_appended() {
 
 #[tokio::test]
 async fn a_recent_read_answers_from_memory_within_its_age_only() {
-    let db = TestDatabase::create().await;
-    let here = Stores::with_cache(db.pool.clone(), 20, 100);
-    let elsewhere = Stores::new(db.pool.clone(), 20);
-    let customer = Uuid::new_v4();
-    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-recent");
-    let cart = Uuid::new_v4();
-    let id = cart.to_string();
-    let created = CartCommand::CreateCart {
-        cart_id: cart,
-        customer_id: customer,
-        currency: Currency::parse("USD").expect("valid"),
-    };
-    run(&here, &id, &meta, created, None)
-        .await
-        .expect("created");
+    let Shared {
+        db: _db,
+        here,
+        elsewhere,
+        customer,
+        meta,
+        id,
+    } = cart_in_two_processes("req-recent").await;
     let long = Duration::from_secs(600);
 
     // This process's own commit is seen at once, whatever the age.
