@@ -9,8 +9,12 @@
 //! A batch is all or nothing, so one command must not fail the others: when the statement
 //! fails (another process took a sequence number of one of them, or a row was refused), each
 //! append of the batch runs again on its own and gets its own answer (a conflict for the
-//! command that lost the race, success for the others). Two appends to one aggregate never
-//! share a batch: a command holds its aggregate's turn until its append is answered.
+//! command that lost the race, success for the others). Two appends to one aggregate do not
+//! share a batch, as a rule: a command holds its aggregate's turn until its append is
+//! answered. A command abandoned while its append waits (its request dropped) lets the next
+//! one in before that append is stored; should both land in one batch, the events' key
+//! refuses the second, and the fallback answers it with a conflict (decided again on the
+//! current state).
 
 use std::sync::Arc;
 
