@@ -59,6 +59,16 @@ impl<A> AggregateCache<A> {
         self.lock().get(id).cloned()
     }
 
+    /// Records that the kept aggregate `id`, when still at `version`, was known current at
+    /// `checked` (a read found nothing newer).
+    pub(super) fn touch(&self, id: &str, version: usize, checked: Instant) {
+        if let Some((_, kept, kept_checked)) = self.lock().get_mut(id) {
+            if *kept == version {
+                *kept_checked = (*kept_checked).max(checked);
+            }
+        }
+    }
+
     /// Keeps `aggregate` at `version`, known current at `checked`, unless a newer version of it
     /// is already kept; the same version only moves its time forward.
     pub(super) fn put(&self, id: &str, aggregate: A, version: usize, checked: Instant) {
@@ -125,5 +135,10 @@ mod tests {
         assert_eq!(cache.get("a"), Some(('x', 3, later)));
         cache.put("a", 'x', 3, then);
         assert_eq!(cache.get("a"), Some(('x', 3, later)), "never backwards");
+        let latest = later + Duration::from_secs(1);
+        cache.touch("a", 2, latest);
+        assert_eq!(cache.get("a"), Some(('x', 3, later)), "another version");
+        cache.touch("a", 3, latest);
+        assert_eq!(cache.get("a"), Some(('x', 3, latest)));
     }
 }

@@ -168,7 +168,11 @@ where
         if let Some(cache) = &self.cache {
             if let Some((mut aggregate, version, _)) = cache.get(id) {
                 let current = self.catch_up(id, &mut aggregate, version).await?;
-                cache.put(id, aggregate.clone(), current, asked);
+                if current == version {
+                    cache.touch(id, version, asked);
+                } else {
+                    cache.put(id, aggregate.clone(), current, asked);
+                }
                 return Ok((aggregate, current));
             }
         }
