@@ -34,6 +34,16 @@ use crate::shutdown::Shutdown;
 pub const RELAY_LOCK_KEY: i64 = 0x636f_6d6d_6572_6365;
 /// The NOTIFY channel the event writers signal after their commits.
 pub const NOTIFY_CHANNEL: &str = "events_appended";
+/// Tells the event readers (this relay, the sealer, the live streams) of every process that
+/// events were committed: at once, or, inside a transaction, at its commit.
+pub async fn notify_readers<'c>(executor: impl sqlx::PgExecutor<'c>) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(NOTIFY_CHANNEL)
+        .execute(executor)
+        .await
+        .map(|_| ())
+}
+
 /// The relay checkpoint row.
 pub const CHECKPOINT: &str = "main";
 

@@ -126,11 +126,7 @@ pub async fn append(
     // The event readers hear of it at commit. Account events are rare, so notifying inside
     // the transaction (which serialises its commit with other notifying ones) costs nothing
     // that matters; the stores' hot path notifies outside its commits (`store::Wake`).
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(crate::relay::NOTIFY_CHANNEL)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+    crate::relay::notify_readers(&mut *tx).await
 }
 
 #[cfg(test)]

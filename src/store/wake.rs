@@ -17,7 +17,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-use crate::relay::NOTIFY_CHANNEL;
+use crate::relay::notify_readers;
 
 /// The shortest pause between two notifications of one process: under load the readers are
 /// busy and a notification per append would only cost statements.
@@ -33,7 +33,7 @@ impl Wake {
     /// Notifies through `pool`; its task ends when the last clone is dropped.
     pub fn new(pool: PgPool) -> Self {
         let (sender, receiver) = watch::channel(0);
-        tokio::spawn(notify_readers(pool, receiver));
+        tokio::spawn(notify_bursts(pool, receiver));
         Self {
             appended: Arc::new(sender),
         }
@@ -47,15 +47,11 @@ impl Wake {
 }
 
 /// Sends one notification per burst of appends until the stores are dropped.
-async fn notify_readers(pool: PgPool, mut appended: watch::Receiver<u64>) {
+async fn notify_bursts(pool: PgPool, mut appended: watch::Receiver<u64>) {
     while appended.changed().await.is_ok() {
         // Every append so far is covered by the notification below.
         appended.mark_unchanged();
-        let sent = sqlx::query("SELECT pg_notify($1, '')")
-            .bind(NOTIFY_CHANNEL)
-            .execute(&pool)
-            .await;
-        if let Err(error) = sent {
+        if let Err(error) = notify_readers(&pool).await {
             // A missed wake-up delays the readers until their next poll; nothing is lost.
             tracing::debug!(%error, "events_appended not notified");
         }
