@@ -20,13 +20,13 @@
 //! (or loaded) for the next command or read.
 //!
 //! Each entry remembers when it was last known current: when the query that read or checked
-//! it was sent, or when its command's append was. `AggregateStore::load_recent` returns an
+//! it was sent, or when its command's append was. `AggregateStore::read_recent` reads an
 //! entry known current within a given age without asking the store, for reads whose result is
 //! checked again where it matters.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// An aggregate, its version, and when that version was last known to be the stored one.
 pub(super) type Entry<A> = (A, usize, Instant);
@@ -57,6 +57,21 @@ impl<A> AggregateCache<A> {
         A: Clone,
     {
         self.lock().get(id).cloned()
+    }
+
+    /// What `read` makes of the aggregate `id` and its version, read in place (no copy), when
+    /// it is cached and was known current within `max_age`; otherwise `read` is handed back.
+    /// `read` runs under the cache's lock, so it must be quick.
+    pub(super) fn read_fresh<R, F>(&self, id: &str, max_age: Duration, read: F) -> Result<R, F>
+    where
+        F: FnOnce(&A, usize) -> R,
+    {
+        match self.lock().get(id) {
+            Some((aggregate, version, checked)) if checked.elapsed() <= max_age => {
+                Ok(read(aggregate, *version))
+            }
+            _ => Err(read),
+        }
     }
 
     /// Records that the kept aggregate `id`, when still at `version`, was known current at
@@ -103,8 +118,6 @@ impl<A> AggregateCache<A> {
 mod tests {
     use super::*;
 
-    use std::time::Duration;
-
     #[test]
     fn an_entry_is_taken_out_kept_newest_first_and_bounded() {
         assert!(AggregateCache::<u8>::new(0).is_none());
@@ -140,5 +153,23 @@ mod tests {
         assert_eq!(cache.get("a"), Some(('x', 3, later)), "another version");
         cache.touch("a", 3, latest);
         assert_eq!(cache.get("a"), Some(('x', 3, latest)));
+    }
+
+    #[test]
+    fn a_fresh_entry_is_read_in_place_and_a_stale_one_hands_the_read_back() {
+        let cache = AggregateCache::new(2).expect("a cache");
+        cache.put("a", 'x', 3, Instant::now());
+        let read = |aggregate: &char, version: usize| (*aggregate, version);
+        assert_eq!(
+            cache.read_fresh("a", Duration::from_secs(60), read).ok(),
+            Some(('x', 3))
+        );
+        assert!(cache
+            .read_fresh("b", Duration::from_secs(60), read)
+            .is_err());
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(cache
+            .read_fresh("a", Duration::from_millis(1), read)
+            .is_err());
     }
 }

@@ -186,22 +186,28 @@ where
         Ok((context.aggregate, context.current_sequence))
     }
 
-    /// [`load`](Self::load), except that a kept aggregate known to be current within `max_age`
-    /// (read, checked or committed to by this process that recently) is returned without
-    /// asking the store. What another process committed in that window may be missing, so
-    /// this is for reads whose outcome is checked again on the current state where it matters
-    /// (a cart line's price is checked when the order's stock is reserved).
-    pub async fn load_recent(
+    /// What `read` makes of the aggregate and its version, as [`load`](Self::load) would
+    /// find them, except that a kept aggregate known to be current within `max_age` (read,
+    /// checked or committed to by this process that recently) is read in place, without
+    /// asking the store or copying it. What another process committed in that window may be
+    /// missing, so this is for reads whose outcome is checked again on the current state where
+    /// it matters (a cart line's price is checked when the order's stock is reserved). `read`
+    /// may run under the cache's lock: it must be quick.
+    pub async fn read_recent<R>(
         &self,
         id: &str,
         max_age: Duration,
-    ) -> Result<(A, usize), ExecuteError<A::Error>> {
-        if let Some((aggregate, version, checked)) = self.cache.as_ref().and_then(|c| c.get(id)) {
-            if checked.elapsed() <= max_age {
-                return Ok((aggregate, version));
-            }
-        }
-        self.load(id).await
+        read: impl FnOnce(&A, usize) -> R,
+    ) -> Result<R, ExecuteError<A::Error>> {
+        let read = match &self.cache {
+            Some(cache) => match cache.read_fresh(id, max_age, read) {
+                Ok(result) => return Ok(result),
+                Err(read) => read,
+            },
+            None => read,
+        };
+        let (aggregate, version) = self.load(id).await?;
+        Ok(read(&aggregate, version))
     }
 
     /// Interest in the aggregate `id`: woken by every command this process commits to it.

@@ -268,19 +268,20 @@ async fn a_recent_read_answers_from_memory_within_its_age_only() {
         id,
     } = cart_in_two_processes("req-recent").await;
     let long = Duration::from_secs(600);
+    let copy = |cart: &Cart, version: usize| (cart.clone(), version);
 
     // This process's own commit is seen at once, whatever the age.
     run(&here, &id, &meta, add(customer, "A"), None)
         .await
         .expect("A");
-    let (_, version) = here.carts.load_recent(&id, long).await.expect("read");
+    let (_, version) = here.carts.read_recent(&id, long, copy).await.expect("read");
     assert_eq!(version, 2);
 
     // Another process's commit: not asked for within the age, found once it has passed.
     run(&elsewhere, &id, &meta, add(customer, "B"), None)
         .await
         .expect("B");
-    let (cart_here, version) = here.carts.load_recent(&id, long).await.expect("read");
+    let (cart_here, version) = here.carts.read_recent(&id, long, copy).await.expect("read");
     assert_eq!(
         (cart_here.lines().len(), version),
         (1, 2),
@@ -289,7 +290,7 @@ async fn a_recent_read_answers_from_memory_within_its_age_only() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     let (cart_here, version) = here
         .carts
-        .load_recent(&id, Duration::from_millis(10))
+        .read_recent(&id, Duration::from_millis(10), copy)
         .await
         .expect("read");
     assert_eq!(
@@ -301,7 +302,7 @@ async fn a_recent_read_answers_from_memory_within_its_age_only() {
     run(&elsewhere, &id, &meta, add(customer, "C"), None)
         .await
         .expect("C");
-    let (_, version) = here.carts.load_recent(&id, long).await.expect("read");
+    let (_, version) = here.carts.read_recent(&id, long, copy).await.expect("read");
     assert_eq!(version, 3);
     let (_, version) = here.carts.load(&id).await.expect("read");
     assert_eq!(version, 4, "a plain read always asks");

@@ -207,28 +207,30 @@ pub async fn add_item(
     // The cart is not loaded here: the aggregate refuses a missing or foreign cart (404) when
     // the command runs. The product is checked first, so a foreign cart with an unknown
     // product answers 422, which says nothing about the cart.
-    let (product, _) = state
+    // Read in place: the kept product is not copied for the three facts needed.
+    let (exists, status, price) = state
         .stores
         .products
-        .load_recent(&body.product_id.to_string(), super::RECENT_PRODUCT)
+        .read_recent(
+            &body.product_id.to_string(),
+            super::RECENT_PRODUCT,
+            |product, _| {
+                let price = product.variant(&sku).map(|variant| variant.price);
+                (product.exists(), product.status(), price)
+            },
+        )
         .await?;
-    if !product.exists() {
+    if !exists {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_product",
             format!("product {} does not exist", body.product_id),
         ));
     }
-    if product.status() != ProductStatus::Active {
-        return Err(ProductError::NotAvailable {
-            status: product.status(),
-        }
-        .into());
+    if status != ProductStatus::Active {
+        return Err(ProductError::NotAvailable { status }.into());
     }
-    let unit_price = product
-        .variant(&sku)
-        .map(|variant| variant.price)
-        .ok_or_else(|| ProductError::UnknownSku { sku: sku.clone() })?;
+    let unit_price = price.ok_or_else(|| ProductError::UnknownSku { sku: sku.clone() })?;
     let command = CartCommand::AddItem {
         customer_id: user.id,
         product_id: body.product_id,

@@ -202,12 +202,16 @@ async fn order_command(
     let mut names: BTreeMap<Uuid, String> = BTreeMap::new();
     for line in cart.lines() {
         if let std::collections::btree_map::Entry::Vacant(entry) = names.entry(line.product_id) {
-            let (product, _) = state
+            let name = state
                 .stores
                 .products
-                .load_recent(&line.product_id.to_string(), super::RECENT_PRODUCT)
+                .read_recent(
+                    &line.product_id.to_string(),
+                    super::RECENT_PRODUCT,
+                    |product, _| product.details().name.clone(),
+                )
                 .await?;
-            entry.insert(product.details().name.clone());
+            entry.insert(name);
         }
     }
     let lines = cart
