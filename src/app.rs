@@ -201,6 +201,7 @@ impl App {
                 crate::audit::sealer::SealerSettings {
                     batch_size: self.config.relay.batch_size,
                     poll_interval: self.config.relay.poll_interval,
+                    pause: crate::audit::sealer::SEAL_PAUSE,
                 },
             );
             let stop = shutdown.clone();

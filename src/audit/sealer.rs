@@ -11,7 +11,8 @@
 //! the sealer task never interleave.
 //!
 //! An event edited before it is sealed is sealed as edited: the window is the sealer's lag
-//! (milliseconds, woken by `NOTIFY events_appended`, polling as a fallback).
+//! (woken by `NOTIFY events_appended`, polling as a fallback, and pausing [`SEAL_PAUSE`]
+//! after each batch that was not full, so bursts of appends are sealed together).
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,9 @@ pub const SEALER_LOCK_KEY: i64 = 0x6368_6169_6e73_6561;
 /// Transaction advisory lock taken by every sealing batch.
 const BATCH_LOCK_KEY: i64 = SEALER_LOCK_KEY + 1;
 
+/// The sealer's default pause after a batch that was not full (see [`SealerSettings::pause`]).
+pub const SEAL_PAUSE: Duration = Duration::from_millis(50);
+
 /// How the sealer works.
 #[derive(Debug, Clone)]
 pub struct SealerSettings {
@@ -37,6 +41,10 @@ pub struct SealerSettings {
     pub batch_size: i64,
     /// Polling interval when no notification arrives.
     pub poll_interval: Duration,
+    /// Least time between two batches that found less than a full batch: appends that
+    /// arrive meanwhile are sealed together, instead of one sealing transaction (five
+    /// statements) per burst of appends.
+    pub pause: Duration,
 }
 
 /// The sealer of one process (see the module documentation).
@@ -88,6 +96,10 @@ impl Sealer {
             let sealed = seal_batch(&self.pool, self.settings.batch_size).await?;
             if sealed as i64 >= self.settings.batch_size {
                 continue;
+            }
+            // Notifications arriving during the pause stay queued in the listener.
+            if sleep_or_stop(self.settings.pause, shutdown).await {
+                break;
             }
             tokio::select! {
                 notified = listener.recv() => { notified?; }
