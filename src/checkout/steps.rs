@@ -2,6 +2,7 @@
 //! redelivered event) finds its work done and moves on.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use commerce_aggregates::common::Role;
@@ -94,9 +95,11 @@ impl Step<'_> {
         // is looked for among the other steps, this one is the fallback.
         let mut closed: Option<RejectionReason> = None;
         for (product_id, lines) in by_product(&placed.lines) {
-            if let Some(reason) = self.check_prices(product_id, &placed.lines).await? {
-                return Ok(Some(reason));
-            }
+            // The prices are checked on the state the reservation was decided on (it is
+            // current as of that commit): a changed price rejects the order, whose
+            // reservations are then released like any rejected order's. A refused
+            // reservation checks them too: a changed price is the reason given first.
+            let reserving = Instant::now();
             let command = ProductCommand::ReserveStock {
                 order_id: self.order_id,
                 lines: lines.clone(),
@@ -108,29 +111,42 @@ impl Step<'_> {
                 .execute(&product_id.to_string(), command, &self.metadata, None)
                 .await
             {
-                Ok(_) => self.fault.hit(FaultPoint::AfterReserve), // tests only
-                Err(ExecuteError::Domain(error)) => match error {
-                    ProductError::InsufficientStock { sku, .. } => {
-                        return Ok(Some(RejectionReason::OutOfStock { sku }))
+                Ok(_) => {
+                    self.fault.hit(FaultPoint::AfterReserve); // tests only
+                    let since = reserving.elapsed();
+                    if let Some(reason) = self.check_prices(product_id, placed, since).await? {
+                        return Ok(Some(reason));
                     }
-                    ProductError::UnknownSku { sku } => {
-                        return Ok(Some(RejectionReason::ProductUnavailable { sku }))
+                }
+                Err(ExecuteError::Domain(error)) => {
+                    let current = Duration::ZERO;
+                    if let Some(reason) = self.check_prices(product_id, placed, current).await? {
+                        return Ok(Some(reason));
                     }
-                    ProductError::NotAvailable { .. }
-                    | ProductError::Archived
-                    | ProductError::NotFound => {
-                        return Ok(Some(RejectionReason::ProductUnavailable { sku: first_sku }))
+                    match error {
+                        ProductError::InsufficientStock { sku, .. } => {
+                            return Ok(Some(RejectionReason::OutOfStock { sku }))
+                        }
+                        ProductError::UnknownSku { sku } => {
+                            return Ok(Some(RejectionReason::ProductUnavailable { sku }))
+                        }
+                        ProductError::NotAvailable { .. }
+                        | ProductError::Archived
+                        | ProductError::NotFound => {
+                            return Ok(Some(RejectionReason::ProductUnavailable { sku: first_sku }))
+                        }
+                        ProductError::ReservationClosed { .. } => {
+                            closed.get_or_insert(RejectionReason::ProductUnavailable {
+                                sku: first_sku,
+                            });
+                        }
+                        other => {
+                            return Err(ProjectionError::Command(format!(
+                                "reserving product {product_id}: {other}"
+                            )))
+                        }
                     }
-                    ProductError::ReservationClosed { .. } => {
-                        closed
-                            .get_or_insert(RejectionReason::ProductUnavailable { sku: first_sku });
-                    }
-                    other => {
-                        return Err(ProjectionError::Command(format!(
-                            "reserving product {product_id}: {other}"
-                        )))
-                    }
-                },
+                }
                 Err(error) => return Err(failed("reserving stock", error)),
             }
         }
@@ -142,28 +158,31 @@ impl Step<'_> {
         Ok(closed)
     }
 
-    /// `PriceChanged` when a line's unit price is no longer the variant's price.
+    /// `PriceChanged` when a line's unit price is no longer the variant's price: on the kept
+    /// product when it is known current within `max_age`, else on the stored one.
     async fn check_prices(
         &self,
         product_id: Uuid,
-        lines: &[OrderLine],
+        placed: &Placed,
+        max_age: Duration,
     ) -> Result<Option<RejectionReason>, ProjectionError> {
-        let (product, _) = self
-            .stores
+        let lines = placed.lines.iter().filter(|l| l.product_id == product_id);
+        self.stores
             .products
-            .load(&product_id.to_string())
-            .await
-            .map_err(|e| failed("loading product", e))?;
-        for line in lines.iter().filter(|l| l.product_id == product_id) {
-            if let Some(variant) = product.variant(&line.sku) {
-                if variant.price != line.unit_price {
-                    return Ok(Some(RejectionReason::PriceChanged {
+            .read_recent(&product_id.to_string(), max_age, |product, _| {
+                lines
+                    .filter(|line| {
+                        product
+                            .variant(&line.sku)
+                            .is_some_and(|variant| variant.price != line.unit_price)
+                    })
+                    .map(|line| RejectionReason::PriceChanged {
                         sku: line.sku.clone(),
-                    }));
-                }
-            }
-        }
-        Ok(None)
+                    })
+                    .next()
+            })
+            .await
+            .map_err(|e| failed("loading product", e))
     }
 
     /// Redeems the order's coupon; the rejection reason when the coupon refuses.

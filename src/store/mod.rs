@@ -186,6 +186,16 @@ where
         Ok((context.aggregate, context.current_sequence))
     }
 
+    /// The kept aggregate and its version as they are, without asking the store whether they
+    /// are current (when none is kept, a [`load`](Self::load)). For a caller that commits on
+    /// it with that version expected, so that the commit finds out a stale state.
+    pub async fn load_unchecked(&self, id: &str) -> Result<(A, usize), ExecuteError<A::Error>> {
+        if let Some((aggregate, version, _)) = self.cache.as_ref().and_then(|c| c.get(id)) {
+            return Ok((aggregate, version));
+        }
+        self.load(id).await
+    }
+
     /// What `read` makes of the aggregate and its version, as [`load`](Self::load) would
     /// find them, except that a kept aggregate known to be current within `max_age` (read,
     /// checked or committed to by this process that recently) is read in place, without
@@ -257,7 +267,6 @@ where
     /// With `expected_version`, the command is refused unless the aggregate is at exactly that
     /// version. Without it, losing a race to a concurrent command reloads the aggregate and
     /// runs the command again, at most [`MAX_CONFLICT_RETRIES`] times.
-    #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, id = %id), err(level = "debug"))]
     pub async fn execute(
         &self,
         id: &str,
@@ -265,18 +274,50 @@ where
         metadata: &CommandMetadata,
         expected_version: Option<usize>,
     ) -> Result<Committed<A>, ExecuteError<A::Error>> {
+        self.run(id, command, metadata, expected_version, false)
+            .await
+    }
+
+    /// Runs `command` on the aggregate `id` that the caller has just named (a random id
+    /// nobody else knows yet): it starts from the empty aggregate instead of asking the store.
+    /// That is checked like a cached state: its events are appended from sequence 1, which
+    /// fails if the id is taken after all, and a refusal or no-op runs again on a load.
+    pub async fn execute_new(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &CommandMetadata,
+    ) -> Result<Committed<A>, ExecuteError<A::Error>> {
+        self.run(id, command, metadata, None, true).await
+    }
+
+    #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, id = %id), err(level = "debug"))]
+    async fn run(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &CommandMetadata,
+        expected_version: Option<usize>,
+        mut assume_new: bool,
+    ) -> Result<Committed<A>, ExecuteError<A::Error>> {
         let metadata = metadata.to_map();
         let _turn = self.turns.take(id).await;
         let mut attempt = 0;
-        // Whether this round may start from the cached state; after a refusal, a no-op or a
-        // version mismatch on cached state, the command runs again on a fresh load.
-        let mut cached_allowed = true;
+        // Whether this round may start from an unchecked state (the cached one, or the empty
+        // one of a new id); after a refusal, a no-op or a version mismatch on it, the command
+        // runs again on a fresh load.
+        let mut unchecked_allowed = true;
         loop {
             let cached = self
                 .cache
                 .as_ref()
-                .filter(|_| cached_allowed)
-                .and_then(|cache| cache.take(id));
+                .filter(|_| unchecked_allowed)
+                .and_then(|cache| cache.take(id))
+                .or_else(|| {
+                    (unchecked_allowed && assume_new).then(|| (A::default(), 0, Instant::now()))
+                });
+            // The empty state is assumed once; a lost race means the id was taken after all.
+            assume_new = false;
             let from_cache = cached.is_some();
             let (mut aggregate, version, checked) = match cached {
                 Some(entry) => entry,
@@ -289,7 +330,7 @@ where
             if let Some(expected) = expected_version {
                 if expected != version {
                     if from_cache {
-                        cached_allowed = false;
+                        unchecked_allowed = false;
                         continue;
                     }
                     self.keep(id, aggregate, version, checked);
@@ -303,7 +344,7 @@ where
             if let Err(error) = aggregate.handle(command.clone(), &(), &sink).await {
                 // The aggregate may hold events of the refused command: not kept.
                 if from_cache {
-                    cached_allowed = false;
+                    unchecked_allowed = false;
                     continue;
                 }
                 return Err(ExecuteError::Domain(error));
@@ -311,7 +352,7 @@ where
             let events = sink.collect().await;
             if events.is_empty() {
                 if from_cache {
-                    cached_allowed = false;
+                    unchecked_allowed = false;
                     continue;
                 }
                 self.keep(id, aggregate, version, checked);

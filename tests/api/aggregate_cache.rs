@@ -307,3 +307,88 @@ async fn a_recent_read_answers_from_memory_within_its_age_only() {
     let (_, version) = here.carts.load(&id).await.expect("read");
     assert_eq!(version, 4, "a plain read always asks");
 }
+
+#[tokio::test]
+async fn a_new_aggregate_starts_empty_and_a_taken_id_is_found_out() {
+    let Shared {
+        db,
+        here,
+        elsewhere,
+        customer,
+        meta,
+        id,
+    } = cart_in_two_processes("req-new").await;
+    let usd = Currency::parse("USD").expect("valid");
+    let create = |cart_id: Uuid| CartCommand::CreateCart {
+        cart_id,
+        customer_id: customer,
+        currency: usd,
+    };
+
+    // A fresh id: created at version 1, kept for the next command.
+    let fresh = Uuid::new_v4();
+    let committed = here
+        .carts
+        .execute_new(&fresh.to_string(), create(fresh), &meta)
+        .await
+        .expect("created");
+    assert_eq!(committed.version, 1);
+    let added = run(&here, &fresh.to_string(), &meta, add(customer, "A"), None)
+        .await
+        .expect("A");
+    assert_eq!(added.version, 2);
+
+    // An id that exists after all (the other process has nothing kept): the empty state is
+    // not trusted, the cart's real state decides.
+    let cart: Uuid = id.parse().expect("uuid");
+    let again = elsewhere.carts.execute_new(&id, create(cart), &meta).await;
+    assert!(
+        matches!(again, Err(ExecuteError::Domain(_))),
+        "a second creation is refused: {again:?}"
+    );
+    let added = elsewhere
+        .carts
+        .execute_new(&id, add(customer, "B"), &meta)
+        .await
+        .expect("added to the existing cart");
+    assert_eq!(added.version, 2, "appended after the stored event");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_id = $1")
+        .bind(&id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+    assert_eq!(stored, 2, "nothing else appended");
+}
+
+#[tokio::test]
+async fn an_unchecked_read_is_found_out_by_a_commit_expecting_its_version() {
+    let Shared {
+        db: _db,
+        here,
+        elsewhere,
+        customer,
+        meta,
+        id,
+    } = cart_in_two_processes("req-unchecked").await;
+    run(&elsewhere, &id, &meta, add(customer, "B"), None)
+        .await
+        .expect("B");
+
+    // The kept cart, as it is: without B.
+    let (cart, version) = here.carts.load_unchecked(&id).await.expect("read");
+    assert_eq!((cart.lines().len(), version), (0, 1));
+    let stale = run(&here, &id, &meta, add(customer, "A"), Some(version)).await;
+    assert!(
+        matches!(
+            stale,
+            Err(ExecuteError::VersionMismatch {
+                expected: 1,
+                actual: 2
+            })
+        ),
+        "{stale:?}"
+    );
+    // Nothing kept: an unchecked read of an unknown cart is a full load.
+    let (cart, version) = elsewhere.carts.load_unchecked(&id).await.expect("read");
+    assert_eq!((cart.lines().len(), version), (1, 2));
+}

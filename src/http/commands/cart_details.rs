@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::carts::{execute, owned_cart};
+use super::carts::execute;
 use super::dto::{CommandHeaders, CommandJson, CommandProblems, CommandResponse};
 use super::preconditions::{IfMatch, Shopper};
 use crate::http::error::ApiError;
@@ -79,9 +79,15 @@ pub async fn apply_coupon(
             code: body.code.clone(),
         })
     })?;
-    owned_cart(&state, &user, id).await?;
-    let (coupon, _) = state.stores.coupons.load(&code).await?;
-    if !coupon.is_active() {
+    // The cart is not loaded here: the aggregate refuses a missing or foreign cart (404) when
+    // the command runs; an inactive coupon answers 422 first, which says nothing about the
+    // cart. Whether it is active is checked again at checkout and redemption.
+    let active = state
+        .stores
+        .coupons
+        .read_recent(&code, super::RECENT, |coupon, _| coupon.is_active())
+        .await?;
+    if !active {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "coupon_invalid",

@@ -82,18 +82,30 @@ pub(super) fn cart_error(error: ExecuteError<CartError>) -> ApiError {
     }
 }
 
+/// How current a read of an aggregate must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Freshness {
+    /// As stored now.
+    Current,
+    /// As this process last knew it (possibly stale): for a caller that commits with its
+    /// version expected (see `AggregateStore::load_unchecked`).
+    Kept,
+}
+
 /// The caller's cart `id` and its version; 404 when missing or someone else's.
 pub(super) async fn owned_cart(
     state: &AppState,
     user: &AuthUser,
     id: Uuid,
+    freshness: Freshness,
 ) -> Result<(Cart, usize), ApiError> {
-    let (cart, version) = state
-        .stores
-        .carts
-        .load(&id.to_string())
-        .await
-        .map_err(cart_error)?;
+    let id = id.to_string();
+    let carts = &state.stores.carts;
+    let (cart, version) = match freshness {
+        Freshness::Current => carts.load(&id).await,
+        Freshness::Kept => carts.load_unchecked(&id).await,
+    }
+    .map_err(cart_error)?;
     if cart.customer_id() == Some(user.id) {
         Ok((cart, version))
     } else {
@@ -164,12 +176,7 @@ pub async fn create(
     let committed = state
         .stores
         .carts
-        .execute(
-            &id.to_string(),
-            command,
-            &user.metadata(&request_id.0),
-            None,
-        )
+        .execute_new(&id.to_string(), command, &user.metadata(&request_id.0))
         .await?;
     located(
         StatusCode::CREATED,
@@ -211,14 +218,10 @@ pub async fn add_item(
     let (exists, status, price) = state
         .stores
         .products
-        .read_recent(
-            &body.product_id.to_string(),
-            super::RECENT_PRODUCT,
-            |product, _| {
-                let price = product.variant(&sku).map(|variant| variant.price);
-                (product.exists(), product.status(), price)
-            },
-        )
+        .read_recent(&body.product_id.to_string(), super::RECENT, |product, _| {
+            let price = product.variant(&sku).map(|variant| variant.price);
+            (product.exists(), product.status(), price)
+        })
         .await?;
     if !exists {
         return Err(ApiError::new(

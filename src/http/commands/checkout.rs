@@ -22,7 +22,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use uuid::Uuid;
 
-use super::carts::{cart_error, owned_cart};
+use super::carts::{cart_error, owned_cart, Freshness};
 use super::checkout_outcome::{self, CheckoutResponse};
 use super::dto::{CommandHeaders, CommandProblems};
 use super::preconditions::{IfMatch, Shopper};
@@ -74,36 +74,57 @@ pub async fn checkout(
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
     let metadata = user.metadata(&request_id.0);
-    let (cart, version) = owned_cart(&state, &user, id).await?;
-    let (order_id, prepared) = match cart.order_id() {
-        None => {
-            if let Some(expected) = expected.0.filter(|expected| *expected != version) {
+    // The kept cart is used as it is: closing it expects its version, so a cart changed
+    // meanwhile (in this process or another) is found out, read again from the store, and
+    // its order built anew. A refusal is only answered once the cart was read from the store.
+    let (mut cart, mut version) = owned_cart(&state, &user, id, Freshness::Kept).await?;
+    let mut reads = 0;
+    let (order_id, prepared) = loop {
+        let closed = match cart.order_id() {
+            // Checked out earlier (a retry): the order is placed from the closed cart.
+            Some(order_id) => Ok(Some((order_id, None))),
+            None if expected.0.is_some_and(|expected| expected != version) => Ok(None),
+            None => close_cart(&state, &user, &metadata, id, &cart, version).await,
+        };
+        match closed {
+            Ok(Some(closed)) => break closed,
+            Err(error) if reads > 0 => return Err(error),
+            Ok(None) | Err(_) => {}
+        }
+        reads += 1;
+        if reads > CLOSE_ATTEMPTS {
+            return Err(cart_error(ExecuteError::Conflict));
+        }
+        (cart, version) = owned_cart(&state, &user, id, Freshness::Current).await?;
+        if let Some(expected) = expected.0.filter(|expected| *expected != version) {
+            if cart.order_id().is_none() {
                 return Err(cart_error(ExecuteError::VersionMismatch {
                     expected,
                     actual: version,
                 }));
             }
-            close_cart(&state, &user, &metadata, id, &cart, expected).await?
         }
-        // Checked out earlier (a retry): the order is placed from the closed cart.
-        Some(order_id) => (order_id, None),
     };
-    place(&state, &user, &metadata, id, order_id, prepared).await?;
-    checkout_outcome::answer(&state, order_id).await
+    let placed_here = place(&state, &user, &metadata, id, order_id, prepared).await?;
+    checkout_outcome::answer(&state, order_id, placed_here).await
 }
 
-/// Checks the open `cart` out as a new order, after making sure that order could be placed
-/// (so a coupon or pricing problem leaves the cart open). Returns the order id, which is
-/// another request's when it won a race to check the same cart out, and, when it is this
-/// request's, the order's `PlaceOrder` (the closed cart's content is the open one's).
+/// How many times a checkout reads the cart again when it changed before it could be closed.
+const CLOSE_ATTEMPTS: usize = 3;
+
+/// Checks the open `cart`, at `version`, out as a new order, after making sure that order
+/// could be placed (so a coupon or pricing problem leaves the cart open). Returns the order
+/// id, which is another request's when it won a race to check the same cart out, and, when it
+/// is this request's, the order's `PlaceOrder` (the closed cart's content is the open one's);
+/// `None` when the cart is no longer at `version`.
 async fn close_cart(
     state: &AppState,
     user: &AuthUser,
     metadata: &CommandMetadata,
     id: Uuid,
     cart: &Cart,
-    expected: IfMatch,
-) -> Result<(Uuid, Option<OrderCommand>), ApiError> {
+    version: usize,
+) -> Result<Option<(Uuid, Option<OrderCommand>)>, ApiError> {
     let order_id = Uuid::new_v4();
     let prepared = order_command(state, user, id, order_id, cart, true).await?;
     if let Some(command) = &prepared {
@@ -120,21 +141,23 @@ async fn close_cart(
     match state
         .stores
         .carts
-        .execute(&id.to_string(), command, metadata, expected.0)
+        .execute(&id.to_string(), command, metadata, Some(version))
         .await
     {
-        Ok(_) => Ok((order_id, prepared)),
+        Ok(_) => Ok(Some((order_id, prepared))),
         Err(ExecuteError::Domain(CartError::AlreadyCheckedOut { order_id })) => {
-            Ok((order_id, None))
+            Ok(Some((order_id, None)))
         }
+        Err(ExecuteError::VersionMismatch { .. }) => Ok(None),
         Err(error) => Err(cart_error(error)),
     }
 }
 
 /// Places order `order_id` from the checked-out cart `cart_id` unless it is placed already;
-/// returns the order's version. `prepared` is the `PlaceOrder` this request built before
-/// closing the cart; without it (a retry of an earlier checkout) the order is looked up and,
-/// when missing, built from the closed cart.
+/// true when this request placed it (so it is `placed` now). `prepared` is the `PlaceOrder`
+/// this request built before closing the cart, for an order id it drew itself; without it (a
+/// retry of an earlier checkout) the order is looked up and, when missing, built from the
+/// closed cart.
 async fn place(
     state: &AppState,
     user: &AuthUser,
@@ -142,13 +165,20 @@ async fn place(
     cart_id: Uuid,
     order_id: Uuid,
     prepared: Option<OrderCommand>,
-) -> Result<usize, ApiError> {
-    let command = match prepared {
-        Some(command) => command,
+) -> Result<bool, ApiError> {
+    let id = order_id.to_string();
+    let result = match prepared {
+        Some(command) => {
+            state
+                .stores
+                .orders
+                .execute_new(&id, command, metadata)
+                .await
+        }
         None => {
-            let (order, version) = state.stores.orders.load(&order_id.to_string()).await?;
+            let (order, _) = state.stores.orders.load(&id).await?;
             if order.order_id().is_some() {
-                return Ok(version);
+                return Ok(false);
             }
             // The cart is closed: its content is final.
             let (cart, _) = state
@@ -157,26 +187,23 @@ async fn place(
                 .load(&cart_id.to_string())
                 .await
                 .map_err(cart_error)?;
-            order_command(state, user, cart_id, order_id, &cart, false)
+            let command = order_command(state, user, cart_id, order_id, &cart, false)
                 .await?
                 .ok_or_else(|| {
                     ApiError::internal(anyhow::anyhow!(
                         "checked-out cart {cart_id} has no lines or no address"
                     ))
-                })?
+                })?;
+            state
+                .stores
+                .orders
+                .execute(&id, command, metadata, None)
+                .await
         }
     };
-    match state
-        .stores
-        .orders
-        .execute(&order_id.to_string(), command, metadata, None)
-        .await
-    {
-        Ok(committed) => Ok(committed.version),
-        Err(ExecuteError::Domain(OrderError::AlreadyExists)) => {
-            let (_, version) = state.stores.orders.load(&order_id.to_string()).await?;
-            Ok(version)
-        }
+    match result {
+        Ok(_) => Ok(true),
+        Err(ExecuteError::Domain(OrderError::AlreadyExists)) => Ok(false),
         Err(error) => Err(error.into()),
     }
 }
@@ -205,11 +232,9 @@ async fn order_command(
             let name = state
                 .stores
                 .products
-                .read_recent(
-                    &line.product_id.to_string(),
-                    super::RECENT_PRODUCT,
-                    |product, _| product.details().name.clone(),
-                )
+                .read_recent(&line.product_id.to_string(), super::RECENT, |product, _| {
+                    product.details().name.clone()
+                })
                 .await?;
             entry.insert(name);
         }

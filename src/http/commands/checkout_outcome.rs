@@ -5,7 +5,7 @@
 //! - rejected → 409 problem whose `code` is the rejection reason (`out_of_stock`...);
 //! - still placed when the wait ends → 202 with `Location` (the client polls the order).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,12 +18,13 @@ use uuid::Uuid;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
-/// First pause between two looks at the order while waiting (unless a commit in this process
-/// wakes the wait earlier); it doubles up to [`MAX_POLL_INTERVAL`], so many waiting checkouts
-/// do not crowd out the process itself.
-const POLL_INTERVAL: Duration = Duration::from_millis(20);
+/// First pause between two looks at the order in the store while waiting (a commit to it in
+/// this process wakes the wait earlier); it doubles up to [`MAX_POLL_INTERVAL`]. The pauses
+/// are for a decision taken by another process: many waiting checkouts looking often would
+/// crowd out the process itself.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// Longest pause between two looks at the order.
-const MAX_POLL_INTERVAL: Duration = Duration::from_millis(100);
+const MAX_POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The answer of a checkout: the order, its version and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -38,29 +39,75 @@ pub struct CheckoutResponse {
 }
 
 /// Waits for order `order_id` to leave `placed`, then answers from its state. A commit to the
-/// order in this process (the checkout process deciding it) wakes the wait at once; the
-/// order is also looked at again after each pause, for a decision taken by another process.
+/// order in this process (the checkout process deciding it) wakes the wait at once, and the
+/// order is then read as this process keeps it (at least as current as that commit); after
+/// each pause it is read from the store, for a decision taken by another process. When this
+/// request has just `placed_here` the order, the wait starts without a look.
 #[tracing::instrument(skip_all, fields(order_id = %order_id))]
-pub async fn answer(state: &AppState, order_id: Uuid) -> Result<Response, ApiError> {
+pub async fn answer(
+    state: &AppState,
+    order_id: Uuid,
+    placed_here: bool,
+) -> Result<Response, ApiError> {
     let id = order_id.to_string();
+    let orders = &state.stores.orders;
     let deadline = tokio::time::Instant::now() + state.config.checkout_wait;
-    let watch = state.stores.orders.watch(&id);
+    let watch = orders.watch(&id);
     let mut pause = POLL_INTERVAL;
+    let mut look = if placed_here { Look::None } else { Look::Store };
+    let mut previous = Instant::now();
     loop {
         let changed = watch.notify().notified();
         tokio::pin!(changed);
         changed.as_mut().enable();
-        let (order, version) = state.stores.orders.load(&id).await?;
-        let settled = !matches!(order.status(), Some(OrderStatus::Placed) | None);
-        if settled || tokio::time::Instant::now() >= deadline {
-            return respond(order_id, &order, version);
+        let asked = Instant::now();
+        let seen = match look {
+            Look::None => None,
+            Look::Store => Some(orders.load(&id).await?),
+            Look::Kept => Some(
+                orders
+                    .read_recent(&id, previous.elapsed(), |order, version| {
+                        (order.clone(), version)
+                    })
+                    .await?,
+            ),
+        };
+        previous = asked;
+        let expired = tokio::time::Instant::now() >= deadline;
+        match seen {
+            Some((order, version)) => {
+                let settled = !matches!(order.status(), Some(OrderStatus::Placed) | None);
+                if settled || expired {
+                    return respond(order_id, &order, version);
+                }
+            }
+            None if expired => {
+                look = Look::Store;
+                continue;
+            }
+            None => {}
         }
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         tokio::select! {
-            () = &mut changed => {}
-            () = tokio::time::sleep(pause.min(left)) => pause = (pause * 2).min(MAX_POLL_INTERVAL),
+            () = &mut changed => look = Look::Kept,
+            () = tokio::time::sleep(pause.min(left)) => {
+                look = Look::Store;
+                pause = (pause * 2).min(MAX_POLL_INTERVAL);
+            }
         }
     }
+}
+
+/// How the wait looks at the order next.
+#[derive(Debug, Clone, Copy)]
+enum Look {
+    /// Not at all (it was just placed by this request).
+    None,
+    /// In the store.
+    Store,
+    /// As kept by this process, when known current since the previous look (else in the
+    /// store).
+    Kept,
 }
 
 fn respond(order_id: Uuid, order: &Order, version: usize) -> Result<Response, ApiError> {

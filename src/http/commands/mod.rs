@@ -29,12 +29,14 @@ use self::idempotency::idempotent;
 use super::error::{FieldError, Problem};
 use super::AppState;
 
-/// How old a kept product may be when a command reads it for something checked again later:
-/// the price and status an item is added at (the checkout process checks every line's price
-/// and the product's status on the current state when it reserves the stock) and the product
-/// names an order is placed with. Commits of this process update the kept product at once;
-/// one of another engine process may be missed for this long.
-pub(super) const RECENT_PRODUCT: std::time::Duration = std::time::Duration::from_secs(1);
+/// How old a kept product or coupon may be when a command reads it for something checked
+/// again later: the price and status an item is added at (the checkout process checks every
+/// line's price and the product's status on the current state when it reserves the stock),
+/// the product names an order is placed with, and whether a coupon applied to a cart is
+/// active (checked again when the cart is checked out and when the coupon is redeemed).
+/// Commits of this process update the kept aggregate at once; one of another engine process
+/// may be missed for this long.
+pub(super) const RECENT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The routes of this module, relative to `/api/v1`.
 pub fn routes() -> Router<AppState> {

@@ -1,7 +1,9 @@
 //! Checkout: a checked-out cart becomes exactly one placed order, priced with the coupon and
 //! the shipping policy; a cart that cannot be checked out stays open and nothing is written.
 
-use commerce_aggregates::Role;
+use commerce::store::{Actor, CommandMetadata, Stores};
+use commerce_aggregates::cart::CartCommand;
+use commerce_aggregates::{Currency, Money, Role};
 use reqwest::Method;
 use serde_json::json;
 
@@ -196,4 +198,111 @@ async fn a_cart_that_cannot_be_checked_out_stays_open_and_nothing_is_written() {
     post_empty(&app, &format!("/carts/{with_coupon}/checkout"), &token)
         .await
         .command(202, 1);
+}
+
+#[tokio::test]
+async fn checkout_places_the_cart_as_stored_when_another_process_changed_it() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let cup = active_product(&app, &admin, "CUP-W", 10).await;
+    let mug = active_product(&app, &admin, "MUG-B", 10).await;
+    let (customer, token) = app.token(Role::Customer);
+    // At version 3, as the engine keeps it.
+    let cart = ready_cart(&app, &token, &cup, "CUP-W", 1).await;
+
+    // Another engine process adds two mugs: the kept cart does not show them.
+    let elsewhere = Stores::new(app.db.pool.clone(), 20);
+    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-elsewhere");
+    let mugs = CartCommand::AddItem {
+        customer_id: customer,
+        product_id: mug.parse().expect("uuid"),
+        sku: "MUG-B".into(),
+        quantity: 2,
+        unit_price: Money::new(1250, Currency::parse("USD").expect("valid")),
+    };
+    let added = elsewhere
+        .carts
+        .execute(&cart, mugs, &meta, None)
+        .await
+        .expect("added elsewhere");
+    assert_eq!(added.version, 4);
+
+    // The version the engine keeps is not the cart's: 412, nothing written.
+    let path = format!("/carts/{cart}/checkout");
+    let before = event_count(&app).await;
+    call(&app, Method::POST, &path, Some(&token))
+        .header("if-match", "3")
+        .send()
+        .await
+        .problem(412, "version_mismatch");
+    assert_eq!(event_count(&app).await, before);
+
+    // Without If-Match, the order holds both lines.
+    let order = post_empty(&app, &path, &token).await.command(202, 1);
+    let placed = last_payload(&app, &order, "OrderPlaced").await;
+    let mut lines: Vec<(String, u64)> = placed["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|line| {
+            let sku = line["sku"].as_str().expect("sku").to_string();
+            (sku, line["quantity"].as_u64().expect("quantity"))
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(lines, [("CUP-W".to_string(), 1), ("MUG-B".to_string(), 2)]);
+    let checked_out = last_payload(&app, &cart, "CartCheckedOut").await;
+    assert_eq!(checked_out["order_id"], order.as_str());
+}
+
+#[tokio::test]
+async fn a_refusal_of_the_kept_cart_is_checked_on_the_stored_one() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let product = active_product(&app, &admin, "CUP-W", 10).await;
+    post(
+        &app,
+        "/coupons",
+        &admin,
+        &json!({"code": "GONE", "discount": {"percent": 10}}),
+    )
+    .await
+    .command(201, 1);
+    let (customer, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &product, "CUP-W", 1).await;
+    put(
+        &app,
+        &format!("/carts/{cart}/coupon"),
+        &token,
+        &json!({"code": "GONE"}),
+    )
+    .await
+    .command(200, 4);
+    post_empty(&app, "/coupons/GONE/deactivate", &admin)
+        .await
+        .command(200, 2);
+
+    // Another engine process removes the coupon: the kept cart still has it, and its order
+    // would be refused (the coupon is inactive); the stored cart's goes through.
+    let elsewhere = Stores::new(app.db.pool.clone(), 20);
+    let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-elsewhere");
+    let removed = elsewhere
+        .carts
+        .execute(
+            &cart,
+            CartCommand::RemoveCoupon {
+                customer_id: customer,
+            },
+            &meta,
+            None,
+        )
+        .await
+        .expect("removed elsewhere");
+    assert_eq!(removed.version, 5);
+
+    let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
+        .await
+        .command(202, 1);
+    let placed = last_payload(&app, &order, "OrderPlaced").await;
+    assert!(placed["coupon"].is_null(), "{placed}");
 }
