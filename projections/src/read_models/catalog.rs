@@ -43,6 +43,53 @@ impl Projection for CatalogProjection {
         Some(Box::<rebuild::CatalogRebuild>::default())
     }
 
+    /// The products whose events of the batch only move stock (reservations under load)
+    /// are written with three statements in all (see [`stock::apply_stock_only`]) and their
+    /// figures recomputed once; the others event by event.
+    async fn apply_many(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&Envelope],
+    ) -> Result<(), ProjectionError> {
+        let (one_by_one, bulk) = stock::split(events, |event| {
+            matches!(
+                event,
+                ProductEvent::StockAdjusted { .. }
+                    | ProductEvent::StockReserved { .. }
+                    | ProductEvent::ReservationReleased { .. }
+                    | ProductEvent::ReservationCommitted { .. }
+                    | ProductEvent::LowStockThresholdCrossed { .. }
+            )
+        })?;
+        for event in one_by_one {
+            self.apply(tx, event).await?;
+        }
+        if bulk.ids.is_empty() {
+            return Ok(());
+        }
+        stock::apply_stock_only(tx, StockTable::CatalogVariants, &bulk).await?;
+        // `refresh_product` for each product, with its last event's version and time.
+        sqlx::query(
+            "UPDATE catalog_products AS p SET \
+             currency = COALESCE(p.currency, s.currency), \
+             min_price_minor = s.min_price, max_price_minor = s.max_price, \
+             total_available = s.available, in_stock = s.available > 0, \
+             version = d.version, updated_at = d.at \
+             FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[]) AS d(id, version, at) \
+             CROSS JOIN LATERAL (SELECT min(currency) AS currency, \
+                      min(price_minor) AS min_price, max(price_minor) AS max_price, \
+                      COALESCE(sum(GREATEST(available, 0)), 0)::bigint AS available \
+                    FROM catalog_variants WHERE product_id = d.id) AS s \
+             WHERE p.id = d.id",
+        )
+        .bind(&bulk.ids)
+        .bind(&bulk.versions)
+        .bind(&bulk.recorded_at)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
         let product: ProductEvent = decode(event)?;
         let id = aggregate_uuid(event)?;

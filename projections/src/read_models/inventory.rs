@@ -174,6 +174,50 @@ impl Projection for InventoryProjection {
         Some(Box::new(rebuild::InventoryRebuild::new(self.levels)))
     }
 
+    /// The products whose events of the batch only move stock (reservations under load)
+    /// are written with three statements in all (see [`stock::apply_stock_only`]) and graded
+    /// once; the others event by event.
+    async fn apply_many(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&Envelope],
+    ) -> Result<(), ProjectionError> {
+        let (one_by_one, bulk) = stock::split(events, |event| {
+            matches!(
+                event,
+                ProductEvent::VariantPriceChanged { .. }
+                    | ProductEvent::StockAdjusted { .. }
+                    | ProductEvent::StockReserved { .. }
+                    | ProductEvent::ReservationReleased { .. }
+                    | ProductEvent::ReservationCommitted { .. }
+                    | ProductEvent::LowStockThresholdCrossed { .. }
+            )
+        })?;
+        for event in one_by_one {
+            self.apply(tx, event).await?;
+        }
+        if bulk.ids.is_empty() {
+            return Ok(());
+        }
+        stock::apply_stock_only(tx, StockTable::InventoryLevels, &bulk).await?;
+        // As `apply` grades after each event: the grade depends on the final counters only.
+        sqlx::query(
+            "UPDATE inventory_levels AS t SET level = inventory_level(t.available, $4, $5, $6), \
+             version = d.version, updated_at = d.at \
+             FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[]) AS d(product_id, version, at) \
+             WHERE t.product_id = d.product_id",
+        )
+        .bind(&bulk.ids)
+        .bind(&bulk.versions)
+        .bind(&bulk.recorded_at)
+        .bind(i64::from(self.levels.critical))
+        .bind(i64::from(self.levels.low))
+        .bind(i64::from(self.levels.medium))
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
     async fn apply(&self, tx: &mut PgConnection, event: &Envelope) -> Result<(), ProjectionError> {
         let product: ProductEvent = decode(event)?;
         let id = aggregate_uuid(event)?;

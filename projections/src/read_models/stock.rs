@@ -7,9 +7,14 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use commerce_aggregates::product::{ProductEvent, ReservationLine};
 use sqlx::PgConnection;
 use uuid::Uuid;
+
+use super::{aggregate_uuid, decode, version};
+use crate::envelope::Envelope;
+use crate::projection::ProjectionError;
 
 /// A change of stock on some variants of one product.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +73,45 @@ macro_rules! move_stock_sql {
     };
 }
 
+macro_rules! read_stock_sql {
+    ($table:literal) => {
+        concat!(
+            "SELECT product_id, sku, on_hand, reserved FROM ",
+            $table,
+            " WHERE product_id = ANY($1)"
+        )
+    };
+}
+
+macro_rules! write_stock_sql {
+    ($table:literal) => {
+        concat!(
+            "UPDATE ",
+            $table,
+            " AS t SET on_hand = d.on_hand, reserved = d.reserved \
+             FROM UNNEST($1::uuid[], $2::text[], $3::bigint[], $4::bigint[]) \
+             AS d(product_id, sku, on_hand, reserved) \
+             WHERE t.product_id = d.product_id AND t.sku = d.sku \
+             AND (t.on_hand, t.reserved) IS DISTINCT FROM (d.on_hand, d.reserved)"
+        )
+    };
+}
+
 impl StockTable {
+    fn read_sql(self) -> &'static str {
+        match self {
+            StockTable::CatalogVariants => read_stock_sql!("catalog_variants"),
+            StockTable::InventoryLevels => read_stock_sql!("inventory_levels"),
+        }
+    }
+
+    fn write_sql(self) -> &'static str {
+        match self {
+            StockTable::CatalogVariants => write_stock_sql!("catalog_variants"),
+            StockTable::InventoryLevels => write_stock_sql!("inventory_levels"),
+        }
+    }
+
     fn set_sql(self) -> &'static str {
         match self {
             StockTable::CatalogVariants => set_on_hand_sql!("catalog_variants"),
@@ -190,6 +233,104 @@ pub(crate) async fn apply(
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// The products of a batch whose events there change nothing but stock (and the version the
+/// rows record): their changes, in order, and each product's last version and time.
+#[derive(Debug, Default)]
+pub(crate) struct StockOnly {
+    changes: Vec<(Uuid, StockChange)>,
+    /// The products, each once.
+    pub(crate) ids: Vec<Uuid>,
+    /// The version of each product's last event in the batch.
+    pub(crate) versions: Vec<i64>,
+    /// When each product's last event of the batch was recorded.
+    pub(crate) recorded_at: Vec<DateTime<Utc>>,
+}
+
+/// Splits `events` (sorted by aggregate, each aggregate's in sequence order) into the events
+/// to apply one by one and the products whose events of the batch all pass `stock_only`
+/// (written together by [`apply_stock_only`]).
+pub(crate) fn split<'e>(
+    events: &[&'e Envelope],
+    stock_only: impl Fn(&ProductEvent) -> bool,
+) -> Result<(Vec<&'e Envelope>, StockOnly), ProjectionError> {
+    let mut one_by_one = Vec::new();
+    let mut bulk = StockOnly::default();
+    for run in events.chunk_by(|a, b| a.aggregate_id == b.aggregate_id) {
+        let decoded = run
+            .iter()
+            .map(|event| decode::<ProductEvent>(event))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(last) = run.last().filter(|_| decoded.iter().all(&stock_only)) else {
+            one_by_one.extend_from_slice(run);
+            continue;
+        };
+        let id = aggregate_uuid(last)?;
+        bulk.changes
+            .extend(decoded.iter().filter_map(stock_change).map(|c| (id, c)));
+        bulk.ids.push(id);
+        bulk.versions.push(version(last)?);
+        bulk.recorded_at.push(last.recorded_at);
+    }
+    Ok((one_by_one, bulk))
+}
+
+/// A variant's counters while a batch is folded.
+#[derive(Debug, Clone, Copy)]
+struct Stock(i64, i64);
+
+impl Counters for Stock {
+    fn counters(&mut self) -> (&mut i64, &mut i64) {
+        (&mut self.0, &mut self.1)
+    }
+}
+
+/// Writes the stock changes of `bulk` to `table` with two statements, whatever their number:
+/// the variants' counters are read, the changes folded in memory in event order with the
+/// arithmetic of [`apply`] (unknown SKUs left alone, subtractions saturating at zero), and
+/// the changed counters written back.
+pub(crate) async fn apply_stock_only(
+    conn: &mut PgConnection,
+    table: StockTable,
+    bulk: &StockOnly,
+) -> Result<(), ProjectionError> {
+    if bulk.changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(Uuid, String, i64, i64)> = sqlx::query_as(table.read_sql())
+        .bind(&bulk.ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut variants: BTreeMap<Uuid, BTreeMap<String, Stock>> = BTreeMap::new();
+    for (product, sku, on_hand, reserved) in rows {
+        variants
+            .entry(product)
+            .or_default()
+            .insert(sku, Stock(on_hand, reserved));
+    }
+    for (product, change) in &bulk.changes {
+        if let Some(skus) = variants.get_mut(product) {
+            fold(skus, change).map_err(|e| ProjectionError::Command(e.into()))?;
+        }
+    }
+    let (mut products, mut skus, mut on_hand, mut reserved) = (vec![], vec![], vec![], vec![]);
+    for (product, stock) in &variants {
+        for (sku, Stock(units, held)) in stock {
+            products.push(*product);
+            skus.push(sku.as_str());
+            on_hand.push(*units);
+            reserved.push(*held);
+        }
+    }
+    sqlx::query(table.write_sql())
+        .bind(products)
+        .bind(skus)
+        .bind(on_hand)
+        .bind(reserved)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
