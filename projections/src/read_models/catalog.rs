@@ -44,14 +44,14 @@ impl Projection for CatalogProjection {
     }
 
     /// The products whose events of the batch only move stock (reservations under load)
-    /// are written with three statements in all (see [`stock::apply_stock_only`]) and their
+    /// are written with three statements in all (see [`stock::apply_batch`]) and their
     /// figures recomputed once; the others event by event.
     async fn apply_many(
         &self,
         tx: &mut PgConnection,
         events: &[&Envelope],
     ) -> Result<(), ProjectionError> {
-        let (one_by_one, bulk) = stock::split(events, |event| {
+        let bulk = stock::apply_batch(tx, self, StockTable::CatalogVariants, events, |event| {
             matches!(
                 event,
                 ProductEvent::StockAdjusted { .. }
@@ -60,14 +60,11 @@ impl Projection for CatalogProjection {
                     | ProductEvent::ReservationCommitted { .. }
                     | ProductEvent::LowStockThresholdCrossed { .. }
             )
-        })?;
-        for event in one_by_one {
-            self.apply(tx, event).await?;
-        }
+        })
+        .await?;
         if bulk.ids.is_empty() {
             return Ok(());
         }
-        stock::apply_stock_only(tx, StockTable::CatalogVariants, &bulk).await?;
         // `refresh_product` for each product, with its last event's version and time.
         sqlx::query(
             "UPDATE catalog_products AS p SET \

@@ -175,14 +175,14 @@ impl Projection for InventoryProjection {
     }
 
     /// The products whose events of the batch only move stock (reservations under load)
-    /// are written with three statements in all (see [`stock::apply_stock_only`]) and graded
+    /// are written with three statements in all (see [`stock::apply_batch`]) and graded
     /// once; the others event by event.
     async fn apply_many(
         &self,
         tx: &mut PgConnection,
         events: &[&Envelope],
     ) -> Result<(), ProjectionError> {
-        let (one_by_one, bulk) = stock::split(events, |event| {
+        let bulk = stock::apply_batch(tx, self, StockTable::InventoryLevels, events, |event| {
             matches!(
                 event,
                 ProductEvent::VariantPriceChanged { .. }
@@ -192,14 +192,11 @@ impl Projection for InventoryProjection {
                     | ProductEvent::ReservationCommitted { .. }
                     | ProductEvent::LowStockThresholdCrossed { .. }
             )
-        })?;
-        for event in one_by_one {
-            self.apply(tx, event).await?;
-        }
+        })
+        .await?;
         if bulk.ids.is_empty() {
             return Ok(());
         }
-        stock::apply_stock_only(tx, StockTable::InventoryLevels, &bulk).await?;
         // As `apply` grades after each event: the grade depends on the final counters only.
         sqlx::query(
             "UPDATE inventory_levels AS t SET level = inventory_level(t.available, $4, $5, $6), \

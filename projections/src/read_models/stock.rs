@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{aggregate_uuid, decode, version};
 use crate::envelope::Envelope;
-use crate::projection::ProjectionError;
+use crate::projection::{Projection, ProjectionError};
 
 /// A change of stock on some variants of one product.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,7 +252,7 @@ pub(crate) struct StockOnly {
 /// Splits `events` (sorted by aggregate, each aggregate's in sequence order) into the events
 /// to apply one by one and the products whose events of the batch all pass `stock_only`
 /// (written together by [`apply_stock_only`]).
-pub(crate) fn split<'e>(
+fn split<'e>(
     events: &[&'e Envelope],
     stock_only: impl Fn(&ProductEvent) -> bool,
 ) -> Result<(Vec<&'e Envelope>, StockOnly), ProjectionError> {
@@ -277,6 +277,25 @@ pub(crate) fn split<'e>(
     Ok((one_by_one, bulk))
 }
 
+/// Applies `events` (sorted by aggregate) for `projection`: the products whose events all
+/// pass `stock_only` have their stock written together ([`apply_stock_only`]), the others'
+/// events are applied one by one. Returns the former, whose per-product rows (grade, totals,
+/// version) the caller then updates once each.
+pub(crate) async fn apply_batch(
+    tx: &mut PgConnection,
+    projection: &dyn Projection,
+    table: StockTable,
+    events: &[&Envelope],
+    stock_only: impl Fn(&ProductEvent) -> bool,
+) -> Result<StockOnly, ProjectionError> {
+    let (one_by_one, bulk) = split(events, stock_only)?;
+    for event in one_by_one {
+        projection.apply(tx, event).await?;
+    }
+    apply_stock_only(tx, table, &bulk).await?;
+    Ok(bulk)
+}
+
 /// A variant's counters while a batch is folded.
 #[derive(Debug, Clone, Copy)]
 struct Stock(i64, i64);
@@ -291,7 +310,7 @@ impl Counters for Stock {
 /// the variants' counters are read, the changes folded in memory in event order with the
 /// arithmetic of [`apply`] (unknown SKUs left alone, subtractions saturating at zero), and
 /// the changed counters written back.
-pub(crate) async fn apply_stock_only(
+async fn apply_stock_only(
     conn: &mut PgConnection,
     table: StockTable,
     bulk: &StockOnly,
