@@ -8,6 +8,11 @@ use commerce::config::Config;
 use commerce::shutdown::Shutdown;
 use commerce_projections::{read_models, replay};
 
+// glibc's allocator took a quarter of the engine's user time under load (malloc, free and
+// their chunk consolidation across the runtime's threads: BENCHMARKS.md, sixth round).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Event-sourced CQRS commerce engine.
 #[derive(Parser)]
 #[command(version, about)]
