@@ -82,7 +82,8 @@ pub fn database_unavailable(error: &sqlx::Error) -> bool {
 /// very same rows.
 #[async_trait]
 pub trait Projection: Send + Sync {
-    /// Stable name: the durable consumer is `proj-<name>` and `commerce replay <name>`.
+    /// Stable name: the durable consumer is `proj-<name>` (`proj-<name>-<type>`, one per
+    /// type, for a projection of several aggregate types) and `commerce replay <name>`.
     fn name(&self) -> &'static str;
 
     /// The aggregate types whose events it consumes (`product`, `cart`, `order`, `coupon`).

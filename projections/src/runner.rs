@@ -20,11 +20,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, AckKind};
+use async_nats::jetstream::{
+    self, consumer::pull, consumer::AckPolicy, consumer::DeliverPolicy, AckKind,
+};
 use futures_util::StreamExt;
 use sqlx::{PgConnection, PgPool};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
+use crate::applied::Applied;
 use crate::envelope::{subject_aggregate_type, Envelope, SUBJECT_PREFIX};
 use crate::projection::{Projection, ProjectionError};
 
@@ -43,9 +46,10 @@ pub struct RunnerSettings {
     pub fetch_wait: Duration,
     /// Delay before an event that arrived ahead of its predecessor is offered again.
     pub early_retry: Duration,
-    /// Woken (every waiter) after each batch this runner commits: reads waiting for a read
-    /// model to catch up look again at once instead of at their next poll.
-    pub applied: Option<Arc<Notify>>,
+    /// Woken after each batch this runner commits, for the aggregates the batch applied:
+    /// reads waiting for the read model to catch up on one of them look again at once
+    /// instead of at their next poll.
+    pub applied: Option<Arc<Applied>>,
 }
 
 impl Default for RunnerSettings {
@@ -65,33 +69,75 @@ impl Default for RunnerSettings {
 /// Delay before the messages of a batch whose transaction failed are offered again.
 pub const FAILED_BATCH_RETRY: Duration = Duration::from_secs(1);
 
-/// Name of a projection's durable consumer.
+/// Name of a projection's durable consumer: the only one of a projection of one aggregate
+/// type (see [`consumers`]).
 pub fn consumer_name(projection: &dyn Projection) -> String {
     format!("proj-{}", projection.name())
 }
 
-fn filter_subject(projection: &dyn Projection) -> String {
+/// The durable consumers a projection reads, as `(name, subject filter)`: `proj-<name>` on
+/// its type for a projection of one aggregate type, and one consumer per type,
+/// `proj-<name>-<type>`, for a projection of several. NATS 2.9 filters a consumer on one
+/// subject only, and a single consumer of every subject was handed every other type's events
+/// to acknowledge unread (the mailer, every cart event). The guarantee a projection relies
+/// on — each aggregate's events in order — holds within each consumer; events of different
+/// types may be applied in another order than they were published.
+pub fn consumers(projection: &dyn Projection) -> Vec<(String, String)> {
     match projection.aggregate_types() {
-        [only] => format!("{SUBJECT_PREFIX}.{only}.>"),
-        _ => format!("{SUBJECT_PREFIX}.>"),
+        [] => vec![(consumer_name(projection), format!("{SUBJECT_PREFIX}.>"))],
+        [only] => vec![(
+            consumer_name(projection),
+            format!("{SUBJECT_PREFIX}.{only}.>"),
+        )],
+        kinds => kinds
+            .iter()
+            .map(|kind| {
+                (
+                    format!("proj-{}-{kind}", projection.name()),
+                    format!("{SUBJECT_PREFIX}.{kind}.>"),
+                )
+            })
+            .collect(),
     }
 }
 
-/// Creates the projection's durable pull consumer if it does not exist.
+/// Gets or creates the durable pull consumer `name` of the projection, filtered on `filter`.
+///
+/// A projection of several types was read by one consumer of every subject, `proj-<name>`,
+/// before it had a consumer per type. A per-type consumer created while that one exists
+/// starts after what it acknowledged (anything acknowledged beyond that floor comes again
+/// and is skipped by the positions), and once every per-type consumer exists the old one is
+/// deleted.
 pub async fn ensure_consumer(
     js: &jetstream::Context,
     settings: &RunnerSettings,
     projection: &dyn Projection,
+    name: &str,
+    filter: &str,
 ) -> Result<jetstream::consumer::Consumer<pull::Config>, async_nats::Error> {
-    let name = consumer_name(projection);
     let stream = js.get_stream(&settings.stream).await?;
+    if let Ok(consumer) = stream.get_consumer(name).await {
+        return Ok(consumer);
+    }
+    let single = consumer_name(projection);
+    let mut deliver_policy = DeliverPolicy::All;
+    let mut replaces_single = false;
+    if name != single {
+        if let Ok(info) = stream.consumer_info(&single).await {
+            deliver_policy = DeliverPolicy::ByStartSequence {
+                start_sequence: info.ack_floor.stream_sequence + 1,
+            };
+            replaces_single = true;
+        }
+    }
     let consumer = stream
         .get_or_create_consumer(
-            &name,
+            name,
             pull::Config {
-                durable_name: Some(name.clone()),
+                durable_name: Some(name.to_owned()),
                 description: Some(format!("read model: {}", projection.name())),
-                filter_subject: filter_subject(projection),
+                filter_subject: filter.to_owned(),
+                deliver_policy,
                 ack_policy: AckPolicy::Explicit,
                 ack_wait: settings.ack_wait,
                 // Unbounded here: the runner bounds failing applies itself, while an event
@@ -102,18 +148,37 @@ pub async fn ensure_consumer(
             },
         )
         .await?;
+    if replaces_single {
+        let mut all_created = true;
+        for (other, _) in consumers(projection) {
+            all_created &= stream.consumer_info(&other).await.is_ok();
+        }
+        if all_created {
+            stream.delete_consumer(&single).await.ok();
+            tracing::info!(
+                projection = projection.name(),
+                consumer = single,
+                "single consumer replaced by one per aggregate type"
+            );
+        }
+    }
     Ok(consumer)
 }
 
-/// Events behind for the projection: not yet delivered plus delivered and not acked.
+/// Events behind for the projection: not yet delivered plus delivered and not acked, over
+/// all its consumers.
 pub async fn lag(
     js: &jetstream::Context,
     settings: &RunnerSettings,
     projection: &dyn Projection,
 ) -> Result<u64, async_nats::Error> {
     let stream = js.get_stream(&settings.stream).await?;
-    let info = stream.consumer_info(consumer_name(projection)).await?;
-    Ok(info.num_pending + info.num_ack_pending as u64)
+    let mut lag = 0;
+    for (name, _) in consumers(projection) {
+        let info = stream.consumer_info(name).await?;
+        lag += info.num_pending + info.num_ack_pending as u64;
+    }
+    Ok(lag)
 }
 
 /// Sleeps for `duration`; true when shutdown was asked for meanwhile.
@@ -125,28 +190,65 @@ async fn sleep_or_stop(duration: Duration, shutdown: &mut watch::Receiver<bool>)
     stopped || *shutdown.borrow()
 }
 
-/// Consumes until `shutdown` turns true. NATS and Postgres failures are logged and retried.
+/// Consumes until `shutdown` turns true, every consumer of the projection ([`consumers`])
+/// at once. NATS and Postgres failures are logged and retried.
 pub async fn run(
     pool: PgPool,
     js: jetstream::Context,
     projection: Arc<dyn Projection>,
     settings: RunnerSettings,
+    shutdown: watch::Receiver<bool>,
+) {
+    let loops = consumers(projection.as_ref())
+        .into_iter()
+        .map(|(name, filter)| {
+            consume(
+                &pool,
+                &js,
+                &projection,
+                &settings,
+                name,
+                filter,
+                shutdown.clone(),
+            )
+        });
+    futures_util::future::join_all(loops).await;
+    tracing::info!(
+        projection = projection.name(),
+        "projection stopped: shutdown requested"
+    );
+}
+
+/// Consumes one of the projection's consumers until `shutdown` turns true.
+async fn consume(
+    pool: &PgPool,
+    js: &jetstream::Context,
+    projection: &Arc<dyn Projection>,
+    settings: &RunnerSettings,
+    consumer_name: String,
+    filter: String,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let name = projection.name();
     let mut failures = 0u32;
     'connect: while !*shutdown.borrow() {
-        let consumer = match ensure_consumer(&js, &settings, projection.as_ref()).await {
-            Ok(consumer) => consumer,
-            Err(error) => {
-                tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
-                if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
-                    break;
+        let consumer =
+            match ensure_consumer(js, settings, projection.as_ref(), &consumer_name, &filter).await
+            {
+                Ok(consumer) => consumer,
+                Err(error) => {
+                    tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
+                    if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
+                        break;
+                    }
+                    continue;
                 }
-                continue;
-            }
-        };
-        tracing::info!(projection = name, "projection consuming");
+            };
+        tracing::info!(
+            projection = name,
+            consumer = consumer_name,
+            "projection consuming"
+        );
         loop {
             if *shutdown.borrow() {
                 break 'connect;
@@ -161,7 +263,7 @@ pub async fn run(
                 }
                 continue;
             }
-            let messages = match fetch(&consumer, &settings).await {
+            let messages = match fetch(&consumer, settings).await {
                 Ok(messages) => messages,
                 Err(error) => {
                     tracing::warn!(projection = name, %error, "fetch failed, reconnecting");
@@ -174,11 +276,11 @@ pub async fn run(
             if messages.is_empty() {
                 continue;
             }
-            match process_batch(&pool, &js, projection.as_ref(), &settings, messages).await {
-                Ok(()) => {
+            match process_batch(pool, js, projection.as_ref(), settings, messages).await {
+                Ok(aggregates) => {
                     failures = 0;
                     if let Some(applied) = &settings.applied {
-                        applied.notify_waiters();
+                        applied.wake(aggregates.iter().map(String::as_str));
                     }
                 }
                 Err(error) => {
@@ -193,7 +295,6 @@ pub async fn run(
             }
         }
     }
-    tracing::info!(projection = name, "projection stopped: shutdown requested");
 }
 
 async fn fetch(
@@ -235,12 +336,11 @@ async fn process_batch(
     projection: &dyn Projection,
     settings: &RunnerSettings,
     messages: Vec<jetstream::Message>,
-) -> Result<(), async_nats::Error> {
+) -> Result<Vec<String>, async_nats::Error> {
     let mut items = Vec::with_capacity(messages.len());
     for message in messages {
-        // The consumer's subject covers every aggregate type when the projection takes more
-        // than one (NATS 2.9 filters on one subject): the others are acknowledged here,
-        // undecoded, without a transaction or a position.
+        // A projection without aggregate types reads every subject: events of a type are
+        // acknowledged here, undecoded, without a transaction or a position.
         let consumed = subject_aggregate_type(&message.subject)
             .is_none_or(|kind| projection.aggregate_types().contains(&kind));
         if !consumed {
@@ -264,7 +364,7 @@ async fn process_batch(
         }
     }
     if items.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     // One lock order for every worker: no deadlocks between them.
     items.sort_by(|a, b| {
@@ -290,6 +390,15 @@ async fn process_batch(
         return Err(error);
     }
 
+    // The aggregates whose rows the committed batch changed.
+    let mut changed: Vec<String> = Vec::new();
+    for item in &items {
+        if matches!(item.outcome, Outcome::Applied | Outcome::DeadLettered)
+            && changed.last() != Some(&item.envelope.aggregate_id)
+        {
+            changed.push(item.envelope.aggregate_id.clone());
+        }
+    }
     for item in items {
         match item.outcome {
             Outcome::Applied | Outcome::Duplicate | Outcome::DeadLettered => {
@@ -306,7 +415,7 @@ async fn process_batch(
             }
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Applies the sorted `items` in one read-model transaction and sets each one's outcome.

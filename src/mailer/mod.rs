@@ -1,7 +1,7 @@
 //! The mailer: emails triggered by events, never inline in a request.
 //!
-//! [`MailerProcess`] is one more durable consumer of the stream (`proj-mailer`, run by the
-//! projection runner over account, order and product events). For each event that calls for
+//! [`MailerProcess`] is one more projection of the stream (consumers `proj-mailer-account`,
+//! `-order` and `-product`, run by the projection runner). For each event that calls for
 //! email it renders the messages from the templates in `templates/emails/` ([`templates`]) and
 //! inserts them into the `emails` outbox **inside the runner's transaction**, with
 //! `ON CONFLICT (event_id, template, recipient) DO NOTHING`: the rows commit together with the
@@ -50,7 +50,7 @@ pub struct MailerProcess {
 }
 
 impl MailerProcess {
-    /// Its name: the durable consumer is `proj-mailer`.
+    /// Its name: the durable consumers are `proj-mailer-<aggregate type>`.
     pub const NAME: &'static str = "mailer";
 
     /// A mailer issuing tokens through `pool` and linking to `settings.public_base_url`.

@@ -1,6 +1,7 @@
 //! The publication pipeline end to end: relay, JetStream, projection workers, replay —
 //! each test with its own database and its own nats-server.
 
+mod consumers;
 mod crash;
 mod dead_letter;
 mod fast_replay;
