@@ -1,6 +1,7 @@
 //! The engine's process roles — HTTP API, relay, projection workers — as sibling tasks under
 //! one shutdown signal. `commerce serve` runs them all; `relay` and `worker` run one each.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use commerce_projections::runner::{self, RunnerSettings};
 use commerce_projections::{read_models, Projection};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+
 use tokio::task::JoinSet;
 
 use crate::checkout::{expiry, CheckoutProcess, CheckoutSettings};
@@ -113,11 +114,16 @@ impl App {
             .relay
             .then(|| Relay::new(pool.clone(), js.clone(), config.relay.clone()));
         let projections = read_models::all(config.inventory_levels);
-        // The read-model runners wake the queries waiting for them (`min_version`).
-        let applied = projections
-            .iter()
-            .map(|projection| (projection.name(), Arc::new(Notify::new())))
-            .collect();
+        // The read-model runners of this process wake the queries waiting for them
+        // (`min_version`).
+        let applied = if roles.workers {
+            projections
+                .iter()
+                .map(|projection| (projection.name(), Arc::default()))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let pipeline = Pipeline {
             js,
             relay: relay.as_ref().map(Relay::stats),

@@ -2,6 +2,7 @@
 //! the projections that turn those messages into read-model tables, the consumer runner that
 //! feeds them from JetStream, and the replay that rebuilds them from the event store.
 
+pub mod applied;
 mod batch;
 mod detached;
 pub mod envelope;

@@ -56,10 +56,12 @@ pub struct Pipeline {
     pub projections: Vec<Arc<dyn commerce_projections::Projection>>,
     /// How projections consume.
     pub runner: commerce_projections::runner::RunnerSettings,
-    /// Per projection (by name), woken after each batch its runner in this process commits:
-    /// the queries waiting for that read model (`min_version`) look again at once, and only
-    /// they (a wait on a cart is not woken by the catalog's batches).
-    pub applied: std::collections::HashMap<&'static str, Arc<tokio::sync::Notify>>,
+    /// Per projection (by name) whose runner runs in this process: woken after each batch
+    /// it commits for the aggregates the batch applied, so the queries waiting for that read
+    /// model to show one of them (`min_version`) look again at once, and only they (a wait on
+    /// a cart is not woken by the catalog's batches, nor by other carts').
+    pub applied:
+        std::collections::HashMap<&'static str, Arc<commerce_projections::applied::Applied>>,
 }
 
 /// Header carrying the request id (generated when the client sends none, echoed back).

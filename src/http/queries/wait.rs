@@ -3,8 +3,9 @@
 //! A command answers with the aggregate's version; the read model records, on every row, the
 //! version of the last event it applied. A query that names `min_version` is answered only
 //! once the row has reached it: the row is read again whenever that read model's runner in this
-//! process commits a batch, and at least every [`POLL_INTERVAL`] (for runners in other
-//! processes), until it has, or until `READ_WAIT_TIMEOUT_MS` has passed, which is a 503 problem `read_model_behind` with
+//! process commits a batch that applied the aggregate, and at least every [`POLL_INTERVAL`]
+//! ([`POLL_INTERVAL_WOKEN`] when the runner is in this process: it is polled only for the
+//! batches of runners in other processes), until it has, or until `READ_WAIT_TIMEOUT_MS` has passed, which is a 503 problem `read_model_behind` with
 //! `Retry-After: 1`. A row that does not exist yet is waited for too (reading a cart right
 //! after creating it). Without `min_version` (or with `0`) the row is read once.
 //!
@@ -26,9 +27,13 @@ use tokio::time::Instant;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
-/// How often a row that is behind is read again when no runner of this process wakes the
-/// wait earlier.
+/// How often a row that is behind is read again when no runner of the read model runs in
+/// this process.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How often a row that is behind is read again when the read model's runner in this process
+/// wakes the wait: the poll then only finds what runners of other processes applied.
+pub const POLL_INTERVAL_WOKEN: Duration = Duration::from_millis(100);
 
 /// Seconds a client is told to wait before retrying a read whose model is behind.
 const RETRY_AFTER_SECONDS: u32 = 1;
@@ -87,17 +92,18 @@ where
     // missing, and how far it is once a visible row is behind (the row may appear while
     // waiting, after the first question was answered).
     let (mut existence_checked, mut version_checked) = (false, false);
-    let applied = state
-        .pipeline
-        .applied
-        .get(read_model)
-        .cloned()
-        .unwrap_or_default();
+    let (watch, poll) = match state.pipeline.applied.get(read_model) {
+        Some(applied) if wanted.is_some() => {
+            (Some(applied.watch(aggregate_id)), POLL_INTERVAL_WOKEN)
+        }
+        _ => (None, POLL_INTERVAL),
+    };
     loop {
         // Enabled before the read, so a batch committed between the read and the wait counts.
-        let advanced = applied.notified();
-        tokio::pin!(advanced);
-        advanced.as_mut().enable();
+        let mut advanced = watch.as_ref().map(|watch| Box::pin(watch.notified()));
+        if let Some(advanced) = &mut advanced {
+            advanced.as_mut().enable();
+        }
         match fetch().await.map_err(ApiError::from)? {
             Some(row) => {
                 let at_version = wanted.is_none_or(|wanted| reached(row.version(), wanted));
@@ -143,8 +149,13 @@ where
             return Err(read_model_behind(what, wanted.unwrap_or_default()));
         }
         tokio::select! {
-            () = &mut advanced => {}
-            () = tokio::time::sleep(POLL_INTERVAL.min(deadline - now)) => {}
+            () = async {
+                match &mut advanced {
+                    Some(advanced) => advanced.as_mut().await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+            () = tokio::time::sleep(poll.min(deadline - now)) => {}
         }
     }
 }
