@@ -225,7 +225,7 @@ async fn consume(
     js: &jetstream::Context,
     projection: &Arc<dyn Projection>,
     settings: &RunnerSettings,
-    consumer_name: String,
+    durable: String,
     filter: String,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -233,8 +233,7 @@ async fn consume(
     let mut failures = 0u32;
     'connect: while !*shutdown.borrow() {
         let consumer =
-            match ensure_consumer(js, settings, projection.as_ref(), &consumer_name, &filter).await
-            {
+            match ensure_consumer(js, settings, projection.as_ref(), &durable, &filter).await {
                 Ok(consumer) => consumer,
                 Err(error) => {
                     tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
@@ -246,7 +245,7 @@ async fn consume(
             };
         tracing::info!(
             projection = name,
-            consumer = consumer_name,
+            consumer = durable,
             "projection consuming"
         );
         loop {
@@ -390,9 +389,9 @@ async fn process_batch(
         return Err(error);
     }
 
-    // The aggregates whose rows the committed batch changed.
+    // The aggregates whose rows the committed batch changed, for the reads waiting on them.
     let mut changed: Vec<String> = Vec::new();
-    for item in &items {
+    for item in items.iter().filter(|_| settings.applied.is_some()) {
         if matches!(item.outcome, Outcome::Applied | Outcome::DeadLettered)
             && changed.last() != Some(&item.envelope.aggregate_id)
         {
