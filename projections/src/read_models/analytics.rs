@@ -75,7 +75,9 @@ impl Projection for AnalyticsProjection {
     }
 
     /// The `ItemAdded` events of a batch (the bulk of the cart traffic) update their carts
-    /// with one statement; every other event is applied on its own, in order.
+    /// with one statement; every other event is applied on its own, after the pending
+    /// additions of its own cart (the rows of other carts, orders and coupons are
+    /// independent of it).
     async fn apply_many(
         &self,
         tx: &mut PgConnection,
@@ -84,19 +86,18 @@ impl Projection for AnalyticsProjection {
         let mut added = AddedItems::default();
         for event in events {
             if event.aggregate_type != "cart" {
-                added.flush(tx).await?;
                 self.apply(tx, event).await?;
                 continue;
             }
+            let id = aggregate_uuid(event)?;
             match decode(event)? {
-                CartEvent::ItemAdded { sku, .. } => added.push(
-                    aggregate_uuid(event)?,
-                    sku,
-                    version(event)?,
-                    event.recorded_at,
-                ),
+                CartEvent::ItemAdded { sku, .. } => {
+                    added.push(id, sku, version(event)?, event.recorded_at)
+                }
                 cart => {
-                    added.flush(tx).await?;
+                    if added.holds(id) {
+                        added.flush(tx).await?;
+                    }
                     apply_cart(tx, event, cart).await?;
                 }
             }
@@ -106,7 +107,7 @@ impl Projection for AnalyticsProjection {
     }
 }
 
-/// `ItemAdded` events not written yet, one entry per cart (the events come sorted by cart).
+/// `ItemAdded` events not written yet, one entry per cart.
 #[derive(Default)]
 struct AddedItems {
     carts: Vec<AddedToCart>,
@@ -124,15 +125,19 @@ struct AddedToCart {
 }
 
 impl AddedItems {
+    fn holds(&self, id: Uuid) -> bool {
+        self.carts.iter().any(|cart| cart.id == id)
+    }
+
     fn push(&mut self, id: Uuid, sku: String, version: i64, at: DateTime<Utc>) {
-        match self.carts.last_mut() {
-            Some(cart) if cart.id == id => {
+        match self.carts.iter_mut().rev().find(|cart| cart.id == id) {
+            Some(cart) => {
                 if !cart.skus.contains(&sku) {
                     cart.skus.push(sku);
                 }
                 (cart.version, cart.at) = (version, at);
             }
-            _ => self.carts.push(AddedToCart {
+            None => self.carts.push(AddedToCart {
                 id,
                 skus: vec![sku],
                 first_at: at,

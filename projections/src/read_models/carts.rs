@@ -3,7 +3,7 @@
 
 mod rebuild;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -43,57 +43,52 @@ impl Projection for CartProjection {
         self.apply_many(tx, &[event]).await
     }
 
-    /// The lines the batch's `ItemAdded` events add are written with one statement, and the
-    /// counts and subtotal of every cart whose lines changed are recomputed with one more.
+    /// The lines the batch's `ItemAdded` events add are written with one statement, and every
+    /// cart whose lines changed gets its counts and subtotal with one more: moved by the lines
+    /// the batch added, or recomputed from its lines when anything else changed them.
     async fn apply_many(
         &self,
         tx: &mut PgConnection,
         events: &[&Envelope],
     ) -> Result<(), ProjectionError> {
         let mut added = AddedLines::default();
-        // Carts whose lines changed, with the version and time of their latest event so far
-        // (the events come sorted by cart, so a cart's entry is the last one).
-        let mut changed: Vec<(Uuid, i64, DateTime<Utc>)> = Vec::new();
+        let mut changed = ChangedCarts::default();
         for event in events {
             let cart: CartEvent = decode(event)?;
             let id = aggregate_uuid(event)?;
             let version = version(event)?;
             let at = event.recorded_at;
-            let lines_changed = match &cart {
+            match &cart {
                 CartEvent::ItemAdded {
                     product_id,
                     sku,
                     quantity,
                     unit_price,
                 } => {
-                    // One statement cannot upsert a row twice: the earlier ones go first.
+                    // One statement cannot insert a row twice: the earlier ones go first.
                     if added.has(id, sku) {
-                        added.flush(tx).await?;
+                        added.flush(tx, &mut changed).await?;
                     }
-                    added.push(
-                        id,
-                        sku,
-                        *product_id,
-                        i64::from(*quantity),
-                        unit_price.minor,
-                        version,
-                    );
-                    true
+                    let quantity = i64::from(*quantity);
+                    added.push(id, sku, *product_id, quantity, unit_price.minor, version);
+                    changed.added(id, version, at, quantity, quantity * unit_price.minor);
                 }
                 other => {
-                    // Lines written in event order.
-                    added.flush(tx).await?;
-                    write(tx, id, version, at, other).await?
+                    // This cart's pending lines are written before its next event; other
+                    // carts' lines are independent of it and wait for the next flush.
+                    if added.holds(id) {
+                        added.flush(tx, &mut changed).await?;
+                    }
+                    if write(tx, id, version, at, other).await? {
+                        changed.recount(id, version, at);
+                    } else {
+                        changed.moved(id, version, at);
+                    }
                 }
-            };
-            match changed.last_mut() {
-                Some(last) if last.0 == id => (last.1, last.2) = (version, at),
-                _ if lines_changed => changed.push((id, version, at)),
-                _ => {}
             }
         }
-        added.flush(tx).await?;
-        refresh_carts(tx, &changed).await?;
+        added.flush(tx, &mut changed).await?;
+        changed.write(tx).await?;
         Ok(())
     }
 }
@@ -113,6 +108,10 @@ struct AddedLines {
 impl AddedLines {
     fn has(&self, cart: Uuid, sku: &str) -> bool {
         self.keys.contains(&(cart, sku.to_owned()))
+    }
+
+    fn holds(&self, cart: Uuid) -> bool {
+        self.carts.contains(&cart)
     }
 
     /// A line; its position is the sequence of the event that added it: increasing within
@@ -135,30 +134,166 @@ impl AddedLines {
         self.positions.push(position);
     }
 
-    async fn flush(&mut self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+    /// Inserts the lines. An added line is a new one (adding a SKU again is
+    /// `ItemQuantityChanged`); where a line of that SKU is there all the same (the history
+    /// adds one twice), it is replaced, and its cart's counts are recomputed instead of
+    /// moved.
+    async fn flush(
+        &mut self,
+        tx: &mut PgConnection,
+        changed: &mut ChangedCarts,
+    ) -> Result<(), sqlx::Error> {
         if self.carts.is_empty() {
             return Ok(());
         }
+        let insert = |conflict: &'static str| {
+            sqlx::query(if conflict.is_empty() {
+                "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, \
+                 line_total_minor, position) \
+                 SELECT l.cart_id, l.sku, l.product_id, l.quantity, l.price, l.quantity * l.price, \
+                        l.position \
+                   FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[], \
+                               $6::bigint[]) AS l(cart_id, sku, product_id, quantity, price, position) \
+                 ON CONFLICT (cart_id, sku) DO NOTHING"
+            } else {
+                conflict
+            })
+            .bind(&self.carts)
+            .bind(&self.skus)
+            .bind(&self.products)
+            .bind(&self.quantities)
+            .bind(&self.prices)
+            .bind(&self.positions)
+        };
+        let inserted = insert("").execute(&mut *tx).await?.rows_affected();
+        if inserted < self.carts.len() as u64 {
+            insert(
+                "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, \
+                 line_total_minor, position) \
+                 SELECT l.cart_id, l.sku, l.product_id, l.quantity, l.price, l.quantity * l.price, \
+                        l.position \
+                   FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[], \
+                               $6::bigint[]) AS l(cart_id, sku, product_id, quantity, price, position) \
+                 ON CONFLICT (cart_id, sku) DO UPDATE SET product_id = EXCLUDED.product_id, \
+                 quantity = EXCLUDED.quantity, unit_price_minor = EXCLUDED.unit_price_minor, \
+                 line_total_minor = EXCLUDED.line_total_minor, position = EXCLUDED.position",
+            )
+            .execute(&mut *tx)
+            .await?;
+            for &cart in &self.carts {
+                changed.mark_recount(cart);
+            }
+        }
+        *self = Self::default();
+        Ok(())
+    }
+}
+
+/// The carts of a batch whose row changes after their events: the version and time of the
+/// latest event, and how the counts change.
+#[derive(Default)]
+struct ChangedCarts {
+    carts: Vec<ChangedCart>,
+    index: HashMap<Uuid, usize>,
+}
+
+struct ChangedCart {
+    id: Uuid,
+    version: i64,
+    at: DateTime<Utc>,
+    /// Counts recomputed from the lines (a line changed otherwise than by being added).
+    recount: bool,
+    /// Moved by the lines added, when not recomputed.
+    items: i64,
+    lines: i64,
+    subtotal: i64,
+    /// Whether the counts change at all (false: the event wrote its version itself).
+    counts: bool,
+}
+
+impl ChangedCarts {
+    fn entry(&mut self, id: Uuid, version: i64, at: DateTime<Utc>) -> &mut ChangedCart {
+        let at_index = *self.index.entry(id).or_insert_with(|| {
+            self.carts.push(ChangedCart {
+                id,
+                version,
+                at,
+                recount: false,
+                items: 0,
+                lines: 0,
+                subtotal: 0,
+                counts: false,
+            });
+            self.carts.len() - 1
+        });
+        let cart = &mut self.carts[at_index];
+        (cart.version, cart.at) = (version, at);
+        cart
+    }
+
+    fn added(&mut self, id: Uuid, version: i64, at: DateTime<Utc>, items: i64, subtotal: i64) {
+        let cart = self.entry(id, version, at);
+        cart.counts = true;
+        cart.items += items;
+        cart.lines += 1;
+        cart.subtotal += subtotal;
+    }
+
+    fn recount(&mut self, id: Uuid, version: i64, at: DateTime<Utc>) {
+        let cart = self.entry(id, version, at);
+        (cart.counts, cart.recount) = (true, true);
+    }
+
+    fn mark_recount(&mut self, id: Uuid) {
+        if let Some(&at) = self.index.get(&id) {
+            self.carts[at].recount = true;
+        }
+    }
+
+    /// An event that wrote the row's version and time itself: nothing to write unless the
+    /// cart's counts change in this batch, and then with this event's version.
+    fn moved(&mut self, id: Uuid, version: i64, at: DateTime<Utc>) {
+        if self.index.contains_key(&id) {
+            self.entry(id, version, at);
+        }
+    }
+
+    /// Moves or recomputes the counts and subtotal of each cart and records the version and
+    /// time of its latest event.
+    async fn write(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let carts: Vec<&ChangedCart> = self.carts.iter().filter(|c| c.counts).collect();
+        if carts.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&ChangedCart) -> i64| carts.iter().map(|c| f(c)).collect::<Vec<_>>();
+        let ids: Vec<Uuid> = carts.iter().map(|c| c.id).collect();
+        let times: Vec<DateTime<Utc>> = carts.iter().map(|c| c.at).collect();
+        let recounts: Vec<bool> = carts.iter().map(|c| c.recount).collect();
         sqlx::query(
-            "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, \
-             line_total_minor, position) \
-             SELECT l.cart_id, l.sku, l.product_id, l.quantity, l.price, l.quantity * l.price, \
-                    l.position \
-               FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[], \
-                           $6::bigint[]) AS l(cart_id, sku, product_id, quantity, price, position) \
-             ON CONFLICT (cart_id, sku) DO UPDATE SET product_id = EXCLUDED.product_id, \
-             quantity = EXCLUDED.quantity, unit_price_minor = EXCLUDED.unit_price_minor, \
-             line_total_minor = EXCLUDED.line_total_minor, position = EXCLUDED.position",
+            "UPDATE cart_views AS c SET \
+             item_count = CASE WHEN t.recount THEN s.items ELSE c.item_count + t.items END, \
+             line_count = CASE WHEN t.recount THEN s.lines ELSE c.line_count + t.lines END, \
+             subtotal_minor = CASE WHEN t.recount THEN s.subtotal \
+                                   ELSE c.subtotal_minor + t.subtotal END, \
+             version = t.version, updated_at = t.at \
+             FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[], $4::bool[], \
+                         $5::bigint[], $6::bigint[], $7::bigint[]) \
+                  AS t(id, version, at, recount, items, lines, subtotal) \
+             CROSS JOIN LATERAL (SELECT COALESCE(sum(quantity), 0)::bigint AS items, \
+                                        count(*) AS lines, \
+                                        COALESCE(sum(line_total_minor), 0)::bigint AS subtotal \
+                                   FROM cart_lines WHERE t.recount AND cart_id = t.id) AS s \
+             WHERE c.id = t.id",
         )
-        .bind(&self.carts)
-        .bind(&self.skus)
-        .bind(&self.products)
-        .bind(&self.quantities)
-        .bind(&self.prices)
-        .bind(&self.positions)
+        .bind(&ids)
+        .bind(column(|c| c.version))
+        .bind(&times)
+        .bind(&recounts)
+        .bind(column(|c| c.items))
+        .bind(column(|c| c.lines))
+        .bind(column(|c| c.subtotal))
         .execute(&mut *tx)
         .await?;
-        *self = Self::default();
         Ok(())
     }
 }
@@ -286,36 +421,6 @@ async fn set_coupon(
     .bind(code)
     .bind(version)
     .bind(at)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
-/// Recomputes the counts and subtotal of each cart from its lines and records the version
-/// and time of its latest event.
-async fn refresh_carts(
-    tx: &mut PgConnection,
-    carts: &[(Uuid, i64, DateTime<Utc>)],
-) -> Result<(), sqlx::Error> {
-    if carts.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = carts.iter().map(|c| c.0).collect();
-    let versions: Vec<i64> = carts.iter().map(|c| c.1).collect();
-    let times: Vec<DateTime<Utc>> = carts.iter().map(|c| c.2).collect();
-    sqlx::query(
-        "UPDATE cart_views AS c SET item_count = s.items, line_count = s.lines, \
-         subtotal_minor = s.subtotal, version = t.version, updated_at = t.at \
-         FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[]) AS t(id, version, at) \
-         CROSS JOIN LATERAL (SELECT COALESCE(sum(quantity), 0)::bigint AS items, \
-                                    count(*) AS lines, \
-                                    COALESCE(sum(line_total_minor), 0)::bigint AS subtotal \
-                               FROM cart_lines WHERE cart_id = t.id) AS s \
-         WHERE c.id = t.id",
-    )
-    .bind(&ids)
-    .bind(&versions)
-    .bind(&times)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -294,3 +294,72 @@ async fn a_batch_writes_the_rows_event_by_event_writes() {
     h.replay().await;
     assert_eq!(h.snapshot().await, batched);
 }
+
+/// A batch that only adds lines to carts already holding some moves their counts and
+/// subtotal by what it adds (no recount); a history that adds a SKU the cart already holds
+/// replaces the line and recounts. Either way the rows are those the events one by one leave.
+#[tokio::test]
+async fn lines_added_in_a_batch_move_the_counts_of_carts_with_lines() {
+    let mut h = harness().await;
+    let (first, second) = (
+        create_cart(&mut h, Uuid::new_v4()).await,
+        create_cart(&mut h, Uuid::new_v4()).await,
+    );
+    let product = Uuid::new_v4();
+    add_item(&mut h, first, product, "MUG", 1, 1_250).await;
+    add_item(&mut h, second, product, "CAP", 2, 1_500).await;
+    let added = |sku: &str, quantity, price| CartEvent::ItemAdded {
+        product_id: product,
+        sku: sku.into(),
+        quantity,
+        unit_price: usd(price),
+    };
+
+    let mut batch = vec![
+        h.envelope(&first.to_string(), &added("PEN", 2, 250)),
+        h.envelope(&first.to_string(), &added("CUP", 1, 800)),
+        h.envelope(&second.to_string(), &added("MUG", 3, 900)),
+    ];
+    let coupon = CartEvent::CouponApplied {
+        code: "SPRING".into(),
+    };
+    batch.push(h.envelope(&second.to_string(), &coupon));
+    h.apply_together(batch).await;
+    let cart = view(&h, first).await;
+    assert_eq!(skus(&cart), [("MUG", 1), ("PEN", 2), ("CUP", 1)]);
+    assert_eq!(
+        (cart.item_count, cart.line_count, cart.subtotal.amount),
+        (4, 3, 1_250 + 500 + 800)
+    );
+    assert_eq!(cart.version, 4);
+    let other = view(&h, second).await;
+    assert_eq!(
+        (other.item_count, other.line_count, other.subtotal.amount),
+        (5, 2, 3_000 + 2_700)
+    );
+    assert_eq!(
+        (other.version, other.coupon_code.as_deref()),
+        (4, Some("SPRING"))
+    );
+
+    // PEN again: the line is replaced, not added to the counts a second time.
+    let batch = vec![
+        h.envelope(&first.to_string(), &added("PEN", 5, 250)),
+        h.envelope(&first.to_string(), &added("ANT", 1, 100)),
+    ];
+    h.apply_together(batch).await;
+    let cart = view(&h, first).await;
+    assert_eq!(
+        skus(&cart),
+        [("MUG", 1), ("CUP", 1), ("PEN", 5), ("ANT", 1)]
+    );
+    assert_eq!(
+        (cart.item_count, cart.line_count, cart.subtotal.amount),
+        (8, 4, 1_250 + 800 + 1_250 + 100)
+    );
+    assert_eq!(cart.version, 6);
+
+    let batched = h.snapshot().await;
+    h.replay().await;
+    assert_eq!(h.snapshot().await, batched);
+}
