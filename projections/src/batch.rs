@@ -1,12 +1,16 @@
 //! Applying a batch in one go: the common case where every event of the batch applies.
 //!
-//! The positions of all the batch's aggregates are locked with one statement and advanced
-//! with one more, and the events that follow their positions are handed to
-//! [`Projection::apply_many`] together, without a savepoint each: a batch of `n` events costs
-//! its applies plus four statements instead of `n` applies plus four statements per event. When an apply fails, the caller rolls the transaction back and applies the batch
-//! again event by event ([`crate::runner`]), where each failure is isolated by a savepoint
-//! and retried or dead-lettered; the outcome is the same, only slower. The detached batches
-//! of a process manager ([`crate::detached`]) claim their positions the same way.
+//! The positions of all the batch's aggregates are locked, and moved past the batch's events
+//! where those follow on from them, with one statement ([`claim_all`]); the events that
+//! follow their positions are handed to [`Projection::apply_many`] together, without a
+//! savepoint each. A batch of `n` events costs its applies plus three statements (the
+//! transaction's lock, the claim, the commit) instead of `n` applies plus four statements per
+//! event; a position the claim could not move (redelivered or early events) takes one more.
+//! When an apply fails, the caller rolls the transaction back and applies the batch again
+//! event by event ([`crate::runner`]), where each failure is isolated by a savepoint and
+//! retried or dead-lettered; the outcome is the same, only slower. The detached batches of a
+//! process manager ([`crate::detached`]) lock their positions with [`lock_all`] and move each
+//! as its events apply.
 
 use std::collections::HashMap;
 
@@ -24,10 +28,10 @@ pub(crate) async fn apply_all(
     items: &mut [Item],
 ) -> Result<Result<(), ProjectionError>, sqlx::Error> {
     let runs = runs(items);
-    let stored = lock_all(tx, projection, items, &runs).await?;
-    // Each aggregate's last applied sequence, where it changed: (start of its run, sequence).
+    let claimed = claim_all(tx, projection, items, &runs).await?;
+    // Each aggregate whose position must still be moved: (start of its run, sequence).
     let mut advanced = Vec::new();
-    for (&(start, end), &stored) in runs.iter().zip(&stored) {
+    for (&(start, end), &(stored, moved)) in runs.iter().zip(&claimed) {
         let mut last = stored;
         for item in &mut items[start..end] {
             let envelope = &item.envelope;
@@ -43,7 +47,7 @@ pub(crate) async fn apply_all(
                 Outcome::Applied
             };
         }
-        if last != stored {
+        if last != moved {
             advanced.push((start, last));
         }
     }
@@ -82,6 +86,87 @@ pub(crate) async fn apply_all(
         .await?;
     }
     Ok(Ok(()))
+}
+
+/// Locks the position row of the aggregate of every run, in the runs' order (one lock order
+/// for every worker), and moves it in the same statement where the run follows on from it —
+/// the common case: the position is just before the run's first event, and moves to the end
+/// of the run's consecutive sequences. A new aggregate's row is created at that end. Returns,
+/// per run, the position before the statement (0 for a created row) and after it; where
+/// they differ from what the run's outcomes say (redelivered or early events, a new
+/// aggregate whose first event has not arrived), the caller moves the position itself.
+///
+/// `previous_sequence` carries the first sequence into the conflict branch (negated, which
+/// also marks a created row in what the statement returns) and keeps the position the
+/// claim found, which RETURNING, showing the new row only, could not tell otherwise.
+async fn claim_all(
+    tx: &mut PgConnection,
+    projection: &dyn Projection,
+    items: &[Item],
+    runs: &[(usize, usize)],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let sequence = |item: &Item| i64::try_from(item.envelope.sequence).unwrap_or(i64::MAX);
+    let mut kinds = Vec::with_capacity(runs.len());
+    let mut ids = Vec::with_capacity(runs.len());
+    let mut firsts = Vec::with_capacity(runs.len());
+    let mut ends = Vec::with_capacity(runs.len());
+    for &(start, end) in runs {
+        let envelope = &items[start].envelope;
+        kinds.push(envelope.aggregate_type.as_str());
+        ids.push(envelope.aggregate_id.as_str());
+        let first = sequence(&items[start]);
+        // The end of the consecutive sequences from the first (duplicates come sorted).
+        let mut last = first;
+        for item in &items[start + 1..end] {
+            match sequence(item) {
+                next if next == last + 1 => last = next,
+                next if next == last => {}
+                _ => break,
+            }
+        }
+        firsts.push(first);
+        ends.push(last);
+    }
+    let rows = sqlx::query(
+        "INSERT INTO projection_positions AS p (projection, aggregate_type, aggregate_id,
+                                                last_sequence, previous_sequence)
+         SELECT $1, a.aggregate_type, a.aggregate_id, a.last, -a.first
+           FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                WITH ORDINALITY AS a(aggregate_type, aggregate_id, first, last, n)
+          ORDER BY a.n
+         ON CONFLICT (projection, aggregate_type, aggregate_id)
+         DO UPDATE SET previous_sequence = p.last_sequence,
+                       last_sequence = CASE WHEN p.last_sequence = -EXCLUDED.previous_sequence - 1
+                                            THEN EXCLUDED.last_sequence
+                                            ELSE p.last_sequence END
+         RETURNING aggregate_type, aggregate_id, previous_sequence, last_sequence",
+    )
+    .bind(projection.name())
+    .bind(&kinds)
+    .bind(&ids)
+    .bind(&firsts)
+    .bind(&ends)
+    .fetch_all(&mut *tx)
+    .await?;
+    let index: HashMap<(&str, &str), usize> = kinds
+        .iter()
+        .zip(&ids)
+        .enumerate()
+        .map(|(at, (&kind, &id))| ((kind, id), at))
+        .collect();
+    let mut claimed = vec![(0, 0); runs.len()];
+    for row in &rows {
+        let kind: &str = row.try_get(0)?;
+        let id: &str = row.try_get(1)?;
+        if let Some(&at) = index.get(&(kind, id)) {
+            let (before, after): (i64, i64) = (row.try_get(2)?, row.try_get(3)?);
+            // A row the statement created (the negated first sequence marks it) had nothing
+            // applied; it was created at the run's end, which the caller moves back to 0
+            // when the run does not start at 1.
+            claimed[at] = (before.max(0), after);
+        }
+    }
+    Ok(claimed)
 }
 
 /// Whether two items are events of the same aggregate.
