@@ -157,28 +157,39 @@ impl AddedItems {
         let firsts: Vec<DateTime<Utc>> = self.carts.iter().map(|c| c.first_at).collect();
         let versions: Vec<i64> = self.carts.iter().map(|c| c.version).collect();
         let times: Vec<DateTime<Utc>> = self.carts.iter().map(|c| c.at).collect();
-        let (sku_carts, skus): (Vec<Uuid>, Vec<&str>) = self
+        // The SKUs of all carts in one array; each cart's are the slice `from..=to` of it.
+        let skus: Vec<&str> = self
             .carts
             .iter()
-            .flat_map(|c| c.skus.iter().map(move |sku| (c.id, sku.as_str())))
-            .unzip();
+            .flat_map(|c| c.skus.iter().map(String::as_str))
+            .collect();
+        let (mut from, mut to) = (Vec::new(), Vec::new());
+        let mut next = 1i32;
+        for cart in &self.carts {
+            let count = i32::try_from(cart.skus.len()).unwrap_or(i32::MAX);
+            from.push(next);
+            to.push(next + count - 1);
+            next += count;
+        }
         sqlx::query(
             "UPDATE analytics_carts AS c SET \
              skus = c.skus || ARRAY(SELECT n.sku \
-                      FROM UNNEST($5::uuid[], $6::text[]) WITH ORDINALITY AS n(cart_id, sku, ord) \
-                     WHERE n.cart_id = c.cart_id AND NOT n.sku = ANY (c.skus) ORDER BY n.ord), \
+                      FROM UNNEST(($5::text[])[t.from_sku:t.to_sku]) WITH ORDINALITY AS n(sku, ord) \
+                     WHERE NOT n.sku = ANY (c.skus) ORDER BY n.ord), \
              first_item_at = COALESCE(c.first_item_at, t.first_at), \
              updated_at = t.at, version = t.version \
-             FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::timestamptz[]) \
-                  AS t(cart_id, first_at, version, at) \
+             FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::timestamptz[], \
+                         $6::int[], $7::int[]) \
+                  AS t(cart_id, first_at, version, at, from_sku, to_sku) \
              WHERE c.cart_id = t.cart_id",
         )
         .bind(&ids)
         .bind(&firsts)
         .bind(&versions)
         .bind(&times)
-        .bind(&sku_carts)
         .bind(&skus)
+        .bind(&from)
+        .bind(&to)
         .execute(&mut *tx)
         .await?;
         self.carts.clear();
