@@ -93,6 +93,23 @@ impl Projection for CartProjection {
     }
 }
 
+/// The statement inserting a batch's added lines, `$conflict` what it does with a line that is
+/// there already.
+macro_rules! insert_lines {
+    ($conflict:literal) => {
+        concat!(
+            "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, \
+             line_total_minor, position) \
+             SELECT l.cart_id, l.sku, l.product_id, l.quantity, l.price, l.quantity * l.price, \
+                    l.position \
+               FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[], \
+                           $6::bigint[]) AS l(cart_id, sku, product_id, quantity, price, position) \
+             ON CONFLICT (cart_id, sku) ",
+            $conflict
+        )
+    };
+}
+
 /// `ItemAdded` lines not written yet, as columns.
 #[derive(Default)]
 struct AddedLines {
@@ -146,38 +163,23 @@ impl AddedLines {
         if self.carts.is_empty() {
             return Ok(());
         }
-        let insert = |conflict: &'static str| {
-            sqlx::query(if conflict.is_empty() {
-                "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, \
-                 line_total_minor, position) \
-                 SELECT l.cart_id, l.sku, l.product_id, l.quantity, l.price, l.quantity * l.price, \
-                        l.position \
-                   FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[], \
-                               $6::bigint[]) AS l(cart_id, sku, product_id, quantity, price, position) \
-                 ON CONFLICT (cart_id, sku) DO NOTHING"
-            } else {
-                conflict
-            })
-            .bind(&self.carts)
-            .bind(&self.skus)
-            .bind(&self.products)
-            .bind(&self.quantities)
-            .bind(&self.prices)
-            .bind(&self.positions)
+        let insert = |sql: &'static str| {
+            sqlx::query(sql)
+                .bind(&self.carts)
+                .bind(&self.skus)
+                .bind(&self.products)
+                .bind(&self.quantities)
+                .bind(&self.prices)
+                .bind(&self.positions)
         };
-        let inserted = insert("").execute(&mut *tx).await?.rows_affected();
+        let fresh = insert_lines!("DO NOTHING");
+        let inserted = insert(fresh).execute(&mut *tx).await?.rows_affected();
         if inserted < self.carts.len() as u64 {
-            insert(
-                "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, \
-                 line_total_minor, position) \
-                 SELECT l.cart_id, l.sku, l.product_id, l.quantity, l.price, l.quantity * l.price, \
-                        l.position \
-                   FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::bigint[], $5::bigint[], \
-                               $6::bigint[]) AS l(cart_id, sku, product_id, quantity, price, position) \
-                 ON CONFLICT (cart_id, sku) DO UPDATE SET product_id = EXCLUDED.product_id, \
+            insert(insert_lines!(
+                "DO UPDATE SET product_id = EXCLUDED.product_id, \
                  quantity = EXCLUDED.quantity, unit_price_minor = EXCLUDED.unit_price_minor, \
-                 line_total_minor = EXCLUDED.line_total_minor, position = EXCLUDED.position",
-            )
+                 line_total_minor = EXCLUDED.line_total_minor, position = EXCLUDED.position"
+            ))
             .execute(&mut *tx)
             .await?;
             for &cart in &self.carts {
