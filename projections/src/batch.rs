@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use crate::projection::{Projection, ProjectionError};
@@ -148,25 +149,13 @@ async fn claim_all(
     .bind(&ends)
     .fetch_all(&mut *tx)
     .await?;
-    let index: HashMap<(&str, &str), usize> = kinds
-        .iter()
-        .zip(&ids)
-        .enumerate()
-        .map(|(at, (&kind, &id))| ((kind, id), at))
-        .collect();
-    let mut claimed = vec![(0, 0); runs.len()];
-    for row in &rows {
-        let kind: &str = row.try_get(0)?;
-        let id: &str = row.try_get(1)?;
-        if let Some(&at) = index.get(&(kind, id)) {
-            let (before, after): (i64, i64) = (row.try_get(2)?, row.try_get(3)?);
-            // A row the statement created (the negated first sequence marks it) had nothing
-            // applied; it was created at the run's end, which the caller moves back to 0
-            // when the run does not start at 1.
-            claimed[at] = (before.max(0), after);
-        }
-    }
-    Ok(claimed)
+    // A row the statement created (the negated first sequence marks it) had nothing applied;
+    // it was created at the run's end, which the caller moves back to 0 when the run does
+    // not start at 1.
+    per_run(&rows, &kinds, &ids, (0, 0), |row| {
+        let (before, after): (i64, i64) = (row.try_get(2)?, row.try_get(3)?);
+        Ok((before.max(0), after))
+    })
 }
 
 /// Whether two items are events of the same aggregate.
@@ -196,7 +185,7 @@ pub(crate) async fn lock_all(
     items: &[Item],
     runs: &[(usize, usize)],
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let keys: Vec<(&str, &str)> = runs
+    let (kinds, ids): (Vec<&str>, Vec<&str>) = runs
         .iter()
         .map(|&(start, _)| {
             let envelope = &items[start].envelope;
@@ -205,8 +194,7 @@ pub(crate) async fn lock_all(
                 envelope.aggregate_id.as_str(),
             )
         })
-        .collect();
-    let (kinds, ids): (Vec<&str>, Vec<&str>) = keys.iter().copied().unzip();
+        .unzip();
     let rows = sqlx::query(
         "INSERT INTO projection_positions (projection, aggregate_type, aggregate_id, last_sequence)
          SELECT $1, a.aggregate_type, a.aggregate_id, 0
@@ -221,18 +209,31 @@ pub(crate) async fn lock_all(
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    let index: HashMap<(&str, &str), usize> = keys
+    per_run(&rows, &kinds, &ids, 0, |row| row.try_get(2))
+}
+
+/// What `read` takes from each returned row (aggregate type and id first), in the order of
+/// the runs whose keys are `kinds` and `ids`; `missing` for a run without a row.
+fn per_run<T: Copy>(
+    rows: &[PgRow],
+    kinds: &[&str],
+    ids: &[&str],
+    missing: T,
+    read: impl Fn(&PgRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, sqlx::Error> {
+    let index: HashMap<(&str, &str), usize> = kinds
         .iter()
+        .zip(ids)
         .enumerate()
-        .map(|(at, &key)| (key, at))
+        .map(|(at, (&kind, &id))| ((kind, id), at))
         .collect();
-    let mut stored = vec![0; keys.len()];
-    for row in &rows {
+    let mut values = vec![missing; kinds.len()];
+    for row in rows {
         let kind: &str = row.try_get(0)?;
         let id: &str = row.try_get(1)?;
         if let Some(&at) = index.get(&(kind, id)) {
-            stored[at] = row.try_get(2)?;
+            values[at] = read(row)?;
         }
     }
-    Ok(stored)
+    Ok(values)
 }
