@@ -8,8 +8,8 @@
 //! `BENCH_PARTS` (which parts run, default `relay,replay,lag,mix`: `replay` rebuilds `carts`
 //! over the relay's backlog, fast and event by event; `mix` writes a mixed history of
 //! `BENCH_MIX_UNITS` products, carts and orders, default 5000, 18 events each, and rebuilds
-//! `catalog`, `inventory`, `carts` and `orders` from it — also event by event with
-//! `BENCH_MIX_PER_EVENT=1`); `BENCH_REPLAY_PER_EVENT=0` skips the per-event reference of
+//! `catalog`, `inventory`, `carts` and `orders` from it (or those `BENCH_MIX_REPLAYS` lists)
+//! — also event by event with `BENCH_MIX_PER_EVENT=1`); `BENCH_REPLAY_PER_EVENT=0` skips the per-event reference of
 //! `replay`.
 
 #[path = "pipeline/replay_mix.rs"]
@@ -193,6 +193,10 @@ async fn main() -> anyhow::Result<()> {
     let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
     let mix_units: i64 = env_or("BENCH_MIX_UNITS", 5_000);
     let mix_per_event = env_or("BENCH_MIX_PER_EVENT", 0) == 1;
+    let mix_replays: String = env_or(
+        "BENCH_MIX_REPLAYS",
+        "catalog,inventory,carts,orders".to_string(),
+    );
     let replay_per_event = env_or("BENCH_REPLAY_PER_EVENT", 1) == 1;
 
     let name = format!("bench_{}", Uuid::new_v4().simple());
@@ -291,7 +295,7 @@ async fn main() -> anyhow::Result<()> {
             mix_units * replay_mix::EVENTS_PER_UNIT,
             started.elapsed().as_secs_f64()
         ));
-        for name in ["catalog", "inventory", "carts", "orders"] {
+        for name in mix_replays.split(',').map(str::trim) {
             let projection = projection(name)?.as_ref();
             let (replayed, rate) = timed_replay(&pool, projection, false).await?;
             let mut entry = serde_json::json!({"events": replayed, "events_per_s": rate.round()});

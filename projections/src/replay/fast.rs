@@ -115,6 +115,16 @@ async fn snapshot_reader<'a>(
     sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
         .execute(&mut *reader)
         .await?;
+    // The pages must walk the primary key. Right after a bulk load (before `ANALYZE`) the
+    // planner underestimates the rows left of an aggregate type and picks a bitmap scan
+    // that sorts all of them for every page: each page then costs as much as the rest of
+    // the type (66,000 cart events: 0.8 s a page against 30 ms walking the index).
+    sqlx::query(
+        "SELECT set_config('enable_bitmapscan', 'off', true), \
+                set_config('enable_sort', 'off', true)",
+    )
+    .execute(&mut *reader)
+    .await?;
     Ok(reader)
 }
 
