@@ -81,9 +81,12 @@ async fn begin<'a>(
     sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
-    // Marked as a read-model transaction: a long replay does not hold the relay back.
+    // Marked as a read-model transaction: a long replay does not hold the relay back. And
+    // as a replay: the tables' `TRUNCATE` tells the product caches to drop everything, so
+    // the catalog's row triggers stay quiet (migration `catalog_changed_once_per_replay`).
     sqlx::query(
-        "SELECT pg_advisory_xact_lock(1, hashtext($1)), set_config('application_name', $2, true)",
+        "SELECT pg_advisory_xact_lock(1, hashtext($1)), set_config('application_name', $2, true), \
+                set_config('commerce.replaying', 'on', true)",
     )
     .bind(projection.name())
     .bind(crate::reader::READ_MODEL_TRANSACTION)

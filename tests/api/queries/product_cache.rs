@@ -201,3 +201,52 @@ async fn a_draft_cached_for_an_admin_stays_hidden_from_everybody_else() {
     assert_eq!(status, StatusCode::OK);
     app.stop().await;
 }
+
+/// Every notification on the caches' channel until none comes for 300 ms.
+async fn drain(listener: &mut sqlx::postgres::PgListener) -> Vec<String> {
+    let mut payloads = Vec::new();
+    while let Ok(received) = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await
+    {
+        payloads.push(received.expect("notification").payload().to_owned());
+    }
+    payloads
+}
+
+/// A replay tells the caches once to drop everything (its `TRUNCATE`), not once per row it
+/// writes; a row changed outside a replay still names its product.
+#[tokio::test]
+async fn a_replay_notifies_the_caches_once() {
+    let app = cached_app().await;
+    let mut ids = Vec::new();
+    for name in ["Mug", "Saucer", "Teapot"] {
+        let product = NewProduct {
+            name,
+            category: "kitchen",
+            tags: &["tea"],
+            price: 900,
+            stock: 5,
+            publish: true,
+        };
+        ids.push(create_product(&app, product).await);
+    }
+    refresh(&app).await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&app.db.pool)
+        .await
+        .expect("listener");
+    listener
+        .listen(commerce::http::queries::product_cache::CHANNEL)
+        .await
+        .expect("listening");
+    drain(&mut listener).await;
+
+    refresh_one(&app.db.pool, "catalog").await;
+    assert_eq!(drain(&mut listener).await, ["*"]);
+
+    sqlx::query("UPDATE catalog_variants SET reserved = 1 WHERE product_id = $1")
+        .bind(ids[1])
+        .execute(&app.db.pool)
+        .await
+        .expect("variant change");
+    assert_eq!(drain(&mut listener).await, [ids[1].to_string()]);
+    app.stop().await;
+}
