@@ -3,11 +3,12 @@
 //! [`replay`] empties a projection's tables and rebuilds them from every stored event of its
 //! aggregates inside one repeatable-read transaction. A projection that offers a
 //! [`Rebuild`] (see [`Projection::rebuild`]) is folded in memory and written with `COPY`
-//! ([`fast`]); any other has its events applied one by one with its live `apply`
+//! ([`fast`]), its tables' secondary indexes built once afterwards ([`indexes`]); any other has its events applied one by one with its live `apply`
 //! ([`replay_per_event`]). Both leave the same rows and the same positions.
 
 mod copy;
 mod fast;
+mod indexes;
 mod positions;
 mod rebuild;
 
@@ -47,7 +48,9 @@ pub async fn replay_in_pages(
         Some(fold) => {
             // Its positions are rewritten where they differ, not deleted first.
             let mut tx = begin(pool, projection, false).await?;
+            let indexes = indexes::set_aside(&mut tx, projection.tables()).await?;
             let applied = fast::run(pool, &mut tx, projection, fold, page.max(1)).await?;
+            indexes.restore(&mut tx).await?;
             commit(tx, projection, applied, "in memory").await
         }
         None => replay_per_event(pool, projection).await,
