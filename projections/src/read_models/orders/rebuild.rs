@@ -3,9 +3,12 @@
 //! of [`OrderProjection::apply`](super::OrderProjection) (updates of a missing order row
 //! change nothing; timeline rows are kept even then).
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use commerce_aggregates::order::OrderEvent;
-use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -77,6 +80,28 @@ fn text<T: serde::Serialize>(
     serde_json::to_string(value).map_err(|e| event.error(e))
 }
 
+/// The timeline detail of `event` (see [`timeline_detail`]) as JSON text. Every event but
+/// `OrderPlaced` records its own fields: copied from the stored text as they are when the
+/// payload is current (`{"OrderShipped": {…}}` → `{…}`), without building a JSON tree.
+fn detail(event: &StoredEvent<'_>, order: &OrderEvent) -> Result<String, ProjectionError> {
+    let current = !commerce_aggregates::upcast::needs_upcast(event.event_type, event.event_version);
+    if current && !matches!(order, OrderEvent::OrderPlaced { .. }) {
+        if let Ok(tagged) = serde_json::from_str::<BTreeMap<Cow<'_, str>, &RawValue>>(event.payload)
+        {
+            return Ok(tagged
+                .values()
+                .next()
+                .map_or("{}", |fields| fields.get())
+                .to_string());
+        }
+    }
+    let payload = match order {
+        OrderEvent::OrderPlaced { .. } => Value::Null,
+        _ => event.payload_json()?,
+    };
+    text(&timeline_detail(order, &payload), event)
+}
+
 impl OrderRebuild {
     fn placed(event: &StoredEvent<'_>, placed: OrderEvent) -> Result<Order, ProjectionError> {
         let OrderEvent::OrderPlaced {
@@ -131,8 +156,7 @@ impl Rebuild for OrderRebuild {
     }
 
     fn apply(&mut self, event: &StoredEvent<'_>) -> Result<(), ProjectionError> {
-        let payload = event.payload_json()?;
-        let order = OrderEvent::deserialize(&payload).map_err(|e| event.error(e))?;
+        let order: OrderEvent = event.decode()?;
         let id = Uuid::parse_str(event.aggregate_id)
             .map_err(|e| event.error(format!("aggregate id is not a UUID: {e}")))?;
         self.id = Some(id);
@@ -144,7 +168,7 @@ impl Rebuild for OrderRebuild {
             at: event.recorded_at,
             actor_id: event.actor_id.map(str::to_string),
             actor_role: event.actor_role.map(str::to_string),
-            detail: text(&timeline_detail(&order, &payload), event)?,
+            detail: detail(event, &order)?,
         });
         self.last = Some((event.sequence, event.recorded_at));
         let order = match order {
