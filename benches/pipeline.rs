@@ -9,8 +9,8 @@
 //! over the relay's backlog, fast and event by event; `mix` writes a mixed history of
 //! `BENCH_MIX_UNITS` products, carts and orders, default 5000, 18 events each, and rebuilds
 //! `catalog`, `inventory`, `carts` and `orders` from it (or those `BENCH_MIX_REPLAYS` lists)
-//! — also event by event with `BENCH_MIX_PER_EVENT=1`); `BENCH_REPLAY_PER_EVENT=0` skips the per-event reference of
-//! `replay`.
+//! — also event by event with `BENCH_MIX_PER_EVENT=1`); `BENCH_REPLAY_PER_EVENT=0` skips the
+//! per-event reference of `replay`.
 
 #[path = "pipeline/replay_mix.rs"]
 mod replay_mix;

@@ -23,6 +23,8 @@ mod products;
 mod range;
 mod sales;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::CartEvent;
@@ -111,6 +113,8 @@ impl Projection for AnalyticsProjection {
 #[derive(Default)]
 struct AddedItems {
     carts: Vec<AddedToCart>,
+    /// Where each cart is in `carts`.
+    index: HashMap<Uuid, usize>,
 }
 
 struct AddedToCart {
@@ -126,24 +130,28 @@ struct AddedToCart {
 
 impl AddedItems {
     fn holds(&self, id: Uuid) -> bool {
-        self.carts.iter().any(|cart| cart.id == id)
+        self.index.contains_key(&id)
     }
 
     fn push(&mut self, id: Uuid, sku: String, version: i64, at: DateTime<Utc>) {
-        match self.carts.iter_mut().rev().find(|cart| cart.id == id) {
-            Some(cart) => {
+        match self.index.get(&id) {
+            Some(&at_index) => {
+                let cart = &mut self.carts[at_index];
                 if !cart.skus.contains(&sku) {
                     cart.skus.push(sku);
                 }
                 (cart.version, cart.at) = (version, at);
             }
-            None => self.carts.push(AddedToCart {
-                id,
-                skus: vec![sku],
-                first_at: at,
-                version,
-                at,
-            }),
+            None => {
+                self.index.insert(id, self.carts.len());
+                self.carts.push(AddedToCart {
+                    id,
+                    skus: vec![sku],
+                    first_at: at,
+                    version,
+                    at,
+                });
+            }
         }
     }
 
@@ -193,6 +201,7 @@ impl AddedItems {
         .execute(&mut *tx)
         .await?;
         self.carts.clear();
+        self.index.clear();
         Ok(())
     }
 }

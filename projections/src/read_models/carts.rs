@@ -119,16 +119,17 @@ struct AddedLines {
     quantities: Vec<i64>,
     prices: Vec<i64>,
     positions: Vec<i64>,
-    keys: HashSet<(Uuid, String)>,
+    /// The SKUs pending per cart.
+    keys: HashMap<Uuid, HashSet<String>>,
 }
 
 impl AddedLines {
     fn has(&self, cart: Uuid, sku: &str) -> bool {
-        self.keys.contains(&(cart, sku.to_owned()))
+        self.keys.get(&cart).is_some_and(|skus| skus.contains(sku))
     }
 
     fn holds(&self, cart: Uuid) -> bool {
-        self.carts.contains(&cart)
+        self.keys.contains_key(&cart)
     }
 
     /// A line; its position is the sequence of the event that added it: increasing within
@@ -142,7 +143,7 @@ impl AddedLines {
         price: i64,
         position: i64,
     ) {
-        self.keys.insert((cart, sku.to_owned()));
+        self.keys.entry(cart).or_default().insert(sku.to_owned());
         self.carts.push(cart);
         self.skus.push(sku.to_owned());
         self.products.push(product);
