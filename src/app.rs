@@ -13,13 +13,13 @@ use tokio::net::TcpListener;
 
 use tokio::task::JoinSet;
 
-use crate::checkout::{expiry, CheckoutProcess, CheckoutSettings};
 use crate::config::Config;
 use crate::http::{self, Api, AppState, Pipeline};
 use crate::mailer::{sender, MailerProcess};
 use crate::relay::Relay;
 use crate::shutdown::Shutdown;
 use crate::store::Stores;
+use crate::usecases::expire;
 
 /// Which components a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,24 +227,10 @@ impl App {
                     ("projection", Ok(()))
                 });
             }
-            // The checkout process manager: a consumer like the projections, writing no table.
-            let process: Arc<dyn Projection> = Arc::new(CheckoutProcess::new(
-                self.state.stores.clone(),
-                CheckoutSettings {
-                    payment_timeout: self.config.payment_timeout,
-                },
-            ));
-            let (pool, js) = (self.state.pool.clone(), self.state.pipeline.js.clone());
-            let settings = self.config.runner.clone();
-            let stop = shutdown.subscribe();
-            tasks.spawn(async move {
-                runner::run(pool, js, process, settings, stop).await;
-                ("checkout", Ok(()))
-            });
             let (pool, stores) = (self.state.pool.clone(), self.state.stores.clone());
             let (interval, stop) = (self.config.expiry_interval, shutdown.subscribe());
             tasks.spawn(async move {
-                expiry::run(pool, stores, interval, stop).await;
+                expire::run(pool, stores, interval, stop).await;
                 ("order-expiry", Ok(()))
             });
             // The mailer: renders emails into the outbox, and the sender delivering them.

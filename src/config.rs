@@ -84,9 +84,6 @@ pub struct Config {
     pub payment_timeout: Duration,
     /// `ORDER_EXPIRY_INTERVAL_MS`: how often workers expire unpaid orders past their deadline.
     pub expiry_interval: Duration,
-    /// `CHECKOUT_WAIT_MS`: longest a checkout waits for the order to be confirmed or
-    /// rejected before answering 202.
-    pub checkout_wait: Duration,
     /// `PAYMENT_WEBHOOK_SECRET`: HMAC key verifying `Payment-Signature` on payment webhooks.
     pub payment_webhook_secret: Secret,
     /// `SHIPPING_FLAT_RATE`, `FREE_SHIPPING_FROM`, `TAX_RATE_BPS`: how orders are priced.
@@ -294,7 +291,6 @@ impl Config {
                 "ORDER_EXPIRY_INTERVAL_MS",
                 10_000,
             )?),
-            checkout_wait: Duration::from_millis(parse_or(&lookup, "CHECKOUT_WAIT_MS", 5000)?),
             pricing: PricingSettings::from_lookup(&lookup)?,
             mail: MailSettings::from_lookup(&lookup)?,
             stream,
@@ -372,7 +368,6 @@ impl fmt::Debug for Config {
             .field("aggregate_cache_entries", &self.aggregate_cache_entries)
             .field("payment_timeout", &self.payment_timeout)
             .field("expiry_interval", &self.expiry_interval)
-            .field("checkout_wait", &self.checkout_wait)
             .field("payment_webhook_secret", &self.payment_webhook_secret)
             .field("pricing", &self.pricing)
             .field("mail", &self.mail)

@@ -15,7 +15,8 @@ use commerce_aggregates::product::ProductError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::ExecuteError;
+use crate::store::{ExecuteError, StoreError};
+use crate::usecases::OrderChangeError;
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -120,6 +121,23 @@ impl ApiError {
     /// 409 with a domain code.
     pub fn conflict(code: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 412: `If-Match` named another version than the current one.
+    pub fn version_mismatch(expected: usize, actual: usize) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "version_mismatch",
+            format!("If-Match expected version {expected}, the current version is {actual}"),
+        )
+    }
+
+    /// 409: concurrent commits kept winning the race; the request may be sent again.
+    pub fn concurrent_modification() -> Self {
+        Self::conflict(
+            "concurrent_modification",
+            "the resource kept changing concurrently; retry the request",
+        )
     }
 
     /// 503: a dependency is down; retry after `seconds`.
@@ -288,18 +306,39 @@ where
     fn from(error: ExecuteError<E>) -> Self {
         match error {
             ExecuteError::Domain(e) => ApiError::from(e),
-            ExecuteError::VersionMismatch { expected, actual } => ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "version_mismatch",
-                format!("If-Match expected version {expected}, the current version is {actual}"),
-            ),
-            ExecuteError::Conflict => ApiError::conflict(
-                "concurrent_modification",
-                "the resource kept changing concurrently; retry the request",
-            ),
-            ExecuteError::Store(detail) => {
-                ApiError::unavailable(format!("event store unavailable: {detail}"), 2)
+            ExecuteError::VersionMismatch { expected, actual } => {
+                ApiError::version_mismatch(expected, actual)
             }
+            ExecuteError::Conflict => ApiError::concurrent_modification(),
+            ExecuteError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "event store unavailable");
+                ApiError::unavailable("the event store is unavailable", 2)
+            }
+            failed @ StoreError::Failed(_) => ApiError::internal(failed),
+        }
+    }
+}
+
+impl From<OrderChangeError> for ApiError {
+    fn from(error: OrderChangeError) -> Self {
+        match error {
+            OrderChangeError::NotFound => ApiError::not_found("order"),
+            OrderChangeError::Order(error) => error.into(),
+            OrderChangeError::Product(error) => error.into(),
+            OrderChangeError::Coupon(error) => error.into(),
+            OrderChangeError::VersionMismatch { expected, actual } => {
+                ApiError::version_mismatch(expected, actual)
+            }
+            OrderChangeError::Conflict => ApiError::concurrent_modification(),
+            OrderChangeError::Store(error) => error.into(),
         }
     }
 }
@@ -352,6 +391,15 @@ mod tests {
         }
         let e = ApiError::from(sqlx::Error::RowNotFound);
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn an_unavailable_store_is_503_and_a_failed_one_500() {
+        let e = ApiError::from(StoreError::Unavailable("down".into()));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let e = ApiError::from(StoreError::Failed("cannot decode event 3".into()));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.code(), "internal_error");
     }
 
     #[tokio::test]

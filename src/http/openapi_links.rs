@@ -153,33 +153,31 @@ fn flows() -> Vec<FlowLink> {
         &[ID, IF_MATCH],
         "Takes the coupon off again",
     ));
-    // Orders: a checkout answers the order's id and version.
-    for status in ["201", "202"] {
+    // Orders: a checkout answers the confirmed order's id and version.
+    links.push(link(
+        "check_out_cart",
+        "201",
+        "get_order",
+        &[ID, MIN_VERSION],
+        "The order confirmed",
+    ));
+    for to in ["get_order_history", "get_order_invoice"] {
         links.push(link(
             "check_out_cart",
-            status,
-            "get_order",
-            &[ID, MIN_VERSION],
-            "The order placed",
+            "201",
+            to,
+            &[ID],
+            "The order confirmed",
         ));
-        for to in ["get_order_history", "get_order_invoice"] {
-            links.push(link(
-                "check_out_cart",
-                status,
-                to,
-                &[ID],
-                "The order placed",
-            ));
-        }
-        for to in ["pay_order", "cancel_order"] {
-            links.push(link(
-                "check_out_cart",
-                status,
-                to,
-                &[ID],
-                "Pays for or cancels the order placed",
-            ));
-        }
+    }
+    for to in ["pay_order", "cancel_order"] {
+        links.push(link(
+            "check_out_cart",
+            "201",
+            to,
+            &[ID],
+            "Pays for or cancels the order confirmed",
+        ));
     }
     for (from, targets) in [
         (

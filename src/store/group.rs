@@ -1,26 +1,27 @@
-//! Group commit: the appends of this process's concurrent commands go to Postgres together.
+//! Group commit: the appends of this process's concurrent commits go to Postgres together.
 //!
-//! Every command's events used to be one `INSERT` and one commit of their own: under load
-//! most of the engine's statements, each a round trip and a transaction on both sides. The
-//! stores of a process now hand their appends to one [`Appender`], whose [`WORKERS`] tasks
-//! each take every append waiting (up to [`MAX_BATCH`]) and insert them with one statement: one
-//! transaction for the commands of many aggregates, each command's events consecutive in it.
+//! An append is one commit of a use case: the events of one or several streams, each at the
+//! sequence after the version it was decided on, stored all or nothing. The stores of a
+//! process hand their appends to one [`Appender`], whose [`WORKERS`] tasks each take every
+//! append waiting (up to [`MAX_BATCH`]) and insert them with one statement: one round trip and
+//! one transaction for the commits of many aggregates, each stream's events consecutive in it.
 //!
-//! A batch is all or nothing, so one command must not fail the others: when the statement
+//! A batch is all or nothing, so one commit must not fail the others: when the statement
 //! fails (another process took a sequence number of one of them, or a row was refused), each
 //! append of the batch runs again on its own and gets its own answer (a conflict for the
-//! command that lost the race, success for the others). Two appends to one aggregate do not
-//! share a batch, as a rule: a command holds its aggregate's turn until its append is
-//! answered. A command abandoned while its append waits (its request dropped) lets the next
-//! one in before that append is stored; should both land in one batch, the events' key
-//! refuses the second, and the fallback answers it with a conflict (decided again on the
-//! current state).
+//! commit that lost the race, success for the others). Two appends to one stream do not
+//! share a batch, as a rule: a commit holds its streams' turns until its append is answered.
+//! A commit abandoned while its append waits (its request dropped) lets the next one in
+//! before that append is stored; should both land in one batch, the events' key refuses the
+//! second, and the fallback answers it with a conflict (decided again on the current state).
 
 use std::sync::Arc;
 
 use serde_json::Value;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::StoreError;
 
 /// Tasks inserting batches; while one waits for its commit, the next batch gathers and goes.
 pub const WORKERS: usize = 2;
@@ -32,7 +33,7 @@ const INSERT: &str = "INSERT INTO events
  SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
                       $6::jsonb[], $7::jsonb[])";
 
-/// One command's events, ready to insert.
+/// One stream's events of a commit, ready to insert.
 pub(super) struct Rows {
     /// The aggregate type.
     pub aggregate_type: &'static str,
@@ -40,7 +41,7 @@ pub(super) struct Rows {
     pub aggregate_id: String,
     /// Per event: sequence, event type, event version, payload.
     pub events: Vec<(i64, String, String, Value)>,
-    /// The command's metadata (every event carries it).
+    /// The commit's metadata (every event carries it).
     pub metadata: Value,
 }
 
@@ -49,12 +50,12 @@ pub(super) struct Rows {
 pub(super) enum AppendError {
     /// One of the sequence numbers was taken.
     Conflict,
-    /// Anything else.
-    Store(String),
+    /// The database failed.
+    Store(StoreError),
 }
 
 struct Request {
-    rows: Rows,
+    streams: Vec<Rows>,
     reply: oneshot::Sender<Result<(), AppendError>>,
 }
 
@@ -75,12 +76,14 @@ impl Appender {
         Self { queue }
     }
 
-    /// Stores `rows` (in one transaction, possibly with other commands' rows).
-    pub(super) async fn append(&self, rows: Rows) -> Result<(), AppendError> {
+    /// Stores the rows of every stream in `streams`, all or none (in one transaction,
+    /// possibly with other commits' rows).
+    pub(super) async fn append(&self, streams: Vec<Rows>) -> Result<(), AppendError> {
         let (reply, answer) = oneshot::channel();
-        let stopped = || AppendError::Store("the appender has stopped".into());
+        let stopped =
+            || AppendError::Store(StoreError::Unavailable("the appender has stopped".into()));
         self.queue
-            .send(Request { rows, reply })
+            .send(Request { streams, reply })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -110,7 +113,7 @@ async fn work(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Request>>>) {
 
 /// Inserts `batch` with one statement; when that fails, each append on its own.
 async fn store(pool: &PgPool, batch: Vec<Request>) {
-    let rows: Vec<&Rows> = batch.iter().map(|request| &request.rows).collect();
+    let rows: Vec<&Rows> = batch.iter().flat_map(|request| &request.streams).collect();
     let result = insert(pool, &rows).await;
     if result.is_ok() || batch.len() == 1 {
         let answer = result.map_err(classify);
@@ -121,7 +124,8 @@ async fn store(pool: &PgPool, batch: Vec<Request>) {
         return;
     }
     for request in batch {
-        let answer = insert(pool, &[&request.rows]).await.map_err(classify);
+        let rows: Vec<&Rows> = request.streams.iter().collect();
+        let answer = insert(pool, &rows).await.map_err(classify);
         let _ = request.reply.send(answer);
     }
 }
@@ -164,6 +168,6 @@ fn classify(error: sqlx::Error) -> AppendError {
         sqlx::Error::Database(error) if error.constraint() == Some("events_pkey") => {
             AppendError::Conflict
         }
-        other => AppendError::Store(other.to_string()),
+        other => AppendError::Store(StoreError::from(other)),
     }
 }

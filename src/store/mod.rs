@@ -19,8 +19,10 @@
 //! sealer, live streams) of every process.
 
 mod cache;
+mod error;
 mod group;
 mod metadata;
+mod transaction;
 mod turns;
 mod wake;
 mod watch;
@@ -39,7 +41,9 @@ use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventEnvelope, EventStore}
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
 
+pub use error::StoreError;
 pub use metadata::{keys, Actor, CommandMetadata};
+pub use transaction::{CommitError, Stream, Transaction, Turn};
 pub use watch::Watch;
 
 /// The appends of one process: inserted together when concurrent ([`group`]), then announced
@@ -85,9 +89,9 @@ pub enum ExecuteError<E: std::error::Error> {
     /// Concurrent commands kept winning the race for the next sequence number.
     #[error("the aggregate kept changing concurrently; retry")]
     Conflict,
-    /// The database failed or the stored data could not be read.
-    #[error("event store failure: {0}")]
-    Store(String),
+    /// The event store failed.
+    #[error(transparent)]
+    Store(StoreError),
 }
 
 /// The outcome of a committed command.
@@ -167,7 +171,10 @@ where
         let asked = Instant::now();
         if let Some(cache) = &self.cache {
             if let Some((mut aggregate, version, _)) = cache.get(id) {
-                let current = self.catch_up(id, &mut aggregate, version).await?;
+                let current = self
+                    .catch_up(id, &mut aggregate, version)
+                    .await
+                    .map_err(ExecuteError::Store)?;
                 if current == version {
                     cache.touch(id, version, asked);
                 } else {
@@ -231,8 +238,8 @@ where
         id: &str,
         aggregate: &mut A,
         version: usize,
-    ) -> Result<usize, ExecuteError<A::Error>> {
-        let after = i64::try_from(version).map_err(|e| ExecuteError::Store(e.to_string()))?;
+    ) -> Result<usize, StoreError> {
+        let after = i64::try_from(version).map_err(|e| StoreError::Failed(e.to_string()))?;
         let rows: Vec<(i64, String, String, serde_json::Value)> = sqlx::query_as(
             "SELECT sequence, event_type, event_version, payload FROM events
               WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3
@@ -242,14 +249,17 @@ where
         .bind(id)
         .bind(after)
         .fetch_all(&self.pool)
-        .await
-        .map_err(|e| ExecuteError::Store(e.to_string()))?;
+        .await?;
         let mut current = version;
         for (sequence, event_type, event_version, payload) in rows {
             let sequence = usize::try_from(sequence).unwrap_or_default();
             let (_, payload) = upcast(&event_type, &event_version, payload);
-            let event: A::Event = serde_json::from_value(payload)
-                .map_err(|e| ExecuteError::Store(format!("event {sequence} of {id}: {e}")))?;
+            let event: A::Event = serde_json::from_value(payload).map_err(|e| {
+                StoreError::Failed(format!(
+                    "decoding event {sequence} of {} {id}: {e}",
+                    A::TYPE
+                ))
+            })?;
             aggregate.apply(event);
             current = sequence;
         }
@@ -398,35 +408,13 @@ where
         events: Vec<A::Event>,
         metadata: &HashMap<String, String>,
     ) -> Result<Vec<EventEnvelope<A>>, ExecuteError<A::Error>> {
-        let encode = |e: serde_json::Error| ExecuteError::Store(format!("encoding an event: {e}"));
-        let stored_metadata = serde_json::to_value(metadata).map_err(encode)?;
-        let mut rows = Vec::with_capacity(events.len());
-        for (sequence, event) in (version + 1..).zip(&events) {
-            rows.push((
-                i64::try_from(sequence).map_err(|e| ExecuteError::Store(e.to_string()))?,
-                event.event_type(),
-                event.event_version(),
-                serde_json::to_value(event).map_err(encode)?,
-            ));
-        }
-        let rows = group::Rows {
-            aggregate_type: A::TYPE,
-            aggregate_id: id.to_owned(),
-            events: rows,
-            metadata: stored_metadata,
-        };
-        match self.appends.appender.append(rows).await {
-            Ok(()) => Ok((version + 1..)
-                .zip(events)
-                .map(|(sequence, payload)| EventEnvelope {
-                    aggregate_id: id.to_owned(),
-                    sequence,
-                    payload,
-                    metadata: metadata.clone(),
-                })
-                .collect()),
+        let stored_metadata =
+            serde_json::to_value(metadata).map_err(|e| ExecuteError::Store(encoding_failed(&e)))?;
+        let rows = rows::<A>(id, version, &events, stored_metadata).map_err(ExecuteError::Store)?;
+        match self.appends.appender.append(vec![rows]).await {
+            Ok(()) => Ok(envelopes(id, version, events, metadata)),
             Err(group::AppendError::Conflict) => Err(ExecuteError::Conflict),
-            Err(group::AppendError::Store(message)) => Err(ExecuteError::Store(message)),
+            Err(group::AppendError::Store(error)) => Err(ExecuteError::Store(error)),
         }
     }
 
@@ -483,12 +471,58 @@ fn store_error<E: std::error::Error>(error: AggregateError<E>) -> ExecuteError<E
     match error {
         AggregateError::UserError(e) => ExecuteError::Domain(e),
         AggregateError::AggregateConflict => ExecuteError::Conflict,
-        other => ExecuteError::Store(other.to_string()),
+        other => ExecuteError::Store(error::from_aggregate_error(&other)),
     }
 }
 
+fn encoding_failed(error: &serde_json::Error) -> StoreError {
+    StoreError::Failed(format!("encoding an event: {error}"))
+}
+
+/// The rows of `events` appended to stream `id` after `version`.
+fn rows<A: Aggregate>(
+    id: &str,
+    version: usize,
+    events: &[A::Event],
+    metadata: serde_json::Value,
+) -> Result<group::Rows, StoreError> {
+    let mut rows = Vec::with_capacity(events.len());
+    for (sequence, event) in (version + 1..).zip(events) {
+        rows.push((
+            i64::try_from(sequence).map_err(|e| StoreError::Failed(e.to_string()))?,
+            event.event_type(),
+            event.event_version(),
+            serde_json::to_value(event).map_err(|e| encoding_failed(&e))?,
+        ));
+    }
+    Ok(group::Rows {
+        aggregate_type: A::TYPE,
+        aggregate_id: id.to_owned(),
+        events: rows,
+        metadata,
+    })
+}
+
+/// The envelopes of `events`, stored in stream `id` after `version`.
+fn envelopes<A: Aggregate>(
+    id: &str,
+    version: usize,
+    events: Vec<A::Event>,
+    metadata: &HashMap<String, String>,
+) -> Vec<EventEnvelope<A>> {
+    (version + 1..)
+        .zip(events)
+        .map(|(sequence, payload)| EventEnvelope {
+            aggregate_id: id.to_owned(),
+            sequence,
+            payload,
+            metadata: metadata.clone(),
+        })
+        .collect()
+}
+
 /// Exponential backoff with jitter, so racing commands spread out: 1–2 ms, 2–4 ms, … ≤ 64 ms.
-fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     let base_micros = 1_000u64 << attempt.min(6);
     // The low bits of a random UUID are good enough jitter; no extra crate needed.
     let jitter = u64::from(uuid::Uuid::new_v4().as_u128() as u16) % base_micros;
@@ -506,6 +540,8 @@ pub struct Stores {
     /// Coupons, keyed by their normalised code, snapshotted (a popular code's stream grows
     /// with every order redeeming it).
     pub coupons: AggregateStore<Coupon>,
+    /// Where the stores' appends go.
+    appends: Appends,
 }
 
 impl Stores {
@@ -527,9 +563,15 @@ impl Stores {
                 .with_cache(cache_entries),
             orders: AggregateStore::event_sourced(pool.clone(), appends.clone())
                 .with_cache(cache_entries),
-            coupons: AggregateStore::snapshotted(pool, snapshot_every, appends)
+            coupons: AggregateStore::snapshotted(pool, snapshot_every, appends.clone())
                 .with_cache(cache_entries),
+            appends,
         }
+    }
+
+    /// A transaction over streams of these stores (see [`Transaction`]).
+    pub fn transaction(&self) -> Transaction<'_> {
+        Transaction::new(&self.appends)
     }
 }
 

@@ -34,11 +34,31 @@ impl Turns {
     /// Waits for the turn of aggregate `id` (first come, first served); it lasts until the
     /// guard is dropped.
     pub(super) async fn take(&self, id: &str) -> MutexGuard<'_, ()> {
-        let mut hasher = DefaultHasher::new();
-        id.hash(&mut hasher);
-        let index = (hasher.finish() % LOCKS as u64) as usize;
-        self.locks[index].lock().await
+        self.locks[index(id)].lock().await
     }
+
+    /// Waits for the turns of every aggregate in `ids`, taken in lock order (so that two
+    /// callers never wait for each other), each lock once.
+    pub(super) async fn take_all<'i>(
+        &self,
+        ids: impl IntoIterator<Item = &'i str>,
+    ) -> Vec<MutexGuard<'_, ()>> {
+        let mut indices: Vec<usize> = ids.into_iter().map(index).collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let mut guards = Vec::with_capacity(indices.len());
+        for index in indices {
+            guards.push(self.locks[index].lock().await);
+        }
+        guards
+    }
+}
+
+/// The lock of aggregate `id`.
+fn index(id: &str) -> usize {
+    let mut hasher = DefaultHasher::new();
+    id.hash(&mut hasher);
+    (hasher.finish() % LOCKS as u64) as usize
 }
 
 #[cfg(test)]
@@ -59,5 +79,24 @@ mod tests {
         drop(first);
         let second = tokio::time::timeout(Duration::from_millis(50), turns.take("coupon-A"));
         assert!(second.await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn several_turns_are_taken_once_each_and_block_each_of_them() {
+        let turns = Turns::default();
+        let held = turns
+            .take_all(["product-B", "product-A", "product-B"])
+            .await;
+        assert!(held.len() <= 2, "a repeated id is one turn");
+        for id in ["product-A", "product-B"] {
+            let waiting = tokio::time::timeout(Duration::from_millis(20), turns.take(id));
+            assert!(waiting.await.is_err(), "{id} was free while held");
+        }
+        drop(held);
+        let again = tokio::time::timeout(
+            Duration::from_millis(50),
+            turns.take_all(["product-A", "product-B"]),
+        );
+        assert!(again.await.is_ok());
     }
 }

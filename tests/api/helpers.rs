@@ -180,8 +180,6 @@ pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config
             "SNAPSHOT_EVERY" => Some("10".into()),
             "RELAY_POLL_INTERVAL_MS" => Some("50".into()),
             "RATE_LIMIT_PER_SECOND" => Some("0".into()),
-            // No checkout process runs without workers: answer 202 at once.
-            "CHECKOUT_WAIT_MS" => Some("0".into()),
             // Tests read products right after changing them; the cache (invalidated a few
             // milliseconds after commit) has its own tests (queries::product_cache).
             "PRODUCT_CACHE_ENTRIES" => Some("0".into()),

@@ -6,7 +6,7 @@ mod aggregate_cache;
 mod aggregates;
 mod analytics;
 mod audit;
-mod checkout_process;
+mod checkout;
 mod commands;
 mod event_store;
 mod events;

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use commerce_aggregates::cart::{Cart, CartCommand, CartError, MAX_LINE_QUANTITY};
+use commerce_aggregates::cart::{CartCommand, CartError, MAX_LINE_QUANTITY};
 use commerce_aggregates::product::{ProductError, ProductStatus};
 use commerce_aggregates::Currency;
 use serde::{Deserialize, Serialize};
@@ -79,37 +79,6 @@ pub(super) fn cart_error(error: ExecuteError<CartError>) -> ApiError {
             ApiError::not_found("cart")
         }
         other => other.into(),
-    }
-}
-
-/// How current a read of an aggregate must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Freshness {
-    /// As stored now.
-    Current,
-    /// As this process last knew it (possibly stale): for a caller that commits with its
-    /// version expected (see `AggregateStore::load_unchecked`).
-    Kept,
-}
-
-/// The caller's cart `id` and its version; 404 when missing or someone else's.
-pub(super) async fn owned_cart(
-    state: &AppState,
-    user: &AuthUser,
-    id: Uuid,
-    freshness: Freshness,
-) -> Result<(Cart, usize), ApiError> {
-    let id = id.to_string();
-    let carts = &state.stores.carts;
-    let (cart, version) = match freshness {
-        Freshness::Current => carts.load(&id).await,
-        Freshness::Kept => carts.load_unchecked(&id).await,
-    }
-    .map_err(cart_error)?;
-    if cart.customer_id() == Some(user.id) {
-        Ok((cart, version))
-    } else {
-        Err(ApiError::not_found("cart"))
     }
 }
 

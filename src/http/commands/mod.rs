@@ -11,7 +11,6 @@
 pub mod cart_details;
 pub mod carts;
 pub mod checkout;
-pub mod checkout_outcome;
 pub mod coupons;
 pub mod dto;
 pub mod idempotency;
@@ -30,10 +29,9 @@ use super::error::{FieldError, Problem};
 use super::AppState;
 
 /// How old a kept product or coupon may be when a command reads it for something checked
-/// again later: the price and status an item is added at (the checkout process checks every
-/// line's price and the product's status on the current state when it reserves the stock),
-/// the product names an order is placed with, and whether a coupon applied to a cart is
-/// active (checked again when the cart is checked out and when the coupon is redeemed).
+/// again later: the price and status an item is added at (the checkout checks every line's
+/// price and the product's status on the state it commits on), and whether a coupon applied
+/// to a cart is active (checked again when the cart is checked out).
 /// Commits of this process update the kept aggregate at once; one of another engine process
 /// may be missed for this long.
 pub(super) const RECENT: std::time::Duration = std::time::Duration::from_secs(1);
@@ -135,7 +133,7 @@ pub fn routes() -> Router<AppState> {
     ),
     components(schemas(
         dto::CommandResponse,
-        checkout_outcome::CheckoutResponse,
+        checkout::CheckoutResponse,
         dto::MoneyDto,
         products::CreateProductRequest,
         products::UpdateProductRequest,

@@ -20,6 +20,7 @@ use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::payments::{self, PaymentError};
 use crate::store::ExecuteError;
+use crate::usecases::{cancel, deliver, refund, ship, Caller};
 
 pub use crate::payments::{TEST_PROVIDER, TEST_TOKEN_DECLINED, TEST_TOKEN_OK};
 
@@ -206,7 +207,7 @@ pub async fn pay(
     execute(&state, &user, &request_id, id, command, expected).await
 }
 
-/// Hands the order to a carrier.
+/// Hands the order to a carrier; its reserved units leave the stock in the same commit.
 #[utoipa::path(
     post,
     path = "/orders/{id}/ship",
@@ -229,12 +230,14 @@ pub async fn ship(
     request_id: RequestId,
     CommandJson(body): CommandJson<ShipRequest>,
 ) -> Result<Response, ApiError> {
-    let command = OrderCommand::ShipOrder {
+    let input = ship::ShipOrder {
+        order_id: id,
         carrier: body.carrier,
         tracking_number: body.tracking_number,
-        at: Utc::now(),
+        expected_version: expected.0,
     };
-    execute(&state, &admin, &request_id, id, command, expected).await
+    let version = ship::ship(&state.stores, input, &admin.metadata(&request_id.0)).await?;
+    Ok(ok(id, version))
 }
 
 /// Records the delivery.
@@ -258,12 +261,16 @@ pub async fn deliver(
     expected: IfMatch,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
-    let command = OrderCommand::DeliverOrder { at: Utc::now() };
-    execute(&state, &admin, &request_id, id, command, expected).await
+    let input = deliver::DeliverOrder {
+        order_id: id,
+        expected_version: expected.0,
+    };
+    let version = deliver::deliver(&state.stores, input, &admin.metadata(&request_id.0)).await?;
+    Ok(ok(id, version))
 }
 
-/// Cancels the order: its owner before shipping, an admin also once shipped. A paid order is
-/// refunded in full.
+/// Cancels the order: its owner before shipping, an admin also once shipped. Its stock and
+/// coupon are released in the same commit; a paid order is refunded in full.
 #[utoipa::path(
     post,
     path = "/orders/{id}/cancel",
@@ -286,13 +293,17 @@ pub async fn cancel(
     request_id: RequestId,
     CommandJson(body): CommandJson<ReasonRequest>,
 ) -> Result<Response, ApiError> {
-    visible_order(&state, &user, id).await?;
-    let command = OrderCommand::CancelOrder {
+    let input = cancel::CancelOrder {
+        order_id: id,
+        caller: Caller {
+            id: user.id,
+            role: user.role,
+        },
         reason: body.reason,
-        by: user.role,
-        at: Utc::now(),
+        expected_version: expected.0,
     };
-    execute(&state, &user, &request_id, id, command, expected).await
+    let version = cancel::cancel(&state.stores, input, &user.metadata(&request_id.0)).await?;
+    Ok(ok(id, version))
 }
 
 /// Refunds the full total of a paid or delivered order.
@@ -318,9 +329,11 @@ pub async fn refund(
     request_id: RequestId,
     CommandJson(body): CommandJson<ReasonRequest>,
 ) -> Result<Response, ApiError> {
-    let command = OrderCommand::RefundOrder {
+    let input = refund::RefundOrder {
+        order_id: id,
         reason: body.reason,
-        at: Utc::now(),
+        expected_version: expected.0,
     };
-    execute(&state, &admin, &request_id, id, command, expected).await
+    let version = refund::refund(&state.stores, input, &admin.metadata(&request_id.0)).await?;
+    Ok(ok(id, version))
 }

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::checkout_process::start_engine_with;
+use crate::checkout::start_engine_with;
 use crate::commands::{address, admin, open_cart, post, post_empty, put};
 use crate::helpers::TestApp;
 use crate::pipeline::{projections_caught_up, wait_until, PATIENCE};

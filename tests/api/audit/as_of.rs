@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{commerce, event, get, history, paid_order, texts};
-use crate::checkout_process::start_engine;
+use crate::checkout::start_engine;
 use crate::commands::{confirmed_order, post};
 use crate::helpers::{spawn_app, TestApp};
 

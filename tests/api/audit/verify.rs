@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{commerce, get, paid_order, stored_events, tamper, texts, wait_sealed};
-use crate::checkout_process::start_engine;
+use crate::checkout::start_engine;
 use crate::commands::{confirmed_order, post};
 use crate::helpers::{spawn_app, TestApp};
 use crate::pipeline::wait_until;

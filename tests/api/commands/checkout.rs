@@ -1,5 +1,6 @@
-//! Checkout: a checked-out cart becomes exactly one placed order, priced with the coupon and
-//! the shipping policy; a cart that cannot be checked out stays open and nothing is written.
+//! Checkout: a checked-out cart becomes exactly one confirmed order, priced with the coupon
+//! and the shipping policy, its stock reserved and coupon redeemed in the same commit; a cart
+//! that cannot be checked out, or whose order is refused, stays open and nothing is written.
 
 use commerce::store::{Actor, CommandMetadata, Stores};
 use commerce_aggregates::cart::CartCommand;
@@ -14,7 +15,7 @@ use super::{
 use crate::helpers::spawn_app;
 
 #[tokio::test]
-async fn checkout_places_an_order_and_answers_202_with_its_location() {
+async fn checkout_confirms_the_order_and_answers_201_with_its_location() {
     let app = spawn_app().await;
     let admin = admin(&app);
     let product = active_product(&app, &admin, "CUP-W", 10).await;
@@ -22,7 +23,8 @@ async fn checkout_places_an_order_and_answers_202_with_its_location() {
     let cart = ready_cart(&app, &token, &product, "CUP-W", 2).await;
 
     let reply = post_empty(&app, &format!("/carts/{cart}/checkout"), &token).await;
-    let order = reply.command(202, 1);
+    let order = reply.command(201, 2);
+    assert_eq!(reply.body["status"], "confirmed", "{}", reply.text);
     assert_eq!(reply.location(), format!("/api/v1/orders/{order}"));
 
     let checked_out = last_payload(&app, &cart, "CartCheckedOut").await;
@@ -42,6 +44,130 @@ async fn checkout_places_an_order_and_answers_202_with_its_location() {
 }
 
 #[tokio::test]
+async fn the_cart_the_order_the_stock_and_the_coupon_change_in_one_transaction() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let cup = active_product(&app, &admin, "CUP-W", 10).await;
+    let mug = active_product(&app, &admin, "MUG-B", 10).await;
+    post(
+        &app,
+        "/coupons",
+        &admin,
+        &json!({"code": "ONCE", "discount": {"percent": 10}, "max_redemptions": 1}),
+    )
+    .await
+    .command(201, 1);
+    let (_, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &cup, "CUP-W", 1).await;
+    post(
+        &app,
+        &format!("/carts/{cart}/items"),
+        &token,
+        &json!({"product_id": mug, "sku": "MUG-B", "quantity": 3}),
+    )
+    .await
+    .command(200, 4);
+    put(
+        &app,
+        &format!("/carts/{cart}/coupon"),
+        &token,
+        &json!({"code": "ONCE"}),
+    )
+    .await
+    .command(200, 5);
+
+    let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
+        .await
+        .command(201, 2);
+
+    let written: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT commit_xid::text, aggregate_id, event_type FROM events
+          WHERE commit_xid = (SELECT commit_xid FROM events
+                               WHERE aggregate_id = $1 AND event_type = 'OrderPlaced')
+          ORDER BY aggregate_id, sequence",
+    )
+    .bind(&order)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("events of the checkout's transaction");
+    let mut seen: Vec<(&str, &str)> = written
+        .iter()
+        .map(|(_, id, event)| (id.as_str(), event.as_str()))
+        .collect();
+    seen.sort();
+    let mut expected = vec![
+        (cart.as_str(), "CartCheckedOut"),
+        (order.as_str(), "OrderConfirmed"),
+        (order.as_str(), "OrderPlaced"),
+        (cup.as_str(), "StockReserved"),
+        (mug.as_str(), "StockReserved"),
+        ("ONCE", "CouponRedeemed"),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn a_refused_order_writes_nothing_and_leaves_the_cart_open() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let cup = active_product(&app, &admin, "CUP-W", 10).await;
+    let mug = active_product(&app, &admin, "MUG-B", 2).await;
+    let (_, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &cup, "CUP-W", 1).await;
+    post(
+        &app,
+        &format!("/carts/{cart}/items"),
+        &token,
+        &json!({"product_id": mug, "sku": "MUG-B", "quantity": 3}),
+    )
+    .await
+    .command(200, 4);
+    let before = event_count(&app).await;
+
+    let path = format!("/carts/{cart}/checkout");
+    let refused = post_empty(&app, &path, &token).await;
+    refused.problem(409, "out_of_stock");
+    assert!(refused.text.contains("MUG-B"), "{}", refused.text);
+    assert_eq!(event_count(&app).await, before, "nothing written");
+    assert_eq!(events_of_type(&app, "OrderRejected").await, 0);
+
+    // The cart is still open: with fewer mugs it goes through.
+    put(
+        &app,
+        &format!("/carts/{cart}/items/MUG-B"),
+        &token,
+        &json!({"quantity": 2}),
+    )
+    .await
+    .command(200, 5);
+    post_empty(&app, &path, &token).await.command(201, 2);
+}
+
+#[tokio::test]
+async fn a_price_changed_since_the_item_was_added_refuses_the_order() {
+    let app = spawn_app().await;
+    let admin = admin(&app);
+    let cup = active_product(&app, &admin, "CUP-W", 10).await;
+    let (_, token) = app.token(Role::Customer);
+    let cart = ready_cart(&app, &token, &cup, "CUP-W", 1).await;
+    put(
+        &app,
+        &format!("/products/{cup}/variants/CUP-W/price"),
+        &admin,
+        &json!({"price": {"amount": 1300, "currency": "USD"}}),
+    )
+    .await
+    .command(200, 3);
+    let before = event_count(&app).await;
+
+    let refused = post_empty(&app, &format!("/carts/{cart}/checkout"), &token).await;
+    refused.problem(409, "price_changed");
+    assert!(refused.text.contains("CUP-W"), "{}", refused.text);
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
 async fn checking_out_twice_answers_with_the_same_order_and_places_one() {
     let app = spawn_app().await;
     let admin = admin(&app);
@@ -51,10 +177,10 @@ async fn checking_out_twice_answers_with_the_same_order_and_places_one() {
     let path = format!("/carts/{cart}/checkout");
 
     let first = post_empty(&app, &path, &token).await;
-    let order = first.command(202, 1);
+    let order = first.command(201, 2);
     let events = event_count(&app).await;
     let second = post_empty(&app, &path, &token).await;
-    assert_eq!(second.command(202, 1), order);
+    assert_eq!(second.command(201, 2), order);
     assert_eq!(second.location(), first.location());
     assert_eq!(event_count(&app).await, events);
     assert_eq!(events_of_type(&app, "OrderPlaced").await, 1);
@@ -82,10 +208,11 @@ async fn parallel_checkouts_of_one_cart_place_one_order() {
     let replies =
         futures_util::future::join_all((0..8).map(|_| post_empty(&app, &path, &token))).await;
     let orders: std::collections::BTreeSet<String> =
-        replies.iter().map(|reply| reply.command(202, 1)).collect();
+        replies.iter().map(|reply| reply.command(201, 2)).collect();
     assert_eq!(orders.len(), 1, "{replies:?}");
     assert_eq!(events_of_type(&app, "OrderPlaced").await, 1);
     assert_eq!(events_of_type(&app, "CartCheckedOut").await, 1);
+    assert_eq!(events_of_type(&app, "StockReserved").await, 1);
 }
 
 #[tokio::test]
@@ -114,7 +241,7 @@ async fn checkout_applies_the_coupon_and_free_shipping() {
 
     let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
         .await
-        .command(202, 1);
+        .command(201, 2);
     let placed = last_payload(&app, &order, "OrderPlaced").await;
     assert_eq!(placed["coupon"]["code"], "TEN");
     assert_eq!(placed["customer_role"], "prime");
@@ -197,7 +324,7 @@ async fn a_cart_that_cannot_be_checked_out_stays_open_and_nothing_is_written() {
     .command(200, 5);
     post_empty(&app, &format!("/carts/{with_coupon}/checkout"), &token)
         .await
-        .command(202, 1);
+        .command(201, 2);
 }
 
 #[tokio::test]
@@ -238,7 +365,7 @@ async fn checkout_places_the_cart_as_stored_when_another_process_changed_it() {
     assert_eq!(event_count(&app).await, before);
 
     // Without If-Match, the order holds both lines.
-    let order = post_empty(&app, &path, &token).await.command(202, 1);
+    let order = post_empty(&app, &path, &token).await.command(201, 2);
     let placed = last_payload(&app, &order, "OrderPlaced").await;
     let mut lines: Vec<(String, u64)> = placed["lines"]
         .as_array()
@@ -302,7 +429,7 @@ async fn a_refusal_of_the_kept_cart_is_checked_on_the_stored_one() {
 
     let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
         .await
-        .command(202, 1);
+        .command(201, 2);
     let placed = last_payload(&app, &order, "OrderPlaced").await;
     assert!(placed["coupon"].is_null(), "{placed}");
 }

@@ -154,7 +154,7 @@ async fn checkout_and_payment_replays_append_nothing() {
         .send()
     };
     let first = checkout().await;
-    first.command(202, 1);
+    first.command(201, 2);
     let events = event_count(&app).await;
     let replay = checkout().await;
     assert_eq!((replay.status, &replay.text), (first.status, &first.text));

@@ -9,9 +9,6 @@ mod idempotency;
 mod orders;
 mod products;
 
-use chrono::{Duration, Utc};
-use commerce::store::{Actor, CommandMetadata};
-use commerce_aggregates::order::OrderCommand;
 use commerce_aggregates::Role;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -276,39 +273,15 @@ pub async fn ready_cart(
     cart
 }
 
-/// A customer, an active product and a placed order of 2 × 12.50 USD; (customer token,
-/// customer id, order id).
-pub async fn placed_order(app: &TestApp) -> (String, Uuid, String) {
+/// A customer, an active product and a confirmed order (version 2) of 2 × 12.50 USD:
+/// (customer token, order id).
+pub async fn confirmed_order(app: &TestApp) -> (String, String) {
     let admin = admin(app);
     let sku = format!("SKU-{}", Uuid::new_v4().simple());
     let product = active_product(app, &admin, &sku, 10).await;
-    let (customer, token) = app.token(Role::Customer);
+    let (_, token) = app.token(Role::Customer);
     let cart = ready_cart(app, &token, &product, &sku, 2).await;
     let reply = post_empty(app, &format!("/carts/{cart}/checkout"), &token).await;
-    let order = reply.command(202, 1);
-    (token, customer, order)
-}
-
-/// Confirms order `id` as the checkout process will (stock reserved, coupon redeemed).
-pub async fn confirm(app: &TestApp, id: &str) {
-    let metadata = CommandMetadata::new(Actor::system("test"), "test-confirm");
-    app.stores
-        .orders
-        .execute(
-            id,
-            OrderCommand::ConfirmOrder {
-                payment_due_by: Utc::now() + Duration::minutes(30),
-            },
-            &metadata,
-            None,
-        )
-        .await
-        .expect("order confirmed");
-}
-
-/// A confirmed order (version 2): (customer token, order id).
-pub async fn confirmed_order(app: &TestApp) -> (String, String) {
-    let (token, _, order) = placed_order(app).await;
-    confirm(app, &order).await;
+    let order = reply.command(201, 2);
     (token, order)
 }

@@ -6,8 +6,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{
-    admin, call, confirmed_order, event_count, events_of_type, last_payload, placed_order, post,
-    post_empty,
+    admin, call, confirmed_order, event_count, events_of_type, last_payload, post, post_empty,
 };
 use crate::helpers::spawn_app;
 
@@ -60,7 +59,15 @@ async fn a_declined_payment_is_402_and_records_nothing() {
 #[tokio::test]
 async fn bad_payment_input_is_a_problem_and_writes_nothing() {
     let app = spawn_app().await;
-    let (placed_token, _, placed) = placed_order(&app).await;
+    let (cancelled_token, cancelled) = confirmed_order(&app).await;
+    post(
+        &app,
+        &format!("/orders/{cancelled}/cancel"),
+        &cancelled_token,
+        &json!({"reason": "changed my mind"}),
+    )
+    .await
+    .command(200, 3);
     let (token, order) = confirmed_order(&app).await;
     let path = format!("/orders/{order}/pay");
     let before = event_count(&app).await;
@@ -98,11 +105,11 @@ async fn bad_payment_input_is_a_problem_and_writes_nothing() {
         .send()
         .await
         .problem(412, "version_mismatch");
-    // Not confirmed yet: nothing to pay.
+    // Cancelled: nothing to pay.
     post(
         &app,
-        &format!("/orders/{placed}/pay"),
-        &placed_token,
+        &format!("/orders/{cancelled}/pay"),
+        &cancelled_token,
         &pay_with("tok_ok"),
     )
     .await

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::schema_check::check;
 use super::workload;
 use crate::accounts::registered;
-use crate::checkout_process::start_engine;
+use crate::checkout::start_engine;
 use crate::helpers::{spawn_app, TestApp};
 use crate::nats_server::stream_len;
 use crate::pipeline::wait_until;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::checkout_process::{start_engine, Engine};
+use crate::checkout::{start_engine, Engine};
 use crate::commands::{active_product, admin, post};
 use crate::nats_server::stream_len;
 use crate::pipeline::wait_until;

@@ -10,7 +10,7 @@ use commerce_projections::{read_models, replay};
 use serde_json::{json, Value};
 
 use super::{auditor, get_feed, insert_raw};
-use crate::checkout_process::start_engine;
+use crate::checkout::start_engine;
 use crate::commands::{active_product, admin, post};
 use crate::nats_server::stream_envelopes;
 use crate::pipeline::{dump_read_models, projections_caught_up, wait_until};

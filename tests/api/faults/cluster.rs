@@ -31,12 +31,8 @@ async fn stream_cluster(js: &jetstream::Context) -> Option<jetstream::stream::Cl
 async fn killing_a_nats_cluster_node_under_load_loses_no_event() {
     let mut cluster = NatsCluster::start(3).await;
     let db = TestDatabase::create().await;
-    let mut engine = Engine::start_with(
-        &db.url,
-        &cluster.urls(),
-        &[("NATS_STREAM_REPLICAS", "3"), ("CHECKOUT_WAIT_MS", "1000")],
-    )
-    .await;
+    let mut engine =
+        Engine::start_with(&db.url, &cluster.urls(), &[("NATS_STREAM_REPLICAS", "3")]).await;
     let shop = Shop::create(&engine, &LoadSettings::default()).await;
     let load = Load::start(&shop);
     load.wait_for_acks(100, PATIENCE).await;

@@ -56,7 +56,7 @@ impl Engine {
     }
 
     /// [`Engine::start`] with more environment variables (they win over the defaults
-    /// below, e.g. `("CHECKOUT_WAIT_MS", "1000")` or `("ROLES", …)`).
+    /// below, e.g. `("ROLES", …)`).
     pub async fn start_with(database_url: &str, nats_url: &str, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("commerce-engine-{}", Uuid::new_v4()));

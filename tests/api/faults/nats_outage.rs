@@ -114,8 +114,7 @@ pub(super) async fn check_emails(pool: &PgPool, engine: &Engine) -> BTreeMap<Str
 async fn stopping_nats_under_load_keeps_commands_succeeding_and_loses_or_doubles_nothing() {
     let mut nats = NatsServer::start().await;
     let db = TestDatabase::create().await;
-    let mut engine =
-        Engine::start_with(&db.url, &nats.url(), &[("CHECKOUT_WAIT_MS", "1000")]).await;
+    let mut engine = Engine::start(&db.url, &nats.url()).await;
     let shop = Shop::create(&engine, &LoadSettings::default()).await;
     let load = Load::start(&shop);
     load.wait_for_acks(120, PATIENCE).await;

@@ -150,12 +150,7 @@ fn answers_between(record: &Record, from: Instant, to: Instant) -> (BTreeMap<u16
 async fn a_postgres_restart_under_load_answers_503_then_recovers_without_losing_anything() {
     let mut postgres = PostgresServer::start().await;
     let nats = NatsServer::start().await;
-    let mut engine = Engine::start_with(
-        &postgres.url(),
-        &nats.url(),
-        &[("CHECKOUT_WAIT_MS", "1000")],
-    )
-    .await;
+    let mut engine = Engine::start(&postgres.url(), &nats.url()).await;
     let shop = Shop::create(&engine, &LoadSettings::default()).await;
     let load = Load::start(&shop);
     load.wait_for_acks(150, PATIENCE).await;

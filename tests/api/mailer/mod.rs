@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::accounts::{logged_in, registered};
-use crate::checkout_process::{start_engine_with, Engine};
+use crate::checkout::{start_engine_with, Engine};
 use crate::commands::{active_product, admin, post_empty, ready_cart};
 use crate::helpers::TestApp;
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::smtp_server::{Received, SmtpServer};
-use crate::checkout_process::{start_engine_with, Engine};
+use crate::checkout::{start_engine_with, Engine};
 use crate::helpers::TestApp;
 
 /// The sender address of these tests.

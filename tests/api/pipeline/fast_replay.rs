@@ -9,10 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, Utc};
 use commerce::app::Roles;
+use commerce::config::PricingSettings;
 use commerce::store::{CommandMetadata, Stores};
+use commerce::usecases::checkout::{check_out, CheckOut, CheckoutSettings};
+use commerce::usecases::Caller;
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
-use commerce_aggregates::order::{OrderCommand, OrderLineInput, OrderStatus, ShippingPolicy};
+use commerce_aggregates::order::{OrderCommand, OrderStatus};
 use commerce_aggregates::product::{NewVariant, ProductCommand};
 use commerce_aggregates::{Address, Currency, Discount, Money, Role};
 use commerce_projections::{read_models, replay};
@@ -74,10 +77,9 @@ async fn products(
     }
 }
 
-/// Places an order for one lamp and waits until the checkout process has confirmed it.
+/// Checks out a cart of one lamp through the checkout use case; the confirmed order's id.
 async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) -> String {
-    let order = Uuid::new_v4();
-    let oid = order.to_string();
+    let (cart, customer) = (Uuid::new_v4(), Uuid::new_v4());
     let address = Address {
         name: "Grace".into(),
         line1: "2 Loop Road".into(),
@@ -86,38 +88,51 @@ async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) ->
         postal_code: "12345".into(),
         country: "US".into(),
     };
-    let placed = OrderCommand::PlaceOrder {
-        order_id: order,
-        cart_id: Uuid::new_v4(),
-        customer_id: Uuid::new_v4(),
-        customer_role: Role::Customer,
-        lines: vec![OrderLineInput {
+    for command in [
+        CartCommand::CreateCart {
+            cart_id: cart,
+            customer_id: customer,
+            currency: Currency::parse("USD").expect("valid"),
+        },
+        CartCommand::AddItem {
+            customer_id: customer,
             product_id: lamp,
             sku: "LAMP-A".into(),
-            name: "Desk lamp".into(),
             quantity: 1,
             unit_price: usd(3000),
-        }],
-        coupon: None,
-        shipping_address: address,
-        shipping_policy: ShippingPolicy {
-            flat_rate: usd(499),
-            free_above: None,
         },
-        tax_rate_bps: 750,
-        at: Utc::now(),
+        CartCommand::SetShippingAddress {
+            customer_id: customer,
+            address,
+        },
+    ] {
+        stores
+            .carts
+            .execute(&cart.to_string(), command, meta, None)
+            .await
+            .expect("cart command");
+    }
+    let settings = CheckoutSettings {
+        pricing: PricingSettings {
+            shipping_flat_rate: 499,
+            free_shipping_from: None,
+            tax_rate_bps: 750,
+        },
+        payment_timeout: std::time::Duration::from_secs(1800),
     };
-    stores
-        .orders
-        .execute(&oid, placed, meta, None)
+    let input = CheckOut {
+        cart_id: cart,
+        customer: Caller {
+            id: customer,
+            role: Role::Customer,
+        },
+        expected_version: None,
+    };
+    let order = check_out(stores, &settings, &input, meta)
         .await
-        .expect("order placed");
-    wait_until("the checkout process confirms", PATIENCE, || async {
-        let (order, _) = stores.orders.load(&oid).await.expect("order loads");
-        order.status() == Some(OrderStatus::Confirmed)
-    })
-    .await;
-    oid
+        .expect("checked out");
+    assert_eq!(order.status, OrderStatus::Confirmed);
+    order.order_id.to_string()
 }
 
 /// What the shared workload leaves out: a SKU added twice, a coupon removed, a variant
@@ -284,23 +299,6 @@ async fn coupon_history(stores: &Stores, meta: &CommandMetadata) {
     }
 }
 
-/// True when the checkout process has handled every order event (so every command it issues
-/// for them is stored) and every read model has applied every event.
-async fn settled(pool: &PgPool) -> bool {
-    let behind: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT aggregate_id, max(sequence) AS last FROM events \
-          WHERE aggregate_type = 'order' GROUP BY 1) e \
-         LEFT JOIN projection_positions p ON p.projection = $1 \
-          AND p.aggregate_type = 'order' AND p.aggregate_id = e.aggregate_id \
-         WHERE p.last_sequence IS NULL OR p.last_sequence < e.last",
-    )
-    .bind(commerce::checkout::CheckoutProcess::NAME)
-    .fetch_one(pool)
-    .await
-    .expect("checkout positions");
-    behind == 0 && projections_caught_up(pool).await
-}
-
 /// Every projection's `projection_positions` rows for the aggregates it consumes, sorted
 /// (a live consumer of several aggregate types also records the events it skips).
 async fn all_positions(pool: &PgPool) -> BTreeMap<String, Vec<(String, String, i64)>> {
@@ -392,7 +390,7 @@ async fn fast_replay_rebuilds_what_the_live_consumers_and_the_per_event_replay_b
     wait_until(
         "checkout process and projections caught up",
         PATIENCE,
-        || settled(&db.pool),
+        || projections_caught_up(&db.pool),
     )
     .await;
     running.stop().await;

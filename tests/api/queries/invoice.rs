@@ -61,7 +61,7 @@ async fn invoice_totals_reconcile_with_a_percent_coupon_and_tax() {
     .command(200, 5);
     let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
         .await
-        .command(202, 1);
+        .command(201, 2);
     refresh(&app).await;
 
     let (status, invoice) = get_json(
@@ -81,7 +81,7 @@ async fn invoice_totals_reconcile_with_a_percent_coupon_and_tax() {
         "Ada Lovelace"
     );
     assert_eq!(invoice["coupon_code"], "FIFTEEN");
-    assert_eq!(invoice["status"], "placed");
+    assert_eq!(invoice["status"], "confirmed");
     assert_eq!(invoice["tax_rate_bps"], 2000);
     assert!(invoice["placed_at"].is_string());
     assert!(invoice["paid_at"].is_null());

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::StoreMark;
 use crate::accounts::{logged_in, refresh, registered, Tokens};
 use crate::commands::{
-    active_product, address, call, confirm, post, post_empty, product_body, put, ready_cart, Reply,
+    active_product, address, call, post, post_empty, product_body, put, ready_cart, Reply,
 };
 use crate::helpers::{spawn_app, TestApp};
 
@@ -82,8 +82,7 @@ async fn victim(app: &TestApp) -> Victim {
         &tokens.access,
     )
     .await
-    .command(202, 1);
-    confirm(app, &order).await;
+    .command(201, 2);
     let cart = ready_cart(app, &tokens.access, &product, sku, 1).await;
     put(
         app,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{address, assert_each_once, email_log, engine, eventually, token_in, FROM};
 use crate::accounts::{logged_in, registered};
-use crate::checkout_process::Engine;
+use crate::checkout::Engine;
 use crate::commands::{active_product, admin, post, post_empty, ready_cart};
 use crate::mailer::smtp_server::SmtpServer;
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{address, assert_each_once, email_log, engine, eventually};
 use crate::accounts::registered;
-use crate::checkout_process::Engine;
+use crate::checkout::Engine;
 use crate::commands::{active_product, admin, post_empty, ready_cart};
 use crate::mailer::smtp_server::SmtpServer;
 use crate::nats_server::stream_envelopes;

@@ -1,12 +1,11 @@
-//! Expires confirmed orders left unpaid past their payment deadline.
+//! Expire the confirmed orders left unpaid past their payment deadline: each order expires
+//! and gives its stock and coupon redemption back in one commit.
 //!
 //! Every `ORDER_EXPIRY_INTERVAL_MS` the job lists candidates from the `order_views` read model
-//! (confirmed, deadline passed) and sends each an `ExpireOrder`; the order aggregate decides
-//! (an order paid or cancelled meanwhile, or not yet due, refuses, and is skipped). The
-//! `OrderExpired` event then makes the checkout process release the stock and the coupon.
-//! Running it in several workers at once is harmless: the second `ExpireOrder` is refused.
+//! (confirmed, deadline passed) and expires each; the order aggregate decides (an order paid
+//! or cancelled meanwhile, or not yet due, refuses, and is skipped). Running it in several
+//! workers at once is harmless: the second expiry of an order is refused.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -15,15 +14,38 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::store::{Actor, CommandMetadata, ExecuteError, Stores};
+use super::order_change::{change_order, Holdings, OrderChange, OrderChangeError};
+use crate::store::{Actor, CommandMetadata, Stores};
 
 /// Orders expired per sweep at most (the next sweep takes the rest).
 const SWEEP_LIMIT: i64 = 500;
 
+/// Expires order `order_id` if its deadline has passed; true when it did.
+pub async fn expire(
+    stores: &Stores,
+    order_id: Uuid,
+    metadata: &CommandMetadata,
+) -> Result<bool, OrderChangeError> {
+    let change = OrderChange {
+        order_id,
+        caller: None,
+        command: OrderCommand::ExpireOrder { at: Utc::now() },
+        holdings: Holdings::Release("payment_expired"),
+        expected_version: None,
+    };
+    match change_order(stores, &change, metadata).await {
+        Ok(_) => Ok(true),
+        Err(OrderChangeError::Order(
+            OrderError::InvalidTransition { .. } | OrderError::NotYetDue { .. },
+        )) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 /// Sweeps every `interval` until `shutdown` turns true.
 pub async fn run(
     pool: PgPool,
-    stores: Arc<Stores>,
+    stores: std::sync::Arc<Stores>,
     interval: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -55,17 +77,11 @@ pub async fn sweep(pool: &PgPool, stores: &Stores) -> anyhow::Result<usize> {
     let metadata = CommandMetadata::new(Actor::system("order-expiry"), "order-expiry");
     let mut expired = 0;
     for id in due {
-        let command = OrderCommand::ExpireOrder { at: Utc::now() };
-        match stores
-            .orders
-            .execute(&id.to_string(), command, &metadata, None)
+        if expire(stores, id, &metadata)
             .await
+            .map_err(|error| anyhow::anyhow!("expiring order {id}: {error}"))?
         {
-            Ok(_) => expired += 1,
-            Err(ExecuteError::Domain(
-                OrderError::InvalidTransition { .. } | OrderError::NotYetDue { .. },
-            )) => {}
-            Err(error) => return Err(anyhow::anyhow!("expiring order {id}: {error}")),
+            expired += 1;
         }
     }
     Ok(expired)

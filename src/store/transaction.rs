@@ -1,0 +1,280 @@
+//! Decisions over several streams, committed together.
+//!
+//! A use case opens every aggregate its decision needs ([`AggregateStore::open`]), lets each
+//! decide ([`Stream::decide`]), and commits all the resulting events in one
+//! [`Transaction`]: every stream at the sequence after the version it was decided on, all or
+//! nothing, in one statement with the process's other concurrent commits (`group`). A stream
+//! someone else appended to meanwhile makes the whole commit a conflict; the use case opens
+//! its streams again from the store and decides again.
+//!
+//! The use case holds the turns of its streams ([`AggregateStore::turns`]) from opening to
+//! the commit's answer, so the commits of this process on one aggregate follow each other
+//! without racing, and each turn lasts one commit. Turns are taken in one order by every
+//! caller (by store: carts, orders, products, coupons; within a store by lock), so two
+//! decisions never wait for each other.
+//!
+//! A stream opened from the cache is *unchecked*: another process may have appended to it.
+//! A commit finds that out; a refusal decided on an unchecked stream must be decided again on
+//! streams read from the store before it is answered.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::{Aggregate, EventStore};
+use tokio::sync::MutexGuard;
+
+use super::{group, AggregateStore, Appends, CommandMetadata, StoreError};
+
+/// One aggregate opened for a decision: its state, the version it was read at, and the
+/// events decided on it so far (already applied to the state).
+#[derive(Debug)]
+pub struct Stream<A: Aggregate> {
+    id: String,
+    state: A,
+    version: usize,
+    /// When the version was last known to be the stored one.
+    checked: Instant,
+    /// Taken from the cache without asking the store.
+    unchecked: bool,
+    events: Vec<A::Event>,
+}
+
+impl<A> Stream<A>
+where
+    A: Aggregate<Services = ()>,
+{
+    /// The aggregate id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The state, with the events decided so far applied.
+    pub fn state(&self) -> &A {
+        &self.state
+    }
+
+    /// The version the stream was read at.
+    pub fn version(&self) -> usize {
+        self.version
+    }
+
+    /// The version once the decided events are committed.
+    pub fn next_version(&self) -> usize {
+        self.version + self.events.len()
+    }
+
+    /// True when it was taken from the cache without asking the store (see the module
+    /// documentation).
+    pub fn is_unchecked(&self) -> bool {
+        self.unchecked
+    }
+
+    /// The events decided so far.
+    pub fn decided(&self) -> &[A::Event] {
+        &self.events
+    }
+
+    /// Lets the aggregate decide `command`: its events are applied to the state and kept for
+    /// the commit. A refusal changes nothing.
+    pub async fn decide(&mut self, command: A::Command) -> Result<(), A::Error> {
+        let sink = EventSink::default();
+        self.state.handle(command, &(), &sink).await?;
+        self.events.extend(sink.collect().await);
+        Ok(())
+    }
+}
+
+/// A turn of this process on one aggregate (see the module documentation).
+pub type Turn<'s> = MutexGuard<'s, ()>;
+
+impl<A> AggregateStore<A>
+where
+    A: Aggregate<Services = ()> + Clone + Send + Sync,
+    A::Command: Clone + Send,
+{
+    /// Waits for the turns of the aggregates `ids` (duplicates allowed), always in the same
+    /// order; they last until the guards are dropped.
+    pub async fn turns<'i>(&self, ids: impl IntoIterator<Item = &'i str>) -> Vec<Turn<'_>> {
+        self.turns.take_all(ids).await
+    }
+
+    /// The aggregate `id` for a decision. With `kept`, the state this process keeps is taken
+    /// as it is (unchecked); otherwise, or when none is kept, it is read from the store (a
+    /// kept state brought up to date, else a full load).
+    pub async fn open(&self, id: &str, kept: bool) -> Result<Stream<A>, StoreError> {
+        let asked = Instant::now();
+        let taken = self.cache.as_ref().and_then(|cache| cache.take(id));
+        let (state, version, checked, unchecked) = match taken {
+            Some((state, version, checked)) if kept => (state, version, checked, true),
+            Some((mut state, version, _)) => {
+                let current = self.catch_up(id, &mut state, version).await?;
+                (state, current, asked, false)
+            }
+            None => {
+                let context = self
+                    .loader
+                    .load_aggregate(id)
+                    .await
+                    .map_err(|e| super::error::from_aggregate_error(&e))?;
+                (context.aggregate, context.current_sequence, asked, false)
+            }
+        };
+        Ok(Stream {
+            id: id.to_owned(),
+            state,
+            version,
+            checked,
+            unchecked,
+            events: Vec::new(),
+        })
+    }
+
+    /// A stream for the aggregate `id` the caller has just named (a random id nobody else
+    /// knows yet): the empty aggregate, unchecked (its events are appended from sequence 1,
+    /// which fails if the id is taken after all).
+    pub fn open_new(&self, id: &str) -> Stream<A> {
+        Stream {
+            id: id.to_owned(),
+            state: A::default(),
+            version: 0,
+            checked: Instant::now(),
+            unchecked: true,
+            events: Vec::new(),
+        }
+    }
+
+    /// Gives back a stream that is not committed: its state is kept for the next decision
+    /// when nothing was decided on it.
+    pub fn close(&self, stream: Stream<A>) {
+        if stream.events.is_empty() {
+            self.keep(&stream.id, stream.state, stream.version, stream.checked);
+        }
+    }
+
+    /// After the commit of `stream` (appended at `appending`): the new state is kept, a
+    /// snapshot written when due, and the process's watchers told.
+    async fn committed(&self, stream: Stream<A>, appending: Instant) {
+        let new_version = stream.next_version();
+        self.maybe_snapshot(&stream.id, &stream.state, stream.version, new_version)
+            .await;
+        // Its sequence was free when the append was sent: current as of then.
+        self.keep(&stream.id, stream.state, new_version, appending);
+        self.watchers.changed(&stream.id);
+    }
+}
+
+/// Why a transaction was not committed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CommitError {
+    /// One of the streams was appended to since it was read: open them again and decide
+    /// again.
+    #[error("a stream changed concurrently")]
+    Conflict,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Finish<'s> = Pin<Box<dyn Future<Output = ()> + Send + 's>>;
+
+/// One stream of a transaction, whatever its aggregate type.
+trait Part<'s>: Send {
+    /// Its rows to append, `None` when nothing was decided on it.
+    fn rows(&self, metadata: &serde_json::Value) -> Result<Option<group::Rows>, StoreError>;
+    /// Hands the stream back to its store: committed at `appending`, or not at all.
+    fn finish(self: Box<Self>, appending: Option<Instant>) -> Finish<'s>;
+}
+
+struct Staged<'s, A: Aggregate> {
+    store: &'s AggregateStore<A>,
+    stream: Stream<A>,
+}
+
+impl<'s, A> Part<'s> for Staged<'s, A>
+where
+    A: Aggregate<Services = ()> + Clone + Send + Sync + 's,
+    A::Command: Clone + Send,
+{
+    fn rows(&self, metadata: &serde_json::Value) -> Result<Option<group::Rows>, StoreError> {
+        if self.stream.events.is_empty() {
+            return Ok(None);
+        }
+        super::rows::<A>(
+            &self.stream.id,
+            self.stream.version,
+            &self.stream.events,
+            metadata.clone(),
+        )
+        .map(Some)
+    }
+
+    fn finish(self: Box<Self>, appending: Option<Instant>) -> Finish<'s> {
+        let Staged { store, stream } = *self;
+        Box::pin(async move {
+            match appending {
+                Some(at) if !stream.events.is_empty() => store.committed(stream, at).await,
+                _ => store.close(stream),
+            }
+        })
+    }
+}
+
+/// The streams of one decision, committed together (see the module documentation).
+pub struct Transaction<'s> {
+    appends: &'s Appends,
+    parts: Vec<Box<dyn Part<'s> + 's>>,
+}
+
+impl<'s> Transaction<'s> {
+    /// An empty transaction appending through `appends`.
+    pub fn new(appends: &'s Appends) -> Self {
+        Self {
+            appends,
+            parts: Vec::new(),
+        }
+    }
+
+    /// Adds `stream` of `store`; a stream on which nothing was decided is only handed back.
+    pub fn add<A>(&mut self, store: &'s AggregateStore<A>, stream: Stream<A>)
+    where
+        A: Aggregate<Services = ()> + Clone + Send + Sync + 's,
+        A::Command: Clone + Send,
+    {
+        self.parts.push(Box::new(Staged { store, stream }));
+    }
+
+    /// Appends the events of every stream with `metadata`, all or nothing; the streams are
+    /// handed back to their stores either way.
+    pub async fn commit(self, metadata: &CommandMetadata) -> Result<(), CommitError> {
+        let stored_metadata = serde_json::to_value(metadata.to_map())
+            .map_err(|e| StoreError::Failed(format!("encoding metadata: {e}")));
+        let rows: Result<Vec<group::Rows>, StoreError> = stored_metadata.and_then(|metadata| {
+            self.parts
+                .iter()
+                .filter_map(|part| part.rows(&metadata).transpose())
+                .collect()
+        });
+        let result = match rows {
+            Ok(rows) if rows.is_empty() => Ok(None),
+            Ok(rows) => {
+                let appending = Instant::now();
+                match self.appends.appender.append(rows).await {
+                    Ok(()) => {
+                        self.appends.wake.appended();
+                        Ok(Some(appending))
+                    }
+                    Err(group::AppendError::Conflict) => Err(CommitError::Conflict),
+                    Err(group::AppendError::Store(error)) => Err(CommitError::Store(error)),
+                }
+            }
+            Err(error) => Err(CommitError::Store(error)),
+        };
+        let appending = result.as_ref().ok().copied().flatten();
+        for part in self.parts {
+            part.finish(appending).await;
+        }
+        result.map(|_| ())
+    }
+}

@@ -1,0 +1,34 @@
+//! The application layer: one module per use case, between the transports (HTTP handlers,
+//! the CLI, tests) and the event store.
+//!
+//! A use case is a plain async function with a typed input and a typed error. It loads every
+//! aggregate its decision needs, lets each decide (their pure `handle`), and commits all the
+//! resulting events in one transaction, each stream at the version it was decided on
+//! ([`crate::store::Transaction`]). A cross-aggregate rule (no oversell, coupon limits) is
+//! therefore one decision and one commit, never a saga, and the caller learns the outcome
+//! before it answers. A commit that loses a race to another process reads its streams again
+//! and decides again, a bounded number of times ([`attempts`]).
+
+mod attempts;
+pub mod cancel;
+pub mod checkout;
+pub mod deliver;
+pub mod expire;
+mod order_change;
+pub mod refund;
+pub mod ship;
+
+use commerce_aggregates::Role;
+use uuid::Uuid;
+
+pub use order_change::OrderChangeError;
+
+/// Who asks: a signed-in user's id and role (the transports authenticate; use cases decide
+/// what the role may see and do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// The user's id.
+    pub id: Uuid,
+    /// The user's role.
+    pub role: Role,
+}

@@ -1,0 +1,251 @@
+//! What the order use cases share: one command on an order, decided together with what it
+//! means for the stock and the coupon the order holds, committed at once.
+
+use std::collections::BTreeSet;
+
+use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponError};
+use commerce_aggregates::order::{Order, OrderCommand, OrderError};
+use commerce_aggregates::product::{Product, ProductCommand, ProductError};
+use commerce_aggregates::Role;
+use uuid::Uuid;
+
+use super::attempts::{Attempt, Attempts};
+use super::Caller;
+use crate::store::{CommandMetadata, CommitError, StoreError, Stores, Stream};
+
+/// What an order command does to the order's reservations and coupon redemption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Holdings {
+    /// Nothing.
+    Keep,
+    /// Gives the stock and the redemption back, for this reason.
+    Release(&'static str),
+    /// Turns the reservations into sales (the units leave the stock).
+    Commit,
+}
+
+/// One order command and its effects.
+pub(super) struct OrderChange {
+    /// The order.
+    pub order_id: Uuid,
+    /// Who asks (`None`: the engine itself). Customers may only change their own orders.
+    pub caller: Option<Caller>,
+    /// The command.
+    pub command: OrderCommand,
+    /// What it does to stock and coupon.
+    pub holdings: Holdings,
+    /// The order version the caller saw (`If-Match`), if any.
+    pub expected_version: Option<usize>,
+}
+
+/// Why an order command was not committed.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderChangeError {
+    /// No such order, or someone else's.
+    #[error("order not found")]
+    NotFound,
+    /// The order refused.
+    #[error(transparent)]
+    Order(OrderError),
+    /// A product refused to release or commit the order's stock.
+    #[error(transparent)]
+    Product(ProductError),
+    /// The coupon refused to give the redemption back.
+    #[error(transparent)]
+    Coupon(CouponError),
+    /// The order is not at the version the caller expected.
+    #[error("expected version {expected}, the order is at version {actual}")]
+    VersionMismatch {
+        /// The version sent.
+        expected: usize,
+        /// The order's version.
+        actual: usize,
+    },
+    /// Concurrent commits kept winning.
+    #[error("the order kept changing concurrently; retry")]
+    Conflict,
+    /// The event store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The order's version after the change.
+pub(super) async fn change_order(
+    stores: &Stores,
+    change: &OrderChange,
+    metadata: &CommandMetadata,
+) -> Result<usize, OrderChangeError> {
+    let mut attempts = Attempts::default();
+    loop {
+        let attempt = attempt(stores, change, metadata, attempts.kept()).await;
+        if let Some(result) = attempts.next(attempt, || OrderChangeError::Conflict).await {
+            return result;
+        }
+    }
+}
+
+struct Streams {
+    order: Stream<Order>,
+    products: Vec<Stream<Product>>,
+    coupon: Option<Stream<Coupon>>,
+}
+
+impl Streams {
+    fn any_unchecked(&self) -> bool {
+        self.order.is_unchecked()
+            || self.products.iter().any(Stream::is_unchecked)
+            || self.coupon.as_ref().is_some_and(Stream::is_unchecked)
+    }
+
+    fn close(self, stores: &Stores) {
+        stores.orders.close(self.order);
+        for product in self.products {
+            stores.products.close(product);
+        }
+        if let Some(coupon) = self.coupon {
+            stores.coupons.close(coupon);
+        }
+    }
+
+    async fn commit(self, stores: &Stores, metadata: &CommandMetadata) -> Result<(), CommitError> {
+        let mut transaction = stores.transaction();
+        transaction.add(&stores.orders, self.order);
+        for product in self.products {
+            transaction.add(&stores.products, product);
+        }
+        if let Some(coupon) = self.coupon {
+            transaction.add(&stores.coupons, coupon);
+        }
+        transaction.commit(metadata).await
+    }
+}
+
+async fn attempt(
+    stores: &Stores,
+    change: &OrderChange,
+    metadata: &CommandMetadata,
+    kept: bool,
+) -> Attempt<usize, OrderChangeError> {
+    let order_id = change.order_id.to_string();
+    let _order_turn = stores.orders.turns([order_id.as_str()]).await;
+    let order = match stores.orders.open(&order_id, kept).await {
+        Ok(order) => order,
+        Err(error) => return Attempt::Done(Err(error.into())),
+    };
+    if let Some(refusal) = refusal(&order, change) {
+        let unchecked = order.is_unchecked();
+        stores.orders.close(order);
+        return if unchecked {
+            Attempt::Unchecked
+        } else {
+            Attempt::Done(Err(refusal))
+        };
+    }
+    let (product_ids, code) = match change.holdings {
+        Holdings::Keep => (Vec::new(), None),
+        Holdings::Release(_) => (
+            products_of(order.state()),
+            order.state().coupon().map(|c| c.code.clone()),
+        ),
+        Holdings::Commit => (products_of(order.state()), None),
+    };
+    let _product_turns = stores
+        .products
+        .turns(product_ids.iter().map(String::as_str))
+        .await;
+    let _coupon_turn = stores.coupons.turns(code.as_deref()).await;
+    let mut streams = Streams {
+        order,
+        products: Vec::with_capacity(product_ids.len()),
+        coupon: None,
+    };
+    let opened = async {
+        for id in &product_ids {
+            streams.products.push(stores.products.open(id, kept).await?);
+        }
+        if let Some(code) = &code {
+            streams.coupon = Some(stores.coupons.open(code, kept).await?);
+        }
+        Ok::<_, StoreError>(())
+    }
+    .await;
+    if let Err(error) = opened {
+        streams.close(stores);
+        return Attempt::Done(Err(error.into()));
+    }
+    if let Err(refusal) = decide(&mut streams, change).await {
+        let unchecked = streams.any_unchecked();
+        streams.close(stores);
+        return if unchecked {
+            Attempt::Unchecked
+        } else {
+            Attempt::Done(Err(refusal))
+        };
+    }
+    let version = streams.order.next_version();
+    match streams.commit(stores, metadata).await {
+        Ok(()) => Attempt::Done(Ok(version)),
+        Err(CommitError::Conflict) => Attempt::Conflict,
+        Err(CommitError::Store(error)) => Attempt::Done(Err(error.into())),
+    }
+}
+
+/// Why the caller cannot change the order as read, before anything is decided.
+fn refusal(order: &Stream<Order>, change: &OrderChange) -> Option<OrderChangeError> {
+    let owner = order.state().customer_id()?;
+    if let Some(caller) = change.caller {
+        if caller.id != owner && caller.role != Role::Admin {
+            return Some(OrderChangeError::NotFound);
+        }
+    }
+    match change.expected_version {
+        Some(expected) if expected != order.version() => Some(OrderChangeError::VersionMismatch {
+            expected,
+            actual: order.version(),
+        }),
+        _ => None,
+    }
+}
+
+/// The order's products, in id order (the order every use case takes their turns in).
+fn products_of(order: &Order) -> Vec<String> {
+    let ids: BTreeSet<Uuid> = order.lines().iter().map(|line| line.product_id).collect();
+    ids.into_iter().map(|id| id.to_string()).collect()
+}
+
+async fn decide(streams: &mut Streams, change: &OrderChange) -> Result<(), OrderChangeError> {
+    streams
+        .order
+        .decide(change.command.clone())
+        .await
+        .map_err(|error| match error {
+            OrderError::NotFound => OrderChangeError::NotFound,
+            other => OrderChangeError::Order(other),
+        })?;
+    let order_id = change.order_id;
+    for product in &mut streams.products {
+        let command = match change.holdings {
+            Holdings::Keep => continue,
+            Holdings::Release(reason) => ProductCommand::ReleaseReservation {
+                order_id,
+                reason: reason.to_owned(),
+            },
+            Holdings::Commit => ProductCommand::CommitReservation { order_id },
+        };
+        match product.decide(command).await {
+            Ok(()) | Err(ProductError::NotFound) => {}
+            Err(error) => return Err(OrderChangeError::Product(error)),
+        }
+    }
+    if let (Some(coupon), Holdings::Release(reason)) = (&mut streams.coupon, change.holdings) {
+        let command = CouponCommand::ReleaseRedemption {
+            order_id,
+            reason: reason.to_owned(),
+        };
+        match coupon.decide(command).await {
+            Ok(()) | Err(CouponError::NotFound) => {}
+            Err(error) => return Err(OrderChangeError::Coupon(error)),
+        }
+    }
+    Ok(())
+}
