@@ -7,10 +7,12 @@
 pub mod cart;
 pub mod common;
 pub mod coupon;
+mod error_kind;
 pub mod money;
 pub mod order;
 pub mod product;
 pub mod upcast;
 
 pub use common::{Address, AddressError, Discount, Role};
+pub use error_kind::ErrorKind;
 pub use money::{Currency, Money, MoneyError};

@@ -12,6 +12,7 @@ use commerce_aggregates::cart::CartError;
 use commerce_aggregates::coupon::CouponError;
 use commerce_aggregates::order::OrderError;
 use commerce_aggregates::product::ProductError;
+use commerce_aggregates::ErrorKind;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -234,52 +235,23 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// The HTTP status of a domain error code: missing or not the caller's → 404, refused by the
-/// aggregate's current state → 409, forbidden → 403, anything else invalid input → 422.
-pub fn domain_status(code: &str) -> StatusCode {
-    match code {
-        "not_found" | "not_owner" => StatusCode::NOT_FOUND,
-        "forbidden" => StatusCode::FORBIDDEN,
-        "already_exists"
-        | "already_archived"
-        | "already_published"
-        | "already_inactive"
-        | "archived"
-        | "product_archived"
-        | "product_not_available"
-        | "out_of_stock"
-        | "reservation_closed"
-        | "reservation_not_found"
-        | "stock_below_reserved"
-        | "negative_stock"
-        | "duplicate_sku"
-        | "cart_closed"
-        | "already_checked_out"
-        | "empty_cart"
-        | "missing_shipping_address"
-        | "sku_conflict"
-        | "invalid_state"
-        | "coupon_exhausted"
-        | "coupon_customer_limit"
-        | "coupon_inactive"
-        | "coupon_expired"
-        | "coupon_not_started"
-        | "coupon_not_eligible"
-        | "coupon_min_subtotal"
-        | "redemption_closed"
-        | "max_redemptions_below_count"
-        | "not_yet_due"
-        | "amount_mismatch"
-        | "line_quantity_exceeded"
-        | "too_many_lines" => StatusCode::CONFLICT,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+/// The HTTP status of a domain error's kind: invalid input 422, missing or not the caller's
+/// 404, forbidden 403, refused by the aggregate's current state 409.
+pub fn kind_status(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
     }
 }
 
-/// A domain error with a stable code.
+/// A domain error with a stable code and a kind.
 pub trait DomainError: std::error::Error {
     /// The stable code (`out_of_stock`, …).
     fn code(&self) -> &'static str;
+    /// What kind of refusal it is, which decides the status.
+    fn kind(&self) -> ErrorKind;
 }
 
 macro_rules! domain_error {
@@ -288,10 +260,13 @@ macro_rules! domain_error {
             fn code(&self) -> &'static str {
                 <$error>::code(self)
             }
+            fn kind(&self) -> ErrorKind {
+                <$error>::kind(self)
+            }
         }
         impl From<$error> for ApiError {
             fn from(error: $error) -> Self {
-                ApiError::new(domain_status(error.code()), error.code(), error.to_string())
+                ApiError::new(kind_status(error.kind()), error.code(), error.to_string())
             }
         }
     )*};
@@ -348,14 +323,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn domain_codes_map_to_the_documented_statuses() {
-        assert_eq!(domain_status("not_found"), StatusCode::NOT_FOUND);
-        assert_eq!(domain_status("not_owner"), StatusCode::NOT_FOUND);
-        assert_eq!(domain_status("out_of_stock"), StatusCode::CONFLICT);
+    fn domain_kinds_map_to_the_documented_statuses() {
         assert_eq!(
-            domain_status("invalid_sku"),
+            kind_status(ErrorKind::Invalid),
             StatusCode::UNPROCESSABLE_ENTITY
         );
+        assert_eq!(kind_status(ErrorKind::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(kind_status(ErrorKind::Forbidden), StatusCode::FORBIDDEN);
+        assert_eq!(kind_status(ErrorKind::Conflict), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn domain_errors_answer_the_status_of_their_kind_with_their_code() {
+        let e = ApiError::from(CartError::NotOwner);
+        assert_eq!((e.status(), e.code()), (StatusCode::NOT_FOUND, "not_owner"));
+        let e = ApiError::from(CartError::EmptyCart);
+        assert_eq!((e.status(), e.code()), (StatusCode::CONFLICT, "empty_cart"));
+        let e = ApiError::from(ProductError::InvalidSku { sku: "a b".into() });
+        assert_eq!(
+            (e.status(), e.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_sku")
+        );
+        let role = commerce_aggregates::Role::Auditor;
+        let e = ApiError::from(OrderError::RoleNotPermitted { role });
+        assert_eq!((e.status(), e.code()), (StatusCode::FORBIDDEN, "forbidden"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::common::AddressError;
+use crate::error_kind::ErrorKind;
 use crate::money::{Currency, MoneyError};
 
 /// A cart command was refused; each variant is one distinct, testable reason.
@@ -129,5 +130,131 @@ impl CartError {
             CartError::Money(MoneyError::CurrencyMismatch(..)) => "currency_mismatch",
             CartError::Money(_) => "amount_overflow",
         }
+    }
+
+    /// What kind of refusal this is: a missing cart or someone else's, a refusal by the cart's
+    /// current state (closed, checked out, full, empty, no address yet), or invalid input.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CartError::NotFound | CartError::NotOwner => ErrorKind::NotFound,
+            CartError::AlreadyExists
+            | CartError::CartClosed
+            | CartError::AlreadyCheckedOut { .. }
+            | CartError::LineQuantityExceeded { .. }
+            | CartError::TooManyLines { .. }
+            | CartError::SkuBelongsToAnotherProduct { .. }
+            | CartError::EmptyCart
+            | CartError::MissingShippingAddress => ErrorKind::Conflict,
+            CartError::InvalidQuantity { .. }
+            | CartError::InvalidSku { .. }
+            | CartError::NonPositivePrice
+            | CartError::CurrencyMismatch { .. }
+            | CartError::ItemNotInCart { .. }
+            | CartError::InvalidCouponCode { .. }
+            | CartError::NoCouponApplied
+            | CartError::InvalidAddress(_)
+            | CartError::Money(_) => ErrorKind::Invalid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_kind::spec::assert_kinds_follow_codes;
+
+    fn usd() -> Currency {
+        Currency::parse("USD").expect("valid currency")
+    }
+
+    fn eur() -> Currency {
+        Currency::parse("EUR").expect("valid currency")
+    }
+
+    fn sku() -> String {
+        "TEE-M".to_string()
+    }
+
+    /// One value of every variant, and of both codes a money error can have.
+    fn every_variant() -> Vec<CartError> {
+        vec![
+            CartError::NotFound,
+            CartError::AlreadyExists,
+            CartError::NotOwner,
+            CartError::CartClosed,
+            CartError::AlreadyCheckedOut {
+                order_id: Uuid::from_u128(1),
+            },
+            CartError::InvalidQuantity {
+                quantity: 0,
+                max: 99,
+            },
+            CartError::LineQuantityExceeded {
+                sku: sku(),
+                quantity: 100,
+                max: 99,
+            },
+            CartError::TooManyLines { max: 50 },
+            CartError::InvalidSku {
+                sku: "bad sku".into(),
+            },
+            CartError::SkuBelongsToAnotherProduct {
+                sku: sku(),
+                existing_product_id: Uuid::from_u128(2),
+            },
+            CartError::NonPositivePrice,
+            CartError::CurrencyMismatch {
+                expected: usd(),
+                found: eur(),
+            },
+            CartError::ItemNotInCart { sku: sku() },
+            CartError::InvalidCouponCode { code: "X".into() },
+            CartError::NoCouponApplied,
+            CartError::InvalidAddress(AddressError::InvalidCountry),
+            CartError::EmptyCart,
+            CartError::MissingShippingAddress,
+            CartError::Money(MoneyError::CurrencyMismatch(usd(), eur())),
+            CartError::Money(MoneyError::Overflow),
+        ]
+    }
+
+    #[test]
+    fn a_missing_cart_or_someone_elses_is_not_found() {
+        assert_eq!(CartError::NotFound.kind(), ErrorKind::NotFound);
+        assert_eq!(CartError::NotOwner.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn refusals_by_the_carts_state_are_conflicts() {
+        assert_eq!(CartError::CartClosed.kind(), ErrorKind::Conflict);
+        assert_eq!(CartError::EmptyCart.kind(), ErrorKind::Conflict);
+        assert_eq!(
+            CartError::TooManyLines { max: 50 }.kind(),
+            ErrorKind::Conflict
+        );
+        let checked_out = CartError::AlreadyCheckedOut {
+            order_id: Uuid::from_u128(1),
+        };
+        assert_eq!(checked_out.kind(), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn malformed_input_is_invalid() {
+        let quantity = CartError::InvalidQuantity {
+            quantity: 0,
+            max: 99,
+        };
+        assert_eq!(quantity.kind(), ErrorKind::Invalid);
+        let address = CartError::InvalidAddress(AddressError::MissingField("city"));
+        assert_eq!(address.kind(), ErrorKind::Invalid);
+        assert_eq!(
+            CartError::Money(MoneyError::Overflow).kind(),
+            ErrorKind::Invalid
+        );
+    }
+
+    #[test]
+    fn every_error_keeps_its_status_kind() {
+        assert_kinds_follow_codes(&every_variant(), CartError::kind, CartError::code);
     }
 }

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::common::Role;
+use crate::error_kind::ErrorKind;
 use crate::money::{Currency, Money, MoneyError};
 
-/// A refused coupon command. Each variant has a stable [`code`](CouponError::code).
+/// A refused coupon command. Each variant has a stable [`code`](CouponError::code) and a
+/// [`kind`](CouponError::kind).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CouponError {
     /// The coupon does not exist (yet).
@@ -171,5 +173,145 @@ impl CouponError {
             CouponError::ReasonTooLong { .. } => "reason_too_long",
             CouponError::Money(_) => "invalid_amount",
         }
+    }
+
+    /// What kind of refusal this is: a missing coupon, a refusal by the coupon's current
+    /// state or terms (inactive, outside its validity, not for this role or subtotal, used
+    /// up), or invalid input.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CouponError::NotFound => ErrorKind::NotFound,
+            CouponError::AlreadyExists
+            | CouponError::MaxRedemptionsBelowCount { .. }
+            | CouponError::AlreadyInactive
+            | CouponError::Inactive
+            | CouponError::NotYetValid { .. }
+            | CouponError::Expired { .. }
+            | CouponError::RoleNotEligible { .. }
+            | CouponError::BelowMinimumSubtotal { .. }
+            | CouponError::Exhausted { .. }
+            | CouponError::CustomerLimitReached { .. }
+            | CouponError::RedemptionClosed { .. } => ErrorKind::Conflict,
+            CouponError::InvalidCode { .. }
+            | CouponError::InvalidPercent { .. }
+            | CouponError::InvalidFixedAmount { .. }
+            | CouponError::InvalidMinSubtotal { .. }
+            | CouponError::CurrencyMismatch { .. }
+            | CouponError::InvalidValidityWindow { .. }
+            | CouponError::InvalidLimit { .. }
+            | CouponError::NothingToUpdate
+            | CouponError::InvalidSubtotal { .. }
+            | CouponError::ReasonRequired
+            | CouponError::ReasonTooLong { .. }
+            | CouponError::Money(_) => ErrorKind::Invalid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_kind::spec::assert_kinds_follow_codes;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::parse("USD").expect("valid currency"))
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).expect("valid instant")
+    }
+
+    /// One value of every variant.
+    fn every_variant() -> Vec<CouponError> {
+        let eur = Currency::parse("EUR").expect("valid currency");
+        vec![
+            CouponError::NotFound,
+            CouponError::AlreadyExists,
+            CouponError::InvalidCode { code: "X".into() },
+            CouponError::InvalidPercent { percent: 0 },
+            CouponError::InvalidFixedAmount { amount: usd(0) },
+            CouponError::InvalidMinSubtotal { amount: usd(-1) },
+            CouponError::CurrencyMismatch {
+                expected: usd(0).currency,
+                found: eur,
+            },
+            CouponError::InvalidValidityWindow {
+                starts_at: at(10),
+                expires_at: at(5),
+            },
+            CouponError::InvalidLimit {
+                field: "max_redemptions",
+            },
+            CouponError::NothingToUpdate,
+            CouponError::MaxRedemptionsBelowCount {
+                requested: 1,
+                redeemed: 2,
+            },
+            CouponError::AlreadyInactive,
+            CouponError::Inactive,
+            CouponError::NotYetValid { starts_at: at(10) },
+            CouponError::Expired { expired_at: at(5) },
+            CouponError::RoleNotEligible {
+                role: Role::Customer,
+            },
+            CouponError::InvalidSubtotal { subtotal: usd(-1) },
+            CouponError::BelowMinimumSubtotal {
+                minimum: usd(5000),
+                subtotal: usd(100),
+            },
+            CouponError::Exhausted {
+                max_redemptions: 100,
+            },
+            CouponError::CustomerLimitReached { limit: 1 },
+            CouponError::RedemptionClosed {
+                order_id: Uuid::from_u128(1),
+            },
+            CouponError::ReasonRequired,
+            CouponError::ReasonTooLong { max: 500 },
+            CouponError::Money(MoneyError::Overflow),
+        ]
+    }
+
+    #[test]
+    fn a_missing_coupon_is_not_found() {
+        assert_eq!(CouponError::NotFound.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn refusals_by_the_coupons_state_or_terms_are_conflicts() {
+        assert_eq!(CouponError::Inactive.kind(), ErrorKind::Conflict);
+        assert_eq!(
+            CouponError::Expired { expired_at: at(5) }.kind(),
+            ErrorKind::Conflict
+        );
+        let limit = CouponError::Exhausted {
+            max_redemptions: 100,
+        };
+        assert_eq!(limit.kind(), ErrorKind::Conflict);
+        let role = CouponError::RoleNotEligible {
+            role: Role::Customer,
+        };
+        assert_eq!(role.kind(), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn malformed_input_is_invalid() {
+        assert_eq!(
+            CouponError::InvalidCode { code: "X".into() }.kind(),
+            ErrorKind::Invalid
+        );
+        assert_eq!(
+            CouponError::InvalidPercent { percent: 0 }.kind(),
+            ErrorKind::Invalid
+        );
+        assert_eq!(
+            CouponError::Money(MoneyError::Overflow).kind(),
+            ErrorKind::Invalid
+        );
+    }
+
+    #[test]
+    fn every_error_keeps_its_status_kind() {
+        assert_kinds_follow_codes(&every_variant(), CouponError::kind, CouponError::code);
     }
 }

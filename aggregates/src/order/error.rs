@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::common::{AddressError, Role};
+use crate::error_kind::ErrorKind;
 use crate::money::Money;
 use crate::order::pricing::PricingError;
 use crate::order::status::{OrderAction, OrderStatus};
@@ -144,5 +145,155 @@ impl OrderError {
             OrderError::RoleNotPermitted { .. } => "forbidden",
             OrderError::NotYetDue { .. } => "not_yet_due",
         }
+    }
+
+    /// What kind of refusal this is: a missing order, a role that may not act, a refusal by
+    /// the order's current state (status, payment due or amount), invalid input, or for a
+    /// pricing failure the pricing error's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OrderError::NotFound => ErrorKind::NotFound,
+            OrderError::RoleNotPermitted { .. } => ErrorKind::Forbidden,
+            OrderError::AlreadyExists
+            | OrderError::InvalidTransition { .. }
+            | OrderError::TooManyLines { .. }
+            | OrderError::DuplicateSku { .. }
+            | OrderError::AmountMismatch { .. }
+            | OrderError::NotYetDue { .. } => ErrorKind::Conflict,
+            OrderError::Pricing(error) => error.kind(),
+            OrderError::NoLines
+            | OrderError::InvalidSku { .. }
+            | OrderError::InvalidLineName { .. }
+            | OrderError::InvalidQuantity { .. }
+            | OrderError::InvalidCouponCode { .. }
+            | OrderError::InvalidAddress(_)
+            | OrderError::InvalidPaymentDeadline { .. }
+            | OrderError::MissingField { .. }
+            | OrderError::FieldTooLong { .. } => ErrorKind::Invalid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_kind::spec::assert_kinds_follow_codes;
+    use crate::money::{Currency, MoneyError};
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::parse("USD").expect("valid currency"))
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).expect("valid instant")
+    }
+
+    fn sku() -> String {
+        "TEE-M".to_string()
+    }
+
+    /// One value of every variant, and a pricing error of each pricing code.
+    fn every_variant() -> Vec<OrderError> {
+        vec![
+            OrderError::NotFound,
+            OrderError::AlreadyExists,
+            OrderError::InvalidTransition {
+                from: OrderStatus::Delivered,
+                action: OrderAction::Cancel,
+            },
+            OrderError::NoLines,
+            OrderError::TooManyLines { max: 100 },
+            OrderError::InvalidSku {
+                sku: "bad sku".into(),
+            },
+            OrderError::DuplicateSku { sku: sku() },
+            OrderError::InvalidLineName {
+                sku: sku(),
+                max: 200,
+            },
+            OrderError::InvalidQuantity {
+                sku: sku(),
+                quantity: 0,
+                max: 99,
+            },
+            OrderError::InvalidCouponCode { code: "X".into() },
+            OrderError::InvalidAddress(AddressError::InvalidCountry),
+            OrderError::Pricing(PricingError::NoLines),
+            OrderError::Pricing(PricingError::ZeroQuantity { index: 0 }),
+            OrderError::Pricing(PricingError::InvalidDiscount),
+            OrderError::Pricing(PricingError::Money(MoneyError::Overflow)),
+            OrderError::InvalidPaymentDeadline {
+                payment_due_by: at(5),
+                placed_at: at(10),
+            },
+            OrderError::MissingField { field: "reason" },
+            OrderError::FieldTooLong {
+                field: "reason",
+                max: 500,
+            },
+            OrderError::AmountMismatch {
+                expected: usd(4604),
+                received: usd(100),
+            },
+            OrderError::RoleNotPermitted {
+                role: Role::Auditor,
+            },
+            OrderError::NotYetDue {
+                payment_due_by: at(10),
+                at: at(5),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_missing_order_is_not_found() {
+        assert_eq!(OrderError::NotFound.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_role_that_may_not_act_is_forbidden() {
+        let auditor = OrderError::RoleNotPermitted {
+            role: Role::Auditor,
+        };
+        assert_eq!(auditor.kind(), ErrorKind::Forbidden);
+    }
+
+    #[test]
+    fn refusals_by_the_orders_state_are_conflicts() {
+        let transition = OrderError::InvalidTransition {
+            from: OrderStatus::Delivered,
+            action: OrderAction::Cancel,
+        };
+        assert_eq!(transition.kind(), ErrorKind::Conflict);
+        let paid = OrderError::AmountMismatch {
+            expected: usd(4604),
+            received: usd(100),
+        };
+        assert_eq!(paid.kind(), ErrorKind::Conflict);
+        let early = OrderError::NotYetDue {
+            payment_due_by: at(10),
+            at: at(5),
+        };
+        assert_eq!(early.kind(), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn malformed_input_is_invalid() {
+        assert_eq!(OrderError::NoLines.kind(), ErrorKind::Invalid);
+        let address = OrderError::InvalidAddress(AddressError::MissingField("city"));
+        assert_eq!(address.kind(), ErrorKind::Invalid);
+        let field = OrderError::MissingField { field: "reason" };
+        assert_eq!(field.kind(), ErrorKind::Invalid);
+    }
+
+    #[test]
+    fn a_pricing_failure_has_the_pricing_errors_kind() {
+        let pricing = PricingError::InvalidShippingPolicy;
+        assert_eq!(OrderError::Pricing(pricing.clone()).kind(), pricing.kind());
+    }
+
+    #[test]
+    fn every_error_keeps_its_status_kind() {
+        assert_kinds_follow_codes(&every_variant(), OrderError::kind, OrderError::code);
     }
 }

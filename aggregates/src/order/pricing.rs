@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::common::Discount;
+use crate::error_kind::ErrorKind;
 use crate::money::{Currency, Money, MoneyError};
 
 /// Highest accepted tax rate in basis points (100 %).
@@ -145,6 +146,22 @@ impl PricingError {
             PricingError::InvalidAllocation { .. } => "invalid_allocation",
             PricingError::Money(MoneyError::CurrencyMismatch(..)) => "currency_mismatch",
             PricingError::Money(_) => "amount_overflow",
+        }
+    }
+
+    /// What kind of refusal this is: always invalid input, since pricing reads nothing but
+    /// the amounts, rates and policy it is given.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PricingError::NoLines
+            | PricingError::ZeroQuantity { .. }
+            | PricingError::NonPositivePrice { .. }
+            | PricingError::CurrencyMismatch { .. }
+            | PricingError::InvalidDiscount
+            | PricingError::InvalidShippingPolicy
+            | PricingError::TaxRateTooHigh { .. }
+            | PricingError::InvalidAllocation { .. }
+            | PricingError::Money(_) => ErrorKind::Invalid,
         }
     }
 }
@@ -311,4 +328,52 @@ pub fn price_order(
             total,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_kind::spec::assert_kinds_follow_codes;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::parse("USD").expect("valid currency"))
+    }
+
+    /// One value of every variant, and of both codes a money error can have.
+    fn every_variant() -> Vec<PricingError> {
+        let eur = Currency::parse("EUR").expect("valid currency");
+        vec![
+            PricingError::NoLines,
+            PricingError::ZeroQuantity { index: 0 },
+            PricingError::NonPositivePrice { index: 0 },
+            PricingError::CurrencyMismatch {
+                expected: usd(0).currency,
+                found: eur,
+            },
+            PricingError::InvalidDiscount,
+            PricingError::InvalidShippingPolicy,
+            PricingError::TaxRateTooHigh {
+                bps: 20_000,
+                max: MAX_TAX_RATE_BPS,
+            },
+            PricingError::InvalidAllocation { amount: usd(-1) },
+            PricingError::Money(MoneyError::CurrencyMismatch(usd(0).currency, eur)),
+            PricingError::Money(MoneyError::Overflow),
+        ]
+    }
+
+    #[test]
+    fn pricing_errors_are_invalid_input() {
+        assert_eq!(PricingError::NoLines.kind(), ErrorKind::Invalid);
+        assert_eq!(PricingError::InvalidDiscount.kind(), ErrorKind::Invalid);
+        assert_eq!(
+            PricingError::Money(MoneyError::Overflow).kind(),
+            ErrorKind::Invalid
+        );
+    }
+
+    #[test]
+    fn every_error_keeps_its_status_kind() {
+        assert_kinds_follow_codes(&every_variant(), PricingError::kind, PricingError::code);
+    }
 }

@@ -3,9 +3,11 @@
 use uuid::Uuid;
 
 use super::types::ProductStatus;
+use crate::error_kind::ErrorKind;
 use crate::money::{Currency, Money};
 
-/// A refused product command. Each variant has a stable [`code`](ProductError::code).
+/// A refused product command. Each variant has a stable [`code`](ProductError::code) and a
+/// [`kind`](ProductError::kind).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProductError {
     /// The product does not exist (yet).
@@ -243,5 +245,172 @@ impl ProductError {
             ProductError::ReservationClosed { .. } => "reservation_closed",
             ProductError::ReservationNotFound { .. } => "reservation_not_found",
         }
+    }
+
+    /// What kind of refusal this is: missing product, a refusal by the product's current
+    /// state (existence, status, stock, reservations, SKUs already taken), or invalid input.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ProductError::NotFound => ErrorKind::NotFound,
+            ProductError::AlreadyExists
+            | ProductError::DuplicateSku { .. }
+            | ProductError::Archived
+            | ProductError::AlreadyPublished
+            | ProductError::AlreadyArchived
+            | ProductError::NegativeStock { .. }
+            | ProductError::StockBelowReserved { .. }
+            | ProductError::NotAvailable { .. }
+            | ProductError::InsufficientStock { .. }
+            | ProductError::ReservationClosed { .. }
+            | ProductError::ReservationNotFound { .. } => ErrorKind::Conflict,
+            ProductError::FieldRequired { .. }
+            | ProductError::FieldTooLong { .. }
+            | ProductError::InvalidTag { .. }
+            | ProductError::TooManyTags { .. }
+            | ProductError::InvalidImageUrl { .. }
+            | ProductError::TooManyImages { .. }
+            | ProductError::NoVariants
+            | ProductError::TooManyVariants { .. }
+            | ProductError::InvalidSku { .. }
+            | ProductError::InvalidOption { .. }
+            | ProductError::TooManyOptions { .. }
+            | ProductError::InvalidPrice { .. }
+            | ProductError::CurrencyMismatch { .. }
+            | ProductError::NothingToUpdate
+            | ProductError::UnknownSku { .. }
+            | ProductError::ZeroAdjustment { .. }
+            | ProductError::ReasonRequired
+            | ProductError::ReasonTooLong { .. }
+            | ProductError::StockOverflow { .. }
+            | ProductError::EmptyReservation
+            | ProductError::InvalidQuantity { .. } => ErrorKind::Invalid,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_kind::spec::assert_kinds_follow_codes;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::parse("USD").expect("valid currency"))
+    }
+
+    fn sku() -> String {
+        "TEE-M".to_string()
+    }
+
+    /// One value of every variant.
+    fn every_variant() -> Vec<ProductError> {
+        let order_id = Uuid::from_u128(1);
+        let eur = Currency::parse("EUR").expect("valid currency");
+        vec![
+            ProductError::NotFound,
+            ProductError::AlreadyExists,
+            ProductError::FieldRequired { field: "name" },
+            ProductError::FieldTooLong {
+                field: "name",
+                max: 200,
+            },
+            ProductError::InvalidTag { tag: String::new() },
+            ProductError::TooManyTags { max: 20 },
+            ProductError::InvalidImageUrl {
+                url: "ftp://x".into(),
+            },
+            ProductError::TooManyImages { max: 10 },
+            ProductError::NoVariants,
+            ProductError::TooManyVariants { max: 100 },
+            ProductError::InvalidSku {
+                sku: "bad sku".into(),
+            },
+            ProductError::DuplicateSku { sku: sku() },
+            ProductError::InvalidOption {
+                sku: sku(),
+                name: String::new(),
+            },
+            ProductError::TooManyOptions { sku: sku(), max: 5 },
+            ProductError::InvalidPrice {
+                sku: sku(),
+                price: usd(0),
+            },
+            ProductError::CurrencyMismatch {
+                expected: usd(0).currency,
+                found: eur,
+            },
+            ProductError::NothingToUpdate,
+            ProductError::Archived,
+            ProductError::AlreadyPublished,
+            ProductError::AlreadyArchived,
+            ProductError::UnknownSku { sku: sku() },
+            ProductError::ZeroAdjustment { sku: sku() },
+            ProductError::ReasonRequired,
+            ProductError::ReasonTooLong { max: 500 },
+            ProductError::NegativeStock {
+                sku: sku(),
+                on_hand: 1,
+                adjustment: -2,
+            },
+            ProductError::StockBelowReserved {
+                sku: sku(),
+                reserved: 3,
+                on_hand: 2,
+            },
+            ProductError::StockOverflow { sku: sku() },
+            ProductError::NotAvailable {
+                status: ProductStatus::Draft,
+            },
+            ProductError::EmptyReservation,
+            ProductError::InvalidQuantity { sku: sku() },
+            ProductError::InsufficientStock {
+                sku: sku(),
+                requested: 3,
+                available: 1,
+            },
+            ProductError::ReservationClosed { order_id },
+            ProductError::ReservationNotFound { order_id },
+        ]
+    }
+
+    #[test]
+    fn a_missing_product_is_not_found() {
+        assert_eq!(ProductError::NotFound.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn refusals_by_the_products_state_are_conflicts() {
+        let out_of_stock = ProductError::InsufficientStock {
+            sku: sku(),
+            requested: 3,
+            available: 1,
+        };
+        assert_eq!(out_of_stock.kind(), ErrorKind::Conflict);
+        assert_eq!(ProductError::Archived.kind(), ErrorKind::Conflict);
+        assert_eq!(
+            ProductError::DuplicateSku { sku: sku() }.kind(),
+            ErrorKind::Conflict
+        );
+        let never_reserved = ProductError::ReservationNotFound {
+            order_id: Uuid::from_u128(1),
+        };
+        assert_eq!(never_reserved.kind(), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn malformed_input_is_invalid() {
+        let bad_sku = ProductError::InvalidSku {
+            sku: "bad sku".into(),
+        };
+        assert_eq!(bad_sku.kind(), ErrorKind::Invalid);
+        assert_eq!(ProductError::NoVariants.kind(), ErrorKind::Invalid);
+        assert_eq!(
+            ProductError::UnknownSku { sku: sku() }.kind(),
+            ErrorKind::Invalid
+        );
+    }
+
+    #[test]
+    fn every_error_keeps_its_status_kind() {
+        assert_kinds_follow_codes(&every_variant(), ProductError::kind, ProductError::code);
     }
 }
