@@ -10,6 +10,7 @@ pub mod events;
 mod events_stream;
 pub mod extract;
 mod health;
+pub mod idempotency;
 pub mod limits;
 mod metrics;
 mod openapi;

@@ -9,14 +9,21 @@
 //! before it answers. A commit that loses a race to another process reads its streams again
 //! and decides again, a bounded number of times ([`attempts`]).
 
+pub mod add_item;
+pub mod add_variant;
+pub mod apply_coupon;
 mod attempts;
 pub mod cancel;
 pub mod checkout;
+pub mod create_product;
 pub mod deliver;
 pub mod expire;
 mod order_change;
+pub mod pay;
+pub mod payment_webhook;
 pub mod refund;
 pub mod ship;
+mod sku_registry;
 
 use commerce_aggregates::Role;
 use uuid::Uuid;

@@ -131,8 +131,9 @@ pub(super) fn details(
     })
 }
 
-/// Trims a SKU and checks it is 1..=64 characters of `[A-Za-z0-9-_.]`.
-pub(super) fn sku(value: &str) -> Result<String, ProductError> {
+/// The SKU as the catalogue stores it: trimmed, 1..=64 characters of `[A-Za-z0-9-_.]`. Every
+/// SKU a caller sends (a variant's, a cart line's) goes through this one rule.
+pub fn sku(value: &str) -> Result<String, ProductError> {
     let trimmed = value.trim();
     let valid = !trimmed.is_empty()
         && trimmed.len() <= MAX_SKU_LEN

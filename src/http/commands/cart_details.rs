@@ -4,19 +4,20 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use commerce_aggregates::cart::{CartCommand, CartError};
-use commerce_aggregates::coupon::normalize_code;
+use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::Address;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::carts::execute;
-use super::dto::{CommandHeaders, CommandJson, CommandProblems, CommandResponse};
+use super::carts::{cart_error, execute};
+use super::dto::{ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse};
 use super::preconditions::{IfMatch, Shopper};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
+use crate::usecases::apply_coupon::{self, ApplyCoupon, ApplyCouponError};
+use crate::usecases::Caller;
 
 /// `PUT carts/{id}/coupon`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -74,31 +75,26 @@ pub async fn apply_coupon(
     request_id: RequestId,
     CommandJson(body): CommandJson<ApplyCouponRequest>,
 ) -> Result<Response, ApiError> {
-    let code = normalize_code(&body.code).map_err(|_| {
-        ApiError::from(CartError::InvalidCouponCode {
-            code: body.code.clone(),
-        })
-    })?;
-    // The cart is not loaded here: the aggregate refuses a missing or foreign cart (404) when
-    // the command runs; an inactive coupon answers 422 first, which says nothing about the
-    // cart. Whether it is active is checked again at checkout and redemption.
-    let active = state
-        .stores
-        .coupons
-        .read_recent(&code, super::RECENT, |coupon, _| coupon.is_active())
-        .await?;
-    if !active {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "coupon_invalid",
-            format!("coupon {code} does not exist or is no longer active"),
-        ));
-    }
-    let command = CartCommand::ApplyCoupon {
-        customer_id: user.id,
-        code,
+    let input = ApplyCoupon {
+        cart_id: id,
+        customer: Caller {
+            id: user.id,
+            role: user.role,
+        },
+        code: body.code,
+        expected_version: expected.0,
     };
-    execute(&state, &user, &request_id, id, command, expected).await
+    let version = apply_coupon::apply_coupon(&state.stores, input, &user.metadata(&request_id.0))
+        .await
+        .map_err(|error| match error {
+            ApplyCouponError::CouponInvalid { code } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "coupon_invalid",
+                format!("coupon {code} does not exist or is no longer active"),
+            ),
+            ApplyCouponError::Cart(error) => cart_error(error),
+        })?;
+    Ok(ok(id, version))
 }
 
 /// Removes the applied coupon.

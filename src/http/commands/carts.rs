@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use commerce_aggregates::cart::{CartCommand, CartError, MAX_LINE_QUANTITY};
-use commerce_aggregates::product::{ProductError, ProductStatus};
 use commerce_aggregates::Currency;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,12 +16,14 @@ use super::dto::{
     CreateProblems, OptionalJson,
 };
 use super::preconditions::{IfMatch, Shopper};
-use super::skus;
 use crate::http::auth::AuthUser;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::store::ExecuteError;
+use crate::usecases::add_item::{self, AddItem, AddItemError};
+use crate::usecases::Caller;
+use commerce_aggregates::product::normalize_sku;
 
 /// Currency of a cart opened without one.
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -179,38 +180,33 @@ pub async fn add_item(
     CommandJson(body): CommandJson<AddItemRequest>,
 ) -> Result<Response, ApiError> {
     check_quantity(body.quantity)?;
-    let sku = skus::normalise(&body.sku)?;
-    // The cart is not loaded here: the aggregate refuses a missing or foreign cart (404) when
-    // the command runs. The product is checked first, so a foreign cart with an unknown
-    // product answers 422, which says nothing about the cart.
-    // Read in place: the kept product is not copied for the three facts needed.
-    let (exists, status, price) = state
-        .stores
-        .products
-        .read_recent(&body.product_id.to_string(), super::RECENT, |product, _| {
-            let price = product.variant(&sku).map(|variant| variant.price);
-            (product.exists(), product.status(), price)
-        })
-        .await?;
-    if !exists {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_product",
-            format!("product {} does not exist", body.product_id),
-        ));
-    }
-    if status != ProductStatus::Active {
-        return Err(ProductError::NotAvailable { status }.into());
-    }
-    let unit_price = price.ok_or_else(|| ProductError::UnknownSku { sku: sku.clone() })?;
-    let command = CartCommand::AddItem {
-        customer_id: user.id,
+    let input = AddItem {
+        cart_id: id,
+        customer: Caller {
+            id: user.id,
+            role: user.role,
+        },
         product_id: body.product_id,
-        sku,
+        sku: normalize_sku(&body.sku)?,
         quantity: body.quantity,
-        unit_price,
+        expected_version: expected.0,
     };
-    execute(&state, &user, &request_id, id, command, expected).await
+    let version = add_item::add_item(&state.stores, input, &user.metadata(&request_id.0)).await?;
+    Ok(ok(id, version))
+}
+
+impl From<AddItemError> for ApiError {
+    fn from(error: AddItemError) -> Self {
+        match error {
+            AddItemError::UnknownProduct(id) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_product",
+                format!("product {id} does not exist"),
+            ),
+            AddItemError::Product(error) => error.into(),
+            AddItemError::Cart(error) => cart_error(error),
+        }
+    }
 }
 
 /// Sets the quantity of a line.

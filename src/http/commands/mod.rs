@@ -2,7 +2,7 @@
 //!
 //! Admins manage the catalogue and coupons and ship, deliver and refund orders; customers
 //! own their carts and orders (someone else's is a 404); auditors write nothing (403).
-//! Every route accepts `Idempotency-Key` ([`idempotency`]), every route on an existing
+//! Every route accepts `Idempotency-Key` ([`crate::http::idempotency`]), every route on an existing
 //! aggregate `If-Match: <version>` ([`preconditions`]), and every success answers
 //! `{id, version}` ([`dto::CommandResponse`]). Bodies are checked strictly (unknown fields,
 //! wrong types and out-of-range values are 422, malformed JSON 400) before anything is
@@ -13,28 +13,18 @@ pub mod carts;
 pub mod checkout;
 pub mod coupons;
 pub mod dto;
-pub mod idempotency;
 pub mod orders;
 pub mod payments;
 pub mod preconditions;
 pub mod products;
-mod skus;
 
 use axum::routing::{post, put};
 use axum::Router;
 use utoipa::OpenApi;
 
-use self::idempotency::idempotent;
 use super::error::{FieldError, Problem};
+use super::idempotency::idempotent;
 use super::AppState;
-
-/// How old a kept product or coupon may be when a command reads it for something checked
-/// again later: the price and status an item is added at (the checkout checks every line's
-/// price and the product's status on the state it commits on), and whether a coupon applied
-/// to a cart is active (checked again when the cart is checked out).
-/// Commits of this process update the kept aggregate at once; one of another engine process
-/// may be missed for this long.
-pub(super) const RECENT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The routes of this module, relative to `/api/v1`.
 pub fn routes() -> Router<AppState> {

@@ -5,21 +5,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
-use commerce_aggregates::order::{Order, OrderAction, OrderCommand, OrderError};
-use commerce_aggregates::Role;
+use commerce_aggregates::order::OrderError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dto::{ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse};
 use super::preconditions::{Admin, IfMatch, Shopper, Writer};
-use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::payments::{self, PaymentError};
 use crate::store::ExecuteError;
+use crate::usecases::pay::{self, PayError, PayOrder};
 use crate::usecases::{cancel, deliver, refund, ship, Caller};
 
 pub use crate::payments::{TEST_PROVIDER, TEST_TOKEN_DECLINED, TEST_TOKEN_OK};
@@ -63,48 +61,6 @@ pub(super) fn order_error(error: ExecuteError<OrderError>) -> ApiError {
         ExecuteError::Domain(OrderError::NotFound) => ApiError::not_found("order"),
         other => other.into(),
     }
-}
-
-/// Order `id` and its version; 404 when it is missing, or someone else's and the caller is
-/// not an admin.
-async fn visible_order(
-    state: &AppState,
-    user: &AuthUser,
-    id: Uuid,
-) -> Result<(Order, usize), ApiError> {
-    let (order, version) = state
-        .stores
-        .orders
-        .load(&id.to_string())
-        .await
-        .map_err(order_error)?;
-    match order.customer_id() {
-        Some(owner) if owner == user.id || user.role == Role::Admin => Ok((order, version)),
-        _ => Err(ApiError::not_found("order")),
-    }
-}
-
-/// Runs `command` on order `id`.
-async fn execute(
-    state: &AppState,
-    user: &AuthUser,
-    request_id: &RequestId,
-    id: Uuid,
-    command: OrderCommand,
-    expected: IfMatch,
-) -> Result<Response, ApiError> {
-    let committed = state
-        .stores
-        .orders
-        .execute(
-            &id.to_string(),
-            command,
-            &user.metadata(&request_id.0),
-            expected.0,
-        )
-        .await
-        .map_err(order_error)?;
-    Ok(ok(id, committed.version))
 }
 
 /// A provider's refusal as a problem: declined 402, a bad token 422, unreachable 503.
@@ -159,52 +115,28 @@ pub async fn pay(
             ),
         ));
     };
-    let (order, version) = visible_order(&state, &user, id).await?;
-    if let Some(expected) = expected.0 {
-        if expected != version {
-            return Err(ExecuteError::<OrderError>::VersionMismatch {
-                expected,
-                actual: version,
-            }
-            .into());
-        }
-    }
-    let (Some(status), Some(totals)) = (order.status(), order.totals()) else {
-        return Err(ApiError::not_found("order"));
+    let input = PayOrder {
+        order_id: id,
+        customer: Caller {
+            id: user.id,
+            role: user.role,
+        },
+        token: body.token,
+        expected_version: expected.0,
     };
-    let invalid_state = || -> ApiError {
-        OrderError::InvalidTransition {
-            from: status,
-            action: OrderAction::RecordPayment,
-        }
-        .into()
-    };
-    // Only a payable (confirmed) order is charged, except that a paid order is asked again
-    // (providers are idempotent per order): a repeat of the successful payment returns its
-    // reference and is answered without change; anything else is an invalid transition.
-    let paid = order
-        .payment()
-        .map(|p| (p.provider.clone(), p.reference.clone()));
-    if paid.is_none() && status.after(OrderAction::RecordPayment).is_none() {
-        return Err(invalid_state());
-    }
-    let receipt = match provider.charge(id, &totals.total, &body.token).await {
-        Ok(receipt) => receipt,
-        Err(_) if paid.is_some() => return Err(invalid_state()),
-        Err(error) => return Err(payment_error(error)),
-    };
-    if let Some((paid_provider, paid_reference)) = &paid {
-        if paid_provider != provider.name() || *paid_reference != receipt.reference {
-            return Err(invalid_state());
-        }
-    }
-    let command = OrderCommand::RecordPayment {
-        provider: provider.name().to_string(),
-        payment_reference: receipt.reference,
-        amount: totals.total,
-        at: Utc::now(),
-    };
-    execute(&state, &user, &request_id, id, command, expected).await
+    let version = pay::pay(
+        &state.stores,
+        provider,
+        input,
+        &user.metadata(&request_id.0),
+    )
+    .await
+    .map_err(|error| match error {
+        PayError::NotFound => ApiError::not_found("order"),
+        PayError::Payment(error) => payment_error(error),
+        PayError::Order(error) => order_error(error),
+    })?;
+    Ok(ok(id, version))
 }
 
 /// Hands the order to a carrier; its reserved units leave the stock in the same commit.

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::Utc;
-use commerce_aggregates::order::OrderCommand;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,9 +20,10 @@ use crate::http::extract::RequestId;
 use crate::http::AppState;
 use crate::payments::signature::{self, SignatureError, SIGNATURE_HEADER};
 use crate::store::{Actor, CommandMetadata};
+use crate::usecases::payment_webhook::{self, PaymentReport, ProviderEvent, WebhookError};
 
-/// The provider name recorded on payments reported by the webhook.
-pub const WEBHOOK_PROVIDER: &str = "webhook";
+pub use crate::usecases::payment_webhook::WEBHOOK_PROVIDER;
+
 /// A payment went through: the order is paid.
 pub const PAYMENT_SUCCEEDED: &str = "payment.succeeded";
 /// A payment failed: noted, the order is unchanged (it can still be paid).
@@ -107,16 +107,6 @@ fn parse_event(body: &[u8]) -> Result<WebhookEvent, ApiError> {
     Ok(event)
 }
 
-/// The stored outcome of event `id`, if it was handled already.
-async fn stored_outcome(state: &AppState, id: &str) -> Result<Option<String>, ApiError> {
-    Ok(sqlx::query_scalar(
-        "SELECT outcome FROM payment_webhook_events WHERE provider_event_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?)
-}
-
 /// Receives a provider's payment event. `payment.succeeded` records the payment on the order
 /// (its exact total; a repeat of the same reference changes nothing), `payment.failed` is
 /// noted without changing the order, other types are ignored. A redelivered event id answers
@@ -168,62 +158,30 @@ pub async fn webhook(
     span.record("event_id", event.id.as_str());
     span.record("event_type", event.event_type.as_str());
 
-    if let Some(outcome) = stored_outcome(&state, &event.id).await? {
-        return Ok(Json(WebhookResponse {
-            id: event.id,
-            outcome,
-            replayed: true,
-        }));
-    }
-    let outcome = match event.event_type.as_str() {
-        PAYMENT_SUCCEEDED => {
-            let command = OrderCommand::RecordPayment {
-                provider: WEBHOOK_PROVIDER.to_string(),
-                payment_reference: event.data.reference.clone(),
-                amount: event.data.amount.to_money("data.amount")?,
-                at: Utc::now(),
-            };
-            let metadata = CommandMetadata::new(Actor::system("payment-webhook"), &request_id.0);
-            state
-                .stores
-                .orders
-                .execute(&event.data.order_id.to_string(), command, &metadata, None)
-                .await
-                .map_err(order_error)?;
-            "paid"
-        }
-        PAYMENT_FAILED => {
-            tracing::info!(order_id = %event.data.order_id, "payment failed at the provider");
-            "failed"
-        }
-        _ => "ignored",
+    let report = match event.event_type.as_str() {
+        PAYMENT_SUCCEEDED => PaymentReport::Succeeded {
+            reference: event.data.reference.clone(),
+            amount: event.data.amount.to_money("data.amount")?,
+        },
+        PAYMENT_FAILED => PaymentReport::Failed,
+        _ => PaymentReport::Other,
     };
-    // A concurrent delivery of the same event may have stored its outcome first: answer
-    // with that one (the order command itself is idempotent on the payment reference).
-    let inserted = sqlx::query(
-        "INSERT INTO payment_webhook_events (provider_event_id, order_id, type, outcome)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (provider_event_id) DO NOTHING",
-    )
-    .bind(&event.id)
-    .bind(event.data.order_id)
-    .bind(&event.event_type)
-    .bind(outcome)
-    .execute(&state.pool)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        let outcome = stored_outcome(&state, &event.id)
-            .await?
-            .unwrap_or_else(|| outcome.to_string());
-        return Ok(Json(WebhookResponse {
-            id: event.id,
-            outcome,
-            replayed: true,
-        }));
-    }
+    let provider_event = ProviderEvent {
+        id: event.id.clone(),
+        event_type: event.event_type,
+        order_id: event.data.order_id,
+        report,
+    };
+    let metadata = CommandMetadata::new(Actor::system("payment-webhook"), &request_id.0);
+    let handled = payment_webhook::handle(&state.stores, &state.pool, provider_event, &metadata)
+        .await
+        .map_err(|error| match error {
+            WebhookError::Order(error) => order_error(error),
+            WebhookError::Store(error) => error.into(),
+        })?;
     Ok(Json(WebhookResponse {
         id: event.id,
-        outcome: outcome.to_string(),
-        replayed: false,
+        outcome: handled.outcome,
+        replayed: handled.replayed,
     }))
 }

@@ -1,12 +1,13 @@
 //! Catalogue commands (admins): create a product, change its details, add variants, reprice,
-//! adjust stock, publish and archive. SKUs are unique across the catalogue (see [`skus`]).
+//! adjust stock, publish and archive. SKUs are unique across the catalogue (the use cases
+//! `create_product` and `add_variant` claim them).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use commerce_aggregates::product::{NewVariant, ProductCommand, ProductError, MAX_VARIANTS};
+use commerce_aggregates::product::{normalize_sku, NewVariant, ProductCommand};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -16,10 +17,11 @@ use super::dto::{
     CreateProblems, MoneyDto,
 };
 use super::preconditions::{Admin, IfMatch};
-use super::skus;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
+use crate::usecases::add_variant::{self, AddVariant};
+use crate::usecases::create_product::{self, CatalogueError, CreateProduct};
 
 /// A variant of a new product, or one added later.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -41,7 +43,7 @@ pub struct VariantRequest {
 impl VariantRequest {
     fn into_variant(self, field: &str) -> Result<NewVariant, ApiError> {
         Ok(NewVariant {
-            sku: skus::normalise(&self.sku)?,
+            sku: normalize_sku(&self.sku)?,
             options: self.options,
             price: self.price.to_money(&format!("{field}.price"))?,
             stock: self.stock,
@@ -168,20 +170,13 @@ pub async fn create(
     request_id: RequestId,
     CommandJson(body): CommandJson<CreateProductRequest>,
 ) -> Result<Response, ApiError> {
-    if body.variants.len() > MAX_VARIANTS {
-        // Refused before any SKU is claimed.
-        return Err(ProductError::TooManyVariants { max: MAX_VARIANTS }.into());
-    }
     let variants = body
         .variants
         .into_iter()
         .enumerate()
         .map(|(i, v)| v.into_variant(&format!("variants[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
-    let claimed: BTreeSet<String> = variants.iter().map(|v| v.sku.clone()).collect();
-    let id = Uuid::new_v4();
-    let command = ProductCommand::CreateProduct {
-        product_id: id,
+    let input = CreateProduct {
         name: body.name,
         description: body.description,
         category: body.category,
@@ -190,19 +185,24 @@ pub async fn create(
         variants,
         low_stock_threshold: body.low_stock_threshold,
     };
-    if !claimed.is_empty() {
-        skus::claim(&state.pool, &state.stores, id, &claimed).await?;
-    }
-    match execute(&state, &admin, &request_id, id, command, IfMatch(None)).await {
-        Ok(version) => located(
-            StatusCode::CREATED,
-            &format!("/api/v1/products/{id}"),
-            id,
-            version,
-        ),
-        Err(error) => {
-            skus::release(&state.pool, id, &claimed).await;
-            Err(error)
+    let metadata = admin.0.metadata(&request_id.0);
+    let (id, version) =
+        create_product::create_product(&state.stores, &state.pool, input, &metadata).await?;
+    located(
+        StatusCode::CREATED,
+        &format!("/api/v1/products/{id}"),
+        id,
+        version,
+    )
+}
+
+impl From<CatalogueError> for ApiError {
+    fn from(error: CatalogueError) -> Self {
+        match error {
+            CatalogueError::SkuTaken(taken) => {
+                ApiError::conflict("duplicate_sku", taken.to_string())
+            }
+            CatalogueError::Product(error) => error.into(),
         }
     }
 }
@@ -265,17 +265,14 @@ pub async fn add_variant(
     request_id: RequestId,
     CommandJson(body): CommandJson<VariantRequest>,
 ) -> Result<Response, ApiError> {
-    let variant = body.into_variant("body")?;
-    let claimed = BTreeSet::from([variant.sku.clone()]);
-    skus::claim(&state.pool, &state.stores, id, &claimed).await?;
-    let command = ProductCommand::AddVariant { variant };
-    match execute(&state, &admin, &request_id, id, command, expected).await {
-        Ok(version) => Ok(ok(id, version)),
-        Err(error) => {
-            skus::release(&state.pool, id, &claimed).await;
-            Err(error)
-        }
-    }
+    let input = AddVariant {
+        product_id: id,
+        variant: body.into_variant("body")?,
+        expected_version: expected.0,
+    };
+    let metadata = admin.0.metadata(&request_id.0);
+    let version = add_variant::add_variant(&state.stores, &state.pool, input, &metadata).await?;
+    Ok(ok(id, version))
 }
 
 /// Changes one variant's unit price.

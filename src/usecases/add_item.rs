@@ -1,0 +1,115 @@
+//! Add a SKU to a cart at the product's current price.
+//!
+//! The product is read as this process last knew it (within [`RECENT`]): the price and the
+//! status an item is added at are checked again on the state the checkout commits on, so a
+//! change another process made a moment ago is caught there. The cart itself decides the
+//! rest (owner, open, quantity limits, currency).
+
+use std::time::Duration;
+
+use commerce_aggregates::cart::{CartCommand, CartError};
+use commerce_aggregates::product::{ProductError, ProductStatus};
+use uuid::Uuid;
+
+use super::Caller;
+use crate::store::{CommandMetadata, ExecuteError, Stores};
+
+/// How old a kept product or coupon may be when a command reads it for something the
+/// checkout checks again (see the module documentation).
+pub const RECENT: Duration = Duration::from_secs(1);
+
+/// Add `quantity` × `sku` of `product_id` to cart `cart_id`.
+#[derive(Debug, Clone)]
+pub struct AddItem {
+    /// The cart.
+    pub cart_id: Uuid,
+    /// Its owner.
+    pub customer: Caller,
+    /// The product.
+    pub product_id: Uuid,
+    /// The variant's SKU, as the customer sent it.
+    pub sku: String,
+    /// How many.
+    pub quantity: u32,
+    /// The cart version the customer saw (`If-Match`), if any.
+    pub expected_version: Option<usize>,
+}
+
+/// Why the item was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddItemError {
+    /// No such product.
+    #[error("product {0} does not exist")]
+    UnknownProduct(Uuid),
+    /// The product cannot be sold (not active, no such SKU).
+    #[error(transparent)]
+    Product(ProductError),
+    /// The cart refused, or the store failed.
+    #[error(transparent)]
+    Cart(ExecuteError<CartError>),
+}
+
+/// Adds the item; the cart's new version.
+#[tracing::instrument(skip_all, fields(cart_id = %input.cart_id), err(level = "debug"))]
+pub async fn add_item(
+    stores: &Stores,
+    input: AddItem,
+    metadata: &CommandMetadata,
+) -> Result<usize, AddItemError> {
+    let sku = input.sku.trim().to_owned();
+    // The cart is not loaded here: the aggregate refuses a missing or foreign cart when the
+    // command runs. The product is checked first, so a foreign cart with an unknown product
+    // is refused for the product, which says nothing about the cart. Read in place: the
+    // kept product is not copied for the three facts needed.
+    let (exists, status, price) = stores
+        .products
+        .read_recent(&input.product_id.to_string(), RECENT, |product, _| {
+            let price = product.variant(&sku).map(|variant| variant.price);
+            (product.exists(), product.status(), price)
+        })
+        .await
+        .map_err(|error| AddItemError::Cart(store_failure(error)))?;
+    if !exists {
+        return Err(AddItemError::UnknownProduct(input.product_id));
+    }
+    if status != ProductStatus::Active {
+        return Err(AddItemError::Product(ProductError::NotAvailable { status }));
+    }
+    let unit_price = price.ok_or(AddItemError::Product(ProductError::UnknownSku {
+        sku: sku.clone(),
+    }))?;
+    let command = CartCommand::AddItem {
+        customer_id: input.customer.id,
+        product_id: input.product_id,
+        sku,
+        quantity: input.quantity,
+        unit_price,
+    };
+    stores
+        .carts
+        .execute(
+            &input.cart_id.to_string(),
+            command,
+            metadata,
+            input.expected_version,
+        )
+        .await
+        .map(|committed| committed.version)
+        .map_err(AddItemError::Cart)
+}
+
+/// A product read's failure, which can only be the store's, as a cart command's.
+pub(super) fn store_failure<E: std::error::Error, F: std::error::Error>(
+    error: ExecuteError<E>,
+) -> ExecuteError<F> {
+    match error {
+        ExecuteError::Store(error) => ExecuteError::Store(error),
+        ExecuteError::Conflict => ExecuteError::Conflict,
+        ExecuteError::VersionMismatch { expected, actual } => {
+            ExecuteError::VersionMismatch { expected, actual }
+        }
+        ExecuteError::Domain(error) => ExecuteError::Store(crate::store::StoreError::Failed(
+            format!("a read refused: {error}"),
+        )),
+    }
+}

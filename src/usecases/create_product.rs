@@ -1,0 +1,92 @@
+//! Create a product (admins): a draft with its variants, each SKU claimed in the
+//! catalogue-wide registry first (see [`super::sku_registry`]).
+
+use std::collections::BTreeSet;
+
+use commerce_aggregates::product::{NewVariant, ProductCommand, ProductError, MAX_VARIANTS};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::sku_registry::{self, ClaimError};
+use crate::store::{CommandMetadata, ExecuteError, Stores};
+
+/// A new product's content.
+#[derive(Debug, Clone)]
+pub struct CreateProduct {
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Category.
+    pub category: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Image URLs.
+    pub images: Vec<String>,
+    /// The variants (SKUs normalised).
+    pub variants: Vec<NewVariant>,
+    /// Low-stock threshold, when not the default.
+    pub low_stock_threshold: Option<u32>,
+}
+
+/// Why a catalogue command was not committed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// A SKU is already used by another product.
+    #[error(transparent)]
+    SkuTaken(ClaimError),
+    /// The product refused, or the store failed.
+    #[error(transparent)]
+    Product(ExecuteError<ProductError>),
+}
+
+impl From<ClaimError> for CatalogueError {
+    fn from(error: ClaimError) -> Self {
+        match error {
+            ClaimError::Store(error) => CatalogueError::Product(ExecuteError::Store(error)),
+            taken => CatalogueError::SkuTaken(taken),
+        }
+    }
+}
+
+/// The new product's id and version.
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn create_product(
+    stores: &Stores,
+    pool: &PgPool,
+    input: CreateProduct,
+    metadata: &CommandMetadata,
+) -> Result<(Uuid, usize), CatalogueError> {
+    if input.variants.len() > MAX_VARIANTS {
+        // Refused before any SKU is claimed.
+        return Err(CatalogueError::Product(ExecuteError::Domain(
+            ProductError::TooManyVariants { max: MAX_VARIANTS },
+        )));
+    }
+    let claimed: BTreeSet<String> = input.variants.iter().map(|v| v.sku.clone()).collect();
+    let id = Uuid::new_v4();
+    let command = ProductCommand::CreateProduct {
+        product_id: id,
+        name: input.name,
+        description: input.description,
+        category: input.category,
+        tags: input.tags,
+        images: input.images,
+        variants: input.variants,
+        low_stock_threshold: input.low_stock_threshold,
+    };
+    if !claimed.is_empty() {
+        sku_registry::claim(pool, stores, id, &claimed).await?;
+    }
+    match stores
+        .products
+        .execute_new(&id.to_string(), command, metadata)
+        .await
+    {
+        Ok(committed) => Ok((id, committed.version)),
+        Err(error) => {
+            sku_registry::release(pool, id, &claimed).await;
+            Err(CatalogueError::Product(error))
+        }
+    }
+}
