@@ -31,6 +31,9 @@ pub struct Fixture {
     pub items: Vec<Item>,
     /// A 10 % coupon without a redemption limit.
     pub coupon: String,
+    /// A 5 % coupon with a (never reached) total redemption limit: redeeming it depends on
+    /// how often it was redeemed.
+    pub limited_coupon: String,
     /// One client per connection, each logged in as its own customer.
     pub customers: Vec<Api>,
 }
@@ -78,6 +81,13 @@ impl Fixture {
             .expect(&mut stats, "setup", Method::POST, "coupons", Some(&body))
             .await
             .context("creating the coupon")?;
+        let limited_coupon = format!("LIMIT{}", run.to_uppercase());
+        let body = json!({"code": limited_coupon, "discount": {"percent": 5},
+                          "max_redemptions": 100_000_000});
+        admin
+            .expect(&mut stats, "setup", Method::POST, "coupons", Some(&body))
+            .await
+            .context("creating the limited coupon")?;
         let mut clients = Vec::with_capacity(customers);
         for i in 0..customers {
             let email = format!("load-{run}-{i}@example.com");
@@ -99,6 +109,7 @@ impl Fixture {
         Ok(Self {
             items,
             coupon,
+            limited_coupon,
             customers: clients,
         })
     }

@@ -63,6 +63,10 @@ struct Args {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// The engine's database, read with `psql` to count its committed transactions around
+    /// each checkout scenario (Postgres transactions per confirmed order). Optional.
+    #[arg(long, env = "LOAD_STATS_DATABASE_URL", hide_env_values = true)]
+    stats_database_url: Option<String>,
 }
 
 /// The JSON report.
@@ -72,6 +76,8 @@ struct Report {
     connections: usize,
     duration_seconds: u64,
     scenarios: Vec<ScenarioReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkout_ratio: Option<CheckoutRatio>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,7 +91,18 @@ struct ScenarioReport {
     /// For `lag`: the command rate asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     target_rate: Option<f64>,
+    /// For the checkout scenarios: Postgres transactions committed per confirmed order
+    /// (everything the database committed while measuring and settling afterwards).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transactions_per_order: Option<f64>,
     summary: Summary,
+}
+
+/// How checkouts compare with plain commands in one run.
+#[derive(Debug, Serialize)]
+struct CheckoutRatio {
+    /// Confirmed orders/s of the checkout scenario ÷ add-to-cart commands/s, in percent.
+    checkout_to_add_to_cart_percent: f64,
 }
 
 #[tokio::main]
@@ -97,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Search,
             Scenario::AddToCart,
             Scenario::Checkout,
+            Scenario::CheckoutHotSpot,
             Scenario::Lag,
         ]
     } else {
@@ -131,30 +149,68 @@ async fn main() -> anyhow::Result<()> {
         settle(&args.base_url).await;
         eprintln!("{scenario:?}: warming up {} s", args.warmup);
         run_workers(&fixture, scenario, Duration::from_secs(args.warmup), pace).await;
+        let counted = matches!(scenario, Scenario::Checkout | Scenario::CheckoutHotSpot)
+            .then_some(args.stats_database_url.as_deref())
+            .flatten();
+        let before = match counted {
+            Some(url) => committed_transactions(&args.base_url, url).await,
+            None => None,
+        };
         eprintln!("{scenario:?}: measuring {} s", args.duration);
         let started = Instant::now();
         let stats = run_workers(&fixture, scenario, Duration::from_secs(args.duration), pace).await;
         let summary = stats.summary(started.elapsed());
+        let after = match counted {
+            Some(url) => committed_transactions(&args.base_url, url).await,
+            None => None,
+        };
         let headline = match scenario {
             Scenario::GetProduct => route::GET_PRODUCT,
             Scenario::Search => route::SEARCH,
             Scenario::AddToCart | Scenario::Lag => route::ADD_ITEM,
-            Scenario::Checkout => route::CONFIRMED,
+            Scenario::Checkout | Scenario::CheckoutHotSpot => route::CONFIRMED,
         };
         let (per_second, p99_ms) = summary
             .routes
             .get(headline)
             .map_or((0.0, 0.0), |r| (r.per_second, r.latency_ms.p99));
+        let orders = summary.routes.get(route::CONFIRMED).map_or(0, |r| r.count);
+        let transactions_per_order = match (before, after) {
+            (Some(before), Some(after)) if orders > 0 => {
+                Some(after.saturating_sub(before) as f64 / orders as f64)
+            }
+            _ => None,
+        };
         let report = ScenarioReport {
             scenario,
             connections: args.connections,
             per_second,
             p99_ms,
             target_rate,
+            transactions_per_order,
             summary,
         };
         print_report(&report)?;
         reports.push(report);
+    }
+    let rate = |wanted: Scenario| {
+        reports
+            .iter()
+            .find(|r| r.scenario == wanted)
+            .map(|r| r.per_second)
+    };
+    let ratio = match (rate(Scenario::Checkout), rate(Scenario::AddToCart)) {
+        (Some(orders), Some(commands)) if commands > 0.0 => Some(CheckoutRatio {
+            checkout_to_add_to_cart_percent: 100.0 * orders / commands,
+        }),
+        _ => None,
+    };
+    if let Some(ratio) = &ratio {
+        writeln!(
+            std::io::stdout().lock(),
+            "\nconfirmed orders/s ÷ add-to-cart commands/s: {:.1} %",
+            ratio.checkout_to_add_to_cart_percent
+        )?;
     }
     if let Some(path) = &args.json {
         let report = Report {
@@ -162,6 +218,7 @@ async fn main() -> anyhow::Result<()> {
             connections: args.connections,
             duration_seconds: args.duration,
             scenarios: reports,
+            checkout_ratio: ratio,
         };
         std::fs::write(path, serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
@@ -222,6 +279,34 @@ async fn settle(base_url: &str) {
     eprintln!("the pipeline did not settle within a minute; measuring anyway");
 }
 
+/// How long an idle Postgres backend may hold its transaction counts before reporting them
+/// (PostgreSQL 15 reports a busy backend's at most every second, an idle one's within 10 s).
+const STATS_REPORTED_WITHIN: Duration = Duration::from_secs(11);
+
+/// The transactions the database at `database_url` has committed, once the engine at
+/// `base_url` is idle and every backend has reported its counts; `None` when `psql` fails.
+async fn committed_transactions(base_url: &str, database_url: &str) -> Option<u64> {
+    settle(base_url).await;
+    tokio::time::sleep(STATS_REPORTED_WITHIN).await;
+    // Between two measured periods nothing else runs: a blocking call is fine.
+    let output = std::process::Command::new("psql")
+        .arg(database_url)
+        .args([
+            "-Atc",
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+        ])
+        .output()
+        .ok()?;
+    let count = String::from_utf8_lossy(&output.stdout).trim().parse().ok();
+    if count.is_none() {
+        eprintln!(
+            "could not read pg_stat_database: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    count
+}
+
 /// Prints one scenario's figures as a text table.
 fn print_report(report: &ScenarioReport) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -247,6 +332,12 @@ fn print_report(report: &ScenarioReport) -> std::io::Result<()> {
             out,
             "{name:<34} {:>9} {:>7} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
             r.count, r.errors, r.per_second, l.p50, l.p95, l.p99, l.max
+        )?;
+    }
+    if let Some(transactions) = report.transactions_per_order {
+        writeln!(
+            out,
+            "Postgres transactions per confirmed order: {transactions:.1}"
         )?;
     }
     if let Some(lag) = report.summary.lag_ms {

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::api::Api;
-use crate::fixture::{Fixture, WORDS};
+use crate::fixture::{Fixture, Item, WORDS};
 use crate::stats::Stats;
 
 /// Route names used in reports.
@@ -25,11 +25,10 @@ pub mod route {
     pub const ADDRESS: &str = "PUT carts/{id}/shipping-address";
     /// Applying the coupon.
     pub const COUPON: &str = "PUT carts/{id}/coupon";
-    /// Checking out (201 confirmed, or 202 still processing).
+    /// Checking out (201 confirmed, or 409 refused).
     pub const CHECKOUT: &str = "POST carts/{id}/checkout";
-    /// Checkouts answered 202 and then polled until decided.
-    pub const CHECKOUT_DECIDED: &str = "checkout until decided";
-    /// Confirmed orders (the headline of the checkout scenario).
+    /// Confirmed orders (the headline of the checkout scenarios), timed from the cart's
+    /// creation.
     pub const CONFIRMED: &str = "order confirmed";
     /// Paying.
     pub const PAY: &str = "POST orders/{id}/pay";
@@ -52,8 +51,12 @@ pub enum Scenario {
     Search,
     /// Add items to carts (a new cart every 40 items).
     AddToCart,
-    /// Cart → item → address → coupon (every other order) → checkout → pay.
+    /// Cart → item → address → coupon (every other order) → checkout → pay, over the whole
+    /// catalogue.
     Checkout,
+    /// The same flow where every customer buys the same product with the same limited
+    /// coupon: every checkout turns on one product and one coupon.
+    CheckoutHotSpot,
     /// Add items at a fixed rate and measure how long each takes to reach the read model.
     Lag,
 }
@@ -100,8 +103,19 @@ impl Worker {
             Scenario::Checkout => {
                 let mut n = 0usize;
                 while Instant::now() < self.deadline {
-                    self.checkout_once(&mut stats, &mut rng, n % 2 == 0).await;
+                    let lines: Vec<&Item> = (0..1 + rng.below(2))
+                        .map(|_| &self.fixture.items[rng.below(self.fixture.items.len())])
+                        .collect();
+                    let coupon = (n % 2 == 0).then_some(self.fixture.coupon.as_str());
+                    self.checkout_once(&mut stats, &lines, coupon).await;
                     n += 1;
+                }
+            }
+            Scenario::CheckoutHotSpot => {
+                let hot = [&self.fixture.items[0]];
+                while Instant::now() < self.deadline {
+                    let coupon = Some(self.fixture.limited_coupon.as_str());
+                    self.checkout_once(&mut stats, &hot, coupon).await;
                 }
             }
         }
@@ -163,14 +177,14 @@ impl Worker {
         }
     }
 
-    /// One order: cart, item(s), address, maybe the coupon, checkout, and payment.
-    async fn checkout_once(&self, stats: &mut Stats, rng: &mut Rng, coupon: bool) {
+    /// One order: cart, `lines` (one unit each), address, the coupon if any, checkout, and
+    /// payment.
+    async fn checkout_once(&self, stats: &mut Stats, lines: &[&Item], coupon: Option<&str>) {
         let started = Instant::now();
         let Some(cart) = self.create_cart(stats).await else {
             return;
         };
-        for _ in 0..1 + rng.below(2) {
-            let item = &self.fixture.items[rng.below(self.fixture.items.len())];
+        for item in lines {
             let body = json!({"product_id": item.product_id, "sku": item.sku, "quantity": 1});
             let path = format!("carts/{cart}/items");
             self.api
@@ -183,15 +197,14 @@ impl Worker {
         self.api
             .send(stats, route::ADDRESS, Method::PUT, &path, Some(&address))
             .await;
-        if coupon {
-            let body = json!({"code": self.fixture.coupon});
+        if let Some(code) = coupon {
+            let body = json!({"code": code});
             let path = format!("carts/{cart}/coupon");
             self.api
                 .send(stats, route::COUPON, Method::PUT, &path, Some(&body))
                 .await;
         }
         let path = format!("carts/{cart}/checkout");
-        let checkout_started = Instant::now();
         let Some(reply) = self
             .api
             .send(stats, route::CHECKOUT, Method::POST, &path, None)
@@ -202,12 +215,7 @@ impl Worker {
         let Ok(order) = reply.str("id") else {
             return;
         };
-        let confirmed = match reply.status {
-            StatusCode::CREATED => reply.body["status"] == "confirmed",
-            StatusCode::ACCEPTED => self.await_decision(stats, &order, checkout_started).await,
-            _ => false,
-        };
-        if !confirmed {
+        if reply.status != StatusCode::CREATED || reply.body["status"] != "confirmed" {
             stats.error(route::CONFIRMED, reply.status.as_u16());
             return;
         }
@@ -217,36 +225,6 @@ impl Worker {
         self.api
             .send(stats, route::PAY, Method::POST, &path, Some(&body))
             .await;
-    }
-
-    /// Polls an order answered 202 until it is decided; true when confirmed.
-    async fn await_decision(&self, stats: &mut Stats, order: &str, since: Instant) -> bool {
-        let path = format!("orders/{order}");
-        while since.elapsed() < Duration::from_secs(30) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            let Some(reply) = self
-                .api
-                .send(
-                    stats,
-                    "GET orders/{id} (decision)",
-                    Method::GET,
-                    &path,
-                    None,
-                )
-                .await
-            else {
-                continue;
-            };
-            match reply.body["status"].as_str() {
-                Some("placed") | None => continue,
-                Some("rejected") => return false,
-                Some(_) => {
-                    stats.ok(route::CHECKOUT_DECIDED, since.elapsed());
-                    return true;
-                }
-            }
-        }
-        false
     }
 }
 
