@@ -26,7 +26,7 @@ use commerce::shutdown::Shutdown;
 use commerce::store::{Actor, CommandMetadata};
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::Currency;
-use commerce_projections::{read_models, replay, runner, Projection};
+use commerce_projections::{read_models, replay, runner, Projection, Subscriber};
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -125,7 +125,8 @@ async fn lag_run(
     // Measure steady state: let every consumer drain the backlog of step 1 first.
     let started = Instant::now();
     for projection in &pipeline.projections {
-        while runner::lag(&pipeline.js, &pipeline.runner, projection.as_ref())
+        let subscriber = Subscriber::ReadModel(projection.clone());
+        while runner::lag(&pipeline.js, &pipeline.runner, &subscriber)
             .await
             .map_or(true, |lag| lag > 0)
         {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use commerce_projections::runner::{self, RunnerSettings};
-use commerce_projections::{read_models, Projection};
+use commerce_projections::{read_models, EventHandler, Projection, Subscriber};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
@@ -223,7 +223,7 @@ impl App {
                 };
                 let stop = shutdown.subscribe();
                 tasks.spawn(async move {
-                    runner::run(pool, js, projection, settings, stop).await;
+                    runner::run(pool, js, Subscriber::ReadModel(projection), settings, stop).await;
                     ("projection", Ok(()))
                 });
             }
@@ -234,7 +234,7 @@ impl App {
                 ("order-expiry", Ok(()))
             });
             // The mailer: renders emails into the outbox, and the sender delivering them.
-            let mailer: Arc<dyn Projection> = Arc::new(MailerProcess::new(
+            let mailer: Arc<dyn EventHandler> = Arc::new(MailerProcess::new(
                 self.state.pool.clone(),
                 self.config.mail.clone(),
             ));
@@ -242,7 +242,7 @@ impl App {
             let settings = self.config.runner.clone();
             let stop = shutdown.subscribe();
             tasks.spawn(async move {
-                runner::run(pool, js, mailer, settings, stop).await;
+                runner::run(pool, js, Subscriber::Handler(mailer), settings, stop).await;
                 ("mailer", Ok(()))
             });
             let (pool, mail) = (self.state.pool.clone(), self.config.mail.clone());

@@ -2,30 +2,29 @@
 //!
 //! The positions of all the batch's aggregates are locked, and moved past the batch's events
 //! where those follow on from them, with one statement ([`claim_all`]); the events that
-//! follow their positions are handed to [`Projection::apply_many`] together, without a
+//! follow their positions are handed to the subscriber's `apply_many` together, without a
 //! savepoint each. A batch of `n` events costs its applies plus three statements (the
 //! transaction's lock, the claim, the commit) instead of `n` applies plus four statements per
 //! event; a position the claim could not move (redelivered or early events) takes one more.
 //! When an apply fails, the caller rolls the transaction back and applies the batch again
 //! event by event ([`crate::runner`]), where each failure is isolated by a savepoint and
-//! retried or dead-lettered; the outcome is the same, only slower. The detached batches of a
-//! process manager ([`crate::detached`]) lock their positions with [`lock_all`] and move each
-//! as its events apply.
+//! retried or dead-lettered; the outcome is the same, only slower.
 
 use std::collections::HashMap;
 
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
-use crate::projection::{Projection, ProjectionError};
+use crate::projection::ProjectionError;
 use crate::runner::{Item, Outcome};
+use crate::subscriber::Subscriber;
 
 /// Applies the sorted `items` in `tx` and sets each one's outcome (applied, duplicate or
 /// early). `Ok(Err(_))` is the first apply that failed: `tx` must then be rolled back, since
 /// the failed statement may have aborted it and the outcomes set so far are void.
 pub(crate) async fn apply_all(
     tx: &mut PgConnection,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     items: &mut [Item],
 ) -> Result<Result<(), ProjectionError>, sqlx::Error> {
     let runs = runs(items);
@@ -102,7 +101,7 @@ pub(crate) async fn apply_all(
 /// claim found, which RETURNING, showing the new row only, could not tell otherwise.
 async fn claim_all(
     tx: &mut PgConnection,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     items: &[Item],
     runs: &[(usize, usize)],
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
@@ -174,42 +173,6 @@ pub(crate) fn runs(items: &[Item]) -> Vec<(usize, usize)> {
         }
     }
     runs
-}
-
-/// Locks the position row of the aggregate of every run (created at 0 when new), in the
-/// runs' order — one lock order for every worker — and returns the last sequence applied of
-/// each, in the same order.
-pub(crate) async fn lock_all(
-    tx: &mut PgConnection,
-    projection: &dyn Projection,
-    items: &[Item],
-    runs: &[(usize, usize)],
-) -> Result<Vec<i64>, sqlx::Error> {
-    let (kinds, ids): (Vec<&str>, Vec<&str>) = runs
-        .iter()
-        .map(|&(start, _)| {
-            let envelope = &items[start].envelope;
-            (
-                envelope.aggregate_type.as_str(),
-                envelope.aggregate_id.as_str(),
-            )
-        })
-        .unzip();
-    let rows = sqlx::query(
-        "INSERT INTO projection_positions (projection, aggregate_type, aggregate_id, last_sequence)
-         SELECT $1, a.aggregate_type, a.aggregate_id, 0
-           FROM UNNEST($2::text[], $3::text[]) WITH ORDINALITY AS a(aggregate_type, aggregate_id, n)
-          ORDER BY a.n
-         ON CONFLICT (projection, aggregate_type, aggregate_id)
-         DO UPDATE SET last_sequence = projection_positions.last_sequence
-         RETURNING aggregate_type, aggregate_id, last_sequence",
-    )
-    .bind(projection.name())
-    .bind(&kinds)
-    .bind(&ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    per_run(&rows, &kinds, &ids, 0, |row| row.try_get(2))
 }
 
 /// What `read` takes from each returned row (aggregate type and id first), in the order of

@@ -20,9 +20,9 @@ pub enum ProjectionError {
     /// The read-model write failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    /// A process manager's command failed: the event store was unavailable, or an aggregate
-    /// refused the command for a reason the process does not expect.
-    #[error("command failed: {0}")]
+    /// Anything else the consumer could not do with the event (a fold that does not add up,
+    /// an email that cannot be rendered): counts towards dead-lettering.
+    #[error("cannot apply: {0}")]
     Command(String),
     /// A dependency (the database) is unreachable: retried until it is back, never
     /// dead-lettered.
@@ -116,24 +116,6 @@ pub trait Projection: Send + Sync {
     /// with [`Projection::apply`].
     fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
         None
-    }
-
-    /// True for a process manager that writes no read model and only issues commands that
-    /// commit on their own: the runner then calls [`Projection::apply_detached`] for the
-    /// aggregates of a batch concurrently, outside the batch's transaction (each aggregate's
-    /// events still one at a time, in sequence order, under the same position guard).
-    fn detached(&self) -> bool {
-        false
-    }
-
-    /// Applies one event without the batch's transaction (only called when
-    /// [`Projection::detached`] is true).
-    async fn apply_detached(&self, event: &Envelope) -> Result<(), ProjectionError> {
-        Err(ProjectionError::Command(format!(
-            "{} cannot apply {} outside a transaction",
-            self.name(),
-            event.event_type
-        )))
     }
 }
 

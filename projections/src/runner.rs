@@ -29,7 +29,8 @@ use tokio::sync::watch;
 
 use crate::applied::Applied;
 use crate::envelope::{subject_aggregate_type, Envelope, SUBJECT_PREFIX};
-use crate::projection::{Projection, ProjectionError};
+use crate::projection::ProjectionError;
+use crate::subscriber::Subscriber;
 
 /// How a projection consumes.
 #[derive(Debug, Clone)]
@@ -71,7 +72,7 @@ pub const FAILED_BATCH_RETRY: Duration = Duration::from_secs(1);
 
 /// Name of a projection's durable consumer: the only one of a projection of one aggregate
 /// type (see [`consumers`]).
-pub fn consumer_name(projection: &dyn Projection) -> String {
+pub fn consumer_name(projection: &Subscriber) -> String {
     format!("proj-{}", projection.name())
 }
 
@@ -82,7 +83,7 @@ pub fn consumer_name(projection: &dyn Projection) -> String {
 /// to acknowledge unread (the mailer, every cart event). The guarantee a projection relies
 /// on — each aggregate's events in order — holds within each consumer; events of different
 /// types may be applied in another order than they were published.
-pub fn consumers(projection: &dyn Projection) -> Vec<(String, String)> {
+pub fn consumers(projection: &Subscriber) -> Vec<(String, String)> {
     match projection.aggregate_types() {
         [] => vec![(consumer_name(projection), format!("{SUBJECT_PREFIX}.>"))],
         [only] => vec![(
@@ -111,7 +112,7 @@ pub fn consumers(projection: &dyn Projection) -> Vec<(String, String)> {
 pub async fn ensure_consumer(
     js: &jetstream::Context,
     settings: &RunnerSettings,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     name: &str,
     filter: &str,
 ) -> Result<jetstream::consumer::Consumer<pull::Config>, async_nats::Error> {
@@ -170,7 +171,7 @@ pub async fn ensure_consumer(
 pub async fn lag(
     js: &jetstream::Context,
     settings: &RunnerSettings,
-    projection: &dyn Projection,
+    projection: &Subscriber,
 ) -> Result<u64, async_nats::Error> {
     let stream = js.get_stream(&settings.stream).await?;
     let mut lag = 0;
@@ -195,23 +196,21 @@ async fn sleep_or_stop(duration: Duration, shutdown: &mut watch::Receiver<bool>)
 pub async fn run(
     pool: PgPool,
     js: jetstream::Context,
-    projection: Arc<dyn Projection>,
+    projection: Subscriber,
     settings: RunnerSettings,
     shutdown: watch::Receiver<bool>,
 ) {
-    let loops = consumers(projection.as_ref())
-        .into_iter()
-        .map(|(name, filter)| {
-            consume(
-                &pool,
-                &js,
-                &projection,
-                &settings,
-                name,
-                filter,
-                shutdown.clone(),
-            )
-        });
+    let loops = consumers(&projection).into_iter().map(|(name, filter)| {
+        consume(
+            &pool,
+            &js,
+            &projection,
+            &settings,
+            name,
+            filter,
+            shutdown.clone(),
+        )
+    });
     futures_util::future::join_all(loops).await;
     tracing::info!(
         projection = projection.name(),
@@ -223,7 +222,7 @@ pub async fn run(
 async fn consume(
     pool: &PgPool,
     js: &jetstream::Context,
-    projection: &Arc<dyn Projection>,
+    projection: &Subscriber,
     settings: &RunnerSettings,
     durable: String,
     filter: String,
@@ -232,17 +231,16 @@ async fn consume(
     let name = projection.name();
     let mut failures = 0u32;
     'connect: while !*shutdown.borrow() {
-        let consumer =
-            match ensure_consumer(js, settings, projection.as_ref(), &durable, &filter).await {
-                Ok(consumer) => consumer,
-                Err(error) => {
-                    tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
-                    if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
-                        break;
-                    }
-                    continue;
+        let consumer = match ensure_consumer(js, settings, projection, &durable, &filter).await {
+            Ok(consumer) => consumer,
+            Err(error) => {
+                tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
+                if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
+                    break;
                 }
-            };
+                continue;
+            }
+        };
         tracing::info!(
             projection = name,
             consumer = durable,
@@ -275,7 +273,7 @@ async fn consume(
             if messages.is_empty() {
                 continue;
             }
-            match process_batch(pool, js, projection.as_ref(), settings, messages).await {
+            match process_batch(pool, js, projection, settings, messages).await {
                 Ok(aggregates) => {
                     failures = 0;
                     if let Some(applied) = &settings.applied {
@@ -332,7 +330,7 @@ pub(crate) struct Item {
 async fn process_batch(
     pool: &PgPool,
     js: &jetstream::Context,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     settings: &RunnerSettings,
     messages: Vec<jetstream::Message>,
 ) -> Result<Vec<String>, async_nats::Error> {
@@ -421,14 +419,12 @@ async fn process_batch(
 async fn apply_items(
     pool: &PgPool,
     js: &jetstream::Context,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     settings: &RunnerSettings,
     items: &mut [Item],
 ) -> Result<(), async_nats::Error> {
     let mut tx = begin_batch(pool, projection).await?;
-    if projection.detached() {
-        crate::detached::apply_batch(&mut tx, js, projection, settings, items).await?;
-    } else if let Err(error) = crate::batch::apply_all(&mut tx, projection, items).await? {
+    if let Err(error) = crate::batch::apply_all(&mut tx, projection, items).await? {
         // Applied again event by event, each failure isolated by a savepoint.
         tracing::debug!(projection = projection.name(), %error,
             "an event of the batch failed, applying the batch event by event");
@@ -445,7 +441,7 @@ async fn apply_items(
 /// Opens a batch's read-model transaction.
 async fn begin_batch<'p>(
     pool: &'p PgPool,
-    projection: &dyn Projection,
+    projection: &Subscriber,
 ) -> Result<sqlx::Transaction<'p, sqlx::Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     // The lock: shared with other batches of this projection, exclusive for a replay of it.
@@ -463,8 +459,8 @@ async fn begin_batch<'p>(
 /// The outcome of an event whose apply failed with `error`: retried while the database is
 /// unavailable (however often it was delivered) or while deliveries remain, `None` when it
 /// is to be dead-lettered.
-pub(crate) fn retry_or_dead_letter(
-    projection: &dyn Projection,
+fn retry_or_dead_letter(
+    projection: &Subscriber,
     settings: &RunnerSettings,
     item: &Item,
     error: &ProjectionError,
@@ -487,7 +483,7 @@ pub(crate) fn retry_or_dead_letter(
 async fn apply_one(
     tx: &mut PgConnection,
     js: &jetstream::Context,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     settings: &RunnerSettings,
     item: &Item,
 ) -> Result<Outcome, async_nats::Error> {
@@ -531,7 +527,7 @@ async fn apply_one(
 /// and returns the last sequence applied.
 async fn lock_position(
     tx: &mut PgConnection,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     envelope: &Envelope,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -548,9 +544,9 @@ async fn lock_position(
     .await
 }
 
-pub(crate) async fn advance(
+async fn advance(
     tx: &mut PgConnection,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     envelope: &Envelope,
     sequence: i64,
 ) -> Result<(), sqlx::Error> {
@@ -567,10 +563,10 @@ pub(crate) async fn advance(
     Ok(())
 }
 
-pub(crate) async fn dead_letter(
+async fn dead_letter(
     tx: &mut PgConnection,
     js: &jetstream::Context,
-    projection: &dyn Projection,
+    projection: &Subscriber,
     item: &Item,
     error: &str,
 ) -> Result<(), async_nats::Error> {

@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use commerce_projections::runner;
+use commerce_projections::{runner, Subscriber};
 
 use super::AppState;
 
@@ -98,13 +98,8 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "gauge",
     );
     for projection in &state.pipeline.projections {
-        match runner::lag(
-            &state.pipeline.js,
-            &state.pipeline.runner,
-            projection.as_ref(),
-        )
-        .await
-        {
+        let subscriber = Subscriber::ReadModel(projection.clone());
+        match runner::lag(&state.pipeline.js, &state.pipeline.runner, &subscriber).await {
             Ok(lag) => {
                 let _ = writeln!(
                     out,

@@ -1,7 +1,8 @@
 //! The mailer: emails triggered by events, never inline in a request.
 //!
-//! [`MailerProcess`] is one more projection of the stream (consumers `proj-mailer-account`,
-//! `-order` and `-product`, run by the projection runner). For each event that calls for
+//! [`MailerProcess`] is an event handler (`commerce_projections::EventHandler`: consumers
+//! `proj-mailer-account`, `-order` and `-product`, run by the consumer runner; never
+//! replayed). For each event that calls for
 //! email it renders the messages from the templates in `templates/emails/` ([`templates`]) and
 //! inserts them into the `emails` outbox **inside the runner's transaction**, with
 //! `ON CONFLICT (event_id, template, recipient) DO NOTHING`: the rows commit together with the
@@ -33,7 +34,7 @@ pub mod transport;
 use async_trait::async_trait;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
-use commerce_projections::{Envelope, Projection, ProjectionError};
+use commerce_projections::{Envelope, EventHandler, ProjectionError};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -160,7 +161,7 @@ impl MailerProcess {
 }
 
 #[async_trait]
-impl Projection for MailerProcess {
+impl EventHandler for MailerProcess {
     fn name(&self) -> &'static str {
         Self::NAME
     }
@@ -169,14 +170,10 @@ impl Projection for MailerProcess {
         &["account", "order", "product"]
     }
 
-    fn tables(&self) -> &'static [&'static str] {
-        &[]
-    }
-
     /// Records the emails of one event in the outbox, in the runner's transaction.
     #[tracing::instrument(skip_all, fields(aggregate_id = %envelope.aggregate_id,
         event = %envelope.event_type), err(level = "warn"))]
-    async fn apply(
+    async fn handle(
         &self,
         tx: &mut PgConnection,
         envelope: &Envelope,

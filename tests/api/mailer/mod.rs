@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use commerce::mailer::{MailSettings, MailerProcess};
 use commerce_aggregates::Role;
-use commerce_projections::{Envelope, Projection};
+use commerce_projections::{Envelope, EventHandler};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -117,13 +117,13 @@ async fn count(app: &TestApp, sql: &str, id: Uuid) -> i64 {
         .expect("count")
 }
 
-/// Applies `envelope` through a fresh mailer twice, each time in its own committed
+/// Handles `envelope` with a fresh mailer twice, each time in its own committed
 /// transaction, as a NATS redelivery would.
 async fn apply_twice(app: &TestApp, envelope: &Envelope) {
     let mailer = MailerProcess::new(app.db.pool.clone(), MailSettings::default());
     for _ in 0..2 {
         let mut tx = app.db.pool.begin().await.expect("tx");
-        mailer.apply(&mut tx, envelope).await.expect("applied");
+        mailer.handle(&mut tx, envelope).await.expect("handled");
         tx.commit().await.expect("commit");
     }
 }

@@ -6,6 +6,7 @@ use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
 use async_nats::jetstream::{self, AckKind};
 use commerce::app::Roles;
 use commerce_projections::runner::consumers;
+use commerce_projections::Subscriber;
 use futures_util::StreamExt;
 
 use super::{projections_caught_up, start, stored_event_ids, wait_until, workload, PATIENCE};
@@ -211,7 +212,7 @@ fn one_type_keeps_its_single_consumer_and_several_get_one_each() {
     let all = commerce_projections::read_models::all(Default::default());
     let carts = all.iter().find(|p| p.name() == "carts").expect("carts");
     assert_eq!(
-        consumers(carts.as_ref()),
+        consumers(&Subscriber::ReadModel(carts.clone())),
         vec![("proj-carts".to_owned(), "commerce.cart.>".to_owned())]
     );
     let analytics = all
@@ -219,7 +220,7 @@ fn one_type_keeps_its_single_consumer_and_several_get_one_each() {
         .find(|p| p.name() == "analytics")
         .expect("analytics");
     assert_eq!(
-        consumers(analytics.as_ref()),
+        consumers(&Subscriber::ReadModel(analytics.clone())),
         vec![
             (
                 "proj-analytics-order".to_owned(),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use commerce::mailer::{MailSettings, MailerProcess};
 use commerce_projections::runner::lag;
+use commerce_projections::Subscriber;
 use uuid::Uuid;
 
 use super::{address, assert_each_once, email_log, engine, eventually};
@@ -122,7 +123,10 @@ async fn events_delivered_again_send_nothing_twice() {
             .await
             .expect("stored");
     }
-    let mailer = MailerProcess::new(app.db.pool.clone(), MailSettings::default());
+    let mailer = Subscriber::Handler(std::sync::Arc::new(MailerProcess::new(
+        app.db.pool.clone(),
+        MailSettings::default(),
+    )));
     eventually(
         "the mailer consumed everything again",
         Duration::from_secs(30),
