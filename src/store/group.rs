@@ -15,6 +15,7 @@
 //! before that append is stored; should both land in one batch, the events' key refuses the
 //! second, and the fallback answers it with a conflict (decided again on the current state).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -33,16 +34,54 @@ const INSERT: &str = "INSERT INTO events
  SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
                       $6::jsonb[], $7::jsonb[])";
 
+/// The statement of a batch holding appends under a condition ([`Condition`]): their rows
+/// have no sequence and follow the stream's last event (in batch order, `$8`), and nothing is
+/// inserted when an event other than those each condition ignores (`$10`) follows the version
+/// it was decided on (`$9`).
+const INSERT_CONDITIONAL: &str = "WITH r AS (
+   SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+                        $6::jsonb[], $7::jsonb[], $8::bigint[], $9::bigint[], $10::text[])
+       AS r(aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
+            metadata, position, after_version, ignored))
+ INSERT INTO events
+     (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+ SELECT r.aggregate_type, r.aggregate_id,
+        coalesce(r.sequence,
+                 (SELECT coalesce(max(e.sequence), 0) FROM events e
+                   WHERE e.aggregate_type = r.aggregate_type
+                     AND e.aggregate_id = r.aggregate_id) + r.position),
+        r.event_type, r.event_version, r.payload, r.metadata
+   FROM r
+  WHERE NOT EXISTS (
+        SELECT 1 FROM r g JOIN events e
+            ON e.aggregate_type = g.aggregate_type AND e.aggregate_id = g.aggregate_id
+         WHERE g.sequence IS NULL AND e.sequence > g.after_version
+           AND NOT e.event_type = ANY (string_to_array(g.ignored, ',')))";
+
 /// One stream's events of a commit, ready to insert.
 pub(super) struct Rows {
     /// The aggregate type.
     pub aggregate_type: &'static str,
     /// The aggregate id.
     pub aggregate_id: String,
-    /// Per event: sequence, event type, event version, payload.
+    /// Per event: sequence (its position among these events under a condition), event type,
+    /// event version, payload.
     pub events: Vec<(i64, String, String, Value)>,
     /// The commit's metadata (every event carries it).
     pub metadata: Value,
+    /// `None`: the events take exactly their sequences (the stream is at the version they were
+    /// decided on). Otherwise they follow whatever the stream holds, under this condition.
+    pub condition: Option<Condition>,
+}
+
+/// When events may follow a stream's last event rather than a version: none of the events
+/// appended after `after_version` is of a type outside `ignored` (the decision did not depend
+/// on those).
+pub(super) struct Condition {
+    /// The version the decision read.
+    pub after_version: i64,
+    /// The event types that do not change the decision.
+    pub ignored: &'static [&'static str],
 }
 
 /// Why an append was not stored.
@@ -116,7 +155,7 @@ async fn store(pool: &PgPool, batch: Vec<Request>) {
     let rows: Vec<&Rows> = batch.iter().flat_map(|request| &request.streams).collect();
     let result = insert(pool, &rows).await;
     if result.is_ok() || batch.len() == 1 {
-        let answer = result.map_err(classify);
+        let answer = result;
         for request in batch {
             // The command may have been abandoned (its request dropped): nobody to tell.
             let _ = request.reply.send(answer.clone());
@@ -125,12 +164,15 @@ async fn store(pool: &PgPool, batch: Vec<Request>) {
     }
     for request in batch {
         let rows: Vec<&Rows> = request.streams.iter().collect();
-        let answer = insert(pool, &rows).await.map_err(classify);
+        let answer = insert(pool, &rows).await;
         let _ = request.reply.send(answer);
     }
 }
 
-async fn insert(pool: &PgPool, batch: &[&Rows]) -> Result<(), sqlx::Error> {
+async fn insert(pool: &PgPool, batch: &[&Rows]) -> Result<(), AppendError> {
+    if batch.iter().any(|rows| rows.condition.is_some()) {
+        return insert_conditional(pool, batch).await;
+    }
     let count = batch.iter().map(|rows| rows.events.len()).sum();
     let mut types = Vec::with_capacity(count);
     let mut ids = Vec::with_capacity(count);
@@ -161,6 +203,70 @@ async fn insert(pool: &PgPool, batch: &[&Rows]) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await
         .map(|_| ())
+        .map_err(classify)
+}
+
+/// [`insert`] for a batch with conditional appends ([`INSERT_CONDITIONAL`]); a condition
+/// that does not hold inserts nothing and is answered like a taken sequence number.
+async fn insert_conditional(pool: &PgPool, batch: &[&Rows]) -> Result<(), AppendError> {
+    let count: usize = batch.iter().map(|rows| rows.events.len()).sum();
+    let mut types = Vec::with_capacity(count);
+    let mut ids = Vec::with_capacity(count);
+    let mut sequences: Vec<Option<i64>> = Vec::with_capacity(count);
+    let mut event_types = Vec::with_capacity(count);
+    let mut versions = Vec::with_capacity(count);
+    let mut payloads = Vec::with_capacity(count);
+    let mut metadata = Vec::with_capacity(count);
+    let mut positions = Vec::with_capacity(count);
+    let mut after = Vec::with_capacity(count);
+    let mut ignored = Vec::with_capacity(count);
+    // Conditional appends to one stream in one batch follow each other.
+    let mut taken: HashMap<(&str, &str), i64> = HashMap::new();
+    for rows in batch {
+        let ignore = rows.condition.as_ref().map(|c| c.ignored.join(","));
+        let before = match &rows.condition {
+            Some(_) => *taken
+                .entry((rows.aggregate_type, rows.aggregate_id.as_str()))
+                .or_default(),
+            None => 0,
+        };
+        for (sequence, event_type, version, payload) in &rows.events {
+            types.push(rows.aggregate_type);
+            ids.push(rows.aggregate_id.as_str());
+            sequences.push(rows.condition.is_none().then_some(*sequence));
+            positions.push(before + *sequence);
+            after.push(rows.condition.as_ref().map_or(0, |c| c.after_version));
+            ignored.push(ignore.clone());
+            event_types.push(event_type.as_str());
+            versions.push(version.as_str());
+            payloads.push(payload);
+            metadata.push(&rows.metadata);
+        }
+        if rows.condition.is_some() {
+            let key = (rows.aggregate_type, rows.aggregate_id.as_str());
+            *taken.entry(key).or_default() += rows.events.len() as i64;
+        }
+    }
+    let inserted = sqlx::query(INSERT_CONDITIONAL)
+        .bind(&types)
+        .bind(&ids)
+        .bind(&sequences)
+        .bind(&event_types)
+        .bind(&versions)
+        .bind(&payloads)
+        .bind(&metadata)
+        .bind(&positions)
+        .bind(&after)
+        .bind(&ignored)
+        .execute(pool)
+        .await
+        .map_err(classify)?
+        .rows_affected();
+    if inserted as usize == count {
+        Ok(())
+    } else {
+        Err(AppendError::Conflict)
+    }
 }
 
 fn classify(error: sqlx::Error) -> AppendError {

@@ -311,7 +311,7 @@ where
         mut assume_new: bool,
     ) -> Result<Committed<A>, ExecuteError<A::Error>> {
         let metadata = metadata.to_map();
-        let _turn = self.turns.take(id).await;
+        let turn = self.turns.take(id).await;
         let mut attempt = 0;
         // Whether this round may start from an unchecked state (the cached one, or the empty
         // one of a new id); after a refusal, a no-op or a version mismatch on it, the command
@@ -376,11 +376,14 @@ where
                 Ok(events) => {
                     self.appends.wake.appended();
                     let new_version = events.last().map_or(version, |e| e.sequence);
-                    self.maybe_snapshot(id, &aggregate, version, new_version)
-                        .await;
+                    let snapshot = self.snapshot_due(id, &aggregate, version, new_version);
                     // Its sequence was free when the append was sent: current as of then.
                     self.keep(id, aggregate, new_version, appending);
                     self.watchers.changed(id);
+                    drop(turn);
+                    if let Some(snapshot) = snapshot {
+                        snapshot.write().await;
+                    }
                     return Ok(Committed {
                         version: new_version,
                         events,
@@ -426,39 +429,87 @@ where
 }
 
 impl<A: Aggregate> AggregateStore<A> {
-    /// Stores the state at `new_version` when the command crossed a snapshot boundary. A
-    /// snapshot is a cache: failing to write one is logged, never fatal, and an older snapshot
-    /// never replaces a newer one.
-    async fn maybe_snapshot(&self, id: &str, aggregate: &A, old: usize, new_version: usize) {
-        let Some(every) = self.snapshot_every else {
-            return;
-        };
+    /// The snapshot of the state at `new_version` when the commit from `old` crossed a
+    /// snapshot boundary, to be written once the commit's turns are released.
+    fn snapshot_due(
+        &self,
+        id: &str,
+        aggregate: &A,
+        old: usize,
+        new_version: usize,
+    ) -> Option<Snapshot> {
+        let every = self.snapshot_every?;
         if new_version / every == old / every {
-            return;
+            return None;
         }
-        let result = async {
-            let payload = serde_json::to_value(aggregate).map_err(sqlx::Error::decode)?;
-            sqlx::query(
-                "INSERT INTO snapshots
-                     (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
-                    SET last_sequence = EXCLUDED.last_sequence,
-                        current_snapshot = EXCLUDED.current_snapshot,
-                        payload = EXCLUDED.payload
-                  WHERE snapshots.last_sequence < EXCLUDED.last_sequence",
-            )
-            .bind(A::TYPE)
-            .bind(id)
-            .bind(i64::try_from(new_version).unwrap_or(i64::MAX))
-            .bind(i64::try_from(new_version / every).unwrap_or(i64::MAX))
-            .bind(payload)
-            .execute(&self.pool)
-            .await
+        match serde_json::to_value(aggregate) {
+            Ok(payload) => Some(Snapshot {
+                pool: self.pool.clone(),
+                aggregate_type: A::TYPE,
+                id: id.to_owned(),
+                version: i64::try_from(new_version).unwrap_or(i64::MAX),
+                number: i64::try_from(new_version / every).unwrap_or(i64::MAX),
+                payload,
+            }),
+            Err(error) => {
+                tracing::warn!(aggregate = A::TYPE, id, %error, "snapshot not encoded");
+                None
+            }
         }
+    }
+}
+
+/// A snapshot due after a commit. A snapshot is a cache: failing to write one is logged,
+/// never fatal, and an older snapshot never replaces a newer one, so it is written after the
+/// commit's turns are released, without holding up the next commit on the aggregate.
+#[derive(Debug)]
+#[must_use = "a snapshot does nothing until it is written"]
+pub struct Snapshot {
+    pool: PgPool,
+    aggregate_type: &'static str,
+    id: String,
+    version: i64,
+    number: i64,
+    payload: serde_json::Value,
+}
+
+impl Snapshot {
+    /// Writes it.
+    pub async fn write(self) {
+        let result = sqlx::query(
+            "INSERT INTO snapshots
+                 (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE
+                SET last_sequence = EXCLUDED.last_sequence,
+                    current_snapshot = EXCLUDED.current_snapshot,
+                    payload = EXCLUDED.payload
+              WHERE snapshots.last_sequence < EXCLUDED.last_sequence",
+        )
+        .bind(self.aggregate_type)
+        .bind(&self.id)
+        .bind(self.version)
+        .bind(self.number)
+        .bind(&self.payload)
+        .execute(&self.pool)
         .await;
         if let Err(error) = result {
-            tracing::warn!(aggregate = A::TYPE, id, %error, "snapshot not written");
+            tracing::warn!(aggregate = self.aggregate_type, id = self.id, %error,
+                "snapshot not written");
+        }
+    }
+}
+
+/// The snapshots due after a commit of several streams.
+#[derive(Debug, Default)]
+#[must_use = "snapshots do nothing until they are written"]
+pub struct Snapshots(Vec<Snapshot>);
+
+impl Snapshots {
+    /// Writes them.
+    pub async fn write(self) {
+        for snapshot in self.0 {
+            snapshot.write().await;
         }
     }
 }
@@ -500,6 +551,7 @@ fn rows<A: Aggregate>(
         aggregate_id: id.to_owned(),
         events: rows,
         metadata,
+        condition: None,
     })
 }
 

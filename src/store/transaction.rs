@@ -17,15 +17,13 @@
 //! A commit finds that out; a refusal decided on an unchecked stream must be decided again on
 //! streams read from the store before it is answered.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Instant;
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, EventStore};
 use tokio::sync::MutexGuard;
 
-use super::{group, AggregateStore, Appends, CommandMetadata, StoreError};
+use super::{group, AggregateStore, Appends, CommandMetadata, Snapshot, Snapshots, StoreError};
 
 /// One aggregate opened for a decision: its state, the version it was read at, and the
 /// events decided on it so far (already applied to the state).
@@ -153,15 +151,15 @@ where
         }
     }
 
-    /// After the commit of `stream` (appended at `appending`): the new state is kept, a
-    /// snapshot written when due, and the process's watchers told.
-    async fn committed(&self, stream: Stream<A>, appending: Instant) {
+    /// After the commit of `stream` (appended at `appending`): the new state is kept and the
+    /// process's watchers told; the snapshot when one is due.
+    fn committed(&self, stream: Stream<A>, appending: Instant) -> Option<Snapshot> {
         let new_version = stream.next_version();
-        self.maybe_snapshot(&stream.id, &stream.state, stream.version, new_version)
-            .await;
+        let snapshot = self.snapshot_due(&stream.id, &stream.state, stream.version, new_version);
         // Its sequence was free when the append was sent: current as of then.
         self.keep(&stream.id, stream.state, new_version, appending);
         self.watchers.changed(&stream.id);
+        snapshot
     }
 }
 
@@ -177,14 +175,13 @@ pub enum CommitError {
     Store(#[from] StoreError),
 }
 
-type Finish<'s> = Pin<Box<dyn Future<Output = ()> + Send + 's>>;
-
 /// One stream of a transaction, whatever its aggregate type.
 trait Part<'s>: Send {
     /// Its rows to append, `None` when nothing was decided on it.
     fn rows(&self, metadata: &serde_json::Value) -> Result<Option<group::Rows>, StoreError>;
-    /// Hands the stream back to its store: committed at `appending`, or not at all.
-    fn finish(self: Box<Self>, appending: Option<Instant>) -> Finish<'s>;
+    /// Hands the stream back to its store: committed at `appending`, or not at all; the
+    /// snapshot due, if any.
+    fn finish(self: Box<Self>, appending: Option<Instant>) -> Option<Snapshot>;
 }
 
 struct Staged<'s, A: Aggregate> {
@@ -210,14 +207,56 @@ where
         .map(Some)
     }
 
-    fn finish(self: Box<Self>, appending: Option<Instant>) -> Finish<'s> {
+    fn finish(self: Box<Self>, appending: Option<Instant>) -> Option<Snapshot> {
         let Staged { store, stream } = *self;
-        Box::pin(async move {
-            match appending {
-                Some(at) if !stream.events.is_empty() => store.committed(stream, at).await,
-                _ => store.close(stream),
+        match appending {
+            Some(at) if !stream.events.is_empty() => store.committed(stream, at),
+            _ => {
+                store.close(stream);
+                None
             }
-        })
+        }
+    }
+}
+
+/// Events decided on a stream read at `after_version` that may follow whatever the stream
+/// holds when they are committed, as long as what was appended meanwhile is only of the
+/// `ignored` types (events the decision does not depend on).
+struct Following<'s, A: Aggregate> {
+    store: &'s AggregateStore<A>,
+    id: String,
+    after_version: usize,
+    events: Vec<A::Event>,
+    ignored: &'static [&'static str],
+}
+
+impl<'s, A> Part<'s> for Following<'s, A>
+where
+    A: Aggregate<Services = ()> + Clone + Send + Sync + 's,
+    A::Command: Clone + Send,
+{
+    fn rows(&self, metadata: &serde_json::Value) -> Result<Option<group::Rows>, StoreError> {
+        if self.events.is_empty() {
+            return Ok(None);
+        }
+        let after_version =
+            i64::try_from(self.after_version).map_err(|e| StoreError::Failed(e.to_string()))?;
+        // Sequences 1, 2, … are the events' positions after the stream's last event.
+        let mut rows = super::rows::<A>(&self.id, 0, &self.events, metadata.clone())?;
+        rows.condition = Some(group::Condition {
+            after_version,
+            ignored: self.ignored,
+        });
+        Ok(Some(rows))
+    }
+
+    fn finish(self: Box<Self>, appending: Option<Instant>) -> Option<Snapshot> {
+        // The kept state (if any) does not have these events: the next decision that needs
+        // the stream's exact version finds that out when it commits.
+        if appending.is_some() {
+            self.store.watchers.changed(&self.id);
+        }
+        None
     }
 }
 
@@ -245,9 +284,35 @@ impl<'s> Transaction<'s> {
         self.parts.push(Box::new(Staged { store, stream }));
     }
 
+    /// Adds `events` decided on stream `id` of `store` as it was at `after_version`, to be
+    /// appended after whatever the stream holds at the commit, unless an event of a type
+    /// outside `ignored` was appended after that version (the commit is then a conflict). For
+    /// a decision that does not depend on the events of those types: concurrent decisions on
+    /// the stream then need not follow each other (no turn, no version).
+    pub fn add_following<A>(
+        &mut self,
+        store: &'s AggregateStore<A>,
+        id: &str,
+        after_version: usize,
+        events: Vec<A::Event>,
+        ignored: &'static [&'static str],
+    ) where
+        A: Aggregate<Services = ()> + Clone + Send + Sync + 's,
+        A::Command: Clone + Send,
+    {
+        self.parts.push(Box::new(Following {
+            store,
+            id: id.to_owned(),
+            after_version,
+            events,
+            ignored,
+        }));
+    }
+
     /// Appends the events of every stream with `metadata`, all or nothing; the streams are
-    /// handed back to their stores either way.
-    pub async fn commit(self, metadata: &CommandMetadata) -> Result<(), CommitError> {
+    /// handed back to their stores either way. The snapshots due are for the caller to write
+    /// once it has released its turns.
+    pub async fn commit(self, metadata: &CommandMetadata) -> Result<Snapshots, CommitError> {
         let stored_metadata = serde_json::to_value(metadata.to_map())
             .map_err(|e| StoreError::Failed(format!("encoding metadata: {e}")));
         let rows: Result<Vec<group::Rows>, StoreError> = stored_metadata.and_then(|metadata| {
@@ -272,9 +337,11 @@ impl<'s> Transaction<'s> {
             Err(error) => Err(CommitError::Store(error)),
         };
         let appending = result.as_ref().ok().copied().flatten();
-        for part in self.parts {
-            part.finish(appending).await;
-        }
-        result.map(|_| ())
+        let snapshots = self
+            .parts
+            .into_iter()
+            .filter_map(|part| part.finish(appending))
+            .collect();
+        result.map(|_| Snapshots(snapshots))
     }
 }

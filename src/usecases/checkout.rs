@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::{Cart, CartCommand, CartError};
-use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponError};
+use commerce_aggregates::coupon::{
+    Coupon, CouponCommand, CouponError, CouponEvent, REDEMPTION_EVENTS,
+};
 use commerce_aggregates::order::{
     AppliedCoupon, Order, OrderCommand, OrderError, OrderLineInput, OrderStatus, RejectionReason,
     ShippingPolicy,
@@ -22,10 +24,11 @@ use commerce_aggregates::product::{Product, ProductCommand, ProductError, Reserv
 use commerce_aggregates::{Currency, Money};
 use uuid::Uuid;
 
+use super::add_item::RECENT;
 use super::attempts::{Attempt, Attempts};
 use super::Caller;
 use crate::config::PricingSettings;
-use crate::store::{CommandMetadata, CommitError, StoreError, Stores, Stream};
+use crate::store::{CommandMetadata, CommitError, Snapshots, StoreError, Stores, Stream};
 
 /// How orders are priced and how long they may stay unpaid.
 #[derive(Debug, Clone)]
@@ -131,14 +134,79 @@ struct Streams {
     cart: Stream<Cart>,
     order: Stream<Order>,
     products: Vec<Stream<Product>>,
-    coupon: Option<Stream<Coupon>>,
+    coupon: Option<CouponPart>,
+}
+
+/// The coupon's part of a checkout.
+enum CouponPart {
+    /// A coupon with redemption limits: decided on its stream, committed at its version (its
+    /// checkouts follow each other).
+    Limited(Stream<Coupon>),
+    /// A coupon without limits: its redemption was decided on its terms as read at `version`,
+    /// and is committed after whatever redemptions other checkouts append meanwhile (see
+    /// `Coupon::redeem`).
+    Unlimited {
+        code: String,
+        version: usize,
+        /// Its discount, `None` when it does not exist or is deactivated.
+        applied: Option<AppliedCoupon>,
+        redemption: Result<Vec<CouponEvent>, CouponError>,
+        unchecked: bool,
+    },
+}
+
+impl CouponPart {
+    fn code(&self) -> &str {
+        match self {
+            CouponPart::Limited(stream) => stream.id(),
+            CouponPart::Unlimited { code, .. } => code,
+        }
+    }
+
+    fn is_unchecked(&self) -> bool {
+        match self {
+            CouponPart::Limited(stream) => stream.is_unchecked(),
+            CouponPart::Unlimited { unchecked, .. } => *unchecked,
+        }
+    }
+
+    /// Its discount, `None` when it does not exist or is deactivated.
+    fn applied(&self) -> Option<AppliedCoupon> {
+        match self {
+            CouponPart::Limited(stream) => {
+                let coupon = stream.state();
+                coupon
+                    .terms()
+                    .filter(|_| coupon.is_active())
+                    .map(|terms| AppliedCoupon {
+                        code: stream.id().to_owned(),
+                        discount: terms.discount,
+                    })
+            }
+            CouponPart::Unlimited { applied, .. } => applied.clone(),
+        }
+    }
 }
 
 impl Streams {
     fn any_unchecked(&self) -> bool {
         self.cart.is_unchecked()
             || self.products.iter().any(Stream::is_unchecked)
-            || self.coupon.as_ref().is_some_and(Stream::is_unchecked)
+            || self.coupon.as_ref().is_some_and(CouponPart::is_unchecked)
+    }
+
+    /// True when a stream taken unchecked decided nothing (a reservation the product already
+    /// held for this order, say): the commit does not look at it, so that must be decided
+    /// again on the stored state.
+    fn unchecked_without_events(&self) -> bool {
+        let idle = |unchecked: bool, events: usize| unchecked && events == 0;
+        idle(self.cart.is_unchecked(), self.cart.decided().len())
+            || self
+                .products
+                .iter()
+                .any(|p| idle(p.is_unchecked(), p.decided().len()))
+            || matches!(&self.coupon, Some(CouponPart::Limited(c))
+                if idle(c.is_unchecked(), c.decided().len()))
     }
 
     /// Hands every stream back uncommitted.
@@ -148,20 +216,37 @@ impl Streams {
         for product in self.products {
             stores.products.close(product);
         }
-        if let Some(coupon) = self.coupon {
+        if let Some(CouponPart::Limited(coupon)) = self.coupon {
             stores.coupons.close(coupon);
         }
     }
 
-    async fn commit(self, stores: &Stores, metadata: &CommandMetadata) -> Result<(), CommitError> {
+    async fn commit(
+        self,
+        stores: &Stores,
+        metadata: &CommandMetadata,
+    ) -> Result<Snapshots, CommitError> {
         let mut transaction = stores.transaction();
         transaction.add(&stores.carts, self.cart);
         transaction.add(&stores.orders, self.order);
         for product in self.products {
             transaction.add(&stores.products, product);
         }
-        if let Some(coupon) = self.coupon {
-            transaction.add(&stores.coupons, coupon);
+        match self.coupon {
+            Some(CouponPart::Limited(coupon)) => transaction.add(&stores.coupons, coupon),
+            Some(CouponPart::Unlimited {
+                code,
+                version,
+                redemption: Ok(events),
+                ..
+            }) => transaction.add_following(
+                &stores.coupons,
+                &code,
+                version,
+                events,
+                REDEMPTION_EVENTS,
+            ),
+            Some(CouponPart::Unlimited { .. }) | None => {}
         }
         transaction.commit(metadata).await
     }
@@ -175,7 +260,7 @@ async fn attempt(
     kept: bool,
 ) -> Attempt<CheckedOut, CheckoutError> {
     let cart_id = input.cart_id.to_string();
-    let _cart_turn = stores.carts.turns([cart_id.as_str()]).await;
+    let cart_turn = stores.carts.turns([cart_id.as_str()]).await;
     let cart = match stores.carts.open(&cart_id, kept).await {
         Ok(cart) => cart,
         Err(error) => return Attempt::Done(Err(error.into())),
@@ -194,12 +279,34 @@ async fn attempt(
         .into_keys()
         .map(|id| id.to_string())
         .collect();
-    let code = cart.state().coupon_code().map(str::to_owned);
-    let _product_turns = stores
+    let order_id = Uuid::new_v4();
+    let at = Utc::now();
+    // An unlimited coupon is decided on the state this process keeps, without its turn; a
+    // limited one under its turn, after the products' (the order of the turns).
+    let unlimited = match cart.state().coupon_code() {
+        Some(code) => {
+            let redeeming = Redeeming {
+                order_id,
+                customer: input.customer,
+                subtotal: cart.state().subtotal(),
+                at,
+            };
+            match unlimited_coupon(stores, code, &redeeming, kept).await {
+                Ok(part) => Some(part),
+                Err(error) => return Attempt::Done(Err(error.into())),
+            }
+        }
+        None => None,
+    };
+    let limited_code = match &unlimited {
+        Some(Err(code)) => Some(code.clone()),
+        _ => None,
+    };
+    let product_turns = stores
         .products
         .turns(product_ids.iter().map(String::as_str))
         .await;
-    let _coupon_turn = stores.coupons.turns(code.as_deref()).await;
+    let coupon_turn = stores.coupons.turns(limited_code.as_deref()).await;
     let mut products = Vec::with_capacity(product_ids.len());
     for id in &product_ids {
         match stores.products.open(id, kept).await {
@@ -207,21 +314,21 @@ async fn attempt(
             Err(error) => return Attempt::Done(Err(error.into())),
         }
     }
-    let coupon = match &code {
-        Some(code) => match stores.coupons.open(code, kept).await {
-            Ok(coupon) => Some(coupon),
+    let coupon = match (unlimited, &limited_code) {
+        (Some(Ok(part)), _) => Some(part),
+        (_, Some(code)) => match stores.coupons.open(code, kept).await {
+            Ok(coupon) => Some(CouponPart::Limited(coupon)),
             Err(error) => return Attempt::Done(Err(error.into())),
         },
-        None => None,
+        _ => None,
     };
-    let order_id = Uuid::new_v4();
     let mut streams = Streams {
         cart,
         order: stores.orders.open_new(&order_id.to_string()),
         products,
         coupon,
     };
-    if let Err(refusal) = decide(&mut streams, settings, input.customer, order_id).await {
+    if let Err(refusal) = decide(&mut streams, settings, input.customer, order_id, at).await {
         let unchecked = streams.any_unchecked();
         streams.close(stores);
         return if unchecked {
@@ -230,13 +337,21 @@ async fn attempt(
             Attempt::Done(Err(refusal))
         };
     }
+    if streams.unchecked_without_events() {
+        streams.close(stores);
+        return Attempt::Unchecked;
+    }
     let version = streams.order.next_version();
     match streams.commit(stores, metadata).await {
-        Ok(()) => Attempt::Done(Ok(CheckedOut {
-            order_id,
-            version,
-            status: OrderStatus::Confirmed,
-        })),
+        Ok(snapshots) => {
+            drop((cart_turn, product_turns, coupon_turn));
+            snapshots.write().await;
+            Attempt::Done(Ok(CheckedOut {
+                order_id,
+                version,
+                status: OrderStatus::Confirmed,
+            }))
+        }
         Err(CommitError::Conflict) => Attempt::Conflict,
         Err(CommitError::Store(error)) => Attempt::Done(Err(error.into())),
     }
@@ -290,6 +405,69 @@ async fn existing_order(stores: &Stores, order_id: Uuid) -> Result<CheckedOut, C
     }
 }
 
+/// What an unlimited coupon's redemption is decided on.
+struct Redeeming {
+    order_id: Uuid,
+    customer: Caller,
+    /// The cart's subtotal (the order's: the same lines at the same prices).
+    subtotal: Result<Money, CartError>,
+    at: DateTime<Utc>,
+}
+
+/// The coupon `code` decided without its turn when it has no redemption limits (with `kept`
+/// as this process last knew it within [`RECENT`], else as stored); `Err(code)` when it has
+/// limits (or does not exist), to be decided on its stream instead.
+async fn unlimited_coupon(
+    stores: &Stores,
+    code: &str,
+    redeeming: &Redeeming,
+    kept: bool,
+) -> Result<Result<CouponPart, String>, StoreError> {
+    let decide = |coupon: &Coupon, version: usize| {
+        if !coupon.exists() || coupon.redemptions_limited() {
+            return Err(code.to_owned());
+        }
+        let applied = coupon
+            .terms()
+            .filter(|_| coupon.is_active())
+            .map(|terms| AppliedCoupon {
+                code: code.to_owned(),
+                discount: terms.discount,
+            });
+        let redemption = match &redeeming.subtotal {
+            Ok(subtotal) => coupon.redeem(
+                redeeming.order_id,
+                redeeming.customer.id,
+                redeeming.customer.role,
+                *subtotal,
+                redeeming.at,
+            ),
+            // The cart refuses its checkout first (see `decide`).
+            Err(_) => Ok(Vec::new()),
+        };
+        Ok(CouponPart::Unlimited {
+            code: code.to_owned(),
+            version,
+            applied,
+            redemption,
+            unchecked: kept,
+        })
+    };
+    let read = if kept {
+        stores.coupons.read_recent(code, RECENT, decide).await
+    } else {
+        stores
+            .coupons
+            .load(code)
+            .await
+            .map(|(coupon, version)| decide(&coupon, version))
+    };
+    read.map_err(|error| match error {
+        crate::store::ExecuteError::Store(error) => error,
+        other => StoreError::Failed(other.to_string()),
+    })
+}
+
 /// The cart's lines as reservations, by product in id order.
 fn by_product(cart: &Cart) -> BTreeMap<Uuid, Vec<ReservationLine>> {
     let mut products: BTreeMap<Uuid, Vec<ReservationLine>> = BTreeMap::new();
@@ -308,8 +486,8 @@ async fn decide(
     settings: &CheckoutSettings,
     customer: Caller,
     order_id: Uuid,
+    at: DateTime<Utc>,
 ) -> Result<(), CheckoutError> {
-    let at = Utc::now();
     let reservations = by_product(streams.cart.state());
     streams
         .cart
@@ -358,25 +536,32 @@ async fn decide(
             .await
             .map_err(|error| reservation_refused(error, first_sku))?;
     }
-    if let Some(coupon) = &mut streams.coupon {
-        let (Some(totals), Some(code)) = (streams.order.state().totals(), coupon.state().code())
-        else {
-            return Err(CheckoutError::CouponInvalid {
-                code: coupon.id().to_owned(),
-            });
-        };
-        let command = CouponCommand::RedeemCoupon {
-            order_id,
-            customer_id: customer.id,
-            customer_role: customer.role,
-            subtotal: totals.subtotal,
-            at,
-        };
-        let code = code.to_owned();
-        coupon
-            .decide(command)
-            .await
-            .map_err(|error| redemption_refused(error, code))?;
+    match &mut streams.coupon {
+        Some(CouponPart::Limited(coupon)) => {
+            let Some(totals) = streams.order.state().totals() else {
+                return Err(CheckoutError::CouponInvalid {
+                    code: coupon.id().to_owned(),
+                });
+            };
+            let command = CouponCommand::RedeemCoupon {
+                order_id,
+                customer_id: customer.id,
+                customer_role: customer.role,
+                subtotal: totals.subtotal,
+                at,
+            };
+            let code = coupon.id().to_owned();
+            coupon
+                .decide(command)
+                .await
+                .map_err(|error| redemption_refused(error, code))?;
+        }
+        Some(CouponPart::Unlimited {
+            code,
+            redemption: Err(error),
+            ..
+        }) => return Err(redemption_refused(error.clone(), code.clone())),
+        Some(CouponPart::Unlimited { .. }) | None => {}
     }
     let timeout =
         chrono::Duration::from_std(settings.payment_timeout).unwrap_or(chrono::Duration::MAX);
@@ -426,20 +611,9 @@ fn place_order(
         })
         .collect();
     let coupon = match &streams.coupon {
-        Some(stream) => {
-            let coupon = stream.state();
-            match coupon.terms() {
-                Some(terms) if coupon.is_active() => Some(AppliedCoupon {
-                    code: stream.id().to_owned(),
-                    discount: terms.discount,
-                }),
-                _ => {
-                    return Err(CheckoutError::CouponInvalid {
-                        code: stream.id().to_owned(),
-                    })
-                }
-            }
-        }
+        Some(part) => Some(part.applied().ok_or_else(|| CheckoutError::CouponInvalid {
+            code: part.code().to_owned(),
+        })?),
         None => None,
     };
     Ok(OrderCommand::PlaceOrder {

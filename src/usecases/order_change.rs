@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::attempts::{Attempt, Attempts};
 use super::Caller;
-use crate::store::{CommandMetadata, CommitError, StoreError, Stores, Stream};
+use crate::store::{CommandMetadata, CommitError, Snapshots, StoreError, Stores, Stream};
 
 /// What an order command does to the order's reservations and coupon redemption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,22 @@ impl Streams {
             || self.coupon.as_ref().is_some_and(Stream::is_unchecked)
     }
 
+    /// True when a stream taken unchecked decided nothing: the commit does not look at it,
+    /// so that "nothing to do" (no reservation, no redemption to release) must be decided
+    /// again on the stored state.
+    fn unchecked_without_events(&self) -> bool {
+        let idle = |unchecked: bool, events: usize| unchecked && events == 0;
+        idle(self.order.is_unchecked(), self.order.decided().len())
+            || self
+                .products
+                .iter()
+                .any(|p| idle(p.is_unchecked(), p.decided().len()))
+            || self
+                .coupon
+                .as_ref()
+                .is_some_and(|c| idle(c.is_unchecked(), c.decided().len()))
+    }
+
     fn close(self, stores: &Stores) {
         stores.orders.close(self.order);
         for product in self.products {
@@ -107,7 +123,11 @@ impl Streams {
         }
     }
 
-    async fn commit(self, stores: &Stores, metadata: &CommandMetadata) -> Result<(), CommitError> {
+    async fn commit(
+        self,
+        stores: &Stores,
+        metadata: &CommandMetadata,
+    ) -> Result<Snapshots, CommitError> {
         let mut transaction = stores.transaction();
         transaction.add(&stores.orders, self.order);
         for product in self.products {
@@ -127,7 +147,7 @@ async fn attempt(
     kept: bool,
 ) -> Attempt<usize, OrderChangeError> {
     let order_id = change.order_id.to_string();
-    let _order_turn = stores.orders.turns([order_id.as_str()]).await;
+    let order_turn = stores.orders.turns([order_id.as_str()]).await;
     let order = match stores.orders.open(&order_id, kept).await {
         Ok(order) => order,
         Err(error) => return Attempt::Done(Err(error.into())),
@@ -149,11 +169,11 @@ async fn attempt(
         ),
         Holdings::Commit => (products_of(order.state()), None),
     };
-    let _product_turns = stores
+    let product_turns = stores
         .products
         .turns(product_ids.iter().map(String::as_str))
         .await;
-    let _coupon_turn = stores.coupons.turns(code.as_deref()).await;
+    let coupon_turn = stores.coupons.turns(code.as_deref()).await;
     let mut streams = Streams {
         order,
         products: Vec::with_capacity(product_ids.len()),
@@ -182,9 +202,17 @@ async fn attempt(
             Attempt::Done(Err(refusal))
         };
     }
+    if streams.unchecked_without_events() {
+        streams.close(stores);
+        return Attempt::Unchecked;
+    }
     let version = streams.order.next_version();
     match streams.commit(stores, metadata).await {
-        Ok(()) => Attempt::Done(Ok(version)),
+        Ok(snapshots) => {
+            drop((order_turn, product_turns, coupon_turn));
+            snapshots.write().await;
+            Attempt::Done(Ok(version))
+        }
         Err(CommitError::Conflict) => Attempt::Conflict,
         Err(CommitError::Store(error)) => Attempt::Done(Err(error.into())),
     }

@@ -22,3 +22,4 @@ mod products;
 mod queries;
 mod read_models;
 mod security;
+mod transactions;

@@ -1,16 +1,61 @@
 //! Command handling for the coupon aggregate: validates a command against the current state
 //! and decides which events it produces.
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
 use super::aggregate::Coupon;
 use super::command::CouponCommand;
 use super::error::CouponError;
 use super::event::CouponEvent;
 use super::types::CouponTerms;
 use super::validate::{self, normalize_code};
+use crate::common::Role;
+use crate::money::Money;
 
 type Decision = Result<Vec<CouponEvent>, CouponError>;
 
+/// The coupon's events that never change whether it may be redeemed when it has no
+/// redemption limits (see [`Coupon::redemptions_limited`]).
+pub const REDEMPTION_EVENTS: &[&str] = &["CouponRedeemed", "RedemptionReleased"];
+
 impl Coupon {
+    /// `RedeemCoupon` decided on the current state, without changing it: idempotent per
+    /// order, refused for a released order's redemption, otherwise the eligibility rules.
+    ///
+    /// When the coupon has no redemption limits, the decision for an order the coupon has not
+    /// seen depends on its terms only: [`REDEMPTION_EVENTS`] of other orders do not change
+    /// it, so a caller may commit its event after redemptions appended meanwhile.
+    pub fn redeem(
+        &self,
+        order_id: Uuid,
+        customer_id: Uuid,
+        customer_role: Role,
+        subtotal: Money,
+        at: DateTime<Utc>,
+    ) -> Decision {
+        if self.redemptions.contains_key(&order_id) {
+            return Ok(vec![]);
+        }
+        if self.released.contains(&order_id) {
+            return Err(CouponError::RedemptionClosed { order_id });
+        }
+        let discount_amount = self.check_eligibility(customer_id, customer_role, subtotal, at)?;
+        Ok(vec![CouponEvent::CouponRedeemed {
+            order_id,
+            customer_id,
+            discount_amount,
+        }])
+    }
+
+    /// True when redeeming the coupon depends on how often it was redeemed (a total or a
+    /// per-customer limit), so that concurrent redemptions must be decided one after another.
+    pub fn redemptions_limited(&self) -> bool {
+        self.terms
+            .as_ref()
+            .is_some_and(|t| t.max_redemptions.is_some() || t.max_per_customer.is_some())
+    }
+
     /// The events `command` produces in the current state, or why it is refused.
     pub(super) fn decide(&self, command: CouponCommand) -> Decision {
         if let CouponCommand::CreateCoupon {
@@ -119,21 +164,7 @@ impl Coupon {
                 customer_role,
                 subtotal,
                 at,
-            } => {
-                if self.redemptions.contains_key(&order_id) {
-                    return Ok(vec![]);
-                }
-                if self.released.contains(&order_id) {
-                    return Err(CouponError::RedemptionClosed { order_id });
-                }
-                let discount_amount =
-                    self.check_eligibility(customer_id, customer_role, subtotal, at)?;
-                Ok(vec![CouponEvent::CouponRedeemed {
-                    order_id,
-                    customer_id,
-                    discount_amount,
-                }])
-            }
+            } => self.redeem(order_id, customer_id, customer_role, subtotal, at),
             CouponCommand::ReleaseRedemption { order_id, reason } => {
                 let reason = validate::reason(&reason)?;
                 Ok(match self.redemptions.get(&order_id) {

@@ -11,6 +11,7 @@ mod validate;
 
 pub use aggregate::Coupon;
 pub use command::CouponCommand;
+pub use decide::REDEMPTION_EVENTS;
 pub use error::CouponError;
 pub use event::CouponEvent;
 pub use types::CouponTerms;

@@ -266,3 +266,58 @@ fn check_eligibility_reports_the_same_refusals_as_redemption() {
         Err(CouponError::NotFound)
     );
 }
+
+/// A coupon without total or per-customer limits.
+fn unlimited() -> CouponEvent {
+    created_with(|e| {
+        if let CouponEvent::CouponCreated {
+            max_redemptions,
+            max_per_customer,
+            ..
+        } = e
+        {
+            *max_redemptions = None;
+            *max_per_customer = None;
+        }
+    })
+}
+
+#[test]
+fn only_a_coupon_with_a_limit_has_limited_redemptions() {
+    assert!(state_after(vec![created()]).redemptions_limited());
+    let per_customer_only = created_with(|e| {
+        if let CouponEvent::CouponCreated {
+            max_redemptions, ..
+        } = e
+        {
+            *max_redemptions = None;
+        }
+    });
+    assert!(state_after(vec![per_customer_only]).redemptions_limited());
+    assert!(!state_after(vec![unlimited()]).redemptions_limited());
+    assert!(!Coupon::default().redemptions_limited());
+}
+
+#[test]
+fn an_unlimited_coupons_redemption_does_not_depend_on_the_redemptions_before_it() {
+    let decide = |events: Vec<CouponEvent>| {
+        state_after(events).redeem(order(9), customer(9), Role::Customer, usd(5000), day(15))
+    };
+    let fresh = decide(vec![unlimited()]);
+    assert_eq!(
+        fresh,
+        Ok(vec![CouponEvent::CouponRedeemed {
+            order_id: order(9),
+            customer_id: customer(9),
+            discount_amount: usd(500),
+        }])
+    );
+    let busy = decide(vec![unlimited(), redeemed(1), redeemed(2), released(1)]);
+    assert_eq!(busy, fresh);
+    // With a limit the count decides: three redemptions exhaust the default coupon.
+    let exhausted = decide(vec![created(), redeemed(1), redeemed(2), redeemed(3)]);
+    assert!(
+        matches!(exhausted, Err(CouponError::Exhausted { .. })),
+        "{exhausted:?}"
+    );
+}

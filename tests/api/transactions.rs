@@ -1,0 +1,226 @@
+//! The event store's multi-stream transactions: several streams committed together, each at
+//! the version it was decided on, all or nothing; and events that follow a stream's last
+//! event under a condition (what the decision did not depend on may have been appended).
+
+use commerce::store::{CommitError, Stores};
+use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponEvent, REDEMPTION_EVENTS};
+use commerce_aggregates::{Currency, Discount, Money, Role};
+use futures_util::future::join_all;
+use uuid::Uuid;
+
+use crate::helpers::{admin_metadata, TestDatabase};
+
+fn usd(minor: i64) -> Money {
+    Money::new(minor, Currency::parse("USD").expect("valid"))
+}
+
+/// Creates coupon `code` (10 % off, no limits) through `stores`.
+async fn unlimited_coupon(stores: &Stores, code: &str) {
+    let command = CouponCommand::CreateCoupon {
+        code: code.into(),
+        discount: Discount::Percent(10),
+        min_subtotal: None,
+        starts_at: None,
+        expires_at: None,
+        eligible_roles: vec![],
+        max_redemptions: None,
+        max_per_customer: None,
+    };
+    stores
+        .coupons
+        .execute(code, command, &admin_metadata(), None)
+        .await
+        .expect("coupon created");
+}
+
+fn redeem(order_id: Uuid) -> CouponCommand {
+    CouponCommand::RedeemCoupon {
+        order_id,
+        customer_id: Uuid::new_v4(),
+        customer_role: Role::Customer,
+        subtotal: usd(5000),
+        at: chrono::Utc::now(),
+    }
+}
+
+/// The redemption of `order_id` decided on `coupon`, as a checkout decides it.
+fn redemption(coupon: &Coupon, order_id: Uuid) -> Vec<CouponEvent> {
+    coupon
+        .redeem(
+            order_id,
+            Uuid::new_v4(),
+            Role::Customer,
+            usd(5000),
+            chrono::Utc::now(),
+        )
+        .expect("redeemable")
+}
+
+/// The stored event types of coupon `code`, in sequence order, with their sequences.
+async fn stream(db: &TestDatabase, code: &str) -> Vec<(i64, String)> {
+    sqlx::query_as(
+        "SELECT sequence, event_type FROM events
+          WHERE aggregate_type = 'coupon' AND aggregate_id = $1 ORDER BY sequence",
+    )
+    .bind(code)
+    .fetch_all(&db.pool)
+    .await
+    .expect("events")
+}
+
+#[tokio::test]
+async fn a_stream_changed_since_it_was_read_fails_the_whole_commit() {
+    let db = TestDatabase::create().await;
+    let stores = Stores::new(db.pool.clone(), 10);
+    unlimited_coupon(&stores, "FIRST").await;
+    unlimited_coupon(&stores, "SECOND").await;
+    let mut first = stores.coupons.open("FIRST", false).await.expect("open");
+    let mut second = stores.coupons.open("SECOND", false).await.expect("open");
+    first.decide(redeem(Uuid::new_v4())).await.expect("decided");
+    second
+        .decide(redeem(Uuid::new_v4()))
+        .await
+        .expect("decided");
+    // Another command appends to the second stream after it was read.
+    stores
+        .coupons
+        .execute("SECOND", redeem(Uuid::new_v4()), &admin_metadata(), None)
+        .await
+        .expect("redeemed meanwhile");
+
+    let mut transaction = stores.transaction();
+    transaction.add(&stores.coupons, first);
+    transaction.add(&stores.coupons, second);
+    let result = transaction.commit(&admin_metadata()).await;
+
+    assert!(matches!(result, Err(CommitError::Conflict)), "{result:?}");
+    assert_eq!(
+        stream(&db, "FIRST").await.len(),
+        1,
+        "nothing of the commit stored"
+    );
+    assert_eq!(stream(&db, "SECOND").await.len(), 2);
+}
+
+#[tokio::test]
+async fn streams_at_their_versions_commit_together() {
+    let db = TestDatabase::create().await;
+    let stores = Stores::new(db.pool.clone(), 10);
+    unlimited_coupon(&stores, "FIRST").await;
+    unlimited_coupon(&stores, "SECOND").await;
+    let mut first = stores.coupons.open("FIRST", true).await.expect("open");
+    let mut second = stores.coupons.open("SECOND", true).await.expect("open");
+    first.decide(redeem(Uuid::new_v4())).await.expect("decided");
+    second
+        .decide(redeem(Uuid::new_v4()))
+        .await
+        .expect("decided");
+    assert_eq!((first.next_version(), second.next_version()), (2, 2));
+
+    let mut transaction = stores.transaction();
+    transaction.add(&stores.coupons, first);
+    transaction.add(&stores.coupons, second);
+    transaction
+        .commit(&admin_metadata())
+        .await
+        .expect("committed")
+        .write()
+        .await;
+
+    let xids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT commit_xid::text FROM events WHERE event_type = 'CouponRedeemed'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("xids");
+    assert_eq!(xids.len(), 1, "one transaction");
+    let (kept, version) = stores.coupons.load("FIRST").await.expect("load");
+    assert_eq!((kept.redemption_count(), version), (1, 2));
+}
+
+#[tokio::test]
+async fn events_follow_the_redemptions_appended_meanwhile_but_not_a_change_of_terms() {
+    let db = TestDatabase::create().await;
+    let stores = Stores::new(db.pool.clone(), 10);
+    unlimited_coupon(&stores, "OPEN").await;
+    let (coupon, read_at) = stores.coupons.load("OPEN").await.expect("load");
+    // Another order redeems meanwhile: the decision did not depend on it.
+    stores
+        .coupons
+        .execute("OPEN", redeem(Uuid::new_v4()), &admin_metadata(), None)
+        .await
+        .expect("redeemed meanwhile");
+
+    let mine = Uuid::new_v4();
+    let mut transaction = stores.transaction();
+    let events = redemption(&coupon, mine);
+    transaction.add_following(&stores.coupons, "OPEN", read_at, events, REDEMPTION_EVENTS);
+    let _ = transaction
+        .commit(&admin_metadata())
+        .await
+        .expect("committed");
+    assert_eq!(
+        stream(&db, "OPEN").await,
+        vec![
+            (1, "CouponCreated".to_string()),
+            (2, "CouponRedeemed".to_string()),
+            (3, "CouponRedeemed".to_string()),
+        ]
+    );
+
+    // The coupon is deactivated after it was read: the redemption is refused.
+    stores
+        .coupons
+        .execute(
+            "OPEN",
+            CouponCommand::DeactivateCoupon,
+            &admin_metadata(),
+            None,
+        )
+        .await
+        .expect("deactivated");
+    let mut transaction = stores.transaction();
+    let events = redemption(&coupon, Uuid::new_v4());
+    transaction.add_following(&stores.coupons, "OPEN", read_at, events, REDEMPTION_EVENTS);
+    let result = transaction.commit(&admin_metadata()).await;
+    assert!(matches!(result, Err(CommitError::Conflict)), "{result:?}");
+    assert_eq!(stream(&db, "OPEN").await.len(), 4, "nothing appended");
+}
+
+#[tokio::test]
+async fn concurrent_following_events_take_consecutive_sequences() {
+    let db = TestDatabase::create().await;
+    let stores = Stores::new(db.pool.clone(), 10);
+    unlimited_coupon(&stores, "BUSY").await;
+    let (coupon, read_at) = stores.coupons.load("BUSY").await.expect("load");
+
+    let commits = join_all((0..40).map(|_| {
+        let (stores, coupon) = (&stores, &coupon);
+        async move {
+            let mut transaction = stores.transaction();
+            let events = redemption(coupon, Uuid::new_v4());
+            transaction.add_following(&stores.coupons, "BUSY", read_at, events, REDEMPTION_EVENTS);
+            transaction.commit(&admin_metadata()).await
+        }
+    }))
+    .await;
+
+    // Two appends computing the same next sequence race; the loser is told to decide again.
+    let committed = commits.iter().filter(|c| c.is_ok()).count();
+    for commit in &commits {
+        assert!(
+            matches!(commit, Ok(_) | Err(CommitError::Conflict)),
+            "{commit:?}"
+        );
+    }
+    let sequences: Vec<i64> = stream(&db, "BUSY")
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(sequences, (1..=1 + committed as i64).collect::<Vec<_>>());
+    assert!(
+        committed >= 20,
+        "most appends commit at once: {committed} of 40"
+    );
+}
