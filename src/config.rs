@@ -9,10 +9,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
+use commerce_eventlog::stream::StreamSettings;
 use commerce_projections::read_models::inventory::InventoryLevels;
 use commerce_projections::runner::RunnerSettings;
-use commerce_projections::stream::StreamSettings;
 
+pub use crate::secret::{redact_url, Secret};
+
+use crate::auth::sessions::TokenSettings;
 use crate::mailer::MailSettings;
 use crate::relay::RelaySettings;
 
@@ -24,6 +27,8 @@ pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
 pub const DEFAULT_DATABASE_MAX_CONNECTIONS: u32 = 20;
 /// Default number of events between two product snapshots.
 pub const DEFAULT_SNAPSHOT_EVERY: usize = 20;
+/// Default longest wait for a pooled connection (`DATABASE_ACQUIRE_TIMEOUT_MS`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,29 +152,16 @@ impl PricingSettings {
     }
 }
 
-/// A secret string: never printed.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps `value`.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the code that uses it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
 impl Config {
+    /// The settings sessions sign and expire tokens with.
+    pub fn token_settings(&self) -> TokenSettings {
+        TokenSettings {
+            jwt_secret: self.jwt_secret.clone(),
+            access_token_ttl: self.access_token_ttl,
+            refresh_token_ttl: self.refresh_token_ttl,
+        }
+    }
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -306,7 +298,7 @@ impl Config {
             database_acquire_timeout: Duration::from_millis(parse_or(
                 &lookup,
                 "DATABASE_ACQUIRE_TIMEOUT_MS",
-                crate::db::DEFAULT_ACQUIRE_TIMEOUT.as_millis() as u64,
+                DEFAULT_ACQUIRE_TIMEOUT.as_millis() as u64,
             )?),
             nats_url: lookup("NATS_URL").unwrap_or_else(|| DEFAULT_NATS_URL.into()),
             http_addr,
@@ -326,20 +318,6 @@ fn parse_or<T: std::str::FromStr>(
         Some(raw) => raw
             .parse()
             .map_err(|_| anyhow!("{name} '{raw}' is not a valid number")),
-    }
-}
-
-/// Replaces the password of a connection URL with `***`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "***".into();
-    };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.into();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.into(),
     }
 }
 
@@ -394,10 +372,7 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.nats_url, DEFAULT_NATS_URL);
         assert_eq!(c.database_max_connections, DEFAULT_DATABASE_MAX_CONNECTIONS);
-        assert_eq!(
-            c.database_acquire_timeout,
-            crate::db::DEFAULT_ACQUIRE_TIMEOUT
-        );
+        assert_eq!(c.database_acquire_timeout, DEFAULT_ACQUIRE_TIMEOUT);
         assert_eq!(c.log_format, LogFormat::Pretty);
     }
 

@@ -10,8 +10,7 @@ use crate::config::Config;
 /// The project's migrations (`migrations/`), embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Default longest wait for a pooled connection (`DATABASE_ACQUIRE_TIMEOUT_MS`).
-pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+pub use crate::config::DEFAULT_ACQUIRE_TIMEOUT;
 
 /// Opens the connection pool described by `config`.
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
@@ -71,4 +70,4 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 
 /// True when `error` says the database cannot be reached or is not serving right now
 /// (restarting, shutting down, out of connections), rather than that the statement failed.
-pub use commerce_projections::database_unavailable as unavailable;
+pub use commerce_eventlog::database_unavailable as unavailable;

@@ -53,7 +53,7 @@ enum Command {
     /// Audit: an order as of a moment, the hash chain's verification.
     Audit {
         #[command(subcommand)]
-        command: commerce::audit::AuditCommand,
+        command: commerce::cli::audit::AuditCommand,
     },
 }
 
@@ -100,7 +100,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Replay { projection } => return run_replay(&config, &projection).await,
         Command::Admin { command } => return run_admin(&config, command).await,
-        Command::Audit { command } => return commerce::audit::run(&config, command).await,
+        Command::Audit { command } => return commerce::cli::audit::run(&config, command).await,
         Command::Tail(args) => return commerce::tail::run(args).await,
     };
     let shutdown = Shutdown::new();

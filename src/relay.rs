@@ -3,7 +3,7 @@
 //! - **One leader.** A relay publishes only while it holds a session advisory lock on a
 //!   dedicated connection; others stand by and take over when that connection dies.
 //! - **Nothing skipped.** Events are read in `(commit_xid, global_position)` order below the
-//!   oldest running transaction ([`commerce_projections::reader`]), so a transaction that
+//!   oldest running transaction ([`commerce_eventlog::reader`]), so a transaction that
 //!   commits late is published before anything that follows it.
 //! - **Nothing lost or doubled.** Each event is published with `Nats-Msg-Id` = its event id
 //!   and the checkpoint advances only after every PubAck of the batch; a crash in between
@@ -21,9 +21,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_nats::jetstream::{self, message::PublishMessage};
-use commerce_projections::reader::{read_events, Position, ReadFilter};
-use commerce_projections::stream::{ensure_streams, StreamSettings};
-use commerce_projections::Envelope;
+use commerce_eventlog::notify::NOTIFY_CHANNEL;
+use commerce_eventlog::reader::{read_events, Position, ReadFilter};
+use commerce_eventlog::stream::{ensure_streams, StreamSettings};
+use commerce_eventlog::Envelope;
 use sqlx::postgres::PgListener;
 use sqlx::{Connection, PgConnection, PgPool};
 
@@ -32,17 +33,6 @@ use crate::shutdown::Shutdown;
 
 /// Advisory lock key held by the leading relay ("commerce" in ASCII).
 pub const RELAY_LOCK_KEY: i64 = 0x636f_6d6d_6572_6365;
-/// The NOTIFY channel the event writers signal after their commits.
-pub const NOTIFY_CHANNEL: &str = "events_appended";
-/// Tells the event readers (this relay, the sealer, the live streams) of every process that
-/// events were committed: at once, or, inside a transaction, at its commit.
-pub async fn notify_readers<'c>(executor: impl sqlx::PgExecutor<'c>) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
-        .execute(executor)
-        .await
-        .map(|_| ())
-}
 
 /// The relay checkpoint row.
 pub const CHECKPOINT: &str = "main";

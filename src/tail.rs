@@ -10,8 +10,8 @@ use std::io::Write;
 
 use anyhow::{bail, Context};
 use async_nats::jetstream::{self, consumer::pull::OrderedConfig, consumer::DeliverPolicy};
-use commerce_projections::envelope::SUBJECT_PREFIX;
-use commerce_projections::Envelope;
+use commerce_eventlog::envelope::SUBJECT_PREFIX;
+use commerce_eventlog::Envelope;
 use futures_util::StreamExt;
 use serde::Serialize;
 

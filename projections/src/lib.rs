@@ -5,17 +5,17 @@
 
 pub mod applied;
 mod batch;
-pub mod envelope;
 pub mod handler;
 pub mod projection;
 pub mod read_models;
-pub mod reader;
 pub mod replay;
 pub mod runner;
-pub mod stream;
 pub mod subscriber;
 
-pub use envelope::{subject, Envelope};
+// The event log is shared with the write side (`commerce-eventlog`); the read side names it
+// as its own.
+pub use commerce_eventlog::{database_unavailable, envelope, reader, stream};
+pub use commerce_eventlog::{subject, Envelope};
 pub use handler::EventHandler;
-pub use projection::{database_unavailable, Projection, ProjectionError};
+pub use projection::{Projection, ProjectionError};
 pub use subscriber::Subscriber;

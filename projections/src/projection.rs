@@ -4,6 +4,8 @@
 use async_trait::async_trait;
 use sqlx::PgConnection;
 
+use commerce_eventlog::database_unavailable;
+
 use crate::envelope::Envelope;
 
 /// Why a projection could not apply an event.
@@ -47,27 +49,6 @@ impl ProjectionError {
             event_type: envelope.event_type.clone(),
             reason: reason.to_string(),
         }
-    }
-}
-
-/// True when `error` says Postgres cannot be reached or is not serving right now (down,
-/// restarting, shutting down, out of connections) rather than that the statement failed:
-/// connection and pool errors, SQLSTATE class 08 (connection exception), 53 (insufficient
-/// resources) and 57P01–57P03 (administrator or crash shutdown, cannot connect now).
-pub fn database_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
-            code.starts_with("08")
-                || code.starts_with("53")
-                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
-        }),
-        _ => false,
     }
 }
 

@@ -184,7 +184,7 @@ fn dead_letter_message() -> Value {
     })
 }
 
-/// The envelope every message body is (`commerce_projections::Envelope`).
+/// The envelope every message body is (`commerce_eventlog::Envelope`).
 pub(super) fn envelope_schema() -> Value {
     let text = |description: &str| json!({"type": "string", "description": description});
     json!({
@@ -252,7 +252,7 @@ fn headers_schema() -> Value {
 mod tests {
     use std::collections::HashMap;
 
-    use commerce_projections::Envelope;
+    use commerce_eventlog::Envelope;
 
     use super::*;
 

@@ -23,8 +23,8 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use super::chain::{content_hash, link_hash, to_hash, Hash, LinkFields, GENESIS};
 use super::stored::{parse_xid, StoredEvent, EVENT_COLUMNS};
 use crate::leader::{self, sleep_or_stop};
-use crate::relay::NOTIFY_CHANNEL;
 use crate::shutdown::Shutdown;
+use commerce_eventlog::notify::NOTIFY_CHANNEL;
 
 /// Session advisory lock held by the leading sealer ("chainsea" in ASCII).
 pub const SEALER_LOCK_KEY: i64 = 0x6368_6169_6e73_6561;

@@ -126,7 +126,7 @@ pub async fn append(
     // The event readers hear of it at commit. Account events are rare, so notifying inside
     // the transaction (which serialises its commit with other notifying ones) costs nothing
     // that matters; the stores' hot path notifies outside its commits (`store::Wake`).
-    crate::relay::notify_readers(&mut *tx).await
+    commerce_eventlog::notify::notify_readers(&mut *tx).await
 }
 
 #[cfg(test)]

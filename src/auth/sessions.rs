@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::secret::Secret;
+
 use super::accounts::{self, normalize_email, Account};
 use super::{jwt, password, secret, throttle, AuthError};
-use crate::config::Config;
 
 /// What a login or refresh hands out.
 #[derive(Debug, Clone)]
@@ -31,11 +32,23 @@ pub struct TokenPair {
     pub account: Account,
 }
 
+/// How tokens are signed and how long they live (`JWT_SECRET`, `ACCESS_TOKEN_TTL_SECONDS`,
+/// `REFRESH_TOKEN_TTL_SECONDS`).
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// The HMAC key access tokens are signed with.
+    pub jwt_secret: Secret,
+    /// How long an access token is valid.
+    pub access_token_ttl: std::time::Duration,
+    /// How long a refresh token is valid.
+    pub refresh_token_ttl: std::time::Duration,
+}
+
 /// Checks `email` and `password` (throttled per account and per `client` address) and starts
 /// a session.
 pub async fn login(
     pool: &PgPool,
-    config: &Config,
+    tokens: &TokenSettings,
     email: &str,
     password: &str,
     client: Option<IpAddr>,
@@ -69,7 +82,7 @@ pub async fn login(
         .bind(account.id)
         .execute(&mut *tx)
         .await?;
-    let pair = issue(&mut tx, config, account, Uuid::new_v4()).await?;
+    let pair = issue(&mut tx, tokens, account, Uuid::new_v4()).await?;
     tx.commit().await?;
     tracing::info!(user_id = %pair.account.id, "logged in");
     Ok(pair)
@@ -78,21 +91,21 @@ pub async fn login(
 /// Signs an access token for `account` and stores a new refresh token of `family`.
 async fn issue(
     tx: &mut PgConnection,
-    config: &Config,
+    tokens: &TokenSettings,
     account: Account,
     family: Uuid,
 ) -> Result<TokenPair, AuthError> {
     let (access_token, claims) = jwt::issue(
-        config.jwt_secret.expose(),
+        tokens.jwt_secret.expose(),
         account.id,
         account.role,
-        config.access_token_ttl,
+        tokens.access_token_ttl,
     )?;
     let refresh_token = secret::generate();
     let access_expires_at =
         DateTime::<Utc>::from_timestamp(claims.exp, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let refresh_expires_at = Utc::now()
-        + chrono::Duration::from_std(config.refresh_token_ttl)
+        + chrono::Duration::from_std(tokens.refresh_token_ttl)
             .unwrap_or(chrono::Duration::days(365));
     sqlx::query(
         "INSERT INTO refresh_tokens
@@ -110,7 +123,7 @@ async fn issue(
     Ok(TokenPair {
         access_token,
         refresh_token,
-        expires_in: config.access_token_ttl.as_secs(),
+        expires_in: tokens.access_token_ttl.as_secs(),
         account,
     })
 }
@@ -129,7 +142,7 @@ struct RefreshRow {
 /// A rotated token presented again revokes its family.
 pub async fn refresh(
     pool: &PgPool,
-    config: &Config,
+    tokens: &TokenSettings,
     refresh_token: &str,
 ) -> Result<TokenPair, AuthError> {
     let mut tx = pool.begin().await?;
@@ -167,7 +180,7 @@ pub async fn refresh(
         .bind(secret::digest(refresh_token))
         .execute(&mut *tx)
         .await?;
-    let pair = issue(&mut tx, config, account, row.family_id).await?;
+    let pair = issue(&mut tx, tokens, account, row.family_id).await?;
     tx.commit().await?;
     tracing::info!(user_id = %row.user_id, "refresh token rotated");
     Ok(pair)

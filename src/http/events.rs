@@ -21,7 +21,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
-use commerce_projections::reader::Position;
+use commerce_eventlog::reader::Position;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -298,7 +298,7 @@ fn decode(row: &PgRow) -> Result<(Position, FeedEvent), sqlx::Error> {
     let event = FeedEvent {
         position: global,
         event_id: row.try_get("event_id")?,
-        subject: commerce_projections::subject(&aggregate_type, &aggregate_id, &event_type),
+        subject: commerce_eventlog::subject(&aggregate_type, &aggregate_id, &event_type),
         aggregate_type,
         aggregate_id,
         sequence: row.try_get("sequence")?,

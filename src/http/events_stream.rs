@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Extension;
 use commerce_aggregates::Role;
-use commerce_projections::reader::Position;
+use commerce_eventlog::reader::Position;
 use futures_util::Stream;
 use serde::Deserialize;
 use sqlx::postgres::PgListener;
@@ -28,8 +28,8 @@ use super::error::{ApiError, Problem};
 use super::events::{parse_types, read_page, resolve};
 use super::extract::ApiQuery;
 use super::AppState;
-use crate::relay::NOTIFY_CHANNEL;
 use crate::shutdown::Shutdown;
+use commerce_eventlog::notify::NOTIFY_CHANNEL;
 
 /// Events read per round trip while catching up.
 const BATCH: i64 = 500;

@@ -34,7 +34,8 @@ pub mod transport;
 use async_trait::async_trait;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
-use commerce_projections::{Envelope, EventHandler, ProjectionError};
+use commerce_eventlog::Envelope;
+use commerce_projections::{EventHandler, ProjectionError};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 

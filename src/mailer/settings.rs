@@ -23,7 +23,7 @@ use anyhow::anyhow;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
-use crate::config::{redact_url, Secret};
+use crate::secret::{redact_url, Secret};
 
 /// Default `MAIL_DIR`.
 pub const DEFAULT_MAIL_DIR: &str = ".state/mail";

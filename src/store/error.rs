@@ -26,7 +26,7 @@ impl StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        if commerce_projections::database_unavailable(&error) {
+        if commerce_eventlog::database_unavailable(&error) {
             StoreError::Unavailable(error.to_string())
         } else {
             StoreError::Failed(error.to_string())
@@ -42,7 +42,7 @@ pub(super) fn from_aggregate_error<E: std::error::Error>(error: &AggregateError<
             StoreError::Unavailable(cause.to_string())
         }
         AggregateError::UnexpectedError(cause) => match cause.downcast_ref::<sqlx::Error>() {
-            Some(sqlx_error) if commerce_projections::database_unavailable(sqlx_error) => {
+            Some(sqlx_error) if commerce_eventlog::database_unavailable(sqlx_error) => {
                 StoreError::Unavailable(sqlx_error.to_string())
             }
             _ => StoreError::Failed(cause.to_string()),

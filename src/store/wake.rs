@@ -17,7 +17,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-use crate::relay::notify_readers;
+use commerce_eventlog::notify::notify_readers;
 
 /// The shortest pause between two notifications of one process: under load the readers are
 /// busy and a notification per append would only cost statements.

@@ -178,7 +178,7 @@ async fn appends_notify_the_event_readers_after_their_commit() {
     let stores = Stores::new(db.pool.clone(), 10);
     let mut listener = PgListener::connect_with(&db.pool).await.expect("listener");
     listener
-        .listen(commerce::relay::NOTIFY_CHANNEL)
+        .listen(commerce_eventlog::notify::NOTIFY_CHANNEL)
         .await
         .expect("listening");
 

@@ -87,7 +87,7 @@ pub(super) async fn login(
 ) -> Result<Json<TokenResponse>, ApiError> {
     let pair = sessions::login(
         &state.pool,
-        &state.config,
+        &state.config.token_settings(),
         &body.email,
         &body.password,
         client,
@@ -112,7 +112,12 @@ pub(super) async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let pair = sessions::refresh(&state.pool, &state.config, &body.refresh_token).await?;
+    let pair = sessions::refresh(
+        &state.pool,
+        &state.config.token_settings(),
+        &body.refresh_token,
+    )
+    .await?;
     Ok(Json(pair.into()))
 }
 
