@@ -229,8 +229,9 @@ impl App {
             }
             let (pool, stores) = (self.state.pool.clone(), self.state.stores.clone());
             let (interval, stop) = (self.config.expiry_interval, shutdown.subscribe());
+            let timeout = self.config.payment_timeout;
             tasks.spawn(async move {
-                expire::run(pool, stores, interval, stop).await;
+                expire::run(pool, stores, interval, timeout, stop).await;
                 ("order-expiry", Ok(()))
             });
             // The mailer: renders emails into the outbox, and the sender delivering them.

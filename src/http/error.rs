@@ -309,6 +309,9 @@ impl From<OrderChangeError> for ApiError {
             OrderChangeError::Order(error) => error.into(),
             OrderChangeError::Product(error) => error.into(),
             OrderChangeError::Coupon(error) => error.into(),
+            OrderChangeError::Refused(reason) => {
+                ApiError::conflict(reason.code(), format!("order refused: {reason}"))
+            }
             OrderChangeError::VersionMismatch { expected, actual } => {
                 ApiError::version_mismatch(expected, actual)
             }

@@ -632,16 +632,27 @@ fn place_order(
 
 /// A product's refusal to reserve, as the reason the checkout is refused.
 fn reservation_refused(error: ProductError, first_sku: String) -> CheckoutError {
-    CheckoutError::Refused(match error {
-        ProductError::InsufficientStock { sku, .. } => RejectionReason::OutOfStock { sku },
-        ProductError::UnknownSku { sku } => RejectionReason::ProductUnavailable { sku },
-        _ => RejectionReason::ProductUnavailable { sku: first_sku },
-    })
+    CheckoutError::Refused(reservation_reason(error, first_sku))
 }
 
 /// The coupon's refusal to be redeemed, as the reason the checkout is refused.
 fn redemption_refused(error: CouponError, code: String) -> CheckoutError {
-    CheckoutError::Refused(match error {
+    CheckoutError::Refused(redemption_reason(error, code))
+}
+
+/// Why a product refused to reserve an order's lines (`first_sku` names the product when the
+/// refusal names no SKU).
+pub(super) fn reservation_reason(error: ProductError, first_sku: String) -> RejectionReason {
+    match error {
+        ProductError::InsufficientStock { sku, .. } => RejectionReason::OutOfStock { sku },
+        ProductError::UnknownSku { sku } => RejectionReason::ProductUnavailable { sku },
+        _ => RejectionReason::ProductUnavailable { sku: first_sku },
+    }
+}
+
+/// Why coupon `code` refused to be redeemed for an order.
+pub(super) fn redemption_reason(error: CouponError, code: String) -> RejectionReason {
+    match error {
         CouponError::Exhausted { .. } => RejectionReason::CouponExhausted,
         CouponError::Expired { .. } | CouponError::NotYetValid { .. } => {
             RejectionReason::CouponExpired
@@ -650,5 +661,5 @@ fn redemption_refused(error: CouponError, code: String) -> CheckoutError {
         | CouponError::BelowMinimumSubtotal { .. }
         | CouponError::CustomerLimitReached { .. } => RejectionReason::CouponNotEligible,
         _ => RejectionReason::CouponInvalid { code },
-    })
+    }
 }

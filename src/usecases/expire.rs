@@ -4,7 +4,8 @@
 //! Every `ORDER_EXPIRY_INTERVAL_MS` the job lists candidates from the `order_views` read model
 //! (confirmed, deadline passed) and expires each; the order aggregate decides (an order paid
 //! or cancelled meanwhile, or not yet due, refuses, and is skipped). Running it in several
-//! workers at once is harmless: the second expiry of an order is refused.
+//! workers at once is harmless: the second expiry of an order is refused. The same sweep
+//! settles orders an older engine left `placed` ([`super::settle_placed`]).
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::order_change::{change_order, Holdings, OrderChange, OrderChangeError};
+use super::settle_placed::{settle_placed, Settled};
 use crate::store::{Actor, CommandMetadata, Stores};
 
 /// Orders expired per sweep at most (the next sweep takes the rest).
@@ -42,14 +44,24 @@ pub async fn expire(
     }
 }
 
-/// Sweeps every `interval` until `shutdown` turns true.
+/// Sweeps every `interval` until `shutdown` turns true; orders left placed are confirmed
+/// with `payment_timeout` to pay.
 pub async fn run(
     pool: PgPool,
     stores: std::sync::Arc<Stores>,
     interval: Duration,
+    payment_timeout: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
     while !*shutdown.borrow() {
+        match settle_all_placed(&pool, &stores, payment_timeout).await {
+            Ok(0) => {}
+            Ok(settled) => tracing::info!(settled, "orders left placed settled"),
+            Err(error) => tracing::warn!(
+                error = format!("{error:#}"),
+                "settling placed orders failed"
+            ),
+        }
         match sweep(&pool, &stores).await {
             Ok(0) => {}
             Ok(expired) => tracing::info!(expired, "unpaid orders expired"),
@@ -85,4 +97,39 @@ pub async fn sweep(pool: &PgPool, stores: &Stores) -> anyhow::Result<usize> {
         }
     }
     Ok(expired)
+}
+
+/// How long an order must have been placed before the sweep settles it: an older engine's
+/// checkout still at work on it would otherwise race the sweep (both are idempotent per
+/// order, so that only costs a retry).
+const PLACED_FOR_SECONDS: f64 = 60.0;
+
+/// Settles the orders left placed (see [`super::settle_placed`]); how many changed.
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn settle_all_placed(
+    pool: &PgPool,
+    stores: &Stores,
+    payment_timeout: Duration,
+) -> anyhow::Result<usize> {
+    let placed: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM order_views
+          WHERE status = 'placed' AND placed_at <= now() - make_interval(secs => $1)
+          ORDER BY placed_at LIMIT $2",
+    )
+    .bind(PLACED_FOR_SECONDS)
+    .bind(SWEEP_LIMIT)
+    .fetch_all(pool)
+    .await?;
+    let metadata = CommandMetadata::new(Actor::system("order-settlement"), "order-settlement");
+    let mut settled = 0;
+    for id in placed {
+        let outcome = settle_placed(stores, id, payment_timeout, &metadata)
+            .await
+            .map_err(|error| anyhow::anyhow!("settling order {id}: {error}"))?;
+        if outcome != Settled::Unchanged {
+            tracing::info!(order_id = %id, ?outcome, "order left placed settled");
+            settled += 1;
+        }
+    }
+    Ok(settled)
 }

@@ -22,6 +22,7 @@ mod order_change;
 pub mod pay;
 pub mod payment_webhook;
 pub mod refund;
+pub mod settle_placed;
 pub mod ship;
 mod sku_registry;
 

@@ -4,12 +4,13 @@
 use std::collections::BTreeSet;
 
 use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponError};
-use commerce_aggregates::order::{Order, OrderCommand, OrderError};
-use commerce_aggregates::product::{Product, ProductCommand, ProductError};
+use commerce_aggregates::order::{Order, OrderCommand, OrderError, RejectionReason};
+use commerce_aggregates::product::{Product, ProductCommand, ProductError, ReservationLine};
 use commerce_aggregates::Role;
 use uuid::Uuid;
 
 use super::attempts::{Attempt, Attempts};
+use super::checkout::{redemption_reason, reservation_reason};
 use super::Caller;
 use crate::store::{CommandMetadata, CommitError, Snapshots, StoreError, Stores, Stream};
 
@@ -22,6 +23,9 @@ pub(super) enum Holdings {
     Release(&'static str),
     /// Turns the reservations into sales (the units leave the stock).
     Commit,
+    /// Reserves the stock of every line (its price checked) and redeems the coupon: what an
+    /// order placed before checkouts were one commit still needs to be confirmed.
+    Secure,
 }
 
 /// One order command and its effects.
@@ -64,6 +68,9 @@ pub enum OrderChangeError {
     /// Concurrent commits kept winning.
     #[error("the order kept changing concurrently; retry")]
     Conflict,
+    /// Stock, a price or the coupon stands in the way of securing the order.
+    #[error("order refused: {0}")]
+    Refused(RejectionReason),
     /// The event store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -168,6 +175,10 @@ async fn attempt(
             order.state().coupon().map(|c| c.code.clone()),
         ),
         Holdings::Commit => (products_of(order.state()), None),
+        Holdings::Secure => (
+            products_of(order.state()),
+            order.state().coupon().map(|c| c.code.clone()),
+        ),
     };
     let product_turns = stores
         .products
@@ -251,9 +262,12 @@ async fn decide(streams: &mut Streams, change: &OrderChange) -> Result<(), Order
             other => OrderChangeError::Order(other),
         })?;
     let order_id = change.order_id;
+    if change.holdings == Holdings::Secure {
+        return secure(streams, order_id).await;
+    }
     for product in &mut streams.products {
         let command = match change.holdings {
-            Holdings::Keep => continue,
+            Holdings::Keep | Holdings::Secure => continue,
             Holdings::Release(reason) => ProductCommand::ReleaseReservation {
                 order_id,
                 reason: reason.to_owned(),
@@ -274,6 +288,65 @@ async fn decide(streams: &mut Streams, change: &OrderChange) -> Result<(), Order
             Ok(()) | Err(CouponError::NotFound) => {}
             Err(error) => return Err(OrderChangeError::Coupon(error)),
         }
+    }
+    Ok(())
+}
+
+/// Reserves every product's lines of the order (prices checked first) and redeems its
+/// coupon, all idempotent per order; the first refusal as the order's rejection reason.
+async fn secure(streams: &mut Streams, order_id: Uuid) -> Result<(), OrderChangeError> {
+    let order = streams.order.state().clone();
+    for product in &mut streams.products {
+        let product_id = product.state().product_id();
+        let lines: Vec<_> = order
+            .lines()
+            .iter()
+            .filter(|line| Some(line.product_id) == product_id)
+            .collect();
+        let first_sku = lines.first().map(|l| l.sku.clone()).unwrap_or_default();
+        let changed = lines.iter().find(|line| {
+            product
+                .state()
+                .variant(&line.sku)
+                .is_some_and(|variant| variant.price != line.unit_price)
+        });
+        if let Some(line) = changed {
+            return Err(OrderChangeError::Refused(RejectionReason::PriceChanged {
+                sku: line.sku.clone(),
+            }));
+        }
+        let command = ProductCommand::ReserveStock {
+            order_id,
+            lines: lines
+                .iter()
+                .map(|l| ReservationLine::new(l.sku.clone(), l.quantity))
+                .collect(),
+        };
+        product.decide(command).await.map_err(|error| {
+            OrderChangeError::Refused(reservation_reason(error, first_sku.clone()))
+        })?;
+    }
+    if let Some(coupon) = &mut streams.coupon {
+        let code = coupon.id().to_owned();
+        let (Some(customer_id), Some(customer_role), Some(totals), Some(placed_at)) = (
+            order.customer_id(),
+            order.customer_role(),
+            order.totals(),
+            order.placed_at(),
+        ) else {
+            return Err(OrderChangeError::NotFound);
+        };
+        let command = CouponCommand::RedeemCoupon {
+            order_id,
+            customer_id,
+            customer_role,
+            subtotal: totals.subtotal,
+            at: placed_at,
+        };
+        coupon
+            .decide(command)
+            .await
+            .map_err(|error| OrderChangeError::Refused(redemption_reason(error, code)))?;
     }
     Ok(())
 }

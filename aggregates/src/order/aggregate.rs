@@ -83,6 +83,11 @@ impl Order {
         self.state.as_ref().map(|s| s.customer_id)
     }
 
+    /// The buyer's role when the order was placed.
+    pub fn customer_role(&self) -> Option<Role> {
+        self.state.as_ref().map(|s| s.customer_role)
+    }
+
     /// The order's status, once placed.
     pub fn status(&self) -> Option<OrderStatus> {
         self.state.as_ref().map(|s| s.status)

@@ -4,6 +4,7 @@
 
 mod coupons;
 mod expiry;
+mod legacy;
 mod overlap;
 mod stock;
 mod wakeups;
