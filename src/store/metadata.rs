@@ -47,7 +47,7 @@ impl Actor {
         }
     }
 
-    /// One of the engine's own components (the checkout process manager, a CLI command).
+    /// One of the engine's own components (the expiry sweep, a CLI command).
     pub fn system(component: &str) -> Self {
         Self {
             id: format!("system:{component}"),
@@ -82,7 +82,7 @@ impl CommandMetadata {
         }
     }
 
-    /// Metadata for a command issued in reaction to the event `event_id` (process managers):
+    /// Metadata for a command issued in reaction to the event `event_id` (event handlers):
     /// the correlation id is kept and the causation id points at that event.
     pub fn caused_by(&self, actor: Actor, event_id: Uuid) -> Self {
         Self {

@@ -25,7 +25,6 @@ mod metadata;
 mod transaction;
 mod turns;
 mod wake;
-mod watch;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -44,7 +43,6 @@ use sqlx::PgPool;
 pub use error::StoreError;
 pub use metadata::{keys, Actor, CommandMetadata};
 pub use transaction::{CommitError, Stream, Transaction, Turn};
-pub use watch::Watch;
 
 /// The appends of one process: inserted together when concurrent ([`group`]), then announced
 /// to the event readers of every process ([`wake`]). One per process, shared by its stores;
@@ -111,8 +109,6 @@ pub struct AggregateStore<A: Aggregate> {
     snapshot_every: Option<usize>,
     /// Aggregates as the last commands left them (see [`cache`]).
     cache: Option<cache::AggregateCache<A>>,
-    /// Tasks of this process waiting for an aggregate to change.
-    watchers: watch::Watchers,
     /// Commands of this process on one aggregate run one at a time (see [`turns`]).
     turns: turns::Turns,
     /// Where this process's appends go (shared by its stores).
@@ -132,7 +128,6 @@ where
                 .with_upcasters(event_upcasters()),
             snapshot_every: None,
             cache: None,
-            watchers: watch::Watchers::default(),
             turns: turns::Turns::default(),
             appends,
             pool,
@@ -148,7 +143,6 @@ where
                 .with_upcasters(event_upcasters()),
             snapshot_every: Some(every),
             cache: None,
-            watchers: watch::Watchers::default(),
             turns: turns::Turns::default(),
             appends,
             pool,
@@ -225,11 +219,6 @@ where
         };
         let (aggregate, version) = self.load(id).await?;
         Ok(read(&aggregate, version))
-    }
-
-    /// Interest in the aggregate `id`: woken by every command this process commits to it.
-    pub fn watch(&self, id: &str) -> Watch<'_> {
-        self.watchers.watch(id)
     }
 
     /// Applies the events stored after `version` to `aggregate`; its version afterwards.
@@ -379,7 +368,6 @@ where
                     let snapshot = self.snapshot_due(id, &aggregate, version, new_version);
                     // Its sequence was free when the append was sent: current as of then.
                     self.keep(id, aggregate, new_version, appending);
-                    self.watchers.changed(id);
                     drop(turn);
                     if let Some(snapshot) = snapshot {
                         snapshot.write().await;

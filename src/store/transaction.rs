@@ -17,6 +17,7 @@
 //! A commit finds that out; a refusal decided on an unchecked stream must be decided again on
 //! streams read from the store before it is answered.
 
+use std::marker::PhantomData;
 use std::time::Instant;
 
 use cqrs_es::event_sink::EventSink;
@@ -72,6 +73,13 @@ where
     /// The events decided so far.
     pub fn decided(&self) -> &[A::Event] {
         &self.events
+    }
+
+    /// True when it was taken unchecked and nothing was decided on it: the commit will not
+    /// look at it, so a decision that relied on it (nothing to release, say) must be made
+    /// again on the stored state.
+    pub fn is_unverified(&self) -> bool {
+        self.unchecked && self.events.is_empty()
     }
 
     /// Lets the aggregate decide `command`: its events are applied to the state and kept for
@@ -151,14 +159,13 @@ where
         }
     }
 
-    /// After the commit of `stream` (appended at `appending`): the new state is kept and the
-    /// process's watchers told; the snapshot when one is due.
+    /// After the commit of `stream` (appended at `appending`): the new state is kept; the
+    /// snapshot when one is due.
     fn committed(&self, stream: Stream<A>, appending: Instant) -> Option<Snapshot> {
         let new_version = stream.next_version();
         let snapshot = self.snapshot_due(&stream.id, &stream.state, stream.version, new_version);
         // Its sequence was free when the append was sent: current as of then.
         self.keep(&stream.id, stream.state, new_version, appending);
-        self.watchers.changed(&stream.id);
         snapshot
     }
 }
@@ -223,7 +230,8 @@ where
 /// holds when they are committed, as long as what was appended meanwhile is only of the
 /// `ignored` types (events the decision does not depend on).
 struct Following<'s, A: Aggregate> {
-    store: &'s AggregateStore<A>,
+    /// The store the stream is in (its aggregate type).
+    store: PhantomData<&'s AggregateStore<A>>,
     id: String,
     after_version: usize,
     events: Vec<A::Event>,
@@ -250,12 +258,9 @@ where
         Ok(Some(rows))
     }
 
-    fn finish(self: Box<Self>, appending: Option<Instant>) -> Option<Snapshot> {
+    fn finish(self: Box<Self>, _appending: Option<Instant>) -> Option<Snapshot> {
         // The kept state (if any) does not have these events: the next decision that needs
         // the stream's exact version finds that out when it commits.
-        if appending.is_some() {
-            self.store.watchers.changed(&self.id);
-        }
         None
     }
 }
@@ -291,7 +296,7 @@ impl<'s> Transaction<'s> {
     /// the stream then need not follow each other (no turn, no version).
     pub fn add_following<A>(
         &mut self,
-        store: &'s AggregateStore<A>,
+        _store: &'s AggregateStore<A>,
         id: &str,
         after_version: usize,
         events: Vec<A::Event>,
@@ -300,8 +305,8 @@ impl<'s> Transaction<'s> {
         A: Aggregate<Services = ()> + Clone + Send + Sync + 's,
         A::Command: Clone + Send,
     {
-        self.parts.push(Box::new(Following {
-            store,
+        self.parts.push(Box::new(Following::<A> {
+            store: PhantomData,
             id: id.to_owned(),
             after_version,
             events,

@@ -199,14 +199,9 @@ impl Streams {
     /// held for this order, say): the commit does not look at it, so that must be decided
     /// again on the stored state.
     fn unchecked_without_events(&self) -> bool {
-        let idle = |unchecked: bool, events: usize| unchecked && events == 0;
-        idle(self.cart.is_unchecked(), self.cart.decided().len())
-            || self
-                .products
-                .iter()
-                .any(|p| idle(p.is_unchecked(), p.decided().len()))
-            || matches!(&self.coupon, Some(CouponPart::Limited(c))
-                if idle(c.is_unchecked(), c.decided().len()))
+        self.cart.is_unverified()
+            || self.products.iter().any(Stream::is_unverified)
+            || matches!(&self.coupon, Some(CouponPart::Limited(c)) if c.is_unverified())
     }
 
     /// Hands every stream back uncommitted.

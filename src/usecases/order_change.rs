@@ -108,16 +108,9 @@ impl Streams {
     /// so that "nothing to do" (no reservation, no redemption to release) must be decided
     /// again on the stored state.
     fn unchecked_without_events(&self) -> bool {
-        let idle = |unchecked: bool, events: usize| unchecked && events == 0;
-        idle(self.order.is_unchecked(), self.order.decided().len())
-            || self
-                .products
-                .iter()
-                .any(|p| idle(p.is_unchecked(), p.decided().len()))
-            || self
-                .coupon
-                .as_ref()
-                .is_some_and(|c| idle(c.is_unchecked(), c.decided().len()))
+        self.order.is_unverified()
+            || self.products.iter().any(Stream::is_unverified)
+            || self.coupon.as_ref().is_some_and(Stream::is_unverified)
     }
 
     fn close(self, stores: &Stores) {

@@ -1,4 +1,4 @@
-//! The whole engine (HTTP, relay, workers with the checkout process) against its own
+//! The whole engine (HTTP, relay, workers) against its own
 //! nats-server: products, carts, checkouts with and without a coupon, payments, a refund and
 //! a cancellation, then every analytics report asserted to the minor unit, and
 //! `replay analytics` equal to the live tables.

@@ -1,6 +1,6 @@
 //! Audit: an order's history across streams, as-of views rebuilt from the events (HTTP and
 //! `commerce audit order`), and the hash chain with `commerce audit verify` naming tampered
-//! events. The full engine (HTTP, relay with the sealer, workers with the checkout process)
+//! events. The full engine (HTTP, relay with the sealer, workers)
 //! runs against a per-test nats-server where the pipeline matters.
 
 mod as_of;
@@ -18,7 +18,7 @@ use crate::commands::{active_product, admin, call, post, post_empty, put, ready_
 use crate::helpers::TestApp;
 use crate::pipeline::wait_until;
 
-/// A customer's order, checked out through the checkout process with a coupon, and paid.
+/// A customer's order, checked out with a coupon, and paid.
 pub struct Purchase {
     /// The buyer.
     pub customer: Uuid,
@@ -33,7 +33,7 @@ pub struct Purchase {
 }
 
 /// Creates a product and the coupon `code` (10 %), then a customer checks out 2 units with
-/// the coupon (confirmed by the checkout process) and pays with the `test` provider.
+/// the coupon (confirmed in the checkout's commit) and pays with the `test` provider.
 pub async fn paid_order(app: &TestApp, code: &str) -> Purchase {
     let admin = admin(app);
     let sku = format!("CUP-{}", Uuid::new_v4().simple());

@@ -158,7 +158,7 @@ async fn every_published_message_validates_against_its_documented_schema() {
         "every event published",
         std::time::Duration::from_secs(30),
         || async {
-            // The checkout process adds events of its own: at least the stored ones.
+            // Events stored after the count (the expiry sweep's): at least the stored ones.
             stream_len(&js, "COMMERCE").await >= stored as u64
         },
     )

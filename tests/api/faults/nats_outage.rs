@@ -1,6 +1,6 @@
 //! nats-server stopped for several seconds under steady load: commands keep succeeding
-//! (they need Postgres only; checkouts answer 202 while the checkout process cannot see the
-//! order), the relay's backlog drains once NATS is back, and nothing is lost or doubled —
+//! (they need Postgres only; a checkout is decided and committed in Postgres alone), the
+//! relay's backlog drains once NATS is back, and nothing is lost or doubled —
 //! neither in the read models (equal to a replay, every event applied once) nor in the
 //! emails (each expected email exactly once in the `emails` outbox and in `MAIL_DIR`).
 //!

@@ -6,7 +6,7 @@
 //! (`service_unavailable`, `Retry-After`) — never a 500, never a hang — and `/readyz` says 503
 //! while `/healthz` (liveness) stays 200. Once it is back the engine recovers by itself, with
 //! no restart: commands succeed again, the relay and the sealer win their leader locks again,
-//! the relay publishes what was committed, the checkout process and the projections resume.
+//! the relay publishes what was committed, the projections resume.
 //! Afterwards nothing is lost: every acknowledged command's events are stored and on the
 //! stream once, in commit order, no order is left half checked out, nothing is
 //! dead-lettered, the hash chain covers every event, and the read models equal a fresh

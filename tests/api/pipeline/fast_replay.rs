@@ -387,11 +387,9 @@ async fn fast_replay_rebuilds_what_the_live_consumers_and_the_per_event_replay_b
     workload::run(&running.state.stores, 1).await;
     extra_history(&running.state.stores, &db.pool).await;
     workload::run(&running.state.stores, 2).await;
-    wait_until(
-        "checkout process and projections caught up",
-        PATIENCE,
-        || projections_caught_up(&db.pool),
-    )
+    wait_until("projections caught up", PATIENCE, || {
+        projections_caught_up(&db.pool)
+    })
     .await;
     running.stop().await;
     assert_every_event_type_stored(&db.pool).await;
