@@ -171,13 +171,22 @@ impl Projection for CouponProjection {
                 },
                 _,
             ) => {
+                // The figures move by the redemption stored (the position guard applies an
+                // event once; an order redeems a coupon at most once): no recount of a
+                // coupon's redemptions, which grow with every order using it.
                 sqlx::query(
-                    "INSERT INTO coupon_redemptions (code, order_id, customer_id, \
-                     discount_minor, currency, redeemed_at) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (code, order_id) DO UPDATE SET \
-                     customer_id = EXCLUDED.customer_id, \
-                     discount_minor = EXCLUDED.discount_minor, currency = EXCLUDED.currency, \
-                     redeemed_at = EXCLUDED.redeemed_at",
+                    "WITH added AS (
+                         INSERT INTO coupon_redemptions (code, order_id, customer_id,
+                                                         discount_minor, currency, redeemed_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (code, order_id) DO NOTHING
+                         RETURNING discount_minor)
+                     UPDATE coupon_views
+                        SET redemption_count = redemption_count + (SELECT count(*) FROM added),
+                            discount_given_minor = discount_given_minor
+                                + (SELECT COALESCE(sum(discount_minor), 0) FROM added)::bigint,
+                            currency = COALESCE(currency, $5), version = $7, updated_at = $6
+                      WHERE code = $1",
                 )
                 .bind(code)
                 .bind(order_id)
@@ -185,49 +194,41 @@ impl Projection for CouponProjection {
                 .bind(discount_amount.minor)
                 .bind(discount_amount.currency.as_str())
                 .bind(at)
+                .bind(version)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "UPDATE coupon_views SET currency = COALESCE(currency, $2) WHERE code = $1",
-                )
-                .bind(code)
-                .bind(discount_amount.currency.as_str())
-                .execute(&mut *tx)
-                .await?;
+                return Ok(());
             }
             (CouponEvent::RedemptionReleased { order_id, .. }, _) => {
-                sqlx::query("DELETE FROM coupon_redemptions WHERE code = $1 AND order_id = $2")
-                    .bind(code)
-                    .bind(order_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "WITH released AS (
+                         DELETE FROM coupon_redemptions WHERE code = $1 AND order_id = $2
+                         RETURNING discount_minor)
+                     UPDATE coupon_views
+                        SET redemption_count = redemption_count
+                                - (SELECT count(*) FROM released),
+                            discount_given_minor = discount_given_minor
+                                - (SELECT COALESCE(sum(discount_minor), 0) FROM released)::bigint,
+                            version = $3, updated_at = $4
+                      WHERE code = $1",
+                )
+                .bind(code)
+                .bind(order_id)
+                .bind(version)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                return Ok(());
             }
             // `Terms::of` answers `Some` for both.
             (CouponEvent::CouponCreated { .. } | CouponEvent::CouponUpdated { .. }, None) => {}
         }
-        refresh_coupon(tx, code, version, at).await?;
+        sqlx::query("UPDATE coupon_views SET version = $2, updated_at = $3 WHERE code = $1")
+            .bind(code)
+            .bind(version)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
         Ok(())
     }
-}
-
-/// Recomputes the coupon's live redemption figures and records the event's version.
-async fn refresh_coupon(
-    tx: &mut PgConnection,
-    code: &str,
-    version: i64,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE coupon_views AS c SET redemption_count = s.count, \
-         discount_given_minor = s.given, version = $2, updated_at = $3 \
-         FROM (SELECT count(*) AS count, COALESCE(sum(discount_minor), 0)::bigint AS given \
-               FROM coupon_redemptions WHERE code = $1) AS s \
-         WHERE c.code = $1",
-    )
-    .bind(code)
-    .bind(version)
-    .bind(at)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
