@@ -21,6 +21,7 @@ pub mod expire;
 mod order_change;
 pub mod pay;
 pub mod payment_webhook;
+mod reasons;
 pub mod refund;
 pub mod settle_placed;
 pub mod ship;

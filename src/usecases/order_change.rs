@@ -10,7 +10,7 @@ use commerce_aggregates::Role;
 use uuid::Uuid;
 
 use super::attempts::{Attempt, Attempts};
-use super::checkout::{redemption_reason, reservation_reason};
+use super::reasons::{redemption_reason, reservation_reason};
 use super::Caller;
 use crate::store::{CommandMetadata, CommitError, Snapshots, StoreError, Stores, Stream};
 

@@ -11,20 +11,19 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use commerce_aggregates::cart::{Cart, CartCommand, CartError};
-use commerce_aggregates::coupon::{
-    Coupon, CouponCommand, CouponError, CouponEvent, REDEMPTION_EVENTS,
-};
-use commerce_aggregates::order::{
-    AppliedCoupon, Order, OrderCommand, OrderError, OrderLineInput, OrderStatus, RejectionReason,
-    ShippingPolicy,
-};
-use commerce_aggregates::product::{Product, ProductCommand, ProductError, ReservationLine};
+use chrono::Utc;
+use commerce_aggregates::cart::{Cart, CartError};
+use commerce_aggregates::coupon::REDEMPTION_EVENTS;
+use commerce_aggregates::order::{Order, OrderError, OrderStatus, RejectionReason, ShippingPolicy};
+use commerce_aggregates::product::{Product, ReservationLine};
 use commerce_aggregates::{Currency, Money};
 use uuid::Uuid;
 
-use super::add_item::RECENT;
+mod coupon;
+mod decide;
+
+use self::coupon::{unlimited_coupon, CouponPart, Redeeming};
+use self::decide::decide;
 use super::attempts::{Attempt, Attempts};
 use super::Caller;
 use crate::config::PricingSettings;
@@ -135,57 +134,6 @@ struct Streams {
     order: Stream<Order>,
     products: Vec<Stream<Product>>,
     coupon: Option<CouponPart>,
-}
-
-/// The coupon's part of a checkout.
-enum CouponPart {
-    /// A coupon with redemption limits: decided on its stream, committed at its version (its
-    /// checkouts follow each other).
-    Limited(Stream<Coupon>),
-    /// A coupon without limits: its redemption was decided on its terms as read at `version`,
-    /// and is committed after whatever redemptions other checkouts append meanwhile (see
-    /// `Coupon::redeem`).
-    Unlimited {
-        code: String,
-        version: usize,
-        /// Its discount, `None` when it does not exist or is deactivated.
-        applied: Option<AppliedCoupon>,
-        redemption: Result<Vec<CouponEvent>, CouponError>,
-        unchecked: bool,
-    },
-}
-
-impl CouponPart {
-    fn code(&self) -> &str {
-        match self {
-            CouponPart::Limited(stream) => stream.id(),
-            CouponPart::Unlimited { code, .. } => code,
-        }
-    }
-
-    fn is_unchecked(&self) -> bool {
-        match self {
-            CouponPart::Limited(stream) => stream.is_unchecked(),
-            CouponPart::Unlimited { unchecked, .. } => *unchecked,
-        }
-    }
-
-    /// Its discount, `None` when it does not exist or is deactivated.
-    fn applied(&self) -> Option<AppliedCoupon> {
-        match self {
-            CouponPart::Limited(stream) => {
-                let coupon = stream.state();
-                coupon
-                    .terms()
-                    .filter(|_| coupon.is_active())
-                    .map(|terms| AppliedCoupon {
-                        code: stream.id().to_owned(),
-                        discount: terms.discount,
-                    })
-            }
-            CouponPart::Unlimited { applied, .. } => applied.clone(),
-        }
-    }
 }
 
 impl Streams {
@@ -400,69 +348,6 @@ async fn existing_order(stores: &Stores, order_id: Uuid) -> Result<CheckedOut, C
     }
 }
 
-/// What an unlimited coupon's redemption is decided on.
-struct Redeeming {
-    order_id: Uuid,
-    customer: Caller,
-    /// The cart's subtotal (the order's: the same lines at the same prices).
-    subtotal: Result<Money, CartError>,
-    at: DateTime<Utc>,
-}
-
-/// The coupon `code` decided without its turn when it has no redemption limits (with `kept`
-/// as this process last knew it within [`RECENT`], else as stored); `Err(code)` when it has
-/// limits (or does not exist), to be decided on its stream instead.
-async fn unlimited_coupon(
-    stores: &Stores,
-    code: &str,
-    redeeming: &Redeeming,
-    kept: bool,
-) -> Result<Result<CouponPart, String>, StoreError> {
-    let decide = |coupon: &Coupon, version: usize| {
-        if !coupon.exists() || coupon.redemptions_limited() {
-            return Err(code.to_owned());
-        }
-        let applied = coupon
-            .terms()
-            .filter(|_| coupon.is_active())
-            .map(|terms| AppliedCoupon {
-                code: code.to_owned(),
-                discount: terms.discount,
-            });
-        let redemption = match &redeeming.subtotal {
-            Ok(subtotal) => coupon.redeem(
-                redeeming.order_id,
-                redeeming.customer.id,
-                redeeming.customer.role,
-                *subtotal,
-                redeeming.at,
-            ),
-            // The cart refuses its checkout first (see `decide`).
-            Err(_) => Ok(Vec::new()),
-        };
-        Ok(CouponPart::Unlimited {
-            code: code.to_owned(),
-            version,
-            applied,
-            redemption,
-            unchecked: kept,
-        })
-    };
-    let read = if kept {
-        stores.coupons.read_recent(code, RECENT, decide).await
-    } else {
-        stores
-            .coupons
-            .load(code)
-            .await
-            .map(|(coupon, version)| decide(&coupon, version))
-    };
-    read.map_err(|error| match error {
-        crate::store::ExecuteError::Store(error) => error,
-        other => StoreError::Failed(other.to_string()),
-    })
-}
-
 /// The cart's lines as reservations, by product in id order.
 fn by_product(cart: &Cart) -> BTreeMap<Uuid, Vec<ReservationLine>> {
     let mut products: BTreeMap<Uuid, Vec<ReservationLine>> = BTreeMap::new();
@@ -473,188 +358,4 @@ fn by_product(cart: &Cart) -> BTreeMap<Uuid, Vec<ReservationLine>> {
             .push(ReservationLine::new(line.sku.clone(), line.quantity));
     }
     products
-}
-
-/// Lets every aggregate decide; the first refusal, if any.
-async fn decide(
-    streams: &mut Streams,
-    settings: &CheckoutSettings,
-    customer: Caller,
-    order_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<(), CheckoutError> {
-    let reservations = by_product(streams.cart.state());
-    streams
-        .cart
-        .decide(CartCommand::CheckOut {
-            customer_id: customer.id,
-            order_id,
-        })
-        .await
-        .map_err(|error| match error {
-            CartError::NotFound | CartError::NotOwner => CheckoutError::CartNotFound,
-            other => CheckoutError::Cart(other),
-        })?;
-    let place = place_order(streams, settings, customer, order_id, at)?;
-    streams
-        .order
-        .decide(place)
-        .await
-        .map_err(CheckoutError::Order)?;
-    let lines = streams.order.state().lines().to_vec();
-    for (product, (product_id, reservation)) in streams.products.iter_mut().zip(reservations) {
-        let first_sku = reservation
-            .first()
-            .map(|l| l.sku.clone())
-            .unwrap_or_default();
-        // A price that changed since the item was added is the reason given first.
-        let changed = lines
-            .iter()
-            .filter(|line| line.product_id == product_id)
-            .find(|line| {
-                product
-                    .state()
-                    .variant(&line.sku)
-                    .is_some_and(|variant| variant.price != line.unit_price)
-            });
-        if let Some(line) = changed {
-            return Err(CheckoutError::Refused(RejectionReason::PriceChanged {
-                sku: line.sku.clone(),
-            }));
-        }
-        let command = ProductCommand::ReserveStock {
-            order_id,
-            lines: reservation,
-        };
-        product
-            .decide(command)
-            .await
-            .map_err(|error| reservation_refused(error, first_sku))?;
-    }
-    match &mut streams.coupon {
-        Some(CouponPart::Limited(coupon)) => {
-            let Some(totals) = streams.order.state().totals() else {
-                return Err(CheckoutError::CouponInvalid {
-                    code: coupon.id().to_owned(),
-                });
-            };
-            let command = CouponCommand::RedeemCoupon {
-                order_id,
-                customer_id: customer.id,
-                customer_role: customer.role,
-                subtotal: totals.subtotal,
-                at,
-            };
-            let code = coupon.id().to_owned();
-            coupon
-                .decide(command)
-                .await
-                .map_err(|error| redemption_refused(error, code))?;
-        }
-        Some(CouponPart::Unlimited {
-            code,
-            redemption: Err(error),
-            ..
-        }) => return Err(redemption_refused(error.clone(), code.clone())),
-        Some(CouponPart::Unlimited { .. }) | None => {}
-    }
-    let timeout =
-        chrono::Duration::from_std(settings.payment_timeout).unwrap_or(chrono::Duration::MAX);
-    streams
-        .order
-        .decide(OrderCommand::ConfirmOrder {
-            payment_due_by: at
-                .checked_add_signed(timeout)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
-        })
-        .await
-        .map_err(CheckoutError::Order)
-}
-
-/// The `PlaceOrder` for the cart just checked out: its lines named after their products, its
-/// coupon's discount, the shipping policy and tax rate.
-fn place_order(
-    streams: &Streams,
-    settings: &CheckoutSettings,
-    customer: Caller,
-    order_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<OrderCommand, CheckoutError> {
-    let cart = streams.cart.state();
-    // The cart checked both out already (`CheckOut` refuses a cart without them).
-    let (Some(currency), Some(address)) = (cart.currency(), cart.shipping_address()) else {
-        return Err(CheckoutError::Cart(CartError::MissingShippingAddress));
-    };
-    let name = |product_id: Uuid, sku: &str| {
-        streams
-            .products
-            .iter()
-            .find(|p| p.state().product_id() == Some(product_id))
-            .map(|p| p.state().details().name.clone())
-            .filter(|name| !name.is_empty())
-            .unwrap_or_else(|| sku.to_owned())
-    };
-    let lines = cart
-        .lines()
-        .iter()
-        .map(|line| OrderLineInput {
-            product_id: line.product_id,
-            sku: line.sku.clone(),
-            name: name(line.product_id, &line.sku),
-            quantity: line.quantity,
-            unit_price: line.unit_price,
-        })
-        .collect();
-    let coupon = match &streams.coupon {
-        Some(part) => Some(part.applied().ok_or_else(|| CheckoutError::CouponInvalid {
-            code: part.code().to_owned(),
-        })?),
-        None => None,
-    };
-    Ok(OrderCommand::PlaceOrder {
-        order_id,
-        cart_id: streams.cart.state().cart_id().unwrap_or_default(),
-        customer_id: customer.id,
-        customer_role: customer.role,
-        lines,
-        coupon,
-        shipping_address: address.clone(),
-        shipping_policy: settings.shipping_policy(currency),
-        tax_rate_bps: settings.pricing.tax_rate_bps,
-        at,
-    })
-}
-
-/// A product's refusal to reserve, as the reason the checkout is refused.
-fn reservation_refused(error: ProductError, first_sku: String) -> CheckoutError {
-    CheckoutError::Refused(reservation_reason(error, first_sku))
-}
-
-/// The coupon's refusal to be redeemed, as the reason the checkout is refused.
-fn redemption_refused(error: CouponError, code: String) -> CheckoutError {
-    CheckoutError::Refused(redemption_reason(error, code))
-}
-
-/// Why a product refused to reserve an order's lines (`first_sku` names the product when the
-/// refusal names no SKU).
-pub(super) fn reservation_reason(error: ProductError, first_sku: String) -> RejectionReason {
-    match error {
-        ProductError::InsufficientStock { sku, .. } => RejectionReason::OutOfStock { sku },
-        ProductError::UnknownSku { sku } => RejectionReason::ProductUnavailable { sku },
-        _ => RejectionReason::ProductUnavailable { sku: first_sku },
-    }
-}
-
-/// Why coupon `code` refused to be redeemed for an order.
-pub(super) fn redemption_reason(error: CouponError, code: String) -> RejectionReason {
-    match error {
-        CouponError::Exhausted { .. } => RejectionReason::CouponExhausted,
-        CouponError::Expired { .. } | CouponError::NotYetValid { .. } => {
-            RejectionReason::CouponExpired
-        }
-        CouponError::RoleNotEligible { .. }
-        | CouponError::BelowMinimumSubtotal { .. }
-        | CouponError::CustomerLimitReached { .. } => RejectionReason::CouponNotEligible,
-        _ => RejectionReason::CouponInvalid { code },
-    }
 }

@@ -1,0 +1,173 @@
+//! The checkout's decision: every aggregate decides in turn on the streams opened for it.
+
+use chrono::{DateTime, Utc};
+use commerce_aggregates::cart::{CartCommand, CartError};
+use commerce_aggregates::coupon::{CouponCommand, CouponError};
+use commerce_aggregates::order::{OrderCommand, OrderLineInput, RejectionReason};
+use commerce_aggregates::product::{ProductCommand, ProductError};
+use uuid::Uuid;
+
+use super::coupon::CouponPart;
+use super::{by_product, CheckoutError, CheckoutSettings, Streams};
+use crate::usecases::reasons::{redemption_reason, reservation_reason};
+use crate::usecases::Caller;
+
+/// Lets every aggregate decide; the first refusal, if any.
+pub(super) async fn decide(
+    streams: &mut Streams,
+    settings: &CheckoutSettings,
+    customer: Caller,
+    order_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), CheckoutError> {
+    let reservations = by_product(streams.cart.state());
+    streams
+        .cart
+        .decide(CartCommand::CheckOut {
+            customer_id: customer.id,
+            order_id,
+        })
+        .await
+        .map_err(|error| match error {
+            CartError::NotFound | CartError::NotOwner => CheckoutError::CartNotFound,
+            other => CheckoutError::Cart(other),
+        })?;
+    let place = place_order(streams, settings, customer, order_id, at)?;
+    streams
+        .order
+        .decide(place)
+        .await
+        .map_err(CheckoutError::Order)?;
+    let lines = streams.order.state().lines().to_vec();
+    for (product, (product_id, reservation)) in streams.products.iter_mut().zip(reservations) {
+        let first_sku = reservation
+            .first()
+            .map(|l| l.sku.clone())
+            .unwrap_or_default();
+        // A price that changed since the item was added is the reason given first.
+        let changed = lines
+            .iter()
+            .filter(|line| line.product_id == product_id)
+            .find(|line| {
+                product
+                    .state()
+                    .variant(&line.sku)
+                    .is_some_and(|variant| variant.price != line.unit_price)
+            });
+        if let Some(line) = changed {
+            return Err(CheckoutError::Refused(RejectionReason::PriceChanged {
+                sku: line.sku.clone(),
+            }));
+        }
+        let command = ProductCommand::ReserveStock {
+            order_id,
+            lines: reservation,
+        };
+        product
+            .decide(command)
+            .await
+            .map_err(|error| reservation_refused(error, first_sku))?;
+    }
+    match &mut streams.coupon {
+        Some(CouponPart::Limited(coupon)) => {
+            let Some(totals) = streams.order.state().totals() else {
+                return Err(CheckoutError::CouponInvalid {
+                    code: coupon.id().to_owned(),
+                });
+            };
+            let command = CouponCommand::RedeemCoupon {
+                order_id,
+                customer_id: customer.id,
+                customer_role: customer.role,
+                subtotal: totals.subtotal,
+                at,
+            };
+            let code = coupon.id().to_owned();
+            coupon
+                .decide(command)
+                .await
+                .map_err(|error| redemption_refused(error, code))?;
+        }
+        Some(CouponPart::Unlimited {
+            code,
+            redemption: Err(error),
+            ..
+        }) => return Err(redemption_refused(error.clone(), code.clone())),
+        Some(CouponPart::Unlimited { .. }) | None => {}
+    }
+    let timeout =
+        chrono::Duration::from_std(settings.payment_timeout).unwrap_or(chrono::Duration::MAX);
+    streams
+        .order
+        .decide(OrderCommand::ConfirmOrder {
+            payment_due_by: at
+                .checked_add_signed(timeout)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        })
+        .await
+        .map_err(CheckoutError::Order)
+}
+
+/// The `PlaceOrder` for the cart just checked out: its lines named after their products, its
+/// coupon's discount, the shipping policy and tax rate.
+fn place_order(
+    streams: &Streams,
+    settings: &CheckoutSettings,
+    customer: Caller,
+    order_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<OrderCommand, CheckoutError> {
+    let cart = streams.cart.state();
+    // The cart checked both out already (`CheckOut` refuses a cart without them).
+    let (Some(currency), Some(address)) = (cart.currency(), cart.shipping_address()) else {
+        return Err(CheckoutError::Cart(CartError::MissingShippingAddress));
+    };
+    let name = |product_id: Uuid, sku: &str| {
+        streams
+            .products
+            .iter()
+            .find(|p| p.state().product_id() == Some(product_id))
+            .map(|p| p.state().details().name.clone())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| sku.to_owned())
+    };
+    let lines = cart
+        .lines()
+        .iter()
+        .map(|line| OrderLineInput {
+            product_id: line.product_id,
+            sku: line.sku.clone(),
+            name: name(line.product_id, &line.sku),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+        })
+        .collect();
+    let coupon = match &streams.coupon {
+        Some(part) => Some(part.applied().ok_or_else(|| CheckoutError::CouponInvalid {
+            code: part.code().to_owned(),
+        })?),
+        None => None,
+    };
+    Ok(OrderCommand::PlaceOrder {
+        order_id,
+        cart_id: streams.cart.state().cart_id().unwrap_or_default(),
+        customer_id: customer.id,
+        customer_role: customer.role,
+        lines,
+        coupon,
+        shipping_address: address.clone(),
+        shipping_policy: settings.shipping_policy(currency),
+        tax_rate_bps: settings.pricing.tax_rate_bps,
+        at,
+    })
+}
+
+/// A product's refusal to reserve, as the reason the checkout is refused.
+fn reservation_refused(error: ProductError, first_sku: String) -> CheckoutError {
+    CheckoutError::Refused(reservation_reason(error, first_sku))
+}
+
+/// The coupon's refusal to be redeemed, as the reason the checkout is refused.
+fn redemption_refused(error: CouponError, code: String) -> CheckoutError {
+    CheckoutError::Refused(redemption_reason(error, code))
+}

@@ -1,0 +1,29 @@
+//! Why an order cannot be secured, as the reason a checkout is refused or an order rejected.
+
+use commerce_aggregates::coupon::CouponError;
+use commerce_aggregates::order::RejectionReason;
+use commerce_aggregates::product::ProductError;
+
+/// Why a product refused to reserve an order's lines (`first_sku` names the product when the
+/// refusal names no SKU).
+pub(crate) fn reservation_reason(error: ProductError, first_sku: String) -> RejectionReason {
+    match error {
+        ProductError::InsufficientStock { sku, .. } => RejectionReason::OutOfStock { sku },
+        ProductError::UnknownSku { sku } => RejectionReason::ProductUnavailable { sku },
+        _ => RejectionReason::ProductUnavailable { sku: first_sku },
+    }
+}
+
+/// Why coupon `code` refused to be redeemed for an order.
+pub(crate) fn redemption_reason(error: CouponError, code: String) -> RejectionReason {
+    match error {
+        CouponError::Exhausted { .. } => RejectionReason::CouponExhausted,
+        CouponError::Expired { .. } | CouponError::NotYetValid { .. } => {
+            RejectionReason::CouponExpired
+        }
+        CouponError::RoleNotEligible { .. }
+        | CouponError::BelowMinimumSubtotal { .. }
+        | CouponError::CustomerLimitReached { .. } => RejectionReason::CouponNotEligible,
+        _ => RejectionReason::CouponInvalid { code },
+    }
+}
