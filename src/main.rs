@@ -8,8 +8,8 @@ use commerce::config::Config;
 use commerce::shutdown::Shutdown;
 use commerce_projections::{read_models, replay};
 
-// glibc's allocator took a quarter of the engine's user time under load (malloc, free and
-// their chunk consolidation across the runtime's threads: BENCHMARKS.md, sixth round).
+// mimalloc: glibc's allocator spends much of the engine's time under load in malloc, free
+// and chunk consolidation across the runtime's threads (profile in BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -169,100 +169,82 @@ async fn store(pool: &PgPool, batch: Vec<Request>) {
     }
 }
 
-async fn insert(pool: &PgPool, batch: &[&Rows]) -> Result<(), AppendError> {
-    if batch.iter().any(|rows| rows.condition.is_some()) {
-        return insert_conditional(pool, batch).await;
-    }
-    let count = batch.iter().map(|rows| rows.events.len()).sum();
-    let mut types = Vec::with_capacity(count);
-    let mut ids = Vec::with_capacity(count);
-    let mut sequences = Vec::with_capacity(count);
-    let mut event_types = Vec::with_capacity(count);
-    let mut versions = Vec::with_capacity(count);
-    let mut payloads = Vec::with_capacity(count);
-    let mut metadata = Vec::with_capacity(count);
-    for rows in batch {
-        for (sequence, event_type, version, payload) in &rows.events {
-            types.push(rows.aggregate_type);
-            ids.push(rows.aggregate_id.as_str());
-            sequences.push(*sequence);
-            event_types.push(event_type.as_str());
-            versions.push(version.as_str());
-            payloads.push(payload);
-            metadata.push(&rows.metadata);
-        }
-    }
-    sqlx::query(INSERT)
-        .bind(&types)
-        .bind(&ids)
-        .bind(&sequences)
-        .bind(&event_types)
-        .bind(&versions)
-        .bind(&payloads)
-        .bind(&metadata)
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(classify)
+/// A batch's rows as the statements' column arrays.
+#[derive(Default)]
+struct Columns<'b> {
+    types: Vec<&'static str>,
+    ids: Vec<&'b str>,
+    sequences: Vec<Option<i64>>,
+    event_types: Vec<&'b str>,
+    versions: Vec<&'b str>,
+    payloads: Vec<&'b Value>,
+    metadata: Vec<&'b Value>,
+    /// Under a condition: the events' positions after the stream's last event.
+    positions: Vec<i64>,
+    after: Vec<i64>,
+    ignored: Vec<Option<String>>,
 }
 
-/// [`insert`] for a batch with conditional appends ([`INSERT_CONDITIONAL`]); a condition
-/// that does not hold inserts nothing and is answered like a taken sequence number.
-async fn insert_conditional(pool: &PgPool, batch: &[&Rows]) -> Result<(), AppendError> {
-    let count: usize = batch.iter().map(|rows| rows.events.len()).sum();
-    let mut types = Vec::with_capacity(count);
-    let mut ids = Vec::with_capacity(count);
-    let mut sequences: Vec<Option<i64>> = Vec::with_capacity(count);
-    let mut event_types = Vec::with_capacity(count);
-    let mut versions = Vec::with_capacity(count);
-    let mut payloads = Vec::with_capacity(count);
-    let mut metadata = Vec::with_capacity(count);
-    let mut positions = Vec::with_capacity(count);
-    let mut after = Vec::with_capacity(count);
-    let mut ignored = Vec::with_capacity(count);
-    // Conditional appends to one stream in one batch follow each other.
-    let mut taken: HashMap<(&str, &str), i64> = HashMap::new();
-    for rows in batch {
-        let ignore = rows.condition.as_ref().map(|c| c.ignored.join(","));
-        let before = match &rows.condition {
-            Some(_) => *taken
-                .entry((rows.aggregate_type, rows.aggregate_id.as_str()))
-                .or_default(),
-            None => 0,
-        };
-        for (sequence, event_type, version, payload) in &rows.events {
-            types.push(rows.aggregate_type);
-            ids.push(rows.aggregate_id.as_str());
-            sequences.push(rows.condition.is_none().then_some(*sequence));
-            positions.push(before + *sequence);
-            after.push(rows.condition.as_ref().map_or(0, |c| c.after_version));
-            ignored.push(ignore.clone());
-            event_types.push(event_type.as_str());
-            versions.push(version.as_str());
-            payloads.push(payload);
-            metadata.push(&rows.metadata);
-        }
-        if rows.condition.is_some() {
+impl<'b> Columns<'b> {
+    fn of(batch: &[&'b Rows]) -> Self {
+        let mut columns = Columns::default();
+        // Conditional appends to one stream in one batch follow each other.
+        let mut taken: HashMap<(&str, &str), i64> = HashMap::new();
+        for rows in batch {
+            let ignore = rows.condition.as_ref().map(|c| c.ignored.join(","));
             let key = (rows.aggregate_type, rows.aggregate_id.as_str());
-            *taken.entry(key).or_default() += rows.events.len() as i64;
+            let before = match &rows.condition {
+                Some(_) => *taken.entry(key).or_default(),
+                None => 0,
+            };
+            for (sequence, event_type, version, payload) in &rows.events {
+                columns.types.push(rows.aggregate_type);
+                columns.ids.push(rows.aggregate_id.as_str());
+                columns
+                    .sequences
+                    .push(rows.condition.is_none().then_some(*sequence));
+                columns.positions.push(before + *sequence);
+                columns
+                    .after
+                    .push(rows.condition.as_ref().map_or(0, |c| c.after_version));
+                columns.ignored.push(ignore.clone());
+                columns.event_types.push(event_type.as_str());
+                columns.versions.push(version.as_str());
+                columns.payloads.push(payload);
+                columns.metadata.push(&rows.metadata);
+            }
+            if rows.condition.is_some() {
+                *taken.entry(key).or_default() += rows.events.len() as i64;
+            }
         }
+        columns
     }
-    let inserted = sqlx::query(INSERT_CONDITIONAL)
-        .bind(&types)
-        .bind(&ids)
-        .bind(&sequences)
-        .bind(&event_types)
-        .bind(&versions)
-        .bind(&payloads)
-        .bind(&metadata)
-        .bind(&positions)
-        .bind(&after)
-        .bind(&ignored)
-        .execute(pool)
-        .await
-        .map_err(classify)?
-        .rows_affected();
-    if inserted as usize == count {
+}
+
+/// Inserts the rows of `batch` with one statement: [`INSERT`], or [`INSERT_CONDITIONAL`] when
+/// an append of the batch is under a condition (one that does not hold inserts nothing and is
+/// answered like a taken sequence number).
+async fn insert(pool: &PgPool, batch: &[&Rows]) -> Result<(), AppendError> {
+    let c = Columns::of(batch);
+    let conditional = batch.iter().any(|rows| rows.condition.is_some());
+    let statement = if conditional {
+        INSERT_CONDITIONAL
+    } else {
+        INSERT
+    };
+    let mut query = sqlx::query(statement)
+        .bind(&c.types)
+        .bind(&c.ids)
+        .bind(&c.sequences)
+        .bind(&c.event_types)
+        .bind(&c.versions)
+        .bind(&c.payloads)
+        .bind(&c.metadata);
+    if conditional {
+        query = query.bind(&c.positions).bind(&c.after).bind(&c.ignored);
+    }
+    let inserted = query.execute(pool).await.map_err(classify)?.rows_affected();
+    if inserted as usize == c.types.len() {
         Ok(())
     } else {
         Err(AppendError::Conflict)

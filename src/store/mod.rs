@@ -95,6 +95,17 @@ pub enum ExecuteError<E: std::error::Error> {
     Store(StoreError),
 }
 
+impl<E: std::error::Error> ExecuteError<E> {
+    /// A read's failure as the store's: a load refuses nothing and races nobody, so anything
+    /// but a store failure is a bug.
+    pub fn into_store_error(self) -> StoreError {
+        match self {
+            ExecuteError::Store(error) => error,
+            other => StoreError::Failed(other.to_string()),
+        }
+    }
+}
+
 /// The outcome of a committed command.
 #[derive(Debug)]
 pub struct Committed<A: Aggregate> {

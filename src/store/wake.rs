@@ -1,15 +1,12 @@
 //! Tells the event readers of every process that events were committed.
 //!
 //! The relay, the audit sealer and the live event streams sleep until `NOTIFY
-//! events_appended` (or their polling interval). A trigger on `events` used to send it inside
-//! every appending transaction, and Postgres serialises the commits of notifying transactions
-//! (one global lock, held until the commit is flushed): appends could not share WAL flushes,
-//! and a plain one-row insert fell from ~15k to ~4k transactions/s on this machine.
-//!
-//! The writers notify instead, after their commit and outside it: every store of a process
-//! shares one [`Wake`], whose task sends one `NOTIFY` for all the appends since its previous
-//! one, at most every [`MIN_INTERVAL`]. A reader is woken at most that much later than the
-//! trigger woke it; events inserted by other means are found at the readers' next poll.
+//! events_appended` (or their polling interval). The writers notify after their commit and
+//! outside it, not inside the appending transaction: Postgres serialises the commits of
+//! notifying transactions (one global lock, held until the commit is flushed), so appends
+//! that notified could not share WAL flushes. Every store of a process shares one [`Wake`],
+//! whose task sends one `NOTIFY` for all the appends since its previous one, at most every
+//! [`MIN_INTERVAL`]; events inserted by other means are found at the readers' next poll.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -68,7 +68,7 @@ pub async fn add_item(
             (product.exists(), product.status(), price)
         })
         .await
-        .map_err(|error| AddItemError::Cart(store_failure(error)))?;
+        .map_err(|error| AddItemError::Cart(ExecuteError::Store(error.into_store_error())))?;
     if !exists {
         return Err(AddItemError::UnknownProduct(input.product_id));
     }
@@ -96,20 +96,4 @@ pub async fn add_item(
         .await
         .map(|committed| committed.version)
         .map_err(AddItemError::Cart)
-}
-
-/// A product read's failure, which can only be the store's, as a cart command's.
-pub(super) fn store_failure<E: std::error::Error, F: std::error::Error>(
-    error: ExecuteError<E>,
-) -> ExecuteError<F> {
-    match error {
-        ExecuteError::Store(error) => ExecuteError::Store(error),
-        ExecuteError::Conflict => ExecuteError::Conflict,
-        ExecuteError::VersionMismatch { expected, actual } => {
-            ExecuteError::VersionMismatch { expected, actual }
-        }
-        ExecuteError::Domain(error) => ExecuteError::Store(crate::store::StoreError::Failed(
-            format!("a read refused: {error}"),
-        )),
-    }
 }

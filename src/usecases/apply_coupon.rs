@@ -6,7 +6,7 @@ use commerce_aggregates::cart::{CartCommand, CartError};
 use commerce_aggregates::coupon::normalize_code;
 use uuid::Uuid;
 
-use super::add_item::{store_failure, RECENT};
+use super::add_item::RECENT;
 use super::Caller;
 use crate::store::{CommandMetadata, ExecuteError, Stores};
 
@@ -55,7 +55,7 @@ pub async fn apply_coupon(
         .coupons
         .read_recent(&code, RECENT, |coupon, _| coupon.is_active())
         .await
-        .map_err(|error| ApplyCouponError::Cart(store_failure(error)))?;
+        .map_err(|error| ApplyCouponError::Cart(ExecuteError::Store(error.into_store_error())))?;
     if !active {
         return Err(ApplyCouponError::CouponInvalid { code });
     }

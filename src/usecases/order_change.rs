@@ -51,7 +51,7 @@ pub enum OrderChangeError {
     /// The order refused.
     #[error(transparent)]
     Order(OrderError),
-    /// A product refused to release or commit the order's stock.
+    /// A product refused the order's stock change (release or commit).
     #[error(transparent)]
     Product(ProductError),
     /// The coupon refused to give the redemption back.

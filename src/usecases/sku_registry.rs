@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::store::{ExecuteError, StoreError, Stores};
+use crate::store::{StoreError, Stores};
 
 /// A claim older than this whose product still lacks the variant is considered abandoned (the
 /// process died between the claim and the command) and may be taken.
@@ -108,10 +108,7 @@ async fn reclaim_abandoned(
             .products
             .load(&owner.to_string())
             .await
-            .map_err(|error| match error {
-                ExecuteError::Store(error) => ClaimError::Store(error),
-                other => ClaimError::Store(StoreError::Failed(other.to_string())),
-            })?;
+            .map_err(|error| ClaimError::Store(error.into_store_error()))?;
         if product.variant(&sku).is_some() {
             continue;
         }

@@ -9,7 +9,7 @@ use commerce_aggregates::order::AppliedCoupon;
 use commerce_aggregates::Money;
 use uuid::Uuid;
 
-use crate::store::{StoreError, Stores, Stream};
+use crate::store::{ExecuteError, StoreError, Stores, Stream};
 use crate::usecases::add_item::RECENT;
 use crate::usecases::Caller;
 
@@ -121,8 +121,5 @@ pub(super) async fn unlimited_coupon(
             .await
             .map(|(coupon, version)| decide(&coupon, version))
     };
-    read.map_err(|error| match error {
-        crate::store::ExecuteError::Store(error) => error,
-        other => StoreError::Failed(other.to_string()),
-    })
+    read.map_err(ExecuteError::into_store_error)
 }

@@ -325,10 +325,7 @@ async fn existing_order(stores: &Stores, order_id: Uuid) -> Result<CheckedOut, C
         .orders
         .load(&order_id.to_string())
         .await
-        .map_err(|error| match error {
-            crate::store::ExecuteError::Store(error) => CheckoutError::Store(error),
-            other => CheckoutError::Store(StoreError::Failed(other.to_string())),
-        })?;
+        .map_err(|error| CheckoutError::Store(error.into_store_error()))?;
     match order.status() {
         // An order rejected before checkouts were decided in one commit.
         Some(OrderStatus::Rejected) => Err(CheckoutError::Refused(
