@@ -8,8 +8,8 @@ use commerce::config::Config;
 use commerce::shutdown::Shutdown;
 use commerce_projections::{read_models, replay};
 
-// mimalloc: glibc's allocator spends much of the engine's time under load in malloc, free
-// and chunk consolidation across the runtime's threads (profile in BENCHMARKS.md).
+// mimalloc: under load, glibc's allocator spends much of the engine's time in malloc, free
+// and chunk consolidation across the runtime's threads.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -78,8 +78,8 @@ pub fn consumer_name(projection: &Subscriber) -> String {
 
 /// The durable consumers a projection reads, as `(name, subject filter)`: `proj-<name>` on
 /// its type for a projection of one aggregate type, and one consumer per type,
-/// `proj-<name>-<type>`, for a projection of several. NATS 2.9 filters a consumer on one
-/// subject only, and a single consumer of every subject was handed every other type's events
+/// `proj-<name>-<type>`, for a projection of several: NATS 2.9 filters a consumer on one
+/// subject only, and one consumer of every subject would be handed every other type's events
 /// to acknowledge unread (the mailer, every cart event). The guarantee a projection relies
 /// on — each aggregate's events in order — holds within each consumer; events of different
 /// types may be applied in another order than they were published.
@@ -103,12 +103,6 @@ pub fn consumers(projection: &Subscriber) -> Vec<(String, String)> {
 }
 
 /// Gets or creates the durable pull consumer `name` of the projection, filtered on `filter`.
-///
-/// A projection of several types was read by one consumer of every subject, `proj-<name>`,
-/// before it had a consumer per type. A per-type consumer created while that one exists
-/// starts after what it acknowledged (anything acknowledged beyond that floor comes again
-/// and is skipped by the positions), and once every per-type consumer exists the old one is
-/// deleted.
 pub async fn ensure_consumer(
     js: &jetstream::Context,
     settings: &RunnerSettings,
@@ -120,25 +114,14 @@ pub async fn ensure_consumer(
     if let Ok(consumer) = stream.get_consumer(name).await {
         return Ok(consumer);
     }
-    let single = consumer_name(projection);
-    let mut deliver_policy = DeliverPolicy::All;
-    let mut replaces_single = false;
-    if name != single {
-        if let Ok(info) = stream.consumer_info(&single).await {
-            deliver_policy = DeliverPolicy::ByStartSequence {
-                start_sequence: info.ack_floor.stream_sequence + 1,
-            };
-            replaces_single = true;
-        }
-    }
-    let consumer = stream
+    stream
         .get_or_create_consumer(
             name,
             pull::Config {
                 durable_name: Some(name.to_owned()),
                 description: Some(format!("read model: {}", projection.name())),
                 filter_subject: filter.to_owned(),
-                deliver_policy,
+                deliver_policy: DeliverPolicy::All,
                 ack_policy: AckPolicy::Explicit,
                 ack_wait: settings.ack_wait,
                 // Unbounded here: the runner bounds failing applies itself, while an event
@@ -148,22 +131,8 @@ pub async fn ensure_consumer(
                 ..Default::default()
             },
         )
-        .await?;
-    if replaces_single {
-        let mut all_created = true;
-        for (other, _) in consumers(projection) {
-            all_created &= stream.consumer_info(&other).await.is_ok();
-        }
-        if all_created {
-            stream.delete_consumer(&single).await.ok();
-            tracing::info!(
-                projection = projection.name(),
-                consumer = single,
-                "single consumer replaced by one per aggregate type"
-            );
-        }
-    }
-    Ok(consumer)
+        .await
+        .map_err(Into::into)
 }
 
 /// Events behind for the projection: not yet delivered plus delivered and not acked, over

@@ -79,7 +79,7 @@ pub enum AuthError {
     #[error("invalid, expired or revoked refresh token")]
     InvalidRefreshToken,
     /// An email token that is unknown, expired or already used.
-    #[error("invalid, expired or already used token")]
+    #[error("invalid, expired or already redeemed token")]
     InvalidEmailToken,
     /// No such user.
     #[error("user not found")]

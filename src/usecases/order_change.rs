@@ -54,7 +54,7 @@ pub enum OrderChangeError {
     /// A product refused the order's stock change (release or commit).
     #[error(transparent)]
     Product(ProductError),
-    /// The coupon refused to give the redemption back.
+    /// The coupon would not give the redemption back.
     #[error(transparent)]
     Coupon(CouponError),
     /// The order is not at the version the caller expected.

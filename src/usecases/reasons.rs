@@ -4,7 +4,7 @@ use commerce_aggregates::coupon::CouponError;
 use commerce_aggregates::order::RejectionReason;
 use commerce_aggregates::product::ProductError;
 
-/// Why a product refused to reserve an order's lines (`first_sku` names the product when the
+/// Why a product would not reserve an order's lines (`first_sku` names the product when the
 /// refusal names no SKU).
 pub(crate) fn reservation_reason(error: ProductError, first_sku: String) -> RejectionReason {
     match error {
@@ -14,7 +14,7 @@ pub(crate) fn reservation_reason(error: ProductError, first_sku: String) -> Reje
     }
 }
 
-/// Why coupon `code` refused to be redeemed for an order.
+/// Why coupon `code` could not be redeemed for an order.
 pub(crate) fn redemption_reason(error: CouponError, code: String) -> RejectionReason {
     match error {
         CouponError::Exhausted { .. } => RejectionReason::CouponExhausted,

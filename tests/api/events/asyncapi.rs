@@ -14,7 +14,7 @@ use crate::helpers::{spawn_app, TestApp};
 use crate::nats_server::stream_len;
 use crate::pipeline::wait_until;
 
-/// The event catalogue as the README documents it, per aggregate.
+/// The event catalogue as docs/events.md documents it, per aggregate.
 pub const CATALOGUE: &[(&str, &[&str])] = &[
     (
         "product",

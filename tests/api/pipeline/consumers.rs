@@ -1,17 +1,15 @@
 //! A projection of several aggregate types reads one durable consumer per type, so it is
-//! delivered its own types' events only; the single consumer of every subject that earlier
-//! versions created is replaced, the new consumers starting where it acknowledged.
+//! delivered its own types' events only.
 
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
-use async_nats::jetstream::{self, AckKind};
+use async_nats::jetstream;
 use commerce::app::Roles;
 use commerce_projections::runner::consumers;
 use commerce_projections::Subscriber;
 use futures_util::StreamExt;
 
-use super::{projections_caught_up, start, stored_event_ids, wait_until, workload, PATIENCE};
+use super::{projections_caught_up, start, wait_until, workload, PATIENCE};
 use crate::helpers::TestDatabase;
-use crate::nats_server::{stream_envelopes, stream_len, NatsServer};
+use crate::nats_server::{stream_envelopes, NatsServer};
 
 const MAILER_TYPES: [&str; 3] = ["account", "order", "product"];
 
@@ -97,113 +95,6 @@ async fn a_projection_of_several_types_is_delivered_only_its_types() {
             of_kind as u64,
             "proj-mailer-{kind} is delivered the {kind} events, once each"
         );
-    }
-}
-
-#[tokio::test]
-async fn per_type_consumers_start_after_what_the_single_consumer_acknowledged() {
-    let nats = NatsServer::start().await;
-    let js = nats.jetstream().await;
-    let db = TestDatabase::create().await;
-    let relay = start(&db, &nats.url(), Roles::RELAY).await;
-    workload::run(&relay.state.stores, 1).await;
-    let stored = stored_event_ids(&db.pool).await.len() as u64;
-    wait_until("every event published", PATIENCE, || async {
-        stream_len(&js, "COMMERCE").await == stored
-    })
-    .await;
-    relay.stop().await;
-
-    // The mailer's single consumer of an earlier version, which had acknowledged the first
-    // half of the stream.
-    let stream = js.get_stream("COMMERCE").await.expect("stream");
-    let single = stream
-        .create_consumer(pull::Config {
-            durable_name: Some("proj-mailer".into()),
-            filter_subject: "commerce.>".into(),
-            ack_policy: AckPolicy::Explicit,
-            ..Default::default()
-        })
-        .await
-        .expect("single consumer");
-    let half = stored / 2;
-    let mut acknowledged = 0;
-    while acknowledged < half {
-        let mut batch = single
-            .fetch()
-            .max_messages((half - acknowledged) as usize)
-            .messages()
-            .await
-            .expect("fetch");
-        while let Some(message) = batch.next().await {
-            let message = message.expect("message");
-            message.double_ack().await.expect("ack");
-            acknowledged += 1;
-        }
-    }
-    // What the mailer had applied of them, as that version left it in its positions.
-    let envelopes = stream_envelopes(&js, "COMMERCE").await;
-    assert_eq!(
-        envelopes.len() as u64,
-        stored,
-        "every event once in the stream"
-    );
-    for envelope in &envelopes[..half as usize] {
-        sqlx::query(
-            "INSERT INTO projection_positions (projection, aggregate_type, aggregate_id, last_sequence)
-             VALUES ('mailer', $1, $2, $3)
-             ON CONFLICT (projection, aggregate_type, aggregate_id)
-             DO UPDATE SET last_sequence = EXCLUDED.last_sequence",
-        )
-        .bind(&envelope.aggregate_type)
-        .bind(&envelope.aggregate_id)
-        .bind(envelope.sequence as i64)
-        .execute(&db.pool)
-        .await
-        .expect("position");
-    }
-    // One more, delivered and left unacknowledged: above the floor, so it comes again.
-    let mut batch = single
-        .fetch()
-        .max_messages(1)
-        .messages()
-        .await
-        .expect("fetch");
-    let pending = batch.next().await.expect("a message").expect("message");
-    pending
-        .ack_with(AckKind::Progress)
-        .await
-        .expect("in progress");
-
-    let workers = start(&db, &nats.url(), Roles::WORKER).await;
-    wait_until("mailer caught up", PATIENCE, || mailer_idle(&js)).await;
-    workers.stop().await;
-
-    assert!(
-        stream.consumer_info("proj-mailer").await.is_err(),
-        "the single consumer is deleted"
-    );
-    let envelopes = stream_envelopes(&js, "COMMERCE").await;
-    assert_eq!(
-        envelopes.len() as u64,
-        stored,
-        "no event appended meanwhile"
-    );
-    let mailer = commerce::mailer::MailerProcess::NAME;
-    for kind in MAILER_TYPES {
-        let name = format!("proj-{mailer}-{kind}");
-        let info = stream.consumer_info(&name).await.expect("consumer info");
-        assert_eq!(
-            info.config.deliver_policy,
-            DeliverPolicy::ByStartSequence {
-                start_sequence: half + 1
-            }
-        );
-        let after_floor = envelopes[half as usize..]
-            .iter()
-            .filter(|e| e.aggregate_type == kind)
-            .count();
-        assert_eq!(delivered(&js, &name).await, after_floor as u64, "{name}");
     }
 }
 
