@@ -8,6 +8,7 @@ pub mod cart;
 pub mod common;
 pub mod coupon;
 mod error_kind;
+pub mod line;
 pub mod money;
 pub mod order;
 pub mod product;

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use commerce_aggregates::cart::{CartCommand, CartError};
+use commerce_aggregates::line;
 use commerce_aggregates::product::{ProductError, ProductStatus};
 use uuid::Uuid;
 
@@ -56,7 +57,11 @@ pub async fn add_item(
     input: AddItem,
     metadata: &CommandMetadata,
 ) -> Result<usize, AddItemError> {
-    let sku = input.sku.trim().to_owned();
+    let sku = line::normalize_sku(&input.sku).ok_or_else(|| {
+        AddItemError::Cart(ExecuteError::Domain(CartError::InvalidSku {
+            sku: input.sku.clone(),
+        }))
+    })?;
     // The cart is not loaded here: the aggregate refuses a missing or foreign cart when the
     // command runs. The product is checked first, so a foreign cart with an unknown product
     // is refused for the product, which says nothing about the cart. Read in place: the

@@ -7,7 +7,7 @@ use commerce_aggregates::product::{NewVariant, ProductCommand};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::create_product::CatalogueError;
+use super::create_product::{normalize_skus, CatalogueError};
 use super::sku_registry;
 use crate::store::{CommandMetadata, Stores};
 
@@ -16,7 +16,7 @@ use crate::store::{CommandMetadata, Stores};
 pub struct AddVariant {
     /// The product.
     pub product_id: Uuid,
-    /// The variant (SKU normalised).
+    /// The variant, its SKU as the admin sent it.
     pub variant: NewVariant,
     /// The product version the admin saw (`If-Match`), if any.
     pub expected_version: Option<usize>,
@@ -31,11 +31,12 @@ pub async fn add_variant(
     metadata: &CommandMetadata,
 ) -> Result<usize, CatalogueError> {
     let id = input.product_id;
-    let claimed = BTreeSet::from([input.variant.sku.clone()]);
+    let mut variant = [input.variant];
+    normalize_skus(&mut variant)?;
+    let [variant] = variant;
+    let claimed = BTreeSet::from([variant.sku.clone()]);
     sku_registry::claim(pool, stores, id, &claimed).await?;
-    let command = ProductCommand::AddVariant {
-        variant: input.variant,
-    };
+    let command = ProductCommand::AddVariant { variant };
     match stores
         .products
         .execute(&id.to_string(), command, metadata, input.expected_version)

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use commerce_aggregates::line;
 use commerce_aggregates::product::{NewVariant, ProductCommand, ProductError, MAX_VARIANTS};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -23,7 +24,7 @@ pub struct CreateProduct {
     pub tags: Vec<String>,
     /// Image URLs.
     pub images: Vec<String>,
-    /// The variants (SKUs normalised).
+    /// The variants, SKUs as the admin sent them.
     pub variants: Vec<NewVariant>,
     /// Low-stock threshold, when not the default.
     pub low_stock_threshold: Option<u32>,
@@ -49,6 +50,19 @@ impl From<ClaimError> for CatalogueError {
     }
 }
 
+/// Puts each variant's SKU in the catalogue's form ([`line::normalize_sku`]), so the
+/// registry claims what the product will hold.
+pub(super) fn normalize_skus(variants: &mut [NewVariant]) -> Result<(), CatalogueError> {
+    for variant in variants {
+        variant.sku = line::normalize_sku(&variant.sku).ok_or_else(|| {
+            CatalogueError::Product(ExecuteError::Domain(ProductError::InvalidSku {
+                sku: variant.sku.clone(),
+            }))
+        })?;
+    }
+    Ok(())
+}
+
 /// The new product's id and version.
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create_product(
@@ -63,7 +77,9 @@ pub async fn create_product(
             ProductError::TooManyVariants { max: MAX_VARIANTS },
         )));
     }
-    let claimed: BTreeSet<String> = input.variants.iter().map(|v| v.sku.clone()).collect();
+    let mut variants = input.variants;
+    normalize_skus(&mut variants)?;
+    let claimed: BTreeSet<String> = variants.iter().map(|v| v.sku.clone()).collect();
     let id = Uuid::new_v4();
     let command = ProductCommand::CreateProduct {
         product_id: id,
@@ -72,7 +88,7 @@ pub async fn create_product(
         category: input.category,
         tags: input.tags,
         images: input.images,
-        variants: input.variants,
+        variants,
         low_stock_threshold: input.low_stock_threshold,
     };
     if !claimed.is_empty() {

@@ -13,7 +13,7 @@ use crate::common::Address;
 use crate::money::{Currency, Money, MoneyError};
 
 /// Largest quantity of one SKU in a cart.
-pub const MAX_LINE_QUANTITY: u32 = 99;
+pub use crate::line::MAX_LINE_QUANTITY;
 /// Largest number of distinct SKUs in a cart.
 pub const MAX_LINES: usize = 50;
 

@@ -7,7 +7,8 @@ use crate::cart::aggregate::{CartState, CartStatus, MAX_LINES, MAX_LINE_QUANTITY
 use crate::cart::command::CartCommand;
 use crate::cart::error::CartError;
 use crate::cart::event::CartEvent;
-use crate::cart::validate::{normalized_address, normalized_coupon_code, normalized_sku};
+use crate::cart::validate::{normalized_address, normalized_coupon_code};
+use crate::line::{normalize_sku, quantity_allowed};
 use crate::money::Money;
 
 /// Decides which events `command` produces for the cart in `state` (`None`: not created).
@@ -119,7 +120,7 @@ pub(crate) fn decide(
 }
 
 fn check_quantity(quantity: u32) -> Result<(), CartError> {
-    if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
+    if quantity_allowed(quantity) {
         Ok(())
     } else {
         Err(CartError::InvalidQuantity {
@@ -137,7 +138,7 @@ fn decide_add_item(
     quantity: u32,
     unit_price: Money,
 ) -> Result<Vec<CartEvent>, CartError> {
-    let sku = normalized_sku(sku).ok_or_else(|| CartError::InvalidSku {
+    let sku = normalize_sku(sku).ok_or_else(|| CartError::InvalidSku {
         sku: sku.to_string(),
     })?;
     check_quantity(quantity)?;

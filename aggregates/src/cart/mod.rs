@@ -8,11 +8,12 @@ mod error;
 mod event;
 pub(crate) mod validate;
 
+pub use crate::line::MAX_SKU_LEN;
 pub use aggregate::{Cart, CartLine, CartStatus, MAX_LINES, MAX_LINE_QUANTITY};
 pub use command::CartCommand;
 pub use error::CartError;
 pub use event::CartEvent;
-pub use validate::{MAX_COUPON_CODE_LEN, MAX_SKU_LEN, MIN_COUPON_CODE_LEN};
+pub use validate::{MAX_COUPON_CODE_LEN, MIN_COUPON_CODE_LEN};
 
 #[cfg(test)]
 mod tests;

@@ -1,25 +1,12 @@
-//! Small, pure input checks shared by the cart and the order: SKU format, coupon-code format,
-//! address normalisation.
+//! Small, pure input checks shared by the cart and the order: coupon-code format and address
+//! normalisation (the SKU's form is [`crate::line`]'s).
 
 use crate::common::{Address, AddressError};
 
-/// Longest accepted SKU, in characters.
-pub const MAX_SKU_LEN: usize = 64;
 /// Shortest accepted coupon code, in characters.
 pub const MIN_COUPON_CODE_LEN: usize = 3;
 /// Longest accepted coupon code, in characters.
 pub const MAX_COUPON_CODE_LEN: usize = 32;
-
-/// Trims a SKU; `None` unless it is 1..=64 characters of `[A-Za-z0-9-_.]`.
-pub(crate) fn normalized_sku(sku: &str) -> Option<String> {
-    let trimmed = sku.trim();
-    let valid = !trimmed.is_empty()
-        && trimmed.len() <= MAX_SKU_LEN
-        && trimmed
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    valid.then(|| trimmed.to_string())
-}
 
 /// Trims and upper-cases a coupon code; `None` unless it is 3..=32 characters of `[A-Z0-9_-]`.
 ///

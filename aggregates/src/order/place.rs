@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::cart::validate::{normalized_address, normalized_coupon_code, normalized_sku};
+use crate::cart::validate::{normalized_address, normalized_coupon_code};
+use crate::line::{normalize_sku, quantity_allowed};
 use crate::order::command::{AppliedCoupon, OrderCommand};
 use crate::order::error::OrderError;
 use crate::order::event::{OrderEvent, OrderLine};
@@ -11,7 +12,7 @@ use crate::order::pricing::{price_order, LineAmount};
 /// Largest number of lines in an order (a cart's maximum).
 pub const MAX_LINES: usize = crate::cart::MAX_LINES;
 /// Largest quantity on one line (a cart line's maximum).
-pub const MAX_LINE_QUANTITY: u32 = crate::cart::MAX_LINE_QUANTITY;
+pub use crate::line::MAX_LINE_QUANTITY;
 /// Longest product name on a line, in characters.
 pub const MAX_LINE_NAME_LEN: usize = 200;
 
@@ -44,7 +45,7 @@ pub(crate) fn place(command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError
     let mut seen = BTreeSet::new();
     let mut checked = Vec::with_capacity(lines.len());
     for line in lines {
-        let sku = normalized_sku(&line.sku).ok_or_else(|| OrderError::InvalidSku {
+        let sku = normalize_sku(&line.sku).ok_or_else(|| OrderError::InvalidSku {
             sku: line.sku.clone(),
         })?;
         if !seen.insert(sku.clone()) {
@@ -57,7 +58,7 @@ pub(crate) fn place(command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError
                 max: MAX_LINE_NAME_LEN,
             });
         }
-        if !(1..=MAX_LINE_QUANTITY).contains(&line.quantity) {
+        if !quantity_allowed(line.quantity) {
             return Err(OrderError::InvalidQuantity {
                 sku,
                 quantity: line.quantity,

@@ -9,16 +9,16 @@ mod event;
 mod types;
 mod validate;
 
+pub use crate::line::MAX_SKU_LEN;
 pub use aggregate::Product;
 pub use command::ProductCommand;
 pub use error::ProductError;
 pub use event::{ProductEvent, STOCK_ADJUSTED_VERSION};
 pub use types::{NewVariant, ProductDetails, ProductStatus, ReservationLine, Variant};
-pub use validate::sku as normalize_sku;
 pub use validate::{
     DEFAULT_LOW_STOCK_THRESHOLD, MAX_CATEGORY_LEN, MAX_DESCRIPTION_LEN, MAX_IMAGES,
     MAX_IMAGE_URL_LEN, MAX_NAME_LEN, MAX_OPTIONS, MAX_OPTION_NAME_LEN, MAX_OPTION_VALUE_LEN,
-    MAX_REASON_LEN, MAX_SKU_LEN, MAX_TAGS, MAX_TAG_LEN, MAX_VARIANTS,
+    MAX_REASON_LEN, MAX_TAGS, MAX_TAG_LEN, MAX_VARIANTS,
 };
 
 #[cfg(test)]

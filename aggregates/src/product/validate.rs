@@ -20,8 +20,6 @@ pub const MAX_TAGS: usize = 20;
 pub const MAX_IMAGES: usize = 20;
 /// Longest image URL, in characters.
 pub const MAX_IMAGE_URL_LEN: usize = 2048;
-/// Longest SKU, in characters.
-pub const MAX_SKU_LEN: usize = 64;
 /// Most variants on one product.
 pub const MAX_VARIANTS: usize = 100;
 /// Most options on one variant.
@@ -131,22 +129,11 @@ pub(super) fn details(
     })
 }
 
-/// The SKU as the catalogue stores it: trimmed, 1..=64 characters of `[A-Za-z0-9-_.]`. Every
-/// SKU a caller sends (a variant's, a cart line's) goes through this one rule.
+/// [`crate::line::normalize_sku`], refused as a product error.
 pub fn sku(value: &str) -> Result<String, ProductError> {
-    let trimmed = value.trim();
-    let valid = !trimmed.is_empty()
-        && trimmed.len() <= MAX_SKU_LEN
-        && trimmed
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if valid {
-        Ok(trimmed.to_string())
-    } else {
-        Err(ProductError::InvalidSku {
-            sku: value.to_string(),
-        })
-    }
+    crate::line::normalize_sku(value).ok_or_else(|| ProductError::InvalidSku {
+        sku: value.to_string(),
+    })
 }
 
 /// Trims option names and values and checks them; two names equal after trimming collide.

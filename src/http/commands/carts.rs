@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use commerce_aggregates::cart::{CartCommand, CartError, MAX_LINE_QUANTITY};
+use commerce_aggregates::cart::{CartCommand, CartError};
 use commerce_aggregates::Currency;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,7 +23,6 @@ use crate::http::AppState;
 use crate::store::ExecuteError;
 use crate::usecases::add_item::{self, AddItem, AddItemError};
 use crate::usecases::Caller;
-use commerce_aggregates::product::normalize_sku;
 
 /// Currency of a cart opened without one.
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -61,23 +60,15 @@ pub struct ChangeQuantityRequest {
     pub quantity: u32,
 }
 
-/// 422 unless `quantity` is 1..=99.
-fn check_quantity(quantity: u32) -> Result<(), ApiError> {
-    if (1..=MAX_LINE_QUANTITY).contains(&quantity) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_field(
-            "quantity",
-            format!("must be between 1 and {MAX_LINE_QUANTITY}"),
-        ))
-    }
-}
-
-/// A cart error, with a missing cart and someone else's cart both answered as 404 `not_found`.
+/// A cart error, with a missing cart and someone else's cart both answered as 404 `not_found`,
+/// and a quantity out of range as a problem with the body's `quantity` field.
 pub(super) fn cart_error(error: ExecuteError<CartError>) -> ApiError {
     match error {
         ExecuteError::Domain(CartError::NotFound | CartError::NotOwner) => {
             ApiError::not_found("cart")
+        }
+        ExecuteError::Domain(CartError::InvalidQuantity { max, .. }) => {
+            ApiError::invalid_field("quantity", format!("must be between 1 and {max}"))
         }
         other => other.into(),
     }
@@ -179,7 +170,6 @@ pub async fn add_item(
     request_id: RequestId,
     CommandJson(body): CommandJson<AddItemRequest>,
 ) -> Result<Response, ApiError> {
-    check_quantity(body.quantity)?;
     let input = AddItem {
         cart_id: id,
         customer: Caller {
@@ -187,7 +177,7 @@ pub async fn add_item(
             role: user.role,
         },
         product_id: body.product_id,
-        sku: normalize_sku(&body.sku)?,
+        sku: body.sku,
         quantity: body.quantity,
         expected_version: expected.0,
     };
@@ -233,7 +223,6 @@ pub async fn change_quantity(
     request_id: RequestId,
     CommandJson(body): CommandJson<ChangeQuantityRequest>,
 ) -> Result<Response, ApiError> {
-    check_quantity(body.quantity)?;
     let command = CartCommand::ChangeItemQuantity {
         customer_id: user.id,
         sku,

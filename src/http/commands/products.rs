@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use commerce_aggregates::product::{normalize_sku, NewVariant, ProductCommand};
+use commerce_aggregates::product::{NewVariant, ProductCommand};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -43,7 +43,7 @@ pub struct VariantRequest {
 impl VariantRequest {
     fn into_variant(self, field: &str) -> Result<NewVariant, ApiError> {
         Ok(NewVariant {
-            sku: normalize_sku(&self.sku)?,
+            sku: self.sku,
             options: self.options,
             price: self.price.to_money(&format!("{field}.price"))?,
             stock: self.stock,
