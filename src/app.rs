@@ -221,14 +221,14 @@ impl App {
                     applied: self.state.pipeline.applied.get(projection.name()).cloned(),
                     ..self.state.pipeline.runner.clone()
                 };
-                let stop = shutdown.subscribe();
+                let stop = shutdown.clone();
                 tasks.spawn(async move {
                     runner::run(pool, js, Subscriber::ReadModel(projection), settings, stop).await;
                     ("projection", Ok(()))
                 });
             }
             let (pool, stores) = (self.state.pool.clone(), self.state.stores.clone());
-            let (interval, stop) = (self.config.expiry_interval, shutdown.subscribe());
+            let (interval, stop) = (self.config.expiry_interval, shutdown.clone());
             let timeout = self.config.payment_timeout;
             tasks.spawn(async move {
                 expire::run(pool, stores, interval, timeout, stop).await;
@@ -241,13 +241,13 @@ impl App {
             ));
             let (pool, js) = (self.state.pool.clone(), self.state.pipeline.js.clone());
             let settings = self.config.runner.clone();
-            let stop = shutdown.subscribe();
+            let stop = shutdown.clone();
             tasks.spawn(async move {
                 runner::run(pool, js, Subscriber::Handler(mailer), settings, stop).await;
                 ("mailer", Ok(()))
             });
             let (pool, mail) = (self.state.pool.clone(), self.config.mail.clone());
-            let stop = shutdown.subscribe();
+            let stop = shutdown.clone();
             tasks.spawn(async move {
                 sender::run(pool, mail, stop).await;
                 ("email-sender", Ok(()))

@@ -38,23 +38,15 @@ pub async fn acquire(
                         break;
                     }
                 }
-                if sleep_or_stop(Duration::from_millis(500), shutdown).await {
+                if shutdown.sleep(Duration::from_millis(500)).await {
                     return None;
                 }
             },
             Err(error) => tracing::warn!(role, %error, "cannot reach Postgres"),
         }
-        if sleep_or_stop(Duration::from_secs(1), shutdown).await {
+        if shutdown.sleep(Duration::from_secs(1)).await {
             return None;
         }
     }
     None
-}
-
-/// Sleeps for `duration` or until shutdown; true when the task should stop.
-pub async fn sleep_or_stop(duration: Duration, shutdown: &Shutdown) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(duration) => shutdown.is_triggered(),
-        _ = shutdown.wait() => true,
-    }
 }

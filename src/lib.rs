@@ -16,7 +16,7 @@ pub mod nats;
 pub mod payments;
 pub mod relay;
 pub mod secret;
-pub mod shutdown;
+pub use commerce_runtime::shutdown;
 pub mod store;
 pub mod tail;
 pub mod telemetry;

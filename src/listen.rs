@@ -59,10 +59,7 @@ pub async fn run(pool: PgPool, subscriber: impl Subscriber, shutdown: Shutdown) 
         if let Err(error) = result {
             tracing::warn!(channel = subscriber.channel(), %error,
                 "listener lost; in-memory state bypassed until it reconnects");
-            tokio::select! {
-                _ = tokio::time::sleep(RECONNECT_DELAY) => {}
-                _ = shutdown.wait() => {}
-            }
+            shutdown.sleep(RECONNECT_DELAY).await;
         }
     }
 }

@@ -25,10 +25,11 @@ use commerce_eventlog::notify::NOTIFY_CHANNEL;
 use commerce_eventlog::reader::{read_events, Position, ReadFilter};
 use commerce_eventlog::stream::{ensure_streams, StreamSettings};
 use commerce_eventlog::Envelope;
+use commerce_runtime::Backoff;
 use sqlx::postgres::PgListener;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::leader::{self, sleep_or_stop};
+use crate::leader;
 use crate::shutdown::Shutdown;
 
 /// Advisory lock key held by the leading relay ("commerce" in ASCII).
@@ -36,6 +37,10 @@ pub const RELAY_LOCK_KEY: i64 = 0x636f_6d6d_6572_6365;
 
 /// The relay checkpoint row.
 pub const CHECKPOINT: &str = "main";
+
+/// The wait before publishing a batch again after NATS refused it.
+const PUBLISH_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(200), Duration::from_millis(3_200));
 
 /// How the relay publishes.
 #[derive(Debug, Clone)]
@@ -118,7 +123,7 @@ impl Relay {
                         error = format!("{error:#}"),
                         "relay interrupted, restarting"
                     );
-                    if sleep_or_stop(Duration::from_secs(1), &shutdown).await {
+                    if shutdown.sleep(Duration::from_secs(1)).await {
                         break;
                     }
                 }
@@ -131,7 +136,7 @@ impl Relay {
     async fn lead(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
         while let Err(error) = ensure_streams(&self.js, &self.settings.stream).await {
             tracing::warn!(%error, "JetStream unavailable, retrying");
-            if sleep_or_stop(Duration::from_secs(1), shutdown).await {
+            if shutdown.sleep(Duration::from_secs(1)).await {
                 return Ok(());
             }
         }
@@ -177,8 +182,7 @@ impl Relay {
                 Err(error) => {
                     failures = failures.saturating_add(1);
                     tracing::warn!(%error, events = batch.len(), "publish failed, retrying from the checkpoint");
-                    let backoff = Duration::from_millis(100 << failures.min(5));
-                    if sleep_or_stop(backoff, shutdown).await {
+                    if shutdown.sleep(PUBLISH_BACKOFF.after(failures)).await {
                         return Ok(());
                     }
                     continue;

@@ -23,9 +23,9 @@ use std::time::Duration;
 use async_nats::jetstream::{
     self, consumer::pull, consumer::AckPolicy, consumer::DeliverPolicy, AckKind,
 };
+use commerce_runtime::{Backoff, Shutdown};
 use futures_util::StreamExt;
 use sqlx::{PgConnection, PgPool};
-use tokio::sync::watch;
 
 use crate::applied::Applied;
 use crate::envelope::{subject_aggregate_type, Envelope, SUBJECT_PREFIX};
@@ -66,6 +66,15 @@ impl Default for RunnerSettings {
         }
     }
 }
+
+/// The wait before fetching again after a batch's transaction failed (its messages come
+/// again after `ack_wait`).
+const FAILED_BATCH_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(200), Duration::from_millis(6_400));
+
+/// When an event whose apply failed is offered again, by its deliveries so far.
+const RETRY_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(400), Duration::from_millis(12_800));
 
 /// Delay before the messages of a batch whose transaction failed are offered again.
 pub const FAILED_BATCH_RETRY: Duration = Duration::from_secs(1);
@@ -151,15 +160,6 @@ pub async fn lag(
     Ok(lag)
 }
 
-/// Sleeps for `duration`; true when shutdown was asked for meanwhile.
-async fn sleep_or_stop(duration: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
-    let stopped = tokio::select! {
-        _ = tokio::time::sleep(duration) => false,
-        _ = shutdown.wait_for(|stop| *stop) => true,
-    };
-    stopped || *shutdown.borrow()
-}
-
 /// Consumes until `shutdown` turns true, every consumer of the projection ([`consumers`])
 /// at once. NATS and Postgres failures are logged and retried.
 pub async fn run(
@@ -167,7 +167,7 @@ pub async fn run(
     js: jetstream::Context,
     projection: Subscriber,
     settings: RunnerSettings,
-    shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) {
     let loops = consumers(&projection).into_iter().map(|(name, filter)| {
         consume(
@@ -195,16 +195,16 @@ async fn consume(
     settings: &RunnerSettings,
     durable: String,
     filter: String,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) {
     let name = projection.name();
     let mut failures = 0u32;
-    'connect: while !*shutdown.borrow() {
+    'connect: while !shutdown.is_triggered() {
         let consumer = match ensure_consumer(js, settings, projection, &durable, &filter).await {
             Ok(consumer) => consumer,
             Err(error) => {
                 tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
-                if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
+                if shutdown.sleep(Duration::from_secs(1)).await {
                     break;
                 }
                 continue;
@@ -216,7 +216,7 @@ async fn consume(
             "projection consuming"
         );
         loop {
-            if *shutdown.borrow() {
+            if shutdown.is_triggered() {
                 break 'connect;
             }
             // While NATS is unreachable a pull request would wait in the client's buffer and
@@ -224,7 +224,7 @@ async fn consume(
             // messages delivered to it would stay unacknowledged for `ack_wait` (30 s) before
             // being redelivered. Wait for the connection instead.
             if js.client().connection_state() != async_nats::connection::State::Connected {
-                if sleep_or_stop(Duration::from_millis(100), &mut shutdown).await {
+                if shutdown.sleep(Duration::from_millis(100)).await {
                     break 'connect;
                 }
                 continue;
@@ -233,7 +233,7 @@ async fn consume(
                 Ok(messages) => messages,
                 Err(error) => {
                     tracing::warn!(projection = name, %error, "fetch failed, reconnecting");
-                    if sleep_or_stop(Duration::from_secs(1), &mut shutdown).await {
+                    if shutdown.sleep(Duration::from_secs(1)).await {
                         break 'connect;
                     }
                     continue 'connect;
@@ -253,8 +253,7 @@ async fn consume(
                     // Nothing was acked: JetStream redelivers the batch after ack_wait.
                     failures = failures.saturating_add(1);
                     tracing::warn!(projection = name, %error, "batch failed, will be redelivered");
-                    let backoff = Duration::from_millis(100 << failures.min(6));
-                    if sleep_or_stop(backoff, &mut shutdown).await {
+                    if shutdown.sleep(FAILED_BATCH_BACKOFF.after(failures)).await {
                         break 'connect;
                     }
                 }
@@ -376,7 +375,7 @@ async fn process_batch(
                     .await?
             }
             Outcome::Retry { deliveries } => {
-                let delay = Duration::from_millis(200 << deliveries.clamp(0, 6));
+                let delay = RETRY_BACKOFF.after(deliveries.clamp(0, 32) as u32);
                 item.message.ack_with(AckKind::Nak(Some(delay))).await?
             }
         }

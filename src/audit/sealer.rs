@@ -22,7 +22,7 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::chain::{content_hash, link_hash, to_hash, Hash, LinkFields, GENESIS};
 use super::stored::{parse_xid, StoredEvent, EVENT_COLUMNS};
-use crate::leader::{self, sleep_or_stop};
+use crate::leader;
 use crate::shutdown::Shutdown;
 use commerce_eventlog::notify::NOTIFY_CHANNEL;
 
@@ -75,7 +75,7 @@ impl Sealer {
                         error = format!("{error:#}"),
                         "sealer interrupted, restarting"
                     );
-                    if sleep_or_stop(Duration::from_secs(1), &shutdown).await {
+                    if shutdown.sleep(Duration::from_secs(1)).await {
                         break;
                     }
                 }
@@ -98,7 +98,7 @@ impl Sealer {
                 continue;
             }
             // Notifications arriving during the pause stay queued in the listener.
-            if sleep_or_stop(self.settings.pause, shutdown).await {
+            if shutdown.sleep(self.settings.pause).await {
                 break;
             }
             tokio::select! {

@@ -16,9 +16,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Extension;
 use commerce_aggregates::Role;
 use commerce_eventlog::reader::Position;
+use commerce_runtime::Backoff;
 use futures_util::Stream;
 use serde::Deserialize;
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 use utoipa::IntoParams;
@@ -28,6 +28,7 @@ use super::error::{ApiError, Problem};
 use super::events::{parse_types, read_page, resolve};
 use super::extract::ApiQuery;
 use super::AppState;
+use crate::listen;
 use crate::shutdown::Shutdown;
 use commerce_eventlog::notify::NOTIFY_CHANNEL;
 
@@ -36,6 +37,10 @@ const BATCH: i64 = 500;
 /// How often a stream looks for new events when no notification arrives (the horizon can
 /// also move when an unrelated transaction ends).
 const FALLBACK_POLL: Duration = Duration::from_secs(1);
+
+/// The wait before reading the log again after a read failed.
+const READ_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(400), Duration::from_millis(6_400));
 /// Interval of the keep-alive comments.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Events buffered between the reader and a slow client.
@@ -84,9 +89,9 @@ impl LiveFeed {
             .notified
             .get_or_init(|| {
                 let (sender, receiver) = watch::channel(0);
-                tokio::spawn(listen(
+                tokio::spawn(listen::run(
                     self.inner.pool.clone(),
-                    sender,
+                    Appended(sender),
                     self.inner.shutdown.clone(),
                 ));
                 receiver
@@ -95,31 +100,32 @@ impl LiveFeed {
     }
 }
 
-/// Bumps `sender` on every notification until shutdown; reconnects after failures.
-async fn listen(pool: PgPool, sender: watch::Sender<u64>, shutdown: Shutdown) {
-    while !shutdown.is_triggered() {
-        let result = async {
-            let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(NOTIFY_CHANNEL).await?;
-            loop {
-                tokio::select! {
-                    notification = listener.recv() => {
-                        notification?;
-                        sender.send_modify(|count| *count = count.wrapping_add(1));
-                    }
-                    _ = shutdown.wait() => return Ok::<_, sqlx::Error>(()),
-                }
-            }
-        }
-        .await;
-        if let Err(error) = result {
-            tracing::warn!(%error, "event stream listener failed, reconnecting");
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = shutdown.wait() => {}
-            }
-        }
+/// The `events_appended` listener of the live streams: a counter bumped on every
+/// notification, and once more on each (re)connection, when notifications may have been missed.
+struct Appended(watch::Sender<u64>);
+
+impl Appended {
+    fn bump(&self) {
+        self.0.send_modify(|count| *count = count.wrapping_add(1));
     }
+}
+
+#[async_trait::async_trait]
+impl listen::Subscriber for Appended {
+    fn channel(&self) -> &'static str {
+        NOTIFY_CHANNEL
+    }
+
+    async fn connected(&self, _pool: &PgPool) -> Result<(), sqlx::Error> {
+        self.bump();
+        Ok(())
+    }
+
+    fn notified(&self, _payload: &str) {
+        self.bump();
+    }
+
+    fn disconnected(&self) {}
 }
 
 /// Tails the stored events as server-sent events (admins and auditors).
@@ -232,7 +238,7 @@ async fn produce(
             }
         }
         let wait = if failures > 0 {
-            Duration::from_millis(200 << failures.min(5))
+            READ_BACKOFF.after(failures)
         } else {
             FALLBACK_POLL
         };

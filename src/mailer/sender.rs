@@ -14,13 +14,14 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use commerce_runtime::Backoff;
 use futures_util::StreamExt;
 use sqlx::PgPool;
-use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::transport::{DeliveryError, Transport};
 use super::MailSettings;
+use crate::shutdown::Shutdown;
 
 /// Emails delivered per transaction.
 pub const BATCH_SIZE: i64 = 20;
@@ -50,8 +51,8 @@ pub struct Email {
     pub created_at: DateTime<Utc>,
 }
 
-/// Delivers due emails until `stop` changes.
-pub async fn run(pool: PgPool, settings: MailSettings, mut stop: watch::Receiver<bool>) {
+/// Delivers due emails until `stop` is triggered.
+pub async fn run(pool: PgPool, settings: MailSettings, stop: Shutdown) {
     let transport = match Transport::new(&settings) {
         Ok(transport) => transport,
         Err(error) => {
@@ -78,12 +79,11 @@ pub async fn run(pool: PgPool, settings: MailSettings, mut stop: watch::Receiver
             }
             Err(error) => tracing::warn!(%error, "email sender pass failed"),
         }
-        if full && !*stop.borrow() {
+        if full && !stop.is_triggered() {
             continue;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(settings.poll_interval) => {}
-            _ = stop.changed() => return,
+        if stop.sleep(settings.poll_interval).await {
+            return;
         }
     }
 }
@@ -140,7 +140,7 @@ pub async fn deliver_due(
                 } else {
                     "pending"
                 };
-                let delay = backoff(attempts, settings.retry_base);
+                let delay = backoff(settings.retry_base).after(attempts.max(0) as u32);
                 tracing::warn!(email_id = %email.id, attempts, status, %error,
                     "email delivery failed");
                 sqlx::query(
@@ -162,11 +162,10 @@ pub async fn deliver_due(
     Ok(due.len())
 }
 
-/// The wait after the `attempts`-th failure: `base`, 2 × `base`, 4 × `base` …, at most
+/// The waits between delivery attempts: `base`, 2 × `base`, 4 × `base` …, at most
 /// [`MAX_BACKOFF`].
-pub fn backoff(attempts: i32, base: Duration) -> Duration {
-    let exponent = attempts.clamp(1, 20) as u32 - 1;
-    base.saturating_mul(2u32.pow(exponent)).min(MAX_BACKOFF)
+pub fn backoff(base: Duration) -> Backoff {
+    Backoff::new(base, MAX_BACKOFF)
 }
 
 #[cfg(test)]
@@ -176,12 +175,12 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap() {
         let base = Duration::from_secs(2);
-        assert_eq!(backoff(1, base), Duration::from_secs(2));
-        assert_eq!(backoff(3, base), Duration::from_secs(8));
-        assert_eq!(backoff(9, base), MAX_BACKOFF);
-        assert_eq!(backoff(100, base), MAX_BACKOFF);
-        assert_eq!(backoff(0, base), base);
+        assert_eq!(backoff(base).after(1), Duration::from_secs(2));
+        assert_eq!(backoff(base).after(3), Duration::from_secs(8));
+        assert_eq!(backoff(base).after(9), MAX_BACKOFF);
+        assert_eq!(backoff(base).after(100), MAX_BACKOFF);
+        assert_eq!(backoff(base).after(0), base);
         let base = Duration::from_millis(200);
-        assert_eq!(backoff(4, base), Duration::from_millis(1600));
+        assert_eq!(backoff(base).after(4), Duration::from_millis(1600));
     }
 }

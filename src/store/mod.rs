@@ -36,6 +36,7 @@ use commerce_aggregates::coupon::Coupon;
 use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
 use commerce_aggregates::upcast::{event_upcasters, upcast};
+use commerce_runtime::Backoff;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventEnvelope, EventStore};
@@ -395,7 +396,7 @@ where
                     attempt += 1;
                     tracing::debug!(attempt, from_cache, "sequence conflict, retrying");
                     if !from_cache {
-                        tokio::time::sleep(backoff(attempt)).await;
+                        tokio::time::sleep(CONFLICT_BACKOFF.after(attempt)).await;
                     }
                 }
                 Err(error) => return Err(error),
@@ -489,13 +490,10 @@ fn envelopes<A: Aggregate>(
         .collect()
 }
 
-/// Exponential backoff with jitter, so racing commands spread out: 1–2 ms, 2–4 ms, … ≤ 64 ms.
-pub fn backoff(attempt: u32) -> Duration {
-    let base_micros = 1_000u64 << attempt.min(6);
-    // The low bits of a random UUID are good enough jitter; no extra crate needed.
-    let jitter = u64::from(uuid::Uuid::new_v4().as_u128() as u16) % base_micros;
-    Duration::from_micros(base_micros + jitter)
-}
+/// The wait before deciding again after a conflict, jittered so racing commands spread out:
+/// 2–4 ms, 4–8 ms, … at most 64–128 ms.
+pub const CONFLICT_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(2), Duration::from_millis(64)).jittered();
 
 /// One store per aggregate of the domain.
 pub struct Stores {
@@ -548,9 +546,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_and_stays_bounded() {
-        assert!(backoff(1) >= Duration::from_millis(2));
-        assert!(backoff(1) < Duration::from_millis(4));
-        assert!(backoff(30) < Duration::from_millis(129));
+    fn conflict_backoff_grows_and_stays_bounded() {
+        assert!(CONFLICT_BACKOFF.after(1) >= Duration::from_millis(2));
+        assert!(CONFLICT_BACKOFF.after(1) < Duration::from_millis(4));
+        assert!(CONFLICT_BACKOFF.after(30) < Duration::from_millis(129));
     }
 }

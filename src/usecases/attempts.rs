@@ -6,7 +6,7 @@
 //! stream from the store again after a short, jittered pause, at most
 //! [`MAX_CONFLICT_RETRIES`](crate::store::MAX_CONFLICT_RETRIES) times.
 
-use crate::store::{backoff, MAX_CONFLICT_RETRIES};
+use crate::store::{CONFLICT_BACKOFF, MAX_CONFLICT_RETRIES};
 
 /// What one attempt of a use case came to.
 pub(super) enum Attempt<T, E> {
@@ -56,7 +56,7 @@ impl Attempts {
                 if self.conflicts > MAX_CONFLICT_RETRIES {
                     return Some(Err(exhausted()));
                 }
-                tokio::time::sleep(backoff(self.conflicts)).await;
+                tokio::time::sleep(CONFLICT_BACKOFF.after(self.conflicts)).await;
                 None
             }
         }

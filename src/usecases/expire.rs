@@ -12,11 +12,11 @@ use std::time::Duration;
 use chrono::Utc;
 use commerce_aggregates::order::{OrderCommand, OrderError};
 use sqlx::PgPool;
-use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::order_change::{change_order, Holdings, OrderChange, OrderChangeError};
 use super::settle_placed::{settle_placed, Settled};
+use crate::shutdown::Shutdown;
 use crate::store::{Actor, CommandMetadata, Stores};
 
 /// Orders expired per sweep at most (the next sweep takes the rest).
@@ -51,9 +51,9 @@ pub async fn run(
     stores: std::sync::Arc<Stores>,
     interval: Duration,
     payment_timeout: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) {
-    while !*shutdown.borrow() {
+    while !shutdown.is_triggered() {
         match settle_all_placed(&pool, &stores, payment_timeout).await {
             Ok(0) => {}
             Ok(settled) => tracing::info!(settled, "orders left placed settled"),
@@ -67,10 +67,7 @@ pub async fn run(
             Ok(expired) => tracing::info!(expired, "unpaid orders expired"),
             Err(error) => tracing::warn!(error = format!("{error:#}"), "expiry sweep failed"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = shutdown.wait_for(|stop| *stop) => {}
-        }
+        shutdown.sleep(interval).await;
     }
     tracing::info!("order expiry stopped: shutdown requested");
 }

@@ -1,7 +1,11 @@
-//! One shutdown signal for every task of the process (HTTP server, relay, workers).
+//! One shutdown signal for every task of the process (HTTP server, relay, workers,
+//! projection runners).
 //!
 //! [`Shutdown::trigger`] (or ctrl-c / SIGTERM through [`Shutdown::on_signals`]) wakes every
-//! task waiting in [`Shutdown::wait`]; each task then finishes its work and reports why it exited.
+//! task waiting in [`Shutdown::wait`] or sleeping in [`Shutdown::sleep`]; each task then
+//! finishes its work and reports why it exited.
+
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -42,9 +46,12 @@ impl Shutdown {
         let _ = receiver.wait_for(|stop| *stop).await;
     }
 
-    /// A receiver that turns `true` on shutdown, for components outside this crate.
-    pub fn subscribe(&self) -> watch::Receiver<bool> {
-        self.receiver.clone()
+    /// Sleeps for `duration` or until shutdown is asked for; true when the task should stop.
+    pub async fn sleep(&self, duration: Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => self.is_triggered(),
+            _ = self.wait() => true,
+        }
     }
 
     /// Triggers this handle on ctrl-c or SIGTERM.
@@ -100,5 +107,21 @@ mod tests {
         assert!(shutdown.is_triggered());
         // Waiting after the trigger returns at once.
         shutdown.wait().await;
+    }
+
+    #[tokio::test]
+    async fn a_sleep_ends_early_and_says_stop_when_shutdown_is_asked_for() {
+        let shutdown = Shutdown::new();
+        assert!(!shutdown.sleep(Duration::from_millis(1)).await);
+        let sleeper = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { shutdown.sleep(Duration::from_secs(3600)).await }
+        });
+        shutdown.trigger();
+        let stopped = tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .expect("the sleep ended at the trigger")
+            .expect("sleeper");
+        assert!(stopped);
     }
 }
