@@ -8,6 +8,7 @@ pub mod cart;
 pub mod common;
 pub mod coupon;
 mod error_kind;
+mod iso4217;
 pub mod line;
 pub mod money;
 pub mod order;

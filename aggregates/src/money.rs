@@ -4,14 +4,25 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// An ISO-4217 currency code: exactly three ASCII upper-case letters (`USD`, `EUR`).
+/// A circulating ISO-4217 currency (`USD`, `EUR`, `JPY`), held as its three upper-case letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(into = "String")]
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    /// Parses a currency code; lower case is accepted and normalised.
+    /// Parses a code of a circulating ISO-4217 currency; lower case is accepted and
+    /// normalised. Every currency a caller gives goes through here.
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        let currency = Self::from_stored(code)?;
+        match crate::iso4217::minor_digits(currency.as_str()) {
+            Some(_) => Ok(currency),
+            None => Err(MoneyError::InvalidCurrency(code.to_string())),
+        }
+    }
+
+    /// Any three letters, upper-cased: how stored events and rows are read back, so a history
+    /// written under an older list of currencies still loads. Input goes through [`Self::parse`].
+    pub fn from_stored(code: &str) -> Result<Self, MoneyError> {
         let bytes = code.as_bytes();
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return Err(MoneyError::InvalidCurrency(code.to_string()));
@@ -21,6 +32,27 @@ impl Currency {
             bytes[1].to_ascii_uppercase(),
             bytes[2].to_ascii_uppercase(),
         ]))
+    }
+
+    /// Digits of the minor unit: 2 for `USD` (cents), 0 for `JPY`, 3 for `KWD`; 2 for a code
+    /// no longer listed.
+    pub fn minor_digits(&self) -> u8 {
+        crate::iso4217::minor_digits(self.as_str()).unwrap_or(2)
+    }
+
+    /// `minor` units of this currency as a decimal amount: `1999` → `19.99` in `USD`,
+    /// `1999` in `JPY`.
+    pub fn format_minor(&self, minor: i64) -> String {
+        let sign = if minor < 0 { "-" } else { "" };
+        let abs = minor.unsigned_abs();
+        match self.minor_digits() {
+            0 => format!("{sign}{abs}"),
+            digits => {
+                let scale = 10u64.pow(u32::from(digits));
+                let width = usize::from(digits);
+                format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+            }
+        }
     }
 
     /// The three-letter code.
@@ -45,7 +77,7 @@ impl From<Currency> for String {
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = String::deserialize(deserializer)?;
-        Currency::parse(&code).map_err(serde::de::Error::custom)
+        Currency::from_stored(&code).map_err(serde::de::Error::custom)
     }
 }
 
@@ -88,7 +120,7 @@ pub enum MoneyError {
     /// The result does not fit in 64 bits of minor units.
     #[error("amount overflow")]
     Overflow,
-    /// Not a three-letter ISO-4217 code.
+    /// Not the code of a circulating ISO-4217 currency.
     #[error("invalid currency code '{0}'")]
     InvalidCurrency(String),
 }
@@ -186,9 +218,12 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.minor < 0 { "-" } else { "" };
-        let abs = self.minor.unsigned_abs();
-        write!(f, "{sign}{}.{:02} {}", abs / 100, abs % 100, self.currency)
+        write!(
+            f,
+            "{} {}",
+            self.currency.format_minor(self.minor),
+            self.currency
+        )
     }
 }
 
@@ -215,6 +250,39 @@ mod tests {
         assert!(Currency::parse("USDX").is_err());
         assert_eq!(Currency::parse("eur").expect("valid").as_str(), "EUR");
         assert!(serde_json::from_str::<Money>(r#"{"amount":1,"currency":"X"}"#).is_err());
+    }
+
+    #[test]
+    fn only_circulating_iso_4217_currencies_parse() {
+        assert!(Currency::parse("XYZ").is_err());
+        assert!(
+            Currency::parse("XTS").is_err(),
+            "the testing code is not money"
+        );
+        assert!(Currency::parse("HRK").is_err(), "withdrawn in 2023");
+        assert_eq!(Currency::parse("jpy").expect("valid").as_str(), "JPY");
+    }
+
+    #[test]
+    fn a_stored_currency_no_longer_listed_still_reads_back() {
+        let stored: Money =
+            serde_json::from_str(r#"{"amount":1,"currency":"XYZ"}"#).expect("reads back");
+        assert_eq!(stored.currency.as_str(), "XYZ");
+        assert_eq!(
+            Currency::from_stored("hrk").expect("letters").as_str(),
+            "HRK"
+        );
+    }
+
+    #[test]
+    fn amounts_show_the_currency_s_minor_digits() {
+        let money = |minor, code| Money::new(minor, Currency::parse(code).expect("valid"));
+        assert_eq!(money(1999, "USD").to_string(), "19.99 USD");
+        assert_eq!(money(-5, "EUR").to_string(), "-0.05 EUR");
+        assert_eq!(money(1999, "JPY").to_string(), "1999 JPY");
+        assert_eq!(money(1999, "KWD").to_string(), "1.999 KWD");
+        let legacy = Currency::from_stored("XYZ").expect("letters");
+        assert_eq!(Money::new(1999, legacy).to_string(), "19.99 XYZ");
     }
 
     #[test]

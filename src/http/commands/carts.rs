@@ -126,8 +126,12 @@ pub async fn create(
         .unwrap_or_default()
         .currency
         .unwrap_or_else(|| DEFAULT_CURRENCY.to_string());
-    let currency = Currency::parse(&code)
-        .map_err(|_| ApiError::invalid_field("currency", "must be a three-letter ISO-4217 code"))?;
+    let currency = Currency::parse(&code).map_err(|_| {
+        ApiError::invalid_field(
+            "currency",
+            "must be the code of a circulating ISO-4217 currency",
+        )
+    })?;
     let id = Uuid::new_v4();
     let command = CartCommand::CreateCart {
         cart_id: id,

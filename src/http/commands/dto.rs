@@ -16,7 +16,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use crate::http::error::{ApiError, Problem};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{read_object, unsupported_media_type, ApiJson};
 
 /// An amount of money in minor units (cents for USD).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -41,7 +41,7 @@ impl MoneyDto {
         let currency = Currency::parse(&self.currency).map_err(|_| {
             ApiError::invalid_field(
                 &format!("{field}.currency"),
-                "must be a three-letter ISO-4217 code",
+                "must be the code of a circulating ISO-4217 currency",
             )
         })?;
         Ok(Money::new(self.amount, currency))
@@ -147,8 +147,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         if request.headers().contains_key(header::CONTENT_TYPE) {
-            let ApiJson(value) = ApiJson::<Option<T>>::from_request(request, state).await?;
-            return Ok(Self(value));
+            return read_object(request, state, true).await.map(Self);
         }
         let body = Bytes::from_request(request, state)
             .await
@@ -158,11 +157,7 @@ where
         if body.iter().all(u8::is_ascii_whitespace) {
             Ok(Self(None))
         } else {
-            Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with `Content-Type: application/json`",
-            ))
+            Err(unsupported_media_type())
         }
     }
 }

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
+use commerce_aggregates::Currency;
 use commerce_projections::read_models::orders;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -251,16 +252,13 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// `money` as `12.34 USD` (two decimals: every supported currency has two minor digits).
+/// `money` as `12.34 USD`, in the currency's minor-unit digits (`1234 JPY`).
 fn money(money: &MoneyDto) -> String {
-    let sign = if money.amount < 0 { "-" } else { "" };
-    let abs = money.amount.unsigned_abs();
-    format!(
-        "{sign}{}.{:02} {}",
-        abs / 100,
-        abs % 100,
-        escape_html(&money.currency)
-    )
+    let amount = match Currency::from_stored(&money.currency) {
+        Ok(currency) => currency.format_minor(money.amount),
+        Err(_) => money.amount.to_string(),
+    };
+    format!("{amount} {}", escape_html(&money.currency))
 }
 
 const STYLE: &str =
