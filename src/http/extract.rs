@@ -1,18 +1,18 @@
 //! Extractors whose rejections are problem documents: malformed JSON is 400, a wrong
-//! content type 415, an oversized body 413 (refused while reading, before parsing), wrong
-//! types, missing or unknown fields 422; a malformed path parameter is 404 (no such resource
-//! can exist) and a malformed query string 422.
+//! content type 415, an oversized body 413 (refused while reading, before parsing), a body
+//! that is not a JSON object, wrong types, missing or unknown fields 422; a malformed path
+//! parameter is 404 (no such resource can exist) and a malformed query string 422.
 
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
-/// A JSON request body.
+/// A JSON request body: an object, read into `T`.
 pub struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
@@ -23,11 +23,75 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        read_object(request, state, false).await.map(Self)
     }
+}
+
+/// Reads a JSON body sent as JSON into `T` with [`parse_object`]'s rules.
+pub(crate) async fn read_object<T, S>(
+    request: Request,
+    state: &S,
+    null_allowed: bool,
+) -> Result<T, ApiError>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    if !json_content_type(request.headers()) {
+        return Err(unsupported_media_type());
+    }
+    let ApiBytes(bytes) = ApiBytes::from_request(request, state).await?;
+    parse_object(&bytes, null_allowed)
+}
+
+/// Parses `bytes` as `T`, which must come from a JSON object (or `null` when `null_allowed`):
+/// every body this API takes is an object, and serde would otherwise read a struct from an
+/// array of its fields in order. JSON that is not well formed is a 400 whatever it holds
+/// (checked first: the typed parse may stop at a wrong field before the broken end); any
+/// other refusal is a 422.
+pub(crate) fn parse_object<T: DeserializeOwned>(
+    bytes: &[u8],
+    null_allowed: bool,
+) -> Result<T, ApiError> {
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::bad_request("malformed_json", error.to_string()));
+    }
+    let shape_allowed = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => true,
+        Some(b'n') => null_allowed,
+        _ => false,
+    };
+    if !shape_allowed {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    }
+    axum::Json::<T>::from_bytes(bytes)
+        .map(|axum::Json(value)| value)
+        .map_err(json_rejection)
+}
+
+/// `Content-Type: application/json`, or another `application/…+json` type, parameters aside.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
+/// The 415 problem of a body that is not sent as JSON.
+pub fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "send the body as JSON with `Content-Type: application/json`",
+    )
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
@@ -47,11 +111,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             )
         }
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("malformed_json", e.body_text()),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with `Content-Type: application/json`",
-        ),
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             payload_too_large()
         }

@@ -12,8 +12,8 @@ use super::dto::{
 use super::ClientAddr;
 use crate::auth::{accounts, email_tokens, sessions};
 use crate::http::auth::AuthUser;
-use crate::http::error::{ApiError, FieldError, Problem};
-use crate::http::extract::{ApiBytes, ApiJson, RequestId};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{parse_object, ApiBytes, ApiJson, RequestId};
 use crate::http::AppState;
 
 /// Creates a customer account. Its email is unverified until the emailed token is posted to
@@ -157,19 +157,7 @@ pub(super) async fn logout(
 
 /// The optional logout body (`null` too), with the same rejections as [`ApiJson`].
 fn parse_logout_body(body: &[u8]) -> Result<Option<LogoutRequest>, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ApiError::bad_request("malformed_json", e.to_string())
-        } else {
-            ApiError::validation(
-                "the request body does not match the expected shape",
-                vec![FieldError {
-                    field: "body".into(),
-                    message: e.to_string(),
-                }],
-            )
-        }
-    })
+    parse_object(body, true)
 }
 
 /// Asks for a password-reset email. Always 202, whether or not the account exists.

@@ -3,10 +3,8 @@
 //! scheme, HMAC-SHA256 with `PAYMENT_WEBHOOK_SECRET`) over the exact bytes received, and is
 //! idempotent on the provider's event id (table `payment_webhook_events`).
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::Json;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -16,7 +14,7 @@ use uuid::Uuid;
 use super::dto::MoneyDto;
 use super::orders::order_error;
 use crate::http::error::{ApiError, Problem};
-use crate::http::extract::RequestId;
+use crate::http::extract::{parse_object, ApiBytes, RequestId};
 use crate::http::AppState;
 use crate::payments::signature::{self, SignatureError, SIGNATURE_HEADER};
 use crate::store::{Actor, CommandMetadata};
@@ -77,30 +75,9 @@ fn signature_error(error: SignatureError) -> ApiError {
     ApiError::bad_request(code, error.to_string())
 }
 
-/// The body as received; too large is 413.
-fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body exceeds the size limit",
-            )
-        } else {
-            ApiError::bad_request("unreadable_body", rejection.body_text())
-        }
-    })
-}
-
-/// The signed event, parsed: malformed JSON 400, the wrong shape 422.
+/// The signed event, parsed: malformed JSON 400, another shape 422.
 fn parse_event(body: &[u8]) -> Result<WebhookEvent, ApiError> {
-    let event: WebhookEvent = serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            ApiError::validation(e.to_string(), Vec::new())
-        } else {
-            ApiError::bad_request("malformed_json", e.to_string())
-        }
-    })?;
+    let event: WebhookEvent = parse_object(body, false)?;
     if event.id.trim().is_empty() || event.id.len() > 255 {
         return Err(ApiError::invalid_field("id", "must be 1–255 characters"));
     }
@@ -139,9 +116,8 @@ pub async fn webhook(
     State(state): State<AppState>,
     request_id: RequestId,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<WebhookResponse>, ApiError> {
-    let body = read_body(body)?;
     let header = headers
         .get(SIGNATURE_HEADER)
         .and_then(|value| value.to_str().ok());

@@ -41,11 +41,14 @@ pub struct VariantRequest {
 }
 
 impl VariantRequest {
-    fn into_variant(self, field: &str) -> Result<NewVariant, ApiError> {
+    /// The domain's variant; `at` is where the variant sits in the body (`variants[2]`), if
+    /// not the body itself, for naming a refused field.
+    fn into_variant(self, at: Option<&str>) -> Result<NewVariant, ApiError> {
+        let price = at.map_or_else(|| "price".to_owned(), |at| format!("{at}.price"));
         Ok(NewVariant {
             sku: self.sku,
             options: self.options,
-            price: self.price.to_money(&format!("{field}.price"))?,
+            price: self.price.to_money(&price)?,
             stock: self.stock,
         })
     }
@@ -174,7 +177,7 @@ pub async fn create(
         .variants
         .into_iter()
         .enumerate()
-        .map(|(i, v)| v.into_variant(&format!("variants[{i}]")))
+        .map(|(i, v)| v.into_variant(Some(&format!("variants[{i}]"))))
         .collect::<Result<Vec<_>, _>>()?;
     let input = CreateProduct {
         name: body.name,
@@ -267,7 +270,7 @@ pub async fn add_variant(
 ) -> Result<Response, ApiError> {
     let input = AddVariant {
         product_id: id,
-        variant: body.into_variant("body")?,
+        variant: body.into_variant(None)?,
         expected_version: expected.0,
     };
     let metadata = admin.0.metadata(&request_id.0);

@@ -23,6 +23,7 @@ mod brute_force;
 mod findings;
 mod input;
 mod logs;
+mod shapes;
 mod tokens;
 
 use serde_json::Value;
