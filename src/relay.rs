@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use async_nats::jetstream::{self, message::PublishMessage};
 use commerce_eventlog::notify::NOTIFY_CHANNEL;
-use commerce_eventlog::reader::{read_events, Position, ReadFilter};
+use commerce_eventlog::reader::{read_events, Horizon, Position, ReadFilter};
 use commerce_eventlog::stream::{ensure_streams, StreamSettings};
 use commerce_eventlog::Envelope;
 use commerce_runtime::Backoff;
@@ -156,7 +156,8 @@ impl Relay {
                     after: checkpoint,
                     limit: self.settings.batch_size,
                     aggregate_types: &[],
-                    committed_only: true,
+                    event_types: &[],
+                    horizon: Horizon::Published,
                 };
                 read_events(&mut conn, &filter).await?
             };

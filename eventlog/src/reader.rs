@@ -1,9 +1,10 @@
 //! Reading stored events in commit-safe order, as envelopes.
 //!
-//! Events are read in `(commit_xid, global_position)` order. With the `committed_only`
-//! barrier, only transactions older than every transaction still running that may append
-//! events are read: a transaction that took its position early but commits late is never
-//! skipped, because nothing after it is read until it has finished.
+//! Events are read in `(commit_xid, global_position)` order, the one order every reader of the
+//! log uses (relay, replay, event feed, audit sealer: [`read_rows`]). Below the
+//! [`Horizon::Published`] barrier, only transactions older than every transaction still
+//! running that may append events are read: a transaction that took its position early but
+//! commits late is never skipped, because nothing after it is read until it has finished.
 //!
 //! That horizon is `pg_snapshot_xmin(pg_current_snapshot())` — the oldest running
 //! transaction of the cluster — except that read-model transactions are skipped: a projection
@@ -45,15 +46,49 @@ pub struct Position {
 /// transaction must never append events.
 pub const READ_MODEL_TRANSACTION: &str = "commerce read-model transaction";
 
-/// SQL selecting `commit_xid`'s bound for a commit-safe read (see the module documentation);
-/// `$1` is [`READ_MODEL_TRANSACTION`]. Any event with `commit_xid` below it is committed
-/// and visible to the statement, and no transaction still to commit will write one below it.
+/// SQL selecting `commit_xid`'s bound for a commit-safe read (see the module documentation),
+/// skipping the transactions named [`READ_MODEL_TRANSACTION`]. Any event with `commit_xid`
+/// below it is committed and visible to the statement, and no transaction still to commit
+/// will write one below it.
 pub const PUBLISH_HORIZON: &str =
     "(SELECT COALESCE(min(x), pg_snapshot_xmax(pg_current_snapshot()))
        FROM pg_snapshot_xip(pg_current_snapshot()) AS x
       WHERE x::text::bigint % 4294967296 NOT IN (
             SELECT a.backend_xid::text::bigint FROM pg_stat_get_activity(NULL) AS a
-             WHERE a.application_name = $1 AND a.backend_xid IS NOT NULL))";
+             WHERE a.application_name = 'commerce read-model transaction'
+               AND a.backend_xid IS NOT NULL))";
+
+/// The columns every reader of stored events selects from `events e` ([`read_rows`], the
+/// audit's queries): each as stored, `commit_xid` as text (xid8 has no binary decoding here).
+pub const EVENT_COLUMNS: &str = "e.aggregate_type, e.aggregate_id, e.sequence, e.event_type, \
+     e.event_version, e.payload, e.metadata, e.global_position, e.commit_xid::text AS commit_xid, \
+     e.event_id, e.recorded_at";
+
+/// Up to where a read may go in commit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Horizon {
+    /// Below the oldest running transaction that may append events ([`PUBLISH_HORIZON`]): the
+    /// relay. The statement must run on its own, outside any transaction.
+    Published,
+    /// Below the oldest transaction running when the statement's snapshot was taken, read-model
+    /// transactions included: for readers inside a transaction of their own (the event feed,
+    /// the audit sealer), where the activity [`Horizon::Published`] reads would predate the
+    /// snapshot.
+    Snapshot,
+    /// Everything the snapshot sees: a replay, whose one snapshot is the history it rebuilds.
+    Visible,
+}
+
+impl Horizon {
+    /// The SQL condition on `e.commit_xid`.
+    pub fn condition(self) -> String {
+        match self {
+            Horizon::Published => format!("e.commit_xid < {PUBLISH_HORIZON}"),
+            Horizon::Snapshot => "e.commit_xid < pg_snapshot_xmin(pg_current_snapshot())".into(),
+            Horizon::Visible => "TRUE".into(),
+        }
+    }
+}
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -64,56 +99,81 @@ pub struct ReadFilter<'a> {
     pub limit: i64,
     /// Only these aggregate types (all when empty).
     pub aggregate_types: &'a [&'a str],
-    /// Stop at the oldest running transaction that may append events (the relay; the
-    /// statement then runs on its own, outside any transaction); a replay inside one snapshot
-    /// reads everything it can see instead.
-    pub committed_only: bool,
+    /// Only these event types (all when empty).
+    pub event_types: &'a [String],
+    /// How far the read may go.
+    pub horizon: Horizon,
 }
 
-/// The read, with the horizon written in once. `e.commit_xid` in ORDER BY is the xid8
-/// column: a bare `commit_xid` would name the text column selected, and "1000" sorts before
-/// "999".
-static READ_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
-                metadata, global_position, commit_xid::text AS commit_xid, event_id, recorded_at
-           FROM events e
-          WHERE (e.commit_xid, e.global_position) > ($2::text::xid8, $3)
-            AND (NOT $4 OR e.commit_xid < {PUBLISH_HORIZON})
-            AND (cardinality($5::text[]) = 0 OR e.aggregate_type = ANY($5))
-          ORDER BY e.commit_xid, e.global_position
-          LIMIT $6"
-    )
-});
+/// The read for one horizon, built once. `e.commit_xid` in ORDER BY is the xid8 column: a
+/// bare `commit_xid` would name the text column selected, and "1000" sorts before "999".
+fn read_sql(horizon: Horizon) -> &'static str {
+    static SQL: LazyLock<[String; 3]> = LazyLock::new(|| {
+        [Horizon::Published, Horizon::Snapshot, Horizon::Visible].map(|horizon| {
+            format!(
+                "SELECT {EVENT_COLUMNS}
+                   FROM events e
+                  WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2)
+                    AND {}
+                    AND (cardinality($3::text[]) = 0 OR e.aggregate_type = ANY($3))
+                    AND (cardinality($4::text[]) = 0 OR e.event_type = ANY($4))
+                  ORDER BY e.commit_xid, e.global_position
+                  LIMIT $5",
+                horizon.condition()
+            )
+        })
+    });
+    &SQL[horizon as usize]
+}
 
-/// Reads the next events after `filter.after`, each with its position.
+/// The next stored rows after `filter.after` in commit order, with [`EVENT_COLUMNS`]: the one
+/// commit-order read of the event log; [`read_events`] decodes them, the audit reads them raw.
+pub async fn read_rows(
+    conn: &mut PgConnection,
+    filter: &ReadFilter<'_>,
+) -> Result<Vec<PgRow>, sqlx::Error> {
+    let types: Vec<&str> = filter.aggregate_types.to_vec();
+    sqlx::query(read_sql(filter.horizon))
+        .bind(filter.after.xid.to_string())
+        .bind(filter.after.global)
+        .bind(&types)
+        .bind(filter.event_types)
+        .bind(filter.limit)
+        .fetch_all(conn)
+        .await
+}
+
+/// Reads the next events after `filter.after`, each with its position, upcast to the current
+/// version of its type.
 pub async fn read_events(
     conn: &mut PgConnection,
     filter: &ReadFilter<'_>,
 ) -> Result<Vec<(Position, Envelope)>, sqlx::Error> {
-    let types: Vec<String> = filter
-        .aggregate_types
+    read_rows(conn, filter)
+        .await?
         .iter()
-        .map(|t| t.to_string())
-        .collect();
-    let rows = sqlx::query(&READ_SQL)
-        .bind(READ_MODEL_TRANSACTION)
-        .bind(filter.after.xid.to_string())
-        .bind(filter.after.global)
-        .bind(filter.committed_only)
-        .bind(&types)
-        .bind(filter.limit)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(decode_row).collect()
+        .map(decode_row)
+        .collect()
 }
 
-fn decode_row(row: &PgRow) -> Result<(Position, Envelope), sqlx::Error> {
+/// The position of a row read with [`EVENT_COLUMNS`].
+pub fn position(row: &PgRow) -> Result<Position, sqlx::Error> {
     let xid: String = row.try_get("commit_xid")?;
-    let xid = xid
-        .parse()
-        .map_err(|e| sqlx::Error::Decode(format!("commit_xid '{xid}': {e}").into()))?;
-    let global: i64 = row.try_get("global_position")?;
+    Ok(Position {
+        xid: parse_xid(&xid)?,
+        global: row.try_get("global_position")?,
+    })
+}
+
+/// A `commit_xid` as text, as a number.
+pub fn parse_xid(xid: &str) -> Result<u64, sqlx::Error> {
+    xid.parse()
+        .map_err(|e| sqlx::Error::Decode(format!("commit_xid '{xid}': {e}").into()))
+}
+
+/// A row as the envelope it is published in, upcast.
+pub fn decode_row(row: &PgRow) -> Result<(Position, Envelope), sqlx::Error> {
+    let position = position(row)?;
     let metadata: serde_json::Value = row.try_get("metadata")?;
     let metadata: HashMap<String, String> =
         serde_json::from_value(metadata).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
@@ -123,7 +183,7 @@ fn decode_row(row: &PgRow) -> Result<(Position, Envelope), sqlx::Error> {
         aggregate_type: row.try_get("aggregate_type")?,
         aggregate_id: row.try_get("aggregate_id")?,
         sequence: u64::try_from(sequence).unwrap_or_default(),
-        global_position: global,
+        global_position: position.global,
         event_type: row.try_get("event_type")?,
         event_version: row.try_get("event_version")?,
         recorded_at: row.try_get::<DateTime<Utc>, _>("recorded_at")?,
@@ -131,5 +191,26 @@ fn decode_row(row: &PgRow) -> Result<(Position, Envelope), sqlx::Error> {
         payload: row.try_get("payload")?,
     };
     // Stored rows keep their original shape; readers get the current version.
-    Ok((Position { xid, global }, envelope.upcast()))
+    Ok((position, envelope.upcast()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_publish_horizon_skips_the_transactions_marked_as_read_models() {
+        assert!(PUBLISH_HORIZON.contains(&format!("'{READ_MODEL_TRANSACTION}'")));
+    }
+
+    #[test]
+    fn each_horizon_has_its_own_statement_in_commit_order() {
+        let statements = [Horizon::Published, Horizon::Snapshot, Horizon::Visible].map(read_sql);
+        assert!(statements[0].contains(PUBLISH_HORIZON));
+        assert!(statements[1].contains("pg_snapshot_xmin(pg_current_snapshot())"));
+        assert!(!statements[2].contains("pg_snapshot_xmin"));
+        for sql in statements {
+            assert!(sql.contains("ORDER BY e.commit_xid, e.global_position"));
+        }
+    }
 }

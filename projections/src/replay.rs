@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::projection::{Projection, ProjectionError};
-use crate::reader::{read_events, Position, ReadFilter};
+use crate::reader::{read_events, Horizon, Position, ReadFilter};
 
 pub use copy::{CopyError, CopyRows};
 pub use fast::PAGE;
@@ -143,7 +143,8 @@ async fn apply_each(
             after,
             limit: REPLAY_BATCH,
             aggregate_types: projection.aggregate_types(),
-            committed_only: false,
+            event_types: &[],
+            horizon: Horizon::Visible,
         };
         let batch = read_events(&mut *tx, &filter).await?;
         let Some((last, _)) = batch.last() else {

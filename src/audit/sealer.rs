@@ -21,10 +21,11 @@ use sqlx::postgres::PgListener;
 use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::chain::{content_hash, link_hash, to_hash, Hash, LinkFields, GENESIS};
-use super::stored::{parse_xid, StoredEvent, EVENT_COLUMNS};
+use super::stored::{parse_xid, StoredEvent};
 use crate::leader;
 use crate::shutdown::Shutdown;
 use commerce_eventlog::notify::NOTIFY_CHANNEL;
+use commerce_eventlog::reader::{read_rows, Horizon, Position, ReadFilter};
 
 /// Session advisory lock held by the leading sealer ("chainsea" in ASCII).
 pub const SEALER_LOCK_KEY: i64 = 0x6368_6169_6e73_6561;
@@ -143,19 +144,17 @@ pub async fn seal_batch(pool: &PgPool, limit: i64) -> Result<usize, sqlx::Error>
         .execute(&mut *tx)
         .await?;
     let (mut link, mut prev, xid, position) = head(&mut tx).await?;
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e
-          WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2)
-            AND e.commit_xid < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY e.commit_xid, e.global_position
-          LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(xid.to_string())
-        .bind(position)
-        .bind(limit.max(1))
-        .fetch_all(&mut *tx)
-        .await?;
+    let filter = ReadFilter {
+        after: Position {
+            xid,
+            global: position,
+        },
+        limit: limit.max(1),
+        aggregate_types: &[],
+        event_types: &[],
+        horizon: Horizon::Snapshot,
+    };
+    let rows = read_rows(&mut tx, &filter).await?;
     if rows.is_empty() {
         return Ok(0);
     }

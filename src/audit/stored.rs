@@ -11,9 +11,7 @@ use uuid::Uuid;
 use super::chain::Content;
 
 /// The columns [`StoredEvent::from_row`] reads, for `SELECT … FROM events e`.
-pub const EVENT_COLUMNS: &str = "e.aggregate_type, e.aggregate_id, e.sequence, e.event_type, \
-     e.event_version, e.payload, e.metadata, e.global_position, e.commit_xid::text AS commit_xid, \
-     e.event_id, e.recorded_at";
+pub use commerce_eventlog::reader::EVENT_COLUMNS;
 
 /// One row of the events table.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,11 +90,7 @@ impl StoredEvent {
     }
 }
 
-/// An `xid8` read as text.
-pub fn parse_xid(text: &str) -> Result<u64, sqlx::Error> {
-    text.parse()
-        .map_err(|e| sqlx::Error::Decode(format!("xid8 '{text}': {e}").into()))
-}
+pub use commerce_eventlog::reader::parse_xid;
 
 /// Every event that concerns order `order_id`: its own stream, and the events of other streams
 /// whose payload names it (stock reservations, releases and commits, coupon redemptions and

@@ -21,10 +21,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
-use commerce_eventlog::reader::Position;
+use commerce_eventlog::reader::{decode_row, parse_xid, read_rows, Horizon, Position, ReadFilter};
+use commerce_eventlog::Envelope;
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
@@ -208,9 +208,7 @@ pub(super) async fn resolve(
                 .with_code("unknown_position"),
         );
     };
-    let xid = xid.parse().map_err(|e| {
-        ApiError::internal(anyhow::anyhow!("commit_xid '{xid}' is not a number: {e}"))
-    })?;
+    let xid = parse_xid(&xid).map_err(ApiError::internal)?;
     Ok(Position {
         xid,
         global: position,
@@ -230,40 +228,31 @@ pub(super) async fn read_page(
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let rows = sqlx::query(
-        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
-                metadata, global_position, e.commit_xid::text AS commit_xid, event_id, recorded_at
-           FROM events e
-          WHERE (e.commit_xid, global_position) > ($1::text::xid8, $2)
-            AND e.commit_xid < pg_snapshot_xmin(pg_current_snapshot())
-            AND (cardinality($3::text[]) = 0 OR event_type = ANY($3))
-          -- `e.commit_xid` is the xid8 column; the bare name would sort the text output.
-          ORDER BY e.commit_xid, global_position
-          LIMIT $4",
-    )
-    .bind(after.xid.to_string())
-    .bind(after.global)
-    .bind(types)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
+    let filter = ReadFilter {
+        after,
+        limit,
+        aggregate_types: &[],
+        event_types: types,
+        horizon: Horizon::Snapshot,
+    };
+    let rows = read_rows(&mut tx, &filter).await?;
     let mut next = after;
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
-        let (position, event) = decode(row)?;
+        let (position, envelope) = decode_row(row)?;
         next = position;
-        events.push(event);
+        events.push(FeedEvent::from(envelope));
     }
     if !types.is_empty() && i64::try_from(events.len()).unwrap_or(i64::MAX) < limit {
         // Everything below the horizon was looked at: continue after the events filtered
         // out too, so a consumer of rare types does not scan them again.
-        let last: Option<(String, i64)> = sqlx::query_as(
-            "SELECT e.commit_xid::text, global_position FROM events e
-              WHERE (e.commit_xid, global_position) > ($1::text::xid8, $2)
-                AND e.commit_xid < pg_snapshot_xmin(pg_current_snapshot())
-              ORDER BY e.commit_xid DESC, global_position DESC
+        let last: Option<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT e.commit_xid::text, e.global_position FROM events e
+              WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2) AND {}
+              ORDER BY e.commit_xid DESC, e.global_position DESC
               LIMIT 1",
-        )
+            Horizon::Snapshot.condition()
+        ))
         .bind(next.xid.to_string())
         .bind(next.global)
         .fetch_optional(&mut *tx)
@@ -279,42 +268,22 @@ pub(super) async fn read_page(
     Ok((events, next))
 }
 
-fn parse_xid(xid: &str) -> Result<u64, sqlx::Error> {
-    xid.parse()
-        .map_err(|e| sqlx::Error::Decode(format!("commit_xid '{xid}': {e}").into()))
-}
-
-fn decode(row: &PgRow) -> Result<(Position, FeedEvent), sqlx::Error> {
-    let xid: String = row.try_get("commit_xid")?;
-    let global: i64 = row.try_get("global_position")?;
-    let aggregate_type: String = row.try_get("aggregate_type")?;
-    let aggregate_id: String = row.try_get("aggregate_id")?;
-    let event_type: String = row.try_get("event_type")?;
-    let stored_version: String = row.try_get("event_version")?;
-    let (event_version, payload) =
-        commerce_aggregates::upcast::upcast(&event_type, &stored_version, row.try_get("payload")?);
-    let metadata: serde_json::Value = row.try_get("metadata")?;
-    let metadata = serde_json::from_value(metadata).map_err(|e| sqlx::Error::Decode(e.into()))?;
-    let event = FeedEvent {
-        position: global,
-        event_id: row.try_get("event_id")?,
-        subject: commerce_eventlog::subject(&aggregate_type, &aggregate_id, &event_type),
-        aggregate_type,
-        aggregate_id,
-        sequence: row.try_get("sequence")?,
-        event_type,
-        event_version,
-        recorded_at: row.try_get("recorded_at")?,
-        metadata,
-        payload,
-    };
-    Ok((
-        Position {
-            xid: parse_xid(&xid)?,
-            global,
-        },
-        event,
-    ))
+impl From<Envelope> for FeedEvent {
+    fn from(envelope: Envelope) -> Self {
+        Self {
+            position: envelope.global_position,
+            event_id: envelope.event_id,
+            subject: envelope.subject(),
+            sequence: i64::try_from(envelope.sequence).unwrap_or(i64::MAX),
+            aggregate_type: envelope.aggregate_type,
+            aggregate_id: envelope.aggregate_id,
+            event_type: envelope.event_type,
+            event_version: envelope.event_version,
+            recorded_at: envelope.recorded_at,
+            metadata: envelope.metadata,
+            payload: envelope.payload,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Registration, verification and sessions: login, refresh rotation, reuse detection, logout.
 
 use commerce::auth::email_tokens::Purpose;
-use commerce_projections::reader::{read_events, Position, ReadFilter};
+use commerce_projections::reader::{read_events, Horizon, Position, ReadFilter};
 use serde_json::{json, Value};
 
 use super::*;
@@ -49,7 +49,8 @@ async fn register_verify_login_refresh_logout_then_the_old_tokens_are_rejected()
         after: Position::default(),
         limit: 10,
         aggregate_types: &[],
-        committed_only: false,
+        event_types: &[],
+        horizon: Horizon::Visible,
     };
     let relayed = read_events(&mut conn, &filter)
         .await
