@@ -13,7 +13,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{aggregate_uuid, decode, version, MoneyView};
+use super::{aggregate_uuid, decode, json_column, version, AddressView, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
@@ -429,41 +429,44 @@ async fn set_coupon(
     Ok(())
 }
 
-/// A cart as its owner sees it.
+/// A cart as its owner sees it (`GET carts/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartView {
     /// The cart's id.
     pub id: Uuid,
     /// Its owner.
     pub customer_id: Uuid,
     /// `open`, `checked_out` or `abandoned`.
+    #[cfg_attr(feature = "openapi", schema(example = "open"))]
     pub status: String,
     /// The cart's currency.
     pub currency: String,
     /// The applied coupon code.
     pub coupon_code: Option<String>,
-    /// The shipping address, as the domain serialises it.
-    pub shipping_address: Option<serde_json::Value>,
+    /// The shipping address, once set.
+    pub shipping_address: Option<AddressView>,
     /// The order the cart became, once checked out.
     pub order_id: Option<Uuid>,
-    /// Σ quantities.
+    /// Number of items (Σ quantities).
     pub item_count: i64,
     /// Number of distinct SKUs.
     pub line_count: i64,
-    /// Σ line totals, before any coupon.
+    /// Sum of the line totals, before any coupon.
     pub subtotal: MoneyView,
     /// The lines, in the order they were added.
     pub lines: Vec<CartLineView>,
     /// When the cart was created.
     pub created_at: DateTime<Utc>,
-    /// When its last event was recorded.
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// Sequence of the last cart event applied.
+    /// The cart's version as of this view (compare with command responses).
     pub version: i64,
 }
 
 /// One line of a [`CartView`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartLineView {
     /// The product.
     pub product_id: Uuid,
@@ -529,7 +532,10 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CartView>, sqlx::Erro
         customer_id: row.customer_id,
         status: row.status,
         coupon_code: row.coupon_code,
-        shipping_address: row.shipping_address,
+        shipping_address: row
+            .shipping_address
+            .map(|address| json_column("shipping_address", address))
+            .transpose()?,
         order_id: row.order_id,
         item_count: row.item_count,
         line_count: row.line_count,

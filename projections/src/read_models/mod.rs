@@ -17,7 +17,7 @@ mod stock;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::envelope::Envelope;
@@ -118,11 +118,45 @@ impl Default for PageRequest {
 /// An amount of money in a view, serialised like the domain's money:
 /// `{"amount": 1999, "currency": "USD"}` (amount in minor units).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoneyView {
-    /// Minor units.
+    /// Minor units of the currency (cents for USD).
+    #[cfg_attr(feature = "openapi", schema(example = 1999))]
     pub amount: i64,
     /// ISO-4217 code.
+    #[cfg_attr(feature = "openapi", schema(example = "USD"))]
     pub currency: String,
+}
+
+/// A postal address in a view, as the domain stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddressView {
+    /// Recipient's name.
+    pub name: String,
+    /// First address line.
+    pub line1: String,
+    /// Second address line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    /// City or town.
+    pub city: String,
+    /// Postal or ZIP code.
+    pub postal_code: String,
+    /// ISO-3166 alpha-2 country code.
+    pub country: String,
+}
+
+/// A JSON column holding a domain value, as the view's type; another shape is a bug in the
+/// projection that wrote it.
+pub(crate) fn json_column<T: DeserializeOwned>(
+    column: &'static str,
+    value: serde_json::Value,
+) -> Result<T, sqlx::Error> {
+    serde_json::from_value(value).map_err(|error| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: Box::new(error),
+    })
 }
 
 impl MoneyView {

@@ -3,8 +3,6 @@
 
 use commerce_projections::read_models::MoneyView;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::http::error::ApiError;
 
@@ -20,23 +18,8 @@ impl From<MoneyView> for MoneyDto {
     }
 }
 
-/// A postal shipping address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AddressView {
-    /// Recipient's name.
-    pub name: String,
-    /// First address line.
-    pub line1: String,
-    /// Second address line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line2: Option<String>,
-    /// City or town.
-    pub city: String,
-    /// Postal or ZIP code.
-    pub postal_code: String,
-    /// ISO-3166 alpha-2 country code.
-    pub country: String,
-}
+/// A postal address, as the read models hold it.
+pub use commerce_projections::read_models::AddressView;
 
 /// A JSON column of a read model as the typed value it holds; a value of another shape is a
 /// bug in the projection, answered as a 500.
