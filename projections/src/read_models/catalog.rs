@@ -4,7 +4,7 @@
 
 mod search;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::stock::{self, StockTable};
-use super::{aggregate_uuid, decode, version, MoneyView};
+use super::{aggregate_uuid, decode, json_column, version, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
@@ -250,8 +250,9 @@ async fn refresh_product(
     Ok(())
 }
 
-/// A product as the catalog shows it, with its variants.
+/// A product as the catalog shows it, with its variants (`GET products`, `GET products/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductView {
     /// The product's id.
     pub id: Uuid,
@@ -266,6 +267,7 @@ pub struct ProductView {
     /// Image URLs in display order.
     pub images: Vec<String>,
     /// `draft`, `active` or `archived`.
+    #[cfg_attr(feature = "openapi", schema(example = "active"))]
     pub status: String,
     /// Cheapest variant price (none without variants).
     pub min_price: Option<MoneyView>,
@@ -281,19 +283,20 @@ pub struct ProductView {
     pub variants: Vec<VariantView>,
     /// When the product was created (its first event's `recorded_at`).
     pub created_at: DateTime<Utc>,
-    /// When its last event was recorded.
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// Sequence of the last product event applied.
+    /// The product's version as of this view (compare with command responses).
     pub version: i64,
 }
 
 /// One variant of a [`ProductView`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VariantView {
     /// Stock-keeping unit.
     pub sku: String,
-    /// Option name → value.
-    pub options: serde_json::Value,
+    /// Option name → value (`{"colour": "white"}`).
+    pub options: BTreeMap<String, String>,
     /// Unit price.
     pub price: MoneyView,
     /// Units in the warehouse, reserved ones included.
@@ -388,21 +391,23 @@ async fn variants_of(
     .await?;
     let mut out: HashMap<Uuid, Vec<VariantView>> = HashMap::new();
     for row in rows {
-        out.entry(row.product_id).or_default().push(row.into_view());
+        out.entry(row.product_id)
+            .or_default()
+            .push(row.into_view()?);
     }
     Ok(out)
 }
 
 impl VariantRow {
-    fn into_view(self) -> VariantView {
-        VariantView {
+    fn into_view(self) -> Result<VariantView, sqlx::Error> {
+        Ok(VariantView {
             sku: self.sku,
-            options: self.options,
+            options: json_column("options", self.options)?,
             price: MoneyView::new(self.price_minor, self.currency),
             on_hand: self.on_hand,
             reserved: self.reserved,
             available: self.available,
-        }
+        })
     }
 }
 
@@ -444,15 +449,16 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductView>, sqlx::E
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|row| {
-        let variants = row
-            .variants
-            .0
-            .into_iter()
-            .map(VariantRow::into_view)
-            .collect();
-        row.product.into_view(variants)
-    }))
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let variants = row
+        .variants
+        .0
+        .into_iter()
+        .map(VariantRow::into_view)
+        .collect::<Result<_, _>>()?;
+    Ok(Some(row.product.into_view(variants)))
 }
 
 mod rebuild;

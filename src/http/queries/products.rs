@@ -1,20 +1,19 @@
 //! `GET products` (search) and `GET products/{id}`: public for active products; drafts and
 //! archived products only for admins and auditors.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{DateTime, Utc};
-use commerce_projections::read_models::catalog::{self, CatalogQuery, CatalogSort, StatusFilter};
-use serde::{Deserialize, Serialize};
+use commerce_projections::read_models::catalog::{
+    self, CatalogQuery, CatalogSort, ProductView, StatusFilter,
+};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::{decode, page_of, MoneyDto};
+use super::dto::page_of;
 use super::params::{Invalid, MaybeUser, ReadQuery};
 use super::product_cache::{CachedProduct, ProductCache};
 use super::wait::{read_at_least, Access, Versioned};
@@ -147,61 +146,6 @@ impl ProductSearch {
     }
 }
 
-/// A product with its variants.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProductView {
-    /// The product's id.
-    pub id: Uuid,
-    /// Display name.
-    pub name: String,
-    /// Free text.
-    pub description: String,
-    /// Catalogue category.
-    pub category: String,
-    /// Search tags.
-    pub tags: Vec<String>,
-    /// Image URLs in display order.
-    pub images: Vec<String>,
-    /// `draft`, `active` or `archived`.
-    #[schema(example = "active")]
-    pub status: String,
-    /// Cheapest variant price (absent without variants).
-    pub min_price: Option<MoneyDto>,
-    /// Dearest variant price (absent without variants).
-    pub max_price: Option<MoneyDto>,
-    /// Units available over all variants.
-    pub total_available: i64,
-    /// True when some variant has units available.
-    pub in_stock: bool,
-    /// Available units at or below which a variant counts as low on stock.
-    pub low_stock_threshold: i64,
-    /// The variants, ordered by SKU.
-    pub variants: Vec<VariantView>,
-    /// When the product was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-    /// The product's version as of this view (compare with command responses).
-    pub version: i64,
-}
-
-/// One variant of a product.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VariantView {
-    /// Stock-keeping unit.
-    pub sku: String,
-    /// Option name → value (`{"colour": "white"}`).
-    pub options: BTreeMap<String, String>,
-    /// Unit price.
-    pub price: MoneyDto,
-    /// Units in the warehouse, reserved ones included.
-    pub on_hand: i64,
-    /// Units held for orders.
-    pub reserved: i64,
-    /// Units that can still be sold.
-    pub available: i64,
-}
-
 page_of!(
     /// A page of products.
     ProductPage,
@@ -211,45 +155,6 @@ page_of!(
 impl Versioned for catalog::ProductView {
     fn version(&self) -> i64 {
         self.version
-    }
-}
-
-impl TryFrom<catalog::ProductView> for ProductView {
-    type Error = ApiError;
-
-    fn try_from(view: catalog::ProductView) -> Result<Self, ApiError> {
-        let variants = view
-            .variants
-            .into_iter()
-            .map(|variant| {
-                Ok(VariantView {
-                    options: decode("variant options", variant.options)?,
-                    sku: variant.sku,
-                    price: variant.price.into(),
-                    on_hand: variant.on_hand,
-                    reserved: variant.reserved,
-                    available: variant.available,
-                })
-            })
-            .collect::<Result<_, ApiError>>()?;
-        Ok(Self {
-            id: view.id,
-            name: view.name,
-            description: view.description,
-            category: view.category,
-            tags: view.tags,
-            images: view.images,
-            status: view.status,
-            min_price: view.min_price.map(Into::into),
-            max_price: view.max_price.map(Into::into),
-            total_available: view.total_available,
-            in_stock: view.in_stock,
-            low_stock_threshold: view.low_stock_threshold,
-            variants,
-            created_at: view.created_at,
-            updated_at: view.updated_at,
-            version: view.version,
-        })
     }
 }
 
@@ -286,10 +191,7 @@ pub async fn search(
         });
     }
     let page = catalog::search(&state.pool, &query).await?;
-    Ok(Json(ProductPage::try_from_page(
-        page,
-        ProductView::try_from,
-    )?))
+    Ok(Json(ProductPage::try_from_page(page, Ok)?))
 }
 
 /// Reads one product: active ones for everybody, others for admins and auditors (404 for
@@ -347,8 +249,7 @@ pub async fn get(
     )
     .await?;
     let (active, version) = (product.status == "active", product.version);
-    let view: ProductView = product.try_into()?;
-    let body = Bytes::from(serde_json::to_vec(&view).map_err(ApiError::internal)?);
+    let body = Bytes::from(serde_json::to_vec(&product).map_err(ApiError::internal)?);
     if let (Some(cache), Some(ticket)) = (cache, ticket) {
         let cached = CachedProduct {
             active,

@@ -128,7 +128,10 @@ async fn product_created_fills_the_product_and_its_variants() {
     let skus: Vec<_> = view.variants.iter().map(|v| v.sku.as_str()).collect();
     assert_eq!(skus, ["CUP-B", "CUP-W"]);
     let white = &view.variants[1];
-    assert_eq!(white.options, serde_json::json!({"colour": "white"}));
+    assert_eq!(
+        white.options,
+        std::collections::BTreeMap::from([("colour".to_owned(), "white".to_owned())])
+    );
     assert_eq!(white.price, MoneyView::new(1250, "USD"));
     assert_eq!((white.on_hand, white.reserved, white.available), (5, 0, 5));
 
