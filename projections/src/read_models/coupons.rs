@@ -17,7 +17,7 @@ use super::{decode, version};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
-pub use query::{get, list, redemptions_by, usable_by, CouponView};
+pub use query::{get, list, redemptions_by, usable_by, CouponView, DiscountView};
 
 /// Builds `coupon_views` and `coupon_redemptions` from coupon events.
 #[derive(Debug, Clone, Copy, Default)]

@@ -323,8 +323,9 @@ async fn set_status(tx: &mut PgConnection, id: Uuid, status: &str) -> Result<(),
     Ok(())
 }
 
-/// The stock of one variant and its level.
+/// The stock of one variant and its level (`GET admin/inventory/health`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InventoryView {
     /// The product.
     pub product_id: Uuid,
@@ -341,10 +342,11 @@ pub struct InventoryView {
     /// Units that can still be sold.
     pub available: i64,
     /// `critical`, `low`, `medium` or `high`.
+    #[cfg_attr(feature = "openapi", schema(example = "low"))]
     pub level: String,
-    /// When the product's last event was recorded.
+    /// When the product last changed.
     pub updated_at: DateTime<Utc>,
-    /// Sequence of the last product event applied.
+    /// The product's version as of this row.
     pub version: i64,
 }
 

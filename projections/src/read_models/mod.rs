@@ -117,7 +117,7 @@ impl Default for PageRequest {
 
 /// An amount of money in a view, serialised like the domain's money:
 /// `{"amount": 1999, "currency": "USD"}` (amount in minor units).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoneyView {
     /// Minor units of the currency (cents for USD).

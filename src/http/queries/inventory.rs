@@ -3,12 +3,10 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
-use commerce_projections::read_models::inventory::{self, StockLevel};
-use serde::{Deserialize, Serialize};
+use commerce_projections::read_models::inventory::{self, InventoryView, StockLevel};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::dto::page_of;
 use super::params::Invalid;
@@ -57,53 +55,10 @@ pub struct HealthQuery {
     pub per_page: Option<u32>,
 }
 
-/// The stock of one variant and its level.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct InventoryItemView {
-    /// The product.
-    pub product_id: Uuid,
-    /// The variant.
-    pub sku: String,
-    /// The product's name.
-    pub product_name: String,
-    /// The product's status (`draft`, `active`, `archived`).
-    pub product_status: String,
-    /// Units in the warehouse, reserved ones included.
-    pub on_hand: i64,
-    /// Units held for orders.
-    pub reserved: i64,
-    /// Units that can still be sold.
-    pub available: i64,
-    /// `critical`, `low`, `medium` or `high`.
-    #[schema(example = "low")]
-    pub level: String,
-    /// When the product last changed.
-    pub updated_at: DateTime<Utc>,
-    /// The product's version as of this row.
-    pub version: i64,
-}
-
-impl From<inventory::InventoryView> for InventoryItemView {
-    fn from(row: inventory::InventoryView) -> Self {
-        Self {
-            product_id: row.product_id,
-            sku: row.sku,
-            product_name: row.product_name,
-            product_status: row.product_status,
-            on_hand: row.on_hand,
-            reserved: row.reserved,
-            available: row.available,
-            level: row.level,
-            updated_at: row.updated_at,
-            version: row.version,
-        }
-    }
-}
-
 page_of!(
     /// A page of variants, fewest available first.
     InventoryPage,
-    InventoryItemView
+    InventoryView
 );
 
 /// Lists the stock level of every variant, fewest available first (admins and auditors).
@@ -132,7 +87,5 @@ pub async fn health(
     let (page, per_page) = invalid.pagination(query.page, query.per_page);
     invalid.check()?;
     let page = inventory::list(&state.pool, query.level.map(Into::into), page, per_page).await?;
-    Ok(Json(InventoryPage::try_from_page(page, |row| {
-        Ok(row.into())
-    })?))
+    Ok(Json(InventoryPage::try_from_page(page, Ok)?))
 }

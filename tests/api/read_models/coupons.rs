@@ -6,7 +6,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::{Discount, Role};
-use commerce_projections::read_models::coupons::{self, CouponProjection, CouponView};
+use commerce_projections::read_models::coupons::{
+    self, CouponProjection, CouponView, DiscountView,
+};
 use commerce_projections::read_models::MoneyView;
 use uuid::Uuid;
 
@@ -83,7 +85,7 @@ async fn created_and_updated_terms_are_shown_as_the_domain_serialises_them() {
     create_coupon(&mut h, "WELCOME", Some(100)).await;
     let coupon = view(&h, " welcome ").await;
     assert_eq!(coupon.code, "WELCOME");
-    assert_eq!(coupon.discount, serde_json::json!({"percent": 10}));
+    assert_eq!(coupon.discount, DiscountView::Percent(10));
     assert_eq!(coupon.min_subtotal, None);
     assert_eq!(
         (coupon.max_redemptions, coupon.max_per_customer),
@@ -111,7 +113,7 @@ async fn created_and_updated_terms_are_shown_as_the_domain_serialises_them() {
     let coupon = view(&h, "WELCOME").await;
     assert_eq!(
         coupon.discount,
-        serde_json::json!({"fixed": {"amount": 500, "currency": "USD"}})
+        DiscountView::Fixed(MoneyView::new(500, "USD"))
     );
     assert_eq!(coupon.min_subtotal, Some(MoneyView::new(3000, "USD")));
     assert_eq!(

@@ -3,19 +3,32 @@
 
 use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::read_models::{MoneyView, Page, PageRequest};
+use crate::read_models::{json_column, MoneyView, Page, PageRequest};
 
-/// A coupon with its terms and live redemption figures.
+/// A coupon's discount: `{"percent": 10}` or `{"fixed": {"amount": 500, "currency": "USD"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountView {
+    /// A whole percentage (1 to 100) of the subtotal.
+    Percent(u8),
+    /// A fixed amount, never more than the subtotal.
+    Fixed(MoneyView),
+}
+
+/// A coupon with its terms and live redemption figures (`GET coupons`, `GET coupons/{code}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CouponView {
-    /// The normalised upper-case code.
+    /// The code (upper case).
+    #[cfg_attr(feature = "openapi", schema(example = "WELCOME10"))]
     pub code: String,
-    /// `{"percent": 10}` or `{"fixed": {"amount": 500, "currency": "USD"}}`.
-    pub discount: serde_json::Value,
+    /// The discount.
+    pub discount: DiscountView,
     /// Smallest subtotal it applies to.
     pub min_subtotal: Option<MoneyView>,
     /// Start of validity (inclusive).
@@ -30,15 +43,15 @@ pub struct CouponView {
     pub max_per_customer: Option<i64>,
     /// False once deactivated.
     pub active: bool,
-    /// Live (not released) redemptions.
+    /// Live redemptions (released ones excluded).
     pub redemption_count: i64,
     /// Discount granted by the live redemptions (absent while no currency is known).
     pub discount_given: Option<MoneyView>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
-    /// When its last event was recorded.
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// Sequence of the last coupon event applied.
+    /// The coupon's version as of this view (compare with command responses).
     pub version: i64,
 }
 
@@ -61,18 +74,20 @@ struct CouponRow {
     version: i64,
 }
 
-impl From<CouponRow> for CouponView {
-    fn from(row: CouponRow) -> Self {
+impl TryFrom<CouponRow> for CouponView {
+    type Error = sqlx::Error;
+
+    fn try_from(row: CouponRow) -> Result<Self, sqlx::Error> {
         let money = |amount: i64| {
             row.currency
                 .clone()
                 .map(|currency| MoneyView::new(amount, currency))
         };
-        CouponView {
+        Ok(CouponView {
             min_subtotal: row.min_subtotal_minor.and_then(money),
             discount_given: money(row.discount_given_minor),
             code: row.code,
-            discount: row.discount,
+            discount: json_column("discount", row.discount)?,
             starts_at: row.starts_at,
             expires_at: row.expires_at,
             eligible_roles: row.eligible_roles,
@@ -83,7 +98,7 @@ impl From<CouponRow> for CouponView {
             created_at: row.created_at,
             updated_at: row.updated_at,
             version: row.version,
-        }
+        })
     }
 }
 
@@ -121,7 +136,7 @@ pub async fn get(pool: &PgPool, code: &str) -> Result<Option<CouponView>, sqlx::
         .bind(normalise(code))
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(CouponView::from))
+    row.map(CouponView::try_from).transpose()
 }
 
 /// One page of every coupon, newest first, and how many there are.
@@ -142,7 +157,11 @@ pub async fn list(
     .bind(request.offset())
     .fetch_all(pool)
     .await?;
-    Ok(request.into_page(rows.into_iter().map(CouponView::from).collect(), total))
+    let coupons = rows
+        .into_iter()
+        .map(CouponView::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(request.into_page(coupons, total))
 }
 
 /// How many live redemptions of `code` `customer_id` has.
@@ -193,5 +212,9 @@ pub async fn usable_by(
     .bind(request.offset())
     .fetch_all(pool)
     .await?;
-    Ok(request.into_page(rows.into_iter().map(CouponView::from).collect(), total))
+    let coupons = rows
+        .into_iter()
+        .map(CouponView::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(request.into_page(coupons, total))
 }
