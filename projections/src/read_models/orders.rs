@@ -16,7 +16,10 @@ use super::{aggregate_uuid, decode, version};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
-pub use query::{get, list, timeline, OrderQuery, OrderView, TimelineEntry};
+pub use query::{
+    get, list, timeline, OrderLineView, OrderQuery, OrderView, PaymentView, RejectionView,
+    ShipmentView, TimelineEntry,
+};
 
 /// Builds `order_views` and `order_timeline` from order events.
 #[derive(Debug, Clone, Copy, Default)]

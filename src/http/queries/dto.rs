@@ -1,32 +1,11 @@
-//! Response pieces several query routes share: money, addresses, pages, and decoding the JSON
-//! columns of the read models into typed responses.
+//! Response pieces several query routes share: money, addresses and pages.
 
-use commerce_projections::read_models::MoneyView;
-use serde::de::DeserializeOwned;
-
-use crate::http::error::ApiError;
-
-/// Money on the wire, shared with the command API (one schema in the OpenAPI document).
+/// Money as the command API takes it, for the responses built here rather than read from a
+/// view (the analytics figures).
 pub use crate::http::commands::dto::MoneyDto;
-
-impl From<MoneyView> for MoneyDto {
-    fn from(money: MoneyView) -> Self {
-        Self {
-            amount: money.amount,
-            currency: money.currency,
-        }
-    }
-}
 
 /// A postal address, as the read models hold it.
 pub use commerce_projections::read_models::AddressView;
-
-/// A JSON column of a read model as the typed value it holds; a value of another shape is a
-/// bug in the projection, answered as a 500.
-pub fn decode<T: DeserializeOwned>(what: &str, value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value)
-        .map_err(|error| ApiError::internal(anyhow::anyhow!("read model {what}: {error}")))
-}
 
 /// Declares a page of `$item`s: `{items, total, page, per_page}`.
 macro_rules! page_of {

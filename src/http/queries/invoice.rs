@@ -20,14 +20,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::{AddressView, MoneyDto};
-use super::order_views::{OrderLineView, OrderView};
 use super::wait::{read_at_least, Access};
 use crate::http::auth::AuthUser;
 use crate::http::error::ApiError;
 use crate::http::error::Problem;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
+use commerce_projections::read_models::orders::{OrderLineView, OrderView};
+use commerce_projections::read_models::{AddressView, MoneyView};
 
 /// The seller named on every invoice.
 pub const SELLER_NAME: &str = "Commerce Engine Ltd";
@@ -105,15 +105,15 @@ pub struct InvoiceCustomer {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvoiceTotals {
     /// Σ line totals before discount.
-    pub subtotal: MoneyDto,
+    pub subtotal: MoneyView,
     /// The coupon discount (Σ line discounts).
-    pub discount: MoneyDto,
+    pub discount: MoneyView,
     /// Shipping (untaxed).
-    pub shipping: MoneyDto,
+    pub shipping: MoneyView,
     /// Σ line taxes.
-    pub tax: MoneyDto,
+    pub tax: MoneyView,
     /// What the customer pays.
-    pub total: MoneyDto,
+    pub total: MoneyView,
 }
 
 /// The invoice number of order `id`.
@@ -196,7 +196,7 @@ pub async fn get(
         || orders::get(&state.pool, id),
     )
     .await?;
-    let invoice = InvoiceView::from(OrderView::try_from(order)?);
+    let invoice = InvoiceView::from(order);
     let format = query.format.unwrap_or_else(|| negotiate(&headers));
     Ok(match format {
         InvoiceFormat::Json => Json(invoice).into_response(),
@@ -253,7 +253,7 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// `money` as `12.34 USD`, in the currency's minor-unit digits (`1234 JPY`).
-fn money(money: &MoneyDto) -> String {
+fn money(money: &MoneyView) -> String {
     let amount = match Currency::from_stored(&money.currency) {
         Ok(currency) => currency.format_minor(money.amount),
         Err(_) => money.amount.to_string(),
@@ -398,7 +398,7 @@ mod tests {
 
     #[test]
     fn formats_money_in_major_units() {
-        let m = |amount| MoneyDto {
+        let m = |amount| MoneyView {
             amount,
             currency: "USD".into(),
         };

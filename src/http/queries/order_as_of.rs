@@ -15,10 +15,12 @@ use commerce_projections::read_models::orders;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::dto::MoneyDto;
-use super::order_views::{
-    OrderDetail, OrderView, PaymentView, RejectionView, ShipmentView, TimelineEntryView,
+use commerce_projections::read_models::orders::{
+    OrderView, PaymentView, RejectionView, ShipmentView, TimelineEntry,
 };
+use commerce_projections::read_models::MoneyView;
+
+use super::order_views::OrderDetail;
 use crate::audit::as_of::{rebuild_order, FoldedEvent, RebuildError, RebuiltOrder};
 use crate::http::error::ApiError;
 
@@ -42,11 +44,8 @@ pub async fn order_as_of(
         .transpose()
 }
 
-fn money(money: Money) -> MoneyDto {
-    MoneyDto {
-        amount: money.minor,
-        currency: money.currency.as_str().to_string(),
-    }
+fn money(money: Money) -> MoneyView {
+    MoneyView::new(money.minor, money.currency.as_str())
 }
 
 fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
@@ -94,9 +93,9 @@ impl Extras {
 }
 
 /// The timeline entry of one folded event, as the order projection records it.
-fn timeline_entry(folded: &FoldedEvent) -> TimelineEntryView {
+fn timeline_entry(folded: &FoldedEvent) -> TimelineEntry {
     let detail = orders::timeline_detail(&folded.event, &folded.payload);
-    TimelineEntryView {
+    TimelineEntry {
         sequence: folded.stored.sequence,
         status: folded.status_after.as_str().to_string(),
         event_type: folded.stored.event_type.clone(),

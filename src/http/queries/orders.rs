@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::order_as_of;
-use super::order_views::{OrderDetail, OrderPage, OrderView, TimelineEntryView};
+use super::order_views::{OrderDetail, OrderPage};
 use super::params::Invalid;
 use super::wait::{read_at_least, Access};
 use crate::http::auth::AuthUser;
@@ -138,7 +138,7 @@ pub async fn list(
         per_page,
     };
     let page = orders::list(&state.pool, &query).await?;
-    Ok(Json(OrderPage::try_from_page(page, OrderView::try_from)?))
+    Ok(Json(OrderPage::try_from_page(page, Ok)?))
 }
 
 /// Query parameters of `GET orders/{id}`.
@@ -228,10 +228,6 @@ pub async fn get(
         .await?
         .into_iter()
         .filter(|entry| entry.sequence <= order.version)
-        .map(TimelineEntryView::from)
         .collect();
-    Ok(Json(OrderDetail {
-        order: order.try_into()?,
-        timeline,
-    }))
+    Ok(Json(OrderDetail { order, timeline }))
 }

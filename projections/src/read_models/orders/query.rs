@@ -2,15 +2,19 @@
 //! and an order's status timeline.
 
 use chrono::{DateTime, Utc};
-use commerce_aggregates::order::OrderStatus;
-use serde::Serialize;
+use commerce_aggregates::order::{OrderStatus, RejectionReason};
+use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::read_models::{MoneyView, Page, PageRequest, DEFAULT_PER_PAGE};
+use crate::read_models::{
+    json_column, AddressView, MoneyView, Page, PageRequest, DEFAULT_PER_PAGE,
+};
 
-/// An order as its customer (or the back office) sees it.
+/// An order with its totals, lines, payment, shipment and outcome, as its customer (or the
+/// back office) sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView {
     /// The order's id.
     pub id: Uuid,
@@ -22,33 +26,32 @@ pub struct OrderView {
     pub customer_role: String,
     /// `placed`, `confirmed`, `paid`, `shipped`, `delivered`, `rejected`, `cancelled`,
     /// `refunded` or `expired`.
+    #[cfg_attr(feature = "openapi", schema(example = "paid"))]
     pub status: String,
-    /// Σ line totals before discount.
+    /// Sum of the line totals before discount.
     pub subtotal: MoneyView,
     /// The coupon discount.
     pub discount: MoneyView,
     /// Shipping charged.
     pub shipping: MoneyView,
-    /// Σ line taxes.
+    /// Tax.
     pub tax: MoneyView,
     /// What the customer pays.
     pub total: MoneyView,
-    /// Tax rate in basis points.
+    /// Tax rate in basis points (2000 = 20 %).
     pub tax_rate_bps: i64,
     /// The coupon used.
     pub coupon_code: Option<String>,
-    /// Where to ship, as the domain serialises it.
-    pub shipping_address: serde_json::Value,
-    /// The priced lines as in `OrderPlaced` (each with its discount allocation and tax).
-    pub lines: serde_json::Value,
-    /// `{provider, reference, amount, paid_at}` once paid.
-    pub payment: Option<serde_json::Value>,
-    /// `{carrier, tracking_number, shipped_at[, delivered_at]}` once shipped.
-    pub shipment: Option<serde_json::Value>,
-    /// Why it was rejected (`out_of_stock`, `coupon_exhausted`…).
-    pub rejection_reason: Option<String>,
-    /// The full rejection reason as the domain serialises it (e.g. with the SKU).
-    pub rejection: Option<serde_json::Value>,
+    /// Where to ship.
+    pub shipping_address: AddressView,
+    /// The priced lines.
+    pub lines: Vec<OrderLineView>,
+    /// The payment, once paid.
+    pub payment: Option<PaymentView>,
+    /// The shipment, once shipped.
+    pub shipment: Option<ShipmentView>,
+    /// Why it was rejected.
+    pub rejection: Option<RejectionView>,
     /// Why it was cancelled.
     pub cancel_reason: Option<String>,
     /// The role of whoever cancelled it.
@@ -61,28 +64,119 @@ pub struct OrderView {
     pub payment_due_by: Option<DateTime<Utc>>,
     /// When it was placed.
     pub placed_at: DateTime<Utc>,
-    /// When its last event was recorded.
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// Sequence of the last order event applied.
+    /// The order's version as of this view (compare with command responses).
     pub version: i64,
+}
+
+/// One priced line of an order, as `OrderPlaced` priced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLineView {
+    /// The product.
+    pub product_id: Uuid,
+    /// The variant's SKU.
+    pub sku: String,
+    /// The product's name at checkout.
+    pub name: String,
+    /// Number of items.
+    pub quantity: u32,
+    /// Price per item.
+    pub unit_price: MoneyView,
+    /// `unit_price × quantity`.
+    pub line_total: MoneyView,
+    /// This line's share of the coupon discount.
+    pub discount: MoneyView,
+    /// Tax on the discounted line total.
+    pub tax: MoneyView,
+    /// `line_total − discount + tax`.
+    pub total: MoneyView,
+}
+
+/// A payment taken for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentView {
+    /// The payment provider (`test`…).
+    pub provider: String,
+    /// The provider's reference.
+    pub reference: String,
+    /// Amount paid.
+    pub amount: MoneyView,
+    /// When it was paid.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// An order's shipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShipmentView {
+    /// The carrier.
+    pub carrier: String,
+    /// The carrier's tracking number.
+    pub tracking_number: String,
+    /// When it shipped.
+    pub shipped_at: DateTime<Utc>,
+    /// When it was delivered.
+    #[serde(default)]
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// Why an order could not be confirmed (orders an older checkout rejected).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RejectionView {
+    /// Stable code: `out_of_stock`, `coupon_exhausted`, `coupon_expired`,
+    /// `coupon_not_eligible`, `coupon_invalid`, `price_changed` or `product_unavailable`.
+    #[cfg_attr(feature = "openapi", schema(example = "out_of_stock"))]
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The SKU concerned, for stock, price and availability reasons.
+    pub sku: Option<String>,
+    /// The coupon code concerned, for `coupon_invalid`.
+    pub coupon_code: Option<String>,
+}
+
+impl From<RejectionReason> for RejectionView {
+    fn from(reason: RejectionReason) -> Self {
+        let (sku, coupon_code) = match &reason {
+            RejectionReason::OutOfStock { sku }
+            | RejectionReason::PriceChanged { sku }
+            | RejectionReason::ProductUnavailable { sku } => (Some(sku.clone()), None),
+            RejectionReason::CouponInvalid { code } => (None, Some(code.clone())),
+            RejectionReason::CouponExhausted
+            | RejectionReason::CouponExpired
+            | RejectionReason::CouponNotEligible => (None, None),
+        };
+        Self {
+            code: reason.code().to_string(),
+            message: reason.to_string(),
+            sku,
+            coupon_code,
+        }
+    }
 }
 
 /// One step of an order's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
-    /// The event's sequence in the order's stream.
+    /// The event's position in the order's stream (its version).
     pub sequence: i64,
-    /// The order's status after the event.
+    /// The order's status after it.
     pub status: String,
-    /// e.g. `OrderPaid`.
+    /// The event, e.g. `OrderPaid`.
     pub event_type: String,
-    /// When the event was recorded.
+    /// When it was recorded.
     pub at: DateTime<Utc>,
     /// Who caused it.
     pub actor_id: Option<String>,
-    /// Their role.
+    /// Their role (`customer`, `admin`, `system`…).
     pub actor_role: Option<String>,
-    /// The event's details (its fields; a summary of totals for `OrderPlaced`).
+    /// The event's details (its fields; a summary of the totals for `OrderPlaced`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub detail: serde_json::Value,
 }
 
@@ -136,7 +230,7 @@ impl OrderQuery {
 
 const ORDER_COLUMNS: &str = "SELECT id, customer_id, cart_id, customer_role, status, currency, \
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
-     coupon_code, shipping_address, lines, payment, shipment, rejection_reason, rejection, \
+     coupon_code, shipping_address, lines, payment, shipment, rejection, \
      cancel_reason, cancelled_by, refund_reason, refund_minor, payment_due_by, placed_at, \
      updated_at, version";
 
@@ -159,7 +253,6 @@ struct OrderRow {
     lines: serde_json::Value,
     payment: Option<serde_json::Value>,
     shipment: Option<serde_json::Value>,
-    rejection_reason: Option<String>,
     rejection: Option<serde_json::Value>,
     cancel_reason: Option<String>,
     cancelled_by: Option<String>,
@@ -171,10 +264,17 @@ struct OrderRow {
     version: i64,
 }
 
-impl From<OrderRow> for OrderView {
-    fn from(row: OrderRow) -> Self {
+impl TryFrom<OrderRow> for OrderView {
+    type Error = sqlx::Error;
+
+    fn try_from(row: OrderRow) -> Result<Self, sqlx::Error> {
         let money = |amount: i64| MoneyView::new(amount, row.currency.clone());
-        OrderView {
+        let rejection = row
+            .rejection
+            .map(|value| json_column::<RejectionReason>("rejection", value))
+            .transpose()?
+            .map(RejectionView::from);
+        Ok(OrderView {
             subtotal: money(row.subtotal_minor),
             discount: money(row.discount_minor),
             shipping: money(row.shipping_minor),
@@ -188,12 +288,17 @@ impl From<OrderRow> for OrderView {
             status: row.status,
             tax_rate_bps: row.tax_rate_bps,
             coupon_code: row.coupon_code,
-            shipping_address: row.shipping_address,
-            lines: row.lines,
-            payment: row.payment,
-            shipment: row.shipment,
-            rejection_reason: row.rejection_reason,
-            rejection: row.rejection,
+            shipping_address: json_column("shipping_address", row.shipping_address)?,
+            lines: json_column("lines", row.lines)?,
+            payment: row
+                .payment
+                .map(|value| json_column("payment", value))
+                .transpose()?,
+            shipment: row
+                .shipment
+                .map(|value| json_column("shipment", value))
+                .transpose()?,
+            rejection,
             cancel_reason: row.cancel_reason,
             cancelled_by: row.cancelled_by,
             refund_reason: row.refund_reason,
@@ -201,7 +306,7 @@ impl From<OrderRow> for OrderView {
             placed_at: row.placed_at,
             updated_at: row.updated_at,
             version: row.version,
-        }
+        })
     }
 }
 
@@ -210,7 +315,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderView>, sqlx::Err
     let mut sql = QueryBuilder::new(ORDER_COLUMNS);
     sql.push(" FROM order_views WHERE id = ").push_bind(id);
     let row: Option<OrderRow> = sql.build_query_as().fetch_optional(pool).await?;
-    Ok(row.map(OrderView::from))
+    row.map(OrderView::try_from).transpose()
 }
 
 /// One page of the orders matching `query`, most recently placed first, and how many match.
@@ -230,7 +335,11 @@ pub async fn list(pool: &PgPool, query: &OrderQuery) -> Result<Page<OrderView>, 
         .push_bind(request.offset());
     let rows: Vec<OrderRow> = select.build_query_as().fetch_all(pool).await?;
 
-    Ok(request.into_page(rows.into_iter().map(OrderView::from).collect(), total))
+    let orders = rows
+        .into_iter()
+        .map(OrderView::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(request.into_page(orders, total))
 }
 
 /// The status timeline of order `id`, oldest first (empty for an unknown order).
