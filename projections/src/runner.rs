@@ -85,24 +85,42 @@ pub fn consumer_name(projection: &Subscriber) -> String {
     format!("proj-{}", projection.name())
 }
 
-/// The durable consumers a projection reads, as `(name, subject filter)`: `proj-<name>` on
+/// One durable consumer a projection reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurableConsumer {
+    /// Its durable name.
+    pub name: String,
+    /// The subjects it is delivered.
+    pub filter: String,
+}
+
+impl DurableConsumer {
+    fn new(name: String, filter: String) -> Self {
+        Self { name, filter }
+    }
+}
+
+/// The durable consumers a projection reads: `proj-<name>` on
 /// its type for a projection of one aggregate type, and one consumer per type,
 /// `proj-<name>-<type>`, for a projection of several: NATS 2.9 filters a consumer on one
 /// subject only, and one consumer of every subject would be handed every other type's events
 /// to acknowledge unread (the mailer, every cart event). The guarantee a projection relies
 /// on — each aggregate's events in order — holds within each consumer; events of different
 /// types may be applied in another order than they were published.
-pub fn consumers(projection: &Subscriber) -> Vec<(String, String)> {
+pub fn consumers(projection: &Subscriber) -> Vec<DurableConsumer> {
     match projection.aggregate_types() {
-        [] => vec![(consumer_name(projection), format!("{SUBJECT_PREFIX}.>"))],
-        [only] => vec![(
+        [] => vec![DurableConsumer::new(
+            consumer_name(projection),
+            format!("{SUBJECT_PREFIX}.>"),
+        )],
+        [only] => vec![DurableConsumer::new(
             consumer_name(projection),
             format!("{SUBJECT_PREFIX}.{only}.>"),
         )],
         kinds => kinds
             .iter()
             .map(|kind| {
-                (
+                DurableConsumer::new(
                     format!("proj-{}-{kind}", projection.name()),
                     format!("{SUBJECT_PREFIX}.{kind}.>"),
                 )
@@ -111,25 +129,24 @@ pub fn consumers(projection: &Subscriber) -> Vec<(String, String)> {
     }
 }
 
-/// Gets or creates the durable pull consumer `name` of the projection, filtered on `filter`.
+/// Gets or creates the projection's durable pull `consumer`.
 pub async fn ensure_consumer(
     js: &jetstream::Context,
     settings: &RunnerSettings,
     projection: &Subscriber,
-    name: &str,
-    filter: &str,
+    consumer: &DurableConsumer,
 ) -> Result<jetstream::consumer::Consumer<pull::Config>, async_nats::Error> {
     let stream = js.get_stream(&settings.stream).await?;
-    if let Ok(consumer) = stream.get_consumer(name).await {
-        return Ok(consumer);
+    if let Ok(existing) = stream.get_consumer(&consumer.name).await {
+        return Ok(existing);
     }
     stream
         .get_or_create_consumer(
-            name,
+            &consumer.name,
             pull::Config {
-                durable_name: Some(name.to_owned()),
+                durable_name: Some(consumer.name.clone()),
                 description: Some(format!("read model: {}", projection.name())),
-                filter_subject: filter.to_owned(),
+                filter_subject: consumer.filter.clone(),
                 deliver_policy: DeliverPolicy::All,
                 ack_policy: AckPolicy::Explicit,
                 ack_wait: settings.ack_wait,
@@ -153,8 +170,8 @@ pub async fn lag(
 ) -> Result<u64, async_nats::Error> {
     let stream = js.get_stream(&settings.stream).await?;
     let mut lag = 0;
-    for (name, _) in consumers(projection) {
-        let info = stream.consumer_info(name).await?;
+    for consumer in consumers(projection) {
+        let info = stream.consumer_info(consumer.name).await?;
         lag += info.num_pending + info.num_ack_pending as u64;
     }
     Ok(lag)
@@ -169,14 +186,13 @@ pub async fn run(
     settings: RunnerSettings,
     shutdown: Shutdown,
 ) {
-    let loops = consumers(&projection).into_iter().map(|(name, filter)| {
+    let loops = consumers(&projection).into_iter().map(|consumer| {
         consume(
             &pool,
             &js,
             &projection,
             &settings,
-            name,
-            filter,
+            consumer,
             shutdown.clone(),
         )
     });
@@ -193,14 +209,13 @@ async fn consume(
     js: &jetstream::Context,
     projection: &Subscriber,
     settings: &RunnerSettings,
-    durable: String,
-    filter: String,
+    durable: DurableConsumer,
     shutdown: Shutdown,
 ) {
     let name = projection.name();
     let mut failures = 0u32;
     'connect: while !shutdown.is_triggered() {
-        let consumer = match ensure_consumer(js, settings, projection, &durable, &filter).await {
+        let consumer = match ensure_consumer(js, settings, projection, &durable).await {
             Ok(consumer) => consumer,
             Err(error) => {
                 tracing::warn!(projection = name, %error, "consumer unavailable, retrying");
@@ -212,7 +227,7 @@ async fn consume(
         };
         tracing::info!(
             projection = name,
-            consumer = durable,
+            consumer = durable.name,
             "projection consuming"
         );
         loop {

@@ -112,8 +112,18 @@ impl Sealer {
     }
 }
 
-/// The last link: its number, hash and where it sealed (`(commit_xid, global_position)`).
-async fn head(conn: &mut PgConnection) -> Result<(i64, Hash, u64, i64), sqlx::Error> {
+/// The chain's last link, or the genesis before the first.
+struct Head {
+    /// Its number (0 before the first link).
+    link: i64,
+    /// Its hash, which the next link chains from.
+    hash: Hash,
+    /// Where it sealed, in commit order.
+    position: Position,
+}
+
+/// The last link: its number, hash and where it sealed.
+async fn head(conn: &mut PgConnection) -> Result<Head, sqlx::Error> {
     let row = sqlx::query(
         "SELECT link, hash, commit_xid::text AS commit_xid, global_position
            FROM event_chain ORDER BY link DESC LIMIT 1",
@@ -121,17 +131,23 @@ async fn head(conn: &mut PgConnection) -> Result<(i64, Hash, u64, i64), sqlx::Er
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else {
-        return Ok((0, GENESIS, 0, 0));
+        return Ok(Head {
+            link: 0,
+            hash: GENESIS,
+            position: Position::default(),
+        });
     };
     let hash: Vec<u8> = row.try_get("hash")?;
     let hash = to_hash(&hash).ok_or_else(|| sqlx::Error::Decode("chain hash length".into()))?;
     let xid: String = row.try_get("commit_xid")?;
-    Ok((
-        row.try_get("link")?,
+    Ok(Head {
+        link: row.try_get("link")?,
         hash,
-        parse_xid(&xid)?,
-        row.try_get("global_position")?,
-    ))
+        position: Position {
+            xid: parse_xid(&xid)?,
+            global: row.try_get("global_position")?,
+        },
+    })
 }
 
 /// Seals the next (at most `limit`) committed events after the chain's head, in one
@@ -143,12 +159,10 @@ pub async fn seal_batch(pool: &PgPool, limit: i64) -> Result<usize, sqlx::Error>
         .bind(BATCH_LOCK_KEY)
         .execute(&mut *tx)
         .await?;
-    let (mut link, mut prev, xid, position) = head(&mut tx).await?;
+    let head = head(&mut tx).await?;
+    let (mut link, mut prev) = (head.link, head.hash);
     let filter = ReadFilter {
-        after: Position {
-            xid,
-            global: position,
-        },
+        after: head.position,
         limit: limit.max(1),
         aggregate_types: &[],
         event_types: &[],

@@ -147,10 +147,10 @@ pub async fn list(
     }
     let types = parse_types(query.types.as_deref())?;
     let after = resolve(&state.pool, query.after.unwrap_or(0), "after").await?;
-    let (events, next) = read_page(&state.pool, after, limit, &types).await?;
+    let read = read_page(&state.pool, after, limit, &types).await?;
     Ok(Json(FeedPage {
-        events,
-        next_after: next.global,
+        events: read.events,
+        next_after: read.next.global,
     }))
 }
 
@@ -215,6 +215,14 @@ pub(super) async fn resolve(
     })
 }
 
+/// A page of the feed as read.
+pub(super) struct PageRead {
+    /// The events, in commit order.
+    pub events: Vec<FeedEvent>,
+    /// Where the next page starts.
+    pub next: Position,
+}
+
 /// Up to `limit` events after `after` (of `types` when not empty) below the committed
 /// horizon, and where the next page starts.
 pub(super) async fn read_page(
@@ -222,7 +230,7 @@ pub(super) async fn read_page(
     after: Position,
     limit: i64,
     types: &[String],
-) -> Result<(Vec<FeedEvent>, Position), sqlx::Error> {
+) -> Result<PageRead, sqlx::Error> {
     // One snapshot for both statements: the horizon cannot move between them.
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -265,7 +273,7 @@ pub(super) async fn read_page(
         }
     }
     tx.commit().await?;
-    Ok((events, next))
+    Ok(PageRead { events, next })
 }
 
 impl From<Envelope> for FeedEvent {

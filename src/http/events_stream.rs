@@ -211,10 +211,10 @@ async fn produce(
             notified.mark_unchanged();
         }
         match read_page(&pool, position, BATCH, &types).await {
-            Ok((events, next)) => {
+            Ok(read) => {
                 failures = 0;
-                let full = i64::try_from(events.len()).unwrap_or(i64::MAX) >= BATCH;
-                for item in events {
+                let full = i64::try_from(read.events.len()).unwrap_or(i64::MAX) >= BATCH;
+                for item in read.events {
                     let event = Event::default()
                         .id(item.position.to_string())
                         .event(item.event_type.clone())
@@ -227,7 +227,7 @@ async fn produce(
                         return;
                     }
                 }
-                position = next;
+                position = read.next;
                 if full {
                     continue;
                 }

@@ -63,14 +63,23 @@ pub(super) fn normalize_skus(variants: &mut [NewVariant]) -> Result<(), Catalogu
     Ok(())
 }
 
-/// The new product's id and version.
+/// A product just created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreatedProduct {
+    /// Its id.
+    pub id: Uuid,
+    /// Its version after creation.
+    pub version: usize,
+}
+
+/// Creates the product.
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create_product(
     stores: &Stores,
     pool: &PgPool,
     input: CreateProduct,
     metadata: &CommandMetadata,
-) -> Result<(Uuid, usize), CatalogueError> {
+) -> Result<CreatedProduct, CatalogueError> {
     if input.variants.len() > MAX_VARIANTS {
         // Refused before any SKU is claimed.
         return Err(CatalogueError::Product(ExecuteError::Domain(
@@ -99,7 +108,10 @@ pub async fn create_product(
         .execute_new(&id.to_string(), command, metadata)
         .await
     {
-        Ok(committed) => Ok((id, committed.version)),
+        Ok(committed) => Ok(CreatedProduct {
+            id,
+            version: committed.version,
+        }),
         Err(error) => {
             sku_registry::release(pool, id, &claimed).await;
             Err(CatalogueError::Product(error))

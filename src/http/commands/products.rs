@@ -189,13 +189,13 @@ pub async fn create(
         low_stock_threshold: body.low_stock_threshold,
     };
     let metadata = admin.0.metadata(&request_id.0);
-    let (id, version) =
+    let created =
         create_product::create_product(&state.stores, &state.pool, input, &metadata).await?;
     located(
         StatusCode::CREATED,
-        &format!("/api/v1/products/{id}"),
-        id,
-        version,
+        &format!("/api/v1/products/{}", created.id),
+        created.id,
+        created.version,
     )
 }
 

@@ -7,6 +7,7 @@ use chrono::Utc;
 use commerce_aggregates::coupon::normalize_code;
 use commerce_aggregates::Role;
 use commerce_projections::read_models::coupons::{self, CouponView};
+use commerce_projections::read_models::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -31,7 +32,7 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    fn checked(self) -> Result<(u32, u32), ApiError> {
+    fn checked(self) -> Result<PageRequest, ApiError> {
         let mut invalid = Invalid::default();
         let page = invalid.pagination(self.page, self.per_page);
         invalid.check()?;
@@ -73,8 +74,8 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<CouponPage>, ApiError> {
     user.require(&[Role::Admin, Role::Auditor])?;
-    let (page, per_page) = query.checked()?;
-    let page = coupons::list(&state.pool, page, per_page).await?;
+    let request = query.checked()?;
+    let page = coupons::list(&state.pool, request.page(), request.per_page()).await?;
     Ok(Json(CouponPage::try_from_page(page, Ok)?))
 }
 
@@ -100,9 +101,16 @@ pub async fn mine(
     user: AuthUser,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<CouponPage>, ApiError> {
-    let (page, per_page) = query.checked()?;
-    let page =
-        coupons::usable_by(&state.pool, user.id, user.role, Utc::now(), page, per_page).await?;
+    let request = query.checked()?;
+    let page = coupons::usable_by(
+        &state.pool,
+        user.id,
+        user.role,
+        Utc::now(),
+        request.page(),
+        request.per_page(),
+    )
+    .await?;
     Ok(Json(CouponPage::try_from_page(page, Ok)?))
 }
 

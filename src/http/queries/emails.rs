@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
-use commerce_projections::read_models::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -110,9 +109,8 @@ pub async fn list(
 ) -> Result<Json<EmailPage>, ApiError> {
     user.require(&[Role::Admin, Role::Auditor])?;
     let mut invalid = Invalid::default();
-    let (page, per_page) = invalid.pagination(query.page, query.per_page);
+    let request = invalid.pagination(query.page, query.per_page);
     invalid.check()?;
-    let request = PageRequest::new(page, per_page);
     let status = query.status.map(EmailStatus::as_str);
     let total: i64 =
         sqlx::query_scalar("SELECT count(*) FROM emails WHERE ($1::text IS NULL OR status = $1)")

@@ -84,8 +84,14 @@ pub async fn health(
 ) -> Result<Json<InventoryPage>, ApiError> {
     user.require(&[Role::Admin, Role::Auditor])?;
     let mut invalid = Invalid::default();
-    let (page, per_page) = invalid.pagination(query.page, query.per_page);
+    let request = invalid.pagination(query.page, query.per_page);
     invalid.check()?;
-    let page = inventory::list(&state.pool, query.level.map(Into::into), page, per_page).await?;
+    let page = inventory::list(
+        &state.pool,
+        query.level.map(Into::into),
+        request.page(),
+        request.per_page(),
+    )
+    .await?;
     Ok(Json(InventoryPage::try_from_page(page, Ok)?))
 }

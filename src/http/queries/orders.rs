@@ -115,7 +115,7 @@ pub async fn list(
             invalid.push("from", "must not be after to");
         }
     }
-    let (page, per_page) = invalid.pagination(search.page, search.per_page);
+    let request = invalid.pagination(search.page, search.per_page);
     invalid.check()?;
     let customer_id = if user.reads_everything() {
         search.customer_id
@@ -134,8 +134,8 @@ pub async fn list(
         status: search.status.map(Into::into),
         from: search.from,
         to: search.to,
-        page,
-        per_page,
+        page: request.page(),
+        per_page: request.per_page(),
     };
     let page = orders::list(&state.pool, &query).await?;
     Ok(Json(OrderPage::try_from_page(page, Ok)?))

@@ -5,7 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use commerce_projections::read_models::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use commerce_projections::read_models::{PageRequest, DEFAULT_PER_PAGE, MAX_PER_PAGE};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -53,7 +53,7 @@ impl Invalid {
     }
 
     /// `page` (default 1, at least 1) and `per_page` (default 20, `1..=100`).
-    pub fn pagination(&mut self, page: Option<u32>, per_page: Option<u32>) -> (u32, u32) {
+    pub fn pagination(&mut self, page: Option<u32>, per_page: Option<u32>) -> PageRequest {
         let page = page.unwrap_or(1);
         if page < 1 {
             self.push("page", "must be at least 1");
@@ -62,7 +62,7 @@ impl Invalid {
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             self.push("per_page", format!("must be between 1 and {MAX_PER_PAGE}"));
         }
-        (page, per_page)
+        PageRequest::new(page, per_page)
     }
 
     /// A free-text parameter, trimmed; blank is absent. Longer than [`MAX_TEXT_LEN`] or with
@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn pagination_defaults_and_bounds() {
         let mut invalid = Invalid::default();
-        assert_eq!(invalid.pagination(None, None), (1, DEFAULT_PER_PAGE));
+        assert_eq!(
+            invalid.pagination(None, None),
+            PageRequest::new(1, DEFAULT_PER_PAGE)
+        );
         assert!(invalid.check().is_ok());
         let mut invalid = Invalid::default();
         invalid.pagination(Some(0), Some(101));

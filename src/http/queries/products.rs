@@ -129,7 +129,7 @@ impl ProductSearch {
                 invalid.push("min_price", "must not exceed max_price");
             }
         }
-        let (page, per_page) = invalid.pagination(self.page, self.per_page);
+        let request = invalid.pagination(self.page, self.per_page);
         invalid.check()?;
         Ok(CatalogQuery {
             q,
@@ -140,8 +140,8 @@ impl ProductSearch {
             in_stock: self.in_stock,
             status: self.status.unwrap_or_default().into(),
             sort: self.sort.unwrap_or_default().into(),
-            page,
-            per_page,
+            page: request.page(),
+            per_page: request.per_page(),
         })
     }
 }

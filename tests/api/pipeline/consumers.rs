@@ -3,7 +3,7 @@
 
 use async_nats::jetstream;
 use commerce::app::Roles;
-use commerce_projections::runner::consumers;
+use commerce_projections::runner::{consumers, DurableConsumer};
 use commerce_projections::Subscriber;
 use futures_util::StreamExt;
 
@@ -98,13 +98,20 @@ async fn a_projection_of_several_types_is_delivered_only_its_types() {
     }
 }
 
+fn consumer(name: &str, filter: &str) -> DurableConsumer {
+    DurableConsumer {
+        name: name.to_owned(),
+        filter: filter.to_owned(),
+    }
+}
+
 #[test]
 fn one_type_keeps_its_single_consumer_and_several_get_one_each() {
     let all = commerce_projections::read_models::all(Default::default());
     let carts = all.iter().find(|p| p.name() == "carts").expect("carts");
     assert_eq!(
         consumers(&Subscriber::ReadModel(carts.clone())),
-        vec![("proj-carts".to_owned(), "commerce.cart.>".to_owned())]
+        vec![consumer("proj-carts", "commerce.cart.>")]
     );
     let analytics = all
         .iter()
@@ -113,18 +120,9 @@ fn one_type_keeps_its_single_consumer_and_several_get_one_each() {
     assert_eq!(
         consumers(&Subscriber::ReadModel(analytics.clone())),
         vec![
-            (
-                "proj-analytics-order".to_owned(),
-                "commerce.order.>".to_owned()
-            ),
-            (
-                "proj-analytics-cart".to_owned(),
-                "commerce.cart.>".to_owned()
-            ),
-            (
-                "proj-analytics-coupon".to_owned(),
-                "commerce.coupon.>".to_owned()
-            ),
+            consumer("proj-analytics-order", "commerce.order.>"),
+            consumer("proj-analytics-cart", "commerce.cart.>"),
+            consumer("proj-analytics-coupon", "commerce.coupon.>"),
         ]
     );
 }
