@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod html;
 pub mod http;
 pub mod leader;
 pub mod listen;

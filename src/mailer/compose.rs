@@ -7,7 +7,8 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::templates::{self, escape, Rendered, Template};
+use super::templates::{self, Rendered, Template};
+use crate::html::escape;
 
 /// One email to record in the outbox.
 #[derive(Debug, Clone)]

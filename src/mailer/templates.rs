@@ -5,6 +5,8 @@
 //! `_html`: those are fragments the mailer builds itself from escaped values (the order lines).
 //! An unknown placeholder is left as is, so a typo shows in the email instead of vanishing.
 
+use crate::html::escape;
+
 /// One email template: subject line and both bodies.
 #[derive(Debug, Clone, Copy)]
 pub struct Template {
@@ -92,22 +94,6 @@ pub fn substitute(template: &str, vars: &[(&str, String)], html: bool) -> String
         rest = &after[end + 2..];
     }
     out.push_str(rest);
-    out
-}
-
-/// `value` with `& < > " '` escaped for HTML text and attributes.
-pub fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 

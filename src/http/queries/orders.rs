@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Datelike, Utc};
 use commerce_aggregates::order::OrderStatus;
-use commerce_projections::read_models::orders::{self, OrderQuery};
+use commerce_projections::read_models::orders::{self, OrderQuery, OrderView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -80,6 +80,33 @@ pub struct OrderSearch {
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
+}
+
+/// Order `id` as the read model has it once it reflects `min_version`, for its customer,
+/// admins and auditors (404 for anybody else).
+pub(super) async fn visible_order(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+    min_version: Option<u64>,
+) -> Result<OrderView, ApiError> {
+    let access = |order: &OrderView| {
+        if user.reads_everything() || order.customer_id == user.id {
+            Access::Visible
+        } else {
+            Access::Hidden
+        }
+    };
+    read_at_least(
+        state,
+        "orders",
+        "order",
+        &id.to_string(),
+        min_version,
+        access,
+        || orders::get(&state.pool, id),
+    )
+    .await
 }
 
 /// Lists orders: a customer's own, or (admins and auditors) everyone's, with filters.
@@ -206,23 +233,7 @@ pub async fn get(
             _ => Err(ApiError::not_found("order")),
         };
     }
-    let access = |order: &orders::OrderView| {
-        if user.reads_everything() || order.customer_id == user.id {
-            Access::Visible
-        } else {
-            Access::Hidden
-        }
-    };
-    let order = read_at_least(
-        &state,
-        "orders",
-        "order",
-        &id.to_string(),
-        read.min_version,
-        access,
-        || orders::get(&state.pool, id),
-    )
-    .await?;
+    let order = visible_order(&state, &user, id, read.min_version).await?;
     // The timeline is read after the order: keep it to the events the order row reflects.
     let timeline = orders::timeline(&state.pool, id)
         .await?
