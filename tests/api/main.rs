@@ -11,6 +11,7 @@ mod commands;
 mod event_store;
 mod events;
 mod faults;
+mod fixtures;
 mod health;
 mod helpers;
 mod mailer;

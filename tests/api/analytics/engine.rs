@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::checkout::start_engine_with;
-use crate::commands::{address, admin, open_cart, post, post_empty, put};
+use crate::commands::{admin, open_cart, post, post_empty, put};
+use crate::fixtures::{address_json, usd_json};
 use crate::helpers::TestApp;
 use crate::pipeline::{projections_caught_up, wait_until, PATIENCE};
 use crate::queries::get_json;
@@ -50,7 +51,7 @@ async fn cart(app: &TestApp, items: &[(&str, &str, u32)]) -> (String, String) {
 async fn check_out(app: &TestApp, token: &str, cart: &str, coupon: Option<&str>) -> String {
     let path = format!("/carts/{cart}/shipping-address");
     assert_eq!(
-        put(app, &path, token, &address()).await.status,
+        put(app, &path, token, &address_json()).await.status,
         StatusCode::OK
     );
     if let Some(code) = coupon {
@@ -68,10 +69,6 @@ async fn pay(app: &TestApp, token: &str, order: &str) {
     let body = json!({"provider": "test", "token": "tok_ok"});
     let reply = post(app, &format!("/orders/{order}/pay"), token, &body).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-}
-
-fn usd(amount: i64) -> Value {
-    json!({"amount": amount, "currency": "USD"})
 }
 
 /// Every row of the analytics tables, sorted.
@@ -173,10 +170,10 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
         usd_sales["totals"],
         json!({
             "orders_placed": 4, "orders": 3, "units": 9,
-            "subtotal": usd(11000), "discounts": usd(900), "shipping": usd(1497),
-            "tax": usd(0), "gross_revenue": usd(11597),
-            "refunded_orders": 1, "refunds": usd(4099), "net_revenue": usd(7498),
-            "average_order_value": usd(3866)
+            "subtotal": usd_json(11000), "discounts": usd_json(900), "shipping": usd_json(1497),
+            "tax": usd_json(0), "gross_revenue": usd_json(11597),
+            "refunded_orders": 1, "refunds": usd_json(4099), "net_revenue": usd_json(7498),
+            "average_order_value": usd_json(3866)
         }),
         "{sales}"
     );
@@ -207,8 +204,8 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
         json!({
             "rank": 1, "product_id": b, "sku": "CHAIR", "name": "Chair", "orders": 2,
             "units_sold": 2, "units_refunded": 1, "net_units": 1,
-            "gross_sales": usd(8000), "discounts": usd(800), "refunds": usd(3600),
-            "net_revenue": usd(3600)
+            "gross_sales": usd_json(8000), "discounts": usd_json(800), "refunds": usd_json(3600),
+            "net_revenue": usd_json(3600)
         })
     );
     let path = format!("/admin/analytics/products?{range}&by=units&limit=2");
@@ -226,8 +223,8 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
         coupons["coupons"],
         json!([{
             "code": "TENOFF", "currency": "USD", "redemptions": 3, "releases": 1,
-            "customers": 3, "orders": 2, "discount_given": usd(900),
-            "gross_revenue": usd(9098)
+            "customers": 3, "orders": 2, "discount_given": usd_json(900),
+            "gross_revenue": usd_json(9098)
         }])
     );
 

@@ -6,9 +6,10 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{
-    active_product, address, admin, call, delete, draft_product, event_count, last_payload,
-    open_cart, post, post_empty, put,
+    active_product, admin, call, delete, draft_product, event_count, last_payload, open_cart, post,
+    post_empty, put,
 };
+use crate::fixtures::address_json;
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -71,7 +72,7 @@ async fn a_customer_runs_every_cart_command_and_gets_each_version() {
         &app,
         &format!("/carts/{cart}/shipping-address"),
         &token,
-        &address(),
+        &address_json(),
     )
     .await
     .command(200, 7);
@@ -196,7 +197,7 @@ async fn bad_cart_input_is_a_problem_and_writes_nothing() {
     delete(&app, &coupon, &token)
         .await
         .problem(422, "no_coupon_applied");
-    let mut lower = address();
+    let mut lower = address_json();
     lower["country"] = json!("gb");
     put(
         &app,
@@ -261,7 +262,7 @@ async fn someone_elses_cart_is_404_and_staff_own_no_carts() {
         &app,
         &format!("/carts/{cart}/shipping-address"),
         &stranger,
-        &address(),
+        &address_json(),
     )
     .await
     .problem(404, "not_found");
@@ -300,20 +301,20 @@ async fn if_match_guards_cart_commands() {
 
     call(&app, Method::PUT, &path, Some(&token))
         .header("if-match", "2")
-        .json(&address())
+        .json(&address_json())
         .send()
         .await
         .problem(412, "version_mismatch");
     call(&app, Method::PUT, &path, Some(&token))
         .header("if-match", "1, 2")
-        .json(&address())
+        .json(&address_json())
         .send()
         .await
         .problem(400, "invalid_if_match");
     assert_eq!(event_count(&app).await, before);
     call(&app, Method::PUT, &path, Some(&token))
         .header("if-match", "1")
-        .json(&address())
+        .json(&address_json())
         .send()
         .await
         .command(200, 2);

@@ -15,6 +15,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::fixtures::address_json;
 use crate::helpers::TestApp;
 
 /// An answer: status, headers and the body (JSON, or `Null` when empty or not JSON).
@@ -233,17 +234,6 @@ pub async fn open_cart(app: &TestApp, token: &str) -> String {
     post(app, "/carts", token, &json!({})).await.command(201, 1)
 }
 
-/// A complete shipping address.
-pub fn address() -> Value {
-    json!({
-        "name": "Ada Lovelace",
-        "line1": "12 St James's Square",
-        "city": "London",
-        "postal_code": "SW1Y 4JH",
-        "country": "GB"
-    })
-}
-
 /// A cart of `token` holding `quantity` of `sku` (product `product`), with an address; at
 /// version 3.
 pub async fn ready_cart(
@@ -266,7 +256,7 @@ pub async fn ready_cart(
         app,
         &format!("/carts/{cart}/shipping-address"),
         token,
-        &address(),
+        &address_json(),
     )
     .await
     .command(200, 3);

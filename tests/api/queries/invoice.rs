@@ -8,8 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{address, get, get_json, metadata_of, pay_order, place_order, refresh, usd};
+use super::{get, get_json, metadata_of, pay_order, place_order, refresh};
 use crate::commands::{active_product, admin, post, post_empty, put, ready_cart};
+use crate::fixtures::{address, usd};
 use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 /// The invoice number of order `id`.

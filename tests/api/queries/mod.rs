@@ -19,17 +19,13 @@ use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{OrderCommand, OrderLineInput, ShippingPolicy};
 use commerce_aggregates::product::{NewVariant, ProductCommand};
-use commerce_aggregates::{Address, Currency, Discount, Money, Role};
+use commerce_aggregates::{Currency, Discount, Role};
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::fixtures::{address, usd};
 use crate::helpers::{admin_metadata, TestApp};
-
-/// `minor` units of USD.
-pub fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid currency"))
-}
 
 /// Metadata for a command `user` issues.
 pub fn metadata_of(user: Uuid, role: Role) -> CommandMetadata {
@@ -170,18 +166,6 @@ pub async fn create_cart(app: &TestApp, customer: Uuid, product: Uuid, sku: &str
             .expect("cart command");
     }
     id
-}
-
-/// A valid shipping address.
-pub fn address() -> Address {
-    Address {
-        name: "Ada Lovelace".into(),
-        line1: "12 St James's Square".into(),
-        line2: None,
-        city: "London".into(),
-        postal_code: "SW1Y 4JH".into(),
-        country: "GB".into(),
-    }
 }
 
 /// Places and confirms an order of 2 × 10.00 USD for `customer` (5.00 shipping, no tax:

@@ -15,8 +15,9 @@ use uuid::Uuid;
 use super::StoreMark;
 use crate::accounts::{logged_in, refresh, registered, Tokens};
 use crate::commands::{
-    active_product, address, call, post, post_empty, product_body, put, ready_cart, Reply,
+    active_product, call, post, post_empty, product_body, put, ready_cart, Reply,
 };
+use crate::fixtures::address_json;
 use crate::helpers::{spawn_app, TestApp};
 
 /// What B must get from an operation aimed at A's things.
@@ -118,7 +119,7 @@ fn probes(a: &Victim, b: Uuid) -> Vec<(&'static str, Method, String, Option<Valu
         ("cart_remove_item", Method::DELETE, format!("/carts/{cart}/items/{sku}"), None, Missing),
         ("cart_apply_coupon", Method::PUT, format!("/carts/{cart}/coupon"), Some(json!({"code": "SAVE10"})), Missing),
         ("cart_remove_coupon", Method::DELETE, format!("/carts/{cart}/coupon"), None, Missing),
-        ("cart_set_shipping_address", Method::PUT, format!("/carts/{cart}/shipping-address"), Some(address()), Missing),
+        ("cart_set_shipping_address", Method::PUT, format!("/carts/{cart}/shipping-address"), Some(address_json()), Missing),
         ("check_out_cart", Method::POST, format!("/carts/{cart}/checkout"), None, Missing),
         ("get_order", Method::GET, format!("/orders/{order}"), None, Missing),
         ("get_order", Method::GET, format!("/orders/{order}?as_of={now}"), None, Missing),
