@@ -1,10 +1,15 @@
 //! Shared test fixtures: the values and set-up helpers several modules need (money, a
-//! shipping address, a free port), defined once.
+//! shipping address, a free port, a product, a cart ready for checkout, a confirmed order),
+//! defined once.
 
 use std::net::TcpListener;
 
 use commerce_aggregates::{Address, Currency, Money};
 use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::client::{AddItem, Client, NewProduct, Price, Variant};
+use crate::helpers::TestApp;
 
 /// `minor` cents of US dollars.
 pub fn usd(minor: i64) -> Money {
@@ -39,4 +44,68 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port()
+}
+
+/// A SKU no other test uses.
+pub fn unique_sku() -> String {
+    format!("SKU-{}", Uuid::new_v4().simple())
+}
+
+/// A product with one variant `sku` (white) at 12.50 USD and `stock` units.
+pub fn new_product(sku: &str, stock: i64) -> NewProduct {
+    NewProduct {
+        name: "Espresso cup".into(),
+        description: "Porcelain, 80 ml".into(),
+        category: "kitchen".into(),
+        tags: vec!["coffee".into()],
+        images: vec!["https://img.example/cup.jpg".into()],
+        variants: vec![Variant::new(sku, "white", Price::usd(1250), stock)],
+        low_stock_threshold: Some(2),
+    }
+}
+
+/// Creates a draft [`new_product`] as `admin`; its id.
+pub async fn draft_product(admin: &Client<'_>, sku: &str, stock: i64) -> String {
+    admin
+        .create_product(&new_product(sku, stock))
+        .await
+        .command(201, 1)
+}
+
+/// Creates and publishes a [`new_product`] as `admin`; its id.
+pub async fn active_product(admin: &Client<'_>, sku: &str, stock: i64) -> String {
+    let id = draft_product(admin, sku, stock).await;
+    admin.publish(&id).await.command(200, 2);
+    id
+}
+
+/// Opens a cart as `customer`; its id.
+pub async fn open_cart(customer: &Client<'_>) -> String {
+    customer.create_cart().await.command(201, 1)
+}
+
+/// A cart of `customer` holding `quantity` of `sku` (product `product`), with an address; at
+/// version 3.
+pub async fn ready_cart(customer: &Client<'_>, product: &str, sku: &str, quantity: i64) -> String {
+    let cart = open_cart(customer).await;
+    customer
+        .add_item(&cart, &AddItem::new(product, sku, quantity))
+        .await
+        .command(200, 2);
+    customer
+        .set_address(&cart, &address())
+        .await
+        .command(200, 3);
+    cart
+}
+
+/// A customer, an active product and a confirmed order (version 2) of 2 × 12.50 USD:
+/// (the customer, the order id).
+pub async fn confirmed_order(app: &TestApp) -> (Client<'_>, String) {
+    let sku = unique_sku();
+    let product = active_product(&app.as_admin(), &sku, 10).await;
+    let customer = app.as_customer();
+    let cart = ready_cart(&customer, &product, &sku, 2).await;
+    let order = customer.checkout(&cart).await.command(201, 2);
+    (customer, order)
 }

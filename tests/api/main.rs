@@ -7,6 +7,7 @@ mod aggregates;
 mod analytics;
 mod audit;
 mod checkout;
+mod client;
 mod commands;
 mod event_store;
 mod events;
