@@ -237,6 +237,7 @@ pub struct Variant {
     /// Its SKU, unique across the catalogue.
     pub sku: String,
     /// Option values (colour, size …).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub options: std::collections::BTreeMap<String, String>,
     /// Its price.
     pub price: Price,
@@ -250,6 +251,16 @@ impl Variant {
         Self {
             sku: sku.into(),
             options: [("colour".to_string(), colour.to_string())].into(),
+            price,
+            stock,
+        }
+    }
+
+    /// `sku` without options, at `price` with `stock` units.
+    pub fn plain(sku: &str, price: Price, stock: i64) -> Self {
+        Self {
+            sku: sku.into(),
+            options: Default::default(),
             price,
             stock,
         }

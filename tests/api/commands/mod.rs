@@ -98,11 +98,6 @@ pub fn admin(app: &TestApp) -> String {
     app.token(Role::Admin).1
 }
 
-/// [`fixtures::draft_product`] as the holder of `admin`.
-pub async fn draft_product(app: &TestApp, admin: &str, sku: &str, stock: u32) -> String {
-    fixtures::draft_product(&app.with_token(admin), sku, stock.into()).await
-}
-
 /// [`fixtures::active_product`] as the holder of `admin`.
 pub async fn active_product(app: &TestApp, admin: &str, sku: &str, stock: u32) -> String {
     fixtures::active_product(&app.with_token(admin), sku, stock.into()).await
