@@ -50,13 +50,6 @@ pub async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> Reply 
         .await
 }
 
-/// `PATCH path` with a JSON body.
-pub async fn patch(app: &TestApp, path: &str, token: &str, body: &Value) -> Reply {
-    app.with_token(token)
-        .send_json(Method::PATCH, path, body)
-        .await
-}
-
 /// Rows in the event store.
 pub async fn event_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM events")
