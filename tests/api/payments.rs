@@ -7,9 +7,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::commands::{
-    call, confirmed_order, event_count, events_of_type, last_payload, post, Reply,
-};
+use crate::client::Pay;
+use crate::commands::{confirmed_order, event_count, events_of_type, last_payload, post, Reply};
 use crate::helpers::{spawn_app, TestApp};
 
 /// `t=<timestamp>,v1=<hex HMAC-SHA256("<t>.<body>")>`, computed independently of the engine.
@@ -45,7 +44,10 @@ fn succeeded(event_id: &str, order: &str) -> String {
 
 /// Posts `body` verbatim with `Payment-Signature: signature` (none when `None`).
 async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> Reply {
-    let mut request = call(app, Method::POST, "/payments/webhook", None).raw(body);
+    let mut request = app
+        .anonymous()
+        .request(Method::POST, "/payments/webhook")
+        .raw(body);
     if let Some(signature) = signature {
         request = request.header("Payment-Signature", signature);
     }
@@ -148,14 +150,10 @@ async fn a_failed_payment_is_noted_and_a_wrong_amount_is_refused() {
     assert_eq!(webhook_rows(&app).await, 1);
 
     // The order can still be paid.
-    post(
-        &app,
-        &format!("/orders/{order}/pay"),
-        &token,
-        &json!({"provider": "test", "token": "tok_ok"}),
-    )
-    .await
-    .command(200, 3);
+    app.with_token(&token)
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
 }
 
 #[tokio::test]

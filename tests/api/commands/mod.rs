@@ -9,7 +9,6 @@ mod idempotency;
 mod orders;
 mod products;
 
-use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -84,11 +83,6 @@ pub async fn last_payload(app: &TestApp, id: &str, event_type: &str) -> Value {
 /// [`fixtures::new_product`] as JSON.
 pub fn product_body(sku: &str, stock: u32) -> Value {
     serde_json::to_value(fixtures::new_product(sku, stock.into())).expect("a product serializes")
-}
-
-/// A new admin's token.
-pub fn admin(app: &TestApp) -> String {
-    app.token(Role::Admin).1
 }
 
 /// [`fixtures::active_product`] as the holder of `admin`.

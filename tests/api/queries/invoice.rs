@@ -5,12 +5,12 @@ use chrono::{Duration, Utc};
 use commerce_aggregates::order::{OrderCommand, OrderLineInput, ShippingPolicy};
 use commerce_aggregates::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{get, get_json, metadata_of, pay_order, place_order, refresh};
-use crate::commands::{active_product, admin, post, post_empty, put, ready_cart};
-use crate::fixtures::{address, usd};
+use crate::client::{AddItem, NewCoupon};
+use crate::fixtures::{active_product, address, ready_cart, usd};
 use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 /// The invoice number of order `id`.
@@ -31,44 +31,28 @@ async fn invoice_totals_reconcile_with_a_percent_coupon_and_tax() {
         ("FREE_SHIPPING_FROM", "off"),
     ])
     .await;
-    let admin = admin(&app);
-    let first = active_product(&app, &admin, "CUP-A", 10).await;
-    let second = active_product(&app, &admin, "CUP-B", 10).await;
-    post(
-        &app,
-        "/coupons",
-        &admin,
-        &json!({"code": "FIFTEEN", "discount": {"percent": 15}}),
-    )
-    .await
-    .command(201, 1);
-    let (customer, token) = app.token(Role::Customer);
-    let cart = ready_cart(&app, &token, &first, "CUP-A", 3).await;
-    post(
-        &app,
-        &format!("/carts/{cart}/items"),
-        &token,
-        &json!({"product_id": second, "sku": "CUP-B", "quantity": 1}),
-    )
-    .await
-    .command(200, 4);
-    put(
-        &app,
-        &format!("/carts/{cart}/coupon"),
-        &token,
-        &json!({"code": "FIFTEEN"}),
-    )
-    .await
-    .command(200, 5);
-    let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
+    let admin = app.as_admin();
+    let first = active_product(&admin, "CUP-A", 10).await;
+    let second = active_product(&admin, "CUP-B", 10).await;
+    admin
+        .create_coupon(&NewCoupon::percent("FIFTEEN", 15))
         .await
-        .command(201, 2);
+        .command(201, 1);
+    let client = app.as_role(Role::Customer);
+    let (customer, token) = (client.user(), client.token());
+    let cart = ready_cart(&client, &first, "CUP-A", 3).await;
+    client
+        .add_item(&cart, &AddItem::new(&second, "CUP-B", 1))
+        .await
+        .command(200, 4);
+    client.apply_coupon(&cart, "FIFTEEN").await.command(200, 5);
+    let order = client.checkout(&cart).await.command(201, 2);
     refresh(&app).await;
 
     let (status, invoice) = get_json(
         &app,
         &format!("/orders/{order}/invoice?min_version=1"),
-        Some(&token),
+        Some(token),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{invoice}");
