@@ -64,6 +64,11 @@ pub fn new_product(sku: &str, stock: i64) -> NewProduct {
     }
 }
 
+/// [`new_product`] as JSON, for the tests that send it raw or alter it into something refused.
+pub fn new_product_json(sku: &str, stock: i64) -> Value {
+    serde_json::to_value(new_product(sku, stock)).expect("a product serializes")
+}
+
 /// Creates a draft [`new_product`] as `admin`; its id.
 pub async fn draft_product(admin: &Client<'_>, sku: &str, stock: i64) -> String {
     admin
@@ -108,4 +113,35 @@ pub async fn confirmed_order(app: &TestApp) -> (Client<'_>, String) {
     let cart = ready_cart(&customer, &product, &sku, 2).await;
     let order = customer.checkout(&cart).await.command(201, 2);
     (customer, order)
+}
+
+/// Rows in the event store.
+pub async fn event_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count events")
+}
+
+/// Rows in the event store of one event type.
+pub async fn events_of_type(app: &TestApp, event_type: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = $1")
+        .bind(event_type)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count events")
+}
+
+/// The payload of the latest event of `event_type` of aggregate `id`.
+pub async fn last_payload(app: &TestApp, id: &str, event_type: &str) -> Value {
+    let payload: Value = sqlx::query_scalar(
+        "SELECT payload FROM events WHERE aggregate_id = $1 AND event_type = $2
+          ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(event_type)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("event stored");
+    payload[event_type].clone()
 }

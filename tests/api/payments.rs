@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::client::Pay;
-use crate::commands::{confirmed_order, event_count, events_of_type, last_payload, post, Reply};
+use crate::client::Reply;
+use crate::fixtures::{confirmed_order, event_count, events_of_type, last_payload};
 use crate::helpers::{spawn_app, TestApp};
 
 /// `t=<timestamp>,v1=<hex HMAC-SHA256("<t>.<body>")>`, computed independently of the engine.
@@ -132,7 +133,7 @@ async fn a_wrong_secret_a_stale_timestamp_or_a_tampered_body_is_refused() {
 #[tokio::test]
 async fn a_failed_payment_is_noted_and_a_wrong_amount_is_refused() {
     let app = spawn_app().await;
-    let (token, order) = confirmed_order(&app).await;
+    let (customer, order) = confirmed_order(&app).await;
     let before = event_count(&app).await;
 
     let mut failed: Value = serde_json::from_str(&succeeded("evt_f", &order)).expect("json");
@@ -150,7 +151,7 @@ async fn a_failed_payment_is_noted_and_a_wrong_amount_is_refused() {
     assert_eq!(webhook_rows(&app).await, 1);
 
     // The order can still be paid.
-    app.with_token(&token)
+    customer
         .pay(&order, &Pay::test("tok_ok"))
         .await
         .command(200, 3);
@@ -159,12 +160,16 @@ async fn a_failed_payment_is_noted_and_a_wrong_amount_is_refused() {
 #[tokio::test]
 async fn paying_twice_with_the_ok_token_records_one_payment() {
     let app = spawn_app().await;
-    let (token, order) = confirmed_order(&app).await;
-    let path = format!("/orders/{order}/pay");
-    let body = json!({"provider": "test", "token": "tok_ok"});
+    let (customer, order) = confirmed_order(&app).await;
 
-    post(&app, &path, &token, &body).await.command(200, 3);
-    post(&app, &path, &token, &body).await.command(200, 3);
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
     assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
     let paid = last_payload(&app, &order, "OrderPaid").await;
     assert_eq!(paid["provider"], "test");

@@ -5,7 +5,7 @@
 use commerce_aggregates::Role;
 use reqwest::StatusCode;
 
-use crate::commands::event_count;
+use crate::fixtures::event_count;
 use crate::helpers::spawn_app;
 use crate::queries::{assert_invalid, get, get_json};
 

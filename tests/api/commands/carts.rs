@@ -5,9 +5,9 @@ use commerce_aggregates::{Address, Role};
 use reqwest::Method;
 use serde_json::json;
 
-use super::{event_count, last_payload};
 use crate::client::{AddItem, Client, NewCoupon};
 use crate::fixtures::{active_product, address, draft_product, open_cart};
+use crate::fixtures::{event_count, last_payload};
 use crate::helpers::{spawn_app, TestApp};
 
 /// An active product `CUP-W` (10 units), a customer and an open cart of theirs:

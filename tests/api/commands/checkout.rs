@@ -6,9 +6,9 @@ use commerce::store::{Actor, CommandMetadata, Stores};
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::Role;
 
-use super::{event_count, events_of_type, last_payload};
 use crate::client::{AddItem, Client, NewCoupon, Price, Reply};
 use crate::fixtures::{active_product, open_cart, ready_cart, usd};
+use crate::fixtures::{event_count, events_of_type, last_payload};
 use crate::helpers::{spawn_app, TestApp};
 
 /// A customer checking out a ready cart of 2 × `CUP-W` (12.50 USD):

@@ -5,8 +5,8 @@ use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{event_count, last_payload};
 use crate::client::{Client, NewCoupon, Price};
+use crate::fixtures::{event_count, last_payload};
 use crate::helpers::{spawn_app, TestApp};
 
 /// `WELCOME10` (given in lower case) with every condition set.

@@ -3,9 +3,9 @@
 
 use commerce_aggregates::Role;
 
-use super::{event_count, events_of_type};
 use crate::client::{Client, Pay, Reply};
 use crate::fixtures::{active_product, confirmed_order, new_product, ready_cart};
+use crate::fixtures::{event_count, events_of_type};
 use crate::helpers::spawn_app;
 
 /// `POST /products` of [`new_product`] `sku` (5 units) as `admin` with `Idempotency-Key: key`.

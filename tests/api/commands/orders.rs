@@ -5,9 +5,9 @@ use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{event_count, events_of_type, last_payload};
 use crate::client::{Client, Pay, Ship};
 use crate::fixtures::confirmed_order;
+use crate::fixtures::{event_count, events_of_type, last_payload};
 use crate::helpers::{spawn_app, TestApp};
 
 /// A shipment by `carrier` with `tracking_number`.

@@ -5,9 +5,9 @@ use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{event_count, last_payload};
 use crate::client::{Client, Price, ProductChanges, StockAdjustment, Variant};
 use crate::fixtures::{draft_product, new_product};
+use crate::fixtures::{event_count, last_payload};
 use crate::helpers::{spawn_app, TestApp};
 
 /// [`new_product`] `CUP-X` with one unit, as JSON to alter into something refused.
