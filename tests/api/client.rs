@@ -387,6 +387,12 @@ impl Call {
         self
     }
 
+    /// Adds query parameters (URL-encoded, whatever they hold).
+    pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.request = self.request.query(pairs);
+        self
+    }
+
     /// Sends `body` as JSON.
     pub fn json(mut self, body: &impl Serialize) -> Self {
         self.request = self.request.json(body);

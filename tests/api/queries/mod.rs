@@ -20,10 +20,11 @@ use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{OrderCommand, OrderLineInput, ShippingPolicy};
 use commerce_aggregates::product::{NewVariant, ProductCommand};
 use commerce_aggregates::{Currency, Discount, Role};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::client::Reply;
 use crate::fixtures::{address, usd};
 use crate::helpers::{admin_metadata, TestApp};
 
@@ -52,37 +53,31 @@ pub async fn refresh_one(pool: &sqlx::PgPool, name: &str) {
     }
 }
 
-/// `GET /api/v1<path>` with an optional Bearer token.
-pub async fn get(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
-    let mut request = app.client.get(app.api(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.expect("request sent")
+/// `GET /api/v1<path>` as the holder of `token` (anonymous when `None`).
+pub async fn get(app: &TestApp, path: &str, token: Option<&str>) -> Reply {
+    let caller = match token {
+        Some(token) => app.with_token(token),
+        None => app.anonymous(),
+    };
+    caller.send(Method::GET, path).await
 }
 
 /// `GET /api/v1<path>`: the status and the JSON body.
 pub async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-    let response = get(app, path, token).await;
-    let status = response.status();
-    let body = response.json().await.expect("JSON body");
-    (status, body)
+    let reply = get(app, path, token).await;
+    let body = serde_json::from_str(&reply.text).expect("JSON body");
+    (reply.status, body)
 }
 
 /// Asserts a 422 problem document for `GET path`.
 pub async fn assert_invalid(app: &TestApp, path: &str, token: Option<&str>) {
-    let response = get(app, path, token).await;
+    let reply = get(app, path, token).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
     assert_eq!(
-        response.status(),
-        StatusCode::UNPROCESSABLE_ENTITY,
+        reply.headers["content-type"], "application/problem+json",
         "{path}"
     );
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json",
-        "{path}"
-    );
-    let problem: Value = response.json().await.expect("problem");
+    let problem = &reply.body;
     assert_eq!(problem["code"], "validation_failed", "{path}: {problem}");
 }
 

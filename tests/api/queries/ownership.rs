@@ -50,7 +50,7 @@ async fn a_cart_is_read_by_its_owner_admins_and_auditors_only() {
     for role in [Role::Admin, Role::Auditor] {
         let (_, token) = app.token(role);
         assert_eq!(
-            get(&app, &path, Some(&token)).await.status(),
+            get(&app, &path, Some(&token)).await.status,
             StatusCode::OK,
             "{role:?}"
         );
@@ -58,21 +58,21 @@ async fn a_cart_is_read_by_its_owner_admins_and_auditors_only() {
     for role in [Role::Customer, Role::Prime] {
         let (_, other) = app.token(role);
         let response = get(&app, &path, Some(&other)).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{role:?}");
-        let problem: serde_json::Value = response.json().await.expect("problem");
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{role:?}");
+        let problem: serde_json::Value = response.body.clone();
         assert_eq!(problem["code"], "not_found");
     }
     assert_eq!(
-        get(&app, &path, None).await.status(),
+        get(&app, &path, None).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        get(&app, &path, Some("garbage")).await.status(),
+        get(&app, &path, Some("garbage")).await.status,
         StatusCode::UNAUTHORIZED
     );
     let unknown = format!("/carts/{}", Uuid::new_v4());
     assert_eq!(
-        get(&app, &unknown, Some(&owner_token)).await.status(),
+        get(&app, &unknown, Some(&owner_token)).await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -123,23 +123,23 @@ async fn an_order_shows_totals_lines_payment_and_timeline_to_its_owner() {
     for role in [Role::Admin, Role::Auditor] {
         let (_, token) = app.token(role);
         assert_eq!(
-            get(&app, &path, Some(&token)).await.status(),
+            get(&app, &path, Some(&token)).await.status,
             StatusCode::OK,
             "{role:?}"
         );
     }
     let (_, stranger) = app.token(Role::Customer);
     assert_eq!(
-        get(&app, &path, Some(&stranger)).await.status(),
+        get(&app, &path, Some(&stranger)).await.status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        get(&app, &path, None).await.status(),
+        get(&app, &path, None).await.status,
         StatusCode::UNAUTHORIZED
     );
     let unknown = format!("/orders/{}", Uuid::new_v4());
     assert_eq!(
-        get(&app, &unknown, Some(&owner_token)).await.status(),
+        get(&app, &unknown, Some(&owner_token)).await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -185,7 +185,7 @@ async fn customers_list_only_their_own_orders_and_the_back_office_filters_all() 
         Some(&alice_token),
     )
     .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
 
     let (_, admin) = app.token(Role::Admin);
     let (_, auditor) = app.token(Role::Auditor);
@@ -214,7 +214,7 @@ async fn customers_list_only_their_own_orders_and_the_back_office_filters_all() 
     assert_eq!(page["total"], 3);
 
     assert_eq!(
-        get(&app, "/orders", None).await.status(),
+        get(&app, "/orders", None).await.status,
         StatusCode::UNAUTHORIZED
     );
     for path in [
