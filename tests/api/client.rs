@@ -72,6 +72,13 @@ impl Reply {
             .unwrap_or_else(|e| panic!("unexpected body ({e}): {}", self.text))
     }
 
+    /// The body parsed as JSON, failing the test when it is not JSON.
+    #[track_caller]
+    pub fn json_body(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not a JSON body ({e}): {}", self.text))
+    }
+
     /// The body as a problem document (whatever its status).
     #[track_caller]
     pub fn problem_document(&self) -> Problem {
@@ -699,6 +706,33 @@ impl Client<'_> {
         self.send(Method::GET, &format!("/carts/{cart}")).await
     }
 
+    /// `GET /carts/{cart}?min_version=<version>`: waits for the read model to reach it.
+    pub async fn get_cart_at(&self, cart: &str, min_version: i64) -> Reply {
+        self.send(
+            Method::GET,
+            &format!("/carts/{cart}?min_version={min_version}"),
+        )
+        .await
+    }
+
+    /// `GET /orders/{order}?min_version=<version>`.
+    pub async fn get_order_at(&self, order: &str, min_version: i64) -> Reply {
+        self.send(
+            Method::GET,
+            &format!("/orders/{order}?min_version={min_version}"),
+        )
+        .await
+    }
+
+    /// `GET /products/{id}?min_version=<version>`.
+    pub async fn get_product_at(&self, id: &str, min_version: i64) -> Reply {
+        self.send(
+            Method::GET,
+            &format!("/products/{id}?min_version={min_version}"),
+        )
+        .await
+    }
+
     /// `GET /orders/{order}`.
     pub async fn get_order(&self, order: &str) -> Reply {
         self.send(Method::GET, &format!("/orders/{order}")).await
@@ -736,11 +770,44 @@ impl Client<'_> {
         self.send(Method::GET, &format!("/coupons/{code}")).await
     }
 
+    /// `GET /coupons?<query>` (back office).
+    pub async fn list_coupons(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/coupons?{query}")).await
+    }
+
+    /// `GET /coupons/mine`: the coupons this caller may use.
+    pub async fn my_coupons(&self) -> Reply {
+        self.send(Method::GET, "/coupons/mine").await
+    }
+
+    /// `GET /admin/inventory/health?<query>`.
+    pub async fn inventory_health(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/admin/inventory/health?{query}"))
+            .await
+    }
+
+    /// `GET /admin/emails?<query>`.
+    pub async fn emails(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/admin/emails?{query}"))
+            .await
+    }
+
+    /// `GET /admin/audit/verify`.
+    pub async fn verify_audit_chain(&self) -> Reply {
+        self.send(Method::GET, "/admin/audit/verify").await
+    }
+
+    /// `GET /admin/analytics/<report>?<query>` (`sales`, `products`, `coupons`, `carts`).
+    pub async fn analytics(&self, report: &str, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/admin/analytics/{report}?{query}"))
+            .await
+    }
+
     // Accounts.
 
-    /// `POST /auth/register`.
+    /// `POST /auth/register` (as "Test User").
     pub async fn register(&self, email: &str, password: &str) -> Reply {
-        let body = serde_json::json!({ "email": email, "password": password });
+        let body = serde_json::json!({ "email": email, "password": password, "name": "Test User" });
         self.send_json(Method::POST, "/auth/register", &body).await
     }
 
@@ -754,6 +821,51 @@ impl Client<'_> {
     pub async fn refresh(&self, refresh_token: &str) -> Reply {
         let body = serde_json::json!({ "refresh_token": refresh_token });
         self.send_json(Method::POST, "/auth/refresh", &body).await
+    }
+
+    /// `POST /auth/verify-email`.
+    pub async fn verify_email(&self, token: &str) -> Reply {
+        let body = serde_json::json!({ "token": token });
+        self.send_json(Method::POST, "/auth/verify-email", &body)
+            .await
+    }
+
+    /// `POST /auth/logout` (with the refresh token to revoke, when given).
+    pub async fn logout(&self, refresh_token: Option<&str>) -> Reply {
+        match refresh_token {
+            Some(refresh_token) => {
+                let body = serde_json::json!({ "refresh_token": refresh_token });
+                self.send_json(Method::POST, "/auth/logout", &body).await
+            }
+            None => self.send(Method::POST, "/auth/logout").await,
+        }
+    }
+
+    /// `POST /auth/password-reset`.
+    pub async fn request_password_reset(&self, email: &str) -> Reply {
+        let body = serde_json::json!({ "email": email });
+        self.send_json(Method::POST, "/auth/password-reset", &body)
+            .await
+    }
+
+    /// `POST /auth/password-reset/confirm`.
+    pub async fn confirm_password_reset(&self, token: &str, new_password: &str) -> Reply {
+        let body = serde_json::json!({ "token": token, "new_password": new_password });
+        self.send_json(Method::POST, "/auth/password-reset/confirm", &body)
+            .await
+    }
+
+    /// `PUT /admin/users/{user}/role`.
+    pub async fn change_role(&self, user: &str, role: &str) -> Reply {
+        let body = serde_json::json!({ "role": role });
+        self.send_json(Method::PUT, &format!("/admin/users/{user}/role"), &body)
+            .await
+    }
+
+    /// `GET /admin/users?<query>`.
+    pub async fn list_users(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/admin/users?{query}"))
+            .await
     }
 
     /// `GET /me`.

@@ -4,29 +4,26 @@
 use commerce::auth::admin::create_admin;
 use commerce::auth::jwt;
 use commerce_aggregates::Role;
+use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::*;
 use crate::helpers::spawn_app;
 
-async fn put_role(app: &TestApp, access: &str, user: Uuid, role: &str) -> Response {
-    app.client
-        .put(app.api(&format!("/admin/users/{user}/role")))
-        .bearer_auth(access)
+async fn put_role(app: &TestApp, access: &str, user: Uuid, role: &str) -> Reply {
+    app.with_token(access)
+        .request(Method::PUT, &format!("/admin/users/{user}/role"))
         .json(&json!({ "role": role }))
         .send()
         .await
-        .expect("request")
 }
 
-async fn users(app: &TestApp, access: &str, query: &str) -> Response {
-    app.client
-        .get(app.api(&format!("/admin/users{query}")))
-        .bearer_auth(access)
+async fn users(app: &TestApp, access: &str, query: &str) -> Reply {
+    app.with_token(access)
+        .request(Method::GET, &format!("/admin/users{query}"))
         .send()
         .await
-        .expect("request")
 }
 
 #[tokio::test]
@@ -48,8 +45,8 @@ async fn an_admin_changes_a_role_and_a_customer_gets_403_on_admin_routes() {
     problem(users(&app, &customer_session.access, "").await, 403).await;
 
     let response = put_role(&app, &admin_session.access, customer, "prime").await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("json");
+    assert_eq!(response.status, 200);
+    let body: Value = response.json_body();
     assert_eq!(body["role"], "prime");
     let events = account_events(&app, customer).await;
     let (event_type, payload, metadata) = events.last().expect("an event");
@@ -66,7 +63,7 @@ async fn an_admin_changes_a_role_and_a_customer_gets_403_on_admin_routes() {
     let prime = logged_in(&app, "shopper@example.com").await;
     let claims = jwt::verify(app.config.jwt_secret.expose(), &prime.access).expect("valid");
     assert_eq!(claims.role, Role::Prime);
-    let body: Value = me(&app, &prime.access).await.json().await.expect("json");
+    let body: Value = me(&app, &prime.access).await.json_body();
     assert_eq!(body["role"], "prime");
 
     // Setting the same role again changes nothing.
@@ -74,7 +71,7 @@ async fn an_admin_changes_a_role_and_a_customer_gets_403_on_admin_routes() {
     assert_eq!(
         put_role(&app, &admin_session.access, customer, "prime")
             .await
-            .status(),
+            .status,
         200
     );
     assert_eq!(count(&app, "events").await, before);
@@ -112,11 +109,7 @@ async fn admins_and_auditors_list_users_a_page_at_a_time() {
     }
     let (_, admin) = app.token(Role::Admin);
     let (_, auditor) = app.token(Role::Auditor);
-    let body: Value = users(&app, &admin, "?per_page=2&page=2")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = users(&app, &admin, "?per_page=2&page=2").await.json_body();
     assert_eq!(body["total"], 3);
     assert_eq!(body["page"], 2);
     assert_eq!(body["per_page"], 2);
@@ -126,15 +119,9 @@ async fn admins_and_auditors_list_users_a_page_at_a_time() {
 
     let body: Value = users(&app, &auditor, "?q=USER1&role=customer")
         .await
-        .json()
-        .await
-        .expect("json");
+        .json_body();
     assert_eq!(body["total"], 1);
-    let body: Value = users(&app, &auditor, "?role=admin")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body: Value = users(&app, &auditor, "?role=admin").await.json_body();
     assert_eq!(body["total"], 0);
 
     for bad in [
@@ -186,12 +173,12 @@ async fn commerce_admin_create_bootstraps_an_admin_that_can_log_in() {
         .expect("prints the id");
 
     let session = logged_in(&app, "boss@example.com").await;
-    let body: Value = me(&app, &session.access).await.json().await.expect("json");
+    let body: Value = me(&app, &session.access).await.json_body();
     assert_eq!(body["id"], id.to_string());
     assert_eq!(body["role"], "admin");
     assert_eq!(body["email_verified"], true);
     assert_eq!(body["name"], "The Boss");
-    assert_eq!(users(&app, &session.access, "").await.status(), 200);
+    assert_eq!(users(&app, &session.access, "").await.status, 200);
 
     // Running it again keeps the account (same id) and sets the new password.
     let output = run("another strong passphrase").await.expect("joined");

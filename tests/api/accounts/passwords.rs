@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 use commerce::auth::email_tokens::Purpose;
 use commerce::auth::{throttle, AuthError};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::*;
@@ -25,23 +26,21 @@ async fn password_policy_violations_are_422_with_field_errors_and_write_nothing(
         assert_eq!(fields, ["password"], "{why}");
     }
     let everything_wrong = app
-        .client
-        .post(app.api("/auth/register"))
+        .anonymous()
+        .request(Method::POST, "/auth/register")
         .json(&json!({"email": "not-an-email", "password": "short", "name": "  "}))
         .send()
-        .await
-        .expect("request");
+        .await;
     let (_, mut fields) = problem(everything_wrong, 422).await;
     fields.sort();
     fields.dedup();
     assert_eq!(fields, ["email", "name", "password"]);
     let wrong_type = app
-        .client
-        .post(app.api("/auth/register"))
+        .anonymous()
+        .request(Method::POST, "/auth/register")
         .json(&json!({"email": "a@example.com", "password": 1234567890, "name": "A"}))
         .send()
-        .await
-        .expect("request");
+        .await;
     problem(wrong_type, 422).await;
     assert_eq!(count(&app, "users").await, 0);
     assert_eq!(count(&app, "events").await, 0);
@@ -66,11 +65,11 @@ async fn repeated_failed_logins_are_throttled_with_429_and_retry_after() {
     registered(&app, "bystander@example.com").await;
     for _ in 0..5 {
         let response = login(&app, "target@example.com", "guess guess guess").await;
-        assert_eq!(response.status(), 401);
+        assert_eq!(response.status, 401);
     }
     // Locked: even the right password is refused until the window passes.
     let response = login(&app, "target@example.com", PASSWORD).await;
-    let retry_after: u64 = response.headers()["retry-after"]
+    let retry_after: u64 = response.headers["retry-after"]
         .to_str()
         .expect("ascii")
         .parse()
@@ -82,15 +81,9 @@ async fn repeated_failed_logins_are_throttled_with_429_and_retry_after() {
     logged_in(&app, "bystander@example.com").await;
     // Unknown emails are throttled the same way (no enumeration through the limiter).
     for _ in 0..5 {
-        assert_eq!(
-            login(&app, "ghost@example.com", PASSWORD).await.status(),
-            401
-        );
+        assert_eq!(login(&app, "ghost@example.com", PASSWORD).await.status, 401);
     }
-    assert_eq!(
-        login(&app, "ghost@example.com", PASSWORD).await.status(),
-        429
-    );
+    assert_eq!(login(&app, "ghost@example.com", PASSWORD).await.status, 429);
     app.stop().await;
 }
 
@@ -125,23 +118,14 @@ async fn a_password_reset_changes_the_password_with_a_single_use_token() {
     let user = registered(&app, "forgetful@example.com").await;
     let old_session = logged_in(&app, "forgetful@example.com").await;
     let reset = |email: &'static str| {
-        app.client
-            .post(app.api("/auth/password-reset"))
+        app.anonymous()
+            .request(Method::POST, "/auth/password-reset")
             .json(&json!({ "email": email }))
             .send()
     };
-    assert_eq!(
-        reset("Forgetful@example.com")
-            .await
-            .expect("request")
-            .status(),
-        202
-    );
+    assert_eq!(reset("Forgetful@example.com").await.status, 202);
     let events_before = count(&app, "events").await;
-    assert_eq!(
-        reset("nobody@example.com").await.expect("request").status(),
-        202
-    );
+    assert_eq!(reset("nobody@example.com").await.status, 202);
     assert_eq!(
         count(&app, "events").await,
         events_before,
@@ -159,36 +143,22 @@ async fn a_password_reset_changes_the_password_with_a_single_use_token() {
 
     let token = email_token(&app, user, Purpose::PasswordReset).await;
     let confirm = |token: String, password: &'static str| {
-        app.client
-            .post(app.api("/auth/password-reset/confirm"))
+        app.anonymous()
+            .request(Method::POST, "/auth/password-reset/confirm")
             .json(&json!({ "token": token, "new_password": password }))
             .send()
     };
     // A weak new password is refused and does not use the token up.
-    let (_, fields) = problem(
-        confirm(token.clone(), "weakpass1").await.expect("request"),
-        422,
-    )
-    .await;
+    let (_, fields) = problem(confirm(token.clone(), "weakpass1").await, 422).await;
     assert_eq!(fields, ["new_password"]);
     let new_password = "a brand new passphrase";
-    assert_eq!(
-        confirm(token.clone(), new_password)
-            .await
-            .expect("request")
-            .status(),
-        204
-    );
-    let (code, _) = problem(
-        confirm(token.clone(), new_password).await.expect("request"),
-        422,
-    )
-    .await;
+    assert_eq!(confirm(token.clone(), new_password).await.status, 204);
+    let (code, _) = problem(confirm(token.clone(), new_password).await, 422).await;
     assert_eq!(code, "invalid_token", "a reset token is single use");
 
     problem(login(&app, "forgetful@example.com", PASSWORD).await, 401).await;
     let fresh = tokens(login(&app, "forgetful@example.com", new_password).await).await;
-    assert_eq!(me(&app, &fresh.access).await.status(), 200);
+    assert_eq!(me(&app, &fresh.access).await.status, 200);
     // Every session from before the reset has ended.
     problem(me(&app, &old_session.access).await, 401).await;
     problem(refresh(&app, &old_session.refresh).await, 401).await;
@@ -203,7 +173,7 @@ async fn a_password_reset_changes_the_password_with_a_single_use_token() {
     for secret in [PASSWORD, new_password, token.as_str()] {
         assert!(!everything.contains(secret), "an event holds a secret");
     }
-    let body: Value = me(&app, &fresh.access).await.json().await.expect("json");
+    let body: Value = me(&app, &fresh.access).await.json_body();
     assert_eq!(body["email"], "forgetful@example.com");
     app.stop().await;
 }

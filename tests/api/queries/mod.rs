@@ -65,8 +65,7 @@ pub async fn get(app: &TestApp, path: &str, token: Option<&str>) -> Reply {
 /// `GET /api/v1<path>`: the status and the JSON body.
 pub async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, Value) {
     let reply = get(app, path, token).await;
-    let body = serde_json::from_str(&reply.text).expect("JSON body");
-    (reply.status, body)
+    (reply.status, reply.json_body())
 }
 
 /// Asserts a 422 problem document for `GET path`.
