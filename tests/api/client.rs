@@ -749,6 +749,12 @@ impl Client<'_> {
             .await
     }
 
+    /// `GET /orders/{order}/invoice?<query>` (`format=html`, `min_version=…`).
+    pub async fn invoice_with(&self, order: &str, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/orders/{order}/invoice?{query}"))
+            .await
+    }
+
     /// `GET /orders/{order}/history`.
     pub async fn order_history(&self, order: &str) -> Reply {
         self.send(Method::GET, &format!("/orders/{order}/history"))

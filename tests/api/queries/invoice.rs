@@ -208,66 +208,115 @@ async fn the_html_invoice_is_printable_and_escapes_user_text() {
     );
 }
 
-#[tokio::test]
-async fn an_invoice_is_for_its_owner_admins_and_auditors_only() {
+/// An engine giving up waiting after 200 ms and a customer's confirmed order (version 2) in
+/// the read models: (app, owner's id, owner's token, order id).
+async fn an_invoiced_order() -> (TestApp, Uuid, String, String) {
     let app = spawn_app_with(&[("READ_WAIT_TIMEOUT_MS", "200")]).await;
     let (owner, owner_token) = app.token(Role::Customer);
     let order = place_order(&app, owner).await;
     refresh(&app).await;
-    let path = format!("/orders/{order}/invoice");
+    (app, owner, owner_token, order.to_string())
+}
+
+#[tokio::test]
+async fn an_owner_reads_their_invoice() {
+    let (app, _, owner_token, order) = an_invoiced_order().await;
 
     assert_eq!(
-        get(&app, &path, Some(&owner_token)).await.status,
+        app.with_token(&owner_token).invoice(&order).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn admins_and_auditors_read_any_invoice() {
+    let (app, owner, _, order) = an_invoiced_order().await;
+
     for role in [Role::Admin, Role::Auditor] {
-        let (_, token) = app.token(role);
-        let (status, invoice) = get_json(&app, &path, Some(&token)).await;
-        assert_eq!(status, StatusCode::OK, "{role:?}");
+        let reply = app.as_role(role).invoice(&order).await;
+        let invoice = reply.json_body();
+        assert_eq!(reply.status, StatusCode::OK, "{role:?}");
         assert_eq!(invoice["customer"]["id"], owner.to_string());
     }
+}
+
+#[tokio::test]
+async fn someone_elses_invoice_is_404_as_json_and_as_html() {
+    let (app, _, _, order) = an_invoiced_order().await;
+
     for role in [Role::Customer, Role::Prime] {
-        let (_, other) = app.token(role);
-        let (status, problem) = get_json(&app, &path, Some(&other)).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{role:?}");
+        let other = app.as_role(role);
+        let reply = other.invoice(&order).await;
+        let problem = reply.json_body();
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{role:?}");
         assert_eq!(problem["code"], "not_found");
-        let html = get(&app, &format!("{path}?format=html"), Some(&other)).await;
+        let html = other.invoice_with(&order, "format=html").await;
         assert_eq!(html.status, StatusCode::NOT_FOUND, "{role:?}");
     }
+}
+
+#[tokio::test]
+async fn an_invoice_without_a_valid_token_is_401() {
+    let (app, _, _, order) = an_invoiced_order().await;
+
     assert_eq!(
-        get(&app, &path, None).await.status,
+        app.anonymous().invoice(&order).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        get(&app, &path, Some("garbage")).await.status,
+        app.with_token("garbage").invoice(&order).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let unknown = format!("/orders/{}/invoice", Uuid::new_v4());
+}
+
+#[tokio::test]
+async fn the_invoice_of_an_unknown_order_is_404() {
+    let (app, _, owner_token, _) = an_invoiced_order().await;
+
     assert_eq!(
-        get(&app, &unknown, Some(&owner_token)).await.status,
+        app.with_token(&owner_token)
+            .invoice(&Uuid::new_v4().to_string())
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn an_invoice_waits_for_min_version_like_the_other_queries() {
+    let (app, owner, owner_token, order) = an_invoiced_order().await;
+    let owner_client = app.with_token(&owner_token);
+
     // min_version: reached → 200; a version no command produced → 422; a version the read
     // model has not applied yet → 503 once the wait runs out.
     assert_eq!(
-        get(&app, &format!("{path}?min_version=2"), Some(&owner_token))
+        owner_client
+            .invoice_with(&order, "min_version=2")
             .await
             .status,
         StatusCode::OK
     );
-    let (status, problem) =
-        get_json(&app, &format!("{path}?min_version=9"), Some(&owner_token)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reply = owner_client.invoice_with(&order, "min_version=9").await;
+    let problem = reply.json_body();
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["code"], "min_version_ahead");
-    pay_order(&app, order, owner).await;
+    pay_order(&app, order.parse().expect("uuid"), owner).await;
     assert_eq!(
-        get(&app, &format!("{path}?min_version=3"), Some(&owner_token))
+        owner_client
+            .invoice_with(&order, "min_version=3")
             .await
             .status,
         StatusCode::SERVICE_UNAVAILABLE
     );
+}
+
+#[tokio::test]
+async fn an_unknown_invoice_format_is_422() {
+    let (app, _, owner_token, order) = an_invoiced_order().await;
+
     assert_eq!(
-        get(&app, &format!("{path}?format=pdf"), Some(&owner_token))
+        app.with_token(&owner_token)
+            .invoice_with(&order, "format=pdf")
             .await
             .status,
         StatusCode::UNPROCESSABLE_ENTITY
