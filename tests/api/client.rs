@@ -680,6 +680,18 @@ impl Client<'_> {
             .await
     }
 
+    // Payment provider.
+
+    /// `POST /payments/webhook` with `body` verbatim (its signature covers the exact bytes)
+    /// and `Payment-Signature: signature` when given.
+    pub async fn payment_webhook(&self, body: &str, signature: Option<&str>) -> Reply {
+        let mut request = self.request(Method::POST, "/payments/webhook").raw(body);
+        if let Some(signature) = signature {
+            request = request.header("Payment-Signature", signature);
+        }
+        request.send().await
+    }
+
     // Coupons.
 
     /// `POST /coupons`.
