@@ -8,11 +8,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::helpers::{spawn_app, TestDatabase};
+use crate::helpers::{spawn_app, TestApp, TestDatabase};
 
 #[tokio::test]
 async fn password_policy_violations_are_422_with_field_errors_and_write_nothing() {
     let app = spawn_app().await;
+
     for (password, why) in [
         ("Short1!", "too short"),
         ("aaaaaaaaaaaaaaaa", "too repetitive"),
@@ -25,22 +26,47 @@ async fn password_policy_violations_are_422_with_field_errors_and_write_nothing(
         assert_eq!(code, "validation_failed", "{why}");
         assert_eq!(fields, ["password"], "{why}");
     }
+
+    assert_eq!(count(&app, "users").await, 0);
+    assert_eq!(count(&app, "events").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_invalid_registration_field_is_listed_at_once() {
+    let app = spawn_app().await;
+
     let everything_wrong = app
         .anonymous()
-        .request(Method::POST, "/auth/register")
-        .json(&json!({"email": "not-an-email", "password": "short", "name": "  "}))
-        .send()
+        .send_json(
+            Method::POST,
+            "/auth/register",
+            &json!({"email": "not-an-email", "password": "short", "name": "  "}),
+        )
         .await;
+
     let (_, mut fields) = problem(everything_wrong, 422).await;
     fields.sort();
     fields.dedup();
     assert_eq!(fields, ["email", "name", "password"]);
+    assert_eq!(count(&app, "users").await, 0);
+    assert_eq!(count(&app, "events").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_registration_field_of_the_wrong_type_is_422() {
+    let app = spawn_app().await;
+
     let wrong_type = app
         .anonymous()
-        .request(Method::POST, "/auth/register")
-        .json(&json!({"email": "a@example.com", "password": 1234567890, "name": "A"}))
-        .send()
+        .send_json(
+            Method::POST,
+            "/auth/register",
+            &json!({"email": "a@example.com", "password": 1234567890, "name": "A"}),
+        )
         .await;
+
     problem(wrong_type, 422).await;
     assert_eq!(count(&app, "users").await, 0);
     assert_eq!(count(&app, "events").await, 0);
@@ -58,17 +84,24 @@ async fn registering_an_email_twice_is_409_whatever_its_case() {
     app.stop().await;
 }
 
+/// Two registered accounts, `target@` locked by five wrong passwords and `bystander@`.
+async fn a_locked_account(app: &TestApp) {
+    registered(app, "target@example.com").await;
+    registered(app, "bystander@example.com").await;
+    for _ in 0..5 {
+        let response = login(app, "target@example.com", "guess guess guess").await;
+        assert_eq!(response.status, 401);
+    }
+}
+
 #[tokio::test]
 async fn repeated_failed_logins_are_throttled_with_429_and_retry_after() {
     let app = spawn_app().await;
-    registered(&app, "target@example.com").await;
-    registered(&app, "bystander@example.com").await;
-    for _ in 0..5 {
-        let response = login(&app, "target@example.com", "guess guess guess").await;
-        assert_eq!(response.status, 401);
-    }
+    a_locked_account(&app).await;
+
     // Locked: even the right password is refused until the window passes.
     let response = login(&app, "target@example.com", PASSWORD).await;
+
     let retry_after: u64 = response.headers["retry-after"]
         .to_str()
         .expect("ascii")
@@ -77,9 +110,23 @@ async fn repeated_failed_logins_are_throttled_with_429_and_retry_after() {
     assert!((1..=15 * 60 + 1).contains(&retry_after), "{retry_after}");
     let (code, _) = problem(response, 429).await;
     assert_eq!(code, "rate_limited");
-    // Per account: another account from the same address still logs in.
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_lock_is_per_account_so_another_account_from_the_same_address_logs_in() {
+    let app = spawn_app().await;
+    a_locked_account(&app).await;
+
     logged_in(&app, "bystander@example.com").await;
-    // Unknown emails are throttled the same way (no enumeration through the limiter).
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_emails_are_throttled_the_same_way() {
+    // No enumeration through the limiter.
+    let app = spawn_app().await;
+
     for _ in 0..5 {
         assert_eq!(login(&app, "ghost@example.com", PASSWORD).await.status, 401);
     }
