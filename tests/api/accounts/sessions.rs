@@ -224,9 +224,10 @@ async fn a_token_for_an_account_that_does_not_exist_gets_404_from_me() {
 }
 
 #[tokio::test]
-async fn wrong_passwords_unknown_emails_and_bad_tokens_are_refused() {
+async fn a_wrong_password_an_unknown_email_or_a_nul_in_it_are_all_401_invalid_credentials() {
     let app = spawn_app().await;
     registered(&app, "carol@example.com").await;
+
     let (code, _) = problem(
         login(&app, "carol@example.com", "not the password").await,
         401,
@@ -237,20 +238,41 @@ async fn wrong_passwords_unknown_emails_and_bad_tokens_are_refused() {
     assert_eq!(code, "invalid_credentials");
     let (code, _) = problem(login(&app, "bad\u{0}@example.com", PASSWORD).await, 401).await;
     assert_eq!(code, "invalid_credentials");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_refresh_token_is_401() {
+    let app = spawn_app().await;
+
     problem(refresh(&app, "not-a-token").await, 401).await;
-    let verify = app
-        .anonymous()
-        .request(Method::POST, "/auth/verify-email")
-        .json(&json!({"token": "0".repeat(64)}))
-        .send()
-        .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_verification_token_is_422_invalid_token() {
+    let app = spawn_app().await;
+
+    let verify = app.anonymous().verify_email(&"0".repeat(64)).await;
+
     assert_eq!(problem(verify, 422).await.0, "invalid_token");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_login_with_an_unknown_field_is_422() {
+    let app = spawn_app().await;
+    registered(&app, "carol@example.com").await;
+
     let unknown_field = app
         .anonymous()
-        .request(Method::POST, "/auth/login")
-        .json(&json!({"email": "carol@example.com", "password": PASSWORD, "admin": true}))
-        .send()
+        .send_json(
+            Method::POST,
+            "/auth/login",
+            &json!({"email": "carol@example.com", "password": PASSWORD, "admin": true}),
+        )
         .await;
+
     problem(unknown_field, 422).await;
     app.stop().await;
 }
