@@ -1,5 +1,8 @@
 //! Integration tests: the engine against real PostgreSQL (one database per test) and
 //! nats-server, as started by `scripts/test`.
+//!
+//! Tests reach the API through the typed client of [`client`] (one method per route) and set
+//! up their data with the shared [`fixtures`]; each test states one behaviour in its name.
 
 mod accounts;
 mod aggregate_cache;
