@@ -8,25 +8,11 @@ use commerce_aggregates::coupon::{CouponCommand, CouponError};
 use commerce_aggregates::order::{
     AppliedCoupon, OrderCommand, OrderLineInput, OrderStatus, ShippingPolicy,
 };
-use commerce_aggregates::{Address, Currency, Discount, Money, Role};
+use commerce_aggregates::{Currency, Discount, Role};
 use uuid::Uuid;
 
+use crate::fixtures::{address, usd};
 use crate::helpers::{admin_metadata, spawn_app};
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid currency"))
-}
-
-fn address() -> Address {
-    Address {
-        name: "Grace Hopper".into(),
-        line1: "1 Navy Way".into(),
-        line2: None,
-        city: "Arlington".into(),
-        postal_code: "22202".into(),
-        country: "US".into(),
-    }
-}
 
 #[tokio::test]
 async fn cart_commands_persist_and_reload() {

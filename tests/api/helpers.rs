@@ -196,26 +196,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// [`spawn_app`] with some configuration variables overridden.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let db = TestDatabase::create().await;
-    let config = test_config_with(&db, overrides);
-    let app = App::with_pool(&config, db.pool.clone(), Roles::HTTP)
-        .await
-        .expect("app builds");
-    let addr = app.local_addr().expect("bound address");
-    let stores = app.state().stores.clone();
-    let pipeline = app.state().pipeline.clone();
-    let shutdown = Shutdown::new();
-    let server = tokio::spawn(app.run(shutdown.clone()));
-    TestApp {
-        addr,
-        db,
-        stores,
-        pipeline,
-        client: reqwest::Client::new(),
-        config,
-        shutdown,
-        server: Some(server),
-    }
+    spawn_app_with_roles(overrides, Roles::HTTP).await
 }
 
 /// Metadata for a command issued by an admin in a test.
@@ -226,8 +207,10 @@ pub fn admin_metadata() -> CommandMetadata {
     )
 }
 
-/// [`spawn_app_with`] running `roles` (e.g. `Roles::SERVE` against a test NATS server given
-/// as a `NATS_URL` override): the whole engine, HTTP, relay and workers.
+/// Starts the engine running `roles` on port 0 against a fresh database, with some
+/// configuration variables overridden: the one constructor the others delegate to (e.g.
+/// `Roles::SERVE` against a test NATS server given as a `NATS_URL` override runs the whole
+/// engine, HTTP, relay and workers).
 pub async fn spawn_app_with_roles(overrides: &[(&str, &str)], roles: Roles) -> TestApp {
     let db = TestDatabase::create().await;
     let config = test_config_with(&db, overrides);

@@ -1,5 +1,8 @@
 //! Integration tests: the engine against real PostgreSQL (one database per test) and
 //! nats-server, as started by `scripts/test`.
+//!
+//! Tests reach the API through the typed client of [`client`] (one method per route) and set
+//! up their data with the shared [`fixtures`]; each test states one behaviour in its name.
 
 mod accounts;
 mod aggregate_cache;
@@ -7,10 +10,12 @@ mod aggregates;
 mod analytics;
 mod audit;
 mod checkout;
+mod client;
 mod commands;
 mod event_store;
 mod events;
 mod faults;
+mod fixtures;
 mod health;
 mod helpers;
 mod mailer;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::fixtures::free_port;
 use async_nats::jetstream;
 use commerce_projections::Envelope;
 
@@ -142,14 +143,6 @@ pub async fn stream_len(js: &jetstream::Context, stream: &str) -> u64 {
             .unwrap_or(0),
         Err(_) => 0,
     }
-}
-
-/// A free port on 127.0.0.1 (bound and released at once).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
 }
 
 /// The name of the JetStream cluster [`NatsCluster`] forms.

@@ -7,14 +7,11 @@ use commerce::store::{AggregateStore, ExecuteError};
 use commerce_aggregates::product::{
     NewVariant, Product, ProductCommand, ProductError, ProductStatus, ReservationLine,
 };
-use commerce_aggregates::{Currency, Money};
+
 use uuid::Uuid;
 
+use crate::fixtures::usd;
 use crate::helpers::{admin_metadata, spawn_app, TestApp};
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid currency"))
-}
 
 pub fn create_product(product_id: Uuid, sku: &str, stock: u32) -> ProductCommand {
     ProductCommand::CreateProduct {

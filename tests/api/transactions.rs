@@ -4,15 +4,12 @@
 
 use commerce::store::{CommitError, Stores};
 use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponEvent, REDEMPTION_EVENTS};
-use commerce_aggregates::{Currency, Discount, Money, Role};
+use commerce_aggregates::{Discount, Role};
 use futures_util::future::join_all;
 use uuid::Uuid;
 
+use crate::fixtures::usd;
 use crate::helpers::{admin_metadata, TestDatabase};
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid"))
-}
 
 /// Creates coupon `code` (10 % off, no limits) through `stores`.
 async fn unlimited_coupon(stores: &Stores, code: &str) {

@@ -8,46 +8,31 @@ mod sessions;
 mod tokens;
 
 use commerce::auth::email_tokens::{issue_email_token, Purpose};
-use reqwest::Response;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
+use crate::client::Reply;
 use crate::helpers::TestApp;
 
 /// A password that meets the policy.
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// `POST auth/register`.
-pub async fn register(app: &TestApp, email: &str, password: &str) -> Response {
-    app.client
-        .post(app.api("/auth/register"))
-        .json(&json!({"email": email, "password": password, "name": "Test User"}))
-        .send()
-        .await
-        .expect("request")
+pub async fn register(app: &TestApp, email: &str, password: &str) -> Reply {
+    app.anonymous().register(email, password).await
 }
 
 /// Registers `email` with [`PASSWORD`] and returns the new user's id.
 pub async fn registered(app: &TestApp, email: &str) -> Uuid {
     let response = register(app, email, PASSWORD).await;
-    assert_eq!(
-        response.status(),
-        201,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    let body: Value = response.json().await.expect("json");
+    assert_eq!(response.status, 201, "{}", response.text.clone());
+    let body: Value = response.json_body();
     body["id"].as_str().expect("id").parse().expect("uuid")
 }
 
 /// `POST auth/login`.
-pub async fn login(app: &TestApp, email: &str, password: &str) -> Response {
-    app.client
-        .post(app.api("/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .expect("request")
+pub async fn login(app: &TestApp, email: &str, password: &str) -> Reply {
+    app.anonymous().login(email, password).await
 }
 
 /// An access token and a refresh token.
@@ -57,14 +42,9 @@ pub struct Tokens {
 }
 
 /// The tokens of a successful login or refresh response.
-pub async fn tokens(response: Response) -> Tokens {
-    assert_eq!(
-        response.status(),
-        200,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    let body: Value = response.json().await.expect("json");
+pub async fn tokens(response: Reply) -> Tokens {
+    assert_eq!(response.status, 200, "{}", response.text.clone());
+    let body: Value = response.json_body();
     assert_eq!(body["token_type"], "Bearer");
     Tokens {
         access: body["access_token"].as_str().expect("access_token").into(),
@@ -81,23 +61,13 @@ pub async fn logged_in(app: &TestApp, email: &str) -> Tokens {
 }
 
 /// `POST auth/refresh`.
-pub async fn refresh(app: &TestApp, refresh_token: &str) -> Response {
-    app.client
-        .post(app.api("/auth/refresh"))
-        .json(&json!({"refresh_token": refresh_token}))
-        .send()
-        .await
-        .expect("request")
+pub async fn refresh(app: &TestApp, refresh_token: &str) -> Reply {
+    app.anonymous().refresh(refresh_token).await
 }
 
 /// `GET me` with `access`.
-pub async fn me(app: &TestApp, access: &str) -> Response {
-    app.client
-        .get(app.api("/me"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .expect("request")
+pub async fn me(app: &TestApp, access: &str) -> Reply {
+    app.with_token(access).me().await
 }
 
 /// A token as the mailer will get it when it handles the event asking for the email.
@@ -140,13 +110,10 @@ pub async fn count(app: &TestApp, table: &str) -> i64 {
 }
 
 /// The `code` and field names of a problem response with `status`.
-pub async fn problem(response: Response, status: u16) -> (String, Vec<String>) {
-    assert_eq!(response.status(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.expect("json");
+pub async fn problem(response: Reply, status: u16) -> (String, Vec<String>) {
+    assert_eq!(response.status, status);
+    assert_eq!(response.headers["content-type"], "application/problem+json");
+    let body: Value = response.json_body();
     let fields = body["errors"]
         .as_array()
         .map(|errors| {

@@ -14,64 +14,61 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::checkout::start_engine_with;
-use crate::commands::{address, admin, open_cart, post, post_empty, put};
+use crate::client::{AddItem, Client, NewCoupon, NewProduct, Pay, Price, Variant};
+use crate::fixtures::{address, open_cart, usd_json};
 use crate::helpers::TestApp;
 use crate::pipeline::{projections_caught_up, wait_until, PATIENCE};
 use crate::queries::get_json;
 
-/// Creates and publishes a product with one variant `sku` at `price` cents; its id.
-async fn product(app: &TestApp, admin: &str, name: &str, sku: &str, price: i64) -> String {
-    let body = json!({
-        "name": name, "description": format!("{name}, for the analytics test"),
-        "category": "test", "tags": [], "images": [],
-        "variants": [{"sku": sku, "options": {}, "price": {"amount": price, "currency": "USD"},
-                      "stock": 100}]
-    });
-    let id = post(app, "/products", admin, &body).await.command(201, 1);
-    post_empty(app, &format!("/products/{id}/publish"), admin)
-        .await
-        .command(200, 2);
+/// Creates and publishes a product with one variant `sku` at `price` cents as `admin`; its id.
+async fn product(admin: &Client<'_>, name: &str, sku: &str, price: i64) -> String {
+    let body = NewProduct {
+        name: name.into(),
+        description: format!("{name}, for the analytics test"),
+        category: "test".into(),
+        tags: vec![],
+        images: vec![],
+        variants: vec![Variant::plain(sku, Price::usd(price), 100)],
+        low_stock_threshold: None,
+    };
+    let id = admin.create_product(&body).await.command(201, 1);
+    admin.publish(&id).await.command(200, 2);
     id
 }
 
-/// A customer's cart holding `items` (product, sku, quantity); (token, cart id).
-async fn cart(app: &TestApp, items: &[(&str, &str, u32)]) -> (String, String) {
-    let (_, token) = app.token(Role::Customer);
-    let cart = open_cart(app, &token).await;
+/// A new customer's cart holding `items` (product, sku, quantity); (customer, cart id).
+async fn cart<'a>(app: &'a TestApp, items: &[(&str, &str, i64)]) -> (Client<'a>, String) {
+    let customer = app.as_role(Role::Customer);
+    let cart = open_cart(&customer).await;
     for (product, sku, quantity) in items {
-        let body = json!({"product_id": product, "sku": sku, "quantity": quantity});
-        let reply = post(app, &format!("/carts/{cart}/items"), &token, &body).await;
+        let reply = customer
+            .add_item(&cart, &AddItem::new(product, sku, *quantity))
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
-    (token, cart)
+    (customer, cart)
 }
 
 /// Sets an address, applies `coupon`, checks out: the confirmed order's id.
-async fn check_out(app: &TestApp, token: &str, cart: &str, coupon: Option<&str>) -> String {
-    let path = format!("/carts/{cart}/shipping-address");
+async fn check_out(customer: &Client<'_>, cart: &str, coupon: Option<&str>) -> String {
     assert_eq!(
-        put(app, &path, token, &address()).await.status,
+        customer.set_address(cart, &address()).await.status,
         StatusCode::OK
     );
     if let Some(code) = coupon {
-        let path = format!("/carts/{cart}/coupon");
-        let reply = put(app, &path, token, &json!({"code": code})).await;
+        let reply = customer.apply_coupon(cart, code).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
-    let reply = post_empty(app, &format!("/carts/{cart}/checkout"), token).await;
+    let reply = customer.checkout(cart).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     assert_eq!(reply.body["status"], "confirmed", "{}", reply.text);
     reply.body["id"].as_str().expect("order id").to_string()
 }
 
-async fn pay(app: &TestApp, token: &str, order: &str) {
-    let body = json!({"provider": "test", "token": "tok_ok"});
-    let reply = post(app, &format!("/orders/{order}/pay"), token, &body).await;
+/// `customer` pays `order` with the `test` provider.
+async fn pay(customer: &Client<'_>, order: &str) {
+    let reply = customer.pay(order, &Pay::test("tok_ok")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-}
-
-fn usd(amount: i64) -> Value {
-    json!({"amount": amount, "currency": "USD"})
 }
 
 /// Every row of the analytics tables, sorted.
@@ -110,33 +107,33 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
     ])
     .await;
     let app = &engine.app;
-    let admin = admin(app);
-    let a = product(app, &admin, "Lamp", "LAMP", 1000).await;
-    let b = product(app, &admin, "Chair", "CHAIR", 4000).await;
-    let c = product(app, &admin, "Candle", "CANDLE", 200).await;
-    let coupon = json!({"code": "TENOFF", "discount": {"percent": 10}});
-    post(app, "/coupons", &admin, &coupon).await.command(201, 1);
+    let admin = app.as_admin();
+    let a = product(&admin, "Lamp", "LAMP", 1000).await;
+    let b = product(&admin, "Chair", "CHAIR", 4000).await;
+    let c = product(&admin, "Candle", "CANDLE", 200).await;
+    admin
+        .create_coupon(&NewCoupon::percent("TENOFF", 10))
+        .await
+        .command(201, 1);
 
     // 1: 5 candles and a lamp, no coupon: 20.00 + 4.99 shipping = 24.99, paid.
     let (t1, c1) = cart(app, &[(&c, "CANDLE", 5), (&a, "LAMP", 1)]).await;
-    let o1 = check_out(app, &t1, &c1, None).await;
-    pay(app, &t1, &o1).await;
+    let o1 = check_out(&t1, &c1, None).await;
+    pay(&t1, &o1).await;
     // 2: a chair and a lamp, 10 % off: 50.00 − 5.00 + 4.99 = 49.99, paid.
     let (t2, c2) = cart(app, &[(&b, "CHAIR", 1), (&a, "LAMP", 1)]).await;
-    let o2 = check_out(app, &t2, &c2, Some("TENOFF")).await;
-    pay(app, &t2, &o2).await;
+    let o2 = check_out(&t2, &c2, Some("TENOFF")).await;
+    pay(&t2, &o2).await;
     // 3: a chair, 10 % off: 40.00 − 4.00 + 4.99 = 40.99, paid, then refunded.
     let (t3, c3) = cart(app, &[(&b, "CHAIR", 1)]).await;
-    let o3 = check_out(app, &t3, &c3, Some("TENOFF")).await;
-    pay(app, &t3, &o3).await;
-    let reason = json!({"reason": "arrived broken"});
-    let reply = post(app, &format!("/orders/{o3}/refund"), &admin, &reason).await;
+    let o3 = check_out(&t3, &c3, Some("TENOFF")).await;
+    pay(&t3, &o3).await;
+    let reply = admin.refund(&o3, "arrived broken").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     // 4: a lamp with the coupon, cancelled before payment: never a sale, redemption released.
     let (t4, c4) = cart(app, &[(&a, "LAMP", 1)]).await;
-    let o4 = check_out(app, &t4, &c4, Some("TENOFF")).await;
-    let reason = json!({"reason": "changed my mind"});
-    let reply = post(app, &format!("/orders/{o4}/cancel"), &t4, &reason).await;
+    let o4 = check_out(&t4, &c4, Some("TENOFF")).await;
+    let reply = t4.cancel_order(&o4, "changed my mind").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     // 5: a cart left with a candle in it; 6: a cart never filled.
     cart(app, &[(&c, "CANDLE", 1)]).await;
@@ -155,7 +152,7 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
     let today = Utc::now().date_naive();
     let range = format!("from={}&to={today}", today - Duration::days(1));
     let path = format!("/admin/analytics/sales?{range}");
-    let (status, sales) = get_json(app, &path, Some(&admin)).await;
+    let (status, sales) = get_json(app, &path, Some(admin.token())).await;
     assert_eq!(status, StatusCode::OK, "{sales}");
     assert_eq!(
         sales["currencies"].as_array().map(Vec::len),
@@ -173,16 +170,16 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
         usd_sales["totals"],
         json!({
             "orders_placed": 4, "orders": 3, "units": 9,
-            "subtotal": usd(11000), "discounts": usd(900), "shipping": usd(1497),
-            "tax": usd(0), "gross_revenue": usd(11597),
-            "refunded_orders": 1, "refunds": usd(4099), "net_revenue": usd(7498),
-            "average_order_value": usd(3866)
+            "subtotal": usd_json(11000), "discounts": usd_json(900), "shipping": usd_json(1497),
+            "tax": usd_json(0), "gross_revenue": usd_json(11597),
+            "refunded_orders": 1, "refunds": usd_json(4099), "net_revenue": usd_json(7498),
+            "average_order_value": usd_json(3866)
         }),
         "{sales}"
     );
 
     let path = format!("/admin/analytics/products?{range}");
-    let (_, top) = get_json(app, &path, Some(&admin)).await;
+    let (_, top) = get_json(app, &path, Some(admin.token())).await;
     let products = &top["currencies"][0]["products"];
     let ranked = |products: &Value| -> Vec<(String, i64, i64)> {
         products
@@ -207,12 +204,12 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
         json!({
             "rank": 1, "product_id": b, "sku": "CHAIR", "name": "Chair", "orders": 2,
             "units_sold": 2, "units_refunded": 1, "net_units": 1,
-            "gross_sales": usd(8000), "discounts": usd(800), "refunds": usd(3600),
-            "net_revenue": usd(3600)
+            "gross_sales": usd_json(8000), "discounts": usd_json(800), "refunds": usd_json(3600),
+            "net_revenue": usd_json(3600)
         })
     );
     let path = format!("/admin/analytics/products?{range}&by=units&limit=2");
-    let (_, top) = get_json(app, &path, Some(&admin)).await;
+    let (_, top) = get_json(app, &path, Some(admin.token())).await;
     let by_units = ranked(&top["currencies"][0]["products"]);
     assert_eq!(
         by_units,
@@ -221,18 +218,18 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
     );
 
     let path = format!("/admin/analytics/coupons?{range}");
-    let (_, coupons) = get_json(app, &path, Some(&admin)).await;
+    let (_, coupons) = get_json(app, &path, Some(admin.token())).await;
     assert_eq!(
         coupons["coupons"],
         json!([{
             "code": "TENOFF", "currency": "USD", "redemptions": 3, "releases": 1,
-            "customers": 3, "orders": 2, "discount_given": usd(900),
-            "gross_revenue": usd(9098)
+            "customers": 3, "orders": 2, "discount_given": usd_json(900),
+            "gross_revenue": usd_json(9098)
         }])
     );
 
     let path = format!("/admin/analytics/carts?{range}");
-    let (_, carts) = get_json(app, &path, Some(&admin)).await;
+    let (_, carts) = get_json(app, &path, Some(admin.token())).await;
     let funnel = |report: &Value| {
         [
             "created",
@@ -254,7 +251,7 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
         (Some(0.8), Some(0.0))
     );
     let path = format!("/admin/analytics/carts?{range}&abandoned_after_hours=0");
-    let (_, carts) = get_json(app, &path, Some(&admin)).await;
+    let (_, carts) = get_json(app, &path, Some(admin.token())).await;
     assert_eq!(funnel(&carts), [6, 5, 4, 3, 1, 0, 1], "{carts}");
     assert_eq!(carts["abandonment_rate"].as_f64(), Some(0.2));
 
@@ -267,6 +264,6 @@ async fn analytics_report_sales_products_coupons_and_carts_exactly() {
     assert!(applied > 0);
     assert_eq!(dump(&app.db.pool).await, live);
     let path = format!("/admin/analytics/sales?{range}");
-    let (_, again) = get_json(app, &path, Some(&admin)).await;
+    let (_, again) = get_json(app, &path, Some(admin.token())).await;
     assert_eq!(again, sales);
 }

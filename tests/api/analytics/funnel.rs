@@ -59,7 +59,7 @@ async fn the_cart_funnel_partitions_the_carts_created_in_the_range() {
         order_id: order,
         lines: vec![],
         coupon_code: None,
-        shipping_address: super::address(),
+        shipping_address: crate::fixtures::address(),
     };
     cart(&mut h, vec![item("A"), checkout]).await;
     let line = Line {

@@ -14,10 +14,11 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use commerce_aggregates::order::{
     AppliedCoupon, OrderEvent, OrderLine, OrderTotals, ShippingPolicy,
 };
-use commerce_aggregates::{Address, Currency, Discount, Money, Role};
+use commerce_aggregates::{Currency, Discount, Money, Role};
 use commerce_projections::read_models::analytics::{AnalyticsProjection, DateRange};
 use uuid::Uuid;
 
+use crate::fixtures::address;
 use crate::read_models::Harness;
 
 /// A harness feeding the analytics projection alone.
@@ -40,18 +41,6 @@ pub fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
 /// 2026-11-`day`.
 pub fn day(day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, day).expect("valid day")
-}
-
-/// A shipping address.
-pub fn address() -> Address {
-    Address {
-        name: "Grace Hopper".into(),
-        line1: "1 Navy Yard".into(),
-        line2: None,
-        city: "Arlington".into(),
-        postal_code: "22202".into(),
-        country: "US".into(),
-    }
 }
 
 /// The days 2026-11-`from`..=2026-11-`to`.

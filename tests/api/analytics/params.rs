@@ -5,7 +5,7 @@
 use commerce_aggregates::Role;
 use reqwest::StatusCode;
 
-use crate::commands::event_count;
+use crate::fixtures::event_count;
 use crate::helpers::spawn_app;
 use crate::queries::{assert_invalid, get, get_json};
 
@@ -30,7 +30,7 @@ async fn analytics_are_for_admins_and_auditors_only() {
             assert_eq!(body["code"], "forbidden", "{body}");
         }
         let response = get(&app, &path, None).await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{path}");
         // A customer is refused before the parameters are looked at.
         let (status, _) = get_json(&app, &format!("{path}?from=nonsense"), Some(&customer)).await;
         assert_eq!(status, StatusCode::FORBIDDEN);

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::{commerce, event, get, history, paid_order, texts};
 use crate::checkout::start_engine;
-use crate::commands::{confirmed_order, post};
+use crate::client::Pay;
+use crate::fixtures::confirmed_order;
 use crate::helpers::{spawn_app, TestApp};
 
 fn recorded_at(history: &[Value], event_type: &str) -> DateTime<Utc> {
@@ -49,14 +50,10 @@ async fn as_of_rebuilds_the_order_from_its_events_at_each_moment() {
     let app = &engine.app;
     let purchase = paid_order(app, "ASOF10").await;
     let (order, token) = (purchase.order.as_str(), purchase.token.as_str());
-    post(
-        app,
-        &format!("/orders/{order}/cancel"),
-        token,
-        &json!({"reason": "changed my mind"}),
-    )
-    .await
-    .command(200, 4);
+    app.with_token(token)
+        .cancel_order(order, "changed my mind")
+        .await
+        .command(200, 4);
     let events = history(app, order, token).await;
     let placed = recorded_at(&events, "OrderPlaced");
     let paid = recorded_at(&events, "OrderPaid");
@@ -123,14 +120,15 @@ async fn as_of_rebuilds_the_order_from_its_events_at_each_moment() {
 #[tokio::test]
 async fn as_of_must_be_an_instant_and_follows_the_ownership_rules() {
     let app = spawn_app().await;
-    let (token, order) = confirmed_order(&app).await;
+    let (customer, order) = confirmed_order(&app).await;
+    let token = customer.token();
     for bad in ["yesterday", "2026-02-30T00:00:00Z", "2026-11-21", "12345"] {
-        let reply = get(&app, &format!("/orders/{order}?as_of={bad}"), &token).await;
+        let reply = get(&app, &format!("/orders/{order}?as_of={bad}"), token).await;
         reply.problem(422, "validation_failed");
         assert_eq!(reply.body["errors"][0]["field"], "as_of", "{}", reply.text);
     }
     let now = Utc::now();
-    let (status, view) = as_of(&app, &order, now, &token).await;
+    let (status, view) = as_of(&app, &order, now, token).await;
     assert_eq!((status, view["status"].as_str()), (200, Some("confirmed")));
     for role in [Role::Admin, Role::Auditor] {
         let (_, other) = app.token(role);
@@ -139,24 +137,20 @@ async fn as_of_must_be_an_instant_and_follows_the_ownership_rules() {
     let (_, stranger) = app.token(Role::Customer);
     let (status, body) = as_of(&app, &order, now, &stranger).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
-    let (status, _) = as_of(&app, &Uuid::new_v4().to_string(), now, &token).await;
+    let (status, _) = as_of(&app, &Uuid::new_v4().to_string(), now, token).await;
     assert_eq!(status, 404);
     let epoch = DateTime::from_timestamp(0, 0).expect("epoch");
-    assert_eq!(as_of(&app, &order, epoch, &token).await.0, 404);
+    assert_eq!(as_of(&app, &order, epoch, token).await.0, 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_order_prints_the_order_rebuilt_at_a_moment() {
     let app = spawn_app().await;
-    let (token, order) = confirmed_order(&app).await;
-    post(
-        &app,
-        &format!("/orders/{order}/pay"),
-        &token,
-        &json!({"provider": "test", "token": "tok_ok"}),
-    )
-    .await
-    .command(200, 3);
+    let (customer, order) = confirmed_order(&app).await;
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
     let (_, auditor) = app.token(Role::Auditor);
     let paid = recorded_at(&history(&app, &order, &auditor).await, "OrderPaid");
 
@@ -175,7 +169,7 @@ async fn audit_order_prints_the_order_rebuilt_at_a_moment() {
     assert!(output.status.success(), "{}", texts(&output).1);
     let now: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(now["status"], "paid");
-    let (_, http) = as_of(&app, &order, Utc::now(), &token).await;
+    let (_, http) = as_of(&app, &order, Utc::now(), customer.token()).await;
     assert_eq!(now, http);
 
     let missing = Uuid::new_v4().to_string();

@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::{checked_out, event, get, history, paid_order, wait_sealed};
 use crate::checkout::start_engine;
-use crate::commands::post;
 
 /// `(aggregate_type, event_type)` of every event, in order.
 fn kinds(history: &[Value]) -> Vec<(String, String)> {
@@ -103,14 +102,10 @@ async fn an_orders_history_has_its_events_reservations_coupon_redemption_and_pay
     assert_eq!(paid["payload"]["OrderPaid"]["provider"], "test");
 
     // A cancellation releases the stock and the redemption in its own commit.
-    post(
-        app,
-        &format!("/orders/{}/cancel", purchase.order),
-        &purchase.token,
-        &json!({"reason": "changed my mind"}),
-    )
-    .await
-    .command(200, 4);
+    app.with_token(&purchase.token)
+        .cancel_order(&purchase.order, "changed my mind")
+        .await
+        .command(200, 4);
     let events = history(app, &purchase.order, &purchase.token).await;
     let cancelled = event(&events, "OrderCancelled");
     assert_eq!(cancelled["actor"]["id"], customer);
@@ -166,11 +161,6 @@ async fn an_orders_history_is_for_its_owner_admins_and_auditors_only() {
     get(app, "/orders/not-a-uuid/history", &purchase.token)
         .await
         .problem(404, "not_found");
-    let anonymous = app
-        .client
-        .get(app.api(&path))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(anonymous.status(), 401);
+    let anonymous = app.anonymous().order_history(&purchase.order).await;
+    assert_eq!(anonymous.status, 401);
 }

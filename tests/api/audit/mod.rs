@@ -11,10 +11,11 @@ use std::process::Output;
 use std::time::Duration;
 
 use commerce_aggregates::Role;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::commands::{active_product, admin, call, post, post_empty, put, ready_cart, Reply};
+use crate::client::{NewCoupon, Pay, Reply};
+use crate::fixtures::{active_product, ready_cart};
 use crate::helpers::TestApp;
 use crate::pipeline::wait_until;
 
@@ -35,26 +36,21 @@ pub struct Purchase {
 /// Creates a product and the coupon `code` (10 %), then a customer checks out 2 units with
 /// the coupon (confirmed in the checkout's commit) and pays with the `test` provider.
 pub async fn paid_order(app: &TestApp, code: &str) -> Purchase {
-    let admin = admin(app);
+    let admin = app.as_admin();
     let sku = format!("CUP-{}", Uuid::new_v4().simple());
-    let product = active_product(app, &admin, &sku, 10).await;
-    post(
-        app,
-        "/coupons",
-        &admin,
-        &json!({"code": code, "discount": {"percent": 10}, "max_redemptions": 10}),
-    )
-    .await
-    .command(201, 1);
+    let product = active_product(&admin, &sku, 10).await;
+    admin
+        .create_coupon(&NewCoupon {
+            max_redemptions: Some(10),
+            ..NewCoupon::percent(code, 10)
+        })
+        .await
+        .command(201, 1);
     let purchase = checked_out(app, &product, &sku, Some(code)).await;
-    post(
-        app,
-        &format!("/orders/{}/pay", purchase.order),
-        &purchase.token,
-        &json!({"provider": "test", "token": "tok_ok"}),
-    )
-    .await
-    .command(200, 3);
+    app.with_token(&purchase.token)
+        .pay(&purchase.order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
     purchase
 }
 
@@ -65,24 +61,17 @@ pub async fn checked_out(
     sku: &str,
     coupon: Option<&str>,
 ) -> Purchase {
-    let (customer, token) = app.token(Role::Customer);
-    let cart = ready_cart(app, &token, product, sku, 2).await;
+    let client = app.as_role(Role::Customer);
+    let cart = ready_cart(&client, product, sku, 2).await;
     if let Some(code) = coupon {
-        put(
-            app,
-            &format!("/carts/{cart}/coupon"),
-            &token,
-            &json!({ "code": code }),
-        )
-        .await
-        .command(200, 4);
+        client.apply_coupon(&cart, code).await.command(200, 4);
     }
-    let reply = post_empty(app, &format!("/carts/{cart}/checkout"), &token).await;
+    let reply = client.checkout(&cart).await;
     let order = reply.command(201, 2);
     assert_eq!(reply.body["status"], "confirmed", "{}", reply.text);
     Purchase {
-        customer,
-        token,
+        customer: client.user(),
+        token: client.token().to_string(),
         order,
         product: product.to_string(),
         sku: sku.to_string(),
@@ -91,9 +80,7 @@ pub async fn checked_out(
 
 /// `GET path` with `token`.
 pub async fn get(app: &TestApp, path: &str, token: &str) -> Reply {
-    call(app, reqwest::Method::GET, path, Some(token))
-        .send()
-        .await
+    app.with_token(token).send(reqwest::Method::GET, path).await
 }
 
 /// `GET orders/{order}/history` as `token`, asserting 200; its events.

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use commerce::audit::sealer::{backlog, seal_all};
 use commerce_aggregates::Role;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{commerce, get, paid_order, stored_events, tamper, texts, wait_sealed};
 use crate::checkout::start_engine;
-use crate::commands::{confirmed_order, post};
+use crate::client::Pay;
+use crate::fixtures::confirmed_order;
 use crate::helpers::{spawn_app, TestApp};
 use crate::pipeline::wait_until;
 
@@ -39,15 +40,11 @@ async fn stored(app: &TestApp, order: &str, sequence: i64) -> (Uuid, i64) {
 /// A paid order (version 3) on the HTTP-only engine, everything sealed (by the same code the
 /// relay's sealer runs); (customer token, order id).
 async fn sealed_paid_order(app: &TestApp) -> (String, String) {
-    let (token, order) = confirmed_order(app).await;
-    post(
-        app,
-        &format!("/orders/{order}/pay"),
-        &token,
-        &json!({"provider": "test", "token": "tok_ok"}),
-    )
-    .await
-    .command(200, 3);
+    let (customer, order) = confirmed_order(app).await;
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
     // Nothing seals on the HTTP-only engine: everything waits for the sealer.
     let count = stored_events(app).await;
     assert_eq!(backlog(&app.db.pool).await.expect("backlog"), count);
@@ -65,7 +62,7 @@ async fn sealed_paid_order(app: &TestApp) -> (String, String) {
     assert_eq!(clean["ok"], true, "{clean}");
     assert_eq!(clean["sealed"], stored_events(app).await);
     assert_eq!(backlog(&app.db.pool).await.expect("backlog"), 0);
-    (token, order)
+    (customer.token().to_string(), order)
 }
 
 /// Asserts the report's first problem is `kind` on event `sequence` of `order`.

@@ -2,30 +2,29 @@
 //! the rest refused with `coupon_exhausted` holding no stock; a cancelled order gives its
 //! redemption and its stock back in the cancel's own commit.
 
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{cart_is_open, check_out_all, shoppers, start_engine};
-use crate::commands::{active_product, admin, post};
+use crate::client::NewCoupon;
+use crate::fixtures::active_product;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_coupon_limited_to_five_is_redeemed_five_times_and_given_back_on_cancel() {
     let engine = start_engine().await;
     let app = &engine.app;
-    let admin = admin(app);
+    let admin = app.as_admin();
     let sku = format!("CUP-{}", Uuid::new_v4().simple());
-    let product = active_product(app, &admin, &sku, 1000).await;
-    post(
-        app,
-        "/coupons",
-        &admin,
-        &json!({"code": "FIVE", "discount": {"percent": 10}, "max_redemptions": 5}),
-    )
-    .await
-    .command(201, 1);
+    let product = active_product(&admin, &sku, 1000).await;
+    admin
+        .create_coupon(&NewCoupon {
+            max_redemptions: Some(5),
+            ..NewCoupon::percent("FIVE", 10)
+        })
+        .await
+        .command(201, 1);
     let shoppers = shoppers(app, 100, &product, &sku, Some("FIVE")).await;
 
-    let (replies, _, elapsed) = check_out_all(app, &shoppers).await;
+    let (replies, _, elapsed) = check_out_all(&shoppers).await;
     eprintln!("100 concurrent checkouts with a coupon decided in {elapsed:.3?}");
 
     let mut confirmed = Vec::new();
@@ -35,7 +34,7 @@ async fn a_coupon_limited_to_five_is_redeemed_five_times_and_given_back_on_cance
             201 => {
                 assert_eq!(reply.body["status"], "confirmed", "{}", reply.text);
                 let id = reply.body["id"].as_str().expect("order id").to_string();
-                confirmed.push((id, shopper.token.clone()));
+                confirmed.push((id, &shopper.customer));
             }
             409 => {
                 reply.problem(409, "coupon_exhausted");
@@ -59,15 +58,11 @@ async fn a_coupon_limited_to_five_is_redeemed_five_times_and_given_back_on_cance
     }
 
     // Cancelling one confirmed order gives its redemption and its stock back.
-    let (order, token) = &confirmed[0];
-    post(
-        app,
-        &format!("/orders/{order}/cancel"),
-        token,
-        &json!({"reason": "changed my mind"}),
-    )
-    .await
-    .command(200, 3);
+    let (order, customer) = &confirmed[0];
+    customer
+        .cancel_order(order, "changed my mind")
+        .await
+        .command(200, 3);
     let order_id: Uuid = order.parse().expect("uuid");
     let (coupon, _) = app.stores.coupons.load("FIVE").await.expect("coupon");
     assert_eq!(coupon.redemption_count(), 4);

@@ -6,7 +6,7 @@ use commerce_aggregates::order::OrderStatus;
 use uuid::Uuid;
 
 use super::{check_out_all, shoppers, start_engine_with};
-use crate::commands::{active_product, admin};
+use crate::fixtures::active_product;
 use crate::pipeline::wait_until;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,11 +17,10 @@ async fn an_unpaid_confirmed_order_expires_and_releases_its_stock() {
     ])
     .await;
     let app = &engine.app;
-    let admin = admin(app);
     let sku = format!("EXP-{}", Uuid::new_v4().simple());
-    let product = active_product(app, &admin, &sku, 3).await;
+    let product = active_product(&app.as_admin(), &sku, 3).await;
     let shoppers = shoppers(app, 1, &product, &sku, None).await;
-    let (replies, _, _) = check_out_all(app, &shoppers).await;
+    let (replies, _, _) = check_out_all(&shoppers).await;
     let reply = &replies[0];
     assert_eq!(reply.status.as_u16(), 201, "{}", reply.text);
     let order = reply.body["id"].as_str().expect("order id").to_string();

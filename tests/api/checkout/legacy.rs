@@ -12,15 +12,12 @@ use commerce_aggregates::order::{
     AppliedCoupon, OrderCommand, OrderLineInput, OrderStatus, ShippingPolicy,
 };
 use commerce_aggregates::product::{ProductCommand, ReservationLine};
-use commerce_aggregates::{Address, Currency, Discount, Money, Role};
+use commerce_aggregates::{Address, Discount, Role};
 use uuid::Uuid;
 
+use crate::fixtures::usd;
 use crate::helpers::{admin_metadata, TestDatabase};
 use crate::products::create_product;
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid"))
-}
 
 /// A published product of one variant `sku` (12.50 USD) with `stock` units.
 async fn product(stores: &Stores, meta: &CommandMetadata, sku: &str, stock: u32) -> Uuid {

@@ -14,13 +14,11 @@ use std::time::{Duration, Instant};
 use commerce::app::Roles;
 use commerce_aggregates::cart::CartStatus;
 use commerce_aggregates::product::ProductEvent;
-use commerce_aggregates::Role;
 use futures_util::future::join_all;
-use reqwest::Method;
-use serde_json::json;
 use uuid::Uuid;
 
-use crate::commands::{call, put, ready_cart, Reply};
+use crate::client::{Client, Reply};
+use crate::fixtures::ready_cart;
 use crate::helpers::{spawn_app_with_roles, TestApp};
 use crate::nats_server::NatsServer;
 
@@ -50,58 +48,41 @@ pub async fn start_engine_with(overrides: &[(&str, &str)]) -> Engine {
     Engine { app, nats }
 }
 
-/// One customer ready to check out: token, customer id and cart.
-pub struct Shopper {
-    /// Bearer token.
-    pub token: String,
+/// One customer ready to check out: the customer and their cart.
+pub struct Shopper<'a> {
+    /// The customer.
+    pub customer: Client<'a>,
     /// Cart id.
     pub cart: String,
 }
 
 /// `count` customers, each with a cart of `quantity` × `sku` and an address (and `coupon`
 /// applied when given), prepared concurrently.
-pub async fn shoppers(
-    app: &TestApp,
+pub async fn shoppers<'a>(
+    app: &'a TestApp,
     count: usize,
     product: &str,
     sku: &str,
     coupon: Option<&str>,
-) -> Vec<Shopper> {
+) -> Vec<Shopper<'a>> {
     join_all((0..count).map(|_| async move {
-        let (_, token) = app.token(Role::Customer);
-        let cart = ready_cart(app, &token, product, sku, 1).await;
+        let customer = app.as_customer();
+        let cart = ready_cart(&customer, product, sku, 1).await;
         if let Some(code) = coupon {
-            put(
-                app,
-                &format!("/carts/{cart}/coupon"),
-                &token,
-                &json!({ "code": code }),
-            )
-            .await
-            .command(200, 4);
+            customer.apply_coupon(&cart, code).await.command(200, 4);
         }
-        Shopper { token, cart }
+        Shopper { customer, cart }
     }))
     .await
 }
 
 /// The answers of every shopper checking out at once, with each one's latency, and the
 /// time until the last answer.
-pub async fn check_out_all(
-    app: &TestApp,
-    shoppers: &[Shopper],
-) -> (Vec<Reply>, Vec<Duration>, Duration) {
+pub async fn check_out_all(shoppers: &[Shopper<'_>]) -> (Vec<Reply>, Vec<Duration>, Duration) {
     let started = Instant::now();
     let answers = join_all(shoppers.iter().map(|shopper| async move {
         let sent = Instant::now();
-        let reply = call(
-            app,
-            Method::POST,
-            &format!("/carts/{}/checkout", shopper.cart),
-            Some(&shopper.token),
-        )
-        .send()
-        .await;
+        let reply = shopper.customer.checkout(&shopper.cart).await;
         (reply, sent.elapsed())
     }))
     .await;

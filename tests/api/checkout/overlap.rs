@@ -6,13 +6,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use commerce_aggregates::Role;
 use futures_util::future::join_all;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{cart_is_open, check_out_all, start_engine, Shopper};
-use crate::commands::{active_product, admin, post, ready_cart};
+use crate::client::AddItem;
+use crate::fixtures::{active_product, ready_cart};
 use crate::pipeline::{projections_caught_up, wait_until};
 
 /// Units of each product.
@@ -24,11 +23,11 @@ const CARTS: usize = 150;
 async fn carts_sharing_limited_products_never_oversell_and_never_split_an_order() {
     let engine = start_engine().await;
     let app = &engine.app;
-    let admin = admin(app);
+    let admin = app.as_admin();
     let mut products = Vec::new();
     for name in ["A", "B", "C"] {
         let sku = format!("OVL-{name}-{}", Uuid::new_v4().simple());
-        products.push((active_product(app, &admin, &sku, STOCK).await, sku));
+        products.push((active_product(&admin, &sku, STOCK.into()).await, sku));
     }
     // Each cart's products, by index: one of them, or two (in either order of addition).
     let shapes: [&[usize]; 6] = [&[0], &[0, 1], &[1], &[2, 1], &[2], &[0, 2]];
@@ -36,28 +35,24 @@ async fn carts_sharing_limited_products_never_oversell_and_never_split_an_order(
         let shape = shapes[i % shapes.len()];
         let products = &products;
         async move {
-            let (_, token) = app.token(Role::Customer);
+            let customer = app.as_customer();
             let (first, first_sku) = &products[shape[0]];
-            let cart = ready_cart(app, &token, first, first_sku, 1).await;
+            let cart = ready_cart(&customer, first, first_sku, 1).await;
             for &index in &shape[1..] {
                 let (product, sku) = &products[index];
-                post(
-                    app,
-                    &format!("/carts/{cart}/items"),
-                    &token,
-                    &json!({"product_id": product, "sku": sku, "quantity": 1}),
-                )
-                .await
-                .command(200, 4);
+                customer
+                    .add_item(&cart, &AddItem::new(product, sku, 1))
+                    .await
+                    .command(200, 4);
             }
-            (Shopper { token, cart }, shape.to_vec())
+            (Shopper { customer, cart }, shape.to_vec())
         }
     }))
     .await;
     let (shoppers, shapes): (Vec<Shopper>, Vec<Vec<usize>>) = carts.into_iter().unzip();
 
     let (replies, _, elapsed) =
-        tokio::time::timeout(Duration::from_secs(120), check_out_all(app, &shoppers))
+        tokio::time::timeout(Duration::from_secs(120), check_out_all(&shoppers))
             .await
             .expect("every checkout answered (no deadlock)");
     eprintln!("{CARTS} overlapping checkouts decided in {elapsed:.3?}");

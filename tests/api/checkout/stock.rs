@@ -8,19 +8,18 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::{cart_is_open, check_out_all, quantile, reserved_orders, shoppers, start_engine};
-use crate::commands::{active_product, admin};
+use crate::fixtures::active_product;
 use crate::pipeline::{projections_caught_up, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_checkouts_for_ten_units_confirm_exactly_ten() {
     let engine = start_engine().await;
     let app = &engine.app;
-    let admin = admin(app);
     let sku = format!("HOT-{}", Uuid::new_v4().simple());
-    let product = active_product(app, &admin, &sku, 10).await;
+    let product = active_product(&app.as_admin(), &sku, 10).await;
     let shoppers = shoppers(app, 200, &product, &sku, None).await;
 
-    let (replies, latencies, elapsed) = check_out_all(app, &shoppers).await;
+    let (replies, latencies, elapsed) = check_out_all(&shoppers).await;
 
     let mut confirmed = HashSet::new();
     let mut refused = 0;

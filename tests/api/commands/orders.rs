@@ -5,53 +5,89 @@ use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{
-    admin, call, confirmed_order, event_count, events_of_type, last_payload, post, post_empty,
-};
-use crate::helpers::spawn_app;
+use crate::client::{Client, Pay, Ship};
+use crate::fixtures::confirmed_order;
+use crate::fixtures::{event_count, events_of_type, last_payload};
+use crate::helpers::{spawn_app, TestApp};
 
-fn pay_with(token: &str) -> serde_json::Value {
-    json!({"provider": "test", "token": token})
+/// A shipment by `carrier` with `tracking_number`.
+fn ship(carrier: &str, tracking_number: &str) -> Ship {
+    Ship {
+        carrier: carrier.into(),
+        tracking_number: tracking_number.into(),
+    }
+}
+
+/// A confirmed order its customer has paid (version 3): (customer, order id).
+async fn paid_order(app: &TestApp) -> (Client<'_>, String) {
+    let (customer, order) = confirmed_order(app).await;
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
+    (customer, order)
 }
 
 #[tokio::test]
-async fn paying_with_the_ok_token_records_the_order_total_once() {
+async fn paying_with_the_ok_token_records_the_order_total() {
     let app = spawn_app().await;
-    let (token, order) = confirmed_order(&app).await;
-    let path = format!("/orders/{order}/pay");
+    let (customer, order) = confirmed_order(&app).await;
 
-    post(&app, &path, &token, &pay_with("tok_ok"))
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
         .await
         .command(200, 3);
+
     let paid = last_payload(&app, &order, "OrderPaid").await;
     assert_eq!(paid["provider"], "test");
     assert_eq!(paid["amount"], json!({"amount": 2999, "currency": "USD"}));
+}
 
-    // Paying again with the same token changes nothing.
+#[tokio::test]
+async fn paying_a_paid_order_again_changes_nothing() {
+    let app = spawn_app().await;
+    let (customer, order) = paid_order(&app).await;
     let events = event_count(&app).await;
-    post(&app, &path, &token, &pay_with("tok_ok"))
+
+    // The same token again: the same answer.
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
         .await
         .command(200, 3);
-    post(&app, &path, &token, &pay_with("tok_declined"))
+    customer
+        .pay(&order, &Pay::test("tok_declined"))
         .await
         .problem(409, "invalid_state");
+
     assert_eq!(event_count(&app).await, events);
 }
 
 #[tokio::test]
 async fn a_declined_payment_is_402_and_records_nothing() {
     let app = spawn_app().await;
-    let (token, order) = confirmed_order(&app).await;
-    let path = format!("/orders/{order}/pay");
+    let (customer, order) = confirmed_order(&app).await;
     let before = event_count(&app).await;
 
-    post(&app, &path, &token, &pay_with("tok_declined"))
+    customer
+        .pay(&order, &Pay::test("tok_declined"))
         .await
         .problem(402, "payment_declined");
+
     assert_eq!(events_of_type(&app, "OrderPaid").await, 0);
     assert_eq!(event_count(&app).await, before);
-    // The order can still be paid.
-    post(&app, &path, &token, &pay_with("tok_ok"))
+}
+
+#[tokio::test]
+async fn an_order_whose_payment_was_declined_can_still_be_paid() {
+    let app = spawn_app().await;
+    let (customer, order) = confirmed_order(&app).await;
+    customer
+        .pay(&order, &Pay::test("tok_declined"))
+        .await
+        .problem(402, "payment_declined");
+
+    customer
+        .pay(&order, &Pay::test("tok_ok"))
         .await
         .command(200, 3);
 }
@@ -59,156 +95,138 @@ async fn a_declined_payment_is_402_and_records_nothing() {
 #[tokio::test]
 async fn bad_payment_input_is_a_problem_and_writes_nothing() {
     let app = spawn_app().await;
-    let (cancelled_token, cancelled) = confirmed_order(&app).await;
-    post(
-        &app,
-        &format!("/orders/{cancelled}/cancel"),
-        &cancelled_token,
-        &json!({"reason": "changed my mind"}),
-    )
-    .await
-    .command(200, 3);
-    let (token, order) = confirmed_order(&app).await;
+    let (customer, order) = confirmed_order(&app).await;
     let path = format!("/orders/{order}/pay");
     let before = event_count(&app).await;
 
-    post(
-        &app,
-        &path,
-        &token,
-        &json!({"provider": "stripe", "token": "tok_ok"}),
-    )
-    .await
-    .problem(422, "unknown_provider");
-    post(&app, &path, &token, &pay_with("tok_whatever"))
+    customer
+        .pay(
+            &order,
+            &Pay {
+                provider: "stripe".into(),
+                token: "tok_ok".into(),
+            },
+        )
+        .await
+        .problem(422, "unknown_provider");
+    customer
+        .pay(&order, &Pay::test("tok_whatever"))
         .await
         .problem(422, "validation_failed");
-    post(&app, &path, &token, &json!({"provider": "test"}))
+    customer
+        .send_json(Method::POST, &path, &json!({"provider": "test"}))
         .await
         .problem(422, "validation_failed");
-    post(
-        &app,
-        &path,
-        &token,
-        &json!({"provider": "test", "token": "tok_ok", "amount": 1}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    call(&app, Method::POST, &path, Some(&token))
+    customer
+        .send_json(
+            Method::POST,
+            &path,
+            &json!({"provider": "test", "token": "tok_ok", "amount": 1}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    customer
+        .request(Method::POST, &path)
         .raw("provider=test")
         .send()
         .await
         .problem(400, "malformed_json");
-    call(&app, Method::POST, &path, Some(&token))
-        .header("if-match", "1")
-        .json(&pay_with("tok_ok"))
-        .send()
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn paying_with_if_match_of_another_version_is_412() {
+    let app = spawn_app().await;
+    let (customer, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+
+    customer
+        .if_match("1")
+        .pay(&order, &Pay::test("tok_ok"))
         .await
         .problem(412, "version_mismatch");
-    // Cancelled: nothing to pay.
-    post(
-        &app,
-        &format!("/orders/{cancelled}/pay"),
-        &cancelled_token,
-        &pay_with("tok_ok"),
-    )
-    .await
-    .problem(409, "invalid_state");
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_cancelled_order_cannot_be_paid() {
+    let app = spawn_app().await;
+    let (customer, cancelled) = confirmed_order(&app).await;
+    customer
+        .cancel_order(&cancelled, "changed my mind")
+        .await
+        .command(200, 3);
+    let before = event_count(&app).await;
+
+    customer
+        .pay(&cancelled, &Pay::test("tok_ok"))
+        .await
+        .problem(409, "invalid_state");
+
     assert_eq!(event_count(&app).await, before);
 }
 
 #[tokio::test]
 async fn an_order_goes_through_its_lifecycle_with_each_version() {
     let app = spawn_app().await;
-    let admin = admin(&app);
-    let (token, order) = confirmed_order(&app).await;
+    let admin = app.as_admin();
+    let (_, order) = paid_order(&app).await;
 
-    post(
-        &app,
-        &format!("/orders/{order}/pay"),
-        &token,
-        &pay_with("tok_ok"),
-    )
-    .await
-    .command(200, 3);
-    post(
-        &app,
-        &format!("/orders/{order}/ship"),
-        &admin,
-        &json!({"carrier": "DHL", "tracking_number": "JD0146"}),
-    )
-    .await
-    .command(200, 4);
+    admin
+        .ship(&order, &ship("DHL", "JD0146"))
+        .await
+        .command(200, 4);
     assert_eq!(
         last_payload(&app, &order, "OrderShipped").await["carrier"],
         "DHL"
     );
-    post_empty(&app, &format!("/orders/{order}/deliver"), &admin)
-        .await
-        .command(200, 5);
-    post(
-        &app,
-        &format!("/orders/{order}/refund"),
-        &admin,
-        &json!({"reason": "arrived broken"}),
-    )
-    .await
-    .command(200, 6);
+    admin.deliver(&order).await.command(200, 5);
+    admin.refund(&order, "arrived broken").await.command(200, 6);
     let refunded = last_payload(&app, &order, "OrderRefunded").await;
     assert_eq!(refunded["amount"]["amount"], 2999);
 }
 
 #[tokio::test]
-async fn owners_cancel_before_shipping_and_admins_also_after() {
+async fn an_owner_cancels_a_confirmed_order() {
     let app = spawn_app().await;
-    let admin = admin(&app);
+    let (customer, order) = confirmed_order(&app).await;
 
-    let (token, order) = confirmed_order(&app).await;
-    post(
-        &app,
-        &format!("/orders/{order}/cancel"),
-        &token,
-        &json!({"reason": "changed my mind"}),
-    )
-    .await
-    .command(200, 3);
+    customer
+        .cancel_order(&order, "changed my mind")
+        .await
+        .command(200, 3);
+
     assert_eq!(
         last_payload(&app, &order, "OrderCancelled").await["by"],
         "customer"
     );
+}
 
-    let (token, shipped) = confirmed_order(&app).await;
-    post(
-        &app,
-        &format!("/orders/{shipped}/pay"),
-        &token,
-        &pay_with("tok_ok"),
-    )
-    .await
-    .command(200, 3);
-    post(
-        &app,
-        &format!("/orders/{shipped}/ship"),
-        &admin,
-        &json!({"carrier": "UPS", "tracking_number": "1Z999"}),
-    )
-    .await
-    .command(200, 4);
+#[tokio::test]
+async fn an_owner_cannot_cancel_a_shipped_order_but_an_admin_can_with_a_refund() {
+    let app = spawn_app().await;
+    let admin = app.as_admin();
+    let (customer, shipped) = paid_order(&app).await;
+    admin
+        .ship(&shipped, &ship("UPS", "1Z999"))
+        .await
+        .command(200, 4);
     let before = event_count(&app).await;
-    let cancel = json!({"reason": "too late?"});
-    post(&app, &format!("/orders/{shipped}/cancel"), &token, &cancel)
+
+    customer
+        .cancel_order(&shipped, "too late?")
         .await
         .problem(409, "invalid_state");
-    post(
-        &app,
-        &format!("/orders/{shipped}/cancel"),
-        &token,
-        &json!({"reason": " "}),
-    )
-    .await
-    .problem(409, "invalid_state");
+    customer
+        .cancel_order(&shipped, " ")
+        .await
+        .problem(409, "invalid_state");
     assert_eq!(event_count(&app).await, before);
-    post(&app, &format!("/orders/{shipped}/cancel"), &admin, &cancel)
+
+    admin
+        .cancel_order(&shipped, "too late?")
         .await
         .command(200, 5);
     let cancelled = last_payload(&app, &shipped, "OrderCancelled").await;
@@ -217,134 +235,163 @@ async fn owners_cancel_before_shipping_and_admins_also_after() {
 }
 
 #[tokio::test]
-async fn someone_elses_order_is_404_and_roles_are_enforced() {
+async fn someone_elses_order_is_404_to_pay_or_cancel() {
     let app = spawn_app().await;
     let (_, order) = confirmed_order(&app).await;
     let before = event_count(&app).await;
-    let (_, stranger) = app.token(Role::Customer);
-    let (_, auditor) = app.token(Role::Auditor);
+    let stranger = app.as_customer();
 
-    post(
-        &app,
-        &format!("/orders/{order}/pay"),
-        &stranger,
-        &pay_with("tok_ok"),
-    )
-    .await
-    .problem(404, "not_found");
-    post(
-        &app,
-        &format!("/orders/{order}/cancel"),
-        &stranger,
-        &json!({"reason": "mine now"}),
-    )
-    .await
-    .problem(404, "not_found");
-    let missing = uuid::Uuid::new_v4();
-    post(
-        &app,
-        &format!("/orders/{missing}/pay"),
-        &stranger,
-        &pay_with("tok_ok"),
-    )
-    .await
-    .problem(404, "not_found");
-    post_empty(&app, &format!("/orders/{missing}/deliver"), &admin(&app))
+    stranger
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .problem(404, "not_found");
+    stranger
+        .cancel_order(&order, "mine now")
         .await
         .problem(404, "not_found");
 
-    let ship = json!({"carrier": "DHL", "tracking_number": "1"});
-    post(&app, &format!("/orders/{order}/ship"), &stranger, &ship)
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn an_order_that_does_not_exist_is_404() {
+    let app = spawn_app().await;
+    let (_, _) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+    let missing = uuid::Uuid::new_v4().to_string();
+
+    app.as_customer()
+        .pay(&missing, &Pay::test("tok_ok"))
+        .await
+        .problem(404, "not_found");
+    app.as_admin()
+        .deliver(&missing)
+        .await
+        .problem(404, "not_found");
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn customers_may_not_ship_deliver_or_refund_403() {
+    let app = spawn_app().await;
+    let (_, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+    let stranger = app.as_customer();
+
+    stranger
+        .ship(&order, &ship("DHL", "1"))
         .await
         .problem(403, "forbidden");
-    post_empty(&app, &format!("/orders/{order}/deliver"), &stranger)
-        .await
-        .problem(403, "forbidden");
-    post(
-        &app,
-        &format!("/orders/{order}/refund"),
-        &stranger,
-        &json!({"reason": "x"}),
-    )
-    .await
-    .problem(403, "forbidden");
+    stranger.deliver(&order).await.problem(403, "forbidden");
+    stranger.refund(&order, "x").await.problem(403, "forbidden");
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn auditors_may_run_no_order_command_403() {
+    let app = spawn_app().await;
+    let (_, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+    let auditor = app.as_role(Role::Auditor);
+
     for path in ["pay", "cancel", "ship", "deliver", "refund"] {
-        post(
-            &app,
-            &format!("/orders/{order}/{path}"),
-            &auditor,
-            &json!({}),
-        )
-        .await
-        .problem(403, "forbidden");
+        auditor
+            .send_json(Method::POST, &format!("/orders/{order}/{path}"), &json!({}))
+            .await
+            .problem(403, "forbidden");
     }
-    call(&app, Method::POST, &format!("/orders/{order}/cancel"), None)
-        .json(&json!({"reason": "x"}))
-        .send()
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn order_commands_without_a_token_are_401() {
+    let app = spawn_app().await;
+    let (_, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+
+    app.anonymous()
+        .cancel_order(&order, "x")
         .await
         .problem(401, "unauthorized");
+
     assert_eq!(event_count(&app).await, before);
 }
 
 #[tokio::test]
 async fn bad_shipping_input_is_a_problem_and_writes_nothing() {
     let app = spawn_app().await;
-    let admin = admin(&app);
-    let (token, order) = confirmed_order(&app).await;
-    post(
-        &app,
-        &format!("/orders/{order}/pay"),
-        &token,
-        &pay_with("tok_ok"),
-    )
-    .await
-    .command(200, 3);
+    let admin = app.as_admin();
+    let (_, order) = paid_order(&app).await;
     let path = format!("/orders/{order}/ship");
     let before = event_count(&app).await;
 
-    post(
-        &app,
-        &path,
-        &admin,
-        &json!({"carrier": " ", "tracking_number": "1"}),
-    )
-    .await
-    .problem(422, "missing_field");
-    post(&app, &path, &admin, &json!({"carrier": "DHL"}))
+    admin
+        .ship(&order, &ship(" ", "1"))
+        .await
+        .problem(422, "missing_field");
+    admin
+        .send_json(Method::POST, &path, &json!({"carrier": "DHL"}))
         .await
         .problem(422, "validation_failed");
-    post(
-        &app,
-        &path,
-        &admin,
-        &json!({"carrier": "DHL", "tracking_number": 42}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    post(
-        &app,
-        &path,
-        &admin,
-        &json!({"carrier": "DHL", "tracking_number": "1", "eta": "soon"}),
-    )
-    .await
-    .problem(422, "validation_failed");
-    call(&app, Method::POST, &path, Some(&admin))
-        .header("if-match", "2")
-        .json(&json!({"carrier": "DHL", "tracking_number": "1"}))
-        .send()
+    admin
+        .send_json(
+            Method::POST,
+            &path,
+            &json!({"carrier": "DHL", "tracking_number": 42}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    admin
+        .send_json(
+            Method::POST,
+            &path,
+            &json!({"carrier": "DHL", "tracking_number": "1", "eta": "soon"}),
+        )
+        .await
+        .problem(422, "validation_failed");
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn shipping_with_if_match_of_another_version_is_412() {
+    let app = spawn_app().await;
+    let admin = app.as_admin();
+    let (_, order) = paid_order(&app).await;
+    let before = event_count(&app).await;
+
+    admin
+        .if_match("2")
+        .ship(&order, &ship("DHL", "1"))
         .await
         .problem(412, "version_mismatch");
-    post_empty(&app, &format!("/orders/{order}/deliver"), &admin)
-        .await
-        .problem(409, "invalid_state");
-    post(
-        &app,
-        &format!("/orders/{order}/refund"),
-        &admin,
-        &json!({"reason": ""}),
-    )
-    .await
-    .problem(422, "missing_field");
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn delivering_an_unshipped_order_is_409_invalid_state() {
+    let app = spawn_app().await;
+    let admin = app.as_admin();
+    let (_, order) = paid_order(&app).await;
+    let before = event_count(&app).await;
+
+    admin.deliver(&order).await.problem(409, "invalid_state");
+
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_refund_without_a_reason_is_422_missing_field() {
+    let app = spawn_app().await;
+    let admin = app.as_admin();
+    let (_, order) = paid_order(&app).await;
+    let before = event_count(&app).await;
+
+    admin.refund(&order, "").await.problem(422, "missing_field");
+
     assert_eq!(event_count(&app).await, before);
 }

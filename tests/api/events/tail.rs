@@ -6,10 +6,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::checkout::{start_engine, Engine};
-use crate::commands::{active_product, admin, post};
+use crate::client::StockAdjustment;
+use crate::fixtures::active_product;
 use crate::nats_server::stream_len;
 use crate::pipeline::wait_until;
 
@@ -102,8 +103,8 @@ fn pipe(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
 async fn tail_prints_matching_events_live_and_from_the_start() {
     let engine = start_engine().await;
     let app = &engine.app;
-    let admin = admin(app);
-    let product = active_product(app, &admin, "TAIL-1", 10).await;
+    let admin = app.as_admin();
+    let product = active_product(&admin, "TAIL-1", 10).await;
     let js = engine.nats.jetstream().await;
     wait_until("product published", Duration::from_secs(20), || async {
         stream_len(&js, "COMMERCE").await >= 2
@@ -114,14 +115,17 @@ async fn tail_prints_matching_events_live_and_from_the_start() {
     let live = Tail::start(&engine, &["commerce.*.*.StockAdjusted"]);
     live.wait_ready().await;
     for adjustment in [5, -3] {
-        post(
-            app,
-            &format!("/products/{product}/variants/TAIL-1/stock"),
-            &admin,
-            &json!({"adjustment": adjustment, "reason": "count"}),
-        )
-        .await
-        .command(200, if adjustment > 0 { 3 } else { 4 });
+        admin
+            .adjust_stock(
+                &product,
+                "TAIL-1",
+                &StockAdjustment {
+                    adjustment,
+                    reason: "count".into(),
+                },
+            )
+            .await
+            .command(200, if adjustment > 0 { 3 } else { 4 });
     }
     let (first, second) = (live.next().await, live.next().await);
     for (line, on_hand, previous) in [(&first, 15, 10), (&second, 12, 15)] {

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 
 use super::{auditor, get_feed, insert_raw};
 use crate::checkout::start_engine;
-use crate::commands::{active_product, admin, post};
+use crate::client::StockAdjustment;
+use crate::fixtures::active_product;
 use crate::nats_server::stream_envelopes;
 use crate::pipeline::{dump_read_models, projections_caught_up, wait_until};
 use crate::queries::get_json;
@@ -20,8 +21,8 @@ use crate::queries::get_json;
 async fn a_stock_adjusted_stored_as_1_0_still_loads_projects_and_is_served_as_2_0() {
     let engine = start_engine().await;
     let app = &engine.app;
-    let admin = admin(app);
-    let product = active_product(app, &admin, "OLD-1", 10).await;
+    let admin = app.as_admin();
+    let product = active_product(&admin, "OLD-1", 10).await;
 
     // The old shape: no `previous_on_hand`, version 1.0.
     let old = json!({"StockAdjusted": {
@@ -68,7 +69,7 @@ async fn a_stock_adjusted_stored_as_1_0_still_loads_projects_and_is_served_as_2_
     let (status, view) = get_json(
         app,
         &format!("/products/{product}?min_version=3"),
-        Some(&admin),
+        Some(admin.token()),
     )
     .await;
     assert_eq!(status, 200, "{view}");
@@ -82,14 +83,17 @@ async fn a_stock_adjusted_stored_as_1_0_still_loads_projects_and_is_served_as_2_
     assert_eq!(inventory, (15, 3));
 
     // The next command starts from the upcast state (`previous_on_hand` 15, below).
-    post(
-        app,
-        &format!("/products/{product}/variants/OLD-1/stock"),
-        &admin,
-        &json!({"adjustment": -2, "reason": "breakage"}),
-    )
-    .await
-    .command(200, 4);
+    admin
+        .adjust_stock(
+            &product,
+            "OLD-1",
+            &StockAdjustment {
+                adjustment: -2,
+                reason: "breakage".into(),
+            },
+        )
+        .await
+        .command(200, 4);
 
     // Both reached the read models and JetStream, in the current shape.
     wait_until("read models caught up", Duration::from_secs(30), || async {
@@ -99,7 +103,7 @@ async fn a_stock_adjusted_stored_as_1_0_still_loads_projects_and_is_served_as_2_
     let (_, view) = get_json(
         app,
         &format!("/products/{product}?min_version=4"),
-        Some(&admin),
+        Some(admin.token()),
     )
     .await;
     assert_eq!(view["variants"][0]["on_hand"], 13, "{view}");

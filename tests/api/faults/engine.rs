@@ -10,11 +10,11 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::fixtures::free_port;
 use uuid::Uuid;
 
 /// The HMAC key the engine signs access tokens with (tests mint tokens with it too).
@@ -38,14 +38,6 @@ pub struct Engine {
     child: Option<Child>,
     starts: u32,
     client: reqwest::Client,
-}
-
-/// A free port on 127.0.0.1 (bound and released at once).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
 }
 
 impl Engine {

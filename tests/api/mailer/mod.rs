@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::accounts::{logged_in, registered};
 use crate::checkout::{start_engine_with, Engine};
-use crate::commands::{active_product, admin, post_empty, ready_cart};
+use crate::fixtures::{active_product, ready_cart};
 use crate::helpers::TestApp;
 
 /// A fresh, empty mail directory.
@@ -182,9 +182,9 @@ async fn a_confirmed_checkout_emails_the_customer_and_low_stock_the_admins() {
 
     // 3 in stock, threshold 2: buying one crosses it.
     let sku = format!("SKU-{}", Uuid::new_v4().simple());
-    let product = active_product(&app, &admin(&app), &sku, 3).await;
-    let cart = ready_cart(&app, &customer, &product, &sku, 1).await;
-    let reply = post_empty(&app, &format!("/carts/{cart}/checkout"), &customer).await;
+    let product = active_product(&app.as_admin(), &sku, 3).await;
+    let cart = ready_cart(&app.with_token(&customer), &product, &sku, 1).await;
+    let reply = app.with_token(&customer).checkout(&cart).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let order = reply.body["id"].as_str().expect("order id").to_string();
 
@@ -215,7 +215,7 @@ async fn a_confirmed_checkout_emails_the_customer_and_low_stock_the_admins() {
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     let page: Value = loop {
-        let page: Value = list(admin(&app))
+        let page: Value = list(app.as_admin().token().to_string())
             .await
             .expect("request")
             .json()

@@ -17,23 +17,20 @@ use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{OrderCommand, OrderStatus};
 use commerce_aggregates::product::{NewVariant, ProductCommand};
-use commerce_aggregates::{Address, Currency, Discount, Money, Role};
+use commerce_aggregates::{Address, Currency, Discount, Role};
 use commerce_projections::{read_models, replay};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{dump_read_models, projections_caught_up, start, wait_until, workload, PATIENCE};
+use crate::fixtures::usd;
 use crate::helpers::{admin_metadata, TestDatabase};
 use crate::nats_server::NatsServer;
 
 /// The aggregates whose events the fast-path projections consume: the history holds every
 /// event type of each (as the catalogue lists them).
 const FAST_PATH_AGGREGATES: &[&str] = &["cart", "order", "coupon", "product"];
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid"))
-}
 
 fn variant(sku: &str, price: i64, stock: u32) -> NewVariant {
     NewVariant {

@@ -15,14 +15,11 @@ use commerce_aggregates::order::{
     AppliedCoupon, OrderCommand, OrderLineInput, RejectionReason, ShippingPolicy,
 };
 use commerce_aggregates::product::{NewVariant, ProductCommand, ReservationLine};
-use commerce_aggregates::{Address, Currency, Discount, Money, Role};
+use commerce_aggregates::{Currency, Discount, Role};
 use uuid::Uuid;
 
+use crate::fixtures::{address, usd};
 use crate::helpers::admin_metadata;
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid"))
-}
 
 fn variant(sku: &str, price: i64, stock: u32) -> NewVariant {
     NewVariant {
@@ -30,17 +27,6 @@ fn variant(sku: &str, price: i64, stock: u32) -> NewVariant {
         options: BTreeMap::from([("size".to_string(), sku.to_lowercase())]),
         price: usd(price),
         stock,
-    }
-}
-
-fn address() -> Address {
-    Address {
-        name: "Ada".into(),
-        line1: "1 Loop Road".into(),
-        line2: None,
-        city: "Springfield".into(),
-        postal_code: "12345".into(),
-        country: "US".into(),
     }
 }
 

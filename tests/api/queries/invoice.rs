@@ -5,11 +5,12 @@ use chrono::{Duration, Utc};
 use commerce_aggregates::order::{OrderCommand, OrderLineInput, ShippingPolicy};
 use commerce_aggregates::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::{address, get, get_json, metadata_of, pay_order, place_order, refresh, usd};
-use crate::commands::{active_product, admin, post, post_empty, put, ready_cart};
+use super::{get, get_json, metadata_of, pay_order, place_order, refresh};
+use crate::client::{AddItem, NewCoupon};
+use crate::fixtures::{active_product, address, ready_cart, usd};
 use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 /// The invoice number of order `id`.
@@ -30,44 +31,28 @@ async fn invoice_totals_reconcile_with_a_percent_coupon_and_tax() {
         ("FREE_SHIPPING_FROM", "off"),
     ])
     .await;
-    let admin = admin(&app);
-    let first = active_product(&app, &admin, "CUP-A", 10).await;
-    let second = active_product(&app, &admin, "CUP-B", 10).await;
-    post(
-        &app,
-        "/coupons",
-        &admin,
-        &json!({"code": "FIFTEEN", "discount": {"percent": 15}}),
-    )
-    .await
-    .command(201, 1);
-    let (customer, token) = app.token(Role::Customer);
-    let cart = ready_cart(&app, &token, &first, "CUP-A", 3).await;
-    post(
-        &app,
-        &format!("/carts/{cart}/items"),
-        &token,
-        &json!({"product_id": second, "sku": "CUP-B", "quantity": 1}),
-    )
-    .await
-    .command(200, 4);
-    put(
-        &app,
-        &format!("/carts/{cart}/coupon"),
-        &token,
-        &json!({"code": "FIFTEEN"}),
-    )
-    .await
-    .command(200, 5);
-    let order = post_empty(&app, &format!("/carts/{cart}/checkout"), &token)
+    let admin = app.as_admin();
+    let first = active_product(&admin, "CUP-A", 10).await;
+    let second = active_product(&admin, "CUP-B", 10).await;
+    admin
+        .create_coupon(&NewCoupon::percent("FIFTEEN", 15))
         .await
-        .command(201, 2);
+        .command(201, 1);
+    let client = app.as_role(Role::Customer);
+    let (customer, token) = (client.user(), client.token());
+    let cart = ready_cart(&client, &first, "CUP-A", 3).await;
+    client
+        .add_item(&cart, &AddItem::new(&second, "CUP-B", 1))
+        .await
+        .command(200, 4);
+    client.apply_coupon(&cart, "FIFTEEN").await.command(200, 5);
+    let order = client.checkout(&cart).await.command(201, 2);
     refresh(&app).await;
 
     let (status, invoice) = get_json(
         &app,
         &format!("/orders/{order}/invoice?min_version=1"),
-        Some(&token),
+        Some(token),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{invoice}");
@@ -179,19 +164,17 @@ async fn the_html_invoice_is_printable_and_escapes_user_text() {
     let path = format!("/orders/{order}/invoice");
 
     let response = app
-        .client
-        .get(app.api(&path))
-        .bearer_auth(&token)
+        .with_token(&token)
+        .request(reqwest::Method::GET, &path)
         .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
         .send()
-        .await
-        .expect("request sent");
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"]
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.headers["content-type"]
         .to_str()
         .expect("content type")
         .starts_with("text/html"));
-    let html = response.text().await.expect("body");
+    let html = response.text.clone();
     let number = number_of(&order.to_string());
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     assert!(html.contains(&format!("Invoice {number}")), "{html}");
@@ -210,8 +193,8 @@ async fn the_html_invoice_is_printable_and_escapes_user_text() {
 
     // `?format=html` without an Accept header gives the same page.
     let response = get(&app, &format!("{path}?format=html"), Some(&token)).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.text().await.expect("body"), html);
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.text.clone(), html);
 
     // JSON by default, with the payment date.
     let (status, invoice) = get_json(&app, &path, Some(&token)).await;
@@ -225,68 +208,117 @@ async fn the_html_invoice_is_printable_and_escapes_user_text() {
     );
 }
 
-#[tokio::test]
-async fn an_invoice_is_for_its_owner_admins_and_auditors_only() {
+/// An engine giving up waiting after 200 ms and a customer's confirmed order (version 2) in
+/// the read models: (app, owner's id, owner's token, order id).
+async fn an_invoiced_order() -> (TestApp, Uuid, String, String) {
     let app = spawn_app_with(&[("READ_WAIT_TIMEOUT_MS", "200")]).await;
     let (owner, owner_token) = app.token(Role::Customer);
     let order = place_order(&app, owner).await;
     refresh(&app).await;
-    let path = format!("/orders/{order}/invoice");
+    (app, owner, owner_token, order.to_string())
+}
+
+#[tokio::test]
+async fn an_owner_reads_their_invoice() {
+    let (app, _, owner_token, order) = an_invoiced_order().await;
 
     assert_eq!(
-        get(&app, &path, Some(&owner_token)).await.status(),
+        app.with_token(&owner_token).invoice(&order).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn admins_and_auditors_read_any_invoice() {
+    let (app, owner, _, order) = an_invoiced_order().await;
+
     for role in [Role::Admin, Role::Auditor] {
-        let (_, token) = app.token(role);
-        let (status, invoice) = get_json(&app, &path, Some(&token)).await;
-        assert_eq!(status, StatusCode::OK, "{role:?}");
+        let reply = app.as_role(role).invoice(&order).await;
+        let invoice = reply.json_body();
+        assert_eq!(reply.status, StatusCode::OK, "{role:?}");
         assert_eq!(invoice["customer"]["id"], owner.to_string());
     }
+}
+
+#[tokio::test]
+async fn someone_elses_invoice_is_404_as_json_and_as_html() {
+    let (app, _, _, order) = an_invoiced_order().await;
+
     for role in [Role::Customer, Role::Prime] {
-        let (_, other) = app.token(role);
-        let (status, problem) = get_json(&app, &path, Some(&other)).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{role:?}");
+        let other = app.as_role(role);
+        let reply = other.invoice(&order).await;
+        let problem = reply.json_body();
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{role:?}");
         assert_eq!(problem["code"], "not_found");
-        let html = get(&app, &format!("{path}?format=html"), Some(&other)).await;
-        assert_eq!(html.status(), StatusCode::NOT_FOUND, "{role:?}");
+        let html = other.invoice_with(&order, "format=html").await;
+        assert_eq!(html.status, StatusCode::NOT_FOUND, "{role:?}");
     }
+}
+
+#[tokio::test]
+async fn an_invoice_without_a_valid_token_is_401() {
+    let (app, _, _, order) = an_invoiced_order().await;
+
     assert_eq!(
-        get(&app, &path, None).await.status(),
+        app.anonymous().invoice(&order).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        get(&app, &path, Some("garbage")).await.status(),
+        app.with_token("garbage").invoice(&order).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let unknown = format!("/orders/{}/invoice", Uuid::new_v4());
+}
+
+#[tokio::test]
+async fn the_invoice_of_an_unknown_order_is_404() {
+    let (app, _, owner_token, _) = an_invoiced_order().await;
+
     assert_eq!(
-        get(&app, &unknown, Some(&owner_token)).await.status(),
+        app.with_token(&owner_token)
+            .invoice(&Uuid::new_v4().to_string())
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn an_invoice_waits_for_min_version_like_the_other_queries() {
+    let (app, owner, owner_token, order) = an_invoiced_order().await;
+    let owner_client = app.with_token(&owner_token);
+
     // min_version: reached → 200; a version no command produced → 422; a version the read
     // model has not applied yet → 503 once the wait runs out.
     assert_eq!(
-        get(&app, &format!("{path}?min_version=2"), Some(&owner_token))
+        owner_client
+            .invoice_with(&order, "min_version=2")
             .await
-            .status(),
+            .status,
         StatusCode::OK
     );
-    let (status, problem) =
-        get_json(&app, &format!("{path}?min_version=9"), Some(&owner_token)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reply = owner_client.invoice_with(&order, "min_version=9").await;
+    let problem = reply.json_body();
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["code"], "min_version_ahead");
-    pay_order(&app, order, owner).await;
+    pay_order(&app, order.parse().expect("uuid"), owner).await;
     assert_eq!(
-        get(&app, &format!("{path}?min_version=3"), Some(&owner_token))
+        owner_client
+            .invoice_with(&order, "min_version=3")
             .await
-            .status(),
+            .status,
         StatusCode::SERVICE_UNAVAILABLE
     );
+}
+
+#[tokio::test]
+async fn an_unknown_invoice_format_is_422() {
+    let (app, _, owner_token, order) = an_invoiced_order().await;
+
     assert_eq!(
-        get(&app, &format!("{path}?format=pdf"), Some(&owner_token))
+        app.with_token(&owner_token)
+            .invoice_with(&order, "format=pdf")
             .await
-            .status(),
+            .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }

@@ -19,17 +19,14 @@ use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{OrderCommand, OrderLineInput, ShippingPolicy};
 use commerce_aggregates::product::{NewVariant, ProductCommand};
-use commerce_aggregates::{Address, Currency, Discount, Money, Role};
-use reqwest::StatusCode;
+use commerce_aggregates::{Currency, Discount, Role};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::client::Reply;
+use crate::fixtures::{address, usd};
 use crate::helpers::{admin_metadata, TestApp};
-
-/// `minor` units of USD.
-pub fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid currency"))
-}
 
 /// Metadata for a command `user` issues.
 pub fn metadata_of(user: Uuid, role: Role) -> CommandMetadata {
@@ -56,37 +53,30 @@ pub async fn refresh_one(pool: &sqlx::PgPool, name: &str) {
     }
 }
 
-/// `GET /api/v1<path>` with an optional Bearer token.
-pub async fn get(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
-    let mut request = app.client.get(app.api(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.expect("request sent")
+/// `GET /api/v1<path>` as the holder of `token` (anonymous when `None`).
+pub async fn get(app: &TestApp, path: &str, token: Option<&str>) -> Reply {
+    let caller = match token {
+        Some(token) => app.with_token(token),
+        None => app.anonymous(),
+    };
+    caller.send(Method::GET, path).await
 }
 
 /// `GET /api/v1<path>`: the status and the JSON body.
 pub async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-    let response = get(app, path, token).await;
-    let status = response.status();
-    let body = response.json().await.expect("JSON body");
-    (status, body)
+    let reply = get(app, path, token).await;
+    (reply.status, reply.json_body())
 }
 
 /// Asserts a 422 problem document for `GET path`.
 pub async fn assert_invalid(app: &TestApp, path: &str, token: Option<&str>) {
-    let response = get(app, path, token).await;
+    let reply = get(app, path, token).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
     assert_eq!(
-        response.status(),
-        StatusCode::UNPROCESSABLE_ENTITY,
+        reply.headers["content-type"], "application/problem+json",
         "{path}"
     );
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json",
-        "{path}"
-    );
-    let problem: Value = response.json().await.expect("problem");
+    let problem = &reply.body;
     assert_eq!(problem["code"], "validation_failed", "{path}: {problem}");
 }
 
@@ -170,18 +160,6 @@ pub async fn create_cart(app: &TestApp, customer: Uuid, product: Uuid, sku: &str
             .expect("cart command");
     }
     id
-}
-
-/// A valid shipping address.
-pub fn address() -> Address {
-    Address {
-        name: "Ada Lovelace".into(),
-        line1: "12 St James's Square".into(),
-        line2: None,
-        city: "London".into(),
-        postal_code: "SW1Y 4JH".into(),
-        country: "GB".into(),
-    }
 }
 
 /// Places and confirms an order of 2 × 10.00 USD for `customer` (5.00 shipping, no tax:

@@ -6,16 +6,15 @@ use reqwest::StatusCode;
 use uuid::Uuid;
 
 use super::{
-    assert_invalid, create_cart, create_product, get, get_json, pay_order, place_order, refresh,
-    NewProduct,
+    assert_invalid, create_cart, create_product, pay_order, place_order, refresh, NewProduct,
 };
-use crate::helpers::spawn_app;
+use crate::client::{CartView, Client, OrderView, Price};
+use crate::helpers::{spawn_app, TestApp};
 
-#[tokio::test]
-async fn a_cart_is_read_by_its_owner_admins_and_auditors_only() {
-    let app = spawn_app().await;
+/// A customer's open cart of 2 × `MUG-1` (12.50 USD), in the read models: (owner, cart id).
+async fn a_cart(app: &TestApp) -> (Client<'_>, String) {
     let product = create_product(
-        &app,
+        app,
         NewProduct {
             name: "Mug",
             category: "kitchen",
@@ -26,14 +25,31 @@ async fn a_cart_is_read_by_its_owner_admins_and_auditors_only() {
         },
     )
     .await;
-    let (owner, owner_token) = app.token(Role::Customer);
-    let cart = create_cart(&app, owner, product, "MUG-1").await;
-    refresh(&app).await;
-    let path = format!("/carts/{cart}");
+    let owner = app.as_customer();
+    let cart = create_cart(app, owner.user(), product, "MUG-1").await;
+    refresh(app).await;
+    (owner, cart.to_string())
+}
 
-    let (status, body) = get_json(&app, &path, Some(&owner_token)).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["customer_id"], owner.to_string());
+/// A customer's paid order, in the read models: (owner, order id).
+async fn a_paid_order(app: &TestApp) -> (Client<'_>, String) {
+    let owner = app.as_customer();
+    let order = place_order(app, owner.user()).await;
+    pay_order(app, order, owner.user()).await;
+    refresh(app).await;
+    (owner, order.to_string())
+}
+
+#[tokio::test]
+async fn the_owner_reads_their_cart_with_its_lines_and_subtotal() {
+    let app = spawn_app().await;
+    let (owner, cart) = a_cart(&app).await;
+
+    let reply = owner.get_cart(&cart).await;
+
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = &reply.body;
+    assert_eq!(body["customer_id"], owner.user().to_string());
     assert_eq!(
         (body["status"].as_str(), body["version"].as_i64()),
         (Some("open"), Some(2))
@@ -46,33 +62,68 @@ async fn a_cart_is_read_by_its_owner_admins_and_auditors_only() {
     assert_eq!(body["lines"][0]["quantity"], 2);
     assert_eq!(body["lines"][0]["line_total"]["amount"], 2500);
     assert!(body["shipping_address"].is_null());
+    let view: CartView = reply.json(200);
+    assert_eq!(view.id.to_string(), cart);
+    assert_eq!(
+        (
+            view.status.as_str(),
+            view.currency.as_str(),
+            view.item_count
+        ),
+        ("open", "USD", 2)
+    );
+    assert_eq!((view.coupon_code, view.version), (None, 2));
+}
+
+#[tokio::test]
+async fn admins_and_auditors_read_any_cart() {
+    let app = spawn_app().await;
+    let (_, cart) = a_cart(&app).await;
 
     for role in [Role::Admin, Role::Auditor] {
-        let (_, token) = app.token(role);
         assert_eq!(
-            get(&app, &path, Some(&token)).await.status(),
+            app.as_role(role).get_cart(&cart).await.status,
             StatusCode::OK,
             "{role:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn someone_elses_cart_is_404_not_found() {
+    let app = spawn_app().await;
+    let (_, cart) = a_cart(&app).await;
+
     for role in [Role::Customer, Role::Prime] {
-        let (_, other) = app.token(role);
-        let response = get(&app, &path, Some(&other)).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{role:?}");
-        let problem: serde_json::Value = response.json().await.expect("problem");
-        assert_eq!(problem["code"], "not_found");
+        let response = app.as_role(role).get_cart(&cart).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{role:?}");
+        let problem = response.problem_document();
+        assert_eq!(problem.code, "not_found");
     }
+}
+
+#[tokio::test]
+async fn reading_a_cart_without_a_valid_token_is_401() {
+    let app = spawn_app().await;
+    let (_, cart) = a_cart(&app).await;
+
     assert_eq!(
-        get(&app, &path, None).await.status(),
+        app.anonymous().get_cart(&cart).await.status,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        get(&app, &path, Some("garbage")).await.status(),
+        app.with_token("garbage").get_cart(&cart).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let unknown = format!("/carts/{}", Uuid::new_v4());
+}
+
+#[tokio::test]
+async fn an_unknown_cart_is_404() {
+    let app = spawn_app().await;
+    let (owner, _) = a_cart(&app).await;
+
     assert_eq!(
-        get(&app, &unknown, Some(&owner_token)).await.status(),
+        owner.get_cart(&Uuid::new_v4().to_string()).await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -80,14 +131,12 @@ async fn a_cart_is_read_by_its_owner_admins_and_auditors_only() {
 #[tokio::test]
 async fn an_order_shows_totals_lines_payment_and_timeline_to_its_owner() {
     let app = spawn_app().await;
-    let (owner, owner_token) = app.token(Role::Customer);
-    let order = place_order(&app, owner).await;
-    pay_order(&app, order, owner).await;
-    refresh(&app).await;
-    let path = format!("/orders/{order}");
+    let (owner, order) = a_paid_order(&app).await;
 
-    let (status, body) = get_json(&app, &path, Some(&owner_token)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let reply = owner.get_order(&order).await;
+
+    let body = &reply.body;
+    assert_eq!(reply.status, StatusCode::OK, "{body}");
     assert_eq!(
         (body["status"].as_str(), body["version"].as_i64()),
         (Some("paid"), Some(3))
@@ -118,84 +167,129 @@ async fn an_order_shows_totals_lines_payment_and_timeline_to_its_owner() {
         .collect();
     assert_eq!(steps, [(1, "placed"), (2, "confirmed"), (3, "paid")]);
     assert_eq!(body["timeline"][2]["event_type"], "OrderPaid");
-    assert_eq!(body["timeline"][0]["actor_id"], owner.to_string());
-
-    for role in [Role::Admin, Role::Auditor] {
-        let (_, token) = app.token(role);
-        assert_eq!(
-            get(&app, &path, Some(&token)).await.status(),
-            StatusCode::OK,
-            "{role:?}"
-        );
-    }
-    let (_, stranger) = app.token(Role::Customer);
+    assert_eq!(body["timeline"][0]["actor_id"], owner.user().to_string());
+    let view: OrderView = reply.json(200);
+    assert_eq!(view.id.to_string(), order);
     assert_eq!(
-        get(&app, &path, Some(&stranger)).await.status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        get(&app, &path, None).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    let unknown = format!("/orders/{}", Uuid::new_v4());
-    assert_eq!(
-        get(&app, &unknown, Some(&owner_token)).await.status(),
-        StatusCode::NOT_FOUND
+        (view.status.as_str(), view.total, view.version),
+        ("paid", Price::usd(2500), 3)
     );
 }
 
 #[tokio::test]
-async fn customers_list_only_their_own_orders_and_the_back_office_filters_all() {
+async fn admins_and_auditors_read_any_order() {
     let app = spawn_app().await;
-    let (alice, alice_token) = app.token(Role::Customer);
-    let (bob, bob_token) = app.token(Role::Customer);
-    let paid = place_order(&app, alice).await;
-    pay_order(&app, paid, alice).await;
-    place_order(&app, alice).await;
-    let bobs = place_order(&app, bob).await;
-    refresh(&app).await;
+    let (_, order) = a_paid_order(&app).await;
 
-    let (status, page) = get_json(&app, "/orders", Some(&alice_token)).await;
-    assert_eq!(status, StatusCode::OK);
+    for role in [Role::Admin, Role::Auditor] {
+        assert_eq!(
+            app.as_role(role).get_order(&order).await.status,
+            StatusCode::OK,
+            "{role:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn someone_elses_order_is_404_and_an_anonymous_read_401() {
+    let app = spawn_app().await;
+    let (_, order) = a_paid_order(&app).await;
+
+    assert_eq!(
+        app.as_customer().get_order(&order).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.anonymous().get_order(&order).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_order_is_404() {
+    let app = spawn_app().await;
+    let (owner, _) = a_paid_order(&app).await;
+
+    assert_eq!(
+        owner.get_order(&Uuid::new_v4().to_string()).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Alice with a paid and a confirmed order, Bob with a confirmed one, in the read models:
+/// (alice, bob, alice's paid order, bob's order).
+async fn three_orders(app: &TestApp) -> (Client<'_>, Client<'_>, Uuid, Uuid) {
+    let alice = app.as_customer();
+    let bob = app.as_customer();
+    let paid = place_order(app, alice.user()).await;
+    pay_order(app, paid, alice.user()).await;
+    place_order(app, alice.user()).await;
+    let bobs = place_order(app, bob.user()).await;
+    refresh(app).await;
+    (alice, bob, paid, bobs)
+}
+
+#[tokio::test]
+async fn customers_list_only_their_own_orders() {
+    let app = spawn_app().await;
+    let (alice, bob, paid, bobs) = three_orders(&app).await;
+
+    let reply = alice.list_orders("").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = &reply.body;
     assert_eq!(page["total"], 2);
     let items = page["items"].as_array().expect("items");
-    assert!(items.iter().all(|o| o["customer_id"] == alice.to_string()));
+    assert!(items
+        .iter()
+        .all(|o| o["customer_id"] == alice.user().to_string()));
     assert!(items.iter().all(|o| o.get("timeline").is_none()));
-    let (_, page) = get_json(&app, "/orders?status=paid", Some(&alice_token)).await;
+    let page = alice.list_orders("status=paid").await.body;
     assert_eq!(
         (page["total"].as_i64(), page["items"][0]["id"].as_str()),
         (Some(1), Some(paid.to_string().as_str()))
     );
-    let (_, page) = get_json(&app, "/orders", Some(&bob_token)).await;
+    let page = bob.list_orders("").await.body;
     assert_eq!(
         (page["total"].as_i64(), page["items"][0]["id"].as_str()),
         (Some(1), Some(bobs.to_string().as_str()))
     );
-    // Naming oneself is fine; naming someone else is refused.
-    let (status, page) = get_json(
-        &app,
-        &format!("/orders?customer_id={alice}"),
-        Some(&alice_token),
-    )
-    .await;
-    assert_eq!((status, page["total"].as_i64()), (StatusCode::OK, Some(2)));
-    let response = get(
-        &app,
-        &format!("/orders?customer_id={bob}"),
-        Some(&alice_token),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
 
-    let (_, admin) = app.token(Role::Admin);
-    let (_, auditor) = app.token(Role::Auditor);
-    let (_, page) = get_json(&app, "/orders", Some(&admin)).await;
+#[tokio::test]
+async fn a_customer_may_name_themself_but_not_someone_else_as_customer_id() {
+    let app = spawn_app().await;
+    let (alice, bob, _, _) = three_orders(&app).await;
+
+    let reply = alice
+        .list_orders(&format!("customer_id={}", alice.user()))
+        .await;
+    assert_eq!(
+        (reply.status, reply.body["total"].as_i64()),
+        (StatusCode::OK, Some(2))
+    );
+    let response = alice
+        .list_orders(&format!("customer_id={}", bob.user()))
+        .await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_back_office_lists_and_filters_everyones_orders() {
+    let app = spawn_app().await;
+    let (_, bob, _, _) = three_orders(&app).await;
+    let admin = app.as_admin();
+    let auditor = app.as_role(Role::Auditor);
+
+    let page = admin.list_orders("").await.body;
     assert_eq!(page["total"], 3);
-    let (_, page) = get_json(&app, &format!("/orders?customer_id={bob}"), Some(&auditor)).await;
+    let page = auditor
+        .list_orders(&format!("customer_id={}", bob.user()))
+        .await
+        .body;
     assert_eq!(page["total"], 1);
-    let (_, page) = get_json(&app, "/orders?status=confirmed", Some(&auditor)).await;
+    let page = auditor.list_orders("status=confirmed").await.body;
     assert_eq!(page["total"], 2);
-    let (_, page) = get_json(&app, "/orders?per_page=1&page=3", Some(&admin)).await;
+    let page = admin.list_orders("per_page=1&page=3").await.body;
     assert_eq!(
         (
             page["items"].as_array().map(Vec::len),
@@ -203,20 +297,31 @@ async fn customers_list_only_their_own_orders_and_the_back_office_filters_all() 
         ),
         (Some(1), Some(3))
     );
-    let (_, page) = get_json(
-        &app,
-        "/orders?from=2000-01-01T00:00:00Z&to=2000-02-01T00:00:00Z",
-        Some(&admin),
-    )
-    .await;
+    let page = admin
+        .list_orders("from=2000-01-01T00:00:00Z&to=2000-02-01T00:00:00Z")
+        .await
+        .body;
     assert_eq!(page["total"], 0);
-    let (_, page) = get_json(&app, "/orders?from=2000-01-01T00:00:00Z", Some(&admin)).await;
+    let page = admin.list_orders("from=2000-01-01T00:00:00Z").await.body;
     assert_eq!(page["total"], 3);
+}
+
+#[tokio::test]
+async fn listing_orders_anonymously_is_401() {
+    let app = spawn_app().await;
+    three_orders(&app).await;
 
     assert_eq!(
-        get(&app, "/orders", None).await.status(),
+        app.anonymous().list_orders("").await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn invalid_order_list_parameters_are_422() {
+    let app = spawn_app().await;
+    let admin = app.as_admin();
+
     for path in [
         "/orders?status=lost",
         "/orders?from=yesterday",
@@ -227,6 +332,6 @@ async fn customers_list_only_their_own_orders_and_the_back_office_filters_all() 
         "/orders?from=-200000-01-01T00:00:00Z",
         "/orders?to=%2B200000-01-01T00:00:00Z",
     ] {
-        assert_invalid(&app, path, Some(&admin)).await;
+        assert_invalid(&app, path, Some(admin.token())).await;
     }
 }

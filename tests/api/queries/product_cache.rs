@@ -13,7 +13,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{create_product, get_json, refresh, refresh_one, usd, NewProduct};
+use super::{create_product, get_json, refresh, refresh_one, NewProduct};
+use crate::fixtures::usd;
 use crate::helpers::{admin_metadata, spawn_app_with, TestApp};
 use crate::pipeline::wait_until;
 

@@ -3,9 +3,11 @@
 
 use commerce_aggregates::Role;
 use reqwest::StatusCode;
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::{assert_invalid, create_product, get, get_json, names, refresh, NewProduct};
+use super::{assert_invalid, create_product, get_json, names, refresh, NewProduct};
+use crate::client::ProductView;
 use crate::helpers::{spawn_app, TestApp};
 
 /// Three active products and one draft:
@@ -54,20 +56,36 @@ async fn catalog(app: &TestApp) -> Uuid {
     draft
 }
 
+/// `GET /products?<query>` without credentials: the page (asserting 200).
+async fn search(app: &TestApp, query: &str) -> Value {
+    let reply = app.anonymous().search_products(query).await;
+    assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+    reply.body
+}
+
 #[tokio::test]
-async fn search_filters_sorts_and_paginates_active_products() {
+async fn an_anonymous_search_lists_the_active_products_on_page_1_of_20() {
     let app = spawn_app().await;
     catalog(&app).await;
 
-    let (status, page) = get_json(&app, "/products", None).await;
-    assert_eq!(status, StatusCode::OK);
+    let reply = app.anonymous().search_products("").await;
+
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = reply.body;
     assert_eq!(
         (page["total"].as_i64(), page["page"].as_u64()),
         (Some(3), Some(1))
     );
     assert_eq!(page["per_page"], 20);
+}
 
-    let (_, page) = get_json(&app, "/products?q=espresso", None).await;
+#[tokio::test]
+async fn a_text_search_finds_the_product_with_its_price_variants_and_stock() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let page = search(&app, "q=espresso").await;
+
     assert_eq!(names(&page, "name"), ["Espresso cup"]);
     let item = &page["items"][0];
     assert_eq!(
@@ -82,42 +100,57 @@ async fn search_filters_sorts_and_paginates_active_products() {
         (Some("active"), Some(true))
     );
     assert_eq!(item["version"], 2);
+}
 
-    let (_, page) = get_json(&app, "/products?category=KITCHEN&sort=name", None).await;
+#[tokio::test]
+async fn category_and_tag_filters_ignore_case() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let page = search(&app, "category=KITCHEN&sort=name").await;
     assert_eq!(names(&page, "name"), ["Espresso cup", "Tea pot"]);
-    let (_, page) = get_json(&app, "/products?tag=Coffee&sort=name", None).await;
+    let page = search(&app, "tag=Coffee&sort=name").await;
     assert_eq!(names(&page, "name"), ["Coffee grinder", "Espresso cup"]);
-    let (_, page) = get_json(
-        &app,
-        "/products?min_price=2000&max_price=9000&sort=price_asc",
-        None,
-    )
-    .await;
-    assert_eq!(names(&page, "name"), ["Tea pot", "Coffee grinder"]);
-    let (_, page) = get_json(&app, "/products?in_stock=false", None).await;
-    assert_eq!(names(&page, "name"), ["Tea pot"]);
-    let (_, page) = get_json(
-        &app,
-        "/products?in_stock=true&tag=coffee&category=appliances",
-        None,
-    )
-    .await;
-    assert_eq!(names(&page, "name"), ["Coffee grinder"]);
+}
 
-    let (_, page) = get_json(&app, "/products?sort=price_asc", None).await;
+#[tokio::test]
+async fn price_and_stock_filters_combine_with_the_others() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let page = search(&app, "min_price=2000&max_price=9000&sort=price_asc").await;
+    assert_eq!(names(&page, "name"), ["Tea pot", "Coffee grinder"]);
+    let page = search(&app, "in_stock=false").await;
+    assert_eq!(names(&page, "name"), ["Tea pot"]);
+    let page = search(&app, "in_stock=true&tag=coffee&category=appliances").await;
+    assert_eq!(names(&page, "name"), ["Coffee grinder"]);
+}
+
+#[tokio::test]
+async fn products_sort_by_price_both_ways() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let page = search(&app, "sort=price_asc").await;
     assert_eq!(
         names(&page, "name"),
         ["Espresso cup", "Tea pot", "Coffee grinder"]
     );
-    let (_, page) = get_json(&app, "/products?sort=price_desc", None).await;
+    let page = search(&app, "sort=price_desc").await;
     assert_eq!(
         names(&page, "name"),
         ["Coffee grinder", "Tea pot", "Espresso cup"]
     );
+}
 
-    let (_, first) = get_json(&app, "/products?sort=name&per_page=2", None).await;
+#[tokio::test]
+async fn pages_hold_per_page_products_and_beyond_the_last_one_are_empty() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let first = search(&app, "sort=name&per_page=2").await;
     assert_eq!(names(&first, "name"), ["Coffee grinder", "Espresso cup"]);
-    let (_, second) = get_json(&app, "/products?sort=name&per_page=2&page=2", None).await;
+    let second = search(&app, "sort=name&per_page=2&page=2").await;
     assert_eq!(names(&second, "name"), ["Tea pot"]);
     assert_eq!(
         (
@@ -127,7 +160,7 @@ async fn search_filters_sorts_and_paginates_active_products() {
         ),
         (Some(3), Some(2), Some(2))
     );
-    let (_, beyond) = get_json(&app, "/products?page=9", None).await;
+    let beyond = search(&app, "page=9").await;
     assert_eq!(
         (
             beyond["items"].as_array().map(Vec::len),
@@ -135,72 +168,112 @@ async fn search_filters_sorts_and_paginates_active_products() {
         ),
         (Some(0), Some(3))
     );
+}
 
-    // Unknown parameters are ignored; a blank q is no text filter.
+#[tokio::test]
+async fn unknown_parameters_are_ignored_and_a_blank_q_is_no_text_filter() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
     let (status, page) = get_json(&app, "/products?utm_source=mail&q=%20", None).await;
+
     assert_eq!((status, page["total"].as_i64()), (StatusCode::OK, Some(3)));
 }
 
 #[tokio::test]
-async fn drafts_are_visible_to_admins_and_auditors_only() {
+async fn a_draft_is_404_to_anonymous_callers_and_customers() {
     let app = spawn_app().await;
-    let draft = catalog(&app).await;
-    let (_, customer) = app.token(Role::Customer);
-    let (_, admin) = app.token(Role::Admin);
-    let (_, auditor) = app.token(Role::Auditor);
-    let path = format!("/products/{draft}");
+    let draft = catalog(&app).await.to_string();
 
-    assert_eq!(get(&app, &path, None).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(
-        get(&app, &path, Some(&customer)).await.status(),
+        app.anonymous().get_product(&draft).await.status,
         StatusCode::NOT_FOUND
     );
-    for token in [&admin, &auditor] {
-        let (status, product) = get_json(&app, &path, Some(token)).await;
-        assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.as_customer().get_product(&draft).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn admins_and_auditors_read_a_draft() {
+    let app = spawn_app().await;
+    let draft = catalog(&app).await.to_string();
+
+    for role in [Role::Admin, Role::Auditor] {
+        let reply = app.as_role(role).get_product(&draft).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let product: ProductView = reply.json(200);
         assert_eq!(
-            (product["name"].as_str(), product["status"].as_str()),
-            (Some("Secret mug"), Some("draft"))
+            (product.name.as_str(), product.status.as_str()),
+            ("Secret mug", "draft")
         );
     }
+}
 
-    // Searching other statuses: 401 anonymous, 403 customer, admins and auditors see them.
-    let response = get(&app, "/products?status=draft", None).await;
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+#[tokio::test]
+async fn searching_other_statuses_is_401_anonymous_and_403_for_customers() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let response = app.anonymous().search_products("status=draft").await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers["content-type"], "application/problem+json");
     assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    assert_eq!(
-        get(&app, "/products?status=any", Some(&customer))
-            .await
-            .status(),
+        app.as_customer().search_products("status=any").await.status,
         StatusCode::FORBIDDEN
     );
-    let (_, page) = get_json(&app, "/products?status=draft", Some(&admin)).await;
-    assert_eq!(names(&page, "name"), ["Secret mug"]);
-    let (_, page) = get_json(&app, "/products?status=any", Some(&auditor)).await;
-    assert_eq!(page["total"], 4);
-    // A customer asking for active products explicitly is fine.
-    let (status, page) = get_json(&app, "/products?status=active", Some(&customer)).await;
-    assert_eq!((status, page["total"].as_i64()), (StatusCode::OK, Some(3)));
+}
 
-    // A bad token is 401 even on a public route.
+#[tokio::test]
+async fn admins_and_auditors_search_drafts_and_any_status() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let page = app.as_admin().search_products("status=draft").await.body;
+    assert_eq!(names(&page, "name"), ["Secret mug"]);
+    let page = app
+        .as_role(Role::Auditor)
+        .search_products("status=any")
+        .await
+        .body;
+    assert_eq!(page["total"], 4);
+}
+
+#[tokio::test]
+async fn a_customer_may_ask_for_active_products_explicitly() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    let reply = app.as_customer().search_products("status=active").await;
+
     assert_eq!(
-        get(&app, "/products", Some("not-a-jwt")).await.status(),
+        (reply.status, reply.body["total"].as_i64()),
+        (StatusCode::OK, Some(3))
+    );
+}
+
+#[tokio::test]
+async fn a_bad_token_is_401_even_on_a_public_route() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+
+    assert_eq!(
+        app.with_token("not-a-jwt").search_products("").await.status,
         StatusCode::UNAUTHORIZED
     );
-    // Unknown and malformed ids are 404.
-    for path in [
-        format!("/products/{}", Uuid::new_v4()),
-        "/products/not-a-uuid".into(),
-    ] {
-        let response = get(&app, &path, Some(&admin)).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_product_ids_are_404_problems() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let admin = app.as_admin();
+
+    for id in [Uuid::new_v4().to_string(), "not-a-uuid".into()] {
+        let response = admin.get_product(&id).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(response.headers["content-type"], "application/problem+json");
     }
 }
 
@@ -221,14 +294,13 @@ async fn sql_metacharacters_in_search_are_harmless() {
     for value in hostile {
         for field in ["q", "category", "tag"] {
             let response = app
-                .client
-                .get(app.api("/products"))
+                .anonymous()
+                .request(reqwest::Method::GET, "/products")
                 .query(&[(field, value)])
                 .send()
-                .await
-                .expect("request sent");
-            assert_eq!(response.status(), StatusCode::OK, "{field}={value}");
-            let page: serde_json::Value = response.json().await.expect("json");
+                .await;
+            assert_eq!(response.status, StatusCode::OK, "{field}={value}");
+            let page: serde_json::Value = response.json_body();
             assert!(
                 page["total"].as_i64().is_some_and(|t| t <= 3),
                 "{field}={value}: {page}"

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use commerce_aggregates::cart::{CartEvent, CartLine};
-use commerce_aggregates::{Address, Currency};
+use commerce_aggregates::Currency;
 use commerce_projections::read_models::carts::{self, CartProjection, CartView};
 use commerce_projections::read_models::MoneyView;
 use uuid::Uuid;
 
-use super::{start, usd, Harness};
+use super::{start, Harness};
+use crate::fixtures::{address, usd};
 
 /// Opens a USD cart for `customer_id`; returns its id.
 pub async fn create_cart(h: &mut Harness, customer_id: Uuid) -> Uuid {
@@ -45,18 +46,6 @@ pub async fn add_item(
         },
     )
     .await;
-}
-
-/// A valid shipping address.
-pub fn address() -> Address {
-    Address {
-        name: "Ada Lovelace".into(),
-        line1: "12 St James's Square".into(),
-        line2: None,
-        city: "London".into(),
-        postal_code: "SW1Y 4JH".into(),
-        country: "GB".into(),
-    }
 }
 
 async fn harness() -> Harness {

@@ -11,7 +11,8 @@ use commerce_projections::read_models::MoneyView;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{start, usd, Harness};
+use super::{start, Harness};
+use crate::fixtures::usd;
 
 /// A variant `sku` at `price` minor units with `stock` units.
 pub fn variant(sku: &str, price: i64, stock: u32) -> NewVariant {

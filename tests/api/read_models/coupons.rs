@@ -12,7 +12,8 @@ use commerce_projections::read_models::coupons::{
 use commerce_projections::read_models::MoneyView;
 use uuid::Uuid;
 
-use super::{start, usd, Harness};
+use super::{start, Harness};
+use crate::fixtures::usd;
 
 /// Creates `code`: 10 % off, no window, everyone, at most `max_redemptions` in total and 2 per
 /// customer.

@@ -9,7 +9,8 @@ use commerce_projections::read_models::{CatalogProjection, InventoryLevels, Stoc
 use uuid::Uuid;
 
 use super::catalog::{create, create_product, details, variant};
-use super::{usd, Harness};
+use super::Harness;
+use crate::fixtures::usd;
 
 async fn harness(levels: InventoryLevels) -> Harness {
     Harness::new(vec![Arc::new(InventoryProjection::new(levels))]).await

@@ -18,7 +18,7 @@ use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
-use commerce_aggregates::{Currency, Money, Role};
+use commerce_aggregates::Role;
 use commerce_projections::{Envelope, Projection, ProjectionError};
 use cqrs_es::DomainEvent;
 use sqlx::PgPool;
@@ -43,11 +43,6 @@ impl Event for OrderEvent {
 }
 impl Event for CouponEvent {
     const AGGREGATE: &'static str = "coupon";
-}
-
-/// `minor` units of USD.
-pub fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").expect("valid currency"))
 }
 
 /// When the first event of every test is recorded; each later one is a minute after.

@@ -13,8 +13,8 @@ use commerce_projections::read_models::orders::{self, OrderProjection, OrderQuer
 use commerce_projections::read_models::MoneyView;
 use uuid::Uuid;
 
-use super::carts::address;
-use super::{start, usd, Harness};
+use super::{start, Harness};
+use crate::fixtures::{address, usd};
 
 /// Places `order_id` for `customer_id`: 2 × 10.00 USD, 2.00 off with `coupon`, 5.00 shipping,
 /// 20 % tax on the discounted line: total 26.60 (29.00 without a coupon).

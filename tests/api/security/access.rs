@@ -7,16 +7,14 @@
 use std::collections::BTreeSet;
 
 use chrono::{SecondsFormat, Utc};
-use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::StoreMark;
 use crate::accounts::{logged_in, refresh, registered, Tokens};
-use crate::commands::{
-    active_product, address, call, post, post_empty, product_body, put, ready_cart, Reply,
-};
+use crate::client::{NewCoupon, Reply};
+use crate::fixtures::{active_product, address_json, new_product_json, ready_cart};
 use crate::helpers::{spawn_app, TestApp};
 
 /// What B must get from an operation aimed at A's things.
@@ -62,36 +60,26 @@ struct Victim {
 }
 
 async fn victim(app: &TestApp) -> Victim {
-    let admin = app.token(Role::Admin).1;
+    let admin = app.as_admin();
     let sku = "SKU-ALICE";
-    let product = active_product(app, &admin, sku, 50).await;
-    post(
-        app,
-        "/coupons",
-        &admin,
-        &json!({"code": "SAVE10", "discount": {"percent": 10}}),
-    )
-    .await
-    .command(201, 1);
+    let product = active_product(&admin, sku, 50).await;
+    admin
+        .create_coupon(&NewCoupon::percent("SAVE10", 10))
+        .await
+        .command(201, 1);
     let id = registered(app, "alice@example.com").await;
     let tokens = logged_in(app, "alice@example.com").await;
-    let checked_out = ready_cart(app, &tokens.access, &product, sku, 2).await;
-    let order = post_empty(
-        app,
-        &format!("/carts/{checked_out}/checkout"),
-        &tokens.access,
-    )
-    .await
-    .command(201, 2);
-    let cart = ready_cart(app, &tokens.access, &product, sku, 1).await;
-    put(
-        app,
-        &format!("/carts/{cart}/coupon"),
-        &tokens.access,
-        &json!({"code": "SAVE10"}),
-    )
-    .await
-    .command(200, 4);
+    let checked_out = ready_cart(&app.with_token(&tokens.access), &product, sku, 2).await;
+    let order = app
+        .with_token(&tokens.access)
+        .checkout(&checked_out)
+        .await
+        .command(201, 2);
+    let cart = ready_cart(&app.with_token(&tokens.access), &product, sku, 1).await;
+    app.with_token(&tokens.access)
+        .apply_coupon(&cart, "SAVE10")
+        .await
+        .command(200, 4);
     Victim {
         tokens,
         id,
@@ -118,7 +106,7 @@ fn probes(a: &Victim, b: Uuid) -> Vec<(&'static str, Method, String, Option<Valu
         ("cart_remove_item", Method::DELETE, format!("/carts/{cart}/items/{sku}"), None, Missing),
         ("cart_apply_coupon", Method::PUT, format!("/carts/{cart}/coupon"), Some(json!({"code": "SAVE10"})), Missing),
         ("cart_remove_coupon", Method::DELETE, format!("/carts/{cart}/coupon"), None, Missing),
-        ("cart_set_shipping_address", Method::PUT, format!("/carts/{cart}/shipping-address"), Some(address()), Missing),
+        ("cart_set_shipping_address", Method::PUT, format!("/carts/{cart}/shipping-address"), Some(address_json()), Missing),
         ("check_out_cart", Method::POST, format!("/carts/{cart}/checkout"), None, Missing),
         ("get_order", Method::GET, format!("/orders/{order}"), None, Missing),
         ("get_order", Method::GET, format!("/orders/{order}?as_of={now}"), None, Missing),
@@ -131,7 +119,7 @@ fn probes(a: &Victim, b: Uuid) -> Vec<(&'static str, Method, String, Option<Valu
         ("ship_order", Method::POST, format!("/orders/{order}/ship"), Some(json!({"carrier": "DHL", "tracking_number": "1"})), Forbidden),
         ("deliver_order", Method::POST, format!("/orders/{order}/deliver"), None, Forbidden),
         ("refund_order", Method::POST, format!("/orders/{order}/refund"), Some(reason), Forbidden),
-        ("create_product", Method::POST, "/products".into(), Some(product_body("SKU-BOB", 1)), Forbidden),
+        ("create_product", Method::POST, "/products".into(), Some(new_product_json("SKU-BOB", 1)), Forbidden),
         ("update_product", Method::PATCH, format!("/products/{product}"), Some(json!({"name": "Mine"})), Forbidden),
         ("product_add_variant", Method::POST, format!("/products/{product}/variants"), Some(json!({"sku": "SKU-BOB-2", "price": {"amount": 1, "currency": "USD"}, "stock": 1})), Forbidden),
         ("product_change_price", Method::PUT, format!("/products/{product}/variants/{sku}/price"), Some(price), Forbidden),
@@ -165,7 +153,7 @@ async fn send(
     token: &str,
     body: &Option<Value>,
 ) -> Reply {
-    let request = call(app, method, path, Some(token));
+    let request = app.with_token(token).request(method, path);
     match body {
         Some(body) => request.json(body).send().await,
         None => request.send().await,
@@ -199,7 +187,9 @@ async fn a_customer_reaches_nothing_of_another_customer_through_any_operation() 
     // A retries a command under a key; B will try the same key.
     let item = json!({"product_id": a.product, "sku": a.sku, "quantity": 1});
     let items = format!("/carts/{}/items", a.cart);
-    let first = call(&app, Method::POST, &items, Some(&a.tokens.access))
+    let first = app
+        .with_token(&a.tokens.access)
+        .request(Method::POST, &items)
         .header("idempotency-key", "add-one-more")
         .json(&item)
         .send()
@@ -215,13 +205,17 @@ async fn a_customer_reaches_nothing_of_another_customer_through_any_operation() 
         format!("/orders/{}/history", a.order),
         format!("/orders/{}/invoice", a.order),
     ] {
-        let reply = call(&app, Method::GET, &path, Some(&a.tokens.access))
+        let reply = app
+            .with_token(&a.tokens.access)
+            .request(Method::GET, &path)
             .send()
             .await;
         assert_eq!(reply.status, 200, "A reads {path}: {}", reply.text);
     }
     let cart_path = format!("/carts/{}", a.cart);
-    let cart_before = call(&app, Method::GET, &cart_path, Some(&a.tokens.access))
+    let cart_before = app
+        .with_token(&a.tokens.access)
+        .request(Method::GET, &cart_path)
         .send()
         .await
         .body;
@@ -250,7 +244,9 @@ async fn a_customer_reaches_nothing_of_another_customer_through_any_operation() 
     );
 
     // A key A used is no key of B's: the same request under it is B's, refused, not A's reply.
-    let replay = call(&app, Method::POST, &items, Some(&b.access))
+    let replay = app
+        .with_token(&b.access)
+        .request(Method::POST, &items)
         .header("idempotency-key", "add-one-more")
         .json(&item)
         .send()
@@ -259,32 +255,44 @@ async fn a_customer_reaches_nothing_of_another_customer_through_any_operation() 
     assert!(replay.headers.get("idempotent-replayed").is_none());
 
     // Lists and `me` answer B's own data; asking for A's orders by customer id is refused.
-    let orders = call(&app, Method::GET, "/orders", Some(&b.access))
+    let orders = app
+        .with_token(&b.access)
+        .request(Method::GET, "/orders")
         .send()
         .await;
     assert_eq!(orders.status, 200, "{}", orders.text);
     assert_eq!(orders.body["total"], 0, "{}", orders.text);
     let theirs = format!("/orders?customer_id={}", a.id);
-    call(&app, Method::GET, &theirs, Some(&b.access))
+    app.with_token(&b.access)
+        .request(Method::GET, &theirs)
         .send()
         .await
         .problem(403, "forbidden");
-    let coupons = call(&app, Method::GET, "/coupons/mine", Some(&b.access))
+    let coupons = app
+        .with_token(&b.access)
+        .request(Method::GET, "/coupons/mine")
         .send()
         .await;
     assert_eq!(coupons.status, 200, "{}", coupons.text);
     assert!(!coupons.text.contains(&a.order) && !coupons.text.contains(&a.id.to_string()));
-    let me = call(&app, Method::GET, "/me", Some(&b.access)).send().await;
+    let me = app
+        .with_token(&b.access)
+        .request(Method::GET, "/me")
+        .send()
+        .await;
     assert_eq!(me.body["id"], b_id.to_string(), "{}", me.text);
     assert_eq!(me.body["email"], "bob@example.com");
 
     // Logging out with A's refresh token ends B's session only.
-    let logout = call(&app, Method::POST, "/auth/logout", Some(&b.access))
+    let logout = app
+        .with_token(&b.access)
+        .request(Method::POST, "/auth/logout")
         .json(&json!({"refresh_token": a.tokens.refresh}))
         .send()
         .await;
     assert_eq!(logout.status, 204, "{}", logout.text);
-    call(&app, Method::GET, "/me", Some(&b.access))
+    app.with_token(&b.access)
+        .request(Method::GET, "/me")
         .send()
         .await
         .problem(401, "unauthorized");
@@ -292,7 +300,9 @@ async fn a_customer_reaches_nothing_of_another_customer_through_any_operation() 
 
     mark.assert_unchanged(&StoreMark::of(&app).await, "customer B");
     crate::queries::refresh(&app).await;
-    let cart_after = call(&app, Method::GET, &cart_path, Some(&renewed.access))
+    let cart_after = app
+        .with_token(&renewed.access)
+        .request(Method::GET, &cart_path)
         .send()
         .await;
     assert_eq!(cart_after.status, 200, "{}", cart_after.text);

@@ -12,7 +12,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{rows, StoreMark};
-use crate::commands::call;
 use crate::helpers::{spawn_app_with, TestApp};
 
 const LIMIT: usize = 1024;
@@ -56,7 +55,9 @@ async fn oversized_bodies_that_are_not_even_json_are_413_not_400() {
     let max = LIMIT.to_string();
     let app = spawn_app_with(&[("MAX_BODY_BYTES", max.as_str())]).await;
     // Under the limit the same garbage reaches the parser, which says 400.
-    let small = call(&app, Method::POST, "/auth/register", None)
+    let small = app
+        .anonymous()
+        .request(Method::POST, "/auth/register")
         .raw("{\"email\": xxxx")
         .send()
         .await;

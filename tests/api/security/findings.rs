@@ -6,7 +6,7 @@ use std::time::Duration;
 use commerce_aggregates::Role;
 use reqwest::Method;
 
-use crate::commands::{call, open_cart};
+use crate::fixtures::open_cart;
 use crate::helpers::spawn_app_with;
 
 /// A cart read right after it was created, with a `min_version` no command has produced: the
@@ -18,9 +18,9 @@ async fn a_min_version_ahead_of_a_row_that_appears_while_waiting_is_422() {
     let app = spawn_app_with(&[("READ_WAIT_TIMEOUT_MS", "30000")]).await;
     let (_, customer) = app.token(Role::Customer);
     // No projection workers run in this app: the cart's row is missing until the replay below.
-    let cart = open_cart(&app, &customer).await;
+    let cart = open_cart(&app.with_token(&customer)).await;
     let path = format!("/carts/{cart}?min_version=3357");
-    let read = call(&app, Method::GET, &path, Some(&customer)).send();
+    let read = app.with_token(&customer).request(Method::GET, &path).send();
     // Let the query find no row and start waiting, then project the cart.
     let project = async {
         tokio::time::sleep(Duration::from_millis(500)).await;

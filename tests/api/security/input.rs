@@ -4,13 +4,13 @@
 //! themselves: `%`, `_` and `\` are no wildcards in filters or the user search, and strings full
 //! of SQL come back from the store byte for byte.
 
-use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::{reply, rows, StoreMark};
 use crate::accounts::logged_in;
-use crate::commands::{active_product, call, open_cart, post, Reply};
+use crate::client::{NewCoupon, Reply};
+use crate::fixtures::{active_product, open_cart};
 use crate::helpers::{spawn_app, TestApp};
 
 /// What an attacker types into a search box, a filter or a URL.
@@ -97,18 +97,14 @@ async fn reads(app: &TestApp) -> Vec<(String, Vec<String>)> {
 #[tokio::test]
 async fn hostile_values_in_every_query_and_path_parameter_are_harmless() {
     let app = spawn_app().await;
-    let admin = app.token(Role::Admin).1;
-    let (_, customer) = app.token(Role::Customer);
-    let product = active_product(&app, &admin, "MUG-1", 5).await;
-    let cart = open_cart(&app, &customer).await;
-    post(
-        &app,
-        "/coupons",
-        &admin,
-        &json!({"code": "WELCOME", "discount": {"percent": 5}}),
-    )
-    .await
-    .command(201, 1);
+    let admin = app.as_admin();
+    let customer = app.as_customer();
+    let product = active_product(&admin, "MUG-1", 5).await;
+    let cart = open_cart(&customer).await;
+    admin
+        .create_coupon(&NewCoupon::percent("WELCOME", 5))
+        .await
+        .command(201, 1);
     crate::queries::refresh(&app).await;
     let mark = StoreMark::of(&app).await;
     let tables = [
@@ -139,7 +135,7 @@ async fn hostile_values_in_every_query_and_path_parameter_are_harmless() {
         } else {
             path
         };
-        let token = if path == "/coupons/mine" {
+        let caller = if path == "/coupons/mine" {
             &customer
         } else {
             &admin
@@ -154,7 +150,7 @@ async fn hostile_values_in_every_query_and_path_parameter_are_harmless() {
                 let response = app
                     .client
                     .get(&base)
-                    .bearer_auth(token)
+                    .bearer_auth(caller.token())
                     .query(&[(name.as_str(), *value)])
                     .send()
                     .await
@@ -170,7 +166,7 @@ async fn hostile_values_in_every_query_and_path_parameter_are_harmless() {
                 let path = template
                     .trim_start_matches("/api/v1")
                     .replace(param, &segment(value));
-                let reply = call(&app, Method::GET, &path, Some(token)).send().await;
+                let reply = caller.request(Method::GET, &path).send().await;
                 assert_harmless(&reply, &format!("{template} with {value:?}"));
                 assert_eq!(reply.status, 404, "{path}: {}", reply.text);
                 requests += 1;
@@ -180,7 +176,7 @@ async fn hostile_values_in_every_query_and_path_parameter_are_harmless() {
     // Path segments of commands too: unknown SKUs, coupons and users, whatever they hold.
     for value in HOSTILE {
         let seg = segment(value);
-        for (method, path, token, body) in [
+        for (method, path, caller, body) in [
             (
                 Method::PUT,
                 format!("/products/{product}/variants/{seg}/price"),
@@ -206,10 +202,7 @@ async fn hostile_values_in_every_query_and_path_parameter_are_harmless() {
                 json!({"role": "admin"}),
             ),
         ] {
-            let reply = call(&app, method, &path, Some(token))
-                .json(&body)
-                .send()
-                .await;
+            let reply = caller.request(method, &path).json(&body).send().await;
             assert_harmless(&reply, &path);
             assert!(
                 matches!(reply.status.as_u16(), 404 | 422),
@@ -252,7 +245,7 @@ async fn found(app: &TestApp, name: &str, value: &str) -> Vec<String> {
 #[tokio::test]
 async fn metacharacters_match_only_themselves_and_come_back_verbatim() {
     let app = spawn_app().await;
-    let admin = app.token(Role::Admin).1;
+    let admin = app.as_admin();
     let sqlish = json!({
         "name": "O'Brien's \"mug\"; DROP TABLE events; --",
         "description": "100% \\ porcelain_ish ' OR 1=1 --",
@@ -268,17 +261,20 @@ async fn metacharacters_match_only_themselves_and_come_back_verbatim() {
     });
     let mut ids = Vec::new();
     for body in [&sqlish, &plain] {
-        let id = post(&app, "/products", &admin, body).await.command(201, 1);
-        crate::commands::post_empty(&app, &format!("/products/{id}/publish"), &admin)
+        let id = admin
+            .send_json(Method::POST, "/products", body)
             .await
-            .command(200, 2);
+            .command(201, 1);
+        admin.publish(&id).await.command(200, 2);
         ids.push(id);
     }
     let (sql, cup) = (ids[0].clone(), ids[1].clone());
     crate::queries::refresh(&app).await;
 
     // Stored and served byte for byte.
-    let product = call(&app, Method::GET, &format!("/products/{sql}"), None)
+    let product = app
+        .anonymous()
+        .request(Method::GET, &format!("/products/{sql}"))
         .send()
         .await;
     for field in ["name", "description", "category", "tags"] {
@@ -327,7 +323,9 @@ async fn metacharacters_match_only_themselves_and_come_back_verbatim() {
         assert_eq!(response.status(), 201, "{email}");
     }
     let robert = logged_in(&app, "robert@example.com").await;
-    let me = call(&app, Method::GET, "/me", Some(&robert.access))
+    let me = app
+        .with_token(&robert.access)
+        .request(Method::GET, "/me")
         .send()
         .await;
     assert_eq!(me.body["name"], "Robert'); DROP TABLE users;--");
@@ -341,7 +339,7 @@ async fn metacharacters_match_only_themselves_and_come_back_verbatim() {
         let response = app
             .client
             .get(app.api("/admin/users"))
-            .bearer_auth(&admin)
+            .bearer_auth(admin.token())
             .query(&[("q", q)])
             .send()
             .await

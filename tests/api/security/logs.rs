@@ -8,7 +8,6 @@
 //! webhook secret or SMTP password appears in the log, which does record all of those events.
 
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,18 +15,12 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::fixtures::free_port;
 use crate::helpers::TestDatabase;
 use crate::nats_server::NatsServer;
 
 /// How long the engine may take to start, and the mailer to handle an event, on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
 
 /// `commerce serve` as a child process logging to a file; killed by its PID when dropped.
 struct Engine {

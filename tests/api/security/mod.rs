@@ -28,7 +28,7 @@ mod tokens;
 
 use serde_json::Value;
 
-use crate::commands::Reply;
+use crate::client::Reply;
 use crate::helpers::TestApp;
 
 /// The event store's content at one moment: how many events, the highest position, and a

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::{rows, StoreMark};
 use crate::accounts::{email_token, logged_in, refresh, registered, Tokens};
-use crate::commands::{call, product_body, Reply};
+use crate::client::Reply;
+use crate::fixtures::new_product;
 use crate::helpers::{spawn_app, TestApp};
 
 /// Unpadded base64url, as JWTs use it.
@@ -123,13 +124,23 @@ fn forgeries(genuine: &str, secret: &str) -> Vec<(&'static str, String)> {
 async fn attempts(app: &TestApp, token: &str) -> Vec<(String, Reply)> {
     let mut replies = Vec::new();
     for path in ["/me", "/admin/users", "/orders"] {
-        let reply = call(app, Method::GET, path, Some(token)).send().await;
+        let reply = app
+            .with_token(token)
+            .request(Method::GET, path)
+            .send()
+            .await;
         replies.push((format!("GET {path}"), reply));
     }
-    let product = product_body("FORGED-1", 5);
+    let product = new_product("FORGED-1", 5);
     for key in [None, Some(Uuid::new_v4().to_string())] {
-        let mut products = call(app, Method::POST, "/products", Some(token)).json(&product);
-        let mut carts = call(app, Method::POST, "/carts", Some(token)).json(&json!({}));
+        let mut products = app
+            .with_token(token)
+            .request(Method::POST, "/products")
+            .json(&product);
+        let mut carts = app
+            .with_token(token)
+            .request(Method::POST, "/carts")
+            .json(&json!({}));
         if let Some(key) = &key {
             products = products.header("idempotency-key", key);
             carts = carts.header("idempotency-key", key);
@@ -166,16 +177,21 @@ async fn forged_tokens_are_401_everywhere_and_write_nothing() {
     assert_eq!(rows(&app, "idempotency_keys").await, 0);
 
     // The genuine token still works, as a customer: the refusals above were the forgeries'.
-    let me = call(&app, Method::GET, "/me", Some(&session.access))
+    let me = app
+        .with_token(&session.access)
+        .request(Method::GET, "/me")
         .send()
         .await;
     assert_eq!(me.status, 200, "{}", me.text);
     assert_eq!(me.body["role"], "customer");
-    call(&app, Method::GET, "/admin/users", Some(&session.access))
+    app.with_token(&session.access)
+        .request(Method::GET, "/admin/users")
         .send()
         .await
         .problem(403, "forbidden");
-    let cart = call(&app, Method::POST, "/carts", Some(&session.access))
+    let cart = app
+        .with_token(&session.access)
+        .request(Method::POST, "/carts")
         .json(&json!({}))
         .send()
         .await;
@@ -192,7 +208,9 @@ async fn revoked_tokens_are_401_on_writes_after_logout_and_password_reset() {
     let phone = logged_in(&app, "rita@example.com").await;
     let tablet = logged_in(&app, "rita@example.com").await;
 
-    let logout = call(&app, Method::POST, "/auth/logout", Some(&laptop.access))
+    let logout = app
+        .with_token(&laptop.access)
+        .request(Method::POST, "/auth/logout")
         .send()
         .await;
     assert_eq!(logout.status, 204, "{}", logout.text);
@@ -236,7 +254,9 @@ async fn revoked_tokens_are_401_on_writes_after_logout_and_password_reset() {
         crate::accounts::login(&app, "rita@example.com", "an entirely new passphrase").await,
     )
     .await;
-    let cart = call(&app, Method::POST, "/carts", Some(&fresh.access))
+    let cart = app
+        .with_token(&fresh.access)
+        .request(Method::POST, "/carts")
         .json(&json!({}))
         .send()
         .await;
@@ -249,7 +269,11 @@ async fn a_token_revoked_by_another_process_is_refused_once_the_revocation_is_co
     let app = spawn_app().await;
     let (_, token) = app.token(commerce_aggregates::Role::Customer);
     let claims = jwt::verify(app.config.jwt_secret.expose(), &token).expect("a valid token");
-    let orders = || call(&app, Method::GET, "/orders", Some(&token)).send();
+    let orders = || {
+        app.with_token(&token)
+            .request(Method::GET, "/orders")
+            .send()
+    };
     assert_eq!(orders().await.status, 200, "a live token");
 
     // Another engine process logging the session out writes this row; this process hears of

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use super::{address, assert_each_once, email_log, engine, eventually, token_in, FROM};
 use crate::accounts::{logged_in, registered};
 use crate::checkout::Engine;
-use crate::commands::{active_product, admin, post, post_empty, ready_cart};
+use crate::client::{Pay, Ship};
+use crate::fixtures::{active_product, ready_cart};
 use crate::mailer::smtp_server::SmtpServer;
 
 #[tokio::test]
@@ -48,14 +49,14 @@ async fn every_lifecycle_email_reaches_the_smtp_server_with_its_content() {
 
     // Checking out 2 × 12.50 USD (+ 4.99 shipping): the confirmation with lines and totals.
     let customer = logged_in(&app, &email).await.access;
-    let admin = admin(&app);
+    let admin = app.as_admin();
     let sku = format!("SKU-{}", Uuid::new_v4().simple());
-    let product = active_product(&app, &admin, &sku, 10).await;
+    let product = active_product(&admin, &sku, 10).await;
     let checkout = |quantity| {
         let (app, customer, product, sku) = (&app, &customer, &product, &sku);
         async move {
-            let cart = ready_cart(app, customer, product, sku, quantity).await;
-            let reply = post_empty(app, &format!("/carts/{cart}/checkout"), customer).await;
+            let cart = ready_cart(&app.with_token(customer), product, sku, quantity).await;
+            let reply = app.with_token(customer).checkout(&cart).await;
             assert_eq!(reply.status, 201, "{}", reply.text);
             reply.body["id"].as_str().expect("order id").to_string()
         }
@@ -84,23 +85,15 @@ async fn every_lifecycle_email_reaches_the_smtp_server_with_its_content() {
     assert!(html.contains("29.99 USD"), "{html}");
 
     // Paid, shipped, delivered, refunded.
-    let path = |action: &str| format!("/orders/{order}/{action}");
-    post(
-        &app,
-        &path("pay"),
-        &customer,
-        &json!({"provider": "test", "token": "tok_ok"}),
-    )
-    .await
-    .command(200, 3);
-    post(
-        &app,
-        &path("ship"),
-        &admin,
-        &json!({"carrier": "DHL", "tracking_number": "JD014600003828"}),
-    )
-    .await
-    .command(200, 4);
+    app.with_token(&customer)
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
+    let shipment = Ship {
+        carrier: "DHL".into(),
+        tracking_number: "JD014600003828".into(),
+    };
+    admin.ship(&order, &shipment).await.command(200, 4);
     let shipped = smtp
         .wait_for(&email, &format!("Order {order} has shipped"))
         .await;
@@ -109,21 +102,12 @@ async fn every_lifecycle_email_reaches_the_smtp_server_with_its_content() {
     assert!(text.contains("Tracking number: JD014600003828"), "{text}");
     let html = shipped.html.expect("html part");
     assert!(html.contains("<strong>JD014600003828</strong>"), "{html}");
-    post_empty(&app, &path("deliver"), &admin)
-        .await
-        .command(200, 5);
+    admin.deliver(&order).await.command(200, 5);
     let delivered = smtp
         .wait_for(&email, &format!("Order {order} was delivered"))
         .await;
     assert!(delivered.text.expect("text").contains(&order));
-    post(
-        &app,
-        &path("refund"),
-        &admin,
-        &json!({"reason": "arrived broken"}),
-    )
-    .await
-    .command(200, 6);
+    admin.refund(&order, "arrived broken").await.command(200, 6);
     let refunded = smtp
         .wait_for(&email, &format!("Order {order} refunded"))
         .await;
@@ -135,14 +119,10 @@ async fn every_lifecycle_email_reaches_the_smtp_server_with_its_content() {
     let other = checkout(1).await;
     smtp.wait_for(&email, &format!("Order {other} confirmed: 17.49 USD"))
         .await;
-    post(
-        &app,
-        &format!("/orders/{other}/cancel"),
-        &customer,
-        &json!({"reason": "changed my mind"}),
-    )
-    .await
-    .command(200, 3);
+    app.with_token(&customer)
+        .cancel_order(&other, "changed my mind")
+        .await
+        .command(200, 3);
     let cancelled = smtp
         .wait_for(&email, &format!("Order {other} was cancelled"))
         .await;

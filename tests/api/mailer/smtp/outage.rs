@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{address, assert_each_once, email_log, engine, eventually};
 use crate::accounts::registered;
 use crate::checkout::Engine;
-use crate::commands::{active_product, admin, post_empty, ready_cart};
+use crate::fixtures::{active_product, ready_cart};
 use crate::mailer::smtp_server::SmtpServer;
 use crate::nats_server::stream_envelopes;
 
@@ -80,9 +80,9 @@ async fn events_delivered_again_send_nothing_twice() {
     registered(&app, &email).await;
     let customer = crate::accounts::logged_in(&app, &email).await.access;
     let sku = format!("SKU-{}", Uuid::new_v4().simple());
-    let product = active_product(&app, &admin(&app), &sku, 3).await;
-    let cart = ready_cart(&app, &customer, &product, &sku, 1).await;
-    let reply = post_empty(&app, &format!("/carts/{cart}/checkout"), &customer).await;
+    let product = active_product(&app.as_admin(), &sku, 3).await;
+    let cart = ready_cart(&app.with_token(&customer), &product, &sku, 1).await;
+    let reply = app.with_token(&customer).checkout(&cart).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     let order = reply.body["id"].as_str().expect("order id").to_string();
     smtp.wait_for(&email, &format!("Order {order} confirmed"))
