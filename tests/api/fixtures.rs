@@ -145,3 +145,17 @@ pub async fn last_payload(app: &TestApp, id: &str, event_type: &str) -> Value {
     .expect("event stored");
     payload[event_type].clone()
 }
+
+/// Polls `check` every 50 ms until it holds; panics naming `what` after `timeout`. The one
+/// way the suite waits for something asynchronous to happen.
+pub async fn wait_until<F, Fut>(what: &str, timeout: std::time::Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -7,7 +7,6 @@ mod lifecycle;
 mod outage;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use commerce_aggregates::Role;
 use serde_json::Value;
@@ -86,17 +85,4 @@ async fn email_log(app: &TestApp, status: &str) -> Vec<Value> {
         .await
         .expect("json");
     page["items"].as_array().cloned().unwrap_or_default()
-}
-
-/// Polls `check` every 100 ms until it holds, failing after `patience` with `what`.
-async fn eventually<F, Fut>(what: &str, patience: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + patience;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }

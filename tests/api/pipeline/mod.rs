@@ -14,8 +14,7 @@ mod two_workers;
 mod workload;
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use commerce::app::{App, Roles};
 use commerce::http::AppState;
@@ -25,6 +24,7 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub use crate::fixtures::wait_until;
 use crate::helpers::{test_config_with, TestDatabase};
 
 /// Engine roles running in the test against a database and a NATS server.
@@ -71,19 +71,6 @@ pub async fn start_with(
         state,
         shutdown,
         handle,
-    }
-}
-
-/// Polls `check` until it holds; panics naming `what` after `timeout`.
-pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !check().await {
-        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -10,10 +10,11 @@ use commerce::mailer::MailSettings;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{address, assert_each_once, email_log, engine, eventually, token_in, FROM};
+use super::{address, assert_each_once, email_log, engine, token_in, FROM};
 use crate::accounts::{logged_in, registered};
 use crate::checkout::Engine;
 use crate::client::{Pay, Ship};
+use crate::fixtures::wait_until;
 use crate::fixtures::{active_product, ready_cart};
 use crate::mailer::smtp_server::SmtpServer;
 
@@ -132,7 +133,7 @@ async fn every_lifecycle_email_reaches_the_smtp_server_with_its_content() {
 
     // Seven emails, each once, all `sent` in the log.
     assert_eq!(assert_each_once(&smtp), 7);
-    eventually(
+    wait_until(
         "7 sent emails in the log",
         Duration::from_secs(10),
         || async { email_log(&app, "sent").await.len() == 7 },

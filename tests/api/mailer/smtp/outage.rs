@@ -8,9 +8,10 @@ use commerce_projections::runner::lag;
 use commerce_projections::Subscriber;
 use uuid::Uuid;
 
-use super::{address, assert_each_once, email_log, engine, eventually};
+use super::{address, assert_each_once, email_log, engine};
 use crate::accounts::registered;
 use crate::checkout::Engine;
+use crate::fixtures::wait_until;
 use crate::fixtures::{active_product, ready_cart};
 use crate::mailer::smtp_server::SmtpServer;
 use crate::nats_server::stream_envelopes;
@@ -26,7 +27,7 @@ async fn with_the_smtp_server_down_emails_are_retried_and_all_arrive_once_it_is_
     }
 
     // Each email failed at least twice, kept its error and waits for another try.
-    eventually(
+    wait_until(
         "3 pending emails retried twice",
         Duration::from_secs(30),
         || async {
@@ -48,7 +49,7 @@ async fn with_the_smtp_server_down_emails_are_retried_and_all_arrive_once_it_is_
     for user in &users {
         smtp.wait_for(user, "Confirm your email address").await;
     }
-    eventually(
+    wait_until(
         "3 sent emails in the log",
         Duration::from_secs(10),
         || async {
@@ -127,7 +128,7 @@ async fn events_delivered_again_send_nothing_twice() {
         app.db.pool.clone(),
         MailSettings::default(),
     )));
-    eventually(
+    wait_until(
         "the mailer consumed everything again",
         Duration::from_secs(30),
         || async {
