@@ -9,10 +9,10 @@ use commerce_aggregates::product::{Product, ProductCommand, ProductError, Reserv
 use commerce_aggregates::Role;
 use uuid::Uuid;
 
-use super::attempts::{Attempt, Attempts};
+use super::attempts::{conclude, Attempt, Attempts, StreamSet};
 use super::reasons::{redemption_reason, reservation_reason};
 use super::Caller;
-use crate::store::{CommandMetadata, CommitError, Snapshots, StoreError, Stores, Stream};
+use crate::store::{CommandMetadata, StoreError, Stores, Stream, Transaction};
 
 /// What an order command does to the order's reservations and coupon redemption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,16 +97,13 @@ struct Streams {
     coupon: Option<Stream<Coupon>>,
 }
 
-impl Streams {
+impl StreamSet for Streams {
     fn any_unchecked(&self) -> bool {
         self.order.is_unchecked()
             || self.products.iter().any(Stream::is_unchecked)
             || self.coupon.as_ref().is_some_and(Stream::is_unchecked)
     }
 
-    /// True when a stream taken unchecked decided nothing: the commit does not look at it,
-    /// so that "nothing to do" (no reservation, no redemption to release) must be decided
-    /// again on the stored state.
     fn unchecked_without_events(&self) -> bool {
         self.order.is_unverified()
             || self.products.iter().any(Stream::is_unverified)
@@ -123,12 +120,7 @@ impl Streams {
         }
     }
 
-    async fn commit(
-        self,
-        stores: &Stores,
-        metadata: &CommandMetadata,
-    ) -> Result<Snapshots, CommitError> {
-        let mut transaction = stores.transaction();
+    fn stage<'s>(self, transaction: &mut Transaction<'s>, stores: &'s Stores) {
         transaction.add(&stores.orders, self.order);
         for product in self.products {
             transaction.add(&stores.products, product);
@@ -136,7 +128,6 @@ impl Streams {
         if let Some(coupon) = self.coupon {
             transaction.add(&stores.coupons, coupon);
         }
-        transaction.commit(metadata).await
     }
 }
 
@@ -197,29 +188,10 @@ async fn attempt(
         streams.close(stores);
         return Attempt::Done(Err(error.into()));
     }
-    if let Err(refusal) = decide(&mut streams, change).await {
-        let unchecked = streams.any_unchecked();
-        streams.close(stores);
-        return if unchecked {
-            Attempt::Unchecked
-        } else {
-            Attempt::Done(Err(refusal))
-        };
-    }
-    if streams.unchecked_without_events() {
-        streams.close(stores);
-        return Attempt::Unchecked;
-    }
+    let decided = decide(&mut streams, change).await;
     let version = streams.order.next_version();
-    match streams.commit(stores, metadata).await {
-        Ok(snapshots) => {
-            drop((order_turn, product_turns, coupon_turn));
-            snapshots.write().await;
-            Attempt::Done(Ok(version))
-        }
-        Err(CommitError::Conflict) => Attempt::Conflict,
-        Err(CommitError::Store(error)) => Attempt::Done(Err(error.into())),
-    }
+    let turns = (order_turn, product_turns, coupon_turn);
+    conclude(streams, decided, turns, stores, metadata, version).await
 }
 
 /// Why the caller cannot change the order as read, before anything is decided.

@@ -159,3 +159,30 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The engine's OpenAPI document (`GET /openapi.json`).
+pub async fn openapi_document(app: &TestApp) -> Value {
+    app.client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// `t=<timestamp>,v1=<hex HMAC-SHA256("<t>.<body>")>`: a payment provider's webhook signature,
+/// computed independently of the engine.
+pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={timestamp},v1={hex}")
+}

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::fixtures::openapi_document;
 use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -181,15 +182,7 @@ async fn readyz_is_503_with_retry_after_when_nats_is_unreachable() {
 #[tokio::test]
 async fn the_openapi_document_and_swagger_ui_are_served() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let doc = openapi_document(&app).await;
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
     assert!(doc["paths"]["/readyz"].is_object());
     let docs = app

@@ -2,26 +2,13 @@
 //! provider webhooks on `POST payments/webhook` (signature, staleness, tampering, replays).
 
 use chrono::Utc;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use crate::client::{Pay, Reply};
-use crate::fixtures::{confirmed_order, event_count, events_of_type, last_payload};
+use crate::fixtures::{
+    confirmed_order, event_count, events_of_type, last_payload, webhook_signature,
+};
 use crate::helpers::{spawn_app, TestApp};
-
-/// `t=<timestamp>,v1=<hex HMAC-SHA256("<t>.<body>")>`, computed independently of the engine.
-fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={timestamp},v1={hex}")
-}
 
 fn secret(app: &TestApp) -> String {
     app.config.payment_webhook_secret.expose().to_string()
@@ -48,7 +35,7 @@ async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> Reply {
 
 /// Posts `body` signed now with the engine's secret.
 async fn deliver_signed(app: &TestApp, body: &str) -> Reply {
-    let signed = signature(&secret(app), Utc::now().timestamp(), body);
+    let signed = webhook_signature(&secret(app), Utc::now().timestamp(), body);
     deliver(app, body, Some(&signed)).await
 }
 
@@ -113,7 +100,7 @@ async fn a_webhook_signed_with_another_secret_is_400_invalid_signature() {
     let app = spawn_app().await;
     let (body, now) = an_unsent_success(&app).await;
 
-    let wrong = signature("not-the-secret", now, &body);
+    let wrong = webhook_signature("not-the-secret", now, &body);
 
     assert_refused(&app, &body, Some(&wrong), "invalid_signature").await;
 }
@@ -123,7 +110,7 @@ async fn a_webhook_signed_more_than_five_minutes_ago_is_400_signature_expired() 
     let app = spawn_app().await;
     let (body, now) = an_unsent_success(&app).await;
 
-    let stale = signature(&secret(&app), now - 301, &body);
+    let stale = webhook_signature(&secret(&app), now - 301, &body);
 
     assert_refused(&app, &body, Some(&stale), "signature_expired").await;
 }
@@ -132,7 +119,7 @@ async fn a_webhook_signed_more_than_five_minutes_ago_is_400_signature_expired() 
 async fn a_tampered_webhook_body_is_400_invalid_signature() {
     let app = spawn_app().await;
     let (body, now) = an_unsent_success(&app).await;
-    let signed = signature(&secret(&app), now, &body);
+    let signed = webhook_signature(&secret(&app), now, &body);
 
     let tampered = body.replace("2999", "1");
 
@@ -153,7 +140,7 @@ async fn a_signature_with_several_v1_entries_is_accepted_when_any_matches() {
     // A rotated secret.
     let app = spawn_app().await;
     let (body, now) = an_unsent_success(&app).await;
-    let signed = signature(&secret(&app), now, &body);
+    let signed = webhook_signature(&secret(&app), now, &body);
 
     let rotated = format!("{},v1={}", signed, "ab".repeat(32));
     let reply = deliver(&app, &body, Some(&rotated)).await;

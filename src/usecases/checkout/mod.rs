@@ -24,10 +24,10 @@ mod decide;
 
 use self::coupon::{unlimited_coupon, CouponPart, Redeeming};
 use self::decide::decide;
-use super::attempts::{Attempt, Attempts};
+use super::attempts::{conclude, Attempt, Attempts, StreamSet};
 use super::Caller;
 use crate::config::PricingSettings;
-use crate::store::{CommandMetadata, CommitError, Snapshots, StoreError, Stores, Stream};
+use crate::store::{CommandMetadata, StoreError, Stores, Stream, Transaction};
 
 /// How orders are priced and how long they may stay unpaid.
 #[derive(Debug, Clone)]
@@ -136,23 +136,19 @@ struct Streams {
     coupon: Option<CouponPart>,
 }
 
-impl Streams {
+impl StreamSet for Streams {
     fn any_unchecked(&self) -> bool {
         self.cart.is_unchecked()
             || self.products.iter().any(Stream::is_unchecked)
             || self.coupon.as_ref().is_some_and(CouponPart::is_unchecked)
     }
 
-    /// True when a stream taken unchecked decided nothing (a reservation the product already
-    /// held for this order, say): the commit does not look at it, so that must be decided
-    /// again on the stored state.
     fn unchecked_without_events(&self) -> bool {
         self.cart.is_unverified()
             || self.products.iter().any(Stream::is_unverified)
             || matches!(&self.coupon, Some(CouponPart::Limited(c)) if c.is_unverified())
     }
 
-    /// Hands every stream back uncommitted.
     fn close(self, stores: &Stores) {
         stores.carts.close(self.cart);
         stores.orders.close(self.order);
@@ -164,12 +160,7 @@ impl Streams {
         }
     }
 
-    async fn commit(
-        self,
-        stores: &Stores,
-        metadata: &CommandMetadata,
-    ) -> Result<Snapshots, CommitError> {
-        let mut transaction = stores.transaction();
+    fn stage<'s>(self, transaction: &mut Transaction<'s>, stores: &'s Stores) {
         transaction.add(&stores.carts, self.cart);
         transaction.add(&stores.orders, self.order);
         for product in self.products {
@@ -191,7 +182,6 @@ impl Streams {
             ),
             Some(CouponPart::Unlimited { .. }) | None => {}
         }
-        transaction.commit(metadata).await
     }
 }
 
@@ -271,33 +261,14 @@ async fn attempt(
         products,
         coupon,
     };
-    if let Err(refusal) = decide(&mut streams, settings, input.customer, order_id, at).await {
-        let unchecked = streams.any_unchecked();
-        streams.close(stores);
-        return if unchecked {
-            Attempt::Unchecked
-        } else {
-            Attempt::Done(Err(refusal))
-        };
-    }
-    if streams.unchecked_without_events() {
-        streams.close(stores);
-        return Attempt::Unchecked;
-    }
-    let version = streams.order.next_version();
-    match streams.commit(stores, metadata).await {
-        Ok(snapshots) => {
-            drop((cart_turn, product_turns, coupon_turn));
-            snapshots.write().await;
-            Attempt::Done(Ok(CheckedOut {
-                order_id,
-                version,
-                status: OrderStatus::Confirmed,
-            }))
-        }
-        Err(CommitError::Conflict) => Attempt::Conflict,
-        Err(CommitError::Store(error)) => Attempt::Done(Err(error.into())),
-    }
+    let decided = decide(&mut streams, settings, input.customer, order_id, at).await;
+    let checked_out = CheckedOut {
+        order_id,
+        version: streams.order.next_version(),
+        status: OrderStatus::Confirmed,
+    };
+    let turns = (cart_turn, product_turns, coupon_turn);
+    conclude(streams, decided, turns, stores, metadata, checked_out).await
 }
 
 /// Why the cart as read cannot be checked out by this request: `Ok` with the order of a cart

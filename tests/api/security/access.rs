@@ -14,7 +14,9 @@ use uuid::Uuid;
 use super::StoreMark;
 use crate::accounts::{logged_in, refresh, registered, Tokens};
 use crate::client::{NewCoupon, Reply};
-use crate::fixtures::{active_product, address_json, new_product_json, ready_cart};
+use crate::fixtures::{
+    active_product, address_json, new_product_json, openapi_document, ready_cart,
+};
 use crate::helpers::{spawn_app, TestApp};
 
 /// What B must get from an operation aimed at A's things.
@@ -162,15 +164,7 @@ async fn send(
 
 /// The operation ids of the engine's OpenAPI document.
 async fn documented_operations(app: &TestApp) -> BTreeSet<String> {
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let doc = openapi_document(app).await;
     doc["paths"]
         .as_object()
         .expect("paths")

@@ -5,12 +5,12 @@
 //! of SQL come back from the store byte for byte.
 
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{reply, rows, StoreMark};
 use crate::accounts::logged_in;
 use crate::client::{NewCoupon, Reply};
-use crate::fixtures::{active_product, open_cart};
+use crate::fixtures::{active_product, open_cart, openapi_document};
 use crate::helpers::{spawn_app, TestApp};
 
 /// What an attacker types into a search box, a filter or a URL.
@@ -70,15 +70,7 @@ fn assert_harmless(reply: &Reply, what: &str) {
 
 /// Every `GET` of the document: (path template, query parameter names).
 async fn reads(app: &TestApp) -> Vec<(String, Vec<String>)> {
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let doc = openapi_document(app).await;
     let mut reads = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         let Some(get) = item.get("get") else { continue };

@@ -5,13 +5,12 @@
 //! writes anything.
 
 use chrono::Utc;
-use hmac::{Hmac, KeyInit, Mac};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use uuid::Uuid;
 
 use super::StoreMark;
+use crate::fixtures::{openapi_document, webhook_signature};
 use crate::helpers::{spawn_app, TestApp};
 
 /// Well-formed JSON that is not an object.
@@ -26,15 +25,7 @@ const NOT_OBJECTS: &[&str] = &[
 
 /// Every operation with a request body: (method, path template under `/api/v1` or not).
 async fn operations_with_a_body(app: &TestApp) -> Vec<(Method, String)> {
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let doc = openapi_document(app).await;
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("path item") {
@@ -46,21 +37,6 @@ async fn operations_with_a_body(app: &TestApp) -> Vec<(Method, String)> {
         }
     }
     operations
-}
-
-/// `t=<timestamp>,v1=<hex HMAC-SHA256("<t>.<body>")>` with the engine's webhook secret.
-fn webhook_signature(app: &TestApp, body: &str) -> String {
-    let secret = app.config.payment_webhook_secret.expose().to_string();
-    let timestamp = Utc::now().timestamp();
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={timestamp},v1={hex}")
 }
 
 /// Sends `body` verbatim as JSON, with `token` when given.
@@ -80,7 +56,9 @@ async fn send(
         request = request.bearer_auth(token);
     }
     if path.ends_with("/payments/webhook") {
-        request = request.header("Payment-Signature", webhook_signature(app, body));
+        let secret = app.config.payment_webhook_secret.expose();
+        let signed = webhook_signature(secret, Utc::now().timestamp(), body);
+        request = request.header("Payment-Signature", signed);
     }
     let response = request.send().await.expect("request");
     let status = response.status();
