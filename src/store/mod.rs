@@ -176,7 +176,7 @@ where
     /// With the cache, a kept aggregate is brought up to date with the events stored after
     /// its version (one query, usually answering none) instead of being loaded from all its
     /// events: as current as a full load, without decoding the stream again.
-    pub async fn load(&self, id: &str) -> Result<(A, usize), ExecuteError<A::Error>> {
+    pub async fn load(&self, id: &str) -> Result<Loaded<A>, ExecuteError<A::Error>> {
         let asked = Instant::now();
         if let Some(cache) = &self.cache {
             if let Some((mut aggregate, version, _)) = cache.get(id) {
@@ -189,7 +189,10 @@ where
                 } else {
                     cache.put(id, aggregate.clone(), current, asked);
                 }
-                return Ok((aggregate, current));
+                return Ok(Loaded {
+                    aggregate,
+                    version: current,
+                });
             }
         }
         let context = self.loader.load_aggregate(id).await.map_err(store_error)?;
@@ -199,15 +202,18 @@ where
             context.current_sequence,
             asked,
         );
-        Ok((context.aggregate, context.current_sequence))
+        Ok(Loaded {
+            aggregate: context.aggregate,
+            version: context.current_sequence,
+        })
     }
 
     /// The kept aggregate and its version as they are, without asking the store whether they
     /// are current (when none is kept, a [`load`](Self::load)). For a caller that commits on
     /// it with that version expected, so that the commit finds out a stale state.
-    pub async fn load_unchecked(&self, id: &str) -> Result<(A, usize), ExecuteError<A::Error>> {
+    pub async fn load_unchecked(&self, id: &str) -> Result<Loaded<A>, ExecuteError<A::Error>> {
         if let Some((aggregate, version, _)) = self.cache.as_ref().and_then(|c| c.get(id)) {
-            return Ok((aggregate, version));
+            return Ok(Loaded { aggregate, version });
         }
         self.load(id).await
     }
@@ -232,7 +238,7 @@ where
             },
             None => read,
         };
-        let (aggregate, version) = self.load(id).await?;
+        let Loaded { aggregate, version } = self.load(id).await?;
         Ok(read(&aggregate, version))
     }
 
@@ -494,6 +500,15 @@ fn envelopes<A: Aggregate>(
 /// 2–4 ms, 4–8 ms, … at most 64–128 ms.
 pub const CONFLICT_BACKOFF: Backoff =
     Backoff::new(Duration::from_millis(2), Duration::from_millis(64)).jittered();
+
+/// An aggregate's state and the version it is at (0 before its first event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded<A> {
+    /// The state.
+    pub aggregate: A,
+    /// The sequence of its last event.
+    pub version: usize,
+}
 
 /// One store per aggregate of the domain.
 pub struct Stores {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::Caller;
 use crate::payments::{PaymentError, PaymentProvider};
-use crate::store::{CommandMetadata, ExecuteError, Stores};
+use crate::store::{CommandMetadata, ExecuteError, Loaded, Stores};
 
 /// Pay order `order_id` through `provider` with `token`.
 #[derive(Debug, Clone)]
@@ -51,7 +51,10 @@ pub async fn pay(
     metadata: &CommandMetadata,
 ) -> Result<usize, PayError> {
     let id = input.order_id.to_string();
-    let (order, version) = stores.orders.load(&id).await.map_err(PayError::Order)?;
+    let Loaded {
+        aggregate: order,
+        version,
+    } = stores.orders.load(&id).await.map_err(PayError::Order)?;
     let visible = order
         .customer_id()
         .is_some_and(|owner| owner == input.customer.id || input.customer.role == Role::Admin);

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::store::{StoreError, Stores};
+use crate::store::{Loaded, StoreError, Stores};
 
 /// A claim older than this whose product still lacks the variant is considered abandoned (the
 /// process died between the claim and the command) and may be taken.
@@ -104,7 +104,9 @@ async fn reclaim_abandoned(
     .await?;
     let mut reclaimed = false;
     for (sku, owner) in claims {
-        let (product, _) = stores
+        let Loaded {
+            aggregate: product, ..
+        } = stores
             .products
             .load(&owner.to_string())
             .await

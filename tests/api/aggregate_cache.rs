@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use commerce::store::{Actor, CommandMetadata, Committed, ExecuteError, Stores};
+use commerce::store::{Actor, CommandMetadata, Committed, ExecuteError, Loaded, Stores};
 use commerce_aggregates::cart::{Cart, CartCommand, CartError};
 use commerce_aggregates::{Currency, Money, Role};
 use uuid::Uuid;
@@ -183,7 +183,10 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
     );
 
     // The stored history is contiguous and the cart is what all of it says.
-    let (stored, version) = elsewhere.carts.load(&id).await.expect("loads");
+    let Loaded {
+        aggregate: stored,
+        version,
+    } = elsewhere.carts.load(&id).await.expect("loads");
     assert_eq!(version, 8);
     let sequences: Vec<i64> =
         sqlx::query_scalar("SELECT sequence FROM events WHERE aggregate_id = $1 ORDER BY sequence")
@@ -221,7 +224,10 @@ async fn a_cached_read_shows_what_another_process_appended() {
     run(&here, &id, &meta, add(customer, "A"), None)
         .await
         .expect("A");
-    let (cart_here, version) = here.carts.load(&id).await.expect("cached read");
+    let Loaded {
+        aggregate: cart_here,
+        version,
+    } = here.carts.load(&id).await.expect("cached read");
     assert_eq!((cart_here.lines().len(), version), (1, 2));
 
     // Two commands elsewhere: the cached cart (version 2) has neither.
@@ -237,8 +243,14 @@ async fn a_cached_read_shows_what_another_process_appended() {
         .await
         .expect("A×4");
 
-    let (cart_here, version) = here.carts.load(&id).await.expect("read again");
-    let (cart_elsewhere, version_elsewhere) = elsewhere.carts.load(&id).await.expect("full load");
+    let Loaded {
+        aggregate: cart_here,
+        version,
+    } = here.carts.load(&id).await.expect("read again");
+    let Loaded {
+        aggregate: cart_elsewhere,
+        version: version_elsewhere,
+    } = elsewhere.carts.load(&id).await.expect("full load");
     assert_eq!(version, 4, "the read catches up with the stored events");
     assert_eq!(version, version_elsewhere);
     assert_eq!(cart_here, cart_elsewhere, "the same state as a full load");
@@ -304,7 +316,7 @@ async fn a_recent_read_answers_from_memory_within_its_age_only() {
         .expect("C");
     let (_, version) = here.carts.read_recent(&id, long, copy).await.expect("read");
     assert_eq!(version, 3);
-    let (_, version) = here.carts.load(&id).await.expect("read");
+    let Loaded { version, .. } = here.carts.load(&id).await.expect("read");
     assert_eq!(version, 4, "a plain read always asks");
 }
 
@@ -375,7 +387,10 @@ async fn an_unchecked_read_is_found_out_by_a_commit_expecting_its_version() {
         .expect("B");
 
     // The kept cart, as it is: without B.
-    let (cart, version) = here.carts.load_unchecked(&id).await.expect("read");
+    let Loaded {
+        aggregate: cart,
+        version,
+    } = here.carts.load_unchecked(&id).await.expect("read");
     assert_eq!((cart.lines().len(), version), (0, 1));
     let stale = run(&here, &id, &meta, add(customer, "A"), Some(version)).await;
     assert!(
@@ -389,6 +404,9 @@ async fn an_unchecked_read_is_found_out_by_a_commit_expecting_its_version() {
         "{stale:?}"
     );
     // Nothing kept: an unchecked read of an unknown cart is a full load.
-    let (cart, version) = elsewhere.carts.load_unchecked(&id).await.expect("read");
+    let Loaded {
+        aggregate: cart,
+        version,
+    } = elsewhere.carts.load_unchecked(&id).await.expect("read");
     assert_eq!((cart.lines().len(), version), (1, 2));
 }

@@ -2,7 +2,7 @@
 //! persists, and reloading rebuilds the same state.
 
 use chrono::{Duration, Utc};
-use commerce::store::ExecuteError;
+use commerce::store::{ExecuteError, Loaded};
 use commerce_aggregates::cart::{CartCommand, CartError, CartStatus};
 use commerce_aggregates::coupon::{CouponCommand, CouponError};
 use commerce_aggregates::order::{
@@ -53,7 +53,10 @@ async fn cart_commands_persist_and_reload() {
             .await
             .expect("cart command accepted");
     }
-    let (loaded, version) = carts.load(&id).await.expect("loads");
+    let Loaded {
+        aggregate: loaded,
+        version,
+    } = carts.load(&id).await.expect("loads");
     assert_eq!(version, 5);
     assert_eq!(loaded.customer_id(), Some(customer));
     assert_eq!(
@@ -94,7 +97,7 @@ async fn cart_commands_persist_and_reload() {
         stranger,
         Err(ExecuteError::Domain(CartError::NotOwner))
     ));
-    assert_eq!(carts.load(&id).await.expect("loads").1, 5);
+    assert_eq!(carts.load(&id).await.expect("loads").version, 5);
     app.stop().await;
 }
 
@@ -138,7 +141,9 @@ async fn order_lifecycle_persists_and_reloads() {
         )
         .await
         .expect("placed");
-    let (placed, _) = orders.load(&id).await.expect("loads");
+    let Loaded {
+        aggregate: placed, ..
+    } = orders.load(&id).await.expect("loads");
     let totals = *placed.totals().expect("totals");
     // 3 × 9.99 = 29.97; 10 % off = 3.00; shipping 4.95; tax 20 % of 26.97 = 5.39.
     assert_eq!(totals.subtotal, usd(2997));
@@ -170,7 +175,10 @@ async fn order_lifecycle_persists_and_reloads() {
             .await
             .expect("step accepted");
     }
-    let (delivered, version) = orders.load(&id).await.expect("loads");
+    let Loaded {
+        aggregate: delivered,
+        version,
+    } = orders.load(&id).await.expect("loads");
     assert_eq!(
         (delivered.status(), version),
         (Some(OrderStatus::Delivered), 5)
@@ -193,7 +201,7 @@ async fn order_lifecycle_persists_and_reloads() {
         )
         .await;
     assert!(matches!(cancel, Err(ExecuteError::Domain(_))));
-    assert_eq!(orders.load(&id).await.expect("loads").1, 5);
+    assert_eq!(orders.load(&id).await.expect("loads").version, 5);
     app.stop().await;
 }
 
@@ -252,7 +260,10 @@ async fn coupon_redemptions_persist_and_release() {
         )
         .await
         .expect("released");
-    let (coupon, version) = coupons.load("SPRING").await.expect("loads");
+    let Loaded {
+        aggregate: coupon,
+        version,
+    } = coupons.load("SPRING").await.expect("loads");
     assert_eq!((coupon.redemption_count(), version), (0, 3));
     coupons
         .execute("SPRING", redeem(Uuid::new_v4()), &meta, None)

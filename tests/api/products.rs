@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use commerce::store::{AggregateStore, ExecuteError};
+use commerce::store::{AggregateStore, ExecuteError, Loaded};
 use commerce_aggregates::product::{
     NewVariant, Product, ProductCommand, ProductError, ProductStatus, ReservationLine,
 };
@@ -83,7 +83,10 @@ async fn product_commands_persist_and_reload() {
         .await
         .expect("reserved");
 
-    let (product, version) = products.load(&id.to_string()).await.expect("loads");
+    let Loaded {
+        aggregate: product,
+        version,
+    } = products.load(&id.to_string()).await.expect("loads");
     assert_eq!(version, 4);
     assert_eq!(product.status(), ProductStatus::Active);
     let variant = product.variant("CUP-W").expect("variant exists");
@@ -130,7 +133,9 @@ async fn a_repeated_reservation_for_the_same_order_appends_nothing() {
         .expect("idempotent");
     assert!(again.events.is_empty());
     assert_eq!(again.version, first.version);
-    let (product, _) = app
+    let Loaded {
+        aggregate: product, ..
+    } = app
         .stores
         .products
         .load(&id.to_string())
@@ -161,7 +166,10 @@ async fn expected_version_mismatch_appends_nothing() {
             actual: 2
         })
     ));
-    let (product, version) = app
+    let Loaded {
+        aggregate: product,
+        version,
+    } = app
         .stores
         .products
         .load(&id.to_string())
@@ -198,7 +206,10 @@ async fn snapshots_are_written_and_loads_from_them_match_the_events() {
     .await
     .expect("a snapshot exists");
     assert_eq!(last_sequence, 20);
-    let (product, version) = app
+    let Loaded {
+        aggregate: product,
+        version,
+    } = app
         .stores
         .products
         .load(&id.to_string())
@@ -248,7 +259,10 @@ async fn fifty_concurrent_reservations_never_oversell_ten_units() {
     }
     assert_eq!((reserved, out_of_stock), (10, 40));
 
-    let (product, version) = app
+    let Loaded {
+        aggregate: product,
+        version,
+    } = app
         .stores
         .products
         .load(&id.to_string())
@@ -322,7 +336,7 @@ async fn snapshots_taken_inside_a_multi_event_command_stay_exact() {
     .await
     .expect("replays");
     assert_eq!(loaded, replayed);
-    assert_eq!(loaded.0.available("CUP-M"), Some(3));
-    assert_eq!(loaded.1, 2 + 6 * 3);
+    assert_eq!(loaded.aggregate.available("CUP-M"), Some(3));
+    assert_eq!(loaded.version, 2 + 6 * 3);
     app.stop().await;
 }

@@ -2,7 +2,7 @@
 //! the version it was decided on, all or nothing; and events that follow a stream's last
 //! event under a condition (what the decision did not depend on may have been appended).
 
-use commerce::store::{CommitError, Stores};
+use commerce::store::{CommitError, Loaded, Stores};
 use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponEvent, REDEMPTION_EVENTS};
 use commerce_aggregates::{Discount, Role};
 use futures_util::future::join_all;
@@ -131,7 +131,10 @@ async fn streams_at_their_versions_commit_together() {
     .await
     .expect("xids");
     assert_eq!(xids.len(), 1, "one transaction");
-    let (kept, version) = stores.coupons.load("FIRST").await.expect("load");
+    let Loaded {
+        aggregate: kept,
+        version,
+    } = stores.coupons.load("FIRST").await.expect("load");
     assert_eq!((kept.redemption_count(), version), (1, 2));
 }
 
@@ -140,7 +143,10 @@ async fn events_follow_the_redemptions_appended_meanwhile_but_not_a_change_of_te
     let db = TestDatabase::create().await;
     let stores = Stores::new(db.pool.clone(), 10);
     unlimited_coupon(&stores, "OPEN").await;
-    let (coupon, read_at) = stores.coupons.load("OPEN").await.expect("load");
+    let Loaded {
+        aggregate: coupon,
+        version: read_at,
+    } = stores.coupons.load("OPEN").await.expect("load");
     // Another order redeems meanwhile: the decision did not depend on it.
     stores
         .coupons
@@ -189,7 +195,10 @@ async fn concurrent_following_events_take_consecutive_sequences() {
     let db = TestDatabase::create().await;
     let stores = Stores::new(db.pool.clone(), 10);
     unlimited_coupon(&stores, "BUSY").await;
-    let (coupon, read_at) = stores.coupons.load("BUSY").await.expect("load");
+    let Loaded {
+        aggregate: coupon,
+        version: read_at,
+    } = stores.coupons.load("BUSY").await.expect("load");
 
     let commits = join_all((0..40).map(|_| {
         let (stores, coupon) = (&stores, &coupon);

@@ -119,7 +119,7 @@ pub(super) async fn unlimited_coupon(
             .coupons
             .load(code)
             .await
-            .map(|(coupon, version)| decide(&coupon, version))
+            .map(|loaded| decide(&loaded.aggregate, loaded.version))
     };
     read.map_err(ExecuteError::into_store_error)
 }

@@ -27,7 +27,7 @@ use self::decide::decide;
 use super::attempts::{conclude, Attempt, Attempts, StreamSet};
 use super::Caller;
 use crate::config::PricingSettings;
-use crate::store::{CommandMetadata, StoreError, Stores, Stream, Transaction};
+use crate::store::{CommandMetadata, Loaded, StoreError, Stores, Stream, Transaction};
 
 /// How orders are priced and how long they may stay unpaid.
 #[derive(Debug, Clone)]
@@ -292,7 +292,10 @@ fn cart_refusal(cart: &Stream<Cart>, input: &CheckOut) -> Option<Result<Uuid, Ch
 
 /// The order of a cart checked out before, as it stands now.
 async fn existing_order(stores: &Stores, order_id: Uuid) -> Result<CheckedOut, CheckoutError> {
-    let (order, version) = stores
+    let Loaded {
+        aggregate: order,
+        version,
+    } = stores
         .orders
         .load(&order_id.to_string())
         .await

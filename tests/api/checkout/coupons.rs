@@ -2,6 +2,7 @@
 //! the rest refused with `coupon_exhausted` holding no stock; a cancelled order gives its
 //! redemption and its stock back in the cancel's own commit.
 
+use commerce::store::Loaded;
 use uuid::Uuid;
 
 use super::{cart_is_open, check_out_all, shoppers, start_engine};
@@ -47,13 +48,17 @@ async fn a_coupon_limited_to_five_is_redeemed_five_times_and_given_back_on_cance
     assert_eq!(confirmed.len(), 5);
     assert_eq!(refused, 95);
 
-    let (coupon, _) = app.stores.coupons.load("FIVE").await.expect("coupon");
+    let Loaded {
+        aggregate: coupon, ..
+    } = app.stores.coupons.load("FIVE").await.expect("coupon");
     assert_eq!(coupon.redemption_count(), 5);
-    let (aggregate, _) = app.stores.products.load(&product).await.expect("product");
+    let Loaded { aggregate, .. } = app.stores.products.load(&product).await.expect("product");
     let variant = aggregate.variant(&sku).expect("variant");
     assert_eq!(variant.reserved, 5);
     for (order, _) in &confirmed {
-        let (order, _) = app.stores.orders.load(order).await.expect("order");
+        let Loaded {
+            aggregate: order, ..
+        } = app.stores.orders.load(order).await.expect("order");
         assert_eq!(order.coupon().map(|c| c.code.as_str()), Some("FIVE"));
     }
 
@@ -64,9 +69,13 @@ async fn a_coupon_limited_to_five_is_redeemed_five_times_and_given_back_on_cance
         .await
         .command(200, 3);
     let order_id: Uuid = order.parse().expect("uuid");
-    let (coupon, _) = app.stores.coupons.load("FIVE").await.expect("coupon");
+    let Loaded {
+        aggregate: coupon, ..
+    } = app.stores.coupons.load("FIVE").await.expect("coupon");
     assert_eq!(coupon.redemption_count(), 4);
-    let (product, _) = app.stores.products.load(&product).await.expect("product");
+    let Loaded {
+        aggregate: product, ..
+    } = app.stores.products.load(&product).await.expect("product");
     assert!(product.reservation(order_id).is_none());
     assert_eq!(product.variant(&sku).expect("variant").reserved, 4);
 }

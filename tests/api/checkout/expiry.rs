@@ -1,5 +1,6 @@
 //! A confirmed order left unpaid past its deadline expires and gives its stock back.
 
+use commerce::store::Loaded;
 use std::time::Duration;
 
 use commerce_aggregates::order::OrderStatus;
@@ -24,15 +25,19 @@ async fn an_unpaid_confirmed_order_expires_and_releases_its_stock() {
     let reply = &replies[0];
     assert_eq!(reply.status.as_u16(), 201, "{}", reply.text);
     let order = reply.body["id"].as_str().expect("order id").to_string();
-    let (aggregate, _) = app.stores.products.load(&product).await.expect("product");
+    let Loaded { aggregate, .. } = app.stores.products.load(&product).await.expect("product");
     assert_eq!(aggregate.variant(&sku).expect("variant").available(), 2);
 
     wait_until("order expired", Duration::from_secs(30), || async {
-        let (order, _) = app.stores.orders.load(&order).await.expect("order");
+        let Loaded {
+            aggregate: order, ..
+        } = app.stores.orders.load(&order).await.expect("order");
         order.status() == Some(OrderStatus::Expired)
     })
     .await;
     // Released in the expiry's own commit.
-    let (product, _) = app.stores.products.load(&product).await.expect("product");
+    let Loaded {
+        aggregate: product, ..
+    } = app.stores.products.load(&product).await.expect("product");
     assert_eq!(product.variant(&sku).map(|v| v.available()), Some(3));
 }

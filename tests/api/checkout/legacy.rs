@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use commerce::store::{CommandMetadata, Stores};
+use commerce::store::{CommandMetadata, Loaded, Stores};
 use commerce::usecases::settle_placed::{settle_placed, Settled};
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{
@@ -130,10 +130,15 @@ async fn an_order_left_placed_is_confirmed_with_its_stock_and_coupon_in_one_comm
         .expect("settled");
 
     assert_eq!(settled, Settled::Confirmed);
-    let (confirmed, _) = stores.orders.load(&order.to_string()).await.expect("order");
+    let Loaded {
+        aggregate: confirmed,
+        ..
+    } = stores.orders.load(&order.to_string()).await.expect("order");
     assert_eq!(confirmed.status(), Some(OrderStatus::Confirmed));
     for (product, sku, held) in [(cups, "CUP-1", 2), (mugs, "MUG-1", 1)] {
-        let (product, _) = stores
+        let Loaded {
+            aggregate: product, ..
+        } = stores
             .products
             .load(&product.to_string())
             .await
@@ -144,7 +149,9 @@ async fn an_order_left_placed_is_confirmed_with_its_stock_and_coupon_in_one_comm
             "{sku}"
         );
     }
-    let (coupon, _) = stores.coupons.load("ONCE").await.expect("coupon");
+    let Loaded {
+        aggregate: coupon, ..
+    } = stores.coupons.load("ONCE").await.expect("coupon");
     assert!(coupon.redemption(order).is_some());
     let xids: i64 = sqlx::query_scalar(
         "SELECT count(DISTINCT commit_xid) FROM events
@@ -188,15 +195,22 @@ async fn an_order_left_placed_that_cannot_be_secured_is_rejected_holding_nothing
         .expect("settled");
 
     assert_eq!(settled, Settled::Rejected("out_of_stock"));
-    let (rejected, _) = stores.orders.load(&order.to_string()).await.expect("order");
+    let Loaded {
+        aggregate: rejected,
+        ..
+    } = stores.orders.load(&order.to_string()).await.expect("order");
     assert_eq!(rejected.status(), Some(OrderStatus::Rejected));
-    let (cups, _) = stores.products.load(&cups.to_string()).await.expect("cups");
+    let Loaded {
+        aggregate: cups, ..
+    } = stores.products.load(&cups.to_string()).await.expect("cups");
     assert_eq!(
         cups.variant("CUP-1").expect("variant").reserved,
         0,
         "released"
     );
     assert!(cups.reservation(order).is_none());
-    let (coupon, _) = stores.coupons.load("ONCE").await.expect("coupon");
+    let Loaded {
+        aggregate: coupon, ..
+    } = stores.coupons.load("ONCE").await.expect("coupon");
     assert_eq!(coupon.redemption_count(), 0);
 }

@@ -9,6 +9,7 @@ mod overlap;
 mod stock;
 mod wakeups;
 
+use commerce::store::Loaded;
 use std::time::{Duration, Instant};
 
 use commerce::app::Roles;
@@ -116,6 +117,8 @@ pub async fn reserved_orders(app: &TestApp, product: &str) -> Vec<Uuid> {
 
 /// True when `cart` is still open (a refused checkout leaves it so).
 pub async fn cart_is_open(app: &TestApp, cart: &str) -> bool {
-    let (cart, _) = app.stores.carts.load(cart).await.expect("cart");
+    let Loaded {
+        aggregate: cart, ..
+    } = app.stores.carts.load(cart).await.expect("cart");
     cart.status() == Some(CartStatus::Open)
 }

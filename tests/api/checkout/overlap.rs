@@ -3,6 +3,7 @@
 //! reservations of all its lines, every other cart stays open, nothing deadlocks and nothing
 //! answers 5xx.
 
+use commerce::store::Loaded;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -88,7 +89,7 @@ async fn carts_sharing_limited_products_never_oversell_and_never_split_an_order(
         }
     }
     for (index, (product, sku)) in products.iter().enumerate() {
-        let (aggregate, _) = app.stores.products.load(product).await.expect("product");
+        let Loaded { aggregate, .. } = app.stores.products.load(product).await.expect("product");
         let variant = aggregate.variant(sku).expect("variant");
         let sold = wanted.get(&index).copied().unwrap_or(0);
         assert_eq!(

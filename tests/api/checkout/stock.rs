@@ -2,6 +2,7 @@
 //! `out_of_stock` (their carts open, nothing of theirs written), and the event store, the
 //! aggregate and the read model agree.
 
+use commerce::store::Loaded;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -56,7 +57,7 @@ async fn two_hundred_concurrent_checkouts_for_ten_units_confirm_exactly_ten() {
     assert_eq!(refused, 190);
 
     // The aggregate: nothing left, ten held.
-    let (aggregate, _) = app.stores.products.load(&product).await.expect("product");
+    let Loaded { aggregate, .. } = app.stores.products.load(&product).await.expect("product");
     let variant = aggregate.variant(&sku).expect("variant");
     assert_eq!(variant.available(), 0);
     assert_eq!(variant.reserved, 10);

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
-use commerce::store::Stores;
+use commerce::store::{Loaded, Stores};
 use commerce_aggregates::order::OrderStatus;
 use futures_util::StreamExt;
 use sqlx::PgPool;
@@ -249,7 +249,9 @@ pub(super) async fn check_orders_settled(pool: &PgPool, shop: &Shop) -> BTreeMap
     let mut open_with_coupon = HashSet::new();
     let mut orders = Vec::new();
     for id in ids {
-        let (order, _) = stores.orders.load(&id).await.expect("order loads");
+        let Loaded {
+            aggregate: order, ..
+        } = stores.orders.load(&id).await.expect("order loads");
         let status = order.status().expect("placed");
         *statuses
             .entry(format!("{status:?}").to_lowercase())
@@ -270,7 +272,9 @@ pub(super) async fn check_orders_settled(pool: &PgPool, shop: &Shop) -> BTreeMap
         orders.push((order, open));
     }
     for item in &shop.items {
-        let (product, _) = stores
+        let Loaded {
+            aggregate: product, ..
+        } = stores
             .products
             .load(&item.product_id)
             .await
@@ -294,7 +298,9 @@ pub(super) async fn check_orders_settled(pool: &PgPool, shop: &Shop) -> BTreeMap
             );
         }
     }
-    let (coupon, _) = stores.coupons.load(&shop.coupon).await.expect("coupon");
+    let Loaded {
+        aggregate: coupon, ..
+    } = stores.coupons.load(&shop.coupon).await.expect("coupon");
     assert_eq!(
         coupon.redemption_count() as usize,
         open_with_coupon.len(),

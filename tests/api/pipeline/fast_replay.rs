@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, Utc};
 use commerce::app::Roles;
 use commerce::config::PricingSettings;
-use commerce::store::{CommandMetadata, Stores};
+use commerce::store::{CommandMetadata, Loaded, Stores};
 use commerce::usecases::checkout::{check_out, CheckOut, CheckoutSettings};
 use commerce::usecases::Caller;
 use commerce_aggregates::cart::CartCommand;
@@ -212,7 +212,9 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
 
     coupon_history(stores, &meta).await;
     let refunded = confirmed_order(stores, &meta, lamp).await;
-    let (order, _) = stores.orders.load(&refunded).await.expect("order loads");
+    let Loaded {
+        aggregate: order, ..
+    } = stores.orders.load(&refunded).await.expect("order loads");
     let total = order.totals().expect("totals").total;
     let now = Utc::now();
     for command in [

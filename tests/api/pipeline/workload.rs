@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
-use commerce::store::{CommandMetadata, Stores};
+use commerce::store::{CommandMetadata, Loaded, Stores};
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{
@@ -286,7 +286,10 @@ pub async fn run(stores: &Stores, round: u32) {
         if outcome == 3 {
             continue;
         }
-        let (order_state, _) = stores.orders.load(&oid).await.expect("order loads");
+        let Loaded {
+            aggregate: order_state,
+            ..
+        } = stores.orders.load(&oid).await.expect("order loads");
         let total = order_state.totals().expect("totals").total;
         stores
             .orders
