@@ -42,23 +42,30 @@ impl Role {
     }
 }
 
-/// A postal shipping address.
+/// A postal shipping address: as a customer sends it, as the cart and the order keep it, and
+/// as the read models show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Recipient's name.
+    #[cfg_attr(feature = "openapi", schema(example = "Ada Lovelace"))]
     pub name: String,
     /// First address line.
+    #[cfg_attr(feature = "openapi", schema(example = "12 St James's Square"))]
     pub line1: String,
     /// Optional second address line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     /// City or town.
+    #[cfg_attr(feature = "openapi", schema(example = "London"))]
     pub city: String,
     /// Postal or ZIP code.
+    #[cfg_attr(feature = "openapi", schema(example = "SW1Y 4JH"))]
     pub postal_code: String,
     /// ISO-3166 alpha-2 country code, upper case.
+    #[cfg_attr(feature = "openapi", schema(example = "GB"))]
     pub country: String,
 }
 

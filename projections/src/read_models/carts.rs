@@ -8,12 +8,13 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::CartEvent;
+use commerce_aggregates::Address;
 use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{aggregate_uuid, decode, json_column, version, AddressView, MoneyView};
+use super::{aggregate_uuid, decode, json_column, version, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
@@ -445,7 +446,7 @@ pub struct CartView {
     /// The applied coupon code.
     pub coupon_code: Option<String>,
     /// The shipping address, once set.
-    pub shipping_address: Option<AddressView>,
+    pub shipping_address: Option<Address>,
     /// The order the cart became, once checked out.
     pub order_id: Option<Uuid>,
     /// Number of items (Σ quantities).

@@ -128,25 +128,6 @@ pub struct MoneyView {
     pub currency: String,
 }
 
-/// A postal address in a view, as the domain stores it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AddressView {
-    /// Recipient's name.
-    pub name: String,
-    /// First address line.
-    pub line1: String,
-    /// Second address line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line2: Option<String>,
-    /// City or town.
-    pub city: String,
-    /// Postal or ZIP code.
-    pub postal_code: String,
-    /// ISO-3166 alpha-2 country code.
-    pub country: String,
-}
-
 /// A JSON column holding a domain value, as the view's type; another shape is a bug in the
 /// projection that wrote it.
 pub(crate) fn json_column<T: DeserializeOwned>(

@@ -28,30 +28,6 @@ pub struct ApplyCouponRequest {
     pub code: String,
 }
 
-/// `PUT carts/{id}/shipping-address`.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddressRequest {
-    /// Recipient's name.
-    #[schema(example = "Ada Lovelace")]
-    pub name: String,
-    /// First address line.
-    #[schema(example = "12 St James's Square")]
-    pub line1: String,
-    /// Optional second line.
-    #[serde(default)]
-    pub line2: Option<String>,
-    /// City or town.
-    #[schema(example = "London")]
-    pub city: String,
-    /// Postal or ZIP code.
-    #[schema(example = "SW1Y 4JH")]
-    pub postal_code: String,
-    /// ISO-3166 alpha-2 country code, upper case.
-    #[schema(example = "GB")]
-    pub country: String,
-}
-
 /// Applies an existing, active coupon (its other terms are checked at checkout).
 #[utoipa::path(
     put,
@@ -130,7 +106,7 @@ pub async fn remove_coupon(
     path = "/carts/{id}/shipping-address",
     tag = "carts",
     operation_id = "cart_set_shipping_address",
-    request_body = AddressRequest,
+    request_body = Address,
     params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
     security(("bearer_auth" = [])),
     responses(
@@ -145,18 +121,11 @@ pub async fn set_shipping_address(
     ApiPath(id): ApiPath<Uuid>,
     expected: IfMatch,
     request_id: RequestId,
-    CommandJson(body): CommandJson<AddressRequest>,
+    CommandJson(address): CommandJson<Address>,
 ) -> Result<Response, ApiError> {
     let command = CartCommand::SetShippingAddress {
         customer_id: user.id,
-        address: Address {
-            name: body.name,
-            line1: body.line1,
-            line2: body.line2,
-            city: body.city,
-            postal_code: body.postal_code,
-            country: body.country,
-        },
+        address,
     };
     execute(&state, &user, &request_id, id, command, expected).await
 }

@@ -134,7 +134,7 @@ pub fn routes() -> Router<AppState> {
         carts::AddItemRequest,
         carts::ChangeQuantityRequest,
         cart_details::ApplyCouponRequest,
-        cart_details::AddressRequest,
+        commerce_aggregates::Address,
         orders::PayRequest,
         orders::ShipRequest,
         orders::ReasonRequest,

@@ -4,9 +4,6 @@
 /// view (the analytics figures).
 pub use crate::http::commands::dto::MoneyDto;
 
-/// A postal address, as the read models hold it.
-pub use commerce_projections::read_models::AddressView;
-
 /// Declares a page of `$item`s: `{items, total, page, per_page}`.
 macro_rules! page_of {
     ($(#[$doc:meta])* $name:ident, $item:ty) => {

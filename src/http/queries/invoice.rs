@@ -14,9 +14,9 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
-use commerce_aggregates::Currency;
+use commerce_aggregates::{Address, Currency};
 use commerce_projections::read_models::orders::{OrderLineView, OrderView};
-use commerce_projections::read_models::{AddressView, MoneyView};
+use commerce_projections::read_models::MoneyView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -98,7 +98,7 @@ pub struct InvoiceCustomer {
     /// The customer's id.
     pub id: Uuid,
     /// Where the order ships.
-    pub shipping_address: AddressView,
+    pub shipping_address: Address,
 }
 
 /// The invoice's totals: `total = subtotal − discount + shipping + tax`.

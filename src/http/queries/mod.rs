@@ -75,7 +75,7 @@ pub fn routes() -> Router<AppState> {
         Problem,
         FieldError,
         dto::MoneyDto,
-        dto::AddressView,
+        commerce_aggregates::Address,
         commerce_projections::read_models::MoneyView,
         commerce_projections::read_models::carts::CartView,
         commerce_projections::read_models::carts::CartLineView,

@@ -3,13 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use commerce_aggregates::order::{OrderStatus, RejectionReason};
+use commerce_aggregates::Address;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::read_models::{
-    json_column, AddressView, MoneyView, Page, PageRequest, DEFAULT_PER_PAGE,
-};
+use crate::read_models::{json_column, MoneyView, Page, PageRequest, DEFAULT_PER_PAGE};
 
 /// An order with its totals, lines, payment, shipment and outcome, as its customer (or the
 /// back office) sees it.
@@ -43,7 +42,7 @@ pub struct OrderView {
     /// The coupon used.
     pub coupon_code: Option<String>,
     /// Where to ship.
-    pub shipping_address: AddressView,
+    pub shipping_address: Address,
     /// The priced lines.
     pub lines: Vec<OrderLineView>,
     /// The payment, once paid.
