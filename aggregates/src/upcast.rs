@@ -61,9 +61,18 @@ pub fn needs_upcast(event_type: &str, event_version: &str) -> bool {
         .any(|step| step.event_type == event_type && step.from == event_version)
 }
 
+/// A stored event's payload brought to the current version of its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upcast {
+    /// The version the payload now has.
+    pub version: String,
+    /// The payload in that version's shape.
+    pub payload: Value,
+}
+
 /// The payload of a stored `event_type` event of `event_version`, brought to the current
-/// version: `(version, payload)`. Current, unknown and unreadable events come back unchanged.
-pub fn upcast(event_type: &str, event_version: &str, payload: Value) -> (String, Value) {
+/// version. Current, unknown and unreadable events come back unchanged.
+pub fn upcast(event_type: &str, event_version: &str, payload: Value) -> Upcast {
     let mut version = event_version.to_string();
     let mut payload = payload;
     while let Some(step) = STEPS
@@ -78,7 +87,7 @@ pub fn upcast(event_type: &str, event_version: &str, payload: Value) -> (String,
             None => break,
         }
     }
-    (version, payload)
+    Upcast { version, payload }
 }
 
 /// `StockAdjusted` `1.0` → `2.0`: `previous_on_hand = on_hand − adjustment`.
@@ -102,11 +111,10 @@ impl EventUpcaster for StoredEventUpcaster {
     }
 
     fn upcast(&self, event: SerializedEvent) -> SerializedEvent {
-        let (event_version, payload) =
-            upcast(&event.event_type, &event.event_version, event.payload);
+        let current = upcast(&event.event_type, &event.event_version, event.payload);
         SerializedEvent {
-            event_version,
-            payload,
+            event_version: current.version,
+            payload: current.payload,
             ..event
         }
     }
@@ -133,7 +141,7 @@ mod tests {
 
     #[test]
     fn stock_adjusted_1_0_gains_previous_on_hand() {
-        let (version, payload) = upcast("StockAdjusted", "1.0", v1());
+        let Upcast { version, payload } = upcast("StockAdjusted", "1.0", v1());
         assert_eq!(version, "2.0");
         let event: ProductEvent = serde_json::from_value(payload).expect("current shape");
         assert_eq!(
@@ -160,20 +168,32 @@ mod tests {
         let current = json!({"StockAdjusted": {"sku": "X", "previous_on_hand": 1}});
         assert_eq!(
             upcast("StockAdjusted", "2.0", current.clone()),
-            ("2.0".to_string(), current)
+            Upcast {
+                version: "2.0".into(),
+                payload: current
+            }
         );
         let other = json!({"ProductPublished": {}});
         assert_eq!(
             upcast("ProductPublished", "1.0", other.clone()),
-            ("1.0".to_string(), other)
+            Upcast {
+                version: "1.0".into(),
+                payload: other
+            }
         );
         let broken = json!({"StockAdjusted": {"sku": "X"}});
         assert_eq!(
             upcast("StockAdjusted", "1.0", broken.clone()),
-            ("1.0".to_string(), broken)
+            Upcast {
+                version: "1.0".into(),
+                payload: broken
+            }
         );
         let negative = json!({"StockAdjusted": {"on_hand": 1, "adjustment": 5}});
-        assert_eq!(upcast("StockAdjusted", "1.0", negative.clone()).0, "1.0");
+        assert_eq!(
+            upcast("StockAdjusted", "1.0", negative.clone()).version,
+            "1.0"
+        );
     }
 
     #[test]

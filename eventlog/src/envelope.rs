@@ -85,14 +85,14 @@ impl Envelope {
     /// The same event with its payload brought to the current version of its event type
     /// (unchanged when it already is, or when no upcaster knows its version).
     pub fn upcast(self) -> Self {
-        let (event_version, payload) = commerce_aggregates::upcast::upcast(
+        let current = commerce_aggregates::upcast::upcast(
             &self.event_type,
             &self.event_version,
             self.payload,
         );
         Self {
-            event_version,
-            payload,
+            event_version: current.version,
+            payload: current.payload,
             ..self
         }
     }

@@ -70,11 +70,12 @@ pub async fn rebuild_order(
         }
         // Stored rows keep the shape they were written in: bring them to the current version
         // like every other reader does.
-        let (_, payload) = upcast(
+        let payload = upcast(
             &stored.event_type,
             &stored.event_version,
             stored.payload.clone(),
-        );
+        )
+        .payload;
         let event: OrderEvent =
             serde_json::from_value(payload.clone()).map_err(|error| RebuildError::Decode {
                 order: id,

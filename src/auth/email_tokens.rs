@@ -79,8 +79,16 @@ pub async fn issue_email_token(
     Ok(token)
 }
 
+/// Whom a valid email token was issued to.
+#[derive(Debug, sqlx::FromRow)]
+struct TokenOwner {
+    user_id: Uuid,
+    /// The address it was sent to.
+    email: String,
+}
+
 /// A valid (unused, unexpired) token's user and address, without using it.
-async fn peek(pool: &PgPool, token: &str, purpose: Purpose) -> Result<(Uuid, String), AuthError> {
+async fn peek(pool: &PgPool, token: &str, purpose: Purpose) -> Result<TokenOwner, AuthError> {
     sqlx::query_as(
         "SELECT user_id, email FROM email_tokens
           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()",
@@ -98,8 +106,8 @@ async fn consume(
     tx: &mut PgConnection,
     token: &str,
     purpose: Purpose,
-) -> Result<(Uuid, String), AuthError> {
-    let (user_id, email): (Uuid, String) = sqlx::query_as(
+) -> Result<TokenOwner, AuthError> {
+    let owner: TokenOwner = sqlx::query_as(
         "UPDATE email_tokens SET used_at = now()
           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
           RETURNING user_id, email",
@@ -113,11 +121,11 @@ async fn consume(
         "UPDATE email_tokens SET used_at = now()
           WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
     )
-    .bind(user_id)
+    .bind(owner.user_id)
     .bind(purpose.as_str())
     .execute(&mut *tx)
     .await?;
-    Ok((user_id, email))
+    Ok(owner)
 }
 
 /// Marks the account's email verified (appending `EmailVerified` the first time).
@@ -127,7 +135,7 @@ pub async fn verify_email(
     request_id: &str,
 ) -> Result<accounts::Account, AuthError> {
     let mut tx = pool.begin().await?;
-    let (user_id, email) = consume(&mut tx, token, Purpose::VerifyEmail).await?;
+    let TokenOwner { user_id, email } = consume(&mut tx, token, Purpose::VerifyEmail).await?;
     let account = accounts::lock(&mut tx, user_id)
         .await?
         .ok_or(AuthError::InvalidEmailToken)?;
@@ -213,7 +221,7 @@ pub async fn reset_password(
     new_password: String,
     request_id: &str,
 ) -> Result<(), AuthError> {
-    let (user_id, _) = peek(pool, token, Purpose::PasswordReset).await?;
+    let TokenOwner { user_id, .. } = peek(pool, token, Purpose::PasswordReset).await?;
     let account = accounts::find(pool, user_id)
         .await?
         .ok_or(AuthError::InvalidEmailToken)?;
@@ -223,7 +231,7 @@ pub async fn reset_password(
     }
     let hash = password::hash(new_password).await?;
     let mut tx = pool.begin().await?;
-    let (user_id, _) = consume(&mut tx, token, Purpose::PasswordReset).await?;
+    let TokenOwner { user_id, .. } = consume(&mut tx, token, Purpose::PasswordReset).await?;
     let account = accounts::lock(&mut tx, user_id)
         .await?
         .ok_or(AuthError::InvalidEmailToken)?;

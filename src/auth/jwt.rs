@@ -29,13 +29,22 @@ pub struct Claims {
     pub iss: String,
 }
 
+/// An access token just signed, with the claims it carries.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The signed token.
+    pub token: String,
+    /// What it says.
+    pub claims: Claims,
+}
+
 /// Signs an access token for `user` valid for `ttl`.
 pub fn issue(
     secret: &str,
     user: Uuid,
     role: Role,
     ttl: Duration,
-) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+) -> Result<Issued, jsonwebtoken::errors::Error> {
     let now = Utc::now().timestamp();
     let claims = Claims {
         sub: user,
@@ -50,7 +59,7 @@ pub fn issue(
         &claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )?;
-    Ok((token, claims))
+    Ok(Issued { token, claims })
 }
 
 /// Verifies signature (HS256 only: `alg: none` and other algorithms are refused), expiry
@@ -77,7 +86,7 @@ mod tests {
     #[test]
     fn a_fresh_token_verifies() {
         let user = Uuid::new_v4();
-        let (token, claims) =
+        let Issued { token, claims } =
             issue(SECRET, user, Role::Prime, Duration::from_secs(60)).expect("signs");
         let verified = verify(SECRET, &token).expect("verifies");
         assert_eq!(verified, claims);
@@ -86,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
-        let (token, _) = issue(
+        let Issued { token, .. } = issue(
             "another-secret-another-secret-12345",
             Uuid::new_v4(),
             Role::Admin,
@@ -99,7 +108,7 @@ mod tests {
     #[test]
     fn an_unsigned_token_is_refused() {
         // {"alg":"none"} header, valid-looking claims, empty signature.
-        let (token, _) =
+        let Issued { token, .. } =
             issue(SECRET, Uuid::new_v4(), Role::Admin, Duration::from_secs(60)).expect("signs");
         let payload = token.split('.').nth(1).expect("payload");
         let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
@@ -108,7 +117,7 @@ mod tests {
 
     #[test]
     fn an_expired_token_is_refused() {
-        let (token, _) = issue(
+        let Issued { token, .. } = issue(
             SECRET,
             Uuid::new_v4(),
             Role::Customer,

@@ -95,7 +95,10 @@ async fn issue(
     account: Account,
     family: Uuid,
 ) -> Result<TokenPair, AuthError> {
-    let (access_token, claims) = jwt::issue(
+    let jwt::Issued {
+        token: access_token,
+        claims,
+    } = jwt::issue(
         tokens.jwt_secret.expose(),
         account.id,
         account.role,

@@ -263,7 +263,7 @@ where
         let mut current = version;
         for (sequence, event_type, event_version, payload) in rows {
             let sequence = usize::try_from(sequence).unwrap_or_default();
-            let (_, payload) = upcast(&event_type, &event_version, payload);
+            let payload = upcast(&event_type, &event_version, payload).payload;
             let event: A::Event = serde_json::from_value(payload).map_err(|e| {
                 StoreError::Failed(format!(
                     "decoding event {sequence} of {} {id}: {e}",

@@ -128,13 +128,14 @@ impl TestApp {
     /// routes other than auth use it instead of registering and logging in).
     pub fn token(&self, role: commerce_aggregates::Role) -> (Uuid, String) {
         let user = Uuid::new_v4();
-        let (token, _) = commerce::auth::jwt::issue(
+        let token = commerce::auth::jwt::issue(
             self.config.jwt_secret.expose(),
             user,
             role,
             std::time::Duration::from_secs(600),
         )
-        .expect("token signs");
+        .expect("token signs")
+        .token;
         (user, token)
     }
 

@@ -80,7 +80,10 @@ impl<'r> StoredEvent<'r> {
     pub fn payload_json(&self) -> Result<serde_json::Value, ProjectionError> {
         let stored: serde_json::Value =
             serde_json::from_str(self.payload).map_err(|e| self.error(e))?;
-        Ok(commerce_aggregates::upcast::upcast(self.event_type, self.event_version, stored).1)
+        Ok(
+            commerce_aggregates::upcast::upcast(self.event_type, self.event_version, stored)
+                .payload,
+        )
     }
 
     /// The payload as the aggregate's event enum, upcast first when it was stored in an

@@ -37,13 +37,14 @@ async fn an_admin_token_signed_with_the_engines_key_is_accepted() {
 async fn a_token_signed_with_another_key_is_401() {
     let app = spawn_app().await;
 
-    let (foreign, _) = jwt::issue(
+    let foreign = jwt::issue(
         "another-key-another-key-another-key!!",
         Uuid::new_v4(),
         Role::Admin,
         Duration::from_secs(600),
     )
-    .expect("signs");
+    .expect("signs")
+    .token;
 
     assert_refused(&app, &foreign).await;
     app.stop().await;
@@ -66,13 +67,14 @@ async fn an_unsigned_token_is_401() {
 async fn an_expired_token_is_401() {
     let app = spawn_app().await;
 
-    let (expired, _) = jwt::issue(
+    let expired = jwt::issue(
         app.config.jwt_secret.expose(),
         Uuid::new_v4(),
         Role::Admin,
         Duration::ZERO,
     )
-    .expect("signs");
+    .expect("signs")
+    .token;
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     assert_refused(&app, &expired).await;

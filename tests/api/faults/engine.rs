@@ -137,9 +137,9 @@ impl Engine {
     /// has no account: fine for admin commands, not for emails to customers).
     pub fn token(&self, role: commerce_aggregates::Role) -> (Uuid, String) {
         let user = Uuid::new_v4();
-        let (token, _) =
-            commerce::auth::jwt::issue(JWT_SECRET, user, role, Duration::from_secs(3600))
-                .expect("token signs");
+        let token = commerce::auth::jwt::issue(JWT_SECRET, user, role, Duration::from_secs(3600))
+            .expect("token signs")
+            .token;
         (user, token)
     }
 
