@@ -116,7 +116,7 @@ async fn run_admin(config: &Config, command: AdminCommand) -> anyhow::Result<()>
     } = command;
     let pool = commerce::db::connect(config).await?;
     commerce::db::migrate(&pool).await?;
-    let (account, outcome) =
+    let commerce::auth::admin::AdminAccount { account, outcome } =
         match commerce::auth::admin::create_admin(&pool, &email, &password, &name).await {
             Ok(done) => done,
             Err(commerce::auth::AuthError::Invalid(violations)) => {

@@ -19,6 +19,15 @@ pub enum AdminCreated {
     Promoted,
 }
 
+/// The admin account `commerce admin create` set up, and how.
+#[derive(Debug, Clone)]
+pub struct AdminAccount {
+    /// The account, now an admin with a verified email.
+    pub account: Account,
+    /// Whether it was created or an existing account was promoted.
+    pub outcome: AdminCreated,
+}
+
 /// `commerce admin create`: creates an admin account with a verified email, or, when the email
 /// belongs to an account already, makes it an admin, verifies its email and replaces its
 /// password (ending its sessions). The password must meet the policy.
@@ -27,7 +36,7 @@ pub async fn create_admin(
     email: &str,
     password: &str,
     name: &str,
-) -> Result<(Account, AdminCreated), AuthError> {
+) -> Result<AdminAccount, AuthError> {
     let email = normalize_email(email);
     let name = name.trim().to_string();
     let mut violations = check_email("email", &email);
@@ -99,5 +108,5 @@ pub async fn create_admin(
     };
     tx.commit().await?;
     tracing::info!(user_id = %account.id, ?outcome, "admin account set up");
-    Ok((account, outcome))
+    Ok(AdminAccount { account, outcome })
 }

@@ -25,9 +25,10 @@ async fn users(app: &TestApp, access: &str, query: &str) -> Reply {
 /// An admin created by `commerce admin create` and a registered customer, both logged in:
 /// (admin's id, admin's session, customer's id, customer's session).
 async fn an_admin_and_a_customer(app: &TestApp) -> (Uuid, Tokens, Uuid, Tokens) {
-    let (admin, _) = create_admin(&app.db.pool, "root@example.com", PASSWORD, "Root")
+    let admin = create_admin(&app.db.pool, "root@example.com", PASSWORD, "Root")
         .await
-        .expect("admin created");
+        .expect("admin created")
+        .account;
     let admin_session = logged_in(app, "root@example.com").await;
     let customer = registered(app, "shopper@example.com").await;
     let customer_session = logged_in(app, "shopper@example.com").await;
