@@ -46,27 +46,31 @@ where
 
 /// Parses `bytes` as `T`, which must come from a JSON object (or `null` when `null_allowed`):
 /// every body this API takes is an object, and serde would otherwise read a struct from an
-/// array of its fields in order. JSON that is not well formed is a 400 whatever it holds
-/// (checked first: the typed parse may stop at a wrong field before the broken end); any
-/// other refusal is a 422.
+/// array of its fields in order. JSON that is not well formed is a 400 whatever it holds; any
+/// other refusal is a 422. A body is parsed once; only a refused one is scanned again, to tell
+/// broken JSON (the typed parse may stop at a wrong field before the broken end) from JSON of
+/// the wrong shape.
 pub(crate) fn parse_object<T: DeserializeOwned>(
     bytes: &[u8],
     null_allowed: bool,
 ) -> Result<T, ApiError> {
-    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-        return Err(ApiError::bad_request("malformed_json", error.to_string()));
-    }
+    let malformed = |bytes: &[u8]| {
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .err()
+            .map(|error| ApiError::bad_request("malformed_json", error.to_string()))
+    };
     let shape_allowed = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => true,
         Some(b'n') => null_allowed,
         _ => false,
     };
     if !shape_allowed {
-        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+        return Err(malformed(bytes)
+            .unwrap_or_else(|| ApiError::invalid_field("body", "must be a JSON object")));
     }
     axum::Json::<T>::from_bytes(bytes)
         .map(|axum::Json(value)| value)
-        .map_err(json_rejection)
+        .map_err(|rejection| malformed(bytes).unwrap_or_else(|| json_rejection(rejection)))
 }
 
 /// `Content-Type: application/json`, or another `application/…+json` type, parameters aside.
