@@ -13,14 +13,14 @@ use commerce_aggregates::coupon::CouponError;
 use commerce_aggregates::order::OrderError;
 use commerce_aggregates::product::ProductError;
 use commerce_aggregates::ErrorKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::store::{ExecuteError, StoreError};
 use crate::usecases::OrderChangeError;
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
     /// JSON path of the field (`variants[0].price`), or the parameter name.
     pub field: String,
@@ -28,8 +28,8 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// An RFC 9457 problem document (also read back by clients of the API, the tests among them).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
     /// URI reference naming the problem type (`/problems/<code>`).
     #[serde(rename = "type")]
@@ -43,7 +43,7 @@ pub struct Problem {
     /// Stable machine-readable code (`out_of_stock`, `validation_failed`, …).
     pub code: String,
     /// Invalid fields, for validation problems.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 

@@ -38,6 +38,20 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads a response whole: status, headers, text and (when it is JSON) body.
+    pub async fn from_response(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     /// Asserts a problem document with `status` and `code`; returns self for more checks.
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) -> &Self {
@@ -100,24 +114,8 @@ impl Reply {
     }
 }
 
-/// An RFC 9457 problem document as the API writes it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Problem {
-    /// The problem type URI.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Short summary.
-    pub title: String,
-    /// The HTTP status.
-    pub status: u16,
-    /// Explanation of this occurrence.
-    pub detail: String,
-    /// The machine-readable code.
-    pub code: String,
-    /// Per-field errors of a validation failure.
-    #[serde(default)]
-    pub errors: Vec<Value>,
-}
+/// An RFC 9457 problem document, read with the engine's own type.
+pub use commerce::http::error::Problem;
 
 /// Money as the API writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -418,16 +416,7 @@ impl Call {
     /// Sends it.
     pub async fn send(self) -> Reply {
         let response = self.request.send().await.expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Reply::from_response(response).await
     }
 }
 

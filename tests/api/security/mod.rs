@@ -26,8 +26,6 @@ mod logs;
 mod shapes;
 mod tokens;
 
-use serde_json::Value;
-
 use crate::client::Reply;
 use crate::helpers::TestApp;
 
@@ -74,16 +72,7 @@ pub async fn rows(app: &TestApp, table: &str) -> i64 {
         .unwrap_or_else(|e| panic!("count {table}: {e}"))
 }
 
-/// A [`Reply`] from a response sent some other way than `commands::call`.
+/// A [`Reply`] from a response sent without the typed client.
 pub async fn reply(response: reqwest::Response) -> Reply {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body read");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-        text,
-    }
+    Reply::from_response(response).await
 }
