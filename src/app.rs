@@ -142,6 +142,7 @@ impl App {
                 pool,
                 stores,
                 pipeline: Arc::new(pipeline),
+                payments: crate::payments::Providers::from_settings(&config.stripe)?,
                 config: Arc::new(config.clone()),
             },
             relay,

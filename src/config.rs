@@ -91,12 +91,64 @@ pub struct Config {
     pub expiry_interval: Duration,
     /// `PAYMENT_WEBHOOK_SECRET`: HMAC key verifying `Payment-Signature` on payment webhooks.
     pub payment_webhook_secret: Secret,
+    /// `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`: the Stripe provider.
+    pub stripe: StripeSettings,
     /// `SHIPPING_FLAT_RATE`, `FREE_SHIPPING_FROM`, `TAX_RATE_BPS`: how orders are priced.
     pub pricing: PricingSettings,
     /// `MAIL_DIR`, `MAIL_FROM`, `PUBLIC_BASE_URL`, `SMTP_URL`, `SMTP_TIMEOUT_SECONDS`,
     /// `MAIL_POLL_INTERVAL_MS`, `MAIL_RETRY_BASE_MS`: how emails are written, linked, delivered
     /// and retried.
     pub mail: MailSettings,
+}
+
+/// Stripe's default API base.
+pub const STRIPE_API_BASE: &str = "https://api.stripe.com";
+
+/// The Stripe payment provider.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    /// `STRIPE_SECRET_KEY`: the API key (`sk_…`). Unset: the `stripe` provider is not offered.
+    pub secret_key: Option<Secret>,
+    /// `STRIPE_API_BASE`: where the API is (Stripe's by default; an emulator in tests).
+    pub api_base: String,
+    /// `STRIPE_WEBHOOK_SECRET`: the signing secret of the webhook endpoint (`whsec_…`) that
+    /// verifies `Stripe-Signature`. Unset: a random per-process key, so every event is refused.
+    pub webhook_secret: Secret,
+}
+
+impl StripeSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let api_base = lookup("STRIPE_API_BASE")
+            .map(|base| base.trim().trim_end_matches('/').to_string())
+            .filter(|base| !base.is_empty())
+            .unwrap_or_else(|| STRIPE_API_BASE.to_string());
+        if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+            return Err(anyhow!(
+                "STRIPE_API_BASE '{api_base}' must be an http(s) URL"
+            ));
+        }
+        let webhook_secret = match lookup("STRIPE_WEBHOOK_SECRET") {
+            Some(secret) if !secret.is_empty() => Secret::new(secret),
+            _ => random_webhook_secret("STRIPE_WEBHOOK_SECRET"),
+        };
+        Ok(Self {
+            secret_key: lookup("STRIPE_SECRET_KEY")
+                .filter(|key| !key.trim().is_empty())
+                .map(Secret::new),
+            api_base,
+            webhook_secret,
+        })
+    }
+}
+
+/// A webhook key no provider knows, so every event is refused until `variable` is set.
+fn random_webhook_secret(variable: &str) -> Secret {
+    tracing::warn!("{variable} unset: using a random per-process key");
+    Secret::new(format!(
+        "whsec_{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    ))
 }
 
 /// How orders are priced: amounts in minor units of the cart's currency.
@@ -231,15 +283,7 @@ impl Config {
         };
         let payment_webhook_secret = match lookup("PAYMENT_WEBHOOK_SECRET") {
             Some(secret) if !secret.is_empty() => Secret::new(secret),
-            _ => {
-                // Development default: no provider knows it, so every webhook is refused.
-                tracing::warn!("PAYMENT_WEBHOOK_SECRET unset: using a random per-process key");
-                Secret::new(format!(
-                    "whsec_{}{}",
-                    uuid::Uuid::new_v4().simple(),
-                    uuid::Uuid::new_v4().simple()
-                ))
-            }
+            _ => random_webhook_secret("PAYMENT_WEBHOOK_SECRET"),
         };
         let cors_allowed_origins = lookup("CORS_ALLOWED_ORIGINS")
             .map(|raw| {
@@ -283,6 +327,7 @@ impl Config {
                 "ORDER_EXPIRY_INTERVAL_MS",
                 10_000,
             )?),
+            stripe: StripeSettings::from_lookup(&lookup)?,
             pricing: PricingSettings::from_lookup(&lookup)?,
             mail: MailSettings::from_lookup(&lookup)?,
             stream,
@@ -347,6 +392,7 @@ impl fmt::Debug for Config {
             .field("payment_timeout", &self.payment_timeout)
             .field("expiry_interval", &self.expiry_interval)
             .field("payment_webhook_secret", &self.payment_webhook_secret)
+            .field("stripe", &self.stripe)
             .field("pricing", &self.pricing)
             .field("mail", &self.mail)
             .finish()

@@ -43,6 +43,8 @@ pub struct AppState {
     pub stores: Arc<Stores>,
     /// NATS and the publication pipeline, for status and metrics.
     pub pipeline: Arc<Pipeline>,
+    /// The payment providers offered.
+    pub payments: crate::payments::Providers,
     /// The process configuration.
     pub config: Arc<crate::config::Config>,
 }

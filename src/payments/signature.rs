@@ -1,13 +1,16 @@
-//! Webhook signatures in Stripe's scheme: the header `Payment-Signature: t=<unix seconds>,
-//! v1=<hex HMAC-SHA256 of "<t>.<raw body>">` (several `v1` entries are accepted, so a secret
-//! can be rotated; other schemes are ignored). The timestamp must be within a tolerance of
+//! Webhook signatures in Stripe's scheme: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
+//! "<t>.<raw body>">` in `Stripe-Signature` (Stripe's webhooks) or `Payment-Signature` (the
+//! `test` provider's). Several `v1` entries are accepted, so a secret can be rotated; other
+//! schemes are ignored. The timestamp must be within a tolerance of
 //! now, which bounds replays of a captured request.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// The header carrying the signature.
+/// The header carrying the signature of the `test` provider's webhook.
 pub const SIGNATURE_HEADER: &str = "Payment-Signature";
+/// The header carrying the signature of Stripe's webhook.
+pub const STRIPE_SIGNATURE_HEADER: &str = "Stripe-Signature";
 /// How far (seconds) the signed timestamp may be from now.
 pub const DEFAULT_TOLERANCE_SECONDS: i64 = 300;
 
@@ -17,7 +20,7 @@ type HmacSha256 = Hmac<Sha256>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
     /// No header, or not `t=…,v1=…`.
-    #[error("missing or malformed {SIGNATURE_HEADER} header (expected t=<unix>,v1=<hex>)")]
+    #[error("missing or malformed signature header (expected t=<unix>,v1=<hex>)")]
     Malformed,
     /// The timestamp is outside the tolerance.
     #[error("the signature timestamp is outside the {DEFAULT_TOLERANCE_SECONDS} s tolerance")]

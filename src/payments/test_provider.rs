@@ -2,10 +2,8 @@
 //! one is always declined, anything else is invalid.
 
 use async_trait::async_trait;
-use commerce_aggregates::Money;
-use uuid::Uuid;
 
-use super::{PaymentError, PaymentProvider, PaymentReceipt};
+use super::{ChargeRequest, Charged, PaymentError, PaymentProvider};
 
 /// The name of the built-in provider.
 pub const TEST_PROVIDER: &str = "test";
@@ -15,7 +13,8 @@ pub const TEST_TOKEN_OK: &str = "tok_ok";
 pub const TEST_TOKEN_DECLINED: &str = "tok_declined";
 
 /// The `test` provider: [`TEST_TOKEN_OK`] pays with the reference `test_<order id>` (the same
-/// on every retry), [`TEST_TOKEN_DECLINED`] is declined, any other token is invalid.
+/// on every retry), [`TEST_TOKEN_DECLINED`] is declined, any other token is invalid. It keeps
+/// no state, so the idempotency key is not needed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TestProvider;
 
@@ -25,15 +24,14 @@ impl PaymentProvider for TestProvider {
         TEST_PROVIDER
     }
 
-    async fn charge(
-        &self,
-        order_id: Uuid,
-        _amount: &Money,
-        token: &str,
-    ) -> Result<PaymentReceipt, PaymentError> {
-        match token {
-            TEST_TOKEN_OK => Ok(PaymentReceipt {
-                reference: format!("test_{}", order_id.simple()),
+    fn token_field(&self) -> &'static str {
+        "token"
+    }
+
+    async fn charge(&self, request: ChargeRequest<'_>) -> Result<Charged, PaymentError> {
+        match request.token {
+            TEST_TOKEN_OK => Ok(Charged::Paid {
+                reference: format!("test_{}", request.order_id.simple()),
             }),
             TEST_TOKEN_DECLINED => Err(PaymentError::Declined {
                 reason: "the test provider declines this token".into(),
@@ -50,21 +48,28 @@ impl PaymentProvider for TestProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use commerce_aggregates::Currency;
+    use commerce_aggregates::{Currency, Money};
+    use uuid::Uuid;
 
-    fn total() -> Money {
-        Money::new(2999, Currency::parse("USD").expect("currency"))
+    async fn charge(order_id: Uuid, token: &str) -> Result<Charged, PaymentError> {
+        let amount = Money::new(2999, Currency::parse("USD").expect("currency"));
+        TestProvider
+            .charge(ChargeRequest {
+                order_id,
+                amount: &amount,
+                token,
+                idempotency_key: "key",
+            })
+            .await
     }
 
     #[tokio::test]
     async fn the_ok_token_pays_with_a_reference_derived_from_the_order() {
         let order = Uuid::new_v4();
-        let first = TestProvider.charge(order, &total(), TEST_TOKEN_OK).await;
-        let again = TestProvider.charge(order, &total(), TEST_TOKEN_OK).await;
+        let first = charge(order, TEST_TOKEN_OK).await;
+        let again = charge(order, TEST_TOKEN_OK).await;
         assert_eq!(first, again);
-        let other = TestProvider
-            .charge(Uuid::new_v4(), &total(), TEST_TOKEN_OK)
-            .await;
+        let other = charge(Uuid::new_v4(), TEST_TOKEN_OK).await;
         assert_ne!(first, other);
     }
 
@@ -72,13 +77,11 @@ mod tests {
     async fn the_declined_token_is_declined_and_others_are_invalid() {
         let order = Uuid::new_v4();
         assert!(matches!(
-            TestProvider
-                .charge(order, &total(), TEST_TOKEN_DECLINED)
-                .await,
+            charge(order, TEST_TOKEN_DECLINED).await,
             Err(PaymentError::Declined { .. })
         ));
         assert!(matches!(
-            TestProvider.charge(order, &total(), "tok_nope").await,
+            charge(order, "tok_nope").await,
             Err(PaymentError::InvalidToken { .. })
         ));
     }

@@ -1,19 +1,23 @@
-//! Pay an order (its owner): the provider charges the order's total, then the payment is
+//! Pay an order (its owner): the provider charges the order's total under the idempotency
+//! key of the order's current attempt ([`crate::payments::attempts`]), then the payment is
 //! recorded on the order.
 //!
-//! Only a confirmed order is charged. A paid order is asked again (providers are idempotent
-//! per order): a repeat of the successful payment returns its reference and is answered
-//! without change; anything else is an invalid transition. A declined or failed charge
-//! records nothing.
+//! Only a confirmed order is charged. A paid order asked again with the payment method
+//! that paid it is answered without change and without asking the provider; anything else
+//! is an invalid transition. A declined charge records nothing on the order (the next
+//! request is a new attempt); a charge the customer must complete, or whose answer is lost,
+//! is settled by the provider's webhook or by the retry of the same attempt.
 
 use chrono::Utc;
 use commerce_aggregates::order::{OrderAction, OrderCommand, OrderError};
 use commerce_aggregates::Role;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::Caller;
-use crate::payments::{PaymentError, PaymentProvider};
-use crate::store::{CommandMetadata, ExecuteError, Loaded, Stores};
+use crate::payments::attempts::{self, AttemptOutcome};
+use crate::payments::{ChargeRequest, Charged, PaymentError, PaymentProvider};
+use crate::store::{CommandMetadata, ExecuteError, Loaded, StoreError, Stores};
 
 /// Pay order `order_id` through `provider` with `token`.
 #[derive(Debug, Clone)]
@@ -22,10 +26,30 @@ pub struct PayOrder {
     pub order_id: Uuid,
     /// Its owner (anyone else but an admin is told the order does not exist).
     pub customer: Caller,
-    /// The customer's payment token.
+    /// What the customer pays with: a token (`test`) or a payment method id (`stripe`).
     pub token: String,
     /// The order version the customer saw (`If-Match`), if any.
     pub expected_version: Option<usize>,
+}
+
+/// What came of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayOutcome {
+    /// The order is paid, at this version.
+    Paid {
+        /// The order's version.
+        version: usize,
+    },
+    /// The provider accepted the payment but has not settled it: the customer must act
+    /// (with `client_secret`), or the provider settles later. Its webhook pays the order.
+    Pending {
+        /// The order's version (unchanged).
+        version: usize,
+        /// The provider's payment reference.
+        reference: String,
+        /// What the customer's browser completes the payment with, when they must act.
+        client_secret: Option<String>,
+    },
 }
 
 /// Why the order was not paid.
@@ -42,14 +66,21 @@ pub enum PayError {
     Order(ExecuteError<OrderError>),
 }
 
-/// Charges and records the payment; the order's new version.
+impl From<StoreError> for PayError {
+    fn from(error: StoreError) -> Self {
+        PayError::Order(ExecuteError::Store(error))
+    }
+}
+
+/// Charges and records the payment.
 #[tracing::instrument(skip_all, fields(order_id = %input.order_id), err(level = "debug"))]
 pub async fn pay(
     stores: &Stores,
+    pool: &PgPool,
     provider: &dyn PaymentProvider,
     input: PayOrder,
     metadata: &CommandMetadata,
-) -> Result<usize, PayError> {
+) -> Result<PayOutcome, PayError> {
     let id = input.order_id.to_string();
     let Loaded {
         aggregate: order,
@@ -73,28 +104,50 @@ pub async fn pay(
             action: OrderAction::RecordPayment,
         }))
     };
-    let paid = order
-        .payment()
-        .map(|p| (p.provider.clone(), p.reference.clone()));
-    if paid.is_none() && status.after(OrderAction::RecordPayment).is_none() {
+    if let Some(payment) = order.payment() {
+        let retry = payment.provider == provider.name()
+            && attempts::paid_with(pool, input.order_id, provider.name(), &input.token).await?;
+        return if retry {
+            Ok(PayOutcome::Paid { version })
+        } else {
+            Err(invalid_state())
+        };
+    }
+    if status.after(OrderAction::RecordPayment).is_none() {
         return Err(invalid_state());
     }
-    let receipt = match provider
-        .charge(input.order_id, &totals.total, &input.token)
-        .await
-    {
-        Ok(receipt) => receipt,
-        Err(_) if paid.is_some() => return Err(invalid_state()),
-        Err(error) => return Err(PayError::Payment(error)),
-    };
-    if let Some((paid_provider, paid_reference)) = &paid {
-        if paid_provider != provider.name() || *paid_reference != receipt.reference {
-            return Err(invalid_state());
+    let attempt = attempts::begin(pool, input.order_id, provider.name(), &input.token).await?;
+    let charged = provider
+        .charge(ChargeRequest {
+            order_id: input.order_id,
+            amount: &totals.total,
+            token: &input.token,
+            idempotency_key: &attempt.idempotency_key(),
+        })
+        .await;
+    let reference = match charged {
+        Ok(Charged::Paid { reference }) => reference,
+        Ok(Charged::Pending {
+            reference,
+            client_secret,
+        }) => {
+            attempts::conclude(pool, &attempt, AttemptOutcome::Awaiting, Some(&reference)).await?;
+            return Ok(PayOutcome::Pending {
+                version,
+                reference,
+                client_secret,
+            });
         }
-    }
+        Err(error @ (PaymentError::Declined { .. } | PaymentError::InvalidToken { .. })) => {
+            attempts::conclude(pool, &attempt, AttemptOutcome::Declined, None).await?;
+            return Err(PayError::Payment(error));
+        }
+        Err(error @ PaymentError::Unavailable { .. }) => return Err(PayError::Payment(error)),
+    };
+    attempts::conclude(pool, &attempt, AttemptOutcome::Paid, Some(&reference)).await?;
     let command = OrderCommand::RecordPayment {
         provider: provider.name().to_string(),
-        payment_reference: receipt.reference,
+        payment_reference: reference,
         amount: totals.total,
         at: Utc::now(),
     };
@@ -102,6 +155,8 @@ pub async fn pay(
         .orders
         .execute(&id, command, metadata, input.expected_version)
         .await
-        .map(|committed| committed.version)
+        .map(|committed| PayOutcome::Paid {
+            version: committed.version,
+        })
         .map_err(PayError::Order)
 }

@@ -5,43 +5,14 @@
 
 use chrono::Utc;
 use commerce_aggregates::order::{OrderCommand, OrderError};
-use commerce_aggregates::Money;
 use sqlx::PgPool;
-use uuid::Uuid;
 
+use crate::payments::attempts::{self, AttemptOutcome};
+pub use crate::payments::{PaymentReport, ProviderEvent};
 use crate::store::{CommandMetadata, ExecuteError, StoreError, Stores};
 
-/// The provider name recorded on payments reported by the webhook.
+/// The provider name recorded on payments reported by the `test` provider's webhook.
 pub const WEBHOOK_PROVIDER: &str = "webhook";
-
-/// What a provider's event says.
-#[derive(Debug, Clone)]
-pub enum PaymentReport {
-    /// The payment went through: the order is paid.
-    Succeeded {
-        /// The provider's payment reference.
-        reference: String,
-        /// The amount taken (must equal the order total).
-        amount: Money,
-    },
-    /// The payment failed: noted, the order is unchanged (it can still be paid).
-    Failed,
-    /// Anything else: acknowledged and ignored.
-    Other,
-}
-
-/// One provider event.
-#[derive(Debug, Clone)]
-pub struct ProviderEvent {
-    /// The provider's event id; a redelivery carries the same id.
-    pub id: String,
-    /// The provider's event type, stored as received.
-    pub event_type: String,
-    /// The order it is about.
-    pub order_id: Uuid,
-    /// What it reports.
-    pub report: PaymentReport,
-}
 
 /// How an event was handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,26 +49,49 @@ pub async fn handle(
             replayed: true,
         });
     }
-    let outcome = match event.report {
-        PaymentReport::Succeeded { reference, amount } => {
+    let outcome = match (event.report, event.order_id) {
+        (
+            PaymentReport::Succeeded {
+                provider,
+                reference,
+                amount,
+            },
+            Some(order_id),
+        ) => {
+            attempts::settle(pool, order_id, &provider, &reference, AttemptOutcome::Paid).await?;
             let command = OrderCommand::RecordPayment {
-                provider: WEBHOOK_PROVIDER.to_string(),
+                provider,
                 payment_reference: reference,
                 amount,
                 at: Utc::now(),
             };
             stores
                 .orders
-                .execute(&event.order_id.to_string(), command, metadata, None)
+                .execute(&order_id.to_string(), command, metadata, None)
                 .await
                 .map_err(WebhookError::Order)?;
             "paid"
         }
-        PaymentReport::Failed => {
-            tracing::info!(order_id = %event.order_id, "payment failed at the provider");
+        (
+            PaymentReport::Failed {
+                provider,
+                reference,
+            },
+            Some(order_id),
+        ) => {
+            tracing::info!(%order_id, %reference, "payment failed at the provider");
+            // The customer's next request is a new attempt.
+            attempts::settle(
+                pool,
+                order_id,
+                &provider,
+                &reference,
+                AttemptOutcome::Declined,
+            )
+            .await?;
             "failed"
         }
-        PaymentReport::Other => "ignored",
+        _ => "ignored",
     };
     // A concurrent delivery of the same event may have stored its outcome first: answer
     // with that one (the order command itself is idempotent on the payment reference).

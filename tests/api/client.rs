@@ -211,10 +211,14 @@ impl AddItem {
 /// `POST /orders/{id}/pay`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pay {
-    /// The payment provider (`test` in tests).
+    /// The payment provider (`test`, `stripe`).
     pub provider: String,
-    /// The provider's token (`tok_ok`, `tok_declined` …).
-    pub token: String,
+    /// The `test` provider's token (`tok_ok`, `tok_declined` …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// A Stripe payment method id (`pm_card_visa` …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
 }
 
 impl Pay {
@@ -222,7 +226,23 @@ impl Pay {
     pub fn test(token: &str) -> Self {
         Self {
             provider: "test".into(),
-            token: token.into(),
+            token: Some(token.into()),
+            payment_method: None,
+        }
+    }
+
+    /// The same, also sending `payment_method` (which only Stripe takes).
+    pub fn with_payment_method(mut self, payment_method: &str) -> Self {
+        self.payment_method = Some(payment_method.into());
+        self
+    }
+
+    /// Stripe with `payment_method`.
+    pub fn stripe(payment_method: &str) -> Self {
+        Self {
+            provider: "stripe".into(),
+            token: None,
+            payment_method: Some(payment_method.into()),
         }
     }
 }
@@ -679,6 +699,15 @@ impl Client<'_> {
             request = request.header("Payment-Signature", signature);
         }
         request.send().await
+    }
+
+    /// `POST /payments/stripe/webhook` with `body` verbatim and `Stripe-Signature: signature`.
+    pub async fn stripe_webhook(&self, body: &str, signature: &str) -> Reply {
+        self.request(Method::POST, "/payments/stripe/webhook")
+            .raw(body)
+            .header("Stripe-Signature", signature)
+            .send()
+            .await
     }
 
     // Coupons.

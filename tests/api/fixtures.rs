@@ -186,3 +186,48 @@ pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
         .collect();
     format!("t={timestamp},v1={hex}")
 }
+
+/// Stops a process the test started: SIGTERM (it shuts down cleanly), then SIGKILL when it
+/// has not exited within `grace`; waits for it either way.
+pub fn terminate(mut child: std::process::Child, grace: std::time::Duration) {
+    let terminated = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    let deadline = std::time::Instant::now() + grace;
+    while terminated && std::time::Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().ok();
+    child.wait().ok();
+}
+
+/// Waits (up to 20 s) until 127.0.0.1:`port` accepts connections; panics with the process's
+/// log (`log`) when `child`, the `what` server, exits first or never listens.
+pub async fn wait_listening(
+    what: &str,
+    port: u16,
+    child: &mut std::process::Child,
+    log: &std::path::Path,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{what} exited ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not listen on {port}");
+}

@@ -84,16 +84,8 @@ impl NatsServer {
 
     /// Stops the server (SIGTERM: it flushes its store and exits) and waits for it.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let terminated = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            if !terminated {
-                child.kill().ok();
-            }
-            child.wait().ok();
+        if let Some(child) = self.child.take() {
+            crate::fixtures::terminate(child, Duration::from_secs(30));
         }
     }
 

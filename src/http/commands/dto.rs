@@ -290,6 +290,22 @@ impl IntoResponses for CommandProblems {
     }
 }
 
+/// The problem responses of a payment provider's webhook (authenticated by its signature).
+pub struct WebhookProblems;
+
+impl IntoResponses for WebhookProblems {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (400, "Bad or stale signature, malformed JSON (problem)"),
+            (404, "No such order (problem)"),
+            (409, "The order cannot take this payment (problem)"),
+            TOO_LARGE,
+            (422, "Not an event of this provider (problem)"),
+            UNAVAILABLE,
+        ])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/refund", post(idempotent(orders::refund)))
         // Payment provider webhooks: authenticated by signature, idempotent per event id.
         .route("/payments/webhook", post(payments::webhook))
+        .route("/payments/stripe/webhook", post(payments::stripe_webhook))
         // Coupons.
         .route("/coupons", post(idempotent(coupons::create)))
         .route(
@@ -117,6 +118,7 @@ pub fn routes() -> Router<AppState> {
         orders::cancel,
         orders::refund,
         payments::webhook,
+        payments::stripe_webhook,
         coupons::create,
         coupons::update,
         coupons::deactivate,

@@ -4,7 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use commerce_aggregates::order::OrderError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,23 +15,47 @@ use super::preconditions::{Admin, IfMatch, Shopper, Writer};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
-use crate::payments::{self, PaymentError};
+use crate::payments::PaymentError;
 use crate::store::ExecuteError;
-use crate::usecases::pay::{self, PayError, PayOrder};
+use crate::usecases::pay::{self, PayError, PayOrder, PayOutcome};
 use crate::usecases::{cancel, deliver, refund, ship, Caller};
 
 pub use crate::payments::{TEST_PROVIDER, TEST_TOKEN_DECLINED, TEST_TOKEN_OK};
 
-/// `POST orders/{id}/pay`.
+/// `POST orders/{id}/pay`: `token` for the `test` provider, `payment_method` for `stripe`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
-    /// The payment provider; only `test` is built in.
+    /// The payment provider: `test` (built in), `stripe` (when configured).
     #[schema(example = "test")]
     pub provider: String,
-    /// The provider's payment token (`test`: `tok_ok` succeeds, `tok_declined` is declined).
+    /// The `test` provider's token: `tok_ok` succeeds, `tok_declined` is declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "tok_ok")]
-    pub token: String,
+    pub token: Option<String>,
+    /// A Stripe PaymentMethod id (`pm_…`) collected by Stripe.js.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "pm_card_visa")]
+    pub payment_method: Option<String>,
+}
+
+/// `202` of `POST orders/{id}/pay`: the provider accepted the payment but has not settled it.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct PaymentPending {
+    /// The order's id.
+    pub id: String,
+    /// The order's version (unchanged until the payment settles).
+    pub version: u64,
+    /// `requires_action` (the customer completes it, e.g. 3-D Secure through Stripe.js with
+    /// `client_secret`) or `processing` (the provider settles it later).
+    #[schema(example = "requires_action")]
+    pub status: String,
+    /// The provider's payment reference (Stripe: the PaymentIntent id).
+    #[schema(example = "pi_3Nq2x")]
+    pub reference: String,
+    /// What Stripe.js completes the payment with, when the customer must act.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
 }
 
 /// `POST orders/{id}/ship`.
@@ -64,14 +88,14 @@ pub(super) fn order_error(error: ExecuteError<OrderError>) -> ApiError {
 }
 
 /// A provider's refusal as a problem: declined 402, a bad token 422, unreachable 503.
-fn payment_error(error: PaymentError) -> ApiError {
+fn payment_error(error: PaymentError, token_field: &str) -> ApiError {
     match error {
         PaymentError::Declined { reason } => ApiError::new(
             StatusCode::PAYMENT_REQUIRED,
             "payment_declined",
             format!("the payment provider declined the payment: {reason}"),
         ),
-        PaymentError::InvalidToken { message } => ApiError::invalid_field("token", message),
+        PaymentError::InvalidToken { message } => ApiError::invalid_field(token_field, message),
         PaymentError::Unavailable { message } => {
             tracing::warn!(%message, "payment provider unavailable");
             ApiError::unavailable("the payment provider is unavailable", 5)
@@ -79,7 +103,9 @@ fn payment_error(error: PaymentError) -> ApiError {
     }
 }
 
-/// Pays the order's total (the order must be confirmed). Declined: 402, nothing recorded.
+/// Pays the order's total (the order must be confirmed): 200 paid, 202 when the customer
+/// must act or the provider settles later (its webhook then pays the order), 402 declined
+/// (nothing recorded), 503 when the provider is unreachable (retrying charges nothing twice).
 #[utoipa::path(
     post,
     path = "/orders/{id}/pay",
@@ -90,6 +116,7 @@ fn payment_error(error: PaymentError) -> ApiError {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "Paid", body = CommandResponse),
+        (status = 202, description = "Accepted, not settled yet", body = PaymentPending),
         (status = 402, description = "Declined by the provider (problem)", body = Problem,
          content_type = "application/problem+json"),
         CommandProblems
@@ -104,28 +131,30 @@ pub async fn pay(
     request_id: RequestId,
     CommandJson(body): CommandJson<PayRequest>,
 ) -> Result<Response, ApiError> {
-    let Some(provider) = payments::provider(&body.provider) else {
+    let Some(provider) = state.payments.get(&body.provider) else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_provider",
             format!(
-                "unknown payment provider '{}'; known: {}",
+                "unknown payment provider '{}'; offered: {}",
                 body.provider,
-                payments::provider_names().join(", ")
+                state.payments.names().join(", ")
             ),
         ));
     };
+    let token = payment_token(provider.token_field(), body.token, body.payment_method)?;
     let input = PayOrder {
         order_id: id,
         customer: Caller {
             id: user.id,
             role: user.role,
         },
-        token: body.token,
+        token,
         expected_version: expected.0,
     };
-    let version = pay::pay(
+    let outcome = pay::pay(
         &state.stores,
+        &state.pool,
         provider,
         input,
         &user.metadata(&request_id.0),
@@ -133,10 +162,54 @@ pub async fn pay(
     .await
     .map_err(|error| match error {
         PayError::NotFound => ApiError::not_found("order"),
-        PayError::Payment(error) => payment_error(error),
+        PayError::Payment(error) => payment_error(error, provider.token_field()),
         PayError::Order(error) => order_error(error),
     })?;
-    Ok(ok(id, version))
+    Ok(match outcome {
+        PayOutcome::Paid { version } => ok(id, version),
+        PayOutcome::Pending {
+            version,
+            reference,
+            client_secret,
+        } => {
+            let status = if client_secret.is_some() {
+                "requires_action"
+            } else {
+                "processing"
+            };
+            let pending = PaymentPending {
+                id: id.to_string(),
+                version: version as u64,
+                status: status.to_string(),
+                reference,
+                client_secret,
+            };
+            (StatusCode::ACCEPTED, axum::Json(pending)).into_response()
+        }
+    })
+}
+
+/// What the customer pays with: the field the provider takes (`token`, `payment_method`),
+/// which must be there, non-blank, and alone.
+fn payment_token(
+    field: &str,
+    token: Option<String>,
+    payment_method: Option<String>,
+) -> Result<String, ApiError> {
+    let (given, other, other_name) = match field {
+        "payment_method" => (payment_method, token, "token"),
+        _ => (token, payment_method, "payment_method"),
+    };
+    if other.is_some() {
+        return Err(ApiError::invalid_field(
+            other_name,
+            format!("this provider takes `{field}`, not `{other_name}`"),
+        ));
+    }
+    match given.map(|value| value.trim().to_string()) {
+        Some(value) if !value.is_empty() && value.len() <= 255 => Ok(value),
+        _ => Err(ApiError::invalid_field(field, "required, 1–255 characters")),
+    }
 }
 
 /// Hands the order to a carrier; its reserved units leave the stock in the same commit.

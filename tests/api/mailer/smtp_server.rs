@@ -119,53 +119,22 @@ impl SmtpServer {
         if let Some((user, password)) = &self.auth {
             command.arg("--auth").arg(format!("{user}:{password}"));
         }
-        let child = command.spawn().unwrap_or_else(|e| {
+        let mut child = command.spawn().unwrap_or_else(|e| {
             panic!(
                 "{} does not start ({e}): run `scripts/services start` (it installs aiosmtpd) \
                  and `eval \"$(scripts/services env)\"`",
                 python.display()
             )
         });
+        let log = self.root.join("server.log");
+        crate::fixtures::wait_listening("the SMTP server", self.port, &mut child, &log).await;
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                panic!(
-                    "the SMTP server exited ({status}): {}",
-                    std::fs::read_to_string(self.root.join("server.log")).unwrap_or_default()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the SMTP server did not listen on {}", self.port);
     }
 
     /// Stops the server (SIGTERM, then SIGKILL if it ignores it) and waits for it to exit.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let terminated = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .is_ok_and(|s| s.success());
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while terminated && Instant::now() < deadline {
-                if matches!(child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            child.kill().ok();
-            child.wait().ok();
+        if let Some(child) = self.child.take() {
+            crate::fixtures::terminate(child, Duration::from_secs(5));
         }
     }
 

@@ -55,10 +55,17 @@ async fn send(
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    if path.ends_with("/payments/webhook") {
-        let secret = app.config.payment_webhook_secret.expose();
+    // Webhooks are authenticated by their signature, checked before the body is read.
+    let webhook = if path.ends_with("/payments/webhook") {
+        Some(("Payment-Signature", app.config.payment_webhook_secret.expose()))
+    } else if path.ends_with("/payments/stripe/webhook") {
+        Some(("Stripe-Signature", app.config.stripe.webhook_secret.expose()))
+    } else {
+        None
+    };
+    if let Some((header, secret)) = webhook {
         let signed = webhook_signature(secret, Utc::now().timestamp(), body);
-        request = request.header("Payment-Signature", signed);
+        request = request.header(header, signed);
     }
     let response = request.send().await.expect("request");
     let status = response.status();

@@ -1,5 +1,9 @@
 //! Payments through HTTP: the `test` provider behind `POST orders/{id}/pay`, and signed
-//! provider webhooks on `POST payments/webhook` (signature, staleness, tampering, replays).
+//! provider webhooks on `POST payments/webhook` (signature, staleness, tampering, replays);
+//! Stripe against a real emulator in [`stripe`].
+
+mod localstripe;
+mod stripe;
 
 use chrono::Utc;
 use serde_json::{json, Value};

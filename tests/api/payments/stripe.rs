@@ -1,0 +1,413 @@
+//! Stripe through a real emulator (localstripe, see [`LocalStripe`]): `POST orders/{id}/pay`
+//! with `provider: stripe` creates and confirms a PaymentIntent, and localstripe's own signed
+//! webhooks reach `POST payments/stripe/webhook`.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use super::localstripe::{LocalStripe, WEBHOOK_SECRET};
+use crate::client::{Pay, Reply};
+use crate::fixtures::{
+    confirmed_order, event_count, events_of_type, last_payload, wait_until, webhook_signature,
+};
+use crate::helpers::{spawn_app_with, TestApp};
+
+/// The engine configured for `stripe`.
+async fn engine(stripe: &LocalStripe) -> TestApp {
+    let settings = stripe.engine_settings();
+    let overrides: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    spawn_app_with(&overrides).await
+}
+
+/// The engine configured for `stripe`, which delivers its events to the engine's webhook.
+async fn engine_with_webhooks(stripe: &LocalStripe) -> TestApp {
+    let app = engine(stripe).await;
+    stripe
+        .deliver_webhooks("engine", &app.api("/payments/stripe/webhook"))
+        .await;
+    app
+}
+
+/// Waits until order `order` is paid (by the webhook).
+async fn wait_paid(app: &TestApp, order: &str) {
+    wait_until(
+        "the webhook pays the order",
+        Duration::from_secs(20),
+        || async { events_of_type(app, "OrderPaid").await == 1 },
+    )
+    .await;
+    let paid = last_payload(app, order, "OrderPaid").await;
+    assert_eq!(paid["provider"], "stripe");
+}
+
+/// The stored outcome of webhook events of `event_type`.
+async fn webhook_outcomes(app: &TestApp, event_type: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT outcome FROM payment_webhook_events WHERE type = $1")
+        .bind(event_type)
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("webhook events")
+}
+
+#[tokio::test]
+async fn a_card_payment_pays_the_order_with_the_intents_id() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+
+    let intents = stripe.intents_of(&order).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    assert_eq!(intents[0]["status"], "succeeded");
+    assert_eq!(intents[0]["amount"], 2999);
+    assert_eq!(intents[0]["currency"], "usd");
+    let paid = last_payload(&app, &order, "OrderPaid").await;
+    assert_eq!(paid["provider"], "stripe");
+    assert_eq!(paid["payment_reference"], intents[0]["id"]);
+    assert_eq!(paid["amount"], json!({"amount": 2999, "currency": "USD"}));
+}
+
+#[tokio::test]
+async fn paying_again_with_the_card_that_paid_charges_nothing() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+
+    assert_eq!(stripe.intents_of(&order).await.len(), 1);
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
+}
+
+#[tokio::test]
+async fn a_declined_card_is_402_with_stripes_reason_and_records_nothing() {
+    let stripe = LocalStripe::start().await;
+    let app = engine_with_webhooks(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+
+    let reply = customer
+        .pay(&order, &Pay::stripe("pm_card_chargeCustomerFail"))
+        .await;
+
+    reply.problem(402, "payment_declined");
+    assert!(reply.text.contains("declined"), "{}", reply.text);
+    assert_eq!(event_count(&app).await, before);
+    // Stripe's payment_failed event is noted and changes nothing.
+    wait_until(
+        "the failure is reported",
+        Duration::from_secs(20),
+        || async { webhook_outcomes(&app, "payment_intent.payment_failed").await == ["failed"] },
+    )
+    .await;
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn another_card_after_a_decline_is_a_new_attempt_that_pays() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    customer
+        .pay(&order, &Pay::stripe("pm_card_chargeCustomerFail"))
+        .await
+        .problem(402, "payment_declined");
+
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+
+    let intents = stripe.intents_of(&order).await;
+    assert_eq!(intents.len(), 2, "{intents:?}");
+    let attempts: Vec<(i32, String)> = sqlx::query_as(
+        "SELECT attempt, outcome FROM payment_attempts WHERE order_id = $1::uuid
+         ORDER BY attempt",
+    )
+    .bind(&order)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("attempts");
+    assert_eq!(
+        attempts,
+        [(1, "declined".to_string()), (2, "paid".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_payment_method_is_422_naming_the_field() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+
+    let reply = customer.pay(&order, &Pay::stripe("pm_nope")).await;
+
+    reply.problem(422, "validation_failed");
+    assert_eq!(
+        reply.body["errors"][0]["field"], "payment_method",
+        "{}",
+        reply.text
+    );
+    customer
+        .pay(
+            &order,
+            &Pay::test("tok_ok").with_payment_method("pm_card_visa"),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_card_that_needs_authentication_is_202_and_the_webhook_pays_it() {
+    let stripe = LocalStripe::start().await;
+    let app = engine_with_webhooks(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    let card = stripe.card("4000002500003155").await;
+
+    let reply = customer.pay(&order, &Pay::stripe(&card)).await;
+
+    assert_eq!(reply.status.as_u16(), 202, "{}", reply.text);
+    assert_eq!(reply.body["status"], "requires_action");
+    assert_eq!(reply.body["version"], 2);
+    let intent = reply.body["reference"].as_str().expect("reference");
+    let secret = reply.body["client_secret"].as_str().expect("client secret");
+    assert!(secret.starts_with(intent), "{secret}");
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 0);
+
+    let authenticated = stripe.authenticate(intent, secret, true).await;
+    assert_eq!(authenticated["status"], "succeeded");
+    wait_paid(&app, &order).await;
+    let paid = last_payload(&app, &order, "OrderPaid").await;
+    assert_eq!(paid["payment_reference"], intent);
+}
+
+#[tokio::test]
+async fn a_payment_whose_answer_is_lost_is_503_and_the_webhook_settles_it() {
+    let stripe = LocalStripe::start().await;
+    let app = engine_with_webhooks(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    stripe.lose_next_answers(1).await;
+
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .problem(503, "service_unavailable");
+
+    wait_paid(&app, &order).await;
+    // The customer's retry finds the order paid by that card: nothing is charged again.
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+    assert_eq!(stripe.intents_of(&order).await.len(), 1);
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
+}
+
+#[tokio::test]
+async fn a_retry_of_a_lost_answer_sends_the_same_idempotency_key_and_charges_once() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    stripe.lose_next_answers(1).await;
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .problem(503, "service_unavailable");
+
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+
+    let intents = stripe.intents_of(&order).await;
+    assert_eq!(intents.len(), 1, "{intents:?}");
+    let paid = last_payload(&app, &order, "OrderPaid").await;
+    assert_eq!(paid["payment_reference"], intents[0]["id"]);
+}
+
+#[tokio::test]
+async fn stripe_stopped_mid_payment_is_503_and_the_retry_charges_once() {
+    let mut stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    stripe.stop();
+
+    let reply = customer.pay(&order, &Pay::stripe("pm_card_visa")).await;
+
+    reply.problem(503, "service_unavailable");
+    assert!(reply.header("retry-after").is_some());
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 0);
+    stripe.restart().await;
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+    assert_eq!(stripe.intents_of(&order).await.len(), 1);
+}
+
+#[tokio::test]
+async fn webhooks_delivered_twice_pay_the_order_once() {
+    let stripe = LocalStripe::start().await;
+    let app = engine_with_webhooks(&stripe).await;
+    stripe
+        .deliver_webhooks("again", &app.api("/payments/stripe/webhook"))
+        .await;
+    let (customer, order) = confirmed_order(&app).await;
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+
+    wait_until(
+        "both deliveries are acknowledged",
+        Duration::from_secs(20),
+        || async { stripe.acknowledged("payment_intent.succeeded") == 2 },
+    )
+    .await;
+    assert_eq!(
+        webhook_outcomes(&app, "payment_intent.succeeded").await,
+        ["paid"]
+    );
+    assert_eq!(events_of_type(&app, "OrderPaid").await, 1);
+}
+
+/// A Stripe event about `order`'s intent `pi_1` of 29.99 USD.
+fn stripe_event(id: &str, event_type: &str, order: &str) -> String {
+    json!({
+        "id": id,
+        "object": "event",
+        "type": event_type,
+        "created": Utc::now().timestamp(),
+        "data": {"object": {
+            "id": "pi_1", "object": "payment_intent", "amount": 2999, "currency": "usd",
+            "status": "succeeded", "metadata": {"order_id": order}
+        }}
+    })
+    .to_string()
+}
+
+async fn deliver(app: &TestApp, body: &str, signature: &str) -> Reply {
+    app.anonymous().stripe_webhook(body, signature).await
+}
+
+#[tokio::test]
+async fn forged_and_stale_signatures_are_400_and_write_nothing() {
+    let app = spawn_app_with(&[("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)]).await;
+    let (_, order) = confirmed_order(&app).await;
+    let body = stripe_event("evt_1", "payment_intent.succeeded", &order);
+    let now = Utc::now().timestamp();
+    let before = event_count(&app).await;
+
+    let forged = webhook_signature("whsec_someone_else", now, &body);
+    deliver(&app, &body, &forged)
+        .await
+        .problem(400, "invalid_signature");
+    let stale = webhook_signature(WEBHOOK_SECRET, now - 600, &body);
+    deliver(&app, &body, &stale)
+        .await
+        .problem(400, "signature_expired");
+    let tampered = body.replace("2999", "1");
+    let signed = webhook_signature(WEBHOOK_SECRET, now, &body);
+    deliver(&app, &tampered, &signed)
+        .await
+        .problem(400, "invalid_signature");
+
+    assert_eq!(event_count(&app).await, before);
+    assert!(webhook_outcomes(&app, "payment_intent.succeeded")
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_header_with_several_signatures_is_accepted_when_one_matches() {
+    let app = spawn_app_with(&[("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)]).await;
+    let (_, order) = confirmed_order(&app).await;
+    let body = stripe_event("evt_2", "payment_intent.succeeded", &order);
+    let now = Utc::now().timestamp();
+    let valid = webhook_signature(WEBHOOK_SECRET, now, &body);
+    let rotated = webhook_signature("whsec_old", now, &body);
+    let v1 = valid.split_once(",v1=").expect("v1").1;
+    let header = format!("{rotated},v1={v1},v0=ignored");
+
+    let reply = deliver(&app, &body, &header).await;
+
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(reply.body["outcome"], "paid");
+    let paid = last_payload(&app, &order, "OrderPaid").await;
+    assert_eq!(paid["provider"], "stripe");
+    assert_eq!(paid["payment_reference"], "pi_1");
+}
+
+#[tokio::test]
+async fn unknown_types_and_foreign_intents_are_acknowledged_and_ignored() {
+    let app = spawn_app_with(&[("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)]).await;
+    let (_, order) = confirmed_order(&app).await;
+    let before = event_count(&app).await;
+    let now = Utc::now().timestamp();
+
+    let unknown = stripe_event("evt_3", "customer.created", &order);
+    let reply = deliver(
+        &app,
+        &unknown,
+        &webhook_signature(WEBHOOK_SECRET, now, &unknown),
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(reply.body["outcome"], "ignored");
+
+    let mut foreign: Value =
+        serde_json::from_str(&stripe_event("evt_4", "payment_intent.succeeded", &order))
+            .expect("json");
+    foreign["data"]["object"]["metadata"] = json!({});
+    let foreign = foreign.to_string();
+    let reply = deliver(
+        &app,
+        &foreign,
+        &webhook_signature(WEBHOOK_SECRET, now, &foreign),
+    )
+    .await;
+    assert_eq!(reply.body["outcome"], "ignored", "{}", reply.text);
+
+    // A redelivery answers the stored outcome.
+    let again = deliver(
+        &app,
+        &unknown,
+        &webhook_signature(WEBHOOK_SECRET, now, &unknown),
+    )
+    .await;
+    assert_eq!(again.body["replayed"], true);
+    assert_eq!(event_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_stripe_event_is_422() {
+    let app = spawn_app_with(&[("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)]).await;
+    let now = Utc::now().timestamp();
+    for body in ["[]", r#"{"id": "evt_5"}"#] {
+        let reply = deliver(&app, body, &webhook_signature(WEBHOOK_SECRET, now, body)).await;
+        reply.problem(422, "validation_failed");
+    }
+    let broken = "{";
+    deliver(
+        &app,
+        broken,
+        &webhook_signature(WEBHOOK_SECRET, now, broken),
+    )
+    .await
+    .problem(400, "malformed_json");
+}
