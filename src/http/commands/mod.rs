@@ -8,6 +8,39 @@
 //! wrong types and out-of-range values are 422, malformed JSON 400) before anything is
 //! written.
 
+/// Wraps the handler of a command on an existing aggregate in its `#[utoipa::path]`: the
+/// path parameters followed by [`dto::CommandHeaders`], bearer auth, and a 200 with
+/// `{id, version}` described as `ok`, then any further `responses`, then
+/// [`dto::CommandProblems`]. Every such route documents the same headers, security and problems,
+/// so they are written here once.
+macro_rules! command_path {
+    (
+        $method:ident $path:literal,
+        tag = $tag:literal,
+        operation_id = $operation_id:literal,
+        $(request_body = $body:ident,)?
+        params($($param:tt),+),
+        ok = $ok:literal $(, responses($($response:tt),+))?;
+        $handler:item
+    ) => {
+        #[utoipa::path(
+            $method,
+            path = $path,
+            tag = $tag,
+            operation_id = $operation_id,
+            $(request_body = $body,)?
+            params($($param,)+ CommandHeaders),
+            security(("bearer_auth" = [])),
+            responses(
+                (status = 200, description = $ok, body = CommandResponse),
+                $($($response,)+)?
+                CommandProblems
+            )
+        )]
+        $handler
+    };
+}
+
 pub mod cart_details;
 pub mod carts;
 pub mod checkout;
