@@ -17,7 +17,6 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::usecases::apply_coupon::{self, ApplyCoupon, ApplyCouponError};
-use crate::usecases::Caller;
 
 /// `PUT carts/{id}/coupon`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -48,10 +47,7 @@ command_path! {
     ) -> Result<Response, ApiError> {
         let input = ApplyCoupon {
             cart_id: id,
-            customer: Caller {
-                id: user.id,
-                role: user.role,
-            },
+            customer: user.caller(),
             code: body.code,
             expected_version: expected.0,
         };

@@ -22,7 +22,6 @@ use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::store::ExecuteError;
 use crate::usecases::add_item::{self, AddItem, AddItemError};
-use crate::usecases::Caller;
 
 /// Currency of a cart opened without one.
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -171,10 +170,7 @@ command_path! {
     ) -> Result<Response, ApiError> {
         let input = AddItem {
             cart_id: id,
-            customer: Caller {
-                id: user.id,
-                role: user.role,
-            },
+            customer: user.caller(),
             product_id: body.product_id,
             sku: body.sku,
             quantity: body.quantity,

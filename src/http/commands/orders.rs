@@ -18,7 +18,7 @@ use crate::http::AppState;
 use crate::payments::{self, PaymentError};
 use crate::store::ExecuteError;
 use crate::usecases::pay::{self, PayError, PayOrder};
-use crate::usecases::{cancel, deliver, refund, ship, Caller};
+use crate::usecases::{cancel, deliver, refund, ship};
 
 pub use crate::payments::{TEST_PROVIDER, TEST_TOKEN_DECLINED, TEST_TOKEN_OK};
 
@@ -112,10 +112,7 @@ command_path! {
         };
         let input = PayOrder {
             order_id: id,
-            customer: Caller {
-                id: user.id,
-                role: user.role,
-            },
+            customer: user.caller(),
             token: body.token,
             expected_version: expected.0,
         };
@@ -210,10 +207,7 @@ command_path! {
     ) -> Result<Response, ApiError> {
         let input = cancel::CancelOrder {
             order_id: id,
-            caller: Caller {
-                id: user.id,
-                role: user.role,
-            },
+            caller: user.caller(),
             reason: body.reason,
             expected_version: expected.0,
         };
