@@ -3,6 +3,7 @@
 //! dedicated connection; when that connection dies the lock is released and a standby takes
 //! over.
 
+use std::future::Future;
 use std::time::Duration;
 
 use sqlx::{Connection, PgConnection, PgPool};
@@ -49,4 +50,44 @@ pub async fn acquire(
         }
     }
     None
+}
+
+/// A task of which one process at a time may run, for [`lead_until_shutdown`].
+pub trait Leader: Sync {
+    /// Does the task while `lock` (the connection holding its lock) lives: `Ok` once
+    /// `shutdown` is triggered, `Err` when the lock or a dependency fails.
+    fn lead(
+        &self,
+        lock: &mut PgConnection,
+        shutdown: &Shutdown,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Leads until `shutdown`: waits for the lock `key` ([`acquire`]), runs the task on its
+/// connection, and when the task fails lets the lock go, logs why and starts over a second
+/// later; `role` names the task in the logs.
+pub async fn lead_until_shutdown(
+    task: &impl Leader,
+    pool: &PgPool,
+    key: i64,
+    role: &'static str,
+    shutdown: &Shutdown,
+) {
+    while let Some(mut lock) = acquire(pool, key, role, shutdown).await {
+        tracing::info!("{role} is the leader");
+        let result = task.lead(&mut lock, shutdown).await;
+        drop(lock);
+        match result {
+            Ok(()) => break,
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "{role} interrupted, restarting"
+                );
+                if shutdown.sleep(Duration::from_secs(1)).await {
+                    break;
+                }
+            }
+        }
+    }
 }

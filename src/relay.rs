@@ -105,35 +105,13 @@ impl Relay {
     /// Publishes until `shutdown`: waits for leadership, leads, and starts over when it
     /// loses the lock or a dependency fails.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        loop {
-            let Some(mut lock) =
-                leader::acquire(&self.pool, RELAY_LOCK_KEY, "relay", &shutdown).await
-            else {
-                break;
-            };
-            self.stats.leader.store(true, Ordering::Relaxed);
-            tracing::info!("relay is the leader");
-            let result = self.lead(&mut lock, &shutdown).await;
-            self.stats.leader.store(false, Ordering::Relaxed);
-            drop(lock);
-            match result {
-                Ok(()) => break,
-                Err(error) => {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "relay interrupted, restarting"
-                    );
-                    if shutdown.sleep(Duration::from_secs(1)).await {
-                        break;
-                    }
-                }
-            }
-        }
+        leader::lead_until_shutdown(&self, &self.pool, RELAY_LOCK_KEY, "relay", &shutdown).await;
         tracing::info!("relay stopped: shutdown requested");
         Ok(())
     }
 
-    async fn lead(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
+    /// Publishes while `lock` lives (the body of its [`leader::Leader`] impl).
+    async fn relay(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
         while let Err(error) = ensure_streams(&self.js, &self.settings.stream).await {
             tracing::warn!(%error, "JetStream unavailable, retrying");
             if shutdown.sleep(Duration::from_secs(1)).await {
@@ -222,6 +200,15 @@ impl Relay {
             }
         }
         Ok(duplicates)
+    }
+}
+
+impl leader::Leader for Relay {
+    async fn lead(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
+        self.stats.leader.store(true, Ordering::Relaxed);
+        let result = self.relay(lock, shutdown).await;
+        self.stats.leader.store(false, Ordering::Relaxed);
+        result
     }
 }
 

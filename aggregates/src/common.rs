@@ -1,4 +1,5 @@
-//! Value types shared by several aggregates: roles, addresses and coupon discounts.
+//! What several aggregates share: roles, addresses and coupon discounts, and the
+//! [`cqrs_es::Aggregate`] impl they all have the same way.
 
 use serde::{Deserialize, Serialize};
 
@@ -149,6 +150,66 @@ impl Discount {
         }
     }
 }
+
+/// Implements [`cqrs_es::Aggregate`] for one of this crate's aggregates. None of them needs
+/// services, and each handles a command the same way: `decide` turns the command into events
+/// (or refuses it) from the aggregate as it stands, and every event is written to the sink,
+/// which applies it before the next one is written. `follow_up` derives more events from the
+/// aggregate once those are applied and from what `before` took of it before the command (the
+/// product's low-stock alerts). `apply` is the aggregate's own `evolve`.
+macro_rules! impl_aggregate {
+    (
+        $aggregate:ty: $type:literal, $command:ty => $event:ty, $error:ty,
+        decide: |$decider:ident, $input:ident| $decide:expr,
+        $(
+            before: |$snapshotter:ident| $snapshot:expr,
+            follow_up: |$after:ident, $before:ident| $follow_up:expr,
+        )?
+        apply: $apply:path $(,)?
+    ) => {
+        impl cqrs_es::Aggregate for $aggregate {
+            const TYPE: &'static str = $type;
+            type Command = $command;
+            type Event = $event;
+            type Error = $error;
+            type Services = ();
+
+            async fn handle(
+                &mut self,
+                command: $command,
+                _services: &(),
+                sink: &cqrs_es::event_sink::EventSink<Self>,
+            ) -> Result<(), $error> {
+                $(let $before = {
+                    let $snapshotter = &*self;
+                    $snapshot
+                };)?
+                let events = {
+                    let $decider = &*self;
+                    let $input = command;
+                    $decide?
+                };
+                for event in events {
+                    sink.write(event, self).await;
+                }
+                $(let follow_up = {
+                    let $after = &*self;
+                    $follow_up
+                };
+                for event in follow_up {
+                    sink.write(event, self).await;
+                })?
+                Ok(())
+            }
+
+            fn apply(&mut self, event: $event) {
+                $apply(self, event)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_aggregate;
 
 #[cfg(test)]
 mod tests {

@@ -63,28 +63,12 @@ impl Sealer {
     /// Seals until `shutdown`: waits for leadership, leads, and starts over when it loses the
     /// lock or Postgres fails.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        while let Some(mut lock) =
-            leader::acquire(&self.pool, SEALER_LOCK_KEY, "sealer", &shutdown).await
-        {
-            tracing::info!("sealer is the leader");
-            let result = self.lead(&mut lock, &shutdown).await;
-            drop(lock);
-            match result {
-                Ok(()) => break,
-                Err(error) => {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "sealer interrupted, restarting"
-                    );
-                    if shutdown.sleep(Duration::from_secs(1)).await {
-                        break;
-                    }
-                }
-            }
-        }
+        leader::lead_until_shutdown(&self, &self.pool, SEALER_LOCK_KEY, "sealer", &shutdown).await;
         Ok(())
     }
+}
 
+impl leader::Leader for Sealer {
     async fn lead(&self, lock: &mut PgConnection, shutdown: &Shutdown) -> anyhow::Result<()> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(NOTIFY_CHANNEL).await?;

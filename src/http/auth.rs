@@ -14,6 +14,7 @@ use super::AppState;
 use crate::auth::jwt;
 use crate::auth::revocations::RevocationList;
 use crate::store::{Actor, CommandMetadata};
+use crate::usecases::Caller;
 
 /// The caller of an authenticated route.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,14 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The user as the use cases know a caller: id and role.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            id: self.id,
+            role: self.role,
+        }
+    }
+
     /// True for admins and auditors, who read everything.
     pub fn reads_everything(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Auditor)

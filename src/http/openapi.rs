@@ -66,6 +66,38 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().merge(SwaggerUi::new("/docs").url("/openapi.json", document()))
 }
 
+/// Asserts that `doc` holds `$ref`s and that each names a schema of its components: the
+/// command and query documents are checked this way.
+#[cfg(test)]
+pub(crate) fn assert_every_ref_resolves(doc: &serde_json::Value) {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value) {
+                        ("$ref", serde_json::Value::String(target)) => out.push(target.clone()),
+                        _ => refs(value, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| refs(item, out)),
+            _ => {}
+        }
+    }
+    let mut targets = Vec::new();
+    refs(doc, &mut targets);
+    assert!(!targets.is_empty());
+    for target in targets {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .expect("schema reference");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{target} does not resolve"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

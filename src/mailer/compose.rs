@@ -64,15 +64,28 @@ pub async fn order_placed(
     tx: &mut PgConnection,
     order_id: &str,
 ) -> Result<Option<OrderEvent>, sqlx::Error> {
-    let payload: Option<serde_json::Value> = sqlx::query_scalar(
+    let payload = first_payload(tx, "order", order_id, "OrderPlaced").await?;
+    Ok(payload.and_then(|p| serde_json::from_value(p).ok()))
+}
+
+/// The payload of the first `event_type` event of stream `aggregate_type`/`aggregate_id`, if
+/// stored: what an email needs of an order or product beyond the event it is about.
+async fn first_payload(
+    tx: &mut PgConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    event_type: &str,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    sqlx::query_scalar(
         "SELECT payload FROM events
-          WHERE aggregate_type = 'order' AND aggregate_id = $1 AND event_type = 'OrderPlaced'
+          WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = $3
           ORDER BY sequence LIMIT 1",
     )
-    .bind(order_id)
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(event_type)
     .fetch_optional(&mut *tx)
-    .await?;
-    Ok(payload.and_then(|p| serde_json::from_value(p).ok()))
+    .await
 }
 
 /// The email about `event` of an order placed as `placed`, to its customer `to`.
@@ -186,14 +199,7 @@ pub async fn low_stock(
     else {
         return Ok(Vec::new());
     };
-    let created: Option<serde_json::Value> = sqlx::query_scalar(
-        "SELECT payload FROM events
-          WHERE aggregate_type = 'product' AND aggregate_id = $1 AND event_type = 'ProductCreated'
-          ORDER BY sequence LIMIT 1",
-    )
-    .bind(product_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let created = first_payload(tx, "product", product_id, "ProductCreated").await?;
     let product_name = created
         .as_ref()
         .and_then(|p| p["ProductCreated"]["details"]["name"].as_str())

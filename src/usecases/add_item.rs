@@ -90,15 +90,13 @@ pub async fn add_item(
         quantity: input.quantity,
         unit_price,
     };
-    stores
-        .carts
-        .execute(
-            &input.cart_id.to_string(),
-            command,
-            metadata,
-            input.expected_version,
-        )
-        .await
-        .map(|committed| committed.version)
-        .map_err(AddItemError::Cart)
+    super::execute_on_cart(
+        stores,
+        input.cart_id,
+        command,
+        metadata,
+        input.expected_version,
+    )
+    .await
+    .map_err(AddItemError::Cart)
 }

@@ -63,15 +63,13 @@ pub async fn apply_coupon(
         customer_id: input.customer.id,
         code,
     };
-    stores
-        .carts
-        .execute(
-            &input.cart_id.to_string(),
-            command,
-            metadata,
-            input.expected_version,
-        )
-        .await
-        .map(|committed| committed.version)
-        .map_err(ApplyCouponError::Cart)
+    super::execute_on_cart(
+        stores,
+        input.cart_id,
+        command,
+        metadata,
+        input.expected_version,
+    )
+    .await
+    .map_err(ApplyCouponError::Cart)
 }

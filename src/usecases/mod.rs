@@ -27,8 +27,11 @@ pub mod settle_placed;
 pub mod ship;
 mod sku_registry;
 
+use commerce_aggregates::cart::{CartCommand, CartError};
 use commerce_aggregates::Role;
 use uuid::Uuid;
+
+use crate::store::{CommandMetadata, ExecuteError, Stores};
 
 pub use order_change::OrderChangeError;
 
@@ -40,4 +43,20 @@ pub struct Caller {
     pub id: Uuid,
     /// The user's role.
     pub role: Role,
+}
+
+/// Runs a customer's `command` on cart `cart_id` at the version they saw (`If-Match`), if
+/// any; the cart's new version.
+async fn execute_on_cart(
+    stores: &Stores,
+    cart_id: Uuid,
+    command: CartCommand,
+    metadata: &CommandMetadata,
+    expected_version: Option<usize>,
+) -> Result<usize, ExecuteError<CartError>> {
+    stores
+        .carts
+        .execute(&cart_id.to_string(), command, metadata, expected_version)
+        .await
+        .map(|committed| committed.version)
 }

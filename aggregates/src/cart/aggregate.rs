@@ -1,7 +1,5 @@
 //! The cart aggregate: its state, the rules its commands obey and how events change it.
 
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -156,26 +154,15 @@ impl Cart {
     }
 }
 
-impl Aggregate for Cart {
-    const TYPE: &'static str = "cart";
-    type Command = CartCommand;
-    type Event = CartEvent;
-    type Error = CartError;
-    type Services = ();
+crate::common::impl_aggregate! {
+    Cart: "cart", CartCommand => CartEvent, CartError,
+    decide: |cart, command| decide(cart.state.as_ref(), command),
+    apply: Cart::evolve,
+}
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in decide(self.state.as_ref(), command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+impl Cart {
+    /// How an event changes the cart: the `apply` of its [`cqrs_es::Aggregate`] impl.
+    fn evolve(&mut self, event: CartEvent) {
         if let CartEvent::CartCreated {
             cart_id,
             customer_id,

@@ -4,8 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -146,26 +144,15 @@ impl Coupon {
     }
 }
 
-impl Aggregate for Coupon {
-    const TYPE: &'static str = "coupon";
-    type Command = CouponCommand;
-    type Event = CouponEvent;
-    type Error = CouponError;
-    type Services = ();
+crate::common::impl_aggregate! {
+    Coupon: "coupon", CouponCommand => CouponEvent, CouponError,
+    decide: |coupon, command| coupon.decide(command),
+    apply: Coupon::evolve,
+}
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+impl Coupon {
+    /// How an event changes the coupon: the `apply` of its [`cqrs_es::Aggregate`] impl.
+    fn evolve(&mut self, event: CouponEvent) {
         match event {
             CouponEvent::CouponCreated {
                 code,

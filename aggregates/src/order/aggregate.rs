@@ -1,8 +1,6 @@
 //! The order aggregate: its state, its read helpers and how events change it.
 
 use chrono::{DateTime, Utc};
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -139,26 +137,15 @@ impl Order {
     }
 }
 
-impl Aggregate for Order {
-    const TYPE: &'static str = "order";
-    type Command = OrderCommand;
-    type Event = OrderEvent;
-    type Error = OrderError;
-    type Services = ();
+crate::common::impl_aggregate! {
+    Order: "order", OrderCommand => OrderEvent, OrderError,
+    decide: |order, command| decide(order.state.as_ref(), command),
+    apply: Order::evolve,
+}
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        for event in decide(self.state.as_ref(), command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+impl Order {
+    /// How an event changes the order: the `apply` of its [`cqrs_es::Aggregate`] impl.
+    fn evolve(&mut self, event: OrderEvent) {
         if let OrderEvent::OrderPlaced {
             order_id,
             cart_id,

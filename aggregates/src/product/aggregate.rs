@@ -2,8 +2,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -129,31 +127,17 @@ impl Product {
     }
 }
 
-impl Aggregate for Product {
-    const TYPE: &'static str = "product";
-    type Command = ProductCommand;
-    type Event = ProductEvent;
-    type Error = ProductError;
-    type Services = ();
+crate::common::impl_aggregate! {
+    Product: "product", ProductCommand => ProductEvent, ProductError,
+    decide: |product, command| product.decide(command),
+    before: |product| product.availability(),
+    follow_up: |product, before| product.low_stock_crossings(&before),
+    apply: Product::evolve,
+}
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let before = self.availability();
-        let events = self.decide(command)?;
-        for event in events {
-            sink.write(event, self).await;
-        }
-        for event in self.low_stock_crossings(&before) {
-            sink.write(event, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+impl Product {
+    /// How an event changes the product: the `apply` of its [`cqrs_es::Aggregate`] impl.
+    fn evolve(&mut self, event: ProductEvent) {
         match event {
             ProductEvent::ProductCreated {
                 product_id,

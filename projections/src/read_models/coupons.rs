@@ -10,8 +10,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::{Discount, Money, Role};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::types::Json;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres};
 
 use super::{decode, version};
 use crate::envelope::Envelope;
@@ -83,6 +85,21 @@ impl<'a> Terms<'a> {
     fn roles(&self) -> Vec<&'static str> {
         self.eligible_roles.iter().map(Role::as_str).collect()
     }
+
+    /// `sql` keyed by the coupon's `code` (`$1`), with the terms as `$2` to `$9`: the insert
+    /// and the update write the same columns from the same terms.
+    fn query<'q>(&'q self, sql: &'q str, code: &'q str) -> Query<'q, Postgres, PgArguments> {
+        sqlx::query(sql)
+            .bind(code)
+            .bind(Json(self.discount))
+            .bind(self.min_subtotal.map(|m| m.minor))
+            .bind(self.currency())
+            .bind(self.starts_at)
+            .bind(self.expires_at)
+            .bind(self.roles())
+            .bind(self.max_redemptions.map(i64::from))
+            .bind(self.max_per_customer.map(i64::from))
+    }
 }
 
 #[async_trait]
@@ -111,51 +128,38 @@ impl Projection for CouponProjection {
         let at = event.recorded_at;
         match (&coupon, Terms::of(&coupon)) {
             (CouponEvent::CouponCreated { .. }, Some(terms)) => {
-                sqlx::query(
-                    "INSERT INTO coupon_views (code, discount, min_subtotal_minor, currency, \
-                     starts_at, expires_at, eligible_roles, max_redemptions, max_per_customer, \
-                     active, created_at, updated_at, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $10, $11) \
-                     ON CONFLICT (code) DO UPDATE SET discount = EXCLUDED.discount, \
-                     min_subtotal_minor = EXCLUDED.min_subtotal_minor, \
-                     currency = EXCLUDED.currency, starts_at = EXCLUDED.starts_at, \
-                     expires_at = EXCLUDED.expires_at, eligible_roles = EXCLUDED.eligible_roles, \
-                     max_redemptions = EXCLUDED.max_redemptions, \
-                     max_per_customer = EXCLUDED.max_per_customer, active = true, \
-                     created_at = EXCLUDED.created_at",
-                )
-                .bind(code)
-                .bind(Json(terms.discount))
-                .bind(terms.min_subtotal.map(|m| m.minor))
-                .bind(terms.currency())
-                .bind(terms.starts_at)
-                .bind(terms.expires_at)
-                .bind(terms.roles())
-                .bind(terms.max_redemptions.map(i64::from))
-                .bind(terms.max_per_customer.map(i64::from))
-                .bind(at)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
+                terms
+                    .query(
+                        "INSERT INTO coupon_views (code, discount, min_subtotal_minor, currency, \
+                         starts_at, expires_at, eligible_roles, max_redemptions, max_per_customer, \
+                         active, created_at, updated_at, version) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10, $10, $11) \
+                         ON CONFLICT (code) DO UPDATE SET discount = EXCLUDED.discount, \
+                         min_subtotal_minor = EXCLUDED.min_subtotal_minor, \
+                         currency = EXCLUDED.currency, starts_at = EXCLUDED.starts_at, \
+                         expires_at = EXCLUDED.expires_at, \
+                         eligible_roles = EXCLUDED.eligible_roles, \
+                         max_redemptions = EXCLUDED.max_redemptions, \
+                         max_per_customer = EXCLUDED.max_per_customer, active = true, \
+                         created_at = EXCLUDED.created_at",
+                        code,
+                    )
+                    .bind(at)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
             }
             (CouponEvent::CouponUpdated { .. }, Some(terms)) => {
-                sqlx::query(
-                    "UPDATE coupon_views SET discount = $2, min_subtotal_minor = $3, \
-                     currency = COALESCE($4, currency), starts_at = $5, expires_at = $6, \
-                     eligible_roles = $7, max_redemptions = $8, max_per_customer = $9 \
-                     WHERE code = $1",
-                )
-                .bind(code)
-                .bind(Json(terms.discount))
-                .bind(terms.min_subtotal.map(|m| m.minor))
-                .bind(terms.currency())
-                .bind(terms.starts_at)
-                .bind(terms.expires_at)
-                .bind(terms.roles())
-                .bind(terms.max_redemptions.map(i64::from))
-                .bind(terms.max_per_customer.map(i64::from))
-                .execute(&mut *tx)
-                .await?;
+                terms
+                    .query(
+                        "UPDATE coupon_views SET discount = $2, min_subtotal_minor = $3, \
+                         currency = COALESCE($4, currency), starts_at = $5, expires_at = $6, \
+                         eligible_roles = $7, max_redemptions = $8, max_per_customer = $9 \
+                         WHERE code = $1",
+                        code,
+                    )
+                    .execute(&mut *tx)
+                    .await?;
             }
             (CouponEvent::CouponDeactivated {}, _) => {
                 sqlx::query("UPDATE coupon_views SET active = false WHERE code = $1")

@@ -97,33 +97,31 @@ macro_rules! write_stock_sql {
     };
 }
 
+/// `$sql!`, one of the statement macros above, for the table `$table` names.
+macro_rules! for_table {
+    ($table:expr, $sql:ident) => {
+        match $table {
+            StockTable::CatalogVariants => $sql!("catalog_variants"),
+            StockTable::InventoryLevels => $sql!("inventory_levels"),
+        }
+    };
+}
+
 impl StockTable {
     fn read_sql(self) -> &'static str {
-        match self {
-            StockTable::CatalogVariants => read_stock_sql!("catalog_variants"),
-            StockTable::InventoryLevels => read_stock_sql!("inventory_levels"),
-        }
+        for_table!(self, read_stock_sql)
     }
 
     fn write_sql(self) -> &'static str {
-        match self {
-            StockTable::CatalogVariants => write_stock_sql!("catalog_variants"),
-            StockTable::InventoryLevels => write_stock_sql!("inventory_levels"),
-        }
+        for_table!(self, write_stock_sql)
     }
 
     fn set_sql(self) -> &'static str {
-        match self {
-            StockTable::CatalogVariants => set_on_hand_sql!("catalog_variants"),
-            StockTable::InventoryLevels => set_on_hand_sql!("inventory_levels"),
-        }
+        for_table!(self, set_on_hand_sql)
     }
 
     fn move_sql(self) -> &'static str {
-        match self {
-            StockTable::CatalogVariants => move_stock_sql!("catalog_variants"),
-            StockTable::InventoryLevels => move_stock_sql!("inventory_levels"),
-        }
+        for_table!(self, move_stock_sql)
     }
 }
 

@@ -17,7 +17,6 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::usecases::apply_coupon::{self, ApplyCoupon, ApplyCouponError};
-use crate::usecases::Caller;
 
 /// `PUT carts/{id}/coupon`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -28,104 +27,89 @@ pub struct ApplyCouponRequest {
     pub code: String,
 }
 
-/// Applies an existing, active coupon (its other terms are checked at checkout).
-#[utoipa::path(
-    put,
-    path = "/carts/{id}/coupon",
+command_path! {
+    put "/carts/{id}/coupon",
     tag = "carts",
     operation_id = "cart_apply_coupon",
     request_body = ApplyCouponRequest,
-    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Applied", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(cart_id = %id))]
-pub async fn apply_coupon(
-    Shopper(user): Shopper,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<ApplyCouponRequest>,
-) -> Result<Response, ApiError> {
-    let input = ApplyCoupon {
-        cart_id: id,
-        customer: Caller {
-            id: user.id,
-            role: user.role,
-        },
-        code: body.code,
-        expected_version: expected.0,
-    };
-    let version = apply_coupon::apply_coupon(&state.stores, input, &user.metadata(&request_id.0))
-        .await
-        .map_err(|error| match error {
-            ApplyCouponError::CouponInvalid { code } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "coupon_invalid",
-                format!("coupon {code} does not exist or is no longer active"),
-            ),
-            ApplyCouponError::Cart(error) => cart_error(error),
-        })?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Cart id")),
+    ok = "Applied";
+
+    /// Applies an existing, active coupon (its other terms are checked at checkout).
+    #[tracing::instrument(skip_all, fields(cart_id = %id))]
+    pub async fn apply_coupon(
+        Shopper(user): Shopper,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<ApplyCouponRequest>,
+    ) -> Result<Response, ApiError> {
+        let input = ApplyCoupon {
+            cart_id: id,
+            customer: user.caller(),
+            code: body.code,
+            expected_version: expected.0,
+        };
+        let version = apply_coupon::apply_coupon(&state.stores, input, &user.metadata(&request_id.0))
+            .await
+            .map_err(|error| match error {
+                ApplyCouponError::CouponInvalid { code } => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "coupon_invalid",
+                    format!("coupon {code} does not exist or is no longer active"),
+                ),
+                ApplyCouponError::Cart(error) => cart_error(error),
+            })?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Removes the applied coupon.
-#[utoipa::path(
-    delete,
-    path = "/carts/{id}/coupon",
+command_path! {
+    delete "/carts/{id}/coupon",
     tag = "carts",
     operation_id = "cart_remove_coupon",
-    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Removed", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(cart_id = %id))]
-pub async fn remove_coupon(
-    Shopper(user): Shopper,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-) -> Result<Response, ApiError> {
-    let command = CartCommand::RemoveCoupon {
-        customer_id: user.id,
-    };
-    execute(&state, &user, &request_id, id, command, expected).await
+    params(("id" = Uuid, Path, description = "Cart id")),
+    ok = "Removed";
+
+    /// Removes the applied coupon.
+    #[tracing::instrument(skip_all, fields(cart_id = %id))]
+    pub async fn remove_coupon(
+        Shopper(user): Shopper,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+    ) -> Result<Response, ApiError> {
+        let command = CartCommand::RemoveCoupon {
+            customer_id: user.id,
+        };
+        execute(&state, &user, &request_id, id, command, expected).await
+    }
 }
 
-/// Sets (or replaces) the shipping address.
-#[utoipa::path(
-    put,
-    path = "/carts/{id}/shipping-address",
+command_path! {
+    put "/carts/{id}/shipping-address",
     tag = "carts",
     operation_id = "cart_set_shipping_address",
     request_body = Address,
-    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Address set", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(cart_id = %id))]
-pub async fn set_shipping_address(
-    Shopper(user): Shopper,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(address): CommandJson<Address>,
-) -> Result<Response, ApiError> {
-    let command = CartCommand::SetShippingAddress {
-        customer_id: user.id,
-        address,
-    };
-    execute(&state, &user, &request_id, id, command, expected).await
+    params(("id" = Uuid, Path, description = "Cart id")),
+    ok = "Address set";
+
+    /// Sets (or replaces) the shipping address.
+    #[tracing::instrument(skip_all, fields(cart_id = %id))]
+    pub async fn set_shipping_address(
+        Shopper(user): Shopper,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(address): CommandJson<Address>,
+    ) -> Result<Response, ApiError> {
+        let command = CartCommand::SetShippingAddress {
+            customer_id: user.id,
+            address,
+        };
+        execute(&state, &user, &request_id, id, command, expected).await
+    }
 }

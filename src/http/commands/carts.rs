@@ -22,7 +22,6 @@ use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::store::ExecuteError;
 use crate::usecases::add_item::{self, AddItem, AddItemError};
-use crate::usecases::Caller;
 
 /// Currency of a cart opened without one.
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -151,42 +150,35 @@ pub async fn create(
     )
 }
 
-/// Adds a SKU of an active product at its current price.
-#[utoipa::path(
-    post,
-    path = "/carts/{id}/items",
+command_path! {
+    post "/carts/{id}/items",
     tag = "carts",
     operation_id = "cart_add_item",
     request_body = AddItemRequest,
-    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Added", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(cart_id = %id))]
-pub async fn add_item(
-    Shopper(user): Shopper,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<AddItemRequest>,
-) -> Result<Response, ApiError> {
-    let input = AddItem {
-        cart_id: id,
-        customer: Caller {
-            id: user.id,
-            role: user.role,
-        },
-        product_id: body.product_id,
-        sku: body.sku,
-        quantity: body.quantity,
-        expected_version: expected.0,
-    };
-    let version = add_item::add_item(&state.stores, input, &user.metadata(&request_id.0)).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Cart id")),
+    ok = "Added";
+
+    /// Adds a SKU of an active product at its current price.
+    #[tracing::instrument(skip_all, fields(cart_id = %id))]
+    pub async fn add_item(
+        Shopper(user): Shopper,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<AddItemRequest>,
+    ) -> Result<Response, ApiError> {
+        let input = AddItem {
+            cart_id: id,
+            customer: user.caller(),
+            product_id: body.product_id,
+            sku: body.sku,
+            quantity: body.quantity,
+            expected_version: expected.0,
+        };
+        let version = add_item::add_item(&state.stores, input, &user.metadata(&request_id.0)).await?;
+        Ok(ok(id, version))
+    }
 }
 
 impl From<AddItemError> for ApiError {
@@ -203,63 +195,53 @@ impl From<AddItemError> for ApiError {
     }
 }
 
-/// Sets the quantity of a line.
-#[utoipa::path(
-    put,
-    path = "/carts/{id}/items/{sku}",
+command_path! {
+    put "/carts/{id}/items/{sku}",
     tag = "carts",
     operation_id = "cart_change_quantity",
     request_body = ChangeQuantityRequest,
-    params(("id" = Uuid, Path, description = "Cart id"),
-           ("sku" = String, Path, description = "The line's SKU"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Quantity set", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
-pub async fn change_quantity(
-    Shopper(user): Shopper,
-    State(state): State<AppState>,
-    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<ChangeQuantityRequest>,
-) -> Result<Response, ApiError> {
-    let command = CartCommand::ChangeItemQuantity {
-        customer_id: user.id,
-        sku,
-        quantity: body.quantity,
-    };
-    execute(&state, &user, &request_id, id, command, expected).await
+    params(("id" = Uuid, Path, description = "Cart id"), ("sku" = String, Path, description = "The line's SKU")),
+    ok = "Quantity set";
+
+    /// Sets the quantity of a line.
+    #[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
+    pub async fn change_quantity(
+        Shopper(user): Shopper,
+        State(state): State<AppState>,
+        ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<ChangeQuantityRequest>,
+    ) -> Result<Response, ApiError> {
+        let command = CartCommand::ChangeItemQuantity {
+            customer_id: user.id,
+            sku,
+            quantity: body.quantity,
+        };
+        execute(&state, &user, &request_id, id, command, expected).await
+    }
 }
 
-/// Removes a line.
-#[utoipa::path(
-    delete,
-    path = "/carts/{id}/items/{sku}",
+command_path! {
+    delete "/carts/{id}/items/{sku}",
     tag = "carts",
     operation_id = "cart_remove_item",
-    params(("id" = Uuid, Path, description = "Cart id"),
-           ("sku" = String, Path, description = "The line's SKU"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Removed", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
-pub async fn remove_item(
-    Shopper(user): Shopper,
-    State(state): State<AppState>,
-    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
-    expected: IfMatch,
-    request_id: RequestId,
-) -> Result<Response, ApiError> {
-    let command = CartCommand::RemoveItem {
-        customer_id: user.id,
-        sku,
-    };
-    execute(&state, &user, &request_id, id, command, expected).await
+    params(("id" = Uuid, Path, description = "Cart id"), ("sku" = String, Path, description = "The line's SKU")),
+    ok = "Removed";
+
+    /// Removes a line.
+    #[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
+    pub async fn remove_item(
+        Shopper(user): Shopper,
+        State(state): State<AppState>,
+        ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+        expected: IfMatch,
+        request_id: RequestId,
+    ) -> Result<Response, ApiError> {
+        let command = CartCommand::RemoveItem {
+            customer_id: user.id,
+            sku,
+        };
+        execute(&state, &user, &request_id, id, command, expected).await
+    }
 }

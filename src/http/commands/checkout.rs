@@ -16,7 +16,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::usecases::checkout::{self, CheckOut, CheckoutError};
-use crate::usecases::Caller;
 
 /// The answer of a checkout: the order, its version and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -59,10 +58,7 @@ pub async fn checkout(
 ) -> Result<Response, ApiError> {
     let input = CheckOut {
         cart_id: id,
-        customer: Caller {
-            id: user.id,
-            role: user.role,
-        },
+        customer: user.caller(),
         expected_version: expected.0,
     };
     let settings = checkout::CheckoutSettings {

@@ -176,74 +176,66 @@ pub async fn create(
     )
 }
 
-/// Changes some of a coupon's terms.
-#[utoipa::path(
-    patch,
-    path = "/coupons/{code}",
+command_path! {
+    patch "/coupons/{code}",
     tag = "coupons",
     operation_id = "update_coupon",
     request_body = UpdateCouponRequest,
-    params(("code" = String, Path, description = "Coupon code (any case)"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Updated", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(code = %code))]
-pub async fn update(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath(code): ApiPath<String>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<UpdateCouponRequest>,
-) -> Result<Response, ApiError> {
-    let code = path_code(&code)?;
-    let min_subtotal = match &body.min_subtotal {
-        Some(value) => Some(money(value.as_ref(), "min_subtotal")?),
-        None => None,
-    };
-    let command = CouponCommand::UpdateCoupon {
-        discount: body
-            .discount
-            .as_ref()
-            .map(DiscountDto::to_discount)
-            .transpose()?,
-        min_subtotal,
-        starts_at: body.starts_at,
-        expires_at: body.expires_at,
-        eligible_roles: body.eligible_roles,
-        max_redemptions: body.max_redemptions,
-        max_per_customer: body.max_per_customer,
-    };
-    let version = execute(&state, &admin, &request_id, &code, command, expected).await?;
-    Ok(ok(&code, version))
+    params(("code" = String, Path, description = "Coupon code (any case)")),
+    ok = "Updated";
+
+    /// Changes some of a coupon's terms.
+    #[tracing::instrument(skip_all, fields(code = %code))]
+    pub async fn update(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath(code): ApiPath<String>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<UpdateCouponRequest>,
+    ) -> Result<Response, ApiError> {
+        let code = path_code(&code)?;
+        let min_subtotal = match &body.min_subtotal {
+            Some(value) => Some(money(value.as_ref(), "min_subtotal")?),
+            None => None,
+        };
+        let command = CouponCommand::UpdateCoupon {
+            discount: body
+                .discount
+                .as_ref()
+                .map(DiscountDto::to_discount)
+                .transpose()?,
+            min_subtotal,
+            starts_at: body.starts_at,
+            expires_at: body.expires_at,
+            eligible_roles: body.eligible_roles,
+            max_redemptions: body.max_redemptions,
+            max_per_customer: body.max_per_customer,
+        };
+        let version = execute(&state, &admin, &request_id, &code, command, expected).await?;
+        Ok(ok(&code, version))
+    }
 }
 
-/// Deactivates a coupon for good.
-#[utoipa::path(
-    post,
-    path = "/coupons/{code}/deactivate",
+command_path! {
+    post "/coupons/{code}/deactivate",
     tag = "coupons",
     operation_id = "deactivate_coupon",
-    params(("code" = String, Path, description = "Coupon code (any case)"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Deactivated", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(code = %code))]
-pub async fn deactivate(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath(code): ApiPath<String>,
-    expected: IfMatch,
-    request_id: RequestId,
-) -> Result<Response, ApiError> {
-    let code = path_code(&code)?;
-    let command = CouponCommand::DeactivateCoupon;
-    let version = execute(&state, &admin, &request_id, &code, command, expected).await?;
-    Ok(ok(&code, version))
+    params(("code" = String, Path, description = "Coupon code (any case)")),
+    ok = "Deactivated";
+
+    /// Deactivates a coupon for good.
+    #[tracing::instrument(skip_all, fields(code = %code))]
+    pub async fn deactivate(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath(code): ApiPath<String>,
+        expected: IfMatch,
+        request_id: RequestId,
+    ) -> Result<Response, ApiError> {
+        let code = path_code(&code)?;
+        let command = CouponCommand::DeactivateCoupon;
+        let version = execute(&state, &admin, &request_id, &code, command, expected).await?;
+        Ok(ok(&code, version))
+    }
 }

@@ -8,6 +8,39 @@
 //! wrong types and out-of-range values are 422, malformed JSON 400) before anything is
 //! written.
 
+/// Wraps the handler of a command on an existing aggregate in its `#[utoipa::path]`: the
+/// path parameters followed by [`dto::CommandHeaders`], bearer auth, and a 200 with
+/// `{id, version}` described as `ok`, then any further `responses`, then
+/// [`dto::CommandProblems`]. Every such route documents the same headers, security and problems,
+/// so they are written here once.
+macro_rules! command_path {
+    (
+        $method:ident $path:literal,
+        tag = $tag:literal,
+        operation_id = $operation_id:literal,
+        $(request_body = $body:ident,)?
+        params($($param:tt),+),
+        ok = $ok:literal $(, responses($($response:tt),+))?;
+        $handler:item
+    ) => {
+        #[utoipa::path(
+            $method,
+            path = $path,
+            tag = $tag,
+            operation_id = $operation_id,
+            $(request_body = $body,)?
+            params($($param,)+ CommandHeaders),
+            security(("bearer_auth" = [])),
+            responses(
+                (status = 200, description = $ok, body = CommandResponse),
+                $($($response,)+)?
+                CommandProblems
+            )
+        )]
+        $handler
+    };
+}
+
 pub mod cart_details;
 pub mod carts;
 pub mod checkout;
@@ -162,21 +195,6 @@ pub struct Api;
 mod tests {
     use super::*;
 
-    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (key, value) in map {
-                    match (key.as_str(), value.as_str()) {
-                        ("$ref", Some(target)) => out.push(target.to_string()),
-                        _ => refs(value, out),
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-            _ => {}
-        }
-    }
-
     #[test]
     fn the_document_lists_every_command_and_resolves_every_schema() {
         let doc = serde_json::to_value(Api::openapi()).expect("document serialises");
@@ -219,17 +237,6 @@ mod tests {
                 "{method} {path} documents no 422 problem"
             );
         }
-        let mut targets = Vec::new();
-        refs(&doc, &mut targets);
-        assert!(!targets.is_empty());
-        for target in targets {
-            let name = target
-                .strip_prefix("#/components/schemas/")
-                .expect("schema reference");
-            assert!(
-                doc["components"]["schemas"][name].is_object(),
-                "{target} does not resolve"
-            );
-        }
+        crate::http::openapi::assert_every_ref_resolves(&doc);
     }
 }

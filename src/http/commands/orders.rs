@@ -18,7 +18,7 @@ use crate::http::AppState;
 use crate::payments::PaymentError;
 use crate::store::ExecuteError;
 use crate::usecases::pay::{self, PayError, PayOrder, PayOutcome};
-use crate::usecases::{cancel, deliver, refund, ship, Caller};
+use crate::usecases::{cancel, deliver, refund, ship};
 
 pub use crate::payments::{TEST_PROVIDER, TEST_TOKEN_DECLINED, TEST_TOKEN_OK};
 
@@ -103,90 +103,83 @@ fn payment_error(error: PaymentError, token_field: &str) -> ApiError {
     }
 }
 
-/// Pays the order's total (the order must be confirmed): 200 paid, 202 when the customer
-/// must act or the provider settles later (its webhook then pays the order), 402 declined
-/// (nothing recorded), 503 when the provider is unreachable (retrying charges nothing twice).
-#[utoipa::path(
-    post,
-    path = "/orders/{id}/pay",
+command_path! {
+    post "/orders/{id}/pay",
     tag = "orders",
     operation_id = "pay_order",
     request_body = PayRequest,
-    params(("id" = Uuid, Path, description = "Order id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Paid", body = CommandResponse),
-        (status = 202, description = "Accepted, not settled yet", body = PaymentPending),
-        (status = 402, description = "Declined by the provider (problem)", body = Problem,
-         content_type = "application/problem+json"),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(order_id = %id))]
-pub async fn pay(
-    Shopper(user): Shopper,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<PayRequest>,
-) -> Result<Response, ApiError> {
-    let Some(provider) = state.payments.get(&body.provider) else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_provider",
-            format!(
-                "unknown payment provider '{}'; offered: {}",
-                body.provider,
-                state.payments.names().join(", ")
-            ),
-        ));
-    };
-    let token = payment_token(provider.token_field(), body.token, body.payment_method)?;
-    let input = PayOrder {
-        order_id: id,
-        customer: Caller {
-            id: user.id,
-            role: user.role,
-        },
-        token,
-        expected_version: expected.0,
-    };
-    let outcome = pay::pay(
-        &state.stores,
-        &state.pool,
-        provider,
-        input,
-        &user.metadata(&request_id.0),
-    )
-    .await
-    .map_err(|error| match error {
-        PayError::NotFound => ApiError::not_found("order"),
-        PayError::Payment(error) => payment_error(error, provider.token_field()),
-        PayError::Order(error) => order_error(error),
-    })?;
-    Ok(match outcome {
-        PayOutcome::Paid { version } => ok(id, version),
-        PayOutcome::Pending {
-            version,
-            reference,
-            client_secret,
-        } => {
-            let status = if client_secret.is_some() {
-                "requires_action"
-            } else {
-                "processing"
-            };
-            let pending = PaymentPending {
-                id: id.to_string(),
-                version: version as u64,
-                status: status.to_string(),
+    params(("id" = Uuid, Path, description = "Order id")),
+    ok = "Paid",
+    responses((status = 202, description = "Accepted, not settled yet", body = PaymentPending),
+              (status = 402, description = "Declined by the provider (problem)", body = Problem,
+               content_type = "application/problem+json"));
+
+    /// Pays the order's total (the order must be confirmed): 200 paid, 202 when the customer
+    /// must act or the provider settles later (its webhook then pays the order), 402 declined
+    /// (nothing recorded), 503 when the provider is unreachable (retrying charges nothing
+    /// twice).
+    #[tracing::instrument(skip_all, fields(order_id = %id))]
+    pub async fn pay(
+        Shopper(user): Shopper,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<PayRequest>,
+    ) -> Result<Response, ApiError> {
+        let Some(provider) = state.payments.get(&body.provider) else {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_provider",
+                format!(
+                    "unknown payment provider '{}'; offered: {}",
+                    body.provider,
+                    state.payments.names().join(", ")
+                ),
+            ));
+        };
+        let input = PayOrder {
+            order_id: id,
+            customer: user.caller(),
+            token: payment_token(provider.token_field(), body.token, body.payment_method)?,
+            expected_version: expected.0,
+        };
+        let outcome = pay::pay(
+            &state.stores,
+            &state.pool,
+            provider,
+            input,
+            &user.metadata(&request_id.0),
+        )
+        .await
+        .map_err(|error| match error {
+            PayError::NotFound => ApiError::not_found("order"),
+            PayError::Payment(error) => payment_error(error, provider.token_field()),
+            PayError::Order(error) => order_error(error),
+        })?;
+        Ok(match outcome {
+            PayOutcome::Paid { version } => ok(id, version),
+            PayOutcome::Pending {
+                version,
                 reference,
                 client_secret,
-            };
-            (StatusCode::ACCEPTED, axum::Json(pending)).into_response()
-        }
-    })
+            } => {
+                let status = if client_secret.is_some() {
+                    "requires_action"
+                } else {
+                    "processing"
+                };
+                let pending = PaymentPending {
+                    id: id.to_string(),
+                    version: version as u64,
+                    status: status.to_string(),
+                    reference,
+                    client_secret,
+                };
+                (StatusCode::ACCEPTED, axum::Json(pending)).into_response()
+            }
+        })
+    }
 }
 
 /// What the customer pays with: the field the provider takes (`token`, `payment_method`),
@@ -212,133 +205,114 @@ fn payment_token(
     }
 }
 
-/// Hands the order to a carrier; its reserved units leave the stock in the same commit.
-#[utoipa::path(
-    post,
-    path = "/orders/{id}/ship",
+command_path! {
+    post "/orders/{id}/ship",
     tag = "orders",
     operation_id = "ship_order",
     request_body = ShipRequest,
-    params(("id" = Uuid, Path, description = "Order id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Shipped", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(order_id = %id))]
-pub async fn ship(
-    Admin(admin): Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<ShipRequest>,
-) -> Result<Response, ApiError> {
-    let input = ship::ShipOrder {
-        order_id: id,
-        carrier: body.carrier,
-        tracking_number: body.tracking_number,
-        expected_version: expected.0,
-    };
-    let version = ship::ship(&state.stores, input, &admin.metadata(&request_id.0)).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Order id")),
+    ok = "Shipped";
+
+    /// Hands the order to a carrier; its reserved units leave the stock in the same commit.
+    #[tracing::instrument(skip_all, fields(order_id = %id))]
+    pub async fn ship(
+        Admin(admin): Admin,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<ShipRequest>,
+    ) -> Result<Response, ApiError> {
+        let input = ship::ShipOrder {
+            order_id: id,
+            carrier: body.carrier,
+            tracking_number: body.tracking_number,
+            expected_version: expected.0,
+        };
+        let version = ship::ship(&state.stores, input, &admin.metadata(&request_id.0)).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Records the delivery.
-#[utoipa::path(
-    post,
-    path = "/orders/{id}/deliver",
+command_path! {
+    post "/orders/{id}/deliver",
     tag = "orders",
     operation_id = "deliver_order",
-    params(("id" = Uuid, Path, description = "Order id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Delivered", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(order_id = %id))]
-pub async fn deliver(
-    Admin(admin): Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-) -> Result<Response, ApiError> {
-    let input = deliver::DeliverOrder {
-        order_id: id,
-        expected_version: expected.0,
-    };
-    let version = deliver::deliver(&state.stores, input, &admin.metadata(&request_id.0)).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Order id")),
+    ok = "Delivered";
+
+    /// Records the delivery.
+    #[tracing::instrument(skip_all, fields(order_id = %id))]
+    pub async fn deliver(
+        Admin(admin): Admin,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+    ) -> Result<Response, ApiError> {
+        let input = deliver::DeliverOrder {
+            order_id: id,
+            expected_version: expected.0,
+        };
+        let version = deliver::deliver(&state.stores, input, &admin.metadata(&request_id.0)).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Cancels the order: its owner before shipping, an admin also once shipped. Its stock and
-/// coupon are released in the same commit; a paid order is refunded in full.
-#[utoipa::path(
-    post,
-    path = "/orders/{id}/cancel",
+command_path! {
+    post "/orders/{id}/cancel",
     tag = "orders",
     operation_id = "cancel_order",
     request_body = ReasonRequest,
-    params(("id" = Uuid, Path, description = "Order id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Cancelled", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(order_id = %id))]
-pub async fn cancel(
-    Writer(user): Writer,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<ReasonRequest>,
-) -> Result<Response, ApiError> {
-    let input = cancel::CancelOrder {
-        order_id: id,
-        caller: Caller {
-            id: user.id,
-            role: user.role,
-        },
-        reason: body.reason,
-        expected_version: expected.0,
-    };
-    let version = cancel::cancel(&state.stores, input, &user.metadata(&request_id.0)).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Order id")),
+    ok = "Cancelled";
+
+    /// Cancels the order: its owner before shipping, an admin also once shipped. Its stock and
+    /// coupon are released in the same commit; a paid order is refunded in full.
+    #[tracing::instrument(skip_all, fields(order_id = %id))]
+    pub async fn cancel(
+        Writer(user): Writer,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<ReasonRequest>,
+    ) -> Result<Response, ApiError> {
+        let input = cancel::CancelOrder {
+            order_id: id,
+            caller: user.caller(),
+            reason: body.reason,
+            expected_version: expected.0,
+        };
+        let version = cancel::cancel(&state.stores, input, &user.metadata(&request_id.0)).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Refunds the full total of a paid or delivered order.
-#[utoipa::path(
-    post,
-    path = "/orders/{id}/refund",
+command_path! {
+    post "/orders/{id}/refund",
     tag = "orders",
     operation_id = "refund_order",
     request_body = ReasonRequest,
-    params(("id" = Uuid, Path, description = "Order id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Refunded", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(order_id = %id))]
-pub async fn refund(
-    Admin(admin): Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<ReasonRequest>,
-) -> Result<Response, ApiError> {
-    let input = refund::RefundOrder {
-        order_id: id,
-        reason: body.reason,
-        expected_version: expected.0,
-    };
-    let version = refund::refund(&state.stores, input, &admin.metadata(&request_id.0)).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Order id")),
+    ok = "Refunded";
+
+    /// Refunds the full total of a paid or delivered order.
+    #[tracing::instrument(skip_all, fields(order_id = %id))]
+    pub async fn refund(
+        Admin(admin): Admin,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<ReasonRequest>,
+    ) -> Result<Response, ApiError> {
+        let input = refund::RefundOrder {
+            order_id: id,
+            reason: body.reason,
+            expected_version: expected.0,
+        };
+        let version = refund::refund(&state.stores, input, &admin.metadata(&request_id.0)).await?;
+        Ok(ok(id, version))
+    }
 }

@@ -210,185 +210,159 @@ impl From<CatalogueError> for ApiError {
     }
 }
 
-/// Changes a product's descriptive details.
-#[utoipa::path(
-    patch,
-    path = "/products/{id}",
+command_path! {
+    patch "/products/{id}",
     tag = "products",
     operation_id = "update_product",
     request_body = UpdateProductRequest,
-    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Updated", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(product_id = %id))]
-pub async fn update(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<UpdateProductRequest>,
-) -> Result<Response, ApiError> {
-    let command = ProductCommand::UpdateProductDetails {
-        name: body.name,
-        description: body.description,
-        category: body.category,
-        tags: body.tags,
-        images: body.images,
-        low_stock_threshold: body.low_stock_threshold,
-    };
-    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Product id")),
+    ok = "Updated";
+
+    /// Changes a product's descriptive details.
+    #[tracing::instrument(skip_all, fields(product_id = %id))]
+    pub async fn update(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<UpdateProductRequest>,
+    ) -> Result<Response, ApiError> {
+        let command = ProductCommand::UpdateProductDetails {
+            name: body.name,
+            description: body.description,
+            category: body.category,
+            tags: body.tags,
+            images: body.images,
+            low_stock_threshold: body.low_stock_threshold,
+        };
+        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Adds a variant (its SKU must be new to the catalogue).
-#[utoipa::path(
-    post,
-    path = "/products/{id}/variants",
+command_path! {
+    post "/products/{id}/variants",
     tag = "products",
     operation_id = "product_add_variant",
     request_body = VariantRequest,
-    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Variant added", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(product_id = %id))]
-pub async fn add_variant(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<VariantRequest>,
-) -> Result<Response, ApiError> {
-    let input = AddVariant {
-        product_id: id,
-        variant: body.into_variant(None)?,
-        expected_version: expected.0,
-    };
-    let metadata = admin.0.metadata(&request_id.0);
-    let version = add_variant::add_variant(&state.stores, &state.pool, input, &metadata).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Product id")),
+    ok = "Variant added";
+
+    /// Adds a variant (its SKU must be new to the catalogue).
+    #[tracing::instrument(skip_all, fields(product_id = %id))]
+    pub async fn add_variant(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<VariantRequest>,
+    ) -> Result<Response, ApiError> {
+        let input = AddVariant {
+            product_id: id,
+            variant: body.into_variant(None)?,
+            expected_version: expected.0,
+        };
+        let metadata = admin.0.metadata(&request_id.0);
+        let version = add_variant::add_variant(&state.stores, &state.pool, input, &metadata).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Changes one variant's unit price.
-#[utoipa::path(
-    put,
-    path = "/products/{id}/variants/{sku}/price",
+command_path! {
+    put "/products/{id}/variants/{sku}/price",
     tag = "products",
     operation_id = "product_change_price",
     request_body = ChangePriceRequest,
-    params(("id" = Uuid, Path, description = "Product id"),
-           ("sku" = String, Path, description = "Variant SKU"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Repriced", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(product_id = %id, sku = %sku))]
-pub async fn change_price(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<ChangePriceRequest>,
-) -> Result<Response, ApiError> {
-    let price = body.price.to_money("price")?;
-    let command = ProductCommand::ChangeVariantPrice { sku, price };
-    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Product id"), ("sku" = String, Path, description = "Variant SKU")),
+    ok = "Repriced";
+
+    /// Changes one variant's unit price.
+    #[tracing::instrument(skip_all, fields(product_id = %id, sku = %sku))]
+    pub async fn change_price(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<ChangePriceRequest>,
+    ) -> Result<Response, ApiError> {
+        let price = body.price.to_money("price")?;
+        let command = ProductCommand::ChangeVariantPrice { sku, price };
+        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Corrects one variant's stock on hand.
-#[utoipa::path(
-    post,
-    path = "/products/{id}/variants/{sku}/stock",
+command_path! {
+    post "/products/{id}/variants/{sku}/stock",
     tag = "products",
     operation_id = "product_adjust_stock",
     request_body = AdjustStockRequest,
-    params(("id" = Uuid, Path, description = "Product id"),
-           ("sku" = String, Path, description = "Variant SKU"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Stock adjusted", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(product_id = %id, sku = %sku))]
-pub async fn adjust_stock(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath((id, sku)): ApiPath<(Uuid, String)>,
-    expected: IfMatch,
-    request_id: RequestId,
-    CommandJson(body): CommandJson<AdjustStockRequest>,
-) -> Result<Response, ApiError> {
-    let command = ProductCommand::AdjustStock {
-        sku,
-        adjustment: body.adjustment,
-        reason: body.reason,
-    };
-    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Product id"), ("sku" = String, Path, description = "Variant SKU")),
+    ok = "Stock adjusted";
+
+    /// Corrects one variant's stock on hand.
+    #[tracing::instrument(skip_all, fields(product_id = %id, sku = %sku))]
+    pub async fn adjust_stock(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath((id, sku)): ApiPath<(Uuid, String)>,
+        expected: IfMatch,
+        request_id: RequestId,
+        CommandJson(body): CommandJson<AdjustStockRequest>,
+    ) -> Result<Response, ApiError> {
+        let command = ProductCommand::AdjustStock {
+            sku,
+            adjustment: body.adjustment,
+            reason: body.reason,
+        };
+        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Puts a draft product on sale.
-#[utoipa::path(
-    post,
-    path = "/products/{id}/publish",
+command_path! {
+    post "/products/{id}/publish",
     tag = "products",
     operation_id = "publish_product",
-    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Published", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(product_id = %id))]
-pub async fn publish(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-) -> Result<Response, ApiError> {
-    let command = ProductCommand::PublishProduct;
-    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Product id")),
+    ok = "Published";
+
+    /// Puts a draft product on sale.
+    #[tracing::instrument(skip_all, fields(product_id = %id))]
+    pub async fn publish(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+    ) -> Result<Response, ApiError> {
+        let command = ProductCommand::PublishProduct;
+        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        Ok(ok(id, version))
+    }
 }
 
-/// Withdraws a product from sale for good.
-#[utoipa::path(
-    post,
-    path = "/products/{id}/archive",
+command_path! {
+    post "/products/{id}/archive",
     tag = "products",
     operation_id = "archive_product",
-    params(("id" = Uuid, Path, description = "Product id"), CommandHeaders),
-    security(("bearer_auth" = [])),
-    responses(
-        (status = 200, description = "Archived", body = CommandResponse),
-        CommandProblems
-    )
-)]
-#[tracing::instrument(skip_all, fields(product_id = %id))]
-pub async fn archive(
-    admin: Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<Uuid>,
-    expected: IfMatch,
-    request_id: RequestId,
-) -> Result<Response, ApiError> {
-    let command = ProductCommand::ArchiveProduct;
-    let version = execute(&state, &admin, &request_id, id, command, expected).await?;
-    Ok(ok(id, version))
+    params(("id" = Uuid, Path, description = "Product id")),
+    ok = "Archived";
+
+    /// Withdraws a product from sale for good.
+    #[tracing::instrument(skip_all, fields(product_id = %id))]
+    pub async fn archive(
+        admin: Admin,
+        State(state): State<AppState>,
+        ApiPath(id): ApiPath<Uuid>,
+        expected: IfMatch,
+        request_id: RequestId,
+    ) -> Result<Response, ApiError> {
+        let command = ProductCommand::ArchiveProduct;
+        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        Ok(ok(id, version))
+    }
 }
