@@ -14,6 +14,7 @@
 //! | event | version | change |
 //! |---|---|---|
 //! | `StockAdjusted` | `2.0` | adds `previous_on_hand` (`on_hand − adjustment`) |
+//! | `OrderRefunded` | `1.1` | adds `refund_id` and `provider_reference` (null) and `lines` (empty): a `1.0` refund was of the whole total |
 //!
 //! A payload a step cannot read (not the documented old shape) is left as it is: decoding it
 //! then fails with the real reason instead of a half-upcast event.
@@ -21,6 +22,7 @@
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use serde_json::Value;
 
+use crate::order::ORDER_REFUNDED_VERSION;
 use crate::product::STOCK_ADJUSTED_VERSION;
 
 /// The version of the first payload shape of every event type.
@@ -46,12 +48,20 @@ struct Step {
 }
 
 /// Every step, oldest first per event type.
-const STEPS: &[Step] = &[Step {
-    event_type: "StockAdjusted",
-    from: "1.0",
-    to: STOCK_ADJUSTED_VERSION,
-    apply: stock_adjusted_v2,
-}];
+const STEPS: &[Step] = &[
+    Step {
+        event_type: "StockAdjusted",
+        from: "1.0",
+        to: STOCK_ADJUSTED_VERSION,
+        apply: stock_adjusted_v2,
+    },
+    Step {
+        event_type: "OrderRefunded",
+        from: "1.0",
+        to: ORDER_REFUNDED_VERSION,
+        apply: order_refunded_v1_1,
+    },
+];
 
 /// True when a stored `event_type` at `event_version` is older than the current version and
 /// a step knows how to bring it forward.
@@ -99,6 +109,17 @@ fn stock_adjusted_v2(payload: &Value) -> Option<Value> {
     let mut fields = fields.clone();
     fields.insert("previous_on_hand".into(), Value::from(previous));
     Some(serde_json::json!({ "StockAdjusted": fields }))
+}
+
+/// `OrderRefunded` `1.0` → `1.1`: the refund of the whole total, without an id, a provider
+/// reference or lines.
+fn order_refunded_v1_1(payload: &Value) -> Option<Value> {
+    let fields = payload.get("OrderRefunded")?.as_object()?;
+    let mut fields = fields.clone();
+    fields.insert("refund_id".into(), Value::Null);
+    fields.insert("provider_reference".into(), Value::Null);
+    fields.insert("lines".into(), Value::Array(Vec::new()));
+    Some(serde_json::json!({ "OrderRefunded": fields }))
 }
 
 /// [`upcast`] as a cqrs-es upcaster, for `PersistedEventStore::with_upcasters`.
@@ -159,6 +180,31 @@ mod tests {
     }
 
     #[test]
+    fn order_refunded_1_0_is_a_refund_of_the_whole_total_without_id_or_lines() {
+        let old = json!({"OrderRefunded": {
+            "amount": {"amount": 2999, "currency": "USD"}, "reason": "damaged",
+            "refunded_at": "2026-11-30T10:00:00Z"
+        }});
+        assert!(serde_json::from_value::<crate::order::OrderEvent>(old.clone()).is_err());
+        let Upcast { version, payload } = upcast("OrderRefunded", "1.0", old);
+        assert_eq!(version, current_version("OrderRefunded"));
+        match serde_json::from_value(payload).expect("current shape") {
+            crate::order::OrderEvent::OrderRefunded {
+                amount,
+                refund_id,
+                provider_reference,
+                lines,
+                ..
+            } => {
+                assert_eq!(amount.minor, 2999);
+                assert_eq!((refund_id, provider_reference), (None, None));
+                assert!(lines.is_empty());
+            }
+            other => panic!("not a refund: {other:?}"),
+        }
+    }
+
+    #[test]
     fn the_old_shape_does_not_decode_without_the_upcaster() {
         assert!(serde_json::from_value::<ProductEvent>(v1()).is_err());
     }
@@ -200,6 +246,7 @@ mod tests {
     fn versions_are_known_per_event_type() {
         assert_eq!(current_version("StockAdjusted"), "2.0");
         assert_eq!(current_version("OrderPlaced"), "1.0");
+        assert_eq!(current_version("OrderRefunded"), "1.1");
         assert!(needs_upcast("StockAdjusted", "1.0"));
         assert!(!needs_upcast("StockAdjusted", "2.0"));
         assert!(!needs_upcast("OrderPlaced", "1.0"));

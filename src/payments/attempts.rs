@@ -152,3 +152,13 @@ pub async fn paid_with(
     .fetch_one(pool)
     .await?)
 }
+
+/// The order paid by the provider's payment `reference`, if the engine made that payment.
+pub async fn order_paid_by(pool: &PgPool, reference: &str) -> Result<Option<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT order_id FROM payment_attempts WHERE reference = $1 ORDER BY attempt DESC LIMIT 1",
+    )
+    .bind(reference)
+    .fetch_optional(pool)
+    .await?)
+}

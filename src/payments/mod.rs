@@ -77,6 +77,21 @@ pub enum PaymentError {
     },
 }
 
+/// One refund the engine asks of the provider that took the payment.
+#[derive(Debug, Clone, Copy)]
+pub struct RefundRequest<'a> {
+    /// The order.
+    pub order_id: Uuid,
+    /// The engine's refund id (Stripe keeps it as the refund's metadata `refund_id`).
+    pub refund_id: Uuid,
+    /// The provider's reference of the payment refunded.
+    pub payment_reference: &'a str,
+    /// How much to return.
+    pub amount: &'a Money,
+    /// Derived from the refund: a provider that sees it again returns nothing more.
+    pub idempotency_key: &'a str,
+}
+
 /// What a provider's webhook event says.
 #[derive(Debug, Clone)]
 pub enum PaymentReport {
@@ -96,6 +111,28 @@ pub enum PaymentReport {
         provider: String,
         /// The provider's payment reference.
         reference: String,
+    },
+    /// A refund the engine asked for settled at the provider.
+    RefundSettled {
+        /// The engine's refund id.
+        refund_id: Uuid,
+        /// The provider's refund reference.
+        reference: String,
+        /// Whether the money was returned (else the provider refused).
+        succeeded: bool,
+        /// The provider's reason when it refused.
+        reason: Option<String>,
+    },
+    /// The provider's total refunded on a payment (refunds made at the provider directly
+    /// included).
+    Refunded {
+        /// The provider's cumulative refunded amount.
+        refunded: Money,
+        /// The provider's reference of what was refunded (the charge).
+        reference: String,
+        /// The payment's reference (the order is found by it when the event does not name
+        /// it).
+        payment_reference: Option<String>,
     },
     /// Anything else: acknowledged and ignored.
     Other,
@@ -126,6 +163,10 @@ pub trait PaymentProvider: Send + Sync {
 
     /// Charges `request.amount` for the order. Idempotent per `request.idempotency_key`.
     async fn charge(&self, request: ChargeRequest<'_>) -> Result<Charged, PaymentError>;
+
+    /// Returns `request.amount` of a payment it took; the provider's refund reference.
+    /// Idempotent per `request.idempotency_key`. `Declined` when the provider refuses.
+    async fn refund(&self, request: RefundRequest<'_>) -> Result<String, PaymentError>;
 }
 
 /// The providers this process offers, by name.

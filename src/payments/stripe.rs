@@ -20,15 +20,21 @@ use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects,
 };
+use stripe_core::refund::CreateRefund;
 use uuid::Uuid;
 
-use super::{ChargeRequest, Charged, PaymentError, PaymentProvider, PaymentReport, ProviderEvent};
+use super::{
+    ChargeRequest, Charged, PaymentError, PaymentProvider, PaymentReport, ProviderEvent,
+    RefundRequest,
+};
 use crate::secret::Secret;
 
 /// The name clients select Stripe by.
 pub const STRIPE_PROVIDER: &str = "stripe";
-/// The PaymentIntent metadata key that names the order.
+/// The PaymentIntent and Refund metadata key that names the order.
 pub const ORDER_ID_METADATA: &str = "order_id";
+/// The Refund metadata key that names the engine's refund.
+pub const REFUND_ID_METADATA: &str = "refund_id";
 /// How long one request to Stripe may take before the charge is reported unavailable (and
 /// settled by a retry with the same idempotency key, or by the webhook).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,6 +70,14 @@ struct Intent {
 #[derive(Debug, miniserde::Deserialize)]
 struct LastError {
     message: Option<String>,
+}
+
+/// The fields of a Refund the engine decides on.
+#[derive(Debug, miniserde::Deserialize)]
+struct StripeRefund {
+    id: String,
+    status: Option<String>,
+    failure_reason: Option<String>,
 }
 
 /// Stripe's currency for ours (Stripe spells codes in lower case).
@@ -116,6 +130,40 @@ impl PaymentProvider for StripeProvider {
         .await
         .map_err(charge_error)?;
         settle(intent, request.amount)
+    }
+
+    async fn refund(&self, request: RefundRequest<'_>) -> Result<String, PaymentError> {
+        let key = IdempotencyKey::new(request.idempotency_key).map_err(|error| {
+            PaymentError::Unavailable {
+                message: format!("idempotency key: {error}"),
+            }
+        })?;
+        let refund = CreateRefund::new()
+            .payment_intent(request.payment_reference)
+            .amount(request.amount.minor)
+            .metadata(HashMap::from([
+                (ORDER_ID_METADATA.to_string(), request.order_id.to_string()),
+                (
+                    REFUND_ID_METADATA.to_string(),
+                    request.refund_id.to_string(),
+                ),
+            ]))
+            .build()
+            .customize::<StripeRefund>()
+            .request_strategy(RequestStrategy::Idempotent(key))
+            .send(&self.client)
+            .await
+            .map_err(charge_error)?;
+        match refund.status.as_deref() {
+            // A card refund is `pending` until the network confirms it: the money is on its
+            // way back and cannot be refunded twice.
+            Some("succeeded" | "pending") | None => Ok(refund.id),
+            Some(status) => Err(PaymentError::Declined {
+                reason: refund
+                    .failure_reason
+                    .unwrap_or_else(|| format!("the refund is {status}")),
+            }),
+        }
     }
 }
 
@@ -225,9 +273,21 @@ pub struct StripeObject {
     /// Lower-case ISO code.
     #[serde(default)]
     pub currency: Option<String>,
-    /// Ours: `order_id`.
+    /// Ours: `order_id` (and `refund_id` on refunds).
     #[serde(default)]
     pub metadata: HashMap<String, String>,
+    /// A refund's status (`succeeded`, `pending`, `failed`, `canceled`).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// A refund's reason for failing.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// A charge's cumulative refunded amount.
+    #[serde(default)]
+    pub amount_refunded: Option<i64>,
+    /// The PaymentIntent a charge belongs to.
+    #[serde(default)]
+    pub payment_intent: Option<String>,
 }
 
 impl StripeEvent {
@@ -240,21 +300,49 @@ impl StripeEvent {
             .metadata
             .get(ORDER_ID_METADATA)
             .and_then(|id| Uuid::parse_str(id).ok());
-        let amount = match (object.amount, object.currency.as_deref()) {
-            (Some(minor), Some(code)) => Currency::parse(&code.to_ascii_uppercase())
-                .ok()
-                .map(|currency| Money::new(minor, currency)),
-            _ => None,
+        let money = |minor: Option<i64>| {
+            let code = object.currency.as_deref()?.to_ascii_uppercase();
+            Some(Money::new(minor?, Currency::parse(&code).ok()?))
         };
-        let report = match (self.event_type.as_str(), order_id, amount) {
-            ("payment_intent.succeeded", Some(_), Some(amount)) => PaymentReport::Succeeded {
-                provider: STRIPE_PROVIDER.to_string(),
-                reference: object.id,
-                amount,
+        let refund_id = object
+            .metadata
+            .get(REFUND_ID_METADATA)
+            .and_then(|id| Uuid::parse_str(id).ok());
+        let report = match (self.event_type.as_str(), order_id) {
+            ("payment_intent.succeeded", Some(_)) => match money(object.amount) {
+                Some(amount) => PaymentReport::Succeeded {
+                    provider: STRIPE_PROVIDER.to_string(),
+                    reference: object.id,
+                    amount,
+                },
+                None => PaymentReport::Other,
             },
-            ("payment_intent.payment_failed", Some(_), _) => PaymentReport::Failed {
+            ("payment_intent.payment_failed", Some(_)) => PaymentReport::Failed {
                 provider: STRIPE_PROVIDER.to_string(),
                 reference: object.id,
+            },
+            ("refund.created" | "refund.updated" | "refund.failed", Some(_)) => {
+                match (refund_id, object.status.as_deref()) {
+                    (Some(refund_id), Some(status @ ("succeeded" | "failed" | "canceled"))) => {
+                        PaymentReport::RefundSettled {
+                            refund_id,
+                            reference: object.id,
+                            succeeded: status == "succeeded",
+                            reason: object.failure_reason,
+                        }
+                    }
+                    _ => PaymentReport::Other,
+                }
+            }
+            // A charge names its order only through its PaymentIntent when Stripe does not
+            // copy the intent's metadata.
+            ("charge.refunded", _) => match money(object.amount_refunded) {
+                Some(refunded) => PaymentReport::Refunded {
+                    refunded,
+                    reference: object.id,
+                    payment_reference: object.payment_intent,
+                },
+                None => PaymentReport::Other,
             },
             _ => PaymentReport::Other,
         };

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{ChargeRequest, Charged, PaymentError, PaymentProvider};
+use super::{ChargeRequest, Charged, PaymentError, PaymentProvider, RefundRequest};
 
 /// The name of the built-in provider.
 pub const TEST_PROVIDER: &str = "test";
@@ -42,6 +42,11 @@ impl PaymentProvider for TestProvider {
                 ),
             }),
         }
+    }
+
+    /// Every refund succeeds, with the reference `test_refund_<refund id>`.
+    async fn refund(&self, request: RefundRequest<'_>) -> Result<String, PaymentError> {
+        Ok(format!("test_refund_{}", request.refund_id.simple()))
     }
 }
 

@@ -11,13 +11,14 @@ use crate::payments::attempts::{self, AttemptOutcome};
 pub use crate::payments::{PaymentReport, ProviderEvent};
 use crate::store::{CommandMetadata, ExecuteError, StoreError, Stores};
 
-/// The provider name recorded on payments reported by the `test` provider's webhook.
-pub const WEBHOOK_PROVIDER: &str = "webhook";
+/// The provider payments reported by `POST payments/webhook` are recorded under: it is the
+/// `test` provider's webhook, so its payments are refunded through that provider.
+pub const WEBHOOK_PROVIDER: &str = crate::payments::TEST_PROVIDER;
 
 /// How an event was handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handled {
-    /// `paid`, `failed` or `ignored`.
+    /// `paid`, `failed`, `refunded`, `refund_failed` or `ignored`.
     pub outcome: String,
     /// Whether this event id had been handled before (nothing was done this time).
     pub replayed: bool,
@@ -65,11 +66,7 @@ pub async fn handle(
                 amount,
                 at: Utc::now(),
             };
-            stores
-                .orders
-                .execute(&order_id.to_string(), command, metadata, None)
-                .await
-                .map_err(WebhookError::Order)?;
+            on_order(stores, order_id, command, metadata).await?;
             "paid"
         }
         (
@@ -91,24 +88,105 @@ pub async fn handle(
             .await?;
             "failed"
         }
+        (
+            PaymentReport::RefundSettled {
+                refund_id,
+                reference,
+                succeeded,
+                reason,
+            },
+            Some(order_id),
+        ) => {
+            let at = Utc::now();
+            let command = if succeeded {
+                OrderCommand::CompleteRefund {
+                    refund_id,
+                    provider_reference: reference,
+                    at,
+                }
+            } else {
+                OrderCommand::FailRefund {
+                    refund_id,
+                    reason: reason.unwrap_or_else(|| "refused by the payment provider".into()),
+                    at,
+                }
+            };
+            on_order(stores, order_id, command, metadata).await?;
+            if succeeded {
+                "refunded"
+            } else {
+                "refund_failed"
+            }
+        }
+        (
+            PaymentReport::Refunded {
+                refunded,
+                reference,
+                payment_reference,
+            },
+            order_id,
+        ) => {
+            let order_id = match (order_id, payment_reference) {
+                (Some(order_id), _) => Some(order_id),
+                (None, Some(payment)) => attempts::order_paid_by(pool, &payment).await?,
+                (None, None) => None,
+            };
+            let Some(order_id) = order_id else {
+                return store_outcome(pool, &event.id, None, &event.event_type, "ignored").await;
+            };
+            let command = OrderCommand::RecordProviderRefunds {
+                refunded,
+                provider_reference: reference,
+                at: Utc::now(),
+            };
+            on_order(stores, order_id, command, metadata).await?;
+            "refunded"
+        }
         _ => "ignored",
     };
-    // A concurrent delivery of the same event may have stored its outcome first: answer
-    // with that one (the order command itself is idempotent on the payment reference).
+    store_outcome(pool, &event.id, event.order_id, &event.event_type, outcome).await
+}
+
+/// Runs what the provider reported on order `order_id` (each of these commands is idempotent
+/// on the provider's reference).
+async fn on_order(
+    stores: &Stores,
+    order_id: uuid::Uuid,
+    command: OrderCommand,
+    metadata: &CommandMetadata,
+) -> Result<(), WebhookError> {
+    stores
+        .orders
+        .execute(&order_id.to_string(), command, metadata, None)
+        .await
+        .map_err(WebhookError::Order)?;
+    Ok(())
+}
+
+/// Stores `outcome` of event `id` and answers it; a concurrent delivery of the same event
+/// may have stored its outcome first: then that one is answered (the order commands are
+/// idempotent on their references, so doing the work twice changed nothing).
+async fn store_outcome(
+    pool: &PgPool,
+    id: &str,
+    order_id: Option<uuid::Uuid>,
+    event_type: &str,
+    outcome: &str,
+) -> Result<Handled, WebhookError> {
     let inserted = sqlx::query(
         "INSERT INTO payment_webhook_events (provider_event_id, order_id, type, outcome)
          VALUES ($1, $2, $3, $4) ON CONFLICT (provider_event_id) DO NOTHING",
     )
-    .bind(&event.id)
-    .bind(event.order_id)
-    .bind(&event.event_type)
+    .bind(id)
+    .bind(order_id)
+    .bind(event_type)
     .bind(outcome)
     .execute(pool)
     .await
     .map_err(StoreError::from)?
     .rows_affected();
     if inserted == 0 {
-        let outcome = stored_outcome(pool, &event.id)
+        let outcome = stored_outcome(pool, id)
             .await?
             .unwrap_or_else(|| outcome.to_string());
         return Ok(Handled {

@@ -247,6 +247,51 @@ impl Pay {
     }
 }
 
+/// `POST /orders/{id}/refunds`: an amount or lines, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewRefund {
+    /// An amount, `{amount, currency}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Value>,
+    /// Units of lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<RefundLine>>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Units of one line to refund.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefundLine {
+    /// The line's SKU.
+    pub sku: String,
+    /// Units.
+    pub quantity: u32,
+}
+
+impl NewRefund {
+    /// `minor` US cents.
+    pub fn usd(minor: i64) -> Self {
+        Self {
+            amount: Some(serde_json::json!({"amount": minor, "currency": "USD"})),
+            lines: None,
+            reason: "goodwill".into(),
+        }
+    }
+
+    /// `quantity` units of `sku`.
+    pub fn units(sku: &str, quantity: u32) -> Self {
+        Self {
+            amount: None,
+            lines: Some(vec![RefundLine {
+                sku: sku.into(),
+                quantity,
+            }]),
+            reason: "returned".into(),
+        }
+    }
+}
+
 /// `POST /orders/{id}/ship`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ship {
@@ -634,6 +679,18 @@ impl Client<'_> {
     pub async fn refund(&self, order: &str, reason: &str) -> Reply {
         let body = serde_json::json!({ "reason": reason });
         self.send_json(Method::POST, &format!("/orders/{order}/refund"), &body)
+            .await
+    }
+
+    /// `POST /orders/{order}/refunds`.
+    pub async fn create_refund(&self, order: &str, refund: &NewRefund) -> Reply {
+        self.send_json(Method::POST, &format!("/orders/{order}/refunds"), refund)
+            .await
+    }
+
+    /// `GET /orders/{order}/refunds`.
+    pub async fn refunds(&self, order: &str) -> Reply {
+        self.send(Method::GET, &format!("/orders/{order}/refunds"))
             .await
     }
 

@@ -115,6 +115,17 @@ pub async fn confirmed_order(app: &TestApp) -> (Client<'_>, String) {
     (customer, order)
 }
 
+/// A confirmed order (2 × 12.50 USD + 4.99 shipping = 29.99) its customer has paid with the
+/// `test` provider (version 3): (customer, order id).
+pub async fn paid_order(app: &TestApp) -> (Client<'_>, String) {
+    let (customer, order) = confirmed_order(app).await;
+    customer
+        .pay(&order, &crate::client::Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
+    (customer, order)
+}
+
 /// Rows in the event store.
 pub async fn event_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM events")

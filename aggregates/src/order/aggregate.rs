@@ -11,6 +11,7 @@ use crate::order::decide::decide;
 use crate::order::error::OrderError;
 use crate::order::event::{OrderEvent, OrderLine};
 use crate::order::pricing::{OrderTotals, ShippingPolicy};
+use crate::order::refund::{self, Refund};
 use crate::order::rejection::RejectionReason;
 use crate::order::status::OrderStatus;
 
@@ -63,6 +64,8 @@ pub(crate) struct OrderState {
     pub(crate) payment: Option<Payment>,
     pub(crate) shipment: Option<Shipment>,
     pub(crate) rejection: Option<RejectionReason>,
+    #[serde(default)]
+    pub(crate) refunds: Vec<Refund>,
 }
 
 impl Order {
@@ -131,6 +134,22 @@ impl Order {
         self.state.as_ref().and_then(|s| s.shipment.as_ref())
     }
 
+    /// Every refund asked for or made, in order.
+    pub fn refunds(&self) -> &[Refund] {
+        self.state.as_ref().map_or(&[], |s| s.refunds.as_slice())
+    }
+
+    /// What is paid and neither refunded nor reserved by a pending refund (zero before
+    /// payment).
+    pub fn refundable(&self) -> Option<Money> {
+        self.state.as_ref().map(OrderState::refundable)
+    }
+
+    /// Σ completed refunds.
+    pub fn refunded(&self) -> Option<Money> {
+        self.state.as_ref().map(OrderState::refunded)
+    }
+
     /// Why the order was rejected, if it was.
     pub fn rejection(&self) -> Option<&RejectionReason> {
         self.state.as_ref().and_then(|s| s.rejection.as_ref())
@@ -177,6 +196,7 @@ impl Order {
                 payment: None,
                 shipment: None,
                 rejection: None,
+                refunds: Vec::new(),
             });
             return;
         }
@@ -221,7 +241,9 @@ impl Order {
             }
             OrderEvent::OrderDelivered { .. } => state.status = OrderStatus::Delivered,
             OrderEvent::OrderCancelled { .. } => state.status = OrderStatus::Cancelled,
-            OrderEvent::OrderRefunded { .. } => state.status = OrderStatus::Refunded,
+            event @ (OrderEvent::RefundRequested { .. }
+            | OrderEvent::RefundFailed { .. }
+            | OrderEvent::OrderRefunded { .. }) => refund::apply(state, event),
             OrderEvent::OrderExpired { .. } => state.status = OrderStatus::Expired,
         }
     }

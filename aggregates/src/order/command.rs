@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::common::{Address, Discount, Role};
 use crate::money::Money;
 use crate::order::pricing::ShippingPolicy;
+use crate::order::refund::RefundScope;
 use crate::order::rejection::RejectionReason;
 
 /// One line of an order as the checkout resolved it (current price and product name).
@@ -107,10 +108,43 @@ pub enum OrderCommand {
         /// When.
         at: DateTime<Utc>,
     },
-    /// Refunds the full total of a paid or delivered order.
-    RefundOrder {
+    /// Asks for a refund of a paid, shipped or delivered order: reserves its amount against
+    /// what is still refundable. Repeating the same `refund_id` changes nothing.
+    RequestRefund {
+        /// The refund's id (chosen by the caller, so a retried request is recognised).
+        refund_id: Uuid,
+        /// What to refund.
+        scope: RefundScope,
         /// Why (required).
         reason: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The payment provider returned a requested refund's money under `provider_reference`.
+    CompleteRefund {
+        /// The refund.
+        refund_id: Uuid,
+        /// The provider's refund reference.
+        provider_reference: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The payment provider refused a requested refund.
+    FailRefund {
+        /// The refund.
+        refund_id: Uuid,
+        /// The provider's reason.
+        reason: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The payment provider reports `refunded` returned on the order's payment in total;
+    /// whatever exceeds the engine's own refunds was refunded at the provider directly.
+    RecordProviderRefunds {
+        /// The provider's cumulative refunded amount.
+        refunded: Money,
+        /// The provider's reference for the report (the charge).
+        provider_reference: String,
         /// When.
         at: DateTime<Utc>,
     },

@@ -10,6 +10,7 @@ use crate::order::command::OrderCommand;
 use crate::order::error::OrderError;
 use crate::order::event::OrderEvent;
 use crate::order::place::place;
+use crate::order::refund;
 use crate::order::status::OrderAction;
 
 /// Longest payment provider, payment reference, carrier or tracking number, in characters.
@@ -114,14 +115,27 @@ pub(crate) fn decide(
                 cancelled_at: at,
             }])
         }
-        OrderCommand::RefundOrder { reason, at } => {
-            check_transition(state, OrderAction::Refund)?;
-            Ok(vec![OrderEvent::OrderRefunded {
-                amount: state.totals.total,
-                reason: required_text(&reason, "reason", MAX_REASON_LEN)?,
-                refunded_at: at,
-            }])
-        }
+        OrderCommand::RequestRefund {
+            refund_id,
+            scope,
+            reason,
+            at,
+        } => refund::request(state, refund_id, scope, &reason, at),
+        OrderCommand::CompleteRefund {
+            refund_id,
+            provider_reference,
+            at,
+        } => refund::complete(state, refund_id, &provider_reference, at),
+        OrderCommand::FailRefund {
+            refund_id,
+            reason,
+            at,
+        } => refund::fail(state, refund_id, &reason, at),
+        OrderCommand::RecordProviderRefunds {
+            refunded,
+            provider_reference,
+            at,
+        } => refund::record_provider_total(state, refunded, &provider_reference, at),
         OrderCommand::ExpireOrder { at } => {
             check_transition(state, OrderAction::Expire)?;
             match state.payment_due_by {

@@ -7,6 +7,7 @@ use crate::error_kind::ErrorKind;
 use crate::money::Money;
 use crate::order::pricing::PricingError;
 use crate::order::status::{OrderAction, OrderStatus};
+use uuid::Uuid;
 
 /// An order command was refused; each variant is one distinct, testable reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,6 +113,43 @@ pub enum OrderError {
         /// The caller's role.
         role: Role,
     },
+    /// The refund asked for is not one the order can make (an amount in another currency or
+    /// not positive, a line the order does not have, a quantity of zero).
+    #[error("invalid refund: {message}")]
+    InvalidRefund {
+        /// What is wrong.
+        message: String,
+    },
+    /// The refund would exceed what is paid and not yet refunded or reserved.
+    #[error("a refund of {requested} exceeds the {refundable} still refundable")]
+    RefundExceedsPaid {
+        /// What was asked.
+        requested: Money,
+        /// What can still be refunded.
+        refundable: Money,
+    },
+    /// More units of a line than are left unrefunded.
+    #[error("{requested} units of {sku} asked, {refundable} left to refund")]
+    RefundQuantityExceeded {
+        /// The line.
+        sku: String,
+        /// Units asked.
+        requested: u32,
+        /// Units not yet refunded or reserved.
+        refundable: u32,
+    },
+    /// No refund with this id.
+    #[error("refund {refund_id} not found")]
+    RefundNotFound {
+        /// The id.
+        refund_id: Uuid,
+    },
+    /// The refund has already been settled the other way (completed, or failed).
+    #[error("refund {refund_id} is no longer pending")]
+    RefundNotPending {
+        /// The id.
+        refund_id: Uuid,
+    },
     /// `ExpireOrder` before the payment deadline.
     #[error("payment is due by {payment_due_by}, not yet expired at {at}")]
     NotYetDue {
@@ -144,6 +182,11 @@ impl OrderError {
             OrderError::AmountMismatch { .. } => "amount_mismatch",
             OrderError::RoleNotPermitted { .. } => "forbidden",
             OrderError::NotYetDue { .. } => "not_yet_due",
+            OrderError::InvalidRefund { .. } => "invalid_refund",
+            OrderError::RefundExceedsPaid { .. } => "refund_exceeds_paid",
+            OrderError::RefundQuantityExceeded { .. } => "refund_quantity_exceeded",
+            OrderError::RefundNotFound { .. } => "refund_not_found",
+            OrderError::RefundNotPending { .. } => "refund_not_pending",
         }
     }
 
@@ -152,14 +195,17 @@ impl OrderError {
     /// pricing failure the pricing error's kind.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            OrderError::NotFound => ErrorKind::NotFound,
+            OrderError::NotFound | OrderError::RefundNotFound { .. } => ErrorKind::NotFound,
             OrderError::RoleNotPermitted { .. } => ErrorKind::Forbidden,
             OrderError::AlreadyExists
             | OrderError::InvalidTransition { .. }
             | OrderError::TooManyLines { .. }
             | OrderError::DuplicateSku { .. }
             | OrderError::AmountMismatch { .. }
-            | OrderError::NotYetDue { .. } => ErrorKind::Conflict,
+            | OrderError::NotYetDue { .. }
+            | OrderError::RefundExceedsPaid { .. }
+            | OrderError::RefundQuantityExceeded { .. }
+            | OrderError::RefundNotPending { .. } => ErrorKind::Conflict,
             OrderError::Pricing(error) => error.kind(),
             OrderError::NoLines
             | OrderError::InvalidSku { .. }
@@ -169,7 +215,8 @@ impl OrderError {
             | OrderError::InvalidAddress(_)
             | OrderError::InvalidPaymentDeadline { .. }
             | OrderError::MissingField { .. }
-            | OrderError::FieldTooLong { .. } => ErrorKind::Invalid,
+            | OrderError::FieldTooLong { .. }
+            | OrderError::InvalidRefund { .. } => ErrorKind::Invalid,
         }
     }
 }

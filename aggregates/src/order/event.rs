@@ -9,7 +9,12 @@ use crate::common::{Address, Role};
 use crate::money::Money;
 use crate::order::command::AppliedCoupon;
 use crate::order::pricing::{OrderTotals, ShippingPolicy};
+use crate::order::refund::RefundedLine;
 use crate::order::rejection::RejectionReason;
+
+/// The version `OrderRefunded` is written in: `1.1` added `refund_id`, `provider_reference` and
+/// `lines` when refunds became partial (a `1.0` event was a full refund of neither).
+pub const ORDER_REFUNDED_VERSION: &str = "1.1";
 
 /// One priced line of a placed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,14 +118,44 @@ pub enum OrderEvent {
         /// When.
         cancelled_at: DateTime<Utc>,
     },
-    /// The order's total was refunded.
+    /// A refund was asked for: its amount is reserved against what was paid until the
+    /// payment provider returns the money (`OrderRefunded`) or refuses (`RefundFailed`).
+    RefundRequested {
+        /// The refund's id.
+        refund_id: Uuid,
+        /// The amount (for lines: the sum of their shares).
+        amount: Money,
+        /// The units of lines it returns (empty for a refund by amount).
+        lines: Vec<RefundedLine>,
+        /// Why.
+        reason: String,
+        /// When.
+        requested_at: DateTime<Utc>,
+    },
+    /// The payment provider refused a requested refund; its reservation is released.
+    RefundFailed {
+        /// The refund's id.
+        refund_id: Uuid,
+        /// The provider's reason.
+        reason: String,
+        /// When.
+        failed_at: DateTime<Utc>,
+    },
+    /// Money was returned to the customer: a requested refund completed, or a refund made at
+    /// the provider directly. The order is `refunded` once its refunds add up to the payment.
     OrderRefunded {
-        /// Amount refunded (the order total).
+        /// Amount returned.
         amount: Money,
         /// Why.
         reason: String,
         /// When.
         refunded_at: DateTime<Utc>,
+        /// The refund it completes (none for a refund made at the provider directly).
+        refund_id: Option<Uuid>,
+        /// The provider's refund reference.
+        provider_reference: Option<String>,
+        /// The units of lines it returns (empty for a refund by amount).
+        lines: Vec<RefundedLine>,
     },
     /// The unpaid order passed its payment deadline.
     OrderExpired {
@@ -139,6 +174,8 @@ impl DomainEvent for OrderEvent {
             OrderEvent::OrderShipped { .. } => "OrderShipped",
             OrderEvent::OrderDelivered { .. } => "OrderDelivered",
             OrderEvent::OrderCancelled { .. } => "OrderCancelled",
+            OrderEvent::RefundRequested { .. } => "RefundRequested",
+            OrderEvent::RefundFailed { .. } => "RefundFailed",
             OrderEvent::OrderRefunded { .. } => "OrderRefunded",
             OrderEvent::OrderExpired { .. } => "OrderExpired",
         }
@@ -146,6 +183,10 @@ impl DomainEvent for OrderEvent {
     }
 
     fn event_version(&self) -> String {
-        "1.0".to_string()
+        match self {
+            OrderEvent::OrderRefunded { .. } => ORDER_REFUNDED_VERSION,
+            _ => "1.0",
+        }
+        .to_string()
     }
 }

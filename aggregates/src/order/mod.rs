@@ -8,6 +8,7 @@ mod error;
 mod event;
 mod place;
 mod pricing;
+mod refund;
 mod rejection;
 mod status;
 
@@ -15,12 +16,13 @@ pub use aggregate::{Order, Payment, Shipment};
 pub use command::{AppliedCoupon, OrderCommand, OrderLineInput};
 pub use decide::{MAX_REASON_LEN, MAX_REFERENCE_LEN};
 pub use error::OrderError;
-pub use event::{OrderEvent, OrderLine};
+pub use event::{OrderEvent, OrderLine, ORDER_REFUNDED_VERSION};
 pub use place::{MAX_LINES, MAX_LINE_NAME_LEN, MAX_LINE_QUANTITY};
 pub use pricing::{
-    allocate, price_order, LineAmount, LinePricing, OrderTotals, PricedOrder, PricingError,
+    allocate, price_order, spread, LineAmount, LinePricing, OrderTotals, PricedOrder, PricingError,
     ShippingPolicy, MAX_TAX_RATE_BPS,
 };
+pub use refund::{Refund, RefundLineInput, RefundScope, RefundStatus, RefundedLine};
 pub use rejection::RejectionReason;
 pub use status::{OrderAction, OrderStatus};
 

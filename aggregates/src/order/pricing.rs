@@ -214,19 +214,48 @@ fn check_shipping(policy: &ShippingPolicy, currency: Currency) -> Result<(), Pri
 /// exceeds its weight. Leftover units go to the largest remainders, ties to the earlier weight.
 /// `amount` must be between zero and `Σ weights`, weights non-negative and in its currency.
 pub fn allocate(amount: Money, weights: &[Money]) -> Result<Vec<Money>, PricingError> {
-    let currency = amount.currency;
+    let total_weight = check_weights(amount, weights)?;
+    if i128::from(amount.minor) > total_weight {
+        return Err(PricingError::InvalidAllocation { amount });
+    }
+    largest_remainder(amount, weights, total_weight)
+}
+
+/// Shares `amount` across `weights` like [`allocate`], without the bound: a share may exceed
+/// its weight (shipping spread over cheaper lines). The weights must not all be zero unless
+/// `amount` is.
+pub fn spread(amount: Money, weights: &[Money]) -> Result<Vec<Money>, PricingError> {
+    let total_weight = check_weights(amount, weights)?;
+    if total_weight == 0 && amount.minor != 0 {
+        return Err(PricingError::InvalidAllocation { amount });
+    }
+    largest_remainder(amount, weights, total_weight)
+}
+
+/// Σ `weights` once each is checked to be non-negative and in `amount`'s currency, and
+/// `amount` non-negative.
+fn check_weights(amount: Money, weights: &[Money]) -> Result<i128, PricingError> {
     let mut total_weight: i128 = 0;
     for weight in weights {
-        same_currency(currency, weight)?;
+        same_currency(amount.currency, weight)?;
         if weight.is_negative() {
             return Err(PricingError::InvalidAllocation { amount });
         }
         total_weight += i128::from(weight.minor);
     }
-    let share_out = i128::from(amount.minor);
-    if share_out < 0 || share_out > total_weight {
+    if amount.is_negative() {
         return Err(PricingError::InvalidAllocation { amount });
     }
+    Ok(total_weight)
+}
+
+fn largest_remainder(
+    amount: Money,
+    weights: &[Money],
+    total_weight: i128,
+) -> Result<Vec<Money>, PricingError> {
+    let currency = amount.currency;
+    let share_out = i128::from(amount.minor);
     if share_out == 0 {
         return Ok(vec![Money::zero(currency); weights.len()]);
     }

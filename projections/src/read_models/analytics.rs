@@ -1,5 +1,5 @@
 //! The analytics read model (projection `analytics`, order, cart and coupon events): fact
-//! tables (`analytics_orders`, `analytics_order_lines`, `analytics_carts`,
+//! tables (`analytics_orders`, `analytics_order_lines`, `analytics_refunds`, `analytics_carts`,
 //! `analytics_coupon_redemptions`) that the query functions aggregate over a range of UTC
 //! days: [`sales`], [`products`], [`coupons`] and [`carts`].
 //!
@@ -7,8 +7,9 @@
 //! - **A sale is an order that was paid**; it counts on the UTC day its `OrderPaid` was
 //!   recorded, with the totals it was placed with. Orders placed but never paid (rejected,
 //!   expired, cancelled before payment) are never revenue; they show in `orders_placed` only.
-//! - **A refund counts on the UTC day it was recorded** (`OrderRefunded`, or `OrderCancelled`
-//!   of a paid order), as a negative in the net figures, whatever day the sale was.
+//! - **A refund counts on the UTC day it was recorded** (each `OrderRefunded`, an order
+//!   possibly refunded in parts on several days, or `OrderCancelled` of a paid order), as a
+//!   negative in the net figures, whatever day the sale was (`analytics_refunds`).
 //! - Every figure is per currency; money is integer minor units.
 //!
 //! Idempotency: every row is keyed by the aggregate whose events write it and every write sets
@@ -60,6 +61,7 @@ impl Projection for AnalyticsProjection {
     fn tables(&self) -> &'static [&'static str] {
         &[
             "analytics_order_lines",
+            "analytics_refunds",
             "analytics_orders",
             "analytics_carts",
             "analytics_coupon_redemptions",
@@ -222,13 +224,21 @@ async fn apply_order(tx: &mut PgConnection, event: &Envelope) -> Result<(), Proj
         OrderEvent::OrderDelivered { .. } => (None, "delivered"),
         OrderEvent::OrderCancelled { refund, .. } => {
             if let Some(refund) = refund {
-                set_refund(tx, id, refund.minor, event).await?;
+                insert_refund(tx, id, version, refund, None, event).await?;
             }
             (Some("cancelled_at"), "cancelled")
         }
-        OrderEvent::OrderRefunded { amount, .. } => {
-            set_refund(tx, id, amount.minor, event).await?;
-            (None, "refunded")
+        // A requested refund returns nothing until the provider completes it.
+        OrderEvent::RefundRequested { .. } | OrderEvent::RefundFailed { .. } => return Ok(()),
+        OrderEvent::OrderRefunded { amount, lines, .. } => {
+            let units = (!lines.is_empty()).then(|| {
+                lines
+                    .iter()
+                    .map(|line| (line.sku.clone(), line.quantity))
+                    .collect::<HashMap<_, _>>()
+            });
+            insert_refund(tx, id, version, amount, units, event).await?;
+            return refunded_status(tx, id, version, event).await;
         }
         OrderEvent::OrderExpired { .. } => (Some("expired_at"), "expired"),
     };
@@ -249,18 +259,52 @@ async fn apply_order(tx: &mut PgConnection, event: &Envelope) -> Result<(), Proj
     Ok(())
 }
 
-async fn set_refund(
+/// Records refund event `sequence` of order `id`: `amount`, and the units per SKU it returns.
+/// Without units (a refund by amount, or a cancellation), a refund of the whole total returns
+/// every unit, any other none.
+async fn insert_refund(
     tx: &mut PgConnection,
     id: Uuid,
-    amount: i64,
+    sequence: i64,
+    amount: &commerce_aggregates::Money,
+    units: Option<HashMap<String, u32>>,
     event: &Envelope,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE analytics_orders SET refunded_at = $2, refund_minor = $3 WHERE order_id = $1",
+        "INSERT INTO analytics_refunds (order_id, sequence, currency, refunded_at, amount_minor, \
+         lines) VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::jsonb IS NOT NULL THEN $6 \
+         WHEN $5 >= (SELECT total_minor FROM analytics_orders WHERE order_id = $1) THEN NULL \
+         ELSE '{}'::jsonb END) \
+         ON CONFLICT (order_id, sequence) DO UPDATE SET currency = EXCLUDED.currency, \
+         refunded_at = EXCLUDED.refunded_at, amount_minor = EXCLUDED.amount_minor, \
+         lines = EXCLUDED.lines",
+    )
+    .bind(id)
+    .bind(sequence)
+    .bind(amount.currency.as_str())
+    .bind(event.recorded_at)
+    .bind(amount.minor)
+    .bind(units.map(sqlx::types::Json))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// After a refund: `refunded` once the order's refunds return its whole total.
+async fn refunded_status(
+    tx: &mut PgConnection,
+    id: Uuid,
+    version: i64,
+    event: &Envelope,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "UPDATE analytics_orders o SET status = CASE WHEN (SELECT sum(amount_minor) \
+         FROM analytics_refunds r WHERE r.order_id = o.order_id) >= o.total_minor \
+         THEN 'refunded' ELSE o.status END, updated_at = $2, version = $3 WHERE order_id = $1",
     )
     .bind(id)
     .bind(event.recorded_at)
-    .bind(amount)
+    .bind(version)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -296,7 +340,7 @@ async fn insert_order(
          shipping_minor = EXCLUDED.shipping_minor, tax_minor = EXCLUDED.tax_minor, \
          total_minor = EXCLUDED.total_minor, status = 'placed', placed_at = EXCLUDED.placed_at, \
          confirmed_at = NULL, paid_at = NULL, rejected_at = NULL, cancelled_at = NULL, \
-         expired_at = NULL, refunded_at = NULL, refund_minor = NULL, \
+         expired_at = NULL, \
          updated_at = EXCLUDED.updated_at, version = EXCLUDED.version",
     )
     .bind(id)

@@ -4,6 +4,7 @@
 
 mod query;
 mod rebuild;
+mod refunds;
 
 use async_trait::async_trait;
 use commerce_aggregates::order::{OrderEvent, OrderStatus};
@@ -20,6 +21,7 @@ pub use query::{
     get, list, timeline, OrderLineView, OrderQuery, OrderView, PaymentView, RejectionView,
     ShipmentView, TimelineEntry,
 };
+pub use refunds::{RefundLineView, RefundView, Refunds};
 
 /// Builds `order_views` and `order_timeline` from order events.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,7 +49,11 @@ impl Projection for OrderProjection {
         let order: OrderEvent = decode(event)?;
         let id = aggregate_uuid(event)?;
         let version = version(event)?;
-        let status = status_after(&order);
+        let Some(status) = status_after(&order) else {
+            let status = apply_refund(tx, id, version, &order, event).await?;
+            insert_timeline(tx, id, status, &order, event, version).await?;
+            return Ok(());
+        };
         // Every update binds $1 order, $2 status, $3 version, $4 time, then its own ($5…):
         // the event's change and the status move in one statement.
         let base = |sql: &'static str| {
@@ -124,14 +130,9 @@ impl Projection for OrderProjection {
                 .bind(by.as_str())
                 .bind(refund.map(|money| money.minor)),
             ),
-            OrderEvent::OrderRefunded { amount, reason, .. } => Some(
-                base(
-                    "UPDATE order_views SET refund_minor = $5, refund_reason = $6, status = $2, \
-                     version = $3, updated_at = $4 WHERE id = $1",
-                )
-                .bind(amount.minor)
-                .bind(reason),
-            ),
+            OrderEvent::RefundRequested { .. }
+            | OrderEvent::RefundFailed { .. }
+            | OrderEvent::OrderRefunded { .. } => None,
             OrderEvent::OrderExpired { .. } => Some(base(
                 "UPDATE order_views SET status = $2, version = $3, updated_at = $4 WHERE id = $1",
             )),
@@ -147,9 +148,10 @@ impl Projection for OrderProjection {
     }
 }
 
-/// The status an order is in after `event`.
-fn status_after(event: &OrderEvent) -> OrderStatus {
-    match event {
+/// The status an order is in after `event`; `None` for refund events, after which it
+/// depends on what the order's refunds add up to.
+fn status_after(event: &OrderEvent) -> Option<OrderStatus> {
+    Some(match event {
         OrderEvent::OrderPlaced { .. } => OrderStatus::Placed,
         OrderEvent::OrderConfirmed { .. } => OrderStatus::Confirmed,
         OrderEvent::OrderRejected { .. } => OrderStatus::Rejected,
@@ -157,9 +159,76 @@ fn status_after(event: &OrderEvent) -> OrderStatus {
         OrderEvent::OrderShipped { .. } => OrderStatus::Shipped,
         OrderEvent::OrderDelivered { .. } => OrderStatus::Delivered,
         OrderEvent::OrderCancelled { .. } => OrderStatus::Cancelled,
-        OrderEvent::OrderRefunded { .. } => OrderStatus::Refunded,
         OrderEvent::OrderExpired { .. } => OrderStatus::Expired,
+        OrderEvent::RefundRequested { .. }
+        | OrderEvent::RefundFailed { .. }
+        | OrderEvent::OrderRefunded { .. } => return None,
+    })
+}
+
+/// The status the timeline records for a refund event of an order without a row (whose
+/// `OrderPlaced` this projection never saw): a paid order's, or refunded for a refund.
+fn status_without_row(event: &OrderEvent) -> OrderStatus {
+    match event {
+        OrderEvent::OrderRefunded { .. } => OrderStatus::Refunded,
+        _ => OrderStatus::Paid,
     }
+}
+
+/// The stored status's enum value (`paid` for a value this engine does not write).
+fn parse_status(status: &str) -> OrderStatus {
+    OrderStatus::ALL
+        .into_iter()
+        .find(|candidate| candidate.as_str() == status)
+        .unwrap_or(OrderStatus::Paid)
+}
+
+/// Folds a refund event into the order's refund columns and status; the status after it.
+async fn apply_refund(
+    tx: &mut PgConnection,
+    id: Uuid,
+    version: i64,
+    order: &OrderEvent,
+    event: &Envelope,
+) -> Result<OrderStatus, ProjectionError> {
+    type Row = (
+        Json<Vec<RefundView>>,
+        Option<i64>,
+        Option<String>,
+        i64,
+        String,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT refunds, refund_minor, refund_reason, total_minor, status FROM order_views \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((Json(list), refunded_minor, reason, total_minor, status)) = row else {
+        return Ok(status_without_row(order));
+    };
+    let mut refunds = Refunds {
+        list,
+        refunded_minor,
+        reason,
+    };
+    refunds.apply(order);
+    let status = refunds.status(parse_status(&status), total_minor);
+    sqlx::query(
+        "UPDATE order_views SET refunds = $2, refund_minor = $3, refund_reason = $4, \
+         status = $5, version = $6, updated_at = $7 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(Json(&refunds.list))
+    .bind(refunds.refunded_minor)
+    .bind(&refunds.reason)
+    .bind(status.as_str())
+    .bind(version)
+    .bind(event.recorded_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(status)
 }
 
 async fn insert_order(
@@ -199,7 +268,8 @@ async fn insert_order(
          shipping_address = EXCLUDED.shipping_address, lines = EXCLUDED.lines, \
          placed_at = EXCLUDED.placed_at, payment = NULL, shipment = NULL, \
          rejection_reason = NULL, rejection = NULL, cancel_reason = NULL, \
-         cancelled_by = NULL, refund_reason = NULL, refund_minor = NULL, payment_due_by = NULL",
+         cancelled_by = NULL, refund_reason = NULL, refund_minor = NULL, payment_due_by = NULL, \
+         refunds = '[]'",
     )
     .bind(id)
     .bind(customer_id)

@@ -50,6 +50,7 @@ pub mod orders;
 pub mod payments;
 pub mod preconditions;
 pub mod products;
+pub mod refunds;
 
 use axum::routing::{post, put};
 use axum::Router;
@@ -110,7 +111,11 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/ship", post(idempotent(orders::ship)))
         .route("/orders/{id}/deliver", post(idempotent(orders::deliver)))
         .route("/orders/{id}/cancel", post(idempotent(orders::cancel)))
-        .route("/orders/{id}/refund", post(idempotent(orders::refund)))
+        .route(
+            "/orders/{id}/refund",
+            post(idempotent(refunds::refund_rest)),
+        )
+        .route("/orders/{id}/refunds", post(idempotent(refunds::create)))
         // Payment provider webhooks: authenticated by signature, idempotent per event id.
         .route("/payments/webhook", post(payments::webhook))
         .route("/payments/stripe/webhook", post(payments::stripe_webhook))
@@ -149,7 +154,8 @@ pub fn routes() -> Router<AppState> {
         orders::ship,
         orders::deliver,
         orders::cancel,
-        orders::refund,
+        refunds::refund_rest,
+        refunds::create,
         payments::webhook,
         payments::stripe_webhook,
         coupons::create,

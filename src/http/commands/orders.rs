@@ -18,7 +18,7 @@ use crate::http::AppState;
 use crate::payments::PaymentError;
 use crate::store::ExecuteError;
 use crate::usecases::pay::{self, PayError, PayOrder, PayOutcome};
-use crate::usecases::{cancel, deliver, refund, ship};
+use crate::usecases::{cancel, deliver, ship};
 
 pub use crate::payments::{TEST_PROVIDER, TEST_TOKEN_DECLINED, TEST_TOKEN_OK};
 
@@ -285,34 +285,6 @@ command_path! {
             expected_version: expected.0,
         };
         let version = cancel::cancel(&state.stores, input, &user.metadata(&request_id.0)).await?;
-        Ok(ok(id, version))
-    }
-}
-
-command_path! {
-    post "/orders/{id}/refund",
-    tag = "orders",
-    operation_id = "refund_order",
-    request_body = ReasonRequest,
-    params(("id" = Uuid, Path, description = "Order id")),
-    ok = "Refunded";
-
-    /// Refunds the full total of a paid or delivered order.
-    #[tracing::instrument(skip_all, fields(order_id = %id))]
-    pub async fn refund(
-        Admin(admin): Admin,
-        State(state): State<AppState>,
-        ApiPath(id): ApiPath<Uuid>,
-        expected: IfMatch,
-        request_id: RequestId,
-        CommandJson(body): CommandJson<ReasonRequest>,
-    ) -> Result<Response, ApiError> {
-        let input = refund::RefundOrder {
-            order_id: id,
-            reason: body.reason,
-            expected_version: expected.0,
-        };
-        let version = refund::refund(&state.stores, input, &admin.metadata(&request_id.0)).await?;
         Ok(ok(id, version))
     }
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use commerce_aggregates::{Address, Currency};
-use commerce_projections::read_models::orders::{OrderLineView, OrderView};
+use commerce_projections::read_models::orders::{OrderLineView, OrderView, RefundLineView};
 use commerce_projections::read_models::MoneyView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -83,6 +83,32 @@ pub struct InvoiceView {
     pub placed_at: DateTime<Utc>,
     /// When it was paid, if it was.
     pub paid_at: Option<DateTime<Utc>>,
+    /// One credit note per refund completed, in order.
+    pub credit_notes: Vec<CreditNoteView>,
+    /// Σ credit notes.
+    pub refunded: MoneyView,
+    /// What the customer has paid net of refunds (`total − refunded` once paid).
+    pub balance: MoneyView,
+}
+
+/// A refund, as a credit note against the invoice.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CreditNoteView {
+    /// `CN-` and the invoice's digits, then the note's position: `CN-3F2A9C1B-1`.
+    #[schema(example = "CN-3F2A9C1B-1")]
+    pub number: String,
+    /// The day the money was returned (UTC).
+    pub issued_on: NaiveDate,
+    /// The refund it documents (none for a refund made at the payment provider directly).
+    pub refund_id: Option<Uuid>,
+    /// The amount credited.
+    pub amount: MoneyView,
+    /// The units of lines credited (empty for a refund by amount).
+    pub lines: Vec<RefundLineView>,
+    /// Why.
+    pub reason: String,
+    /// The payment provider's refund reference.
+    pub provider_reference: Option<String>,
 }
 
 /// The seller.
@@ -124,6 +150,32 @@ pub fn invoice_number(id: Uuid) -> String {
 
 impl From<OrderView> for InvoiceView {
     fn from(order: OrderView) -> Self {
+        let digits = invoice_number(order.id)["INV-".len()..].to_string();
+        let credit_notes: Vec<CreditNoteView> = order
+            .refunds
+            .into_iter()
+            .filter(|refund| refund.status == "completed")
+            .enumerate()
+            .map(|(index, refund)| CreditNoteView {
+                number: format!("CN-{digits}-{}", index + 1),
+                issued_on: refund
+                    .refunded_at
+                    .unwrap_or(refund.requested_at)
+                    .date_naive(),
+                refund_id: refund.refund_id,
+                amount: refund.amount,
+                lines: refund.lines,
+                reason: refund.reason,
+                provider_reference: refund.provider_reference,
+            })
+            .collect();
+        let currency = order.total.currency.clone();
+        let refunded: i64 = credit_notes.iter().map(|note| note.amount.amount).sum();
+        let paid = if order.payment.is_some() {
+            order.total.amount
+        } else {
+            0
+        };
         Self {
             number: invoice_number(order.id),
             issued_on: order.placed_at.date_naive(),
@@ -148,6 +200,9 @@ impl From<OrderView> for InvoiceView {
             status: order.status,
             placed_at: order.placed_at,
             paid_at: order.payment.map(|payment| payment.paid_at),
+            credit_notes,
+            refunded: MoneyView::new(refunded, currency.clone()),
+            balance: MoneyView::new(paid - refunded, currency),
         }
     }
 }
@@ -315,6 +370,35 @@ pub fn render_html(invoice: &InvoiceView) -> String {
         );
     }
     html.push_str("</tfoot></table>");
+    if !invoice.credit_notes.is_empty() {
+        html.push_str(
+            "<section><h2>Credit notes</h2><table><thead><tr><th>Number</th><th>Date</th>\
+             <th>Reason</th><th>Lines</th><th class=\"n\">Amount</th></tr></thead><tbody>",
+        );
+        for note in &invoice.credit_notes {
+            let lines = note
+                .lines
+                .iter()
+                .map(|line| format!("{} × {}", line.quantity, e(&line.sku)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{lines}</td>\
+                 <td class=\"n\">−{}</td></tr>",
+                e(&note.number),
+                note.issued_on,
+                e(&note.reason),
+                money(&note.amount),
+            );
+        }
+        let _ = write!(
+            html,
+            "</tbody><tfoot><tr class=\"total\"><td colspan=\"4\" class=\"n\">Balance \
+             after refunds</td><td class=\"n\">{}</td></tr></tfoot></table></section>",
+            money(&invoice.balance)
+        );
+    }
     let paid = match invoice.paid_at {
         Some(at) => format!("Paid on {}", at.format("%Y-%m-%d %H:%M UTC")),
         None => "Not paid yet".into(),

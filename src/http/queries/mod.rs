@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::get))
         .route("/orders/{id}/invoice", get(invoice::get))
+        .route("/orders/{id}/refunds", get(orders::refunds))
         .route("/orders/{id}/history", get(audit::history))
         .route("/admin/audit/verify", get(audit::verify))
         .route("/coupons", get(coupons::list))
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         carts::get,
         orders::list,
         orders::get,
+        orders::refunds,
         invoice::get,
         coupons::list,
         coupons::mine,
@@ -89,11 +91,14 @@ pub fn routes() -> Router<AppState> {
         commerce_projections::read_models::orders::ShipmentView,
         commerce_projections::read_models::orders::RejectionView,
         commerce_projections::read_models::orders::TimelineEntry,
+        commerce_projections::read_models::orders::RefundView,
+        commerce_projections::read_models::orders::RefundLineView,
         order_views::OrderPage,
         invoice::InvoiceView,
         invoice::SellerView,
         invoice::InvoiceCustomer,
         invoice::InvoiceTotals,
+        invoice::CreditNoteView,
         invoice::InvoiceFormat,
         commerce_projections::read_models::coupons::CouponView,
         commerce_projections::read_models::coupons::DiscountView,

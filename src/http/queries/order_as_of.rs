@@ -16,7 +16,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use commerce_projections::read_models::orders::{
-    OrderView, PaymentView, RejectionView, ShipmentView, TimelineEntry,
+    OrderView, PaymentView, Refunds, RejectionView, ShipmentView, TimelineEntry,
 };
 use commerce_projections::read_models::MoneyView;
 
@@ -60,8 +60,7 @@ struct Extras {
     delivered_at: Option<DateTime<Utc>>,
     cancel_reason: Option<String>,
     cancelled_by: Option<String>,
-    refund: Option<Money>,
-    refund_reason: Option<String>,
+    refunds: Refunds,
 }
 
 impl Extras {
@@ -81,13 +80,11 @@ impl Extras {
             } => {
                 self.cancel_reason = Some(reason.clone());
                 self.cancelled_by = Some(by.as_str().to_string());
-                self.refund = *refund;
+                self.refunds.refunded_minor = refund.map(|money| money.minor);
             }
-            OrderEvent::OrderRefunded { amount, reason, .. } => {
-                self.refund = Some(*amount);
-                self.refund_reason = Some(reason.clone());
+            other => {
+                self.refunds.apply(other);
             }
-            _ => {}
         }
     }
 }
@@ -157,8 +154,12 @@ pub fn detail(rebuilt: &RebuiltOrder) -> Result<OrderDetail, serde_json::Error> 
         rejection: order.rejection().cloned().map(RejectionView::from),
         cancel_reason: extras.cancel_reason,
         cancelled_by: extras.cancelled_by,
-        refund_reason: extras.refund_reason,
-        refund: extras.refund.map(money),
+        refund_reason: extras.refunds.reason,
+        refund: extras
+            .refunds
+            .refunded_minor
+            .map(|minor| MoneyView::new(minor, totals.total.currency.as_str())),
+        refunds: extras.refunds.list,
         payment_due_by: order.payment_due_by().map(micros),
         placed_at: micros(placed_at),
         updated_at: last.stored.recorded_at,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::order_as_of;
 use super::order_views::{OrderDetail, OrderPage};
-use super::params::Invalid;
+use super::params::{Invalid, ReadQuery};
 use super::wait::{read_at_least, Access};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
@@ -241,4 +241,33 @@ pub async fn get(
         .filter(|entry| entry.sequence <= order.version)
         .collect();
     Ok(Json(OrderDetail { order, timeline }))
+}
+
+/// An order's refunds, in the order they were asked for: requested, completed (with the
+/// provider's reference) or failed. The order's owner, admins and auditors.
+#[utoipa::path(
+    get,
+    path = "/orders/{id}/refunds",
+    operation_id = "list_refunds",
+    tag = "orders",
+    params(("id" = Uuid, Path, description = "The order's id"), ReadQuery),
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The order's refunds", body = Vec<orders::RefundView>),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order, or someone else's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+    )
+)]
+#[tracing::instrument(skip_all, fields(order_id = %id, user_id = %user.id))]
+pub async fn refunds(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(read): ApiQuery<ReadQuery>,
+) -> Result<Json<Vec<orders::RefundView>>, ApiError> {
+    let order = visible_order(&state, &user, id, read.min_version).await?;
+    Ok(Json(order.refunds))
 }

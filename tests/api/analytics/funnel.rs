@@ -182,6 +182,9 @@ async fn applying_every_event_twice_in_a_row_leaves_the_same_rows() {
         amount: money(total, "USD"),
         reason: "lost".into(),
         refunded_at: once.now,
+        refund_id: None,
+        provider_reference: None,
+        lines: vec![],
     };
     once.apply(order, refunded).await;
     cart(

@@ -58,6 +58,9 @@ async fn sales_count_on_the_utc_day_of_payment_and_refunds_on_their_own_day() {
             amount: money(total, "USD"),
             reason: "damaged".into(),
             refunded_at: h.now,
+            refund_id: None,
+            provider_reference: None,
+            lines: vec![],
         },
     )
     .await;

@@ -8,3 +8,4 @@ mod coupons;
 mod idempotency;
 mod orders;
 mod products;
+mod refunds;

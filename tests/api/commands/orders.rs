@@ -5,10 +5,10 @@ use commerce_aggregates::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::client::{Client, Pay, Ship};
-use crate::fixtures::confirmed_order;
+use crate::client::{Pay, Ship};
+use crate::fixtures::{confirmed_order, paid_order};
 use crate::fixtures::{event_count, events_of_type, last_payload};
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::spawn_app;
 
 /// A shipment by `carrier` with `tracking_number`.
 fn ship(carrier: &str, tracking_number: &str) -> Ship {
@@ -16,16 +16,6 @@ fn ship(carrier: &str, tracking_number: &str) -> Ship {
         carrier: carrier.into(),
         tracking_number: tracking_number.into(),
     }
-}
-
-/// A confirmed order its customer has paid (version 3): (customer, order id).
-async fn paid_order(app: &TestApp) -> (Client<'_>, String) {
-    let (customer, order) = confirmed_order(app).await;
-    customer
-        .pay(&order, &Pay::test("tok_ok"))
-        .await
-        .command(200, 3);
-    (customer, order)
 }
 
 #[tokio::test]
@@ -178,7 +168,8 @@ async fn an_order_goes_through_its_lifecycle_with_each_version() {
         "DHL"
     );
     admin.deliver(&order).await.command(200, 5);
-    admin.refund(&order, "arrived broken").await.command(200, 6);
+    // The refund is requested (5 → 6), then completed by the provider (7).
+    admin.refund(&order, "arrived broken").await.command(200, 7);
     let refunded = last_payload(&app, &order, "OrderRefunded").await;
     assert_eq!(refunded["amount"]["amount"], 2999);
 }

@@ -56,6 +56,8 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "OrderShipped",
             "OrderDelivered",
             "OrderCancelled",
+            "RefundRequested",
+            "RefundFailed",
             "OrderRefunded",
             "OrderExpired",
         ],

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -183,6 +183,35 @@ impl LocalStripe {
             .filter(|intent| intent["metadata"]["order_id"] == order_id)
             .cloned()
             .collect()
+    }
+
+    /// Every refund of PaymentIntent `intent`.
+    pub async fn refunds_of(&self, intent: &str) -> Vec<Value> {
+        let list: Value = self
+            .http
+            .get(format!("{}/v1/refunds?payment_intent={intent}", self.url()))
+            .bearer_auth(SECRET_KEY)
+            .send()
+            .await
+            .expect("localstripe answers")
+            .json()
+            .await
+            .expect("a list");
+        list["data"].as_array().expect("data").clone()
+    }
+
+    /// Refunds `amount` of PaymentIntent `intent` directly, as in Stripe's dashboard.
+    pub async fn refund_directly(&self, intent: &str, amount: i64) -> Value {
+        self.http
+            .post(format!("{}/v1/refunds", self.url()))
+            .bearer_auth(SECRET_KEY)
+            .form(&[("payment_intent", intent), ("amount", &amount.to_string())])
+            .send()
+            .await
+            .expect("localstripe answers")
+            .json()
+            .await
+            .expect("a refund")
     }
 
     /// Completes (or fails) the customer's authentication of intent `id`, as Stripe.js would

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::localstripe::{LocalStripe, WEBHOOK_SECRET};
-use crate::client::{Pay, Reply};
+use crate::client::{NewRefund, Pay, Reply};
 use crate::fixtures::{
     confirmed_order, event_count, events_of_type, last_payload, wait_until, webhook_signature,
 };
@@ -410,4 +410,147 @@ async fn a_body_that_is_not_a_stripe_event_is_422() {
     )
     .await
     .problem(400, "malformed_json");
+}
+
+/// An order of 29.99 USD paid through Stripe: its id and its PaymentIntent's.
+async fn paid_through_stripe(app: &TestApp, stripe: &LocalStripe) -> (String, String) {
+    let (customer, order) = confirmed_order(app).await;
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+    let intent = stripe.intents_of(&order).await[0]["id"]
+        .as_str()
+        .expect("intent id")
+        .to_string();
+    (order, intent)
+}
+
+#[tokio::test]
+async fn partial_and_full_refunds_go_through_stripe() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (order, intent) = paid_through_stripe(&app, &stripe).await;
+    let admin = app.as_admin();
+
+    let partial = admin.create_refund(&order, &NewRefund::usd(1000)).await;
+    let rest = admin.refund(&order, "cancelled by the shop").await;
+
+    assert_eq!(partial.status.as_u16(), 201, "{}", partial.text);
+    assert_eq!(rest.status.as_u16(), 200, "{}", rest.text);
+    let refunds = stripe.refunds_of(&intent).await;
+    let mut amounts: Vec<i64> = refunds
+        .iter()
+        .map(|refund| refund["amount"].as_i64().expect("amount"))
+        .collect();
+    amounts.sort_unstable();
+    assert_eq!(amounts, [1000, 1999]);
+    let first = refunds
+        .iter()
+        .find(|refund| refund["id"] == partial.body["provider_reference"])
+        .expect("the partial refund at Stripe");
+    assert_eq!(first["metadata"]["refund_id"], partial.body["refund_id"]);
+    assert_eq!(first["metadata"]["order_id"], order.as_str());
+}
+
+#[tokio::test]
+async fn concurrent_refunds_through_stripe_never_exceed_the_payment() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (order, intent) = paid_through_stripe(&app, &stripe).await;
+    let admin = app.as_admin();
+    let refund = NewRefund::usd(1000);
+
+    let replies =
+        futures_util::future::join_all((0..4).map(|_| admin.create_refund(&order, &refund))).await;
+
+    let created = replies.iter().filter(|r| r.status.as_u16() == 201).count();
+    assert_eq!(
+        created,
+        2,
+        "{:?}",
+        replies.iter().map(|r| &r.text).collect::<Vec<_>>()
+    );
+    let refunded: i64 = stripe
+        .refunds_of(&intent)
+        .await
+        .iter()
+        .map(|refund| refund["amount"].as_i64().expect("amount"))
+        .sum();
+    assert_eq!(refunded, 2000);
+}
+
+#[tokio::test]
+async fn stripe_down_during_a_refund_is_503_and_the_same_key_completes_it_once() {
+    let mut stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (order, intent) = paid_through_stripe(&app, &stripe).await;
+    let admin = app.as_admin().idempotency_key("refund-after-outage");
+    stripe.stop();
+
+    admin
+        .create_refund(&order, &NewRefund::usd(1500))
+        .await
+        .problem(503, "service_unavailable");
+
+    assert_eq!(events_of_type(&app, "RefundRequested").await, 1);
+    assert_eq!(events_of_type(&app, "OrderRefunded").await, 0);
+    stripe.restart().await;
+    let retried = admin.create_refund(&order, &NewRefund::usd(1500)).await;
+    assert_eq!(retried.status.as_u16(), 201, "{}", retried.text);
+    assert_eq!(events_of_type(&app, "RefundRequested").await, 1);
+    assert_eq!(stripe.refunds_of(&intent).await.len(), 1);
+}
+
+/// A signed Stripe event of `event_type` about `object`.
+async fn deliver_object(app: &TestApp, id: &str, event_type: &str, object: Value) -> Reply {
+    let body = json!({"id": id, "object": "event", "type": event_type,
+                      "data": {"object": object}})
+    .to_string();
+    let signature = webhook_signature(WEBHOOK_SECRET, Utc::now().timestamp(), &body);
+    deliver(app, &body, &signature).await
+}
+
+#[tokio::test]
+async fn a_refund_made_in_stripes_dashboard_is_recorded_from_charge_refunded() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (order, intent) = paid_through_stripe(&app, &stripe).await;
+    let direct = stripe.refund_directly(&intent, 700).await;
+    let charge = json!({"id": direct["charge"], "object": "charge", "amount_refunded": 700,
+                        "currency": "usd", "payment_intent": intent, "metadata": {}});
+
+    let reply = deliver_object(&app, "evt_r1", "charge.refunded", charge.clone()).await;
+
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    assert_eq!(reply.body["outcome"], "refunded");
+    let refunded = last_payload(&app, &order, "OrderRefunded").await;
+    assert_eq!(refunded["amount"]["amount"], 700);
+    assert_eq!(refunded["refund_id"], Value::Null);
+    // The same total reported again (another event) adds nothing.
+    deliver_object(&app, "evt_r2", "charge.refunded", charge).await;
+    assert_eq!(events_of_type(&app, "OrderRefunded").await, 1);
+}
+
+#[tokio::test]
+async fn stripes_refund_event_settles_a_refund_left_requested() {
+    let mut stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (order, _) = paid_through_stripe(&app, &stripe).await;
+    stripe.stop();
+    app.as_admin()
+        .create_refund(&order, &NewRefund::usd(500))
+        .await
+        .problem(503, "service_unavailable");
+    let requested = last_payload(&app, &order, "RefundRequested").await;
+    let refund = json!({"id": "re_1", "object": "refund", "amount": 500, "currency": "usd",
+                        "status": "succeeded",
+                        "metadata": {"order_id": order, "refund_id": requested["refund_id"]}});
+
+    let reply = deliver_object(&app, "evt_r3", "refund.updated", refund).await;
+
+    assert_eq!(reply.body["outcome"], "refunded", "{}", reply.text);
+    let refunded = last_payload(&app, &order, "OrderRefunded").await;
+    assert_eq!(refunded["refund_id"], requested["refund_id"]);
+    assert_eq!(refunded["provider_reference"], "re_1");
 }

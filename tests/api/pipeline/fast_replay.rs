@@ -15,7 +15,7 @@ use commerce::usecases::checkout::{check_out, CheckOut, CheckoutSettings};
 use commerce::usecases::Caller;
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
-use commerce_aggregates::order::{OrderCommand, OrderStatus};
+use commerce_aggregates::order::{OrderCommand, OrderStatus, RefundScope};
 use commerce_aggregates::product::{NewVariant, ProductCommand};
 use commerce_aggregates::{Address, Currency, Discount, Role};
 use commerce_projections::{read_models, replay};
@@ -27,6 +27,9 @@ use super::{dump_read_models, projections_caught_up, start, wait_until, workload
 use crate::fixtures::usd;
 use crate::helpers::{admin_metadata, TestDatabase};
 use crate::nats_server::NatsServer;
+
+/// The refund of the refunded order in the replayed history.
+const REFUND_ID: Uuid = Uuid::from_u128(0x4ef0);
 
 /// The aggregates whose events the fast-path projections consume: the history holds every
 /// event type of each (as the catalogue lists them).
@@ -224,8 +227,38 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
             amount: total,
             at: now,
         },
-        OrderCommand::RefundOrder {
+        // A refund the provider refuses, one of part of the total, then the rest.
+        OrderCommand::RequestRefund {
+            refund_id: Uuid::from_u128(1),
+            scope: RefundScope::Amount(usd(300)),
+            reason: "scratched".into(),
+            at: now,
+        },
+        OrderCommand::FailRefund {
+            refund_id: Uuid::from_u128(1),
+            reason: "insufficient balance".into(),
+            at: now,
+        },
+        OrderCommand::RequestRefund {
+            refund_id: Uuid::from_u128(2),
+            scope: RefundScope::Amount(usd(300)),
+            reason: "scratched".into(),
+            at: now,
+        },
+        OrderCommand::CompleteRefund {
+            refund_id: Uuid::from_u128(2),
+            provider_reference: "re_0".into(),
+            at: now,
+        },
+        OrderCommand::RequestRefund {
+            refund_id: REFUND_ID,
+            scope: RefundScope::Remaining,
             reason: "damaged in transit".into(),
+            at: now,
+        },
+        OrderCommand::CompleteRefund {
+            refund_id: REFUND_ID,
+            provider_reference: "re_1".into(),
             at: now,
         },
     ] {

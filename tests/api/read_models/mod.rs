@@ -222,6 +222,47 @@ async fn replaying_the_history_rebuilds_identical_rows() {
     .await;
     coupons::create_coupon(&mut h, "WELCOME", Some(5)).await;
     coupons::redeem(&mut h, "WELCOME", order, Uuid::new_v4(), 200).await;
+    let usd = crate::fixtures::usd;
+    h.apply(
+        order,
+        OrderEvent::OrderPaid {
+            provider: "test".into(),
+            payment_reference: "pay_1".into(),
+            amount: usd(3550),
+            paid_at: h.now,
+        },
+    )
+    .await;
+    // One mug returned: a partial refund of its line.
+    let refund_id = Uuid::new_v4();
+    let line = commerce_aggregates::order::RefundedLine {
+        sku: "MUG-1".into(),
+        quantity: 1,
+        amount: usd(1183),
+    };
+    h.apply(
+        order,
+        OrderEvent::RefundRequested {
+            refund_id,
+            amount: usd(1183),
+            lines: vec![line.clone()],
+            reason: "chipped".into(),
+            requested_at: h.now,
+        },
+    )
+    .await;
+    h.apply(
+        order,
+        OrderEvent::OrderRefunded {
+            amount: usd(1183),
+            reason: "chipped".into(),
+            refunded_at: h.now,
+            refund_id: Some(refund_id),
+            provider_reference: Some("re_1".into()),
+            lines: vec![line],
+        },
+    )
+    .await;
 
     let live = h.snapshot().await;
     assert!(live.iter().all(|table| table["rows"]

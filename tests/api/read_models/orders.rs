@@ -283,6 +283,9 @@ async fn rejection_cancellation_refund_and_expiry_are_recorded() {
             amount: usd(2900),
             reason: "damaged".into(),
             refunded_at: h.now,
+            refund_id: None,
+            provider_reference: None,
+            lines: vec![],
         },
     )
     .await;

@@ -57,9 +57,15 @@ async fn send(
     }
     // Webhooks are authenticated by their signature, checked before the body is read.
     let webhook = if path.ends_with("/payments/webhook") {
-        Some(("Payment-Signature", app.config.payment_webhook_secret.expose()))
+        Some((
+            "Payment-Signature",
+            app.config.payment_webhook_secret.expose(),
+        ))
     } else if path.ends_with("/payments/stripe/webhook") {
-        Some(("Stripe-Signature", app.config.stripe.webhook_secret.expose()))
+        Some((
+            "Stripe-Signature",
+            app.config.stripe.webhook_secret.expose(),
+        ))
     } else {
         None
     };

@@ -1,7 +1,7 @@
 //! Cancelling (by customers and admins) and refunding orders.
 
 use super::*;
-use crate::order::{OrderAction, OrderError, MAX_REASON_LEN};
+use crate::order::{OrderAction, OrderError, RefundScope, MAX_REASON_LEN};
 
 fn cancelled(refund: Option<Money>, by: Role) -> OrderEvent {
     OrderEvent::OrderCancelled {
@@ -12,11 +12,14 @@ fn cancelled(refund: Option<Money>, by: Role) -> OrderEvent {
     }
 }
 
-fn refunded() -> OrderEvent {
-    OrderEvent::OrderRefunded {
+/// The request of [`refund`] on the reference order: its whole total, reserved.
+fn refund_requested() -> OrderEvent {
+    OrderEvent::RefundRequested {
+        refund_id: REFUND_ID,
         amount: usd(TOTAL),
+        lines: vec![],
         reason: "damaged".into(),
-        refunded_at: t(90),
+        requested_at: t(90),
     }
 }
 
@@ -123,19 +126,19 @@ fn rejects_cancellation_with_overlong_reason() {
 }
 
 #[test]
-fn refunds_paid_order_in_full() {
+fn a_refund_of_a_paid_order_reserves_its_whole_total() {
     framework()
         .given(history(OrderStatus::Paid))
         .when(refund())
-        .then_expect_events(vec![refunded()]);
+        .then_expect_events(vec![refund_requested()]);
 }
 
 #[test]
-fn refunds_delivered_order_in_full() {
+fn a_refund_of_a_delivered_order_reserves_its_whole_total() {
     framework()
         .given(history(OrderStatus::Delivered))
         .when(refund())
-        .then_expect_events(vec![refunded()]);
+        .then_expect_events(vec![refund_requested()]);
 }
 
 #[test]
@@ -175,7 +178,9 @@ fn rejects_refund_when_order_already_refunded() {
 fn rejects_refund_without_reason() {
     framework()
         .given(history(OrderStatus::Paid))
-        .when(OrderCommand::RefundOrder {
+        .when(OrderCommand::RequestRefund {
+            refund_id: REFUND_ID,
+            scope: RefundScope::Remaining,
             reason: String::new(),
             at: t(90),
         })

@@ -10,6 +10,7 @@ mod payment;
 mod place;
 mod pricing;
 mod pricing_invariants;
+mod refunds;
 mod state;
 mod transitions;
 
@@ -22,7 +23,7 @@ use crate::common::{Address, Discount, Role};
 use crate::money::{Currency, Money};
 use crate::order::{
     AppliedCoupon, Order, OrderCommand, OrderEvent, OrderLine, OrderLineInput, OrderStatus,
-    OrderTotals, RejectionReason, ShippingPolicy,
+    OrderTotals, RefundScope, RejectionReason, ShippingPolicy,
 };
 
 /// The reference order's total, in cents.
@@ -242,6 +243,9 @@ fn history(status: OrderStatus) -> Vec<OrderEvent> {
                 amount: usd(TOTAL),
                 reason: "damaged".into(),
                 refunded_at: t(90),
+                refund_id: None,
+                provider_reference: None,
+                lines: vec![],
             },
         ],
         OrderStatus::Expired => vec![confirmed(), OrderEvent::OrderExpired { expired_at: t(31) }],
@@ -284,9 +288,27 @@ fn ship() -> OrderCommand {
     }
 }
 
+/// The id of the refund [`refund`] asks for.
+const REFUND_ID: Uuid = Uuid::from_u128(0x5eed);
+
+/// A refund of whatever is still refundable.
 fn refund() -> OrderCommand {
-    OrderCommand::RefundOrder {
+    OrderCommand::RequestRefund {
+        refund_id: REFUND_ID,
+        scope: RefundScope::Remaining,
         reason: "damaged".into(),
         at: t(90),
+    }
+}
+
+/// The provider returned the money of refund [`REFUND_ID`].
+fn refund_completed(amount: Money) -> OrderEvent {
+    OrderEvent::OrderRefunded {
+        amount,
+        reason: "damaged".into(),
+        refunded_at: t(91),
+        refund_id: Some(REFUND_ID),
+        provider_reference: Some("re_1".into()),
+        lines: vec![],
     }
 }

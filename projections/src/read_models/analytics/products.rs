@@ -53,7 +53,8 @@ pub struct ProductSales {
     pub gross_sales: i64,
     /// Σ discount shares of the lines sold.
     pub discounts: i64,
-    /// Σ (line total − discount) of the lines refunded.
+    /// Σ (line total − discount) of the units refunded (a line refunded in part: its share
+    /// for those units, rounded down; a refund by amount returns no units).
     pub refunds: i64,
     /// `gross_sales − discounts − refunds`.
     pub net_revenue: i64,
@@ -84,10 +85,13 @@ WITH facts AS (
       FROM analytics_orders o JOIN analytics_order_lines l ON l.order_id = o.order_id
      WHERE o.paid_at >= $1 AND o.paid_at < $2
     UNION ALL
-    SELECT l.product_id, l.sku, o.currency, l.name, o.refunded_at, NULL, 0, l.quantity, 0, 0,
-           l.line_total_minor - l.discount_minor
-      FROM analytics_orders o JOIN analytics_order_lines l ON l.order_id = o.order_id
-     WHERE o.refunded_at >= $1 AND o.refunded_at < $2
+    SELECT l.product_id, l.sku, r.currency, l.name, r.refunded_at, NULL, 0, u.units, 0, 0,
+           (l.line_total_minor - l.discount_minor) * u.units / l.quantity
+      FROM analytics_refunds r JOIN analytics_order_lines l ON l.order_id = r.order_id
+     CROSS JOIN LATERAL (SELECT CASE WHEN r.lines IS NULL THEN l.quantity::bigint
+                                     ELSE COALESCE((r.lines ->> l.sku)::bigint, 0) END
+                         AS units) u
+     WHERE r.refunded_at >= $1 AND r.refunded_at < $2 AND u.units > 0
 ), totals AS (
     SELECT product_id, sku, currency,
            (array_agg(name ORDER BY at DESC, name))[1] AS name,

@@ -105,7 +105,8 @@ struct DayRow {
 }
 
 /// Every fact of the range with the UTC day it counts on: placements, payments (the sales)
-/// and refunds. `$1`/`$2`: the range's first instant and the first instant after it.
+/// and refunds (an order refunded several times on one day counts once in
+/// `refunded_orders`, with the sum of its refunds). `$1`/`$2`: the range's first instant and the first instant after it.
 const SALES: &str = "\
 WITH facts AS (
     SELECT (placed_at AT TIME ZONE 'UTC')::date AS day, currency,
@@ -119,8 +120,9 @@ WITH facts AS (
       FROM analytics_orders WHERE paid_at >= $1 AND paid_at < $2
     UNION ALL
     SELECT (refunded_at AT TIME ZONE 'UTC')::date, currency, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-           COALESCE(refund_minor, 0)
-      FROM analytics_orders WHERE refunded_at >= $1 AND refunded_at < $2
+           sum(amount_minor)::bigint
+      FROM analytics_refunds WHERE refunded_at >= $1 AND refunded_at < $2
+     GROUP BY order_id, (refunded_at AT TIME ZONE 'UTC')::date, currency
 )
 SELECT day, currency,
        sum(placed)::bigint AS orders_placed, sum(paid)::bigint AS orders,

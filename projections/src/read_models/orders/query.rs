@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::RefundView;
 use crate::read_models::{json_column, MoneyView, Page, PageRequest, DEFAULT_PER_PAGE};
 
 /// An order with its totals, lines, payment, shipment and outcome, as its customer (or the
@@ -57,8 +58,10 @@ pub struct OrderView {
     pub cancelled_by: Option<String>,
     /// Why it was refunded.
     pub refund_reason: Option<String>,
-    /// Amount refunded (cancelled after payment, or refunded).
+    /// Amount returned so far (by refunds, or by a cancellation after payment).
     pub refund: Option<MoneyView>,
+    /// Every refund asked for or made, in order.
+    pub refunds: Vec<RefundView>,
     /// Payment deadline, once confirmed.
     pub payment_due_by: Option<DateTime<Utc>>,
     /// When it was placed.
@@ -230,8 +233,8 @@ impl OrderQuery {
 const ORDER_COLUMNS: &str = "SELECT id, customer_id, cart_id, customer_role, status, currency, \
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection, \
-     cancel_reason, cancelled_by, refund_reason, refund_minor, payment_due_by, placed_at, \
-     updated_at, version";
+     cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, payment_due_by, \
+     placed_at, updated_at, version";
 
 #[derive(sqlx::FromRow)]
 struct OrderRow {
@@ -257,6 +260,7 @@ struct OrderRow {
     cancelled_by: Option<String>,
     refund_reason: Option<String>,
     refund_minor: Option<i64>,
+    refunds: serde_json::Value,
     payment_due_by: Option<DateTime<Utc>>,
     placed_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -280,6 +284,7 @@ impl TryFrom<OrderRow> for OrderView {
             tax: money(row.tax_minor),
             total: money(row.total_minor),
             refund: row.refund_minor.map(money),
+            refunds: json_column("refunds", row.refunds)?,
             id: row.id,
             customer_id: row.customer_id,
             cart_id: row.cart_id,

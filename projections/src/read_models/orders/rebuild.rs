@@ -7,12 +7,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use commerce_aggregates::order::OrderEvent;
+use commerce_aggregates::order::{OrderEvent, OrderStatus};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{status_after, timeline_detail};
+use super::{parse_status, status_after, status_without_row, timeline_detail, Refunds};
 use crate::projection::ProjectionError;
 use crate::replay::{CopyRows, Rebuild, StoredEvent};
 
@@ -20,8 +20,8 @@ const STATEMENTS: &[&str] = &[
     "COPY order_views (id, customer_id, cart_id, customer_role, status, currency, \
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection_reason, rejection, \
-     cancel_reason, cancelled_by, refund_reason, refund_minor, payment_due_by, placed_at, \
-     updated_at, version) FROM STDIN (FORMAT binary)",
+     cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, payment_due_by, \
+     placed_at, updated_at, version) FROM STDIN (FORMAT binary)",
     "COPY order_timeline (order_id, sequence, status, event_type, at, actor_id, actor_role, \
      detail) FROM STDIN (FORMAT binary)",
 ];
@@ -46,8 +46,8 @@ struct Order {
     rejection: Option<String>,
     cancel_reason: Option<String>,
     cancelled_by: Option<&'static str>,
-    refund_reason: Option<String>,
-    refund_minor: Option<i64>,
+    /// `refunds`, `refund_minor` and `refund_reason`.
+    refunds: Refunds,
     payment_due_by: Option<DateTime<Utc>>,
     placed_at: DateTime<Utc>,
 }
@@ -142,47 +142,42 @@ impl OrderRebuild {
             rejection: None,
             cancel_reason: None,
             cancelled_by: None,
-            refund_reason: None,
-            refund_minor: None,
+            refunds: Refunds::default(),
             payment_due_by: None,
             placed_at,
         })
     }
 }
 
-impl Rebuild for OrderRebuild {
-    fn copy_statements(&self) -> &'static [&'static str] {
-        STATEMENTS
-    }
-
-    fn apply(&mut self, event: &StoredEvent<'_>) -> Result<(), ProjectionError> {
-        let order: OrderEvent = event.decode()?;
-        let id = Uuid::parse_str(event.aggregate_id)
-            .map_err(|e| event.error(format!("aggregate id is not a UUID: {e}")))?;
-        self.id = Some(id);
-        let status = status_after(&order);
-        self.timeline.push(Entry {
-            sequence: event.sequence,
-            status: status.as_str(),
-            event_type: event.event_type.to_string(),
-            at: event.recorded_at,
-            actor_id: event.actor_id.map(str::to_string),
-            actor_role: event.actor_role.map(str::to_string),
-            detail: detail(event, &order)?,
-        });
-        self.last = Some((event.sequence, event.recorded_at));
+impl OrderRebuild {
+    /// Folds `order` into the row (when there is one); the status after it.
+    fn fold(
+        &mut self,
+        event: &StoredEvent<'_>,
+        order: OrderEvent,
+    ) -> Result<OrderStatus, ProjectionError> {
         let order = match order {
             placed @ OrderEvent::OrderPlaced { .. } => {
                 self.order = Some(Self::placed(event, placed)?);
-                return Ok(());
+                return Ok(OrderStatus::Placed);
             }
             other => other,
         };
         let Some(row) = &mut self.order else {
-            return Ok(());
+            return Ok(status_after(&order).unwrap_or_else(|| status_without_row(&order)));
         };
+        if row.refunds.apply(&order) {
+            let status = row.refunds.status(parse_status(row.status), row.totals[4]);
+            row.status = status.as_str();
+            return Ok(status);
+        }
+        let status = status_after(&order).unwrap_or_else(|| parse_status(row.status));
         match order {
-            OrderEvent::OrderPlaced { .. } | OrderEvent::OrderExpired { .. } => {}
+            OrderEvent::OrderPlaced { .. }
+            | OrderEvent::OrderExpired { .. }
+            | OrderEvent::RefundRequested { .. }
+            | OrderEvent::RefundFailed { .. }
+            | OrderEvent::OrderRefunded { .. } => {}
             OrderEvent::OrderConfirmed { payment_due_by } => {
                 row.payment_due_by = Some(payment_due_by);
             }
@@ -227,14 +222,36 @@ impl Rebuild for OrderRebuild {
             } => {
                 row.cancel_reason = Some(reason);
                 row.cancelled_by = Some(by.as_str());
-                row.refund_minor = refund.map(|money| money.minor);
-            }
-            OrderEvent::OrderRefunded { amount, reason, .. } => {
-                row.refund_minor = Some(amount.minor);
-                row.refund_reason = Some(reason);
+                row.refunds.refunded_minor = refund.map(|money| money.minor);
             }
         }
         row.status = status.as_str();
+        Ok(status)
+    }
+}
+
+impl Rebuild for OrderRebuild {
+    fn copy_statements(&self) -> &'static [&'static str] {
+        STATEMENTS
+    }
+
+    fn apply(&mut self, event: &StoredEvent<'_>) -> Result<(), ProjectionError> {
+        let order: OrderEvent = event.decode()?;
+        let id = Uuid::parse_str(event.aggregate_id)
+            .map_err(|e| event.error(format!("aggregate id is not a UUID: {e}")))?;
+        self.id = Some(id);
+        self.last = Some((event.sequence, event.recorded_at));
+        let detail = detail(event, &order)?;
+        let status = self.fold(event, order)?;
+        self.timeline.push(Entry {
+            sequence: event.sequence,
+            status: status.as_str(),
+            event_type: event.event_type.to_string(),
+            at: event.recorded_at,
+            actor_id: event.actor_id.map(str::to_string),
+            actor_role: event.actor_role.map(str::to_string),
+            detail,
+        });
         Ok(())
     }
 
@@ -271,8 +288,10 @@ impl Rebuild for OrderRebuild {
                 .opt_raw_json(order.rejection.as_deref())
                 .opt_text(order.cancel_reason.as_deref())
                 .opt_text(order.cancelled_by)
-                .opt_text(order.refund_reason.as_deref())
-                .opt_int(order.refund_minor)
+                .opt_text(order.refunds.reason.as_deref())
+                .opt_int(order.refunds.refunded_minor);
+            views.json(&order.refunds.list)?;
+            views
                 .opt_time(order.payment_due_by)
                 .time(order.placed_at)
                 .time(at)

@@ -108,7 +108,8 @@ async fn every_lifecycle_email_reaches_the_smtp_server_with_its_content() {
         .wait_for(&email, &format!("Order {order} was delivered"))
         .await;
     assert!(delivered.text.expect("text").contains(&order));
-    admin.refund(&order, "arrived broken").await.command(200, 6);
+    // The refund is requested (5 → 6), then completed by the provider (7).
+    admin.refund(&order, "arrived broken").await.command(200, 7);
     let refunded = smtp
         .wait_for(&email, &format!("Order {order} refunded"))
         .await;
