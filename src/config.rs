@@ -93,6 +93,8 @@ pub struct Config {
     pub payment_webhook_secret: Secret,
     /// `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`: the Stripe provider.
     pub stripe: StripeSettings,
+    /// `RETURN_WINDOW_DAYS`: how many days after delivery a customer may ask for a return.
+    pub return_window_days: u32,
     /// `SHIPPING_FLAT_RATE`, `FREE_SHIPPING_FROM`, `TAX_RATE_BPS`: how orders are priced.
     pub pricing: PricingSettings,
     /// `MAIL_DIR`, `MAIL_FROM`, `PUBLIC_BASE_URL`, `SMTP_URL`, `SMTP_TIMEOUT_SECONDS`,
@@ -328,6 +330,7 @@ impl Config {
                 10_000,
             )?),
             stripe: StripeSettings::from_lookup(&lookup)?,
+            return_window_days: parse_or(&lookup, "RETURN_WINDOW_DAYS", 30)?,
             pricing: PricingSettings::from_lookup(&lookup)?,
             mail: MailSettings::from_lookup(&lookup)?,
             stream,
@@ -393,6 +396,7 @@ impl fmt::Debug for Config {
             .field("expiry_interval", &self.expiry_interval)
             .field("payment_webhook_secret", &self.payment_webhook_secret)
             .field("stripe", &self.stripe)
+            .field("return_window_days", &self.return_window_days)
             .field("pricing", &self.pricing)
             .field("mail", &self.mail)
             .finish()

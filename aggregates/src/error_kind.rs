@@ -26,7 +26,9 @@ pub(crate) mod spec {
     /// `forbidden` is forbidden, the codes below are conflicts, every other code is invalid.
     pub(crate) fn kind_of_code(code: &str) -> ErrorKind {
         match code {
-            "not_found" | "not_owner" => ErrorKind::NotFound,
+            "not_found" | "not_owner" | "refund_not_found" | "return_not_found" => {
+                ErrorKind::NotFound
+            }
             "forbidden" => ErrorKind::Forbidden,
             "already_exists"
             | "already_archived"
@@ -59,6 +61,12 @@ pub(crate) mod spec {
             | "not_yet_due"
             | "amount_mismatch"
             | "line_quantity_exceeded"
+            | "refund_exceeds_paid"
+            | "refund_quantity_exceeded"
+            | "refund_not_pending"
+            | "return_window_closed"
+            | "return_quantity_exceeded"
+            | "invalid_return_state"
             | "too_many_lines" => ErrorKind::Conflict,
             _ => ErrorKind::Invalid,
         }

@@ -162,6 +162,32 @@ pub fn order_email(
             vars.extend([("amount", amount.to_string()), ("reason", reason.clone())]);
             templates::ORDER_REFUNDED
         }
+        OrderEvent::ReturnRequested { lines, reason, .. } => {
+            let lines = lines
+                .iter()
+                .map(|line| format!("{} x {}", line.quantity, line.sku))
+                .collect::<Vec<_>>()
+                .join(", ");
+            vars.extend([("lines", lines), ("reason", reason.clone())]);
+            templates::RETURN_REQUESTED
+        }
+        OrderEvent::ReturnApproved { return_id, .. } => {
+            vars.push(("return_id", return_id.to_string()));
+            templates::RETURN_APPROVED
+        }
+        OrderEvent::ReturnRejected {
+            return_id, reason, ..
+        } => {
+            vars.extend([
+                ("return_id", return_id.to_string()),
+                ("reason", reason.clone()),
+            ]);
+            templates::RETURN_REJECTED
+        }
+        OrderEvent::ReturnReceived { return_id, .. } => {
+            vars.push(("return_id", return_id.to_string()));
+            templates::RETURN_RECEIVED
+        }
         _ => return None,
     };
     Some(Outgoing::new(template, to.email.clone(), &vars))

@@ -48,6 +48,22 @@ pub const ORDER_CANCELLED: Template =
     template!("order_cancelled", "Order {{order_id}} was cancelled");
 /// Order refunded.
 pub const ORDER_REFUNDED: Template = template!("order_refunded", "Order {{order_id}} refunded");
+/// A return was asked for.
+pub const RETURN_REQUESTED: Template = template!(
+    "return_requested",
+    "Return requested for order {{order_id}}"
+);
+/// A return was approved.
+pub const RETURN_APPROVED: Template =
+    template!("return_approved", "Return approved for order {{order_id}}");
+/// A return was rejected.
+pub const RETURN_REJECTED: Template = template!(
+    "return_rejected",
+    "Return not accepted for order {{order_id}}"
+);
+/// A return arrived.
+pub const RETURN_RECEIVED: Template =
+    template!("return_received", "Return received for order {{order_id}}");
 /// Low stock, to every admin.
 pub const LOW_STOCK: Template = template!("low_stock", "Low stock: {{product_name}} ({{sku}})");
 
@@ -136,7 +152,15 @@ mod tests {
                 t.name
             );
         }
-        for t in [ORDER_CANCELLED, ORDER_REFUNDED, LOW_STOCK] {
+        for t in [
+            ORDER_CANCELLED,
+            ORDER_REFUNDED,
+            RETURN_REQUESTED,
+            RETURN_APPROVED,
+            RETURN_REJECTED,
+            RETURN_RECEIVED,
+            LOW_STOCK,
+        ] {
             assert!(
                 !t.text.is_empty() && t.html.contains("<html>"),
                 "{}",

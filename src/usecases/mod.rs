@@ -23,6 +23,7 @@ pub mod pay;
 pub mod payment_webhook;
 mod reasons;
 pub mod refund;
+pub mod returns;
 pub mod settle_placed;
 pub mod ship;
 mod sku_registry;

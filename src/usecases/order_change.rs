@@ -26,6 +26,9 @@ pub(super) enum Holdings {
     /// Reserves the stock of every line (its price checked) and redeems the coupon: what an
     /// order placed before checkouts were one commit still needs to be confirmed.
     Secure,
+    /// Puts the units of this return back into stock, when the command received it (a
+    /// repeated receipt adds nothing).
+    Restock(Uuid),
 }
 
 /// One order command and its effects.
@@ -163,6 +166,7 @@ async fn attempt(
             products_of(order.state()),
             order.state().coupon().map(|c| c.code.clone()),
         ),
+        Holdings::Restock(return_id) => (returned_products(order.state(), return_id), None),
     };
     let product_turns = stores
         .products
@@ -211,6 +215,30 @@ fn refusal(order: &Stream<Order>, change: &OrderChange) -> Option<OrderChangeErr
     }
 }
 
+/// The products of the units of return `return_id`, in id order.
+fn returned_products(order: &Order, return_id: Uuid) -> Vec<String> {
+    let ids: BTreeSet<Uuid> = returned_units(order, return_id)
+        .into_iter()
+        .map(|(product_id, _, _)| product_id)
+        .collect();
+    ids.into_iter().map(|id| id.to_string()).collect()
+}
+
+/// The units of return `return_id`: (product, SKU, units).
+fn returned_units(order: &Order, return_id: Uuid) -> Vec<(Uuid, String, u32)> {
+    let Some(found) = order.returns().iter().find(|r| r.return_id == return_id) else {
+        return Vec::new();
+    };
+    found
+        .lines
+        .iter()
+        .filter_map(|line| {
+            let ordered = order.lines().iter().find(|l| l.sku == line.sku)?;
+            Some((ordered.product_id, line.sku.clone(), line.quantity))
+        })
+        .collect()
+}
+
 /// The order's products, in id order (the order every use case takes their turns in).
 fn products_of(order: &Order) -> Vec<String> {
     let ids: BTreeSet<Uuid> = order.lines().iter().map(|line| line.product_id).collect();
@@ -230,9 +258,12 @@ async fn decide(streams: &mut Streams, change: &OrderChange) -> Result<(), Order
     if change.holdings == Holdings::Secure {
         return secure(streams, order_id).await;
     }
+    if let Holdings::Restock(return_id) = change.holdings {
+        return restock(streams, return_id).await;
+    }
     for product in &mut streams.products {
         let command = match change.holdings {
-            Holdings::Keep | Holdings::Secure => continue,
+            Holdings::Keep | Holdings::Secure | Holdings::Restock(_) => continue,
             Holdings::Release(reason) => ProductCommand::ReleaseReservation {
                 order_id,
                 reason: reason.to_owned(),
@@ -252,6 +283,30 @@ async fn decide(streams: &mut Streams, change: &OrderChange) -> Result<(), Order
         match coupon.decide(command).await {
             Ok(()) | Err(CouponError::NotFound) => {}
             Err(error) => return Err(OrderChangeError::Coupon(error)),
+        }
+    }
+    Ok(())
+}
+
+/// Adds the units of return `return_id` back to their products' stock, when the order
+/// command just received it.
+async fn restock(streams: &mut Streams, return_id: Uuid) -> Result<(), OrderChangeError> {
+    if streams.order.next_version() == streams.order.version() {
+        return Ok(());
+    }
+    let units = returned_units(streams.order.state(), return_id);
+    for product in &mut streams.products {
+        let product_id = product.state().product_id();
+        for (_, sku, quantity) in units.iter().filter(|(id, _, _)| Some(*id) == product_id) {
+            let command = ProductCommand::AdjustStock {
+                sku: sku.clone(),
+                adjustment: i64::from(*quantity),
+                reason: format!("returned (return {return_id})"),
+            };
+            product
+                .decide(command)
+                .await
+                .map_err(OrderChangeError::Product)?;
         }
     }
     Ok(())

@@ -13,6 +13,7 @@ use crate::order::event::{OrderEvent, OrderLine};
 use crate::order::pricing::{OrderTotals, ShippingPolicy};
 use crate::order::refund::{self, Refund};
 use crate::order::rejection::RejectionReason;
+use crate::order::returns::{self, Return};
 use crate::order::status::OrderStatus;
 
 /// The payment recorded on an order.
@@ -66,6 +67,10 @@ pub(crate) struct OrderState {
     pub(crate) rejection: Option<RejectionReason>,
     #[serde(default)]
     pub(crate) refunds: Vec<Refund>,
+    #[serde(default)]
+    pub(crate) delivered_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub(crate) returns: Vec<Return>,
 }
 
 impl Order {
@@ -150,6 +155,11 @@ impl Order {
         self.state.as_ref().map(OrderState::refunded)
     }
 
+    /// Every return asked for, in order.
+    pub fn returns(&self) -> &[Return] {
+        self.state.as_ref().map_or(&[], |s| s.returns.as_slice())
+    }
+
     /// Why the order was rejected, if it was.
     pub fn rejection(&self) -> Option<&RejectionReason> {
         self.state.as_ref().and_then(|s| s.rejection.as_ref())
@@ -197,6 +207,8 @@ impl Order {
                 shipment: None,
                 rejection: None,
                 refunds: Vec::new(),
+                delivered_at: None,
+                returns: Vec::new(),
             });
             return;
         }
@@ -239,7 +251,14 @@ impl Order {
                     shipped_at,
                 });
             }
-            OrderEvent::OrderDelivered { .. } => state.status = OrderStatus::Delivered,
+            OrderEvent::OrderDelivered { delivered_at } => {
+                state.status = OrderStatus::Delivered;
+                state.delivered_at = Some(delivered_at);
+            }
+            event @ (OrderEvent::ReturnRequested { .. }
+            | OrderEvent::ReturnApproved { .. }
+            | OrderEvent::ReturnRejected { .. }
+            | OrderEvent::ReturnReceived { .. }) => returns::apply(state, event),
             OrderEvent::OrderCancelled { .. } => state.status = OrderStatus::Cancelled,
             event @ (OrderEvent::RefundRequested { .. }
             | OrderEvent::RefundFailed { .. }

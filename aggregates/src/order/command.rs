@@ -9,6 +9,7 @@ use crate::money::Money;
 use crate::order::pricing::ShippingPolicy;
 use crate::order::refund::RefundScope;
 use crate::order::rejection::RejectionReason;
+use crate::order::returns::ReturnLine;
 
 /// One line of an order as the checkout resolved it (current price and product name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +146,45 @@ pub enum OrderCommand {
         refunded: Money,
         /// The provider's reference for the report (the charge).
         provider_reference: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The customer asks to return units of the delivered order, within `window_days` of
+    /// its delivery. Repeating the same `return_id` changes nothing.
+    RequestReturn {
+        /// The return's id.
+        return_id: Uuid,
+        /// The units.
+        lines: Vec<ReturnLine>,
+        /// Why (required).
+        reason: String,
+        /// The return window, in days after delivery.
+        window_days: u32,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An admin accepts a requested return.
+    ApproveReturn {
+        /// The return.
+        return_id: Uuid,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An admin refuses a requested return.
+    RejectReturn {
+        /// The return.
+        return_id: Uuid,
+        /// Why (required).
+        reason: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The units of an approved return arrived.
+    ReceiveReturn {
+        /// The return.
+        return_id: Uuid,
+        /// Whether they go back to stock.
+        restock: bool,
         /// When.
         at: DateTime<Utc>,
     },

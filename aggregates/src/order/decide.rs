@@ -11,6 +11,7 @@ use crate::order::error::OrderError;
 use crate::order::event::OrderEvent;
 use crate::order::place::place;
 use crate::order::refund;
+use crate::order::returns;
 use crate::order::status::OrderAction;
 
 /// Longest payment provider, payment reference, carrier or tracking number, in characters.
@@ -136,6 +137,24 @@ pub(crate) fn decide(
             provider_reference,
             at,
         } => refund::record_provider_total(state, refunded, &provider_reference, at),
+        OrderCommand::RequestReturn {
+            return_id,
+            lines,
+            reason,
+            window_days,
+            at,
+        } => returns::request(state, return_id, lines, &reason, window_days, at),
+        OrderCommand::ApproveReturn { return_id, at } => returns::approve(state, return_id, at),
+        OrderCommand::RejectReturn {
+            return_id,
+            reason,
+            at,
+        } => returns::reject(state, return_id, &reason, at),
+        OrderCommand::ReceiveReturn {
+            return_id,
+            restock,
+            at,
+        } => returns::receive(state, return_id, restock, at),
         OrderCommand::ExpireOrder { at } => {
             check_transition(state, OrderAction::Expire)?;
             match state.payment_due_by {

@@ -150,6 +150,50 @@ pub enum OrderError {
         /// The id.
         refund_id: Uuid,
     },
+    /// Only a delivered order can be returned.
+    #[error("only a delivered order can be returned; this one is {status}")]
+    NotReturnable {
+        /// The order's status.
+        status: OrderStatus,
+    },
+    /// The return window closed.
+    #[error("the return window closed at {closes_at}")]
+    ReturnWindowClosed {
+        /// When it closed.
+        closes_at: DateTime<Utc>,
+    },
+    /// The return asked for is not one the order can take (no lines, a line the order does
+    /// not have, a line twice or without units).
+    #[error("invalid return: {message}")]
+    InvalidReturn {
+        /// What is wrong.
+        message: String,
+    },
+    /// More units of a line than can still be returned.
+    #[error("{requested} units of {sku} asked, {returnable} can be returned")]
+    ReturnQuantityExceeded {
+        /// The line.
+        sku: String,
+        /// Units asked.
+        requested: u32,
+        /// Units neither returned nor refunded yet.
+        returnable: u32,
+    },
+    /// No return with this id.
+    #[error("return {return_id} not found")]
+    ReturnNotFound {
+        /// The id.
+        return_id: Uuid,
+    },
+    /// The return is not where this step starts (approve or reject a requested return,
+    /// receive an approved one).
+    #[error("return {return_id} is {status}")]
+    ReturnNotAllowed {
+        /// The id.
+        return_id: Uuid,
+        /// Where it is.
+        status: &'static str,
+    },
     /// `ExpireOrder` before the payment deadline.
     #[error("payment is due by {payment_due_by}, not yet expired at {at}")]
     NotYetDue {
@@ -187,6 +231,12 @@ impl OrderError {
             OrderError::RefundQuantityExceeded { .. } => "refund_quantity_exceeded",
             OrderError::RefundNotFound { .. } => "refund_not_found",
             OrderError::RefundNotPending { .. } => "refund_not_pending",
+            OrderError::NotReturnable { .. } => "invalid_state",
+            OrderError::ReturnWindowClosed { .. } => "return_window_closed",
+            OrderError::InvalidReturn { .. } => "invalid_return",
+            OrderError::ReturnQuantityExceeded { .. } => "return_quantity_exceeded",
+            OrderError::ReturnNotFound { .. } => "return_not_found",
+            OrderError::ReturnNotAllowed { .. } => "invalid_return_state",
         }
     }
 
@@ -195,7 +245,9 @@ impl OrderError {
     /// pricing failure the pricing error's kind.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            OrderError::NotFound | OrderError::RefundNotFound { .. } => ErrorKind::NotFound,
+            OrderError::NotFound
+            | OrderError::RefundNotFound { .. }
+            | OrderError::ReturnNotFound { .. } => ErrorKind::NotFound,
             OrderError::RoleNotPermitted { .. } => ErrorKind::Forbidden,
             OrderError::AlreadyExists
             | OrderError::InvalidTransition { .. }
@@ -205,7 +257,11 @@ impl OrderError {
             | OrderError::NotYetDue { .. }
             | OrderError::RefundExceedsPaid { .. }
             | OrderError::RefundQuantityExceeded { .. }
-            | OrderError::RefundNotPending { .. } => ErrorKind::Conflict,
+            | OrderError::RefundNotPending { .. }
+            | OrderError::NotReturnable { .. }
+            | OrderError::ReturnWindowClosed { .. }
+            | OrderError::ReturnQuantityExceeded { .. }
+            | OrderError::ReturnNotAllowed { .. } => ErrorKind::Conflict,
             OrderError::Pricing(error) => error.kind(),
             OrderError::NoLines
             | OrderError::InvalidSku { .. }
@@ -216,7 +272,8 @@ impl OrderError {
             | OrderError::InvalidPaymentDeadline { .. }
             | OrderError::MissingField { .. }
             | OrderError::FieldTooLong { .. }
-            | OrderError::InvalidRefund { .. } => ErrorKind::Invalid,
+            | OrderError::InvalidRefund { .. }
+            | OrderError::InvalidReturn { .. } => ErrorKind::Invalid,
         }
     }
 }
@@ -288,6 +345,43 @@ mod tests {
             OrderError::NotYetDue {
                 payment_due_by: at(10),
                 at: at(5),
+            },
+            OrderError::InvalidRefund {
+                message: "lines".into(),
+            },
+            OrderError::RefundExceedsPaid {
+                requested: usd(5000),
+                refundable: usd(4604),
+            },
+            OrderError::RefundQuantityExceeded {
+                sku: sku(),
+                requested: 3,
+                refundable: 2,
+            },
+            OrderError::RefundNotFound {
+                refund_id: Uuid::nil(),
+            },
+            OrderError::RefundNotPending {
+                refund_id: Uuid::nil(),
+            },
+            OrderError::NotReturnable {
+                status: OrderStatus::Paid,
+            },
+            OrderError::ReturnWindowClosed { closes_at: at(10) },
+            OrderError::InvalidReturn {
+                message: "lines".into(),
+            },
+            OrderError::ReturnQuantityExceeded {
+                sku: sku(),
+                requested: 3,
+                returnable: 2,
+            },
+            OrderError::ReturnNotFound {
+                return_id: Uuid::nil(),
+            },
+            OrderError::ReturnNotAllowed {
+                return_id: Uuid::nil(),
+                status: "received",
             },
         ]
     }

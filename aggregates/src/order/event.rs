@@ -11,6 +11,7 @@ use crate::order::command::AppliedCoupon;
 use crate::order::pricing::{OrderTotals, ShippingPolicy};
 use crate::order::refund::RefundedLine;
 use crate::order::rejection::RejectionReason;
+use crate::order::returns::ReturnLine;
 
 /// The version `OrderRefunded` is written in: `1.1` added `refund_id`, `provider_reference` and
 /// `lines` when refunds became partial (a `1.0` event was a full refund of neither).
@@ -157,6 +158,43 @@ pub enum OrderEvent {
         /// The units of lines it returns (empty for a refund by amount).
         lines: Vec<RefundedLine>,
     },
+    /// The customer asked to return units of the delivered order.
+    ReturnRequested {
+        /// The return's id.
+        return_id: Uuid,
+        /// The units.
+        lines: Vec<ReturnLine>,
+        /// Why.
+        reason: String,
+        /// When.
+        requested_at: DateTime<Utc>,
+    },
+    /// An admin accepted the return: the customer sends the units.
+    ReturnApproved {
+        /// The return.
+        return_id: Uuid,
+        /// When.
+        approved_at: DateTime<Utc>,
+    },
+    /// An admin refused the return.
+    ReturnRejected {
+        /// The return.
+        return_id: Uuid,
+        /// Why.
+        reason: String,
+        /// When.
+        rejected_at: DateTime<Utc>,
+    },
+    /// The returned units arrived; with `restock` they went back to stock. Their share of
+    /// the total is refunded by the refund whose id is the return's.
+    ReturnReceived {
+        /// The return.
+        return_id: Uuid,
+        /// Whether the units went back to stock.
+        restock: bool,
+        /// When.
+        received_at: DateTime<Utc>,
+    },
     /// The unpaid order passed its payment deadline.
     OrderExpired {
         /// When it was expired.
@@ -177,6 +215,10 @@ impl DomainEvent for OrderEvent {
             OrderEvent::RefundRequested { .. } => "RefundRequested",
             OrderEvent::RefundFailed { .. } => "RefundFailed",
             OrderEvent::OrderRefunded { .. } => "OrderRefunded",
+            OrderEvent::ReturnRequested { .. } => "ReturnRequested",
+            OrderEvent::ReturnApproved { .. } => "ReturnApproved",
+            OrderEvent::ReturnRejected { .. } => "ReturnRejected",
+            OrderEvent::ReturnReceived { .. } => "ReturnReceived",
             OrderEvent::OrderExpired { .. } => "OrderExpired",
         }
         .to_string()

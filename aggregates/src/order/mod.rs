@@ -10,6 +10,7 @@ mod place;
 mod pricing;
 mod refund;
 mod rejection;
+mod returns;
 mod status;
 
 pub use aggregate::{Order, Payment, Shipment};
@@ -24,6 +25,7 @@ pub use pricing::{
 };
 pub use refund::{Refund, RefundLineInput, RefundScope, RefundStatus, RefundedLine};
 pub use rejection::RejectionReason;
+pub use returns::{Return, ReturnLine, ReturnStatus};
 pub use status::{OrderAction, OrderStatus};
 
 #[cfg(test)]

@@ -230,6 +230,11 @@ async fn apply_order(tx: &mut PgConnection, event: &Envelope) -> Result<(), Proj
         }
         // A requested refund returns nothing until the provider completes it.
         OrderEvent::RefundRequested { .. } | OrderEvent::RefundFailed { .. } => return Ok(()),
+        // A return changes no figure until its refund (an `OrderRefunded`).
+        OrderEvent::ReturnRequested { .. }
+        | OrderEvent::ReturnApproved { .. }
+        | OrderEvent::ReturnRejected { .. }
+        | OrderEvent::ReturnReceived { .. } => return Ok(()),
         OrderEvent::OrderRefunded { amount, lines, .. } => {
             let units = (!lines.is_empty()).then(|| {
                 lines

@@ -5,6 +5,7 @@
 mod query;
 mod rebuild;
 mod refunds;
+mod returns;
 
 use async_trait::async_trait;
 use commerce_aggregates::order::{OrderEvent, OrderStatus};
@@ -18,10 +19,11 @@ use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
 pub use query::{
-    get, list, timeline, OrderLineView, OrderQuery, OrderView, PaymentView, RejectionView,
-    ShipmentView, TimelineEntry,
+    get, list, returns, timeline, OrderLineView, OrderQuery, OrderReturn, OrderView, PaymentView,
+    RejectionView, ShipmentView, TimelineEntry,
 };
 pub use refunds::{RefundLineView, RefundView, Refunds};
+pub use returns::{ReturnLineView, ReturnView, Returns};
 
 /// Builds `order_views` and `order_timeline` from order events.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,7 +52,7 @@ impl Projection for OrderProjection {
         let id = aggregate_uuid(event)?;
         let version = version(event)?;
         let Some(status) = status_after(&order) else {
-            let status = apply_refund(tx, id, version, &order, event).await?;
+            let status = apply_folded(tx, id, version, &order, event).await?;
             insert_timeline(tx, id, status, &order, event, version).await?;
             return Ok(());
         };
@@ -132,7 +134,11 @@ impl Projection for OrderProjection {
             ),
             OrderEvent::RefundRequested { .. }
             | OrderEvent::RefundFailed { .. }
-            | OrderEvent::OrderRefunded { .. } => None,
+            | OrderEvent::OrderRefunded { .. }
+            | OrderEvent::ReturnRequested { .. }
+            | OrderEvent::ReturnApproved { .. }
+            | OrderEvent::ReturnRejected { .. }
+            | OrderEvent::ReturnReceived { .. } => None,
             OrderEvent::OrderExpired { .. } => Some(base(
                 "UPDATE order_views SET status = $2, version = $3, updated_at = $4 WHERE id = $1",
             )),
@@ -148,8 +154,8 @@ impl Projection for OrderProjection {
     }
 }
 
-/// The status an order is in after `event`; `None` for refund events, after which it
-/// depends on what the order's refunds add up to.
+/// The status an order is in after `event`; `None` for refund and return events, after
+/// which it depends on what the order's refunds add up to.
 fn status_after(event: &OrderEvent) -> Option<OrderStatus> {
     Some(match event {
         OrderEvent::OrderPlaced { .. } => OrderStatus::Placed,
@@ -162,15 +168,24 @@ fn status_after(event: &OrderEvent) -> Option<OrderStatus> {
         OrderEvent::OrderExpired { .. } => OrderStatus::Expired,
         OrderEvent::RefundRequested { .. }
         | OrderEvent::RefundFailed { .. }
-        | OrderEvent::OrderRefunded { .. } => return None,
+        | OrderEvent::OrderRefunded { .. }
+        | OrderEvent::ReturnRequested { .. }
+        | OrderEvent::ReturnApproved { .. }
+        | OrderEvent::ReturnRejected { .. }
+        | OrderEvent::ReturnReceived { .. } => return None,
     })
 }
 
-/// The status the timeline records for a refund event of an order without a row (whose
-/// `OrderPlaced` this projection never saw): a paid order's, or refunded for a refund.
+/// The status the timeline records for a refund or return event of an order without a row
+/// (whose `OrderPlaced` this projection never saw): refunded for a refund, delivered for a
+/// return, else paid.
 fn status_without_row(event: &OrderEvent) -> OrderStatus {
     match event {
         OrderEvent::OrderRefunded { .. } => OrderStatus::Refunded,
+        OrderEvent::ReturnRequested { .. }
+        | OrderEvent::ReturnApproved { .. }
+        | OrderEvent::ReturnRejected { .. }
+        | OrderEvent::ReturnReceived { .. } => OrderStatus::Delivered,
         _ => OrderStatus::Paid,
     }
 }
@@ -183,8 +198,9 @@ fn parse_status(status: &str) -> OrderStatus {
         .unwrap_or(OrderStatus::Paid)
 }
 
-/// Folds a refund event into the order's refund columns and status; the status after it.
-async fn apply_refund(
+/// Folds a refund or return event into the order's refund and return columns and its
+/// status; the status after it.
+async fn apply_folded(
     tx: &mut PgConnection,
     id: Uuid,
     version: i64,
@@ -195,17 +211,18 @@ async fn apply_refund(
         Json<Vec<RefundView>>,
         Option<i64>,
         Option<String>,
+        Json<Vec<ReturnView>>,
         i64,
         String,
     );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT refunds, refund_minor, refund_reason, total_minor, status FROM order_views \
-         WHERE id = $1",
+        "SELECT refunds, refund_minor, refund_reason, returns, total_minor, status \
+         FROM order_views WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((Json(list), refunded_minor, reason, total_minor, status)) = row else {
+    let Some((Json(list), refunded_minor, reason, Json(returns), total_minor, status)) = row else {
         return Ok(status_without_row(order));
     };
     let mut refunds = Refunds {
@@ -213,16 +230,22 @@ async fn apply_refund(
         refunded_minor,
         reason,
     };
-    refunds.apply(order);
-    let status = refunds.status(parse_status(&status), total_minor);
+    let mut returns = Returns { list: returns };
+    let status = if refunds.apply(order) {
+        refunds.status(parse_status(&status), total_minor)
+    } else {
+        returns.apply(order);
+        parse_status(&status)
+    };
     sqlx::query(
         "UPDATE order_views SET refunds = $2, refund_minor = $3, refund_reason = $4, \
-         status = $5, version = $6, updated_at = $7 WHERE id = $1",
+         returns = $5, status = $6, version = $7, updated_at = $8 WHERE id = $1",
     )
     .bind(id)
     .bind(Json(&refunds.list))
     .bind(refunds.refunded_minor)
     .bind(&refunds.reason)
+    .bind(Json(&returns.list))
     .bind(status.as_str())
     .bind(version)
     .bind(event.recorded_at)
@@ -269,7 +292,7 @@ async fn insert_order(
          placed_at = EXCLUDED.placed_at, payment = NULL, shipment = NULL, \
          rejection_reason = NULL, rejection = NULL, cancel_reason = NULL, \
          cancelled_by = NULL, refund_reason = NULL, refund_minor = NULL, payment_due_by = NULL, \
-         refunds = '[]'",
+         refunds = '[]', returns = '[]'",
     )
     .bind(id)
     .bind(customer_id)

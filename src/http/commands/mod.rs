@@ -51,6 +51,7 @@ pub mod payments;
 pub mod preconditions;
 pub mod products;
 pub mod refunds;
+pub mod returns;
 
 use axum::routing::{post, put};
 use axum::Router;
@@ -116,6 +117,11 @@ pub fn routes() -> Router<AppState> {
             post(idempotent(refunds::refund_rest)),
         )
         .route("/orders/{id}/refunds", post(idempotent(refunds::create)))
+        // Returns.
+        .route("/orders/{id}/returns", post(idempotent(returns::request)))
+        .route("/returns/{id}/approve", post(idempotent(returns::approve)))
+        .route("/returns/{id}/reject", post(idempotent(returns::reject)))
+        .route("/returns/{id}/receive", post(idempotent(returns::receive)))
         // Payment provider webhooks: authenticated by signature, idempotent per event id.
         .route("/payments/webhook", post(payments::webhook))
         .route("/payments/stripe/webhook", post(payments::stripe_webhook))
@@ -156,6 +162,10 @@ pub fn routes() -> Router<AppState> {
         orders::cancel,
         refunds::refund_rest,
         refunds::create,
+        returns::request,
+        returns::approve,
+        returns::reject,
+        returns::receive,
         payments::webhook,
         payments::stripe_webhook,
         coupons::create,

@@ -63,7 +63,7 @@ pub struct RefundResponse {
 
 /// The refund's id: derived from the order and the `Idempotency-Key` when there is one, so a
 /// request retried after a 503 continues the same refund; otherwise new.
-fn refund_id(order_id: Uuid, headers: &HeaderMap) -> Uuid {
+pub(super) fn refund_id(order_id: Uuid, headers: &HeaderMap) -> Uuid {
     headers
         .get(IDEMPOTENCY_KEY_HEADER)
         .map(|key| Uuid::new_v5(&order_id, key.as_bytes()))
@@ -71,7 +71,7 @@ fn refund_id(order_id: Uuid, headers: &HeaderMap) -> Uuid {
 }
 
 /// A refund's refusal as a problem.
-fn refund_error(error: RefundError) -> ApiError {
+pub(super) fn refund_error(error: RefundError) -> ApiError {
     match error {
         RefundError::Order(error) => order_error(error),
         RefundError::ProviderMissing(provider) => ApiError::conflict(

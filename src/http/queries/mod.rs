@@ -25,6 +25,7 @@ mod orders;
 mod params;
 pub mod product_cache;
 mod products;
+mod returns;
 mod wait;
 
 use axum::routing::get;
@@ -44,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}", get(orders::get))
         .route("/orders/{id}/invoice", get(invoice::get))
         .route("/orders/{id}/refunds", get(orders::refunds))
+        .route("/orders/{id}/returns", get(returns::of_order))
+        .route("/returns", get(returns::list))
         .route("/orders/{id}/history", get(audit::history))
         .route("/admin/audit/verify", get(audit::verify))
         .route("/coupons", get(coupons::list))
@@ -64,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         orders::list,
         orders::get,
         orders::refunds,
+        returns::of_order,
+        returns::list,
         invoice::get,
         coupons::list,
         coupons::mine,

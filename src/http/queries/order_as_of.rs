@@ -16,7 +16,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use commerce_projections::read_models::orders::{
-    OrderView, PaymentView, Refunds, RejectionView, ShipmentView, TimelineEntry,
+    OrderView, PaymentView, Refunds, RejectionView, Returns, ShipmentView, TimelineEntry,
 };
 use commerce_projections::read_models::MoneyView;
 
@@ -61,6 +61,7 @@ struct Extras {
     cancel_reason: Option<String>,
     cancelled_by: Option<String>,
     refunds: Refunds,
+    returns: Returns,
 }
 
 impl Extras {
@@ -83,7 +84,9 @@ impl Extras {
                 self.refunds.refunded_minor = refund.map(|money| money.minor);
             }
             other => {
-                self.refunds.apply(other);
+                if !self.refunds.apply(other) {
+                    self.returns.apply(other);
+                }
             }
         }
     }
@@ -160,6 +163,7 @@ pub fn detail(rebuilt: &RebuiltOrder) -> Result<OrderDetail, serde_json::Error> 
             .refunded_minor
             .map(|minor| MoneyView::new(minor, totals.total.currency.as_str())),
         refunds: extras.refunds.list,
+        returns: extras.returns.list,
         payment_due_by: order.payment_due_by().map(micros),
         placed_at: micros(placed_at),
         updated_at: last.stored.recorded_at,

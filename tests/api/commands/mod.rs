@@ -9,3 +9,4 @@ mod idempotency;
 mod orders;
 mod products;
 mod refunds;
+mod returns;

@@ -247,3 +247,58 @@ async fn a_confirmed_checkout_emails_the_customer_and_low_stock_the_admins() {
     assert_eq!(list(customer).await.expect("request").status(), 403);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn each_step_of_a_return_emails_the_customer() {
+    let dir = mail_dir();
+    let Engine { app, nats: _nats } = engine(&dir).await;
+    let email = format!("rita-{}@example.com", Uuid::new_v4().simple());
+    registered(&app, &email).await;
+    let customer = app.with_token(&logged_in(&app, &email).await.access);
+    let admin = app.as_admin();
+    let sku = format!("SKU-{}", Uuid::new_v4().simple());
+    let product = active_product(&admin, &sku, 5).await;
+    let cart = ready_cart(&customer, &product, &sku, 2).await;
+    let order = customer.checkout(&cart).await.command(201, 2);
+    customer
+        .pay(&order, &crate::client::Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
+    let shipment = crate::client::Ship {
+        carrier: "DHL".into(),
+        tracking_number: "JD2".into(),
+    };
+    admin.ship(&order, &shipment).await.command(200, 4);
+    admin.deliver(&order).await.command(200, 5);
+
+    let body = json!({"lines": [{"sku": sku, "quantity": 1}], "reason": "too small"});
+    let requested = customer
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/orders/{order}/returns"),
+            &body,
+        )
+        .await;
+    let return_id = requested.body["return_id"].as_str().expect("return id");
+    let requested = message_to(&dir, &email, "Return requested for order").await;
+    assert!(requested.contains(&format!("1 x {sku}")), "{requested}");
+    assert!(requested.contains("Reason: too small"), "{requested}");
+    for (step, subject) in [
+        ("approve", "Return approved"),
+        ("receive", "Return received"),
+    ] {
+        let body = json!({"restock": true});
+        let reply = admin
+            .send_json(
+                reqwest::Method::POST,
+                &format!("/returns/{return_id}/{step}"),
+                &body,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let message = message_to(&dir, &email, subject).await;
+        assert!(message.contains(return_id), "{message}");
+    }
+    let refunded = message_to(&dir, &email, "refunded").await;
+    assert!(refunded.contains("We refunded 14.99 USD"), "{refunded}");
+}

@@ -554,3 +554,57 @@ async fn stripes_refund_event_settles_a_refund_left_requested() {
     assert_eq!(refunded["refund_id"], requested["refund_id"]);
     assert_eq!(refunded["provider_reference"], "re_1");
 }
+
+#[tokio::test]
+async fn a_return_is_refunded_through_stripe_on_receipt() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (customer, order) = confirmed_order(&app).await;
+    customer
+        .pay(&order, &Pay::stripe("pm_card_visa"))
+        .await
+        .command(200, 3);
+    let admin = app.as_admin();
+    let shipment = crate::client::Ship {
+        carrier: "DHL".into(),
+        tracking_number: "JD3".into(),
+    };
+    admin.ship(&order, &shipment).await.command(200, 4);
+    admin.deliver(&order).await.command(200, 5);
+    let sku = last_payload(&app, &order, "OrderPlaced").await["lines"][0]["sku"].clone();
+    let body = json!({"lines": [{"sku": sku, "quantity": 2}], "reason": "wrong colour"});
+    let requested = customer
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/orders/{order}/returns"),
+            &body,
+        )
+        .await;
+    let return_id = requested.body["return_id"]
+        .as_str()
+        .expect("return id")
+        .to_string();
+    let step = |name: &'static str| {
+        let path = format!("/returns/{return_id}/{name}");
+        let admin = app.as_admin();
+        async move {
+            admin
+                .send_json(reqwest::Method::POST, &path, &json!({"restock": true}))
+                .await
+        }
+    };
+    assert_eq!(step("approve").await.status.as_u16(), 200);
+
+    let received = step("receive").await;
+
+    assert_eq!(received.status.as_u16(), 200, "{}", received.text);
+    let intent = stripe.intents_of(&order).await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let refunds = stripe.refunds_of(&intent).await;
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0]["amount"], 2999);
+    assert_eq!(refunds[0]["metadata"]["refund_id"], return_id.as_str());
+    assert_eq!(received.body["provider_reference"], refunds[0]["id"]);
+}

@@ -15,7 +15,7 @@ use commerce::usecases::checkout::{check_out, CheckOut, CheckoutSettings};
 use commerce::usecases::Caller;
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
-use commerce_aggregates::order::{OrderCommand, OrderStatus, RefundScope};
+use commerce_aggregates::order::{OrderCommand, OrderStatus, RefundScope, ReturnLine};
 use commerce_aggregates::product::{NewVariant, ProductCommand};
 use commerce_aggregates::{Address, Currency, Discount, Role};
 use commerce_projections::{read_models, replay};
@@ -268,6 +268,7 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
             .await
             .expect("order command");
     }
+    returned_order(stores, &meta, lamp).await;
     let expired = confirmed_order(stores, &meta, lamp).await;
     stores
         .orders
@@ -281,6 +282,67 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
         )
         .await
         .expect("expired");
+}
+
+/// A delivered order with a rejected return and a received one.
+async fn returned_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) {
+    let order = confirmed_order(stores, meta, lamp).await;
+    let Loaded {
+        aggregate: placed, ..
+    } = stores.orders.load(&order).await.expect("order loads");
+    let total = placed.totals().expect("totals").total;
+    let sku = placed.lines()[0].sku.clone();
+    let now = Utc::now();
+    let lines = vec![ReturnLine { sku, quantity: 1 }];
+    let (rejected, received) = (Uuid::from_u128(3), Uuid::from_u128(4));
+    for command in [
+        OrderCommand::RecordPayment {
+            provider: "test".into(),
+            payment_reference: "pay-return".into(),
+            amount: total,
+            at: now,
+        },
+        OrderCommand::ShipOrder {
+            carrier: "DHL".into(),
+            tracking_number: "JD9".into(),
+            at: now,
+        },
+        OrderCommand::DeliverOrder { at: now },
+        OrderCommand::RequestReturn {
+            return_id: rejected,
+            lines: lines.clone(),
+            reason: "wrong size".into(),
+            window_days: 30,
+            at: now,
+        },
+        OrderCommand::RejectReturn {
+            return_id: rejected,
+            reason: "worn".into(),
+            at: now,
+        },
+        OrderCommand::RequestReturn {
+            return_id: received,
+            lines,
+            reason: "wrong size".into(),
+            window_days: 30,
+            at: now,
+        },
+        OrderCommand::ApproveReturn {
+            return_id: received,
+            at: now,
+        },
+        OrderCommand::ReceiveReturn {
+            return_id: received,
+            restock: false,
+            at: now,
+        },
+    ] {
+        stores
+            .orders
+            .execute(&order, command, meta, None)
+            .await
+            .expect("order command");
+    }
 }
 
 /// A coupon redeemed twice, one redemption released, its terms updated, then deactivated.

@@ -11,6 +11,7 @@ mod place;
 mod pricing;
 mod pricing_invariants;
 mod refunds;
+mod returns;
 mod state;
 mod transitions;
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::RefundView;
+use super::{RefundView, ReturnView};
 use crate::read_models::{json_column, MoneyView, Page, PageRequest, DEFAULT_PER_PAGE};
 
 /// An order with its totals, lines, payment, shipment and outcome, as its customer (or the
@@ -62,6 +62,8 @@ pub struct OrderView {
     pub refund: Option<MoneyView>,
     /// Every refund asked for or made, in order.
     pub refunds: Vec<RefundView>,
+    /// Every return asked for, in order.
+    pub returns: Vec<ReturnView>,
     /// Payment deadline, once confirmed.
     pub payment_due_by: Option<DateTime<Utc>>,
     /// When it was placed.
@@ -233,8 +235,8 @@ impl OrderQuery {
 const ORDER_COLUMNS: &str = "SELECT id, customer_id, cart_id, customer_role, status, currency, \
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection, \
-     cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, payment_due_by, \
-     placed_at, updated_at, version";
+     cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, returns, \
+     payment_due_by, placed_at, updated_at, version";
 
 #[derive(sqlx::FromRow)]
 struct OrderRow {
@@ -261,6 +263,7 @@ struct OrderRow {
     refund_reason: Option<String>,
     refund_minor: Option<i64>,
     refunds: serde_json::Value,
+    returns: serde_json::Value,
     payment_due_by: Option<DateTime<Utc>>,
     placed_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -285,6 +288,7 @@ impl TryFrom<OrderRow> for OrderView {
             total: money(row.total_minor),
             refund: row.refund_minor.map(money),
             refunds: json_column("refunds", row.refunds)?,
+            returns: json_column("returns", row.returns)?,
             id: row.id,
             customer_id: row.customer_id,
             cart_id: row.cart_id,
@@ -344,6 +348,54 @@ pub async fn list(pool: &PgPool, query: &OrderQuery) -> Result<Page<OrderView>, 
         .map(OrderView::try_from)
         .collect::<Result<_, _>>()?;
     Ok(request.into_page(orders, total))
+}
+
+/// A return with the order it belongs to, as the back office lists returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderReturn {
+    /// The order.
+    pub order_id: Uuid,
+    /// Its customer.
+    pub customer_id: Uuid,
+    /// The return.
+    #[serde(flatten)]
+    pub r#return: ReturnView,
+}
+
+/// Page `page` of every order's returns, newest request first; only those in `status` when
+/// given (`requested`, `approved`, `rejected`, `received`).
+pub async fn returns(
+    pool: &PgPool,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<OrderReturn>, sqlx::Error> {
+    const RETURNS: &str = "FROM order_views o, jsonb_array_elements(o.returns) AS r(value) \
+         WHERE jsonb_array_length(o.returns) > 0 AND ($1::text IS NULL OR r.value->>'status' = $1)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) {RETURNS}"))
+        .bind(status)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<(Uuid, Uuid, serde_json::Value)> = sqlx::query_as(&format!(
+        "SELECT o.id, o.customer_id, r.value {RETURNS} \
+         ORDER BY r.value->>'requested_at' DESC, o.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(status)
+    .bind(page.limit())
+    .bind(page.offset())
+    .fetch_all(pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|(order_id, customer_id, value)| {
+            Ok(OrderReturn {
+                order_id,
+                customer_id,
+                r#return: json_column("returns", value)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(page.into_page(items, total))
 }
 
 /// The status timeline of order `id`, oldest first (empty for an unknown order).

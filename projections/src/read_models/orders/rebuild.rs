@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{parse_status, status_after, status_without_row, timeline_detail, Refunds};
+use super::{parse_status, status_after, status_without_row, timeline_detail, Refunds, Returns};
 use crate::projection::ProjectionError;
 use crate::replay::{CopyRows, Rebuild, StoredEvent};
 
@@ -20,8 +20,8 @@ const STATEMENTS: &[&str] = &[
     "COPY order_views (id, customer_id, cart_id, customer_role, status, currency, \
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection_reason, rejection, \
-     cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, payment_due_by, \
-     placed_at, updated_at, version) FROM STDIN (FORMAT binary)",
+     cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, returns, \
+     payment_due_by, placed_at, updated_at, version) FROM STDIN (FORMAT binary)",
     "COPY order_timeline (order_id, sequence, status, event_type, at, actor_id, actor_role, \
      detail) FROM STDIN (FORMAT binary)",
 ];
@@ -48,6 +48,7 @@ struct Order {
     cancelled_by: Option<&'static str>,
     /// `refunds`, `refund_minor` and `refund_reason`.
     refunds: Refunds,
+    returns: Returns,
     payment_due_by: Option<DateTime<Utc>>,
     placed_at: DateTime<Utc>,
 }
@@ -143,6 +144,7 @@ impl OrderRebuild {
             cancel_reason: None,
             cancelled_by: None,
             refunds: Refunds::default(),
+            returns: Returns::default(),
             payment_due_by: None,
             placed_at,
         })
@@ -171,13 +173,20 @@ impl OrderRebuild {
             row.status = status.as_str();
             return Ok(status);
         }
+        if row.returns.apply(&order) {
+            return Ok(parse_status(row.status));
+        }
         let status = status_after(&order).unwrap_or_else(|| parse_status(row.status));
         match order {
             OrderEvent::OrderPlaced { .. }
             | OrderEvent::OrderExpired { .. }
             | OrderEvent::RefundRequested { .. }
             | OrderEvent::RefundFailed { .. }
-            | OrderEvent::OrderRefunded { .. } => {}
+            | OrderEvent::OrderRefunded { .. }
+            | OrderEvent::ReturnRequested { .. }
+            | OrderEvent::ReturnApproved { .. }
+            | OrderEvent::ReturnRejected { .. }
+            | OrderEvent::ReturnReceived { .. } => {}
             OrderEvent::OrderConfirmed { payment_due_by } => {
                 row.payment_due_by = Some(payment_due_by);
             }
@@ -291,6 +300,7 @@ impl Rebuild for OrderRebuild {
                 .opt_text(order.refunds.reason.as_deref())
                 .opt_int(order.refunds.refunded_minor);
             views.json(&order.refunds.list)?;
+            views.json(&order.returns.list)?;
             views
                 .opt_time(order.payment_due_by)
                 .time(order.placed_at)
