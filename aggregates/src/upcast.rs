@@ -14,6 +14,7 @@
 //! | event | version | change |
 //! |---|---|---|
 //! | `StockAdjusted` | `2.0` | adds `previous_on_hand` (`on_hand − adjustment`) |
+//! | `OrderCancelled` | `1.1` | adds `refund_id` (null): a `1.0` cancellation's refund was counted with it |
 //! | `OrderRefunded` | `1.1` | adds `refund_id` and `provider_reference` (null) and `lines` (empty): a `1.0` refund was of the whole total |
 //!
 //! A payload a step cannot read (not the documented old shape) is left as it is: decoding it
@@ -22,7 +23,7 @@
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use serde_json::Value;
 
-use crate::order::ORDER_REFUNDED_VERSION;
+use crate::order::{ORDER_CANCELLED_VERSION, ORDER_REFUNDED_VERSION};
 use crate::product::STOCK_ADJUSTED_VERSION;
 
 /// The version of the first payload shape of every event type.
@@ -54,6 +55,12 @@ const STEPS: &[Step] = &[
         from: "1.0",
         to: STOCK_ADJUSTED_VERSION,
         apply: stock_adjusted_v2,
+    },
+    Step {
+        event_type: "OrderCancelled",
+        from: "1.0",
+        to: ORDER_CANCELLED_VERSION,
+        apply: order_cancelled_v1_1,
     },
     Step {
         event_type: "OrderRefunded",
@@ -109,6 +116,13 @@ fn stock_adjusted_v2(payload: &Value) -> Option<Value> {
     let mut fields = fields.clone();
     fields.insert("previous_on_hand".into(), Value::from(previous));
     Some(serde_json::json!({ "StockAdjusted": fields }))
+}
+
+/// `OrderCancelled` `1.0` → `1.1`: no refund through the provider.
+fn order_cancelled_v1_1(payload: &Value) -> Option<Value> {
+    let mut fields = payload.get("OrderCancelled")?.as_object()?.clone();
+    fields.insert("refund_id".into(), Value::Null);
+    Some(serde_json::json!({ "OrderCancelled": fields }))
 }
 
 /// `OrderRefunded` `1.0` → `1.1`: the refund of the whole total, without an id, a provider
@@ -247,6 +261,11 @@ mod tests {
         assert_eq!(current_version("StockAdjusted"), "2.0");
         assert_eq!(current_version("OrderPlaced"), "1.0");
         assert_eq!(current_version("OrderRefunded"), "1.1");
+        assert_eq!(current_version("OrderCancelled"), "1.1");
+        let old = serde_json::json!({"OrderCancelled": {"reason": "r", "refund": null,
+            "by": "customer", "cancelled_at": "2026-11-30T10:00:00Z"}});
+        let Upcast { payload, .. } = upcast("OrderCancelled", "1.0", old);
+        assert!(serde_json::from_value::<crate::order::OrderEvent>(payload).is_ok());
         assert!(needs_upcast("StockAdjusted", "1.0"));
         assert!(!needs_upcast("StockAdjusted", "2.0"));
         assert!(!needs_upcast("OrderPlaced", "1.0"));

@@ -194,6 +194,7 @@ async fn order_lifecycle_persists_and_reloads() {
             OrderCommand::CancelOrder {
                 reason: "changed my mind".into(),
                 by: Role::Customer,
+                refund_id: Uuid::new_v4(),
                 at: now,
             },
             &meta,

@@ -100,12 +100,15 @@ pub enum OrderCommand {
         /// When it was delivered.
         at: DateTime<Utc>,
     },
-    /// Cancels the order; a paid order is refunded in full.
+    /// Cancels the order; a paid order's cancellation also asks for the refund of what is
+    /// still paid (refund `refund_id`).
     CancelOrder {
         /// Why (required).
         reason: String,
         /// Who cancels: a customer role, or `Admin` (who may also cancel a shipped order).
         by: Role,
+        /// The id of the refund a paid order's cancellation asks for.
+        refund_id: Uuid,
         /// When.
         at: DateTime<Utc>,
     },

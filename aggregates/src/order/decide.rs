@@ -100,7 +100,12 @@ pub(crate) fn decide(
             check_transition(state, OrderAction::Deliver)?;
             Ok(vec![OrderEvent::OrderDelivered { delivered_at: at }])
         }
-        OrderCommand::CancelOrder { reason, by, at } => {
+        OrderCommand::CancelOrder {
+            reason,
+            by,
+            refund_id,
+            at,
+        } => {
             let action = match by {
                 Role::Admin => OrderAction::CancelAsAdmin,
                 Role::Customer | Role::Prime => OrderAction::Cancel,
@@ -108,13 +113,26 @@ pub(crate) fn decide(
             };
             check_transition(state, action)?;
             let reason = required_text(&reason, "reason", MAX_REASON_LEN)?;
-            let refund = state.payment.as_ref().map(|_| state.totals.total);
-            Ok(vec![OrderEvent::OrderCancelled {
-                reason,
+            let refundable = state.refundable();
+            let refund = state.payment.as_ref().map(|_| refundable);
+            let refunds = refund.is_some_and(|refund| !refund.is_zero());
+            let mut events = vec![OrderEvent::OrderCancelled {
+                reason: reason.clone(),
                 refund,
                 by,
                 cancelled_at: at,
-            }])
+                refund_id: refunds.then_some(refund_id),
+            }];
+            if refunds {
+                events.push(OrderEvent::RefundRequested {
+                    refund_id,
+                    amount: refundable,
+                    lines: Vec::new(),
+                    reason,
+                    requested_at: at,
+                });
+            }
+            Ok(events)
         }
         OrderCommand::RequestRefund {
             refund_id,

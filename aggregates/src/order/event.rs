@@ -13,6 +13,10 @@ use crate::order::refund::RefundedLine;
 use crate::order::rejection::RejectionReason;
 use crate::order::returns::ReturnLine;
 
+/// The version `OrderCancelled` is written in: `1.1` added `refund_id` when the refund of a
+/// paid order's cancellation went through the payment provider.
+pub const ORDER_CANCELLED_VERSION: &str = "1.1";
+
 /// The version `OrderRefunded` is written in: `1.1` added `refund_id`, `provider_reference` and
 /// `lines` when refunds became partial (a `1.0` event was a full refund of neither).
 pub const ORDER_REFUNDED_VERSION: &str = "1.1";
@@ -112,12 +116,17 @@ pub enum OrderEvent {
     OrderCancelled {
         /// Why.
         reason: String,
-        /// The amount to refund: the total when the order had been paid.
+        /// The amount to refund: what was paid and not refunded yet, when the order had been
+        /// paid.
         refund: Option<Money>,
         /// The role of whoever cancelled.
         by: Role,
         /// When.
         cancelled_at: DateTime<Utc>,
+        /// The refund (requested with the cancellation) that returns `refund` through the
+        /// payment provider; none for a cancellation recorded before cancellations refunded
+        /// through it, whose refund was counted with it.
+        refund_id: Option<Uuid>,
     },
     /// A refund was asked for: its amount is reserved against what was paid until the
     /// payment provider returns the money (`OrderRefunded`) or refuses (`RefundFailed`).
@@ -227,6 +236,7 @@ impl DomainEvent for OrderEvent {
     fn event_version(&self) -> String {
         match self {
             OrderEvent::OrderRefunded { .. } => ORDER_REFUNDED_VERSION,
+            OrderEvent::OrderCancelled { .. } => ORDER_CANCELLED_VERSION,
             _ => "1.0",
         }
         .to_string()

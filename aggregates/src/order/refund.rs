@@ -414,7 +414,9 @@ pub(crate) fn apply(state: &mut OrderState, event: OrderEvent) {
                 .payment
                 .as_ref()
                 .map_or(state.totals.total, |payment| payment.amount);
-            if state.refunded().minor >= paid.minor {
+            // A cancelled order stays cancelled when its cancellation's refund completes.
+            let open = state.status != OrderStatus::Cancelled;
+            if open && state.refunded().minor >= paid.minor {
                 state.status = OrderStatus::Refunded;
             }
         }

@@ -222,8 +222,11 @@ async fn apply_order(tx: &mut PgConnection, event: &Envelope) -> Result<(), Proj
         // Shipment and delivery change no figure: only the status and version move.
         OrderEvent::OrderShipped { .. } => (None, "shipped"),
         OrderEvent::OrderDelivered { .. } => (None, "delivered"),
-        OrderEvent::OrderCancelled { refund, .. } => {
-            if let Some(refund) = refund {
+        OrderEvent::OrderCancelled {
+            refund, refund_id, ..
+        } => {
+            // A refund requested with the cancellation counts when it completes.
+            if let (Some(refund), None) = (refund, refund_id) {
                 insert_refund(tx, id, version, refund, None, event).await?;
             }
             (Some("cancelled_at"), "cancelled")
@@ -295,7 +298,8 @@ async fn insert_refund(
     Ok(())
 }
 
-/// After a refund: `refunded` once the order's refunds return its whole total.
+/// After a refund: `refunded` once the order's refunds return its whole total (a cancelled
+/// order stays cancelled).
 async fn refunded_status(
     tx: &mut PgConnection,
     id: Uuid,
@@ -303,7 +307,8 @@ async fn refunded_status(
     event: &Envelope,
 ) -> Result<(), ProjectionError> {
     sqlx::query(
-        "UPDATE analytics_orders o SET status = CASE WHEN (SELECT sum(amount_minor) \
+        "UPDATE analytics_orders o SET status = CASE \
+         WHEN o.status <> 'cancelled' AND (SELECT sum(amount_minor) \
          FROM analytics_refunds r WHERE r.order_id = o.order_id) >= o.total_minor \
          THEN 'refunded' ELSE o.status END, updated_at = $2, version = $3 WHERE order_id = $1",
     )

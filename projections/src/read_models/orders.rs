@@ -122,15 +122,25 @@ impl Projection for OrderProjection {
                 .bind(json!({ "delivered_at": delivered_at })),
             ),
             OrderEvent::OrderCancelled {
-                reason, refund, by, ..
+                reason,
+                refund,
+                by,
+                refund_id,
+                ..
             } => Some(
+                // A refund requested with the cancellation is counted when it completes.
                 base(
                     "UPDATE order_views SET cancel_reason = $5, cancelled_by = $6, \
-                     refund_minor = $7, status = $2, version = $3, updated_at = $4 WHERE id = $1",
+                     refund_minor = COALESCE($7, refund_minor), status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1",
                 )
                 .bind(reason)
                 .bind(by.as_str())
-                .bind(refund.map(|money| money.minor)),
+                .bind(
+                    refund
+                        .filter(|_| refund_id.is_none())
+                        .map(|money| money.minor),
+                ),
             ),
             OrderEvent::RefundRequested { .. }
             | OrderEvent::RefundFailed { .. }
@@ -225,10 +235,16 @@ async fn apply_folded(
     let Some((Json(list), refunded_minor, reason, Json(returns), total_minor, status)) = row else {
         return Ok(status_without_row(order));
     };
+    // A refund recorded before refunds were partial shows as an entry without id nor
+    // provider reference.
+    let whole = list
+        .iter()
+        .any(|refund| refund.refund_id.is_none() && refund.provider_reference.is_none());
     let mut refunds = Refunds {
         list,
         refunded_minor,
         reason,
+        whole,
     };
     let mut returns = Returns { list: returns };
     let status = if refunds.apply(order) {

@@ -284,7 +284,13 @@ command_path! {
             reason: body.reason,
             expected_version: expected.0,
         };
-        let version = cancel::cancel(&state.stores, input, &user.metadata(&request_id.0)).await?;
+        let metadata = user.metadata(&request_id.0);
+        let version = cancel::cancel(&state.stores, &state.payments, input, &metadata)
+            .await
+            .map_err(|error| match error {
+                cancel::CancelError::Order(error) => error.into(),
+                cancel::CancelError::Refund(error) => super::refunds::refund_error(error),
+            })?;
         Ok(ok(id, version))
     }
 }

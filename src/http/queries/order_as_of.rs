@@ -77,11 +77,17 @@ impl Extras {
             }
             OrderEvent::OrderDelivered { delivered_at } => self.delivered_at = Some(*delivered_at),
             OrderEvent::OrderCancelled {
-                reason, refund, by, ..
+                reason,
+                refund,
+                by,
+                refund_id,
+                ..
             } => {
                 self.cancel_reason = Some(reason.clone());
                 self.cancelled_by = Some(by.as_str().to_string());
-                self.refunds.refunded_minor = refund.map(|money| money.minor);
+                if let (Some(refund), None) = (refund, refund_id) {
+                    self.refunds.refunded_minor = Some(refund.minor);
+                }
             }
             other => {
                 if !self.refunds.apply(other) {

@@ -171,6 +171,7 @@ async fn a_refund_in_the_range_gives_back_units_of_a_sale_made_before_it() {
             refund: Some(money(total, "USD")),
             by: commerce_aggregates::Role::Admin,
             cancelled_at: h.now,
+            refund_id: None,
         },
     )
     .await;

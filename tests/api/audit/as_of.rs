@@ -53,7 +53,7 @@ async fn as_of_rebuilds_the_order_from_its_events_at_each_moment() {
     app.with_token(token)
         .cancel_order(order, "changed my mind")
         .await
-        .command(200, 4);
+        .command(200, 6);
     let events = history(app, order, token).await;
     let placed = recorded_at(&events, "OrderPlaced");
     let paid = recorded_at(&events, "OrderPaid");
@@ -104,15 +104,23 @@ async fn as_of_rebuilds_the_order_from_its_events_at_each_moment() {
     assert_eq!(view["status"], "cancelled");
     assert_eq!(view["cancel_reason"], "changed my mind");
     assert_eq!(view["cancelled_by"], "customer");
-    assert_eq!(view["refund"], view["total"]);
+    assert!(view["refund"].is_null(), "{view}");
     assert_eq!(
         statuses(&view),
         ["placed", "confirmed", "paid", "cancelled"]
     );
+    // The refund is requested with the cancellation and completed in the next commit.
+    let requested = recorded_at(&events, "RefundRequested");
+    let (_, view) = as_of(app, order, requested, token).await;
+    assert!(view["refund"].is_null(), "{view}");
+    assert_eq!(view["refunds"][0]["status"], "requested");
+    assert_eq!(view["refunds"][0]["amount"], view["total"]);
 
     // Now, rebuilt from the events, equals the live view from the read model.
-    let live = get(app, &format!("/orders/{order}?min_version=4"), token).await;
+    let live = get(app, &format!("/orders/{order}?min_version=6"), token).await;
     assert_eq!(live.status, 200, "{}", live.text);
+    assert_eq!(live.body["refund"], live.body["total"]);
+    assert_eq!(live.body["status"], "cancelled");
     let (_, rebuilt) = as_of(app, order, Utc::now() + Duration::seconds(1), token).await;
     assert_eq!(rebuilt, live.body);
 }

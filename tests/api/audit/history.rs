@@ -105,7 +105,7 @@ async fn an_orders_history_has_its_events_reservations_coupon_redemption_and_pay
     app.with_token(&purchase.token)
         .cancel_order(&purchase.order, "changed my mind")
         .await
-        .command(200, 4);
+        .command(200, 6);
     let events = history(app, &purchase.order, &purchase.token).await;
     let cancelled = event(&events, "OrderCancelled");
     assert_eq!(cancelled["actor"]["id"], customer);

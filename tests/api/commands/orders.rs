@@ -211,13 +211,17 @@ async fn an_owner_cannot_cancel_a_shipped_order_but_an_admin_can_with_a_refund()
         .problem(409, "invalid_state");
     assert_eq!(event_count(&app).await, before);
 
+    // Cancelled (5) with its refund requested (6), then refunded by the provider (7).
     admin
         .cancel_order(&shipped, "too late?")
         .await
-        .command(200, 5);
+        .command(200, 7);
     let cancelled = last_payload(&app, &shipped, "OrderCancelled").await;
     assert_eq!(cancelled["by"], "admin");
     assert_eq!(cancelled["refund"]["amount"], 2999);
+    let refunded = last_payload(&app, &shipped, "OrderRefunded").await;
+    assert_eq!(refunded["refund_id"], cancelled["refund_id"]);
+    assert_eq!(refunded["amount"]["amount"], 2999);
 }
 
 #[tokio::test]

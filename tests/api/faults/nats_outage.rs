@@ -28,8 +28,9 @@ const OUTAGE: Duration = Duration::from_secs(6);
 const DURING_OUTAGE: u64 = 60;
 
 /// Emails the stored events call for, as (event id, template, recipient) → count: a
-/// verification per `EmailVerificationRequested`, one to the customer per `OrderConfirmed`
-/// and `OrderCancelled`, one to every admin per `LowStockThresholdCrossed`.
+/// verification per `EmailVerificationRequested`, one to the customer per `OrderConfirmed`,
+/// `OrderCancelled` and `OrderRefunded` (a paid order's cancellation refunds it), one to every
+/// admin per `LowStockThresholdCrossed`.
 async fn expected_emails(pool: &PgPool) -> BTreeMap<(Uuid, String, String), i64> {
     let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
         "SELECT e.event_id, 'verify_email', e.payload -> e.event_type ->> 'email'
@@ -37,6 +38,7 @@ async fn expected_emails(pool: &PgPool) -> BTreeMap<(Uuid, String, String), i64>
          UNION ALL
          SELECT e.event_id,
                 CASE e.event_type WHEN 'OrderConfirmed' THEN 'order_confirmed'
+                                  WHEN 'OrderRefunded' THEN 'order_refunded'
                                   ELSE 'order_cancelled' END,
                 u.email
            FROM events e
@@ -44,7 +46,7 @@ async fn expected_emails(pool: &PgPool) -> BTreeMap<(Uuid, String, String), i64>
                         AND p.event_type = 'OrderPlaced'
            JOIN users u ON u.id = (p.payload -> 'OrderPlaced' ->> 'customer_id')::uuid
           WHERE e.aggregate_type = 'order'
-            AND e.event_type IN ('OrderConfirmed', 'OrderCancelled')
+            AND e.event_type IN ('OrderConfirmed', 'OrderCancelled', 'OrderRefunded')
          UNION ALL
          SELECT e.event_id, 'low_stock', u.email
            FROM events e, users u

@@ -608,3 +608,52 @@ async fn a_return_is_refunded_through_stripe_on_receipt() {
     assert_eq!(refunds[0]["metadata"]["refund_id"], return_id.as_str());
     assert_eq!(received.body["provider_reference"], refunds[0]["id"]);
 }
+
+#[tokio::test]
+async fn cancelling_a_paid_order_refunds_it_through_stripe() {
+    let stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (order, intent) = paid_through_stripe(&app, &stripe).await;
+
+    let reply = app
+        .as_admin()
+        .cancel_order(&order, "out of stock after all")
+        .await;
+
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text);
+    let refunds = stripe.refunds_of(&intent).await;
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0]["amount"], 2999);
+    let refunded = last_payload(&app, &order, "OrderRefunded").await;
+    assert_eq!(refunded["provider_reference"], refunds[0]["id"]);
+    let status: String = sqlx::query_scalar(
+        "SELECT event_type FROM events WHERE aggregate_id = $1 AND event_type = 'OrderCancelled'",
+    )
+    .bind(&order)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("cancelled");
+    assert_eq!(status, "OrderCancelled");
+}
+
+#[tokio::test]
+async fn a_cancellation_while_stripe_is_down_refunds_when_cancelled_again() {
+    let mut stripe = LocalStripe::start().await;
+    let app = engine(&stripe).await;
+    let (order, intent) = paid_through_stripe(&app, &stripe).await;
+    stripe.stop();
+
+    app.as_admin()
+        .cancel_order(&order, "customer asked")
+        .await
+        .problem(503, "service_unavailable");
+
+    assert_eq!(events_of_type(&app, "OrderCancelled").await, 1);
+    assert_eq!(events_of_type(&app, "OrderRefunded").await, 0);
+    stripe.restart().await;
+    let again = app.as_admin().cancel_order(&order, "customer asked").await;
+    assert_eq!(again.status.as_u16(), 200, "{}", again.text);
+    assert_eq!(events_of_type(&app, "OrderCancelled").await, 1);
+    assert_eq!(events_of_type(&app, "OrderRefunded").await, 1);
+    assert_eq!(stripe.refunds_of(&intent).await.len(), 1);
+}

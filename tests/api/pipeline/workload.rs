@@ -344,6 +344,7 @@ pub async fn run(stores: &Stores, round: u32) {
                     OrderCommand::CancelOrder {
                         reason: "changed mind".into(),
                         by: Role::Customer,
+                        refund_id: order,
                         at: now,
                     },
                     &meta,
@@ -351,6 +352,21 @@ pub async fn run(stores: &Stores, round: u32) {
                 )
                 .await
                 .expect("cancelled");
+            // The provider returns the money of the refund the cancellation asked for.
+            stores
+                .orders
+                .execute(
+                    &oid,
+                    OrderCommand::CompleteRefund {
+                        refund_id: order,
+                        provider_reference: format!("re-{order}"),
+                        at: now,
+                    },
+                    &meta,
+                    None,
+                )
+                .await
+                .expect("refunded");
             stores
                 .products
                 .execute(

@@ -266,6 +266,7 @@ async fn rejection_cancellation_refund_and_expiry_are_recorded() {
             refund: Some(usd(2900)),
             by: Role::Customer,
             cancelled_at: h.now,
+            refund_id: None,
         },
     )
     .await;

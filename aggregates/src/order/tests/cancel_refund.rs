@@ -3,13 +3,26 @@
 use super::*;
 use crate::order::{OrderAction, OrderError, RefundScope, MAX_REASON_LEN};
 
-fn cancelled(refund: Option<Money>, by: Role) -> OrderEvent {
-    OrderEvent::OrderCancelled {
+/// The events of [`cancel`] by `by`: the cancellation, and for a paid order the request of
+/// the refund of `refund` through the provider.
+fn cancelled(refund: Option<Money>, by: Role) -> Vec<OrderEvent> {
+    let mut events = vec![OrderEvent::OrderCancelled {
         reason: "changed my mind".into(),
         refund,
         by,
         cancelled_at: t(10),
+        refund_id: refund.map(|_| CANCEL_REFUND_ID),
+    }];
+    if let Some(amount) = refund {
+        events.push(OrderEvent::RefundRequested {
+            refund_id: CANCEL_REFUND_ID,
+            amount,
+            lines: vec![],
+            reason: "changed my mind".into(),
+            requested_at: t(10),
+        });
     }
+    events
 }
 
 /// The request of [`refund`] on the reference order: its whole total, reserved.
@@ -28,7 +41,7 @@ fn customer_cancels_placed_order_without_refund() {
     framework()
         .given(history(OrderStatus::Placed))
         .when(cancel(Role::Customer))
-        .then_expect_events(vec![cancelled(None, Role::Customer)]);
+        .then_expect_events(cancelled(None, Role::Customer));
 }
 
 #[test]
@@ -36,7 +49,7 @@ fn customer_cancels_confirmed_unpaid_order_without_refund() {
     framework()
         .given(history(OrderStatus::Confirmed))
         .when(cancel(Role::Prime))
-        .then_expect_events(vec![cancelled(None, Role::Prime)]);
+        .then_expect_events(cancelled(None, Role::Prime));
 }
 
 #[test]
@@ -44,7 +57,7 @@ fn customer_cancels_paid_order_with_full_refund() {
     framework()
         .given(history(OrderStatus::Paid))
         .when(cancel(Role::Customer))
-        .then_expect_events(vec![cancelled(Some(usd(TOTAL)), Role::Customer)]);
+        .then_expect_events(cancelled(Some(usd(TOTAL)), Role::Customer));
 }
 
 #[test]
@@ -52,7 +65,7 @@ fn admin_cancels_shipped_order_with_full_refund() {
     framework()
         .given(history(OrderStatus::Shipped))
         .when(cancel(Role::Admin))
-        .then_expect_events(vec![cancelled(Some(usd(TOTAL)), Role::Admin)]);
+        .then_expect_events(cancelled(Some(usd(TOTAL)), Role::Admin));
 }
 
 #[test]
@@ -105,6 +118,7 @@ fn rejects_cancellation_without_reason() {
         .when(OrderCommand::CancelOrder {
             reason: " \t ".into(),
             by: Role::Customer,
+            refund_id: CANCEL_REFUND_ID,
             at: t(10),
         })
         .then_expect_error(OrderError::MissingField { field: "reason" });
@@ -117,6 +131,7 @@ fn rejects_cancellation_with_overlong_reason() {
         .when(OrderCommand::CancelOrder {
             reason: "r".repeat(MAX_REASON_LEN + 1),
             by: Role::Customer,
+            refund_id: CANCEL_REFUND_ID,
             at: t(10),
         })
         .then_expect_error(OrderError::FieldTooLong {
@@ -185,4 +200,35 @@ fn rejects_refund_without_reason() {
             at: t(90),
         })
         .then_expect_error(OrderError::MissingField { field: "reason" });
+}
+
+#[test]
+fn cancelling_a_partly_refunded_order_refunds_the_rest_and_it_stays_cancelled() {
+    let mut events = history(OrderStatus::Paid);
+    events.push(OrderEvent::RefundRequested {
+        refund_id: REFUND_ID,
+        amount: usd(1000),
+        lines: vec![],
+        reason: "damaged".into(),
+        requested_at: t(8),
+    });
+    events.push(refund_completed(usd(1000)));
+    let decided = framework()
+        .given(events.clone())
+        .when(cancel(Role::Customer))
+        .inspect_result()
+        .expect("cancelled");
+    assert_eq!(decided, cancelled(Some(usd(TOTAL - 1000)), Role::Customer));
+    events.extend(decided);
+    events.push(OrderEvent::OrderRefunded {
+        amount: usd(TOTAL - 1000),
+        reason: "changed my mind".into(),
+        refunded_at: t(11),
+        refund_id: Some(CANCEL_REFUND_ID),
+        provider_reference: Some("re_2".into()),
+        lines: vec![],
+    });
+    let order = replay(events);
+    assert_eq!(order.status(), Some(OrderStatus::Cancelled));
+    assert_eq!(order.refunded(), Some(usd(TOTAL)));
 }

@@ -236,6 +236,7 @@ fn history(status: OrderStatus) -> Vec<OrderEvent> {
             refund: None,
             by: Role::Customer,
             cancelled_at: t(1),
+            refund_id: None,
         }],
         OrderStatus::Refunded => vec![
             confirmed(),
@@ -273,10 +274,14 @@ fn pay(reference: &str, amount: Money) -> OrderCommand {
     }
 }
 
+/// The id of the refund a cancellation of a paid order asks for.
+const CANCEL_REFUND_ID: Uuid = Uuid::from_u128(0xca9ce1);
+
 fn cancel(by: Role) -> OrderCommand {
     OrderCommand::CancelOrder {
         reason: "changed my mind".into(),
         by,
+        refund_id: CANCEL_REFUND_ID,
         at: t(10),
     }
 }

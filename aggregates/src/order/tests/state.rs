@@ -74,6 +74,7 @@ fn events_round_trip_and_name_their_type() {
             assert!(json.get(event.event_type()).is_some(), "{json}");
             let version = match event {
                 OrderEvent::OrderRefunded { .. } => crate::order::ORDER_REFUNDED_VERSION,
+                OrderEvent::OrderCancelled { .. } => crate::order::ORDER_CANCELLED_VERSION,
                 _ => "1.0",
             };
             assert_eq!(event.event_version(), version);

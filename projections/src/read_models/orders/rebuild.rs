@@ -227,11 +227,17 @@ impl OrderRebuild {
                     .insert("delivered_at".into(), json!(delivered_at));
             }
             OrderEvent::OrderCancelled {
-                reason, refund, by, ..
+                reason,
+                refund,
+                by,
+                refund_id,
+                ..
             } => {
                 row.cancel_reason = Some(reason);
                 row.cancelled_by = Some(by.as_str());
-                row.refunds.refunded_minor = refund.map(|money| money.minor);
+                if let (Some(refund), None) = (refund, refund_id) {
+                    row.refunds.refunded_minor = Some(refund.minor);
+                }
             }
         }
         row.status = status.as_str();

@@ -70,6 +70,9 @@ pub struct Refunds {
     pub refunded_minor: Option<i64>,
     /// Why the last refund was made (`refund_reason`).
     pub reason: Option<String>,
+    /// Whether a refund recorded before refunds were partial (no id, no provider reference:
+    /// always of the whole order) was folded in.
+    pub whole: bool,
 }
 
 impl Refunds {
@@ -134,6 +137,7 @@ impl Refunds {
                 }
                 self.refunded_minor = Some(self.refunded_minor.unwrap_or(0) + amount.minor);
                 self.reason = Some(reason.clone());
+                self.whole |= refund_id.is_none() && provider_reference.is_none();
             }
             _ => return false,
         }
@@ -147,12 +151,14 @@ impl Refunds {
     }
 
     /// The order's status once these refunds are folded in: `refunded` when they return the
-    /// whole total, else `current`.
+    /// whole total (or one was recorded before refunds were partial), unless the order was
+    /// cancelled; else `current`.
     pub fn status(&self, current: OrderStatus, total_minor: i64) -> OrderStatus {
-        if self
-            .refunded_minor
-            .is_some_and(|refunded| refunded >= total_minor)
-        {
+        let all = self.whole
+            || self
+                .refunded_minor
+                .is_some_and(|refunded| refunded >= total_minor);
+        if all && current != OrderStatus::Cancelled {
             OrderStatus::Refunded
         } else {
             current
