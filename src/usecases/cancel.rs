@@ -10,11 +10,11 @@ use commerce_aggregates::order::{Order, OrderCommand, OrderStatus, RefundScope, 
 use commerce_aggregates::Role;
 use uuid::Uuid;
 
-use super::order_change::{change_order, Holdings, OrderChange, OrderChangeError};
+use super::order_change::{change_order, load_order, Holdings, OrderChange, OrderChangeError};
 use super::refund::{self, RefundError, RefundOrder};
 use super::Caller;
 use crate::payments::Providers;
-use crate::store::{CommandMetadata, Loaded, Stores};
+use crate::store::{CommandMetadata, Stores};
 
 /// Cancel order `order_id`.
 #[derive(Debug, Clone)]
@@ -61,7 +61,7 @@ pub async fn cancel(
             refund.refund_id == Some(refund_id) && refund.status == RefundStatus::Requested
         })
     };
-    let loaded = load(stores, &id).await?;
+    let loaded = load_order(stores, &id).await?;
     let visible =
         loaded.aggregate.customer_id() == Some(input.caller.id) || input.caller.role == Role::Admin;
     let cancelled = loaded.aggregate.status() == Some(OrderStatus::Cancelled);
@@ -82,7 +82,7 @@ pub async fn cancel(
         };
         change_order(stores, &change, metadata).await?
     };
-    let order = load(stores, &id).await?.aggregate;
+    let order = load_order(stores, &id).await?.aggregate;
     if pending(&order) {
         let refund = RefundOrder {
             order_id: input.order_id,
@@ -96,12 +96,4 @@ pub async fn cancel(
             .version;
     }
     Ok(version)
-}
-
-async fn load(stores: &Stores, id: &str) -> Result<Loaded<Order>, OrderChangeError> {
-    stores
-        .orders
-        .load(id)
-        .await
-        .map_err(|error| OrderChangeError::Store(error.into_store_error()))
 }

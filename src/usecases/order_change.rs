@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::attempts::{conclude, Attempt, Attempts, StreamSet};
 use super::reasons::{redemption_reason, reservation_reason};
 use super::Caller;
-use crate::store::{CommandMetadata, StoreError, Stores, Stream, Transaction};
+use crate::store::{CommandMetadata, Loaded, StoreError, Stores, Stream, Transaction};
 
 /// What an order command does to the order's reservations and coupon redemption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +92,18 @@ pub(super) async fn change_order(
             return result;
         }
     }
+}
+
+/// Order `id` as the store has it now.
+pub(super) async fn load_order(
+    stores: &Stores,
+    id: &str,
+) -> Result<Loaded<Order>, OrderChangeError> {
+    stores
+        .orders
+        .load(id)
+        .await
+        .map_err(|error| OrderChangeError::Store(error.into_store_error()))
 }
 
 struct Streams {

@@ -11,7 +11,7 @@ use commerce_aggregates::order::{OrderCommand, OrderError, RefundScope, ReturnLi
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::order_change::{change_order, Holdings, OrderChange, OrderChangeError};
+use super::order_change::{change_order, load_order, Holdings, OrderChange, OrderChangeError};
 use super::refund::{self, RefundError, RefundOrder, Refunded};
 use super::Caller;
 use crate::payments::Providers;
@@ -175,12 +175,7 @@ pub async fn receive(
         expected_version: None,
     };
     change_order(stores, &change, metadata).await?;
-    let order = stores
-        .orders
-        .load(&order_id.to_string())
-        .await
-        .map_err(|error| OrderChangeError::Store(error.into_store_error()))?
-        .aggregate;
+    let order = load_order(stores, &order_id.to_string()).await?.aggregate;
     let Some(received) = order.returns().iter().find(|r| r.return_id == return_id) else {
         return Err(OrderChangeError::Order(OrderError::ReturnNotFound { return_id }).into());
     };
