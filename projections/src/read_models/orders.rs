@@ -235,17 +235,7 @@ async fn apply_folded(
     let Some((Json(list), refunded_minor, reason, Json(returns), total_minor, status)) = row else {
         return Ok(status_without_row(order));
     };
-    // A refund recorded before refunds were partial shows as an entry without id nor
-    // provider reference.
-    let whole = list
-        .iter()
-        .any(|refund| refund.refund_id.is_none() && refund.provider_reference.is_none());
-    let mut refunds = Refunds {
-        list,
-        refunded_minor,
-        reason,
-        whole,
-    };
+    let mut refunds = Refunds::from_row(list, refunded_minor, reason);
     let mut returns = Returns { list: returns };
     let status = if refunds.apply(order) {
         refunds.status(parse_status(&status), total_minor)

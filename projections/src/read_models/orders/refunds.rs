@@ -60,6 +60,12 @@ fn lines(lines: &[RefundedLine]) -> Vec<RefundLineView> {
         .collect()
 }
 
+/// Whether `refund` was recorded before refunds were partial: no id and no provider reference,
+/// always of the whole order.
+fn recorded_whole(refund: &RefundView) -> bool {
+    refund.refund_id.is_none() && refund.provider_reference.is_none()
+}
+
 /// The refund columns of an order row: the refunds, the amount returned so far and the
 /// reason of the last one returned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,6 +82,21 @@ pub struct Refunds {
 }
 
 impl Refunds {
+    /// The refund columns of a stored row.
+    pub fn from_row(
+        list: Vec<RefundView>,
+        refunded_minor: Option<i64>,
+        reason: Option<String>,
+    ) -> Self {
+        let whole = list.iter().any(recorded_whole);
+        Self {
+            list,
+            refunded_minor,
+            reason,
+            whole,
+        }
+    }
+
     /// Folds `event` in. False (and nothing changed) for events that are not about refunds.
     pub fn apply(&mut self, event: &OrderEvent) -> bool {
         match event {
@@ -137,7 +158,7 @@ impl Refunds {
                 }
                 self.refunded_minor = Some(self.refunded_minor.unwrap_or(0) + amount.minor);
                 self.reason = Some(reason.clone());
-                self.whole |= refund_id.is_none() && provider_reference.is_none();
+                self.whole = self.list.iter().any(recorded_whole);
             }
             _ => return false,
         }
