@@ -211,7 +211,9 @@ pub struct CommandHeaders {
 }
 
 /// Builds the problem responses documented for a group of routes.
-fn problems(statuses: &[(u16, &str)]) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+pub(crate) fn problems(
+    statuses: &[(u16, &str)],
+) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
     statuses
         .iter()
         .map(|(status, description)| {

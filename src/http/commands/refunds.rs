@@ -61,9 +61,10 @@ pub struct RefundResponse {
     pub provider_reference: String,
 }
 
-/// The refund's id: derived from the order and the `Idempotency-Key` when there is one, so a
-/// request retried after a 503 continues the same refund; otherwise new.
-pub(super) fn refund_id(order_id: Uuid, headers: &HeaderMap) -> Uuid {
+/// The id of what a request on order `order_id` creates (a refund, a return): derived from the
+/// order and the `Idempotency-Key` when there is one, so a request retried after a 503
+/// continues the same one; otherwise new.
+pub(super) fn id_from_key(order_id: Uuid, headers: &HeaderMap) -> Uuid {
     headers
         .get(IDEMPOTENCY_KEY_HEADER)
         .map(|key| Uuid::new_v5(&order_id, key.as_bytes()))
@@ -162,7 +163,7 @@ pub async fn create(
     };
     let input = RefundOrder {
         order_id: id,
-        refund_id: refund_id(id, &headers),
+        refund_id: id_from_key(id, &headers),
         scope,
         reason: body.reason,
         expected_version: expected.0,
@@ -203,7 +204,7 @@ pub async fn refund_rest(
 ) -> Result<Response, ApiError> {
     let input = RefundOrder {
         order_id: id,
-        refund_id: refund_id(id, &headers),
+        refund_id: id_from_key(id, &headers),
         scope: RefundScope::Remaining,
         reason: body.reason,
         expected_version: expected.0,

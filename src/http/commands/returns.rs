@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::dto::{CommandHeaders, CommandJson, CommandProblems};
 use super::orders::ReasonRequest;
 use super::preconditions::{Admin, Shopper};
-use super::refunds::{refund_error, refund_id};
+use super::refunds::{id_from_key, refund_error};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
@@ -105,7 +105,7 @@ pub async fn request(
     headers: HeaderMap,
     CommandJson(body): CommandJson<ReturnRequestBody>,
 ) -> Result<Response, ApiError> {
-    let return_id = refund_id(id, &headers);
+    let return_id = id_from_key(id, &headers);
     let input = RequestReturn {
         order_id: id,
         customer: user.caller(),

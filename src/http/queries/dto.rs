@@ -37,3 +37,33 @@ macro_rules! page_of {
     };
 }
 pub(crate) use page_of;
+
+/// The problem responses of a query reading one order or what hangs off it (invoice,
+/// refunds, returns): 401, 404 (someone else's too), 422, and 503 with `Retry-After` while
+/// the read model is behind `min_version`.
+pub struct OrderReadProblems;
+
+impl utoipa::IntoResponses for OrderReadProblems {
+    fn responses(
+    ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        let mut responses = crate::http::commands::dto::problems(&[
+            (401, "Missing or invalid token"),
+            (404, "No such order, or someone else's"),
+            (422, "Invalid query parameters"),
+            (
+                503,
+                "`read_model_behind`: `min_version` not reached in time",
+            ),
+        ]);
+        if let Some(utoipa::openapi::RefOr::T(behind)) = responses.get_mut("503") {
+            let retry_after = utoipa::openapi::header::HeaderBuilder::new()
+                .schema(Some(<u32 as utoipa::PartialSchema>::schema()))
+                .description(Some("Seconds to wait before retrying"))
+                .build();
+            behind
+                .headers
+                .insert("Retry-After".into(), utoipa::openapi::RefOr::T(retry_after));
+        }
+        responses
+    }
+}

@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::dto::OrderReadProblems;
 use super::orders::visible_order;
 use crate::html::escape;
 use crate::http::auth::AuthUser;
 use crate::http::error::ApiError;
-use crate::http::error::Problem;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
 
@@ -219,11 +219,7 @@ impl From<OrderView> for InvoiceView {
         (status = 200, description = "The invoice: JSON by default, a printable HTML page for \
           `Accept: text/html` or `?format=html`",
             content((InvoiceView = "application/json"), (String = "text/html"))),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such order, or someone else's", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+        OrderReadProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(order_id = %id, user_id = %user.id))]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::dto::OrderReadProblems;
 use super::order_as_of;
 use super::order_views::{OrderDetail, OrderPage};
 use super::params::{Invalid, ReadQuery};
@@ -254,11 +255,7 @@ pub async fn get(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The order's refunds", body = Vec<orders::RefundView>),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such order, or someone else's", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+        OrderReadProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(order_id = %id, user_id = %user.id))]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::dto::page_of;
+use super::dto::{page_of, OrderReadProblems};
 use super::orders::visible_order;
 use super::params::{Invalid, ReadQuery};
 use crate::http::auth::AuthUser;
@@ -73,11 +73,7 @@ page_of!(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The order's returns", body = Vec<ReturnView>),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such order, or someone else's", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+        OrderReadProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(order_id = %id, user_id = %user.id))]
