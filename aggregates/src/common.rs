@@ -211,6 +211,29 @@ macro_rules! impl_aggregate {
 
 pub(crate) use impl_aggregate;
 
+/// Longest email address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// True for a (trimmed, lower-cased) email address's shape: one `@` between a non-empty local
+/// part of at most 64 characters and a domain of dot-separated non-empty labels, with no
+/// white space or control characters, at most [`MAX_EMAIL_LEN`] in all. Whether mail reaches
+/// it is for a verification email to find out.
+pub fn is_email_address(email: &str) -> bool {
+    let shape_ok = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && local.len() <= 64
+                && !domain.contains('@')
+                && domain.contains('.')
+                && domain.split('.').all(|label| !label.is_empty())
+        }
+        None => false,
+    };
+    shape_ok
+        && email.len() <= MAX_EMAIL_LEN
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

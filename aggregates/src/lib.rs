@@ -1,4 +1,4 @@
-//! The pure domain model of the commerce engine: the Product, Cart, Order and Coupon
+//! The pure domain model of the commerce engine: the Product, Cart, Order, Coupon and Store
 //! aggregates, their commands, events and typed errors, and the money type they share.
 //!
 //! Nothing here does I/O. Whatever a command needs from outside (a price, the current time,
@@ -13,6 +13,7 @@ pub mod line;
 pub mod money;
 pub mod order;
 pub mod product;
+pub mod store;
 pub mod upcast;
 
 pub use common::{Address, AddressError, Discount, Role};

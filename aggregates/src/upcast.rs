@@ -16,6 +16,7 @@
 //! | `StockAdjusted` | `2.0` | adds `previous_on_hand` (`on_hand − adjustment`) |
 //! | `OrderCancelled` | `1.1` | adds `refund_id` (null): a `1.0` cancellation's refund was counted with it |
 //! | `OrderRefunded` | `1.1` | adds `refund_id` and `provider_reference` (null) and `lines` (empty): a `1.0` refund was of the whole total |
+//! | `ProductCreated`, `CartCreated`, `OrderPlaced` | `1.1` | adds `store`: `"default"`, the store of everything recorded before stores |
 //!
 //! A payload a step cannot read (not the documented old shape) is left as it is: decoding it
 //! then fails with the real reason instead of a half-upcast event.
@@ -23,8 +24,10 @@
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use serde_json::Value;
 
-use crate::order::{ORDER_CANCELLED_VERSION, ORDER_REFUNDED_VERSION};
-use crate::product::STOCK_ADJUSTED_VERSION;
+use crate::cart::CART_CREATED_VERSION;
+use crate::order::{ORDER_CANCELLED_VERSION, ORDER_PLACED_VERSION, ORDER_REFUNDED_VERSION};
+use crate::product::{PRODUCT_CREATED_VERSION, STOCK_ADJUSTED_VERSION};
+use crate::store::DEFAULT_STORE;
 
 /// The version of the first payload shape of every event type.
 pub const INITIAL_VERSION: &str = "1.0";
@@ -67,6 +70,24 @@ const STEPS: &[Step] = &[
         from: "1.0",
         to: ORDER_REFUNDED_VERSION,
         apply: order_refunded_v1_1,
+    },
+    Step {
+        event_type: "ProductCreated",
+        from: "1.0",
+        to: PRODUCT_CREATED_VERSION,
+        apply: into_default_store,
+    },
+    Step {
+        event_type: "CartCreated",
+        from: "1.0",
+        to: CART_CREATED_VERSION,
+        apply: into_default_store,
+    },
+    Step {
+        event_type: "OrderPlaced",
+        from: "1.0",
+        to: ORDER_PLACED_VERSION,
+        apply: into_default_store,
     },
 ];
 
@@ -134,6 +155,15 @@ fn order_refunded_v1_1(payload: &Value) -> Option<Value> {
     fields.insert("provider_reference".into(), Value::Null);
     fields.insert("lines".into(), Value::Array(Vec::new()));
     Some(serde_json::json!({ "OrderRefunded": fields }))
+}
+
+/// `ProductCreated`, `CartCreated` and `OrderPlaced` `1.0` → `1.1`: recorded before stores,
+/// so in the default store.
+fn into_default_store(payload: &Value) -> Option<Value> {
+    let (event_type, fields) = payload.as_object()?.iter().next()?;
+    let mut fields = fields.as_object()?.clone();
+    fields.insert("store".into(), Value::from(DEFAULT_STORE));
+    Some(serde_json::json!({ event_type.as_str(): fields }))
 }
 
 /// [`upcast`] as a cqrs-es upcaster, for `PersistedEventStore::with_upcasters`.
@@ -257,9 +287,37 @@ mod tests {
     }
 
     #[test]
+    fn events_recorded_before_stores_are_the_default_stores() {
+        let product = json!({"ProductCreated": {
+            "product_id": "8d0c5a44-5b6e-4f0e-9a57-0b0c8f6f2b11",
+            "details": {"name": "Mug", "description": "", "category": "kitchen", "tags": [],
+                        "images": []},
+            "low_stock_threshold": 5,
+            "variants": [{"sku": "MUG-1", "options": {},
+                          "price": {"amount": 900, "currency": "USD"}, "stock": 3}]
+        }});
+        let Upcast { version, payload } = upcast("ProductCreated", "1.0", product);
+        assert_eq!(version, "1.1");
+        let event: ProductEvent = serde_json::from_value(payload).expect("current shape");
+        let ProductEvent::ProductCreated { store, .. } = event else {
+            panic!("a ProductCreated");
+        };
+        assert_eq!(store, DEFAULT_STORE);
+
+        let cart = json!({"CartCreated": {"cart_id": "8d0c5a44-5b6e-4f0e-9a57-0b0c8f6f2b11",
+            "customer_id": "8d0c5a44-5b6e-4f0e-9a57-0b0c8f6f2b12", "currency": "EUR"}});
+        let Upcast { version, payload } = upcast("CartCreated", "1.0", cart);
+        assert_eq!(version, crate::cart::CART_CREATED_VERSION);
+        assert_eq!(payload["CartCreated"]["store"], DEFAULT_STORE);
+        assert_eq!(payload["CartCreated"]["currency"], "EUR");
+        assert!(serde_json::from_value::<crate::cart::CartEvent>(payload).is_ok());
+    }
+
+    #[test]
     fn versions_are_known_per_event_type() {
         assert_eq!(current_version("StockAdjusted"), "2.0");
-        assert_eq!(current_version("OrderPlaced"), "1.0");
+        assert_eq!(current_version("OrderPlaced"), "1.1");
+        assert_eq!(current_version("OrderConfirmed"), "1.0");
         assert_eq!(current_version("OrderRefunded"), "1.1");
         assert_eq!(current_version("OrderCancelled"), "1.1");
         let old = serde_json::json!({"OrderCancelled": {"reason": "r", "refund": null,
@@ -268,7 +326,8 @@ mod tests {
         assert!(serde_json::from_value::<crate::order::OrderEvent>(payload).is_ok());
         assert!(needs_upcast("StockAdjusted", "1.0"));
         assert!(!needs_upcast("StockAdjusted", "2.0"));
-        assert!(!needs_upcast("OrderPlaced", "1.0"));
+        assert!(needs_upcast("OrderPlaced", "1.0"));
+        assert!(!needs_upcast("OrderConfirmed", "1.0"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! transaction.
 
 use chrono::{DateTime, Utc};
+use commerce_aggregates::common::is_email_address;
 use commerce_aggregates::Role;
 use commerce_projections::read_models::{Page, PageRequest};
 use sqlx::postgres::PgRow;
@@ -14,7 +15,7 @@ use super::{password, sessions, AuthError, Violation};
 use crate::store::{Actor, CommandMetadata};
 
 /// Longest accepted email address.
-pub const MAX_EMAIL_LENGTH: usize = 254;
+pub const MAX_EMAIL_LENGTH: usize = commerce_aggregates::common::MAX_EMAIL_LEN;
 /// Longest accepted display name, in characters.
 pub const MAX_NAME_LENGTH: usize = 100;
 
@@ -63,24 +64,13 @@ pub fn normalize_email(raw: &str) -> String {
 
 /// Violations of a (normalised) email address, reported on `field`.
 pub fn check_email(field: &str, email: &str) -> Vec<Violation> {
-    let shape_ok = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && local.len() <= 64
-                && !domain.contains('@')
-                && domain.contains('.')
-                && domain.split('.').all(|label| !label.is_empty())
-        }
-        None => false,
-    };
     let mut violations = Vec::new();
     if email.len() > MAX_EMAIL_LENGTH {
         violations.push(Violation::new(
             field,
             format!("must be at most {MAX_EMAIL_LENGTH} characters long"),
         ));
-    }
-    if !shape_ok || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    } else if !is_email_address(email) {
         violations.push(Violation::new(
             field,
             "must be an email address like name@example.com",

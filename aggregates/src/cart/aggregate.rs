@@ -62,6 +62,7 @@ pub struct Cart {
 pub(crate) struct CartState {
     pub(crate) cart_id: Uuid,
     pub(crate) customer_id: Uuid,
+    pub(crate) store: String,
     pub(crate) currency: Currency,
     pub(crate) lines: Vec<CartLine>,
     pub(crate) coupon_code: Option<String>,
@@ -110,6 +111,11 @@ impl Cart {
     /// The owning customer, once created.
     pub fn customer_id(&self) -> Option<Uuid> {
         self.state.as_ref().map(|s| s.customer_id)
+    }
+
+    /// The store the cart shops in, once created.
+    pub fn store(&self) -> Option<&str> {
+        self.state.as_ref().map(|s| s.store.as_str())
     }
 
     /// The cart's currency, once created.
@@ -167,11 +173,13 @@ impl Cart {
             cart_id,
             customer_id,
             currency,
+            store,
         } = event
         {
             self.state = Some(CartState {
                 cart_id,
                 customer_id,
+                store,
                 currency,
                 lines: Vec::new(),
                 coupon_code: None,

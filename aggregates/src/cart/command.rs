@@ -10,13 +10,16 @@ use crate::money::{Currency, Money};
 /// refused with `NotOwner` unless it is the cart's owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CartCommand {
-    /// Opens an empty cart for `customer_id` in `currency`.
+    /// Opens an empty cart for `customer_id` in a store (resolved by the application from an
+    /// admitting [`Store`](crate::store::Store)).
     CreateCart {
         /// The new cart's identity.
         cart_id: Uuid,
         /// The owner.
         customer_id: Uuid,
-        /// Every price in the cart must be in this currency.
+        /// The store's slug.
+        store: String,
+        /// The store's currency: every price in the cart must be in it.
         currency: Currency,
     },
     /// Adds `quantity` of a SKU at the current `unit_price` (resolved by the application).
@@ -32,6 +35,8 @@ pub enum CartCommand {
         quantity: u32,
         /// The variant's price now; captured on the line.
         unit_price: Money,
+        /// The store the product belongs to: the cart's own, or the item is refused.
+        store: String,
     },
     /// Sets the quantity of a line already in the cart.
     ChangeItemQuantity {

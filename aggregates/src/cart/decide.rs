@@ -19,6 +19,7 @@ pub(crate) fn decide(
     if let CartCommand::CreateCart {
         cart_id,
         customer_id,
+        store,
         currency,
     } = command
     {
@@ -29,6 +30,7 @@ pub(crate) fn decide(
             cart_id,
             customer_id,
             currency,
+            store,
         }]);
     }
     let state = state.ok_or(CartError::NotFound)?;
@@ -51,8 +53,17 @@ pub(crate) fn decide(
             sku,
             quantity,
             unit_price,
+            store,
             ..
-        } => decide_add_item(state, product_id, &sku, quantity, unit_price),
+        } => {
+            if store != state.store {
+                return Err(CartError::ProductNotInStore {
+                    product_id,
+                    cart_store: state.store.clone(),
+                });
+            }
+            decide_add_item(state, product_id, &sku, quantity, unit_price)
+        }
         CartCommand::ChangeItemQuantity { sku, quantity, .. } => {
             check_quantity(quantity)?;
             let sku = sku.trim();

@@ -76,6 +76,14 @@ pub enum CartError {
         /// The price's currency.
         found: Currency,
     },
+    /// The product belongs to another store than the cart.
+    #[error("product {product_id} is not sold in store '{cart_store}'")]
+    ProductNotInStore {
+        /// The product.
+        product_id: Uuid,
+        /// The cart's store.
+        cart_store: String,
+    },
     /// No line with this SKU is in the cart.
     #[error("sku {sku} is not in the cart")]
     ItemNotInCart {
@@ -121,6 +129,7 @@ impl CartError {
             CartError::SkuBelongsToAnotherProduct { .. } => "sku_conflict",
             CartError::NonPositivePrice => "invalid_price",
             CartError::CurrencyMismatch { .. } => "currency_mismatch",
+            CartError::ProductNotInStore { .. } => "product_not_in_store",
             CartError::ItemNotInCart { .. } => "item_not_in_cart",
             CartError::InvalidCouponCode { .. } => "invalid_coupon_code",
             CartError::NoCouponApplied => "no_coupon_applied",
@@ -149,6 +158,7 @@ impl CartError {
             | CartError::InvalidSku { .. }
             | CartError::NonPositivePrice
             | CartError::CurrencyMismatch { .. }
+            | CartError::ProductNotInStore { .. }
             | CartError::ItemNotInCart { .. }
             | CartError::InvalidCouponCode { .. }
             | CartError::NoCouponApplied
@@ -206,6 +216,10 @@ mod tests {
             CartError::CurrencyMismatch {
                 expected: usd(),
                 found: eur(),
+            },
+            CartError::ProductNotInStore {
+                product_id: Uuid::nil(),
+                cart_store: "default".into(),
             },
             CartError::ItemNotInCart { sku: sku() },
             CartError::InvalidCouponCode { code: "X".into() },

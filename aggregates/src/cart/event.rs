@@ -8,6 +8,10 @@ use crate::cart::aggregate::CartLine;
 use crate::common::Address;
 use crate::money::{Currency, Money};
 
+/// Payload version of `CartCreated`: `1.1` added `store` (stored `1.0` events are upcast by
+/// [`crate::upcast`] into the default store).
+pub const CART_CREATED_VERSION: &str = "1.1";
+
 /// An event in a cart's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -18,8 +22,10 @@ pub enum CartEvent {
         cart_id: Uuid,
         /// The owner.
         customer_id: Uuid,
-        /// The cart's currency.
+        /// The cart's currency: its store's.
         currency: Currency,
+        /// The store the cart shops in (since `1.1`; earlier carts are the default store's).
+        store: String,
     },
     /// A new line was added.
     ItemAdded {
@@ -91,6 +97,10 @@ impl DomainEvent for CartEvent {
     }
 
     fn event_version(&self) -> String {
-        "1.0".to_string()
+        match self {
+            CartEvent::CartCreated { .. } => CART_CREATED_VERSION,
+            _ => "1.0",
+        }
+        .to_string()
     }
 }

@@ -12,7 +12,7 @@ pub use crate::line::MAX_SKU_LEN;
 pub use aggregate::{Cart, CartLine, CartStatus, MAX_LINES, MAX_LINE_QUANTITY};
 pub use command::CartCommand;
 pub use error::CartError;
-pub use event::CartEvent;
+pub use event::{CartEvent, CART_CREATED_VERSION};
 pub use validate::{MAX_COUPON_CODE_LEN, MIN_COUPON_CODE_LEN};
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OrderState {
     pub(crate) order_id: Uuid,
+    pub(crate) store: String,
     pub(crate) cart_id: Uuid,
     pub(crate) customer_id: Uuid,
     pub(crate) customer_role: Role,
@@ -82,6 +83,11 @@ impl Order {
     /// The cart the order came from.
     pub fn cart_id(&self) -> Option<Uuid> {
         self.state.as_ref().map(|s| s.cart_id)
+    }
+
+    /// The store the order was placed in.
+    pub fn store(&self) -> Option<&str> {
+        self.state.as_ref().map(|s| s.store.as_str())
     }
 
     /// The buyer.
@@ -187,9 +193,11 @@ impl Order {
             tax_rate_bps,
             totals,
             placed_at,
+            store,
         } = event
         {
             self.state = Some(OrderState {
+                store,
                 order_id,
                 cart_id,
                 customer_id,

@@ -64,6 +64,8 @@ pub enum OrderCommand {
         tax_rate_bps: u32,
         /// When the order was placed.
         at: DateTime<Utc>,
+        /// The store of the cart it comes from.
+        store: String,
     },
     /// Stock was reserved and the coupon redeemed: the order awaits payment.
     ConfirmOrder {

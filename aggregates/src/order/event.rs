@@ -21,6 +21,10 @@ pub const ORDER_CANCELLED_VERSION: &str = "1.1";
 /// `lines` when refunds became partial (a `1.0` event was a full refund of neither).
 pub const ORDER_REFUNDED_VERSION: &str = "1.1";
 
+/// The version `OrderPlaced` is written in: `1.1` added `store` (a `1.0` order is the default
+/// store's).
+pub const ORDER_PLACED_VERSION: &str = "1.1";
+
 /// One priced line of a placed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -76,6 +80,8 @@ pub enum OrderEvent {
         totals: OrderTotals,
         /// When it was placed.
         placed_at: DateTime<Utc>,
+        /// The store of the cart it came from (since `1.1`).
+        store: String,
     },
     /// Stock reserved, coupon redeemed; awaiting payment.
     OrderConfirmed {
@@ -237,6 +243,7 @@ impl DomainEvent for OrderEvent {
         match self {
             OrderEvent::OrderRefunded { .. } => ORDER_REFUNDED_VERSION,
             OrderEvent::OrderCancelled { .. } => ORDER_CANCELLED_VERSION,
+            OrderEvent::OrderPlaced { .. } => ORDER_PLACED_VERSION,
             _ => "1.0",
         }
         .to_string()

@@ -17,7 +17,9 @@ pub use aggregate::{Order, Payment, Shipment};
 pub use command::{AppliedCoupon, OrderCommand, OrderLineInput};
 pub use decide::{MAX_REASON_LEN, MAX_REFERENCE_LEN};
 pub use error::OrderError;
-pub use event::{OrderEvent, OrderLine, ORDER_CANCELLED_VERSION, ORDER_REFUNDED_VERSION};
+pub use event::{
+    OrderEvent, OrderLine, ORDER_CANCELLED_VERSION, ORDER_PLACED_VERSION, ORDER_REFUNDED_VERSION,
+};
 pub use place::{MAX_LINES, MAX_LINE_NAME_LEN, MAX_LINE_QUANTITY};
 pub use pricing::{
     allocate, price_order, spread, LineAmount, LinePricing, OrderTotals, PricedOrder, PricingError,

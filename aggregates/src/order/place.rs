@@ -32,6 +32,7 @@ pub(crate) fn place(command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError
         shipping_policy,
         tax_rate_bps,
         at,
+        store,
     } = command
     else {
         return Err(OrderError::AlreadyExists);
@@ -127,5 +128,6 @@ pub(crate) fn place(command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError
         tax_rate_bps,
         totals: priced.totals,
         placed_at: at,
+        store,
     }])
 }

@@ -18,6 +18,10 @@ use crate::money::Currency;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub(super) product_id: Option<Uuid>,
+    /// Snapshots written before stores have no `store`: those products are the default
+    /// store's.
+    #[serde(default = "default_store")]
+    pub(super) store: String,
     pub(super) status: ProductStatus,
     pub(super) details: ProductDetails,
     pub(super) currency: Option<Currency>,
@@ -32,6 +36,11 @@ impl Product {
     /// The product's identity, once created.
     pub fn product_id(&self) -> Option<Uuid> {
         self.product_id
+    }
+
+    /// The store the product is sold in.
+    pub fn store(&self) -> &str {
+        &self.store
     }
 
     /// True once `ProductCreated` has been applied.
@@ -144,8 +153,10 @@ impl Product {
                 details,
                 low_stock_threshold,
                 variants,
+                store,
             } => {
                 self.product_id = Some(product_id);
+                self.store = store;
                 self.status = ProductStatus::Draft;
                 self.details = details;
                 self.low_stock_threshold = low_stock_threshold;
@@ -201,4 +212,8 @@ impl Product {
             ProductEvent::LowStockThresholdCrossed { .. } => {}
         }
     }
+}
+
+fn default_store() -> String {
+    crate::store::DEFAULT_STORE.to_string()
 }

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::types::{NewVariant, ReservationLine};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 
 /// What can be asked of a product.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,11 @@ pub enum ProductCommand {
         variants: Vec<NewVariant>,
         /// Available units at or below which a low-stock event is raised (default 5).
         low_stock_threshold: Option<u32>,
+        /// The store it is sold in (resolved by the application from an admitting
+        /// [`Store`](crate::store::Store)).
+        store: String,
+        /// The store's currency: every variant's price must be in it.
+        currency: Currency,
     },
     /// Replaces the given descriptive fields; absent fields keep their value.
     UpdateProductDetails {

@@ -27,18 +27,21 @@ impl Product {
             images,
             variants,
             low_stock_threshold,
+            store,
+            currency,
         } = command
         {
             if self.exists() {
                 return Err(ProductError::AlreadyExists);
             }
             let details = validate::details(&name, &description, &category, &tags, &images)?;
-            let variants = Self::validate_new_variants(&variants)?;
+            let variants = Self::validate_new_variants(&variants, currency)?;
             return Ok(vec![ProductEvent::ProductCreated {
                 product_id,
                 details,
                 low_stock_threshold: low_stock_threshold.unwrap_or(DEFAULT_LOW_STOCK_THRESHOLD),
                 variants,
+                store,
             }]);
         }
         if !self.exists() {
@@ -150,12 +153,17 @@ impl Product {
         self.currency.unwrap_or(fallback)
     }
 
-    fn validate_new_variants(variants: &[NewVariant]) -> Result<Vec<NewVariant>, ProductError> {
-        let first = variants.first().ok_or(ProductError::NoVariants)?;
+    /// The new variants, valid and priced in the store's `currency`.
+    fn validate_new_variants(
+        variants: &[NewVariant],
+        currency: Currency,
+    ) -> Result<Vec<NewVariant>, ProductError> {
+        if variants.is_empty() {
+            return Err(ProductError::NoVariants);
+        }
         if variants.len() > MAX_VARIANTS {
             return Err(ProductError::TooManyVariants { max: MAX_VARIANTS });
         }
-        let currency = first.price.currency;
         let mut seen = BTreeSet::new();
         variants
             .iter()

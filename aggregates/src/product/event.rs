@@ -11,6 +11,10 @@ use crate::money::Money;
 /// upcast by [`crate::upcast`]).
 pub const STOCK_ADJUSTED_VERSION: &str = "2.0";
 
+/// Payload version of `ProductCreated`: `1.1` added `store` (stored `1.0` events are upcast
+/// into the default store).
+pub const PRODUCT_CREATED_VERSION: &str = "1.1";
+
 /// What happened to a product. Serialised externally tagged: `{"StockReserved": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -25,6 +29,8 @@ pub enum ProductEvent {
         low_stock_threshold: u32,
         /// The initial variants, validated.
         variants: Vec<NewVariant>,
+        /// The store the product is sold in (since `1.1`).
+        store: String,
     },
     /// The descriptive details changed; carries the complete new details.
     ProductDetailsUpdated {
@@ -121,6 +127,7 @@ impl DomainEvent for ProductEvent {
     fn event_version(&self) -> String {
         match self {
             ProductEvent::StockAdjusted { .. } => STOCK_ADJUSTED_VERSION,
+            ProductEvent::ProductCreated { .. } => PRODUCT_CREATED_VERSION,
             _ => "1.0",
         }
         .to_string()

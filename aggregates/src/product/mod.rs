@@ -13,7 +13,7 @@ pub use crate::line::MAX_SKU_LEN;
 pub use aggregate::Product;
 pub use command::ProductCommand;
 pub use error::ProductError;
-pub use event::{ProductEvent, STOCK_ADJUSTED_VERSION};
+pub use event::{ProductEvent, PRODUCT_CREATED_VERSION, STOCK_ADJUSTED_VERSION};
 pub use types::{NewVariant, ProductDetails, ProductStatus, ReservationLine, Variant};
 pub use validate::{
     DEFAULT_LOW_STOCK_THRESHOLD, MAX_CATEGORY_LEN, MAX_DESCRIPTION_LEN, MAX_IMAGES,

@@ -51,6 +51,7 @@ fn rejects_item_added_by_non_owner() {
             sku: "TEE-M".into(),
             quantity: 1,
             unit_price: usd(1500),
+            store: STORE.into(),
         })
         .then_expect_error(CartError::NotOwner);
 }

@@ -12,6 +12,7 @@ fn creates_cart_for_customer() {
             cart_id: cart_id(),
             customer_id: owner(),
             currency: usd_currency(),
+            store: STORE.into(),
         })
         .then_expect_events(vec![created()]);
 }
@@ -24,6 +25,7 @@ fn rejects_create_when_cart_already_exists() {
             cart_id: cart_id(),
             customer_id: owner(),
             currency: usd_currency(),
+            store: STORE.into(),
         })
         .then_expect_error(CartError::AlreadyExists);
 }
@@ -182,6 +184,7 @@ fn rejects_add_when_sku_already_in_cart_for_another_product() {
             sku: "TEE-M".into(),
             quantity: 1,
             unit_price: usd(1500),
+            store: STORE.into(),
         })
         .then_expect_error(CartError::SkuBelongsToAnotherProduct {
             sku: "TEE-M".into(),

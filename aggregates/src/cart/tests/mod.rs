@@ -18,6 +18,9 @@ fn framework() -> TestFramework<Cart> {
     TestFramework::with(())
 }
 
+/// The store every test cart shops in.
+const STORE: &str = "outlet";
+
 fn cart_id() -> Uuid {
     Uuid::from_u128(0xCA27)
 }
@@ -70,6 +73,7 @@ fn created() -> CartEvent {
         cart_id: cart_id(),
         customer_id: owner(),
         currency: usd_currency(),
+        store: STORE.into(),
     }
 }
 
@@ -93,6 +97,7 @@ fn add(sku: &str, quantity: u32, price: Money) -> CartCommand {
         sku: sku.into(),
         quantity,
         unit_price: price,
+        store: STORE.into(),
     }
 }
 
@@ -119,6 +124,7 @@ fn every_command(caller: Uuid) -> Vec<CartCommand> {
             sku: "MUG".into(),
             quantity: 1,
             unit_price: usd(800),
+            store: STORE.into(),
         },
         CartCommand::ChangeItemQuantity {
             customer_id: caller,

@@ -145,6 +145,7 @@ impl Place {
             shipping_policy: self.policy,
             tax_rate_bps: self.tax_rate_bps,
             at: t(0),
+            store: "outlet".into(),
         }
     }
 }
@@ -187,6 +188,7 @@ fn placed() -> OrderEvent {
             total: usd(TOTAL),
         },
         placed_at: t(0),
+        store: "outlet".into(),
     }
 }
 

@@ -75,6 +75,7 @@ fn events_round_trip_and_name_their_type() {
             let version = match event {
                 OrderEvent::OrderRefunded { .. } => crate::order::ORDER_REFUNDED_VERSION,
                 OrderEvent::OrderCancelled { .. } => crate::order::ORDER_CANCELLED_VERSION,
+                OrderEvent::OrderPlaced { .. } => crate::order::ORDER_PLACED_VERSION,
                 _ => "1.0",
             };
             assert_eq!(event.event_version(), version);

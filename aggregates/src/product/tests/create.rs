@@ -71,6 +71,7 @@ fn uses_given_low_stock_threshold() {
             details,
             low_stock_threshold: 2,
             variants,
+            store: "outlet".into(),
         }]);
 }
 

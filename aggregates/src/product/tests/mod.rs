@@ -80,6 +80,8 @@ fn create() -> ProductCommand {
         images: details.images,
         variants: variants(),
         low_stock_threshold: None,
+        store: "outlet".into(),
+        currency: Currency::parse("USD").expect("valid currency"),
     }
 }
 
@@ -96,6 +98,7 @@ fn created() -> ProductEvent {
         details: details(),
         low_stock_threshold: 5,
         variants: variants(),
+        store: "outlet".into(),
     }
 }
 
