@@ -318,3 +318,21 @@ fn adds_fresh_line_when_removed_sku_added_again() {
         .when(add("TEE-M", 1, usd(1700)))
         .then_expect_events(vec![item_added("TEE-M", 1, 1700)]);
 }
+
+#[test]
+fn refuses_a_product_of_another_store() {
+    framework()
+        .given(vec![created()])
+        .when(CartCommand::AddItem {
+            customer_id: owner(),
+            product_id: product(),
+            sku: "TEE-M".into(),
+            quantity: 1,
+            unit_price: usd(1500),
+            store: "elsewhere".into(),
+        })
+        .then_expect_error(CartError::ProductNotInStore {
+            product_id: product(),
+            cart_store: STORE.into(),
+        });
+}

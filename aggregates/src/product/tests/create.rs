@@ -279,3 +279,20 @@ fn rejects_creation_with_too_many_options() {
             max: MAX_OPTIONS,
         });
 }
+
+#[test]
+fn variants_are_priced_in_the_stores_currency() {
+    let euro = Currency::parse("EUR").expect("valid currency");
+    let command = create_with(|c| {
+        if let ProductCommand::CreateProduct { currency, .. } = c {
+            *currency = euro;
+        }
+    });
+    product()
+        .given_no_previous_events()
+        .when(command)
+        .then_expect_error(ProductError::CurrencyMismatch {
+            expected: euro,
+            found: Currency::parse("USD").expect("valid currency"),
+        });
+}
