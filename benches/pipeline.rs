@@ -149,6 +149,7 @@ async fn lag_run(
                 cart_id: cart,
                 customer_id: Uuid::new_v4(),
                 currency: usd,
+                store: "default".into(),
             };
             stores
                 .carts

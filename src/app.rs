@@ -136,6 +136,11 @@ impl App {
             config.snapshot_every,
             config.aggregate_cache_entries,
         ));
+        if roles.http.is_some() {
+            crate::usecases::stores::ensure_default_store(&stores, &default_store_contact(config))
+                .await
+                .context("opening the default store")?;
+        }
         Ok(Self {
             listener,
             state: AppState {
@@ -268,4 +273,18 @@ impl App {
         }
         outcome
     }
+}
+
+/// The default store's contact address when it is first opened: `MAIL_FROM`'s address when it
+/// is one customers could write to, else a placeholder for an admin to replace
+/// (`PATCH stores/default`).
+fn default_store_contact(config: &Config) -> String {
+    config
+        .mail
+        .from
+        .parse::<lettre::message::Mailbox>()
+        .map(|mailbox| mailbox.email.to_string().to_lowercase())
+        .ok()
+        .filter(|address| commerce_aggregates::common::is_email_address(address))
+        .unwrap_or_else(|| "store@example.com".to_owned())
 }

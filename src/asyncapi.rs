@@ -1,7 +1,7 @@
 //! The event catalogue and the AsyncAPI 3.0 document of the event streams (`/asyncapi.json`),
 //! generated from the Rust event types: every event type's JSON Schema comes from
 //! `schemars::JsonSchema` on the event enums (`ProductEvent`, `CartEvent`, `OrderEvent`,
-//! `CouponEvent`, `AccountEvent`) and the value types they contain, so the document cannot
+//! `CouponEvent`, `StoreEvent`, `AccountEvent`) and the value types they contain, so the document cannot
 //! drift from what the engine stores and publishes.
 //!
 //! The catalogue ([`catalog`]) is also what the HTTP event feed validates its `types` filter
@@ -15,6 +15,7 @@ use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
+use commerce_aggregates::store::StoreEvent;
 use commerce_aggregates::upcast::current_version;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
@@ -30,7 +31,8 @@ const SCHEMAS_PATH: &str = "/components/schemas";
 /// One event type of the catalogue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventType {
-    /// The aggregate that records it (`product`, `cart`, `order`, `coupon`, `account`).
+    /// The aggregate that records it (`product`, `cart`, `order`, `coupon`, `store`,
+    /// `account`).
     pub aggregate_type: &'static str,
     /// Its name (`OrderPlaced`): the `event_type` column and the subject's last token.
     pub name: String,
@@ -87,6 +89,7 @@ fn generate() -> Catalog {
         ("cart", enum_schema::<CartEvent>(&mut generator)),
         ("order", enum_schema::<OrderEvent>(&mut generator)),
         ("coupon", enum_schema::<CouponEvent>(&mut generator)),
+        ("store", enum_schema::<StoreEvent>(&mut generator)),
         (ACCOUNT, enum_schema::<AccountEvent>(&mut generator)),
     ];
     let mut schemas = generator.take_definitions(true);
@@ -168,7 +171,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), count, "event type names are unique");
-        for aggregate in ["product", "cart", "order", "coupon", "account"] {
+        for aggregate in ["product", "cart", "order", "coupon", "store", "account"] {
             assert!(
                 catalog.events.iter().any(|e| e.aggregate_type == aggregate),
                 "{aggregate}"
@@ -185,7 +188,8 @@ mod tests {
                 .expect("required fields")
                 .contains(&Value::from("previous_on_hand"))
         );
-        assert_eq!(catalog.get("OrderPlaced").expect("placed").version, "1.0");
+        assert_eq!(catalog.get("OrderPlaced").expect("placed").version, "1.1");
+        assert_eq!(catalog.get("OrderPaid").expect("paid").version, "1.0");
     }
 
     #[test]

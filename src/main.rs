@@ -39,7 +39,7 @@ enum Command {
     Migrate,
     /// Rebuild a read model (or `all`) from the event store.
     Replay {
-        /// `catalog`, `carts`, `orders`, `coupons`, `inventory` or `all`.
+        /// `catalog`, `carts`, `orders`, `coupons`, `inventory`, `analytics`, `stores` or `all`.
         projection: String,
     },
     /// Administer accounts.
@@ -144,7 +144,7 @@ async fn run_replay(config: &Config, name: &str) -> anyhow::Result<()> {
         .filter(|p| name == "all" || p.name() == name)
         .collect();
     if projections.is_empty() {
-        bail!("unknown projection '{name}' (catalog, carts, orders, coupons, inventory, analytics or all)");
+        bail!("unknown projection '{name}' (catalog, carts, orders, coupons, inventory, analytics, stores or all)");
     }
     for projection in projections {
         let started = std::time::Instant::now();

@@ -68,8 +68,7 @@ pub(crate) mod spec {
             | "return_quantity_exceeded"
             | "invalid_return_state"
             | "too_many_lines"
-            | "store_closed"
-            => ErrorKind::Conflict,
+            | "store_closed" => ErrorKind::Conflict,
             _ => ErrorKind::Invalid,
         }
     }

@@ -93,8 +93,9 @@ fn product(rows: &mut Vec<Row>, n: i64) -> anyhow::Result<(Uuid, String, i64)> {
             variant(sku.clone(), 1200)?,
             variant(format!("SKU-{n}-B"), 1500)?,
         ],
+        store: "default".into(),
     };
-    push(rows, "product", id, ("ProductCreated", "1.0"), &created)?;
+    push(rows, "product", id, ("ProductCreated", "1.1"), &created)?;
     push(
         rows,
         "product",
@@ -155,8 +156,9 @@ fn cart(rows: &mut Vec<Row>, product: (Uuid, String, i64), order_id: Uuid) -> an
         cart_id: id,
         customer_id: Uuid::new_v4(),
         currency: Currency::parse("USD")?,
+        store: "default".into(),
     };
-    push(rows, "cart", id, ("CartCreated", "1.0"), &created)?;
+    push(rows, "cart", id, ("CartCreated", "1.1"), &created)?;
     for (sku, quantity) in [(sku.clone(), 1), (format!("{sku}-X"), 2)] {
         let added = CartEvent::ItemAdded {
             product_id,
@@ -230,8 +232,9 @@ fn order(rows: &mut Vec<Row>, product_id: Uuid, id: Uuid) -> anyhow::Result<()> 
             total: usd(4387)?,
         },
         placed_at: now,
+        store: "default".into(),
     };
-    push(rows, "order", id, ("OrderPlaced", "1.0"), &placed)?;
+    push(rows, "order", id, ("OrderPlaced", "1.1"), &placed)?;
     let events = [
         OrderEvent::OrderConfirmed {
             payment_due_by: now,

@@ -272,7 +272,14 @@ macro_rules! domain_error {
     )*};
 }
 
-domain_error!(ProductError, CartError, OrderError, CouponError);
+// The store aggregate's error by its path: `StoreError` here is the event store's.
+domain_error!(
+    ProductError,
+    CartError,
+    OrderError,
+    CouponError,
+    commerce_aggregates::store::StoreError
+);
 
 impl<E: DomainError> From<ExecuteError<E>> for ApiError
 where

@@ -1,8 +1,12 @@
 //! Which emails an event calls for, rendered: recipients and template variables, read inside
-//! the runner's transaction (users, the order's `OrderPlaced` event, the product's name).
+//! the runner's transaction (users, the order's `OrderPlaced` event and its store, the
+//! product's name).
 
 use commerce_aggregates::order::{OrderEvent, OrderLine};
 use commerce_aggregates::product::ProductEvent;
+use commerce_aggregates::store::{Store, StoreDetails, StoreEvent};
+use commerce_aggregates::upcast::upcast;
+use cqrs_es::Aggregate;
 use serde::Deserialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -68,16 +72,38 @@ pub async fn order_placed(
     Ok(payload.and_then(|p| serde_json::from_value(p).ok()))
 }
 
+/// Store `slug` as its events leave it, if it was opened: the name and address the emails
+/// about its orders sign with. Read from the event store like the order's `OrderPlaced`, so
+/// an email never waits for a read model.
+pub async fn store(tx: &mut PgConnection, slug: &str) -> Result<Option<StoreDetails>, sqlx::Error> {
+    let rows: Vec<(String, String, serde_json::Value)> = sqlx::query_as(
+        "SELECT event_type, event_version, payload FROM events
+          WHERE aggregate_type = 'store' AND aggregate_id = $1 ORDER BY sequence",
+    )
+    .bind(slug)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut store = Store::default();
+    for (event_type, version, payload) in rows {
+        if let Ok(event) = serde_json::from_value(upcast(&event_type, &version, payload).payload) {
+            let event: StoreEvent = event;
+            store.apply(event);
+        }
+    }
+    Ok(store.details().cloned())
+}
+
 /// The payload of the first `event_type` event of stream `aggregate_type`/`aggregate_id`, if
-/// stored: what an email needs of an order or product beyond the event it is about.
+/// stored, in its current version: what an email needs of an order or product beyond the
+/// event it is about.
 async fn first_payload(
     tx: &mut PgConnection,
     aggregate_type: &str,
     aggregate_id: &str,
     event_type: &str,
 ) -> Result<Option<serde_json::Value>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT payload FROM events
+    let row: Option<(String, serde_json::Value)> = sqlx::query_as(
+        "SELECT event_version, payload FROM events
           WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_type = $3
           ORDER BY sequence LIMIT 1",
     )
@@ -85,19 +111,23 @@ async fn first_payload(
     .bind(aggregate_id)
     .bind(event_type)
     .fetch_optional(&mut *tx)
-    .await
+    .await?;
+    Ok(row.map(|(version, payload)| upcast(event_type, &version, payload).payload))
 }
 
-/// The email about `event` of an order placed as `placed`, to its customer `to`.
+/// The email about `event` of an order placed as `placed` in `store`, to its customer `to`.
 pub fn order_email(
     order_id: &str,
     placed: &OrderEvent,
+    store: &StoreDetails,
     event: &OrderEvent,
     to: &Recipient,
 ) -> Option<Outgoing> {
     let mut vars = vec![
         ("name", to.name.clone()),
         ("order_id", order_id.to_string()),
+        ("store", store.name.clone()),
+        ("store_email", store.contact_email.clone()),
     ];
     let template = match event {
         OrderEvent::OrderConfirmed { payment_due_by } => {

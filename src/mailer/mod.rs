@@ -140,14 +140,21 @@ impl MailerProcess {
                     tracing::warn!(order_id = %id, "order without OrderPlaced: email skipped");
                     return Ok(Vec::new());
                 };
-                let OrderEvent::OrderPlaced { customer_id, .. } = &placed else {
+                let OrderEvent::OrderPlaced {
+                    customer_id, store, ..
+                } = &placed
+                else {
+                    return Ok(Vec::new());
+                };
+                let Some(store) = compose::store(tx, store).await? else {
+                    tracing::warn!(order_id = %id, %store, "order of an unknown store: email skipped");
                     return Ok(Vec::new());
                 };
                 let Some(customer) = compose::user(tx, *customer_id).await? else {
                     tracing::info!(order_id = %id, %customer_id, "customer has no account: email skipped");
                     return Ok(Vec::new());
                 };
-                Ok(compose::order_email(id, &placed, &event, &customer)
+                Ok(compose::order_email(id, &placed, &store, &event, &customer)
                     .into_iter()
                     .collect())
             }

@@ -35,6 +35,7 @@ use commerce_aggregates::cart::Cart;
 use commerce_aggregates::coupon::Coupon;
 use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
+use commerce_aggregates::store::Store;
 use commerce_aggregates::upcast::{event_upcasters, upcast};
 use commerce_runtime::Backoff;
 use cqrs_es::event_sink::EventSink;
@@ -521,6 +522,10 @@ pub struct Stores {
     /// Coupons, keyed by their normalised code, snapshotted (a popular code's stream grows
     /// with every order redeeming it).
     pub coupons: AggregateStore<Coupon>,
+    /// Stores, the sales channels, keyed by slug (`shops` because `Stores` already names
+    /// this set of event stores). Not cached: a store closed by another process must refuse
+    /// the next cart at once, and a store's stream is a handful of events.
+    pub shops: AggregateStore<Store>,
     /// Where the stores' appends go.
     appends: Appends,
 }
@@ -544,8 +549,9 @@ impl Stores {
                 .with_cache(cache_entries),
             orders: AggregateStore::event_sourced(pool.clone(), appends.clone())
                 .with_cache(cache_entries),
-            coupons: AggregateStore::snapshotted(pool, snapshot_every, appends.clone())
+            coupons: AggregateStore::snapshotted(pool.clone(), snapshot_every, appends.clone())
                 .with_cache(cache_entries),
+            shops: AggregateStore::event_sourced(pool, appends.clone()),
             appends,
         }
     }

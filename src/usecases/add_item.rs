@@ -66,11 +66,12 @@ pub async fn add_item(
     // command runs. The product is checked first, so a foreign cart with an unknown product
     // is refused for the product, which says nothing about the cart. Read in place: the
     // kept product is not copied for the three facts needed.
-    let (exists, status, price) = stores
+    let (exists, status, price, store) = stores
         .products
         .read_recent(&input.product_id.to_string(), RECENT, |product, _| {
             let price = product.variant(&sku).map(|variant| variant.price);
-            (product.exists(), product.status(), price)
+            let store = product.store().to_owned();
+            (product.exists(), product.status(), price, store)
         })
         .await
         .map_err(|error| AddItemError::Cart(ExecuteError::Store(error.into_store_error())))?;
@@ -89,6 +90,7 @@ pub async fn add_item(
         sku,
         quantity: input.quantity,
         unit_price,
+        store,
     };
     super::execute_on_cart(
         stores,

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use commerce_aggregates::line;
 use commerce_aggregates::product::{NewVariant, ProductCommand, ProductError, MAX_VARIANTS};
+use commerce_aggregates::store::StoreError;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -28,6 +29,8 @@ pub struct CreateProduct {
     pub variants: Vec<NewVariant>,
     /// Low-stock threshold, when not the default.
     pub low_stock_threshold: Option<u32>,
+    /// The store it is sold in.
+    pub store: String,
 }
 
 /// Why a catalogue command was not committed.
@@ -36,9 +39,12 @@ pub enum CatalogueError {
     /// A SKU is already used by another product.
     #[error(transparent)]
     SkuTaken(ClaimError),
-    /// The product refused, or the store failed.
+    /// The product refused, or the event store failed.
     #[error(transparent)]
     Product(ExecuteError<ProductError>),
+    /// The store is missing or closed.
+    #[error(transparent)]
+    Store(ExecuteError<StoreError>),
 }
 
 impl From<ClaimError> for CatalogueError {
@@ -86,6 +92,9 @@ pub async fn create_product(
             ProductError::TooManyVariants { max: MAX_VARIANTS },
         )));
     }
+    let store = super::stores::admitting(stores, &input.store)
+        .await
+        .map_err(CatalogueError::Store)?;
     let mut variants = input.variants;
     normalize_skus(&mut variants)?;
     let claimed: BTreeSet<String> = variants.iter().map(|v| v.sku.clone()).collect();
@@ -99,6 +108,8 @@ pub async fn create_product(
         images: input.images,
         variants,
         low_stock_threshold: input.low_stock_threshold,
+        store: store.slug,
+        currency: store.currency,
     };
     if !claimed.is_empty() {
         sku_registry::claim(pool, stores, id, &claimed).await?;

@@ -27,6 +27,7 @@ pub mod returns;
 pub mod settle_placed;
 pub mod ship;
 mod sku_registry;
+pub mod stores;
 
 use commerce_aggregates::cart::{CartCommand, CartError};
 use commerce_aggregates::Role;

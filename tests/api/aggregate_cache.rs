@@ -18,6 +18,7 @@ fn add(customer_id: Uuid, sku: &str) -> CartCommand {
         sku: sku.into(),
         quantity: 1,
         unit_price: Money::new(250, Currency::parse("USD").expect("valid")),
+        store: "default".into(),
     }
 }
 
@@ -54,6 +55,7 @@ async fn cart_in_two_processes(request_id: &str) -> Shared {
         cart_id: cart,
         customer_id: customer,
         currency: Currency::parse("USD").expect("valid"),
+        store: "default".into(),
     };
     run(&here, &id, &meta, created, None)
         .await
@@ -83,6 +85,7 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
         cart_id: cart,
         customer_id: customer,
         currency: usd,
+        store: "default".into(),
     };
     assert_eq!(
         run(&here, &id, &meta, created, None)
@@ -335,6 +338,7 @@ async fn a_new_aggregate_starts_empty_and_a_taken_id_is_found_out() {
         cart_id,
         customer_id: customer,
         currency: usd,
+        store: "default".into(),
     };
 
     // A fresh id: created at version 1, kept for the next command.

@@ -26,6 +26,7 @@ async fn cart_commands_persist_and_reload() {
             cart_id: cart,
             customer_id: customer,
             currency: Currency::parse("USD").expect("valid"),
+            store: "default".into(),
         },
         CartCommand::AddItem {
             customer_id: customer,
@@ -33,6 +34,7 @@ async fn cart_commands_persist_and_reload() {
             sku: "MUG-1".into(),
             quantity: 2,
             unit_price: usd(1500),
+            store: "default".into(),
         },
         CartCommand::ApplyCoupon {
             customer_id: customer,
@@ -135,6 +137,7 @@ async fn order_lifecycle_persists_and_reloads() {
                 },
                 tax_rate_bps: 2000,
                 at: now,
+                store: "default".into(),
             },
             &meta,
             None,

@@ -49,9 +49,14 @@ async fn event_columns_and_metadata_are_filled() {
     assert_eq!(rows.len(), 2);
     let mut positions = Vec::new();
     let mut event_ids = Vec::new();
+    let versions: Vec<String> = rows.iter().map(|row| row.get("event_version")).collect();
+    assert_eq!(
+        versions,
+        ["1.1", "1.0"],
+        "ProductCreated 1.1, ProductPublished 1.0"
+    );
     for row in &rows {
         assert_eq!(row.get::<String, _>("aggregate_type"), "product");
-        assert_eq!(row.get::<String, _>("event_version"), "1.0");
         positions.push(row.get::<i64, _>("global_position"));
         event_ids.push(row.get::<Uuid, _>("event_id"));
         let xid: String = row.get("commit_xid");

@@ -152,7 +152,8 @@ async fn readyz_is_ready_when_postgres_and_nats_answer() {
     assert_eq!(body["status"], "ready");
     assert_eq!(body["postgres"]["ok"], true);
     assert_eq!(body["nats"]["ok"], true);
-    assert_eq!(body["relay_backlog"]["detail"], "0 events");
+    // One event waits for a relay (this app runs none): the engine opening the default store.
+    assert_eq!(body["relay_backlog"]["detail"], "1 events");
     app.stop().await;
 }
 
@@ -233,8 +234,10 @@ async fn metrics_expose_relay_backlog_and_projection_lag() {
         .expect("ascii")
         .starts_with("text/plain"));
     let body = response.text().await.expect("text");
-    assert!(body.contains("commerce_relay_backlog_events 0"), "{body}");
-    assert!(body.contains("commerce_audit_unsealed_events 0"), "{body}");
+    // The engine's one event so far, its opening of the default store, is neither published
+    // nor sealed: this app runs no relay and no sealer.
+    assert!(body.contains("commerce_relay_backlog_events 1"), "{body}");
+    assert!(body.contains("commerce_audit_unsealed_events 1"), "{body}");
     assert!(
         body.contains("# TYPE commerce_projection_lag_events gauge"),
         "{body}"

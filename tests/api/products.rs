@@ -28,6 +28,8 @@ pub fn create_product(product_id: Uuid, sku: &str, stock: u32) -> ProductCommand
             stock,
         }],
         low_stock_threshold: Some(2),
+        store: "default".into(),
+        currency: commerce_aggregates::Currency::parse("USD").expect("a currency"),
     }
 }
 

@@ -58,7 +58,15 @@ fn creates_a_store_with_trimmed_name_and_normalised_email() {
 
 #[test]
 fn refuses_slugs_that_are_not_lower_case_groups_joined_by_hyphens() {
-    for slug in ["", "Paris", "paris--outlet", "-paris", "paris-", "pa ris", "päris"] {
+    for slug in [
+        "",
+        "Paris",
+        "paris--outlet",
+        "-paris",
+        "paris-",
+        "pa ris",
+        "päris",
+    ] {
         store()
             .given_no_previous_events()
             .when(create(slug))

@@ -332,6 +332,7 @@ async fn insert_order(
         lines,
         coupon,
         totals,
+        store,
         ..
     } = placed
     else {
@@ -341,9 +342,9 @@ async fn insert_order(
     sqlx::query(
         "INSERT INTO analytics_orders (order_id, cart_id, customer_id, currency, coupon_code, \
          units, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, status, \
-         placed_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'placed', $12, $12, $13) \
-         ON CONFLICT (order_id) DO UPDATE SET cart_id = EXCLUDED.cart_id, \
+         placed_at, updated_at, version, store) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'placed', $12, $12, $13, $14) \
+         ON CONFLICT (order_id) DO UPDATE SET cart_id = EXCLUDED.cart_id, store = EXCLUDED.store, \
          customer_id = EXCLUDED.customer_id, currency = EXCLUDED.currency, \
          coupon_code = EXCLUDED.coupon_code, units = EXCLUDED.units, \
          subtotal_minor = EXCLUDED.subtotal_minor, discount_minor = EXCLUDED.discount_minor, \
@@ -366,6 +367,7 @@ async fn insert_order(
     .bind(totals.total.minor)
     .bind(event.recorded_at)
     .bind(version(event)?)
+    .bind(store)
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM analytics_order_lines WHERE order_id = $1")

@@ -315,13 +315,15 @@ async fn write(
         CartEvent::CartCreated {
             customer_id,
             currency,
+            store,
             ..
         } => {
             sqlx::query(
                 "INSERT INTO cart_views (id, customer_id, status, currency, created_at, \
-                 updated_at, version) VALUES ($1, $2, 'open', $3, $4, $4, $5) \
+                 updated_at, version, store) VALUES ($1, $2, 'open', $3, $4, $4, $5, $6) \
                  ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
-                 status = 'open', currency = EXCLUDED.currency, coupon_code = NULL, \
+                 status = 'open', currency = EXCLUDED.currency, store = EXCLUDED.store, \
+                 coupon_code = NULL, \
                  shipping_address = NULL, order_id = NULL, \
                  created_at = EXCLUDED.created_at",
             )
@@ -330,6 +332,7 @@ async fn write(
             .bind(currency.as_str())
             .bind(at)
             .bind(version)
+            .bind(store)
             .execute(&mut *tx)
             .await?;
         }
@@ -441,8 +444,11 @@ pub struct CartView {
     /// `open`, `checked_out` or `abandoned`.
     #[cfg_attr(feature = "openapi", schema(example = "open"))]
     pub status: String,
-    /// The cart's currency.
+    /// The cart's currency: its store's.
     pub currency: String,
+    /// The slug of the store it shops in.
+    #[cfg_attr(feature = "openapi", schema(example = "default"))]
+    pub store: String,
     /// The applied coupon code.
     pub coupon_code: Option<String>,
     /// The shipping address, once set.
@@ -487,6 +493,7 @@ struct CartRow {
     customer_id: Uuid,
     status: String,
     currency: String,
+    store: String,
     coupon_code: Option<String>,
     shipping_address: Option<serde_json::Value>,
     order_id: Option<Uuid>,
@@ -510,8 +517,8 @@ struct LineRow {
 /// The cart `id` with its lines (the caller checks that the reader owns it).
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CartView>, sqlx::Error> {
     let row: Option<CartRow> = sqlx::query_as(
-        "SELECT id, customer_id, status, currency, coupon_code, shipping_address, order_id, \
-         item_count, line_count, subtotal_minor, created_at, updated_at, version \
+        "SELECT id, customer_id, status, currency, store, coupon_code, shipping_address, \
+         order_id, item_count, line_count, subtotal_minor, created_at, updated_at, version \
          FROM cart_views WHERE id = $1",
     )
     .bind(id)
@@ -552,6 +559,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CartView>, sqlx::Erro
             })
             .collect(),
         currency,
+        store: row.store,
         created_at: row.created_at,
         updated_at: row.updated_at,
         version: row.version,

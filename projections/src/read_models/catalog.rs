@@ -97,9 +97,15 @@ impl Projection for CatalogProjection {
                 details,
                 low_stock_threshold,
                 variants,
+                store,
                 ..
             } => {
-                insert_product(tx, id, details, *low_stock_threshold, at, version).await?;
+                let created = Created {
+                    details,
+                    low_stock_threshold: *low_stock_threshold,
+                    store,
+                };
+                insert_product(tx, id, created, at, version).await?;
                 for variant in variants {
                     upsert_variant(tx, id, variant).await?;
                 }
@@ -157,19 +163,30 @@ fn tag_keys(tags: &[String]) -> Vec<String> {
     tags.iter().map(|tag| tag.to_lowercase()).collect()
 }
 
+/// What `ProductCreated` sets on the product's row.
+struct Created<'e> {
+    details: &'e ProductDetails,
+    low_stock_threshold: u32,
+    store: &'e str,
+}
+
 async fn insert_product(
     tx: &mut PgConnection,
     id: Uuid,
-    details: &ProductDetails,
-    low_stock_threshold: u32,
+    created: Created<'_>,
     at: DateTime<Utc>,
     version: i64,
 ) -> Result<(), sqlx::Error> {
+    let Created {
+        details,
+        low_stock_threshold,
+        store,
+    } = created;
     sqlx::query(
         "INSERT INTO catalog_products (id, name, description, category, tags, tag_keys, images, \
-         status, low_stock_threshold, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $9, $10) \
-         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, \
+         status, low_stock_threshold, created_at, updated_at, version, store) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $9, $10, $11) \
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, store = EXCLUDED.store, \
          description = EXCLUDED.description, category = EXCLUDED.category, \
          tags = EXCLUDED.tags, tag_keys = EXCLUDED.tag_keys, images = EXCLUDED.images, \
          status = EXCLUDED.status, low_stock_threshold = EXCLUDED.low_stock_threshold, \
@@ -186,6 +203,7 @@ async fn insert_product(
     .bind(i64::from(low_stock_threshold))
     .bind(at)
     .bind(version)
+    .bind(store)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -287,6 +305,9 @@ pub struct ProductView {
     pub updated_at: DateTime<Utc>,
     /// The product's version as of this view (compare with command responses).
     pub version: i64,
+    /// The slug of the store it is sold in.
+    #[cfg_attr(feature = "openapi", schema(example = "default"))]
+    pub store: String,
 }
 
 /// One variant of a [`ProductView`].
@@ -312,7 +333,7 @@ macro_rules! product_columns {
     () => {
         "p.id, p.name, p.description, p.category, p.tags, p.images, p.status, p.currency, \
          p.min_price_minor, p.max_price_minor, p.total_available, p.in_stock, \
-         p.low_stock_threshold, p.created_at, p.updated_at, p.version"
+         p.low_stock_threshold, p.created_at, p.updated_at, p.version, p.store"
     };
 }
 use product_columns;
@@ -335,6 +356,7 @@ struct ProductRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
+    store: String,
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -373,6 +395,7 @@ impl ProductRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
+            store: self.store,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The read models: one projection per table family (catalog, carts, orders, coupons,
-//! inventory health), the query functions the query API serves them with, and what they share
+//! inventory health, analytics, stores), the query functions the query API serves them with, and what they share
 //! (pagination, money in views, payload decoding).
 //!
 //! Every projection only writes, inside the runner's transaction, with plain runtime SQL;
@@ -13,6 +13,7 @@ pub mod coupons;
 pub mod inventory;
 pub mod orders;
 mod stock;
+pub mod stores;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ pub use catalog::CatalogProjection;
 pub use coupons::CouponProjection;
 pub use inventory::{InventoryLevels, InventoryProjection, StockLevel};
 pub use orders::OrderProjection;
+pub use stores::StoreProjection;
 
 /// Every read-model projection, the inventory one using `levels`.
 pub fn all(levels: InventoryLevels) -> Vec<Arc<dyn Projection>> {
@@ -38,6 +40,7 @@ pub fn all(levels: InventoryLevels) -> Vec<Arc<dyn Projection>> {
         Arc::new(CouponProjection),
         Arc::new(InventoryProjection::new(levels)),
         Arc::new(analytics::AnalyticsProjection),
+        Arc::new(StoreProjection),
     ]
 }
 

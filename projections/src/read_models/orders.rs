@@ -277,6 +277,7 @@ async fn insert_order(
         tax_rate_bps,
         totals,
         placed_at,
+        store,
         ..
     } = placed
     else {
@@ -285,10 +286,10 @@ async fn insert_order(
     sqlx::query(
         "INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
          subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
-         coupon_code, shipping_address, lines, placed_at, updated_at, version) \
+         coupon_code, shipping_address, lines, placed_at, updated_at, version, store) \
          VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                 $16, $17) \
-         ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
+                 $16, $17, $18) \
+         ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, store = EXCLUDED.store, \
          cart_id = EXCLUDED.cart_id, customer_role = EXCLUDED.customer_role, \
          currency = EXCLUDED.currency, subtotal_minor = EXCLUDED.subtotal_minor, \
          discount_minor = EXCLUDED.discount_minor, shipping_minor = EXCLUDED.shipping_minor, \
@@ -317,6 +318,7 @@ async fn insert_order(
     .bind(placed_at)
     .bind(event.recorded_at)
     .bind(version)
+    .bind(store)
     .execute(&mut *tx)
     .await?;
     Ok(())

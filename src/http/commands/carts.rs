@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use commerce_aggregates::cart::{CartCommand, CartError};
-use commerce_aggregates::Currency;
+use commerce_aggregates::store::DEFAULT_STORE;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -16,23 +16,27 @@ use super::dto::{
     CreateProblems, OptionalJson,
 };
 use super::preconditions::{IfMatch, Shopper};
+use super::stores::{currency_field, named_store_error};
 use crate::http::auth::AuthUser;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::store::ExecuteError;
 use crate::usecases::add_item::{self, AddItem, AddItemError};
-
-/// Currency of a cart opened without one.
-pub const DEFAULT_CURRENCY: &str = "USD";
+use crate::usecases::stores::{self, OpenCart, OpenCartError};
 
 /// `POST carts`.
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCartRequest {
-    /// ISO-4217 currency of every price in the cart (default `USD`).
+    /// The store to shop in (default `default`); it must be active.
     #[serde(default)]
-    #[schema(example = "USD")]
+    #[schema(example = "eu-outlet")]
+    pub store: Option<String>,
+    /// The currency the client expects: optional, and if given it must be the store's (every
+    /// cart is priced in its store's currency).
+    #[serde(default)]
+    #[schema(example = "EUR")]
     pub currency: Option<String>,
 }
 
@@ -121,32 +125,29 @@ pub async fn create(
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CreateCartRequest>,
 ) -> Result<Response, ApiError> {
-    let code = body
-        .unwrap_or_default()
-        .currency
-        .unwrap_or_else(|| DEFAULT_CURRENCY.to_string());
-    let currency = Currency::parse(&code).map_err(|_| {
-        ApiError::invalid_field(
-            "currency",
-            "must be the code of a circulating ISO-4217 currency",
-        )
-    })?;
-    let id = Uuid::new_v4();
-    let command = CartCommand::CreateCart {
-        cart_id: id,
-        customer_id: user.id,
-        currency,
+    let body = body.unwrap_or_default();
+    let input = OpenCart {
+        customer: user.caller(),
+        store: body.store.unwrap_or_else(|| DEFAULT_STORE.to_owned()),
+        currency: body
+            .currency
+            .map(|code| currency_field("currency", &code))
+            .transpose()?,
     };
-    let committed = state
-        .stores
-        .carts
-        .execute_new(&id.to_string(), command, &user.metadata(&request_id.0))
-        .await?;
+    let (id, version) = stores::open_cart(&state.stores, input, &user.metadata(&request_id.0))
+        .await
+        .map_err(|error| match error {
+            OpenCartError::Store(error) => named_store_error(error),
+            currency @ OpenCartError::Currency { .. } => {
+                ApiError::invalid_field("currency", currency.to_string())
+            }
+            OpenCartError::Cart(error) => error.into(),
+        })?;
     located(
         StatusCode::CREATED,
         &format!("/api/v1/carts/{id}"),
         id,
-        committed.version,
+        version,
     )
 }
 

@@ -52,6 +52,7 @@ pub mod preconditions;
 pub mod products;
 pub mod refunds;
 pub mod returns;
+pub mod stores;
 
 use axum::routing::{post, put};
 use axum::Router;
@@ -135,6 +136,12 @@ pub fn routes() -> Router<AppState> {
             "/coupons/{code}/deactivate",
             post(idempotent(coupons::deactivate)),
         )
+        // Stores.
+        .route("/stores", post(idempotent(stores::create)))
+        .route(
+            "/stores/{slug}",
+            axum::routing::patch(idempotent(stores::update)),
+        )
 }
 
 /// The OpenAPI description of this module's routes.
@@ -171,6 +178,8 @@ pub fn routes() -> Router<AppState> {
         coupons::create,
         coupons::update,
         coupons::deactivate,
+        stores::create,
+        stores::update,
     ),
     components(schemas(
         dto::CommandResponse,
@@ -195,6 +204,8 @@ pub fn routes() -> Router<AppState> {
         coupons::DiscountDto,
         coupons::CreateCouponRequest,
         coupons::UpdateCouponRequest,
+        stores::CreateStoreRequest,
+        stores::UpdateStoreRequest,
         Problem,
         FieldError,
     )),
@@ -203,6 +214,7 @@ pub fn routes() -> Router<AppState> {
         (name = "carts", description = "Cart commands and checkout (the owning customer)"),
         (name = "orders", description = "Order lifecycle commands"),
         (name = "coupons", description = "Coupon commands (admins)"),
+        (name = "stores", description = "Store commands (admins)"),
     )
 )]
 pub struct Api;

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use commerce_aggregates::product::{NewVariant, ProductCommand};
+use commerce_aggregates::store::DEFAULT_STORE;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -87,6 +88,11 @@ pub struct CreateProductRequest {
     /// Available units at or below which a low-stock alert is raised (default 5).
     #[serde(default)]
     pub low_stock_threshold: Option<u32>,
+    /// The store it is sold in (default `default`); the variants are priced in its
+    /// currency.
+    #[serde(default)]
+    #[schema(example = "eu-outlet")]
+    pub store: Option<String>,
 }
 
 /// `PATCH products/{id}`: the fields given replace the current ones.
@@ -187,6 +193,7 @@ pub async fn create(
         images: body.images,
         variants,
         low_stock_threshold: body.low_stock_threshold,
+        store: body.store.unwrap_or_else(|| DEFAULT_STORE.to_owned()),
     };
     let metadata = admin.0.metadata(&request_id.0);
     let created =
@@ -206,6 +213,7 @@ impl From<CatalogueError> for ApiError {
                 ApiError::conflict("duplicate_sku", taken.to_string())
             }
             CatalogueError::Product(error) => error.into(),
+            CatalogueError::Store(error) => super::stores::named_store_error(error),
         }
     }
 }

@@ -61,6 +61,21 @@ pub struct RangeQuery {
     pub to: Option<String>,
 }
 
+/// Range and store of the sales report.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SalesQuery {
+    /// First UTC day, `YYYY-MM-DD` (default: 29 days before `to`).
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Last UTC day, included, `YYYY-MM-DD` (default: today); at most 366 days from `from`.
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-30")]
+    pub to: Option<String>,
+    /// Only the orders of this store (its slug); absent: every store.
+    #[param(max_length = 64)]
+    pub store: Option<String>,
+}
+
 /// Range, size and ranking of the top-products report.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -138,7 +153,7 @@ fn back_office(user: &AuthUser) -> Result<(), ApiError> {
     path = "/admin/analytics/sales",
     operation_id = "analytics_sales",
     tag = "analytics",
-    params(RangeQuery),
+    params(SalesQuery),
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "Every day of the range per currency with activity", body = SalesReport),
@@ -151,13 +166,14 @@ fn back_office(user: &AuthUser) -> Result<(), ApiError> {
 pub async fn sales(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiQuery(query): ApiQuery<RangeQuery>,
+    ApiQuery(query): ApiQuery<SalesQuery>,
 ) -> Result<Json<SalesReport>, ApiError> {
     back_office(&user)?;
     let mut invalid = Invalid::default();
     let range = date_range(&mut invalid, query.from.as_deref(), query.to.as_deref());
+    let store = invalid.text("store", query.store);
     invalid.check()?;
-    let currencies = analytics::sales(&state.pool, &range).await?;
+    let currencies = analytics::sales(&state.pool, &range, store.as_deref()).await?;
     Ok(Json(SalesReport {
         from: range.from(),
         to: range.to(),

@@ -7,38 +7,14 @@ use chrono::Utc;
 use commerce_aggregates::coupon::normalize_code;
 use commerce_aggregates::Role;
 use commerce_projections::read_models::coupons::{self, CouponView};
-use commerce_projections::read_models::PageRequest;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::dto::page_of;
-use super::params::{Invalid, ReadQuery};
+use super::params::{PageQuery, ReadQuery};
 use super::wait::{read_at_least, Access, Versioned};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
-
-/// Which page of a list to read.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page number, from 1.
-    #[param(minimum = 1)]
-    pub page: Option<u32>,
-    /// Items per page, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u32>,
-}
-
-impl PageQuery {
-    fn checked(self) -> Result<PageRequest, ApiError> {
-        let mut invalid = Invalid::default();
-        let page = invalid.pagination(self.page, self.per_page);
-        invalid.check()?;
-        Ok(page)
-    }
-}
 
 page_of!(
     /// A page of coupons.

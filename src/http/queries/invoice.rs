@@ -16,6 +16,7 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use commerce_aggregates::{Address, Currency};
 use commerce_projections::read_models::orders::{OrderLineView, OrderView, RefundLineView};
+use commerce_projections::read_models::stores::{self, StoreView};
 use commerce_projections::read_models::MoneyView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -29,7 +30,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
 
-/// The seller named on every invoice.
+/// The seller named on an invoice whose store the read model does not know (yet).
 pub const SELLER_NAME: &str = "Commerce Engine Ltd";
 
 /// How the invoice is rendered.
@@ -111,11 +112,33 @@ pub struct CreditNoteView {
     pub provider_reference: Option<String>,
 }
 
-/// The seller.
+/// The seller: the store the order was placed in.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SellerView {
-    /// The seller's name.
+    /// The store's name.
     pub name: String,
+    /// The store's slug.
+    pub store: String,
+    /// The store's contact address.
+    pub contact_email: Option<String>,
+}
+
+impl SellerView {
+    /// The seller of an order placed in store `slug`, from its row when there is one.
+    fn of(slug: String, store: Option<StoreView>) -> Self {
+        match store {
+            Some(store) => Self {
+                name: store.name,
+                store: slug,
+                contact_email: Some(store.contact_email),
+            },
+            None => Self {
+                name: SELLER_NAME.into(),
+                store: slug,
+                contact_email: None,
+            },
+        }
+    }
 }
 
 /// The buyer.
@@ -148,8 +171,9 @@ pub fn invoice_number(id: Uuid) -> String {
     format!("INV-{}", hex[..8].to_uppercase())
 }
 
-impl From<OrderView> for InvoiceView {
-    fn from(order: OrderView) -> Self {
+impl InvoiceView {
+    /// The invoice of `order`, sold by `store` (its row in the store read model).
+    fn new(order: OrderView, store: Option<StoreView>) -> Self {
         let digits = invoice_number(order.id)["INV-".len()..].to_string();
         let credit_notes: Vec<CreditNoteView> = order
             .refunds
@@ -180,9 +204,7 @@ impl From<OrderView> for InvoiceView {
             number: invoice_number(order.id),
             issued_on: order.placed_at.date_naive(),
             order_id: order.id,
-            seller: SellerView {
-                name: SELLER_NAME.into(),
-            },
+            seller: SellerView::of(order.store, store),
             customer: InvoiceCustomer {
                 id: order.customer_id,
                 shipping_address: order.shipping_address,
@@ -231,7 +253,8 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let order = visible_order(&state, &user, id, query.min_version).await?;
-    let invoice = InvoiceView::from(order);
+    let store = stores::get(&state.pool, &order.store).await?;
+    let invoice = InvoiceView::new(order, store);
     let format = query.format.unwrap_or_else(|| negotiate(&headers));
     Ok(match format {
         InvoiceFormat::Json => Json(invoice).into_response(),
@@ -299,7 +322,7 @@ pub fn render_html(invoice: &InvoiceView) -> String {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>Invoice {number}</title><style>{STYLE}</style></head><body>\
          <header><div><h1>Invoice {number}</h1><p class=\"muted\">Order {order}<br>\
-         Date {date}<br>Status {status}</p></div><div><strong>{seller}</strong></div></header>\
+         Date {date}<br>Status {status}</p></div><div><strong>{seller}</strong>{contact}</div></header>\
          <section><h2>Bill to</h2><p>{name}<br>{line1}<br>{line2}{postal} {city}<br>{country}\
          <br><span class=\"muted\">Customer {customer}</span></p></section>",
         number = e(&invoice.number),
@@ -307,6 +330,12 @@ pub fn render_html(invoice: &InvoiceView) -> String {
         date = invoice.issued_on,
         status = e(&invoice.status),
         seller = e(&invoice.seller.name),
+        contact = invoice
+            .seller
+            .contact_email
+            .as_deref()
+            .map(|email| format!("<br>{}", e(email)))
+            .unwrap_or_default(),
         name = e(&address.name),
         line1 = e(&address.line1),
         line2 = address

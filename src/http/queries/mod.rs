@@ -26,6 +26,7 @@ mod params;
 pub mod product_cache;
 mod products;
 mod returns;
+mod stores;
 mod wait;
 
 use axum::routing::get;
@@ -52,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/coupons", get(coupons::list))
         .route("/coupons/mine", get(coupons::mine))
         .route("/coupons/{code}", get(coupons::get))
+        .route("/stores", get(stores::list))
+        .route("/stores/{slug}", get(stores::get))
         .route("/admin/inventory/health", get(inventory::health))
         .route("/admin/emails", get(emails::list))
         .merge(analytics::routes())
@@ -73,6 +76,8 @@ pub fn routes() -> Router<AppState> {
         coupons::list,
         coupons::mine,
         coupons::get,
+        stores::list,
+        stores::get,
         inventory::health,
         emails::list,
         audit::history,
@@ -108,6 +113,8 @@ pub fn routes() -> Router<AppState> {
         commerce_projections::read_models::coupons::CouponView,
         commerce_projections::read_models::coupons::DiscountView,
         coupons::CouponPage,
+        commerce_projections::read_models::stores::StoreView,
+        stores::StorePage,
         commerce_projections::read_models::inventory::InventoryView,
         inventory::InventoryPage,
         emails::EmailStatus,
@@ -126,6 +133,7 @@ pub fn routes() -> Router<AppState> {
         (name = "carts", description = "Reading carts"),
         (name = "orders", description = "Reading orders and their timelines"),
         (name = "coupons", description = "Reading coupons"),
+        (name = "stores", description = "Stores (sales channels)"),
         (name = "back office", description = "Inventory health and the email log"),
         (name = "audit", description = "Order history from the event store and the hash-chain verification"),
     )

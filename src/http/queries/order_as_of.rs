@@ -137,6 +137,7 @@ pub fn detail(rebuilt: &RebuiltOrder) -> Result<OrderDetail, serde_json::Error> 
         id,
         customer_id,
         cart_id,
+        store: order.store().unwrap_or_default().to_string(),
         customer_role: extras.customer_role,
         status: status.as_str().to_string(),
         subtotal: money(totals.subtotal),

@@ -68,6 +68,9 @@ pub struct OrderSearch {
     /// Only orders in this status.
     #[param(inline)]
     pub status: Option<OrderStatusParam>,
+    /// Only orders placed in this store (its slug).
+    #[param(max_length = 64)]
+    pub store: Option<String>,
     /// Placed at or after this instant (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Placed before this instant (RFC 3339); not before `from`.
@@ -143,6 +146,7 @@ pub async fn list(
             invalid.push("from", "must not be after to");
         }
     }
+    let store = invalid.text("store", search.store);
     let request = invalid.pagination(search.page, search.per_page);
     invalid.check()?;
     let customer_id = if user.reads_everything() {
@@ -160,6 +164,7 @@ pub async fn list(
     let query = OrderQuery {
         customer_id,
         status: search.status.map(Into::into),
+        store,
         from: search.from,
         to: search.to,
         page: request.page(),

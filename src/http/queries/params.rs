@@ -27,6 +27,28 @@ pub struct ReadQuery {
     pub min_version: Option<u64>,
 }
 
+/// `?page=&per_page=` of a plain list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
+}
+
+impl PageQuery {
+    /// The page asked for, or a 422 naming the invalid parameters.
+    pub fn checked(self) -> Result<PageRequest, ApiError> {
+        let mut invalid = Invalid::default();
+        let page = invalid.pagination(self.page, self.per_page);
+        invalid.check()?;
+        Ok(page)
+    }
+}
+
 /// The invalid parameters of one request, answered together as a 422.
 #[derive(Debug, Default)]
 pub struct Invalid(Vec<FieldError>);

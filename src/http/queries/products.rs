@@ -83,6 +83,9 @@ pub struct ProductSearch {
     /// Full-text query, web-search syntax (`"exact phrase"`, `-excluded`, `or`).
     #[param(max_length = 200)]
     pub q: Option<String>,
+    /// Only the products of this store (its slug); absent: every store.
+    #[param(max_length = 64)]
+    pub store: Option<String>,
     /// Category (case-insensitive).
     #[param(max_length = 200)]
     pub category: Option<String>,
@@ -117,6 +120,7 @@ impl ProductSearch {
     fn into_query(self) -> Result<CatalogQuery, ApiError> {
         let mut invalid = Invalid::default();
         let q = invalid.text("q", self.q);
+        let store = invalid.text("store", self.store);
         let category = invalid.text("category", self.category);
         let tag = invalid.text("tag", self.tag);
         for (field, price) in [("min_price", self.min_price), ("max_price", self.max_price)] {
@@ -133,6 +137,7 @@ impl ProductSearch {
         invalid.check()?;
         Ok(CatalogQuery {
             q,
+            store,
             category,
             tag,
             min_price: self.min_price,

@@ -159,6 +159,7 @@ fn place_order(
         shipping_policy: settings.shipping_policy(currency),
         tax_rate_bps: settings.pricing.tax_rate_bps,
         at,
+        store: streams.cart.state().store().unwrap_or_default().to_owned(),
     })
 }
 

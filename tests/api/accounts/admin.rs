@@ -94,7 +94,7 @@ async fn setting_the_same_role_again_changes_nothing() {
     let (_, admin_session, customer, _) = an_admin_and_a_customer(&app).await;
     let response = put_role(&app, &admin_session.access, customer, "prime").await;
     assert_eq!(response.status, 200);
-    let before = count(&app, "events").await;
+    let before = account_event_count(&app).await;
 
     assert_eq!(
         put_role(&app, &admin_session.access, customer, "prime")
@@ -103,7 +103,7 @@ async fn setting_the_same_role_again_changes_nothing() {
         200
     );
 
-    assert_eq!(count(&app, "events").await, before);
+    assert_eq!(account_event_count(&app).await, before);
     app.stop().await;
 }
 

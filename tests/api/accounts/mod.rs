@@ -109,6 +109,14 @@ pub async fn count(app: &TestApp, table: &str) -> i64 {
         .expect("count")
 }
 
+/// Number of account events (the store the engine opens at start has its own).
+pub async fn account_event_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'account'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count")
+}
+
 /// The `code` and field names of a problem response with `status`.
 pub async fn problem(response: Reply, status: u16) -> (String, Vec<String>) {
     assert_eq!(response.status, status);

@@ -49,7 +49,7 @@ async fn register_verify_login_refresh_logout_then_the_old_tokens_are_rejected()
     let filter = ReadFilter {
         after: Position::default(),
         limit: 10,
-        aggregate_types: &[],
+        aggregate_types: &["account"],
         event_types: &[],
         horizon: Horizon::Visible,
     };

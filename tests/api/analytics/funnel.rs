@@ -21,6 +21,7 @@ async fn cart(h: &mut Harness, events: Vec<CartEvent>) -> Uuid {
             cart_id: id,
             customer_id: Uuid::new_v4(),
             currency: Currency::parse("USD").expect("valid"),
+            store: "default".into(),
         },
     )
     .await;

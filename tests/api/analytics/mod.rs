@@ -63,7 +63,7 @@ pub struct Line<'a> {
 }
 
 /// Places `order` in `currency` with `lines`, `shipping` and the coupon `coupon`, recorded at
-/// the harness's `now`; returns its total.
+/// the harness's `now`, in store `eu` for euros and `default` otherwise; returns its total.
 pub async fn place(
     h: &mut Harness,
     order: Uuid,
@@ -118,6 +118,7 @@ pub async fn place(
                 total: money(total, currency),
             },
             placed_at: h.now,
+            store: if currency == "EUR" { "eu" } else { "default" }.into(),
         },
     )
     .await;

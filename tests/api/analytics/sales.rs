@@ -77,11 +77,27 @@ async fn sales_count_on_the_utc_day_of_payment_and_refunds_on_their_own_day() {
     let later_total = place(&mut h, later, "USD", &[line], 500, None).await;
     pay(&mut h, later, money(later_total, "USD")).await;
 
-    let report = analytics::sales(h.pool(), &range(20, 23))
+    let report = analytics::sales(h.pool(), &range(20, 23), None)
         .await
         .expect("sales");
     let currencies: Vec<_> = report.iter().map(|c| c.currency.as_str()).collect();
     assert_eq!(currencies, ["EUR", "USD"]);
+    // One store's report holds its orders only, refunds included.
+    for (store, currency) in [("eu", "EUR"), ("default", "USD")] {
+        let one = analytics::sales(h.pool(), &range(20, 23), Some(store))
+            .await
+            .expect("sales");
+        assert_eq!(one.len(), 1, "{store}");
+        let all = report
+            .iter()
+            .find(|c| c.currency == currency)
+            .expect("in all");
+        assert_eq!(one[0], *all, "{store}");
+    }
+    let none = analytics::sales(h.pool(), &range(20, 23), Some("elsewhere"))
+        .await
+        .expect("sales");
+    assert!(none.is_empty());
     let (eur, usd) = (&report[0], &report[1]);
     let days: Vec<_> = usd.days.iter().map(|d| d.day).collect();
     assert_eq!(
@@ -138,12 +154,12 @@ async fn sales_count_on_the_utc_day_of_payment_and_refunds_on_their_own_day() {
     assert_eq!(eur.days[1].figures, eur_sale);
 
     // One day: the payment, without the placement of the evening before or the refund.
-    let one_day = analytics::sales(h.pool(), &range(21, 21))
+    let one_day = analytics::sales(h.pool(), &range(21, 21), None)
         .await
         .expect("sales");
     assert_eq!(one_day[1].totals, sale);
     // A range without activity has no currency at all.
-    let quiet = analytics::sales(h.pool(), &range(1, 19))
+    let quiet = analytics::sales(h.pool(), &range(1, 19), None)
         .await
         .expect("sales");
     assert!(quiet.is_empty(), "{quiet:?}");
@@ -213,7 +229,7 @@ async fn a_refund_in_the_range_gives_back_units_of_a_sale_made_before_it() {
         .expect("products");
     let p = &whole[0].products[0];
     assert_eq!((p.orders, p.net_units, p.net_revenue), (1, 0, 0));
-    let sales = analytics::sales(h.pool(), &range(22, 22))
+    let sales = analytics::sales(h.pool(), &range(22, 22), None)
         .await
         .expect("sales");
     assert_eq!(

@@ -76,6 +76,7 @@ async fn placed_order(
         },
         tax_rate_bps: 0,
         at: Utc::now(),
+        store: "default".into(),
     };
     stores
         .orders

@@ -65,6 +65,7 @@ async fn a_wait_is_woken_by_the_batches_that_applied_its_aggregate_only() {
             cart_id: created,
             customer_id: customer,
             currency: Currency::parse("USD").expect("valid"),
+            store: "default".into(),
         };
         app.stores
             .carts

@@ -35,19 +35,6 @@ async fn a_cart_created_without_a_body_is_in_usd_and_located() {
 }
 
 #[tokio::test]
-async fn a_cart_may_be_created_in_another_currency_given_in_any_case() {
-    let app = spawn_app().await;
-    let customer = app.as_role(Role::Prime);
-
-    let euro_cart = customer.create_cart_in("eur").await.command(201, 1);
-
-    assert_eq!(
-        last_payload(&app, &euro_cart, "CartCreated").await["currency"],
-        "EUR"
-    );
-}
-
-#[tokio::test]
 async fn an_added_item_is_priced_from_the_catalogue() {
     let app = spawn_app().await;
     let (customer, product, cart) = customer_with_a_cart(&app).await;

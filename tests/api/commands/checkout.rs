@@ -346,6 +346,7 @@ async fn checkout_places_the_cart_as_stored_when_another_process_changed_it() {
         sku: "MUG-B".into(),
         quantity: 2,
         unit_price: usd(1250),
+        store: "default".into(),
     };
     let added = elsewhere
         .carts

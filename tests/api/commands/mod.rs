@@ -10,3 +10,4 @@ mod orders;
 mod products;
 mod refunds;
 mod returns;
+mod stores;

@@ -77,6 +77,15 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "store",
+        &[
+            "StoreCreated",
+            "StoreUpdated",
+            "StoreClosed",
+            "StoreReopened",
+        ],
+    ),
+    (
         "account",
         &[
             "AccountRegistered",

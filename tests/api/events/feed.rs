@@ -135,8 +135,9 @@ async fn a_late_committing_transaction_holds_the_feed_back_and_comes_first() {
         )
         .await
         .expect("created");
-    // Other tests' transactions on the cluster hold the horizon back for a moment.
-    let (before, after_early) = caught_up(&app, &token, 0, 1).await;
+    // Other tests' transactions on the cluster hold the horizon back for a moment. The
+    // engine's opening of the default store comes first.
+    let (before, after_early) = caught_up(&app, &token, 0, 2).await;
 
     // The late transaction takes the next position, then others commit after it.
     let late_id = format!("late-{}", Uuid::new_v4());
@@ -226,7 +227,18 @@ async fn only_admins_and_auditors_read_the_feed() {
     for role in [Role::Admin, Role::Auditor] {
         let (status, body) = get_feed(&app, &app.token(role).1, "").await;
         assert_eq!(status, StatusCode::OK, "{role:?}");
-        assert_eq!(body, json!({"events": [], "next_after": 0}));
+        // The only event yet is the engine opening the default store (served once other
+        // tests' transactions on the cluster no longer hold the horizon back).
+        let subjects: Vec<&str> = body["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|event| event["subject"].as_str())
+            .collect();
+        assert!(
+            subjects.is_empty() || subjects == ["commerce.store.default.StoreCreated"],
+            "{body}"
+        );
     }
 }
 

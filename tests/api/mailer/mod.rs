@@ -196,6 +196,11 @@ async fn a_confirmed_checkout_emails_the_customer_and_low_stock_the_admins() {
     assert!(message.contains(&order));
     assert!(message.contains("1 x Espresso cup"), "{message}");
     assert!(message.contains("Total:    17.49 USD"), "{message}");
+    // Signed by the order's store (the default one, opened with a placeholder address).
+    assert!(
+        message.contains("Default store <store@example.com>"),
+        "{message}"
+    );
     let alert = message_to(&dir, &admin_email, "Low stock").await;
     assert!(alert.contains(&sku), "{alert}");
     assert!(alert.contains("Only 2 unit(s) are available"), "{alert}");

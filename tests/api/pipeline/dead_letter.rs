@@ -54,6 +54,7 @@ async fn a_poison_event_is_dead_lettered_without_blocking_other_aggregates() {
             price: Money::new(3900, Currency::parse("USD").expect("valid")),
             stock: 5,
         }],
+        store: "default".into(),
     };
     for message in [
         envelope(

@@ -59,6 +59,8 @@ fn create(id: Uuid, name: &str, variants: Vec<NewVariant>) -> ProductCommand {
         images: vec!["https://img.example/lamp.png".into()],
         variants,
         low_stock_threshold: Some(3),
+        store: "default".into(),
+        currency: commerce_aggregates::Currency::parse("USD").expect("a currency"),
     }
 }
 
@@ -93,6 +95,7 @@ async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) ->
             cart_id: cart,
             customer_id: customer,
             currency: Currency::parse("USD").expect("valid"),
+            store: "default".into(),
         },
         CartCommand::AddItem {
             customer_id: customer,
@@ -100,6 +103,7 @@ async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) ->
             sku: "LAMP-A".into(),
             quantity: 1,
             unit_price: usd(3000),
+            store: "default".into(),
         },
         CartCommand::SetShippingAddress {
             customer_id: customer,
@@ -189,12 +193,14 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
         sku: "LAMP-A".into(),
         quantity,
         unit_price: usd(3000),
+        store: "default".into(),
     };
     for command in [
         CartCommand::CreateCart {
             cart_id: cart,
             customer_id: customer,
             currency: Currency::parse("USD").expect("valid"),
+            store: "default".into(),
         },
         add(1),
         add(2),

@@ -15,6 +15,7 @@ use commerce_aggregates::order::{
     AppliedCoupon, OrderCommand, OrderLineInput, RejectionReason, ShippingPolicy,
 };
 use commerce_aggregates::product::{NewVariant, ProductCommand, ReservationLine};
+use commerce_aggregates::store::{StoreCommand, StoreStatus};
 use commerce_aggregates::{Currency, Discount, Role};
 use uuid::Uuid;
 
@@ -54,7 +55,50 @@ pub async fn run(stores: &Stores, round: u32) {
         images: vec![],
         variants,
         low_stock_threshold: Some(3),
+        store: "default".into(),
+        currency: commerce_aggregates::Currency::parse("USD").expect("a currency"),
     };
+    // A store of its own for the round: opened, renamed, closed and opened again, with a
+    // product priced in its currency.
+    let outlet = format!("outlet-{round}");
+    let euro = Currency::parse("EUR").expect("a currency");
+    for command in [
+        StoreCommand::CreateStore {
+            slug: outlet.clone(),
+            name: "Outlet".into(),
+            currency: euro,
+            contact_email: "outlet@example.com".into(),
+        },
+        StoreCommand::UpdateStore {
+            name: Some(format!("Outlet {round}")),
+            contact_email: None,
+            status: Some(StoreStatus::Closed),
+        },
+        StoreCommand::UpdateStore {
+            name: None,
+            contact_email: None,
+            status: Some(StoreStatus::Active),
+        },
+    ] {
+        stores
+            .shops
+            .execute(&outlet, command, &meta, None)
+            .await
+            .expect("store command");
+    }
+    let scarf = Uuid::new_v4();
+    let scarf_variant = NewVariant {
+        price: commerce_aggregates::Money::new(2500, euro),
+        ..variant(&format!("SCARF-{round}"), 1, 4)
+    };
+    let mut in_outlet = create(scarf, "Wool scarf", "apparel", vec![scarf_variant]);
+    if let ProductCommand::CreateProduct {
+        store, currency, ..
+    } = &mut in_outlet
+    {
+        (*store, *currency) = (outlet.clone(), euro);
+    }
+    product(stores, &meta, scarf, vec![in_outlet]).await;
     product(
         stores,
         &meta,
@@ -157,6 +201,7 @@ pub async fn run(stores: &Stores, round: u32) {
                 cart_id: cart,
                 customer_id: customer,
                 currency: Currency::parse("USD").expect("valid"),
+                store: "default".into(),
             },
             CartCommand::AddItem {
                 customer_id: customer,
@@ -164,6 +209,7 @@ pub async fn run(stores: &Stores, round: u32) {
                 sku: sku.clone(),
                 quantity,
                 unit_price: usd(price),
+                store: "default".into(),
             },
             CartCommand::SetShippingAddress {
                 customer_id: customer,
@@ -216,6 +262,7 @@ pub async fn run(stores: &Stores, round: u32) {
                     },
                     tax_rate_bps: 800,
                     at: now,
+                    store: "default".into(),
                 },
                 &meta,
                 None,
@@ -389,6 +436,7 @@ pub async fn run(stores: &Stores, round: u32) {
             cart_id: cart,
             customer_id: customer,
             currency: Currency::parse("USD").expect("valid"),
+            store: "default".into(),
         },
         CartCommand::AddItem {
             customer_id: customer,
@@ -396,6 +444,7 @@ pub async fn run(stores: &Stores, round: u32) {
             sku: format!("TEE-M-{round}"),
             quantity: 1,
             unit_price: usd(2300),
+            store: "default".into(),
         },
         CartCommand::AddItem {
             customer_id: customer,
@@ -403,6 +452,7 @@ pub async fn run(stores: &Stores, round: u32) {
             sku: format!("MUG-{round}"),
             quantity: 1,
             unit_price: usd(1200),
+            store: "default".into(),
         },
         CartCommand::ChangeItemQuantity {
             customer_id: customer,

@@ -137,6 +137,7 @@ async fn order_with_markup(app: &TestApp, customer: Uuid) -> Uuid {
         },
         tax_rate_bps: 0,
         at: Utc::now(),
+        store: "default".into(),
     };
     let meta = metadata_of(customer, Role::Customer);
     let orders = &app.stores.orders;

@@ -185,6 +185,7 @@ async fn a_cart_its_read_model_lags() -> (TestApp, String, String) {
                 cart_id: cart,
                 customer_id: customer,
                 currency: commerce_aggregates::Currency::parse("USD").expect("currency"),
+                store: "default".into(),
             },
             &metadata_of(customer, Role::Customer),
             None,

@@ -114,6 +114,8 @@ pub async fn create_product(app: &TestApp, product: NewProduct<'_>) -> Uuid {
             stock: product.stock,
         }],
         low_stock_threshold: Some(2),
+        store: "default".into(),
+        currency: commerce_aggregates::Currency::parse("USD").expect("a currency"),
     };
     let products = &app.stores.products;
     products
@@ -144,6 +146,7 @@ pub async fn create_cart(app: &TestApp, customer: Uuid, product: Uuid, sku: &str
             cart_id: id,
             customer_id: customer,
             currency: Currency::parse("USD").expect("currency"),
+            store: "default".into(),
         },
         CartCommand::AddItem {
             customer_id: customer,
@@ -151,6 +154,7 @@ pub async fn create_cart(app: &TestApp, customer: Uuid, product: Uuid, sku: &str
             sku: sku.into(),
             quantity: 2,
             unit_price: usd(1250),
+            store: "default".into(),
         },
     ];
     for command in commands {
@@ -187,6 +191,7 @@ pub async fn place_order(app: &TestApp, customer: Uuid) -> Uuid {
         },
         tax_rate_bps: 0,
         at: Utc::now(),
+        store: "default".into(),
     };
     let meta = metadata_of(customer, Role::Customer);
     orders

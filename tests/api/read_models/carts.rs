@@ -21,6 +21,7 @@ pub async fn create_cart(h: &mut Harness, customer_id: Uuid) -> Uuid {
             cart_id: id,
             customer_id,
             currency: Currency::parse("USD").expect("valid"),
+            store: "default".into(),
         },
     )
     .await;
@@ -217,6 +218,7 @@ async fn a_batch_writes_the_rows_event_by_event_writes() {
         cart_id: cart,
         customer_id: Uuid::new_v4(),
         currency: Currency::parse("USD").expect("valid"),
+        store: "default".into(),
     };
     let added = |sku: &str, quantity, price| CartEvent::ItemAdded {
         product_id: product,

@@ -45,6 +45,7 @@ pub async fn create(h: &mut Harness, details: ProductDetails, variants: Vec<NewV
             details,
             low_stock_threshold: 2,
             variants,
+            store: "default".into(),
         },
     )
     .await;

@@ -305,6 +305,7 @@ async fn a_batch_writes_the_rows_event_by_event_writes() {
             details: details("Cap", "", "Clothing", &[]),
             low_stock_threshold: 2,
             variants: vec![variant("CAP", 1500, 4)],
+            store: "default".into(),
         },
         ProductEvent::StockReserved {
             order_id: first,

@@ -18,6 +18,7 @@ use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
+use commerce_aggregates::store::StoreEvent;
 use commerce_aggregates::Role;
 use commerce_projections::{Envelope, Projection, ProjectionError};
 use cqrs_es::DomainEvent;
@@ -28,7 +29,7 @@ use crate::helpers::TestDatabase;
 
 /// A domain event and the aggregate type whose stream it belongs to.
 pub trait Event: DomainEvent {
-    /// `product`, `cart`, `order` or `coupon`.
+    /// `product`, `cart`, `order`, `coupon` or `store`.
     const AGGREGATE: &'static str;
 }
 
@@ -43,6 +44,9 @@ impl Event for OrderEvent {
 }
 impl Event for CouponEvent {
     const AGGREGATE: &'static str = "coupon";
+}
+impl Event for StoreEvent {
+    const AGGREGATE: &'static str = "store";
 }
 
 /// When the first event of every test is recorded; each later one is a minute after.
@@ -263,6 +267,19 @@ async fn replaying_the_history_rebuilds_identical_rows() {
         },
     )
     .await;
+    let outlet = StoreEvent::StoreCreated {
+        slug: "outlet".into(),
+        name: "Outlet".into(),
+        currency: commerce_aggregates::Currency::parse("EUR").expect("a currency"),
+        contact_email: "outlet@example.com".into(),
+    };
+    h.apply("outlet", outlet).await;
+    let renamed = StoreEvent::StoreUpdated {
+        name: "Euro outlet".into(),
+        contact_email: "euro@example.com".into(),
+    };
+    h.apply("outlet", renamed).await;
+    h.apply("outlet", StoreEvent::StoreClosed {}).await;
 
     let live = h.snapshot().await;
     assert!(live.iter().all(|table| table["rows"]

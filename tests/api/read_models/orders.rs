@@ -58,6 +58,7 @@ pub async fn place_order(h: &mut Harness, order_id: Uuid, customer_id: Uuid, cou
                 total: usd(2000 - discount + 500 + tax),
             },
             placed_at: h.now,
+            store: "default".into(),
         },
     )
     .await;

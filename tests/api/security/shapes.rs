@@ -91,7 +91,8 @@ async fn a_body_that_is_not_a_json_object_is_422_on_every_operation_and_writes_n
         let path = template
             .replace("{id}", &Uuid::new_v4().to_string())
             .replace("{sku}", "MUG-1")
-            .replace("{code}", "WELCOME");
+            .replace("{code}", "WELCOME")
+            .replace("{slug}", "default");
         assert!(!path.contains('{'), "a parameter left in {path}");
         for body in NOT_OBJECTS {
             // The caller who may use the route: the customer for shoppers' routes, else the
@@ -264,9 +265,17 @@ async fn a_currency_outside_iso_4217_is_422_on_every_command_that_takes_one() {
 #[tokio::test]
 async fn a_real_currency_with_other_minor_digits_is_accepted() {
     let app = spawn_app().await;
+    let (_, admin) = app.token(commerce_aggregates::Role::Admin);
     let (_, customer) = app.token(commerce_aggregates::Role::Customer);
     for code in ["JPY", "kwd", "EUR"] {
-        let body = json!({"currency": code}).to_string();
+        let store = format!("in-{}", code.to_lowercase());
+        let body = json!({"slug": store, "name": code, "currency": code,
+                          "contact_email": "shop@example.com"})
+        .to_string();
+        let (status, created) =
+            send(&app, &Method::POST, "/api/v1/stores", Some(&admin), &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{code}: {created}");
+        let body = json!({"store": store, "currency": code}).to_string();
         let (status, cart) =
             send(&app, &Method::POST, "/api/v1/carts", Some(&customer), &body).await;
         assert_eq!(status, StatusCode::CREATED, "{code}: {cart}");

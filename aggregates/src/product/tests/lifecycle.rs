@@ -77,7 +77,10 @@ fn rejects_archive_when_product_missing() {
 #[test]
 fn event_type_is_the_variant_name_at_version_one() {
     assert_eq!(created().event_type(), "ProductCreated");
-    assert_eq!(created().event_version(), crate::product::PRODUCT_CREATED_VERSION);
+    assert_eq!(
+        created().event_version(),
+        crate::product::PRODUCT_CREATED_VERSION
+    );
     let cases = [
         (reserved(order(1), vec![line(SMALL, 1)]), "StockReserved"),
         (low_stock(SMALL, 1), "LowStockThresholdCrossed"),

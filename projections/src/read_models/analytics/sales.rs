@@ -106,23 +106,28 @@ struct DayRow {
 
 /// Every fact of the range with the UTC day it counts on: placements, payments (the sales)
 /// and refunds (an order refunded several times on one day counts once in
-/// `refunded_orders`, with the sum of its refunds). `$1`/`$2`: the range's first instant and the first instant after it.
+/// `refunded_orders`, with the sum of its refunds). `$1`/`$2`: the range's first instant and
+/// the first instant after it; `$3`: only the orders of this store, when not null.
 const SALES: &str = "\
-WITH facts AS (
+WITH orders AS (
+    SELECT * FROM analytics_orders WHERE $3::text IS NULL OR store = $3
+), facts AS (
     SELECT (placed_at AT TIME ZONE 'UTC')::date AS day, currency,
            1 AS placed, 0 AS paid, 0::bigint AS units, 0::bigint AS subtotal,
            0::bigint AS discount, 0::bigint AS shipping, 0::bigint AS tax, 0::bigint AS total,
            0 AS refunded, 0::bigint AS refund
-      FROM analytics_orders WHERE placed_at >= $1 AND placed_at < $2
+      FROM orders WHERE placed_at >= $1 AND placed_at < $2
     UNION ALL
     SELECT (paid_at AT TIME ZONE 'UTC')::date, currency, 0, 1, units, subtotal_minor,
            discount_minor, shipping_minor, tax_minor, total_minor, 0, 0
-      FROM analytics_orders WHERE paid_at >= $1 AND paid_at < $2
+      FROM orders WHERE paid_at >= $1 AND paid_at < $2
     UNION ALL
-    SELECT (refunded_at AT TIME ZONE 'UTC')::date, currency, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-           sum(amount_minor)::bigint
-      FROM analytics_refunds WHERE refunded_at >= $1 AND refunded_at < $2
-     GROUP BY order_id, (refunded_at AT TIME ZONE 'UTC')::date, currency
+    SELECT (r.refunded_at AT TIME ZONE 'UTC')::date, r.currency, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+           sum(r.amount_minor)::bigint
+      FROM analytics_refunds r
+     WHERE r.refunded_at >= $1 AND r.refunded_at < $2
+       AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = r.order_id))
+     GROUP BY r.order_id, (r.refunded_at AT TIME ZONE 'UTC')::date, r.currency
 )
 SELECT day, currency,
        sum(placed)::bigint AS orders_placed, sum(paid)::bigint AS orders,
@@ -133,11 +138,16 @@ SELECT day, currency,
   FROM facts GROUP BY day, currency ORDER BY currency, day";
 
 /// The sales of every currency with any activity in `range` (by currency code), each with
-/// every day of the range.
-pub async fn sales(pool: &PgPool, range: &DateRange) -> Result<Vec<CurrencySales>, sqlx::Error> {
+/// every day of the range; of one store's orders only with `store`.
+pub async fn sales(
+    pool: &PgPool,
+    range: &DateRange,
+    store: Option<&str>,
+) -> Result<Vec<CurrencySales>, sqlx::Error> {
     let rows: Vec<DayRow> = sqlx::query_as(SALES)
         .bind(range.start())
         .bind(range.end())
+        .bind(store)
         .fetch_all(pool)
         .await?;
     let mut by_currency: BTreeMap<String, BTreeMap<NaiveDate, SalesFigures>> = BTreeMap::new();

@@ -14,7 +14,7 @@ use crate::replay::{CopyRows, Rebuild, StoredEvent};
 
 const STATEMENTS: &[&str] = &[
     "COPY cart_views (id, customer_id, status, currency, coupon_code, shipping_address, \
-     order_id, item_count, line_count, subtotal_minor, created_at, updated_at, version) \
+     order_id, item_count, line_count, subtotal_minor, created_at, updated_at, version, store) \
      FROM STDIN (FORMAT binary)",
     "COPY cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, line_total_minor, \
      position) FROM STDIN (FORMAT binary)",
@@ -31,6 +31,7 @@ struct Cart {
     shipping_address: Option<String>,
     order_id: Option<Uuid>,
     created_at: DateTime<Utc>,
+    store: String,
 }
 
 #[derive(Debug)]
@@ -73,6 +74,7 @@ impl Rebuild for CartRebuild {
             CartEvent::CartCreated {
                 customer_id,
                 currency,
+                store,
                 ..
             } => {
                 self.cart = Some(Cart {
@@ -83,6 +85,7 @@ impl Rebuild for CartRebuild {
                     shipping_address: None,
                     order_id: None,
                     created_at: at,
+                    store,
                 });
             }
             CartEvent::ItemAdded {
@@ -184,7 +187,8 @@ impl Rebuild for CartRebuild {
                 .int(subtotal)
                 .time(cart.created_at)
                 .time(at)
-                .int(version);
+                .int(version)
+                .text(&cart.store);
             views.end_row();
         }
         for (sku, line) in &done.lines {

@@ -17,7 +17,7 @@ use crate::replay::{CopyRows, Rebuild, StoredEvent};
 const STATEMENTS: &[&str] = &[
     "COPY catalog_products (id, name, description, category, tags, tag_keys, images, status, \
      currency, min_price_minor, max_price_minor, total_available, in_stock, \
-     low_stock_threshold, created_at, updated_at, version) FROM STDIN (FORMAT binary)",
+     low_stock_threshold, created_at, updated_at, version, store) FROM STDIN (FORMAT binary)",
     "COPY catalog_variants (product_id, sku, options, price_minor, currency, on_hand, \
      reserved) FROM STDIN (FORMAT binary)",
 ];
@@ -31,6 +31,7 @@ struct Product {
     currency: Option<String>,
     low_stock_threshold: i64,
     created_at: DateTime<Utc>,
+    store: String,
 }
 
 #[derive(Debug)]
@@ -92,6 +93,7 @@ impl Rebuild for CatalogRebuild {
                 details,
                 low_stock_threshold,
                 variants,
+                store,
                 ..
             } => {
                 // An upsert: a row already there keeps its currency.
@@ -102,6 +104,7 @@ impl Rebuild for CatalogRebuild {
                     currency,
                     low_stock_threshold: i64::from(low_stock_threshold),
                     created_at: event.recorded_at,
+                    store,
                 });
                 for variant in variants {
                     self.upsert_variant(variant, event)?;
@@ -180,7 +183,8 @@ impl Rebuild for CatalogRebuild {
                 .int(product.low_stock_threshold)
                 .time(product.created_at)
                 .time(at)
-                .int(version);
+                .int(version)
+                .text(&product.store);
             products.end_row();
         }
         for (sku, variant) in &done.variants {

@@ -98,6 +98,8 @@ impl StatusFilter {
 pub struct CatalogQuery {
     /// Full-text query in web-search syntax (`"exact phrase"`, `-excluded`, `or`); blank = none.
     pub q: Option<String>,
+    /// Only the products of this store (slug); none = every store.
+    pub store: Option<String>,
     /// Category, compared case-insensitively.
     pub category: Option<String>,
     /// A tag the product must have, compared case-insensitively.
@@ -122,6 +124,7 @@ impl Default for CatalogQuery {
     fn default() -> Self {
         Self {
             q: None,
+            store: None,
             category: None,
             tag: None,
             min_price: None,
@@ -158,6 +161,12 @@ impl CatalogQuery {
         }
         if text.is_some() {
             clause.next(sql).push("p.search @@ query");
+        }
+        if let Some(store) = &self.store {
+            clause
+                .next(sql)
+                .push("p.store = ")
+                .push_bind(store.as_str());
         }
         if let Some(category) = &self.category {
             clause

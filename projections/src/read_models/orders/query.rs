@@ -22,6 +22,9 @@ pub struct OrderView {
     pub customer_id: Uuid,
     /// The cart it came from.
     pub cart_id: Uuid,
+    /// The slug of the store it was placed in.
+    #[cfg_attr(feature = "openapi", schema(example = "default"))]
+    pub store: String,
     /// The buyer's role at checkout.
     pub customer_role: String,
     /// `placed`, `confirmed`, `paid`, `shipped`, `delivered`, `rejected`, `cancelled`,
@@ -191,6 +194,8 @@ pub struct OrderQuery {
     pub customer_id: Option<Uuid>,
     /// Only orders in this status.
     pub status: Option<OrderStatus>,
+    /// Only orders placed in this store (slug).
+    pub store: Option<String>,
     /// Placed at or after this instant.
     pub from: Option<DateTime<Utc>>,
     /// Placed strictly before this instant.
@@ -206,6 +211,7 @@ impl Default for OrderQuery {
         Self {
             customer_id: None,
             status: None,
+            store: None,
             from: None,
             to: None,
             page: 1,
@@ -223,6 +229,9 @@ impl OrderQuery {
         if let Some(status) = self.status {
             sql.push(" AND status = ").push_bind(status.as_str());
         }
+        if let Some(store) = &self.store {
+            sql.push(" AND store = ").push_bind(store.as_str());
+        }
         if let Some(from) = self.from {
             sql.push(" AND placed_at >= ").push_bind(from);
         }
@@ -236,7 +245,7 @@ const ORDER_COLUMNS: &str = "SELECT id, customer_id, cart_id, customer_role, sta
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection, \
      cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, returns, \
-     payment_due_by, placed_at, updated_at, version";
+     payment_due_by, placed_at, updated_at, version, store";
 
 #[derive(sqlx::FromRow)]
 struct OrderRow {
@@ -268,6 +277,7 @@ struct OrderRow {
     placed_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
+    store: String,
 }
 
 impl TryFrom<OrderRow> for OrderView {
@@ -292,6 +302,7 @@ impl TryFrom<OrderRow> for OrderView {
             id: row.id,
             customer_id: row.customer_id,
             cart_id: row.cart_id,
+            store: row.store,
             customer_role: row.customer_role,
             status: row.status,
             tax_rate_bps: row.tax_rate_bps,

@@ -21,7 +21,7 @@ const STATEMENTS: &[&str] = &[
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection_reason, rejection, \
      cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, returns, \
-     payment_due_by, placed_at, updated_at, version) FROM STDIN (FORMAT binary)",
+     payment_due_by, placed_at, updated_at, version, store) FROM STDIN (FORMAT binary)",
     "COPY order_timeline (order_id, sequence, status, event_type, at, actor_id, actor_role, \
      detail) FROM STDIN (FORMAT binary)",
 ];
@@ -51,6 +51,7 @@ struct Order {
     returns: Returns,
     payment_due_by: Option<DateTime<Utc>>,
     placed_at: DateTime<Utc>,
+    store: String,
 }
 
 /// One `order_timeline` row.
@@ -115,6 +116,7 @@ impl OrderRebuild {
             tax_rate_bps,
             totals,
             placed_at,
+            store,
             ..
         } = placed
         else {
@@ -147,6 +149,7 @@ impl OrderRebuild {
             returns: Returns::default(),
             payment_due_by: None,
             placed_at,
+            store,
         })
     }
 }
@@ -311,7 +314,8 @@ impl Rebuild for OrderRebuild {
                 .opt_time(order.payment_due_by)
                 .time(order.placed_at)
                 .time(at)
-                .int(version);
+                .int(version)
+                .text(&order.store);
             views.end_row();
         }
         for entry in &done.timeline {
