@@ -67,7 +67,9 @@ pub(crate) mod spec {
             | "return_window_closed"
             | "return_quantity_exceeded"
             | "invalid_return_state"
-            | "too_many_lines" => ErrorKind::Conflict,
+            | "too_many_lines"
+            | "category_cycle"
+            | "category_not_empty" => ErrorKind::Conflict,
             _ => ErrorKind::Invalid,
         }
     }

@@ -3,6 +3,7 @@
 //! Every value the caller gives is a bind parameter; the only SQL that varies is the choice of
 //! fixed fragments (which filters are present, which `ORDER BY` the sort maps to).
 
+use commerce_aggregates::slug::slugify;
 use serde::Deserialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
@@ -98,9 +99,10 @@ impl StatusFilter {
 pub struct CatalogQuery {
     /// Full-text query in web-search syntax (`"exact phrase"`, `-excluded`, `or`); blank = none.
     pub q: Option<String>,
-    /// Category, compared case-insensitively.
+    /// A category's slug (or a free-text category, keyed by its slug): products in it or in
+    /// any category below it.
     pub category: Option<String>,
-    /// A tag the product must have, compared case-insensitively.
+    /// A tag the product must have: its slug, or its name compared case-insensitively.
     pub tag: Option<String>,
     /// Some variant costs at least this much (minor units)…
     pub min_price: Option<i64>,
@@ -160,18 +162,22 @@ impl CatalogQuery {
             clause.next(sql).push("p.search @@ query");
         }
         if let Some(category) = &self.category {
+            // The category's slug, or a free-text category keyed the same way, and every
+            // category below it.
             clause
                 .next(sql)
-                .push("lower(p.category) = lower(")
-                .push_bind(category.as_str())
-                .push(")");
+                .push("p.category_slug IN (SELECT category_descendants(")
+                .push_bind(slugify(category))
+                .push("))");
         }
         if let Some(tag) = &self.tag {
             clause
                 .next(sql)
-                .push("p.tag_keys @> ARRAY[")
+                .push("(p.tag_slugs @> ARRAY[")
+                .push_bind(slugify(tag))
+                .push("]::text[] OR p.tag_keys @> ARRAY[")
                 .push_bind(tag.to_lowercase())
-                .push("]::text[]");
+                .push("]::text[])");
         }
         if let Some(in_stock) = self.in_stock {
             clause.next(sql).push("p.in_stock = ").push_bind(in_stock);
