@@ -32,9 +32,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use commerce_aggregates::cart::Cart;
+use commerce_aggregates::category::Category;
 use commerce_aggregates::coupon::Coupon;
 use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
+use commerce_aggregates::tag::Tag;
 use commerce_aggregates::upcast::{event_upcasters, upcast};
 use commerce_runtime::Backoff;
 use cqrs_es::event_sink::EventSink;
@@ -521,6 +523,10 @@ pub struct Stores {
     /// Coupons, keyed by their normalised code, snapshotted (a popular code's stream grows
     /// with every order redeeming it).
     pub coupons: AggregateStore<Coupon>,
+    /// Categories, keyed by their slug.
+    pub categories: AggregateStore<Category>,
+    /// Tags, keyed by their slug.
+    pub tags: AggregateStore<Tag>,
     /// Where the stores' appends go.
     appends: Appends,
 }
@@ -544,8 +550,10 @@ impl Stores {
                 .with_cache(cache_entries),
             orders: AggregateStore::event_sourced(pool.clone(), appends.clone())
                 .with_cache(cache_entries),
-            coupons: AggregateStore::snapshotted(pool, snapshot_every, appends.clone())
+            coupons: AggregateStore::snapshotted(pool.clone(), snapshot_every, appends.clone())
                 .with_cache(cache_entries),
+            categories: AggregateStore::event_sourced(pool.clone(), appends.clone()),
+            tags: AggregateStore::event_sourced(pool, appends.clone()),
             appends,
         }
     }

@@ -1,4 +1,4 @@
-//! The command API: every command of the four aggregates over HTTP.
+//! The command API: every command of the aggregates over HTTP.
 //!
 //! Admins manage the catalogue and coupons and ship, deliver and refund orders; customers
 //! own their carts and orders (someone else's is a 404); auditors write nothing (403).
@@ -43,6 +43,7 @@ macro_rules! command_path {
 
 pub mod cart_details;
 pub mod carts;
+pub mod categories;
 pub mod checkout;
 pub mod coupons;
 pub mod dto;
@@ -52,6 +53,7 @@ pub mod preconditions;
 pub mod products;
 pub mod refunds;
 pub mod returns;
+pub mod tags;
 
 use axum::routing::{post, put};
 use axum::Router;
@@ -135,6 +137,22 @@ pub fn routes() -> Router<AppState> {
             "/coupons/{code}/deactivate",
             post(idempotent(coupons::deactivate)),
         )
+        // Categories and tags.
+        .route("/categories", post(idempotent(categories::create)))
+        .route(
+            "/categories/{slug}",
+            axum::routing::patch(idempotent(categories::update))
+                .delete(idempotent(categories::delete)),
+        )
+        .route("/tags", post(idempotent(tags::create)))
+        .route(
+            "/tags/{slug}",
+            axum::routing::patch(idempotent(tags::rename)).delete(idempotent(tags::delete)),
+        )
+        .route(
+            "/products/{id}/tags/{slug}",
+            put(idempotent(tags::link)).delete(idempotent(tags::unlink)),
+        )
 }
 
 /// The OpenAPI description of this module's routes.
@@ -171,6 +189,14 @@ pub fn routes() -> Router<AppState> {
         coupons::create,
         coupons::update,
         coupons::deactivate,
+        categories::create,
+        categories::update,
+        categories::delete,
+        tags::create,
+        tags::rename,
+        tags::delete,
+        tags::link,
+        tags::unlink,
     ),
     components(schemas(
         dto::CommandResponse,
@@ -195,6 +221,9 @@ pub fn routes() -> Router<AppState> {
         coupons::DiscountDto,
         coupons::CreateCouponRequest,
         coupons::UpdateCouponRequest,
+        categories::CreateCategoryRequest,
+        categories::UpdateCategoryRequest,
+        tags::TagRequest,
         Problem,
         FieldError,
     )),
@@ -203,6 +232,8 @@ pub fn routes() -> Router<AppState> {
         (name = "carts", description = "Cart commands and checkout (the owning customer)"),
         (name = "orders", description = "Order lifecycle commands"),
         (name = "coupons", description = "Coupon commands (admins)"),
+        (name = "categories", description = "The category tree (admins)"),
+        (name = "tags", description = "Tags, and linking them to products (admins)"),
     )
 )]
 pub struct Api;

@@ -32,7 +32,7 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    fn checked(self) -> Result<PageRequest, ApiError> {
+    pub(super) fn checked(self) -> Result<PageRequest, ApiError> {
         let mut invalid = Invalid::default();
         let page = invalid.pagination(self.page, self.per_page);
         invalid.check()?;
