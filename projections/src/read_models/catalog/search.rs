@@ -3,7 +3,7 @@
 //! Every value the caller gives is a bind parameter; the only SQL that varies is the choice of
 //! fixed fragments (which filters are present, which `ORDER BY` the sort maps to).
 
-use commerce_aggregates::slug::slugify;
+use commerce_aggregates::slug;
 use serde::Deserialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
@@ -99,8 +99,8 @@ impl StatusFilter {
 pub struct CatalogQuery {
     /// Full-text query in web-search syntax (`"exact phrase"`, `-excluded`, `or`); blank = none.
     pub q: Option<String>,
-    /// A category's slug (or a free-text category, keyed by its slug): products in it or in
-    /// any category below it.
+    /// A category's slug (any case): products in it or in any category below it; or a
+    /// free-text category, compared case-insensitively.
     pub category: Option<String>,
     /// A tag the product must have: its slug, or its name compared case-insensitively.
     pub tag: Option<String>,
@@ -162,19 +162,23 @@ impl CatalogQuery {
             clause.next(sql).push("p.search @@ query");
         }
         if let Some(category) = &self.category {
-            // The category's slug, or a free-text category keyed the same way, and every
-            // category below it.
-            clause
-                .next(sql)
-                .push("p.category_slug IN (SELECT category_descendants(")
-                .push_bind(slugify(category))
-                .push("))");
+            // A category's slug (any case) names it and every category below it; any value
+            // also matches, as before, products whose text is the same but for case.
+            let sql = clause.next(sql).push("(lower(p.category) = lower(");
+            sql.push_bind(category.as_str()).push(")");
+            let key = category.to_lowercase();
+            if slug::is_valid(&key) {
+                sql.push(" OR p.category_slug IN (SELECT category_descendants(")
+                    .push_bind(key)
+                    .push("))");
+            }
+            sql.push(")");
         }
         if let Some(tag) = &self.tag {
             clause
                 .next(sql)
                 .push("(p.tag_slugs @> ARRAY[")
-                .push_bind(slugify(tag))
+                .push_bind(tag.as_str())
                 .push("]::text[] OR p.tag_keys @> ARRAY[")
                 .push_bind(tag.to_lowercase())
                 .push("]::text[])");
