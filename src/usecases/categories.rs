@@ -13,7 +13,7 @@ use commerce_aggregates::product::ProductStatus;
 use commerce_aggregates::slug::slugify;
 use sqlx::PgPool;
 
-use super::taxonomy_lookup;
+use super::taxonomy_lookup::Candidates;
 use crate::store::{CommandMetadata, ExecuteError, Stores};
 
 /// Deepest tree a lineage is followed through; deeper ancestors are not looked at.
@@ -128,7 +128,8 @@ pub async fn delete_category(
     metadata: &CommandMetadata,
 ) -> CategoryResult {
     let mut children = 0u32;
-    for id in taxonomy_lookup::child_candidates(pool, slug)
+    for id in Candidates::Children
+        .of(pool, slug)
         .await
         .map_err(ExecuteError::Store)?
     {
@@ -138,7 +139,8 @@ pub async fn delete_category(
         }
     }
     let mut products = 0u32;
-    for id in taxonomy_lookup::category_product_candidates(pool, slug)
+    for id in Candidates::CategoryProducts
+        .of(pool, slug)
         .await
         .map_err(ExecuteError::Store)?
     {

@@ -10,7 +10,7 @@ use commerce_aggregates::tag::{Tag, TagCommand, TagError};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::taxonomy_lookup;
+use super::taxonomy_lookup::Candidates;
 use crate::store::{
     CommandMetadata, CommitError, ExecuteError, StoreError, Stores, CONFLICT_BACKOFF,
     MAX_CONFLICT_RETRIES,
@@ -93,7 +93,7 @@ pub async fn delete_tag(
     expected_version: Option<usize>,
     metadata: &CommandMetadata,
 ) -> Result<usize, TagUseCaseError> {
-    let candidates = taxonomy_lookup::tag_product_candidates(pool, slug).await?;
+    let candidates = Candidates::TagProducts.of(pool, slug).await?;
     let mut conflicts = 0;
     loop {
         let mut tag = stores.tags.open(slug, false).await?;

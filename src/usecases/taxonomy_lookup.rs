@@ -10,57 +10,50 @@ use sqlx::PgPool;
 
 use crate::store::StoreError;
 
-/// Categories that were ever created under or moved to `slug`.
-pub(super) async fn child_candidates(pool: &PgPool, slug: &str) -> Result<Vec<String>, StoreError> {
-    ids(
-        pool,
-        "SELECT DISTINCT aggregate_id FROM events \
-         WHERE aggregate_type = 'category' \
-           AND event_type IN ('CategoryCreated', 'CategoryMoved') \
-           AND payload -> event_type ->> 'parent' = $1",
-        slug,
-    )
-    .await
+/// A question to the event store: the streams that may stand in some relation to a slug.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Candidates {
+    /// Categories that were ever created under or moved to the slug.
+    Children,
+    /// Products that were ever created or updated with a category whose slug it is.
+    CategoryProducts,
+    /// Products that were ever linked to, created or updated with a tag whose slug it is.
+    TagProducts,
 }
 
-/// Products that were ever created or updated with a category whose slug is `slug`.
-pub(super) async fn category_product_candidates(
-    pool: &PgPool,
-    slug: &str,
-) -> Result<Vec<String>, StoreError> {
-    ids(
-        pool,
-        "SELECT DISTINCT aggregate_id FROM events \
-         WHERE aggregate_type = 'product' \
-           AND event_type IN ('ProductCreated', 'ProductDetailsUpdated') \
-           AND taxonomy_slug(payload -> event_type -> 'details' ->> 'category') = $1",
-        slug,
-    )
-    .await
-}
+impl Candidates {
+    fn sql(self) -> &'static str {
+        match self {
+            Candidates::Children => {
+                "SELECT DISTINCT aggregate_id FROM events \
+                 WHERE aggregate_type = 'category' \
+                   AND event_type IN ('CategoryCreated', 'CategoryMoved') \
+                   AND payload -> event_type ->> 'parent' = $1"
+            }
+            Candidates::CategoryProducts => {
+                "SELECT DISTINCT aggregate_id FROM events \
+                 WHERE aggregate_type = 'product' \
+                   AND event_type IN ('ProductCreated', 'ProductDetailsUpdated') \
+                   AND taxonomy_slug(payload -> event_type -> 'details' ->> 'category') = $1"
+            }
+            Candidates::TagProducts => {
+                "SELECT DISTINCT aggregate_id FROM events \
+                 WHERE aggregate_type = 'product' AND ( \
+                   (event_type = 'TagLinked' AND payload -> 'TagLinked' ->> 'slug' = $1) \
+                   OR (event_type IN ('ProductCreated', 'ProductDetailsUpdated') AND EXISTS ( \
+                       SELECT 1 FROM jsonb_array_elements_text( \
+                         payload -> event_type -> 'details' -> 'tags') AS t(tag) \
+                       WHERE taxonomy_slug(t.tag) = $1)))"
+            }
+        }
+    }
 
-/// Products that were ever linked to, created or updated with a tag whose slug is `slug`.
-pub(super) async fn tag_product_candidates(
-    pool: &PgPool,
-    slug: &str,
-) -> Result<Vec<String>, StoreError> {
-    ids(
-        pool,
-        "SELECT DISTINCT aggregate_id FROM events \
-         WHERE aggregate_type = 'product' AND ( \
-           (event_type = 'TagLinked' AND payload -> 'TagLinked' ->> 'slug' = $1) \
-           OR (event_type IN ('ProductCreated', 'ProductDetailsUpdated') AND EXISTS ( \
-               SELECT 1 FROM jsonb_array_elements_text(payload -> event_type -> 'details' -> 'tags') \
-                 AS t(tag) WHERE taxonomy_slug(t.tag) = $1)))",
-        slug,
-    )
-    .await
-}
-
-async fn ids(pool: &PgPool, sql: &'static str, slug: &str) -> Result<Vec<String>, StoreError> {
-    sqlx::query_scalar(sql)
-        .bind(slug)
-        .fetch_all(pool)
-        .await
-        .map_err(StoreError::from)
+    /// The ids of the candidate streams for `slug`.
+    pub(super) async fn of(self, pool: &PgPool, slug: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(self.sql())
+            .bind(slug)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from)
+    }
 }

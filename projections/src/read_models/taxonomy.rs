@@ -68,27 +68,14 @@ async fn apply_category(tx: &mut PgConnection, event: &Envelope) -> Result<(), P
             .await?;
         }
         CategoryEvent::CategoryRenamed { name } => {
-            sqlx::query(
-                "UPDATE categories SET name = $2, updated_at = $3, version = $4 WHERE slug = $1",
-            )
-            .bind(slug)
-            .bind(name)
-            .bind(at)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
+            let sql = "UPDATE categories SET name = $2, updated_at = $3, version = $4 \
+                       WHERE slug = $1";
+            change(tx, sql, slug, Some(name), event).await?;
         }
         CategoryEvent::CategoryMoved { parent } => {
-            sqlx::query(
-                "UPDATE categories SET parent_slug = $2, updated_at = $3, version = $4 \
-                 WHERE slug = $1",
-            )
-            .bind(slug)
-            .bind(parent)
-            .bind(at)
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
+            let sql = "UPDATE categories SET parent_slug = $2, updated_at = $3, version = $4 \
+                       WHERE slug = $1";
+            change(tx, sql, slug, parent, event).await?;
         }
         CategoryEvent::CategoryDeleted {} => delete(tx, "categories", slug).await?,
     }
@@ -115,16 +102,30 @@ async fn apply_tag(tx: &mut PgConnection, event: &Envelope) -> Result<(), Projec
             .await?;
         }
         TagEvent::TagRenamed { name } => {
-            sqlx::query("UPDATE tags SET name = $2, updated_at = $3, version = $4 WHERE slug = $1")
-                .bind(slug)
-                .bind(name)
-                .bind(at)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
+            let sql = "UPDATE tags SET name = $2, updated_at = $3, version = $4 WHERE slug = $1";
+            change(tx, sql, slug, Some(name), event).await?;
         }
         TagEvent::TagDeleted {} => delete(tx, "tags", slug).await?,
     }
+    Ok(())
+}
+
+/// Sets one column of the row of `slug` to `value` with `sql` (`$2`), and its `updated_at`
+/// and `version` (`$3`, `$4`) to the event's.
+async fn change(
+    tx: &mut PgConnection,
+    sql: &'static str,
+    slug: &str,
+    value: Option<String>,
+    event: &Envelope,
+) -> Result<(), ProjectionError> {
+    sqlx::query(sql)
+        .bind(slug)
+        .bind(value)
+        .bind(event.recorded_at)
+        .bind(version(event)?)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
