@@ -30,6 +30,8 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "ProductPublished",
             "ProductArchived",
             "LowStockThresholdCrossed",
+            "TagLinked",
+            "TagUnlinked",
         ],
     ),
     (
@@ -76,6 +78,16 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "RedemptionReleased",
         ],
     ),
+    (
+        "category",
+        &[
+            "CategoryCreated",
+            "CategoryRenamed",
+            "CategoryMoved",
+            "CategoryDeleted",
+        ],
+    ),
+    ("tag", &["TagCreated", "TagRenamed", "TagDeleted"]),
     (
         "account",
         &[

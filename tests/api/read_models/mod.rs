@@ -15,9 +15,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use commerce::store::{Actor, CommandMetadata};
 use commerce_aggregates::cart::CartEvent;
+use commerce_aggregates::category::CategoryEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
+use commerce_aggregates::tag::TagEvent;
 use commerce_aggregates::Role;
 use commerce_projections::{Envelope, Projection, ProjectionError};
 use cqrs_es::DomainEvent;
@@ -28,7 +30,7 @@ use crate::helpers::TestDatabase;
 
 /// A domain event and the aggregate type whose stream it belongs to.
 pub trait Event: DomainEvent {
-    /// `product`, `cart`, `order` or `coupon`.
+    /// `product`, `cart`, `order`, `coupon`, `category` or `tag`.
     const AGGREGATE: &'static str;
 }
 
@@ -43,6 +45,12 @@ impl Event for OrderEvent {
 }
 impl Event for CouponEvent {
     const AGGREGATE: &'static str = "coupon";
+}
+impl Event for CategoryEvent {
+    const AGGREGATE: &'static str = "category";
+}
+impl Event for TagEvent {
+    const AGGREGATE: &'static str = "tag";
 }
 
 /// When the first event of every test is recorded; each later one is a minute after.
@@ -263,6 +271,32 @@ async fn replaying_the_history_rebuilds_identical_rows() {
         },
     )
     .await;
+
+    h.apply(
+        "mugs",
+        CategoryEvent::CategoryCreated {
+            slug: "mugs".into(),
+            name: "Mugs".into(),
+            parent: None,
+        },
+    )
+    .await;
+    h.apply(
+        "mugs",
+        CategoryEvent::CategoryRenamed {
+            name: "Cups and mugs".into(),
+        },
+    )
+    .await;
+    let gift = TagEvent::TagCreated {
+        slug: "gift".into(),
+        name: "Gift".into(),
+    };
+    h.apply("gift", gift).await;
+    let linked = ProductEvent::TagLinked {
+        slug: "gift".into(),
+    };
+    h.apply(product, linked).await;
 
     let live = h.snapshot().await;
     assert!(live.iter().all(|table| table["rows"]

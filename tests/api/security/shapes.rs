@@ -91,7 +91,8 @@ async fn a_body_that_is_not_a_json_object_is_422_on_every_operation_and_writes_n
         let path = template
             .replace("{id}", &Uuid::new_v4().to_string())
             .replace("{sku}", "MUG-1")
-            .replace("{code}", "WELCOME");
+            .replace("{code}", "WELCOME")
+            .replace("{slug}", "shoes");
         assert!(!path.contains('{'), "a parameter left in {path}");
         for body in NOT_OBJECTS {
             // The caller who may use the route: the customer for shoppers' routes, else the
