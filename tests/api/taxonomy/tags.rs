@@ -207,3 +207,34 @@ async fn only_admins_manage_tags() {
 
     assert_eq!(event_count(&app).await, before);
 }
+
+#[tokio::test]
+async fn a_stale_if_match_is_412_on_tag_and_link_commands_and_writes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.as_admin();
+    admin.create_tag("Gift").await.command(201, 1);
+    let cup = active_product(&admin, &unique_sku(), 5).await;
+    admin.rename_tag("gift", "Gifts").await.command(200, 2);
+    let before = event_count(&app).await;
+
+    let stale = admin.if_match("1");
+    stale
+        .rename_tag("gift", "Presents")
+        .await
+        .problem(412, "version_mismatch");
+    stale
+        .delete_tag("gift")
+        .await
+        .problem(412, "version_mismatch");
+    stale
+        .link_tag(&cup, "gift")
+        .await
+        .problem(412, "version_mismatch");
+
+    assert_eq!(event_count(&app).await, before);
+    admin
+        .if_match("2")
+        .link_tag(&cup, "gift")
+        .await
+        .command(200, 3);
+}
