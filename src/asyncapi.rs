@@ -12,10 +12,12 @@ mod document;
 use std::sync::OnceLock;
 
 use commerce_aggregates::cart::CartEvent;
+use commerce_aggregates::category::CategoryEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
 use commerce_aggregates::store::StoreEvent;
+use commerce_aggregates::tag::TagEvent;
 use commerce_aggregates::upcast::current_version;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
@@ -90,6 +92,8 @@ fn generate() -> Catalog {
         ("order", enum_schema::<OrderEvent>(&mut generator)),
         ("coupon", enum_schema::<CouponEvent>(&mut generator)),
         ("store", enum_schema::<StoreEvent>(&mut generator)),
+        ("category", enum_schema::<CategoryEvent>(&mut generator)),
+        ("tag", enum_schema::<TagEvent>(&mut generator)),
         (ACCOUNT, enum_schema::<AccountEvent>(&mut generator)),
     ];
     let mut schemas = generator.take_definitions(true);
@@ -171,7 +175,9 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), count, "event type names are unique");
-        for aggregate in ["product", "cart", "order", "coupon", "store", "account"] {
+        for aggregate in [
+            "product", "cart", "order", "coupon", "store", "category", "tag", "account",
+        ] {
             assert!(
                 catalog.events.iter().any(|e| e.aggregate_type == aggregate),
                 "{aggregate}"

@@ -68,7 +68,9 @@ pub(crate) mod spec {
             | "return_quantity_exceeded"
             | "invalid_return_state"
             | "too_many_lines"
-            | "store_closed" => ErrorKind::Conflict,
+            | "store_closed"
+            | "category_cycle"
+            | "category_not_empty" => ErrorKind::Conflict,
             _ => ErrorKind::Invalid,
         }
     }

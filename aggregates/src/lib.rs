@@ -1,10 +1,12 @@
-//! The pure domain model of the commerce engine: the Product, Cart, Order, Coupon and Store
-//! aggregates, their commands, events and typed errors, and the money type they share.
+//! The pure domain model of the commerce engine: the Product, Cart, Order, Coupon, Store,
+//! Category and Tag aggregates, their commands, events and typed errors, and the money type
+//! they share.
 //!
 //! Nothing here does I/O. Whatever a command needs from outside (a price, the current time,
 //! the customer's role) is resolved before the command is built and travels inside it.
 
 pub mod cart;
+pub mod category;
 pub mod common;
 pub mod coupon;
 mod error_kind;
@@ -13,7 +15,9 @@ pub mod line;
 pub mod money;
 pub mod order;
 pub mod product;
+pub mod slug;
 pub mod store;
+pub mod tag;
 pub mod upcast;
 
 pub use common::{Address, AddressError, Discount, Role};

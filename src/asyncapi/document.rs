@@ -84,8 +84,9 @@ pub fn document() -> Value {
             "schemas": schemas,
             "parameters": {
                 "aggregateId": {
-                    "description": "The aggregate's id: a UUID, or a coupon's upper-case code \
-                                    (`.`, `*`, `>` and whitespace become `_`).",
+                    "description": "The aggregate's id: a UUID, a coupon's upper-case code, or a \
+                                    category's or tag's slug (`.`, `*`, `>` and whitespace \
+                                    become `_`).",
                 },
                 "projection": {
                     "description": "The projection that gave up (`catalog`, `carts`, `orders`, \
@@ -93,7 +94,7 @@ pub fn document() -> Value {
                 },
                 "aggregateType": {
                     "description": "The aggregate type of the event.",
-                    "enum": ["product", "cart", "order", "coupon", "account"],
+                    "enum": ["product", "cart", "order", "coupon", "category", "tag", "account"],
                 },
                 "eventType": {"description": "The event type."},
             },
@@ -194,7 +195,7 @@ pub(super) fn envelope_schema() -> Value {
             "event_id": {"type": "string", "format": "uuid",
                          "description": "Stable identity of the event; the `Nats-Msg-Id`."},
             "aggregate_type": text("`product`, `cart`, `order`, `coupon` or `account`."),
-            "aggregate_id": text("The aggregate's id (a UUID, or a coupon code)."),
+            "aggregate_id": text("The aggregate's id (a UUID, a coupon code, or a slug)."),
             "sequence": {"type": "integer", "minimum": 1,
                          "description": "Position in the aggregate's stream, from 1, no gaps."},
             "global_position": {"type": "integer", "minimum": 1,

@@ -9,9 +9,11 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use commerce_aggregates::cart::CartError;
+use commerce_aggregates::category::CategoryError;
 use commerce_aggregates::coupon::CouponError;
 use commerce_aggregates::order::OrderError;
 use commerce_aggregates::product::ProductError;
+use commerce_aggregates::tag::TagError;
 use commerce_aggregates::ErrorKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -278,6 +280,8 @@ domain_error!(
     CartError,
     OrderError,
     CouponError,
+    CategoryError,
+    TagError,
     commerce_aggregates::store::StoreError
 );
 

@@ -32,10 +32,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use commerce_aggregates::cart::Cart;
+use commerce_aggregates::category::Category;
 use commerce_aggregates::coupon::Coupon;
 use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
 use commerce_aggregates::store::Store;
+use commerce_aggregates::tag::Tag;
 use commerce_aggregates::upcast::{event_upcasters, upcast};
 use commerce_runtime::Backoff;
 use cqrs_es::event_sink::EventSink;
@@ -526,6 +528,10 @@ pub struct Stores {
     /// this set of event stores). Not cached: a store closed by another process must refuse
     /// the next cart at once, and a store's stream is a handful of events.
     pub shops: AggregateStore<Store>,
+    /// Categories, keyed by their slug.
+    pub categories: AggregateStore<Category>,
+    /// Tags, keyed by their slug.
+    pub tags: AggregateStore<Tag>,
     /// Where the stores' appends go.
     appends: Appends,
 }
@@ -551,7 +557,9 @@ impl Stores {
                 .with_cache(cache_entries),
             coupons: AggregateStore::snapshotted(pool.clone(), snapshot_every, appends.clone())
                 .with_cache(cache_entries),
-            shops: AggregateStore::event_sourced(pool, appends.clone()),
+            shops: AggregateStore::event_sourced(pool.clone(), appends.clone()),
+            categories: AggregateStore::event_sourced(pool.clone(), appends.clone()),
+            tags: AggregateStore::event_sourced(pool, appends.clone()),
             appends,
         }
     }

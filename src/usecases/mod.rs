@@ -14,6 +14,7 @@ pub mod add_variant;
 pub mod apply_coupon;
 mod attempts;
 pub mod cancel;
+pub mod categories;
 pub mod checkout;
 pub mod create_product;
 pub mod deliver;
@@ -28,6 +29,8 @@ pub mod settle_placed;
 pub mod ship;
 mod sku_registry;
 pub mod stores;
+pub mod tags;
+mod taxonomy_lookup;
 
 use commerce_aggregates::cart::{CartCommand, CartError};
 use commerce_aggregates::Role;

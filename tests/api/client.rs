@@ -786,6 +786,70 @@ impl Client<'_> {
             .await
     }
 
+    // Categories and tags.
+
+    /// `POST /categories` with `body` (`{slug, name, parent?}`).
+    pub async fn create_category(&self, body: &Value) -> Reply {
+        self.send_json(Method::POST, "/categories", body).await
+    }
+
+    /// `PATCH /categories/{slug}` with `changes` (`parent` may be `null`).
+    pub async fn update_category(&self, slug: &str, changes: &Value) -> Reply {
+        self.send_json(Method::PATCH, &format!("/categories/{slug}"), changes)
+            .await
+    }
+
+    /// `DELETE /categories/{slug}`.
+    pub async fn delete_category(&self, slug: &str) -> Reply {
+        self.send(Method::DELETE, &format!("/categories/{slug}"))
+            .await
+    }
+
+    /// `GET /categories`.
+    pub async fn categories(&self) -> Reply {
+        self.send(Method::GET, "/categories").await
+    }
+
+    /// `GET /categories/{slug}`.
+    pub async fn category(&self, slug: &str) -> Reply {
+        self.send(Method::GET, &format!("/categories/{slug}")).await
+    }
+
+    /// `POST /tags` named `name`.
+    pub async fn create_tag(&self, name: &str) -> Reply {
+        self.send_json(Method::POST, "/tags", &serde_json::json!({"name": name}))
+            .await
+    }
+
+    /// `PATCH /tags/{slug}` to `name`.
+    pub async fn rename_tag(&self, slug: &str, name: &str) -> Reply {
+        let body = serde_json::json!({"name": name});
+        self.send_json(Method::PATCH, &format!("/tags/{slug}"), &body)
+            .await
+    }
+
+    /// `DELETE /tags/{slug}`.
+    pub async fn delete_tag(&self, slug: &str) -> Reply {
+        self.send(Method::DELETE, &format!("/tags/{slug}")).await
+    }
+
+    /// `PUT /products/{id}/tags/{slug}`.
+    pub async fn link_tag(&self, product: &str, slug: &str) -> Reply {
+        self.send(Method::PUT, &format!("/products/{product}/tags/{slug}"))
+            .await
+    }
+
+    /// `DELETE /products/{id}/tags/{slug}`.
+    pub async fn unlink_tag(&self, product: &str, slug: &str) -> Reply {
+        self.send(Method::DELETE, &format!("/products/{product}/tags/{slug}"))
+            .await
+    }
+
+    /// `GET /tags?<query>`.
+    pub async fn tags(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/tags?{query}")).await
+    }
+
     // Queries.
 
     /// `GET /carts/{cart}`.

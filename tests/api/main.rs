@@ -27,4 +27,5 @@ mod products;
 mod queries;
 mod read_models;
 mod security;
+mod taxonomy;
 mod transactions;

@@ -10,6 +10,7 @@ use super::error::ProductError;
 use super::event::ProductEvent;
 use super::types::{ProductDetails, ProductStatus, ReservationLine, Variant};
 use crate::money::Currency;
+use crate::slug::slugify;
 
 /// A catalogue product with its variants, their stock, and the reservations held on it.
 ///
@@ -56,6 +57,11 @@ impl Product {
     /// The descriptive details.
     pub fn details(&self) -> &ProductDetails {
         &self.details
+    }
+
+    /// True when one of its tags has this slug.
+    pub fn has_tag(&self, slug: &str) -> bool {
+        self.details.tags.iter().any(|tag| slugify(tag) == slug)
     }
 
     /// The currency every variant is priced in, once created.
@@ -210,6 +216,10 @@ impl Product {
             ProductEvent::ProductPublished {} => self.status = ProductStatus::Active,
             ProductEvent::ProductArchived {} => self.status = ProductStatus::Archived,
             ProductEvent::LowStockThresholdCrossed { .. } => {}
+            ProductEvent::TagLinked { slug } => self.details.tags.push(slug),
+            ProductEvent::TagUnlinked { slug } => {
+                self.details.tags.retain(|tag| slugify(tag) != slug);
+            }
         }
     }
 }

@@ -87,6 +87,16 @@ pub enum ProductCommand {
         /// The order being shipped.
         order_id: Uuid,
     },
+    /// Links a tag; nothing when a tag with its slug is already there.
+    LinkTag {
+        /// The tag's slug.
+        slug: String,
+    },
+    /// Unlinks a tag (also an archived product's); nothing when no tag has its slug.
+    UnlinkTag {
+        /// The tag's slug.
+        slug: String,
+    },
     /// Puts a draft product on sale.
     PublishProduct,
     /// Withdraws the product from sale for good.

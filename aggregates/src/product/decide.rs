@@ -10,7 +10,7 @@ use super::command::ProductCommand;
 use super::error::ProductError;
 use super::event::ProductEvent;
 use super::types::{NewVariant, ProductStatus, ReservationLine};
-use super::validate::{self, DEFAULT_LOW_STOCK_THRESHOLD, MAX_VARIANTS};
+use super::validate::{self, DEFAULT_LOW_STOCK_THRESHOLD, MAX_TAGS, MAX_VARIANTS};
 use crate::money::{Currency, Money};
 
 type Decision = Result<Vec<ProductEvent>, ProductError>;
@@ -93,6 +93,21 @@ impl Product {
                 }])
             }
             ProductCommand::AddVariant { variant } => self.add_variant(&variant),
+            ProductCommand::LinkTag { slug } => {
+                self.ensure_not_archived()?;
+                if self.has_tag(&slug) {
+                    return Ok(vec![]);
+                }
+                if self.details.tags.len() >= MAX_TAGS {
+                    return Err(ProductError::TooManyTags { max: MAX_TAGS });
+                }
+                Ok(vec![ProductEvent::TagLinked { slug }])
+            }
+            ProductCommand::UnlinkTag { slug } => Ok(if self.has_tag(&slug) {
+                vec![ProductEvent::TagUnlinked { slug }]
+            } else {
+                vec![]
+            }),
             ProductCommand::ChangeVariantPrice { sku, price } => self.change_price(sku, price),
             ProductCommand::AdjustStock {
                 sku,

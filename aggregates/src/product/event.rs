@@ -95,6 +95,17 @@ pub enum ProductEvent {
     ProductPublished {},
     /// The product was withdrawn from sale.
     ProductArchived {},
+    /// A tag was linked to the product: its slug joins the product's tags (the read side
+    /// shows the tag's current name, so a rename shows everywhere).
+    TagLinked {
+        /// The tag's slug.
+        slug: String,
+    },
+    /// A tag was unlinked: every tag of the product with this slug is gone.
+    TagUnlinked {
+        /// The tag's slug.
+        slug: String,
+    },
     /// A variant's available stock went from above the threshold to at or below it.
     LowStockThresholdCrossed {
         /// The variant.
@@ -120,6 +131,8 @@ impl DomainEvent for ProductEvent {
             ProductEvent::ProductPublished {} => "ProductPublished",
             ProductEvent::ProductArchived {} => "ProductArchived",
             ProductEvent::LowStockThresholdCrossed { .. } => "LowStockThresholdCrossed",
+            ProductEvent::TagLinked { .. } => "TagLinked",
+            ProductEvent::TagUnlinked { .. } => "TagUnlinked",
         };
         name.to_string()
     }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use commerce_aggregates::product::{NewVariant, ProductDetails, ProductEvent};
+use commerce_aggregates::slug::slugify;
 use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
@@ -116,7 +117,8 @@ impl Projection for CatalogProjection {
             } => {
                 sqlx::query(
                     "UPDATE catalog_products SET name = $2, description = $3, category = $4, \
-                     tags = $5, tag_keys = $6, images = $7, low_stock_threshold = $8 WHERE id = $1",
+                     tags = $5, tag_keys = $6, images = $7, low_stock_threshold = $8, \
+                     category_slug = $9, tag_slugs = $10 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(&details.name)
@@ -126,6 +128,8 @@ impl Projection for CatalogProjection {
                 .bind(tag_keys(&details.tags))
                 .bind(&details.images)
                 .bind(i64::from(*low_stock_threshold))
+                .bind(slugify(&details.category))
+                .bind(tag_slugs(&details.tags))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -144,6 +148,34 @@ impl Projection for CatalogProjection {
             }
             ProductEvent::ProductPublished {} => set_status(tx, id, "active").await?,
             ProductEvent::ProductArchived {} => set_status(tx, id, "archived").await?,
+            ProductEvent::TagLinked { slug } => {
+                // A slug is its own tag key and its own slug.
+                sqlx::query(
+                    "UPDATE catalog_products SET tags = array_append(tags, $2), \
+                     tag_keys = array_append(tag_keys, $2), \
+                     tag_slugs = array_append(tag_slugs, $2) WHERE id = $1",
+                )
+                .bind(id)
+                .bind(slug)
+                .execute(&mut *tx)
+                .await?;
+            }
+            ProductEvent::TagUnlinked { slug } => {
+                // `tags`, `tag_keys` and `tag_slugs` run in parallel: keep the entries whose
+                // slug is another one, in order.
+                sqlx::query(
+                    "UPDATE catalog_products SET \
+                     tags = ARRAY(SELECT t FROM unnest(tags, tag_slugs) WITH ORDINALITY \
+                                  AS u(t, s, n) WHERE s <> $2 ORDER BY n), \
+                     tag_keys = ARRAY(SELECT k FROM unnest(tag_keys, tag_slugs) WITH ORDINALITY \
+                                      AS u(k, s, n) WHERE s <> $2 ORDER BY n), \
+                     tag_slugs = array_remove(tag_slugs, $2) WHERE id = $1",
+                )
+                .bind(id)
+                .bind(slug)
+                .execute(&mut *tx)
+                .await?;
+            }
             ProductEvent::StockAdjusted { .. }
             | ProductEvent::StockReserved { .. }
             | ProductEvent::ReservationReleased { .. }
@@ -161,6 +193,11 @@ impl Projection for CatalogProjection {
 /// Tags lower-cased, for case-insensitive tag filters.
 fn tag_keys(tags: &[String]) -> Vec<String> {
     tags.iter().map(|tag| tag.to_lowercase()).collect()
+}
+
+/// The slug of each tag, in order: what tags are counted and filtered by.
+fn tag_slugs(tags: &[String]) -> Vec<String> {
+    tags.iter().map(|tag| slugify(tag)).collect()
 }
 
 /// What `ProductCreated` sets on the product's row.
@@ -184,11 +221,13 @@ async fn insert_product(
     } = created;
     sqlx::query(
         "INSERT INTO catalog_products (id, name, description, category, tags, tag_keys, images, \
-         status, low_stock_threshold, created_at, updated_at, version, store) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $9, $10, $11) \
+         status, low_stock_threshold, created_at, updated_at, version, category_slug, \
+         tag_slugs, store) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $9, $10, $11, $12, $13) \
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, store = EXCLUDED.store, \
          description = EXCLUDED.description, category = EXCLUDED.category, \
          tags = EXCLUDED.tags, tag_keys = EXCLUDED.tag_keys, images = EXCLUDED.images, \
+         category_slug = EXCLUDED.category_slug, tag_slugs = EXCLUDED.tag_slugs, \
          status = EXCLUDED.status, low_stock_threshold = EXCLUDED.low_stock_threshold, \
          created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, \
          version = EXCLUDED.version",
@@ -203,6 +242,8 @@ async fn insert_product(
     .bind(i64::from(low_stock_threshold))
     .bind(at)
     .bind(version)
+    .bind(slugify(&details.category))
+    .bind(tag_slugs(&details.tags))
     .bind(store)
     .execute(&mut *tx)
     .await?;
@@ -278,10 +319,15 @@ pub struct ProductView {
     pub name: String,
     /// Free text.
     pub description: String,
-    /// Catalogue category.
+    /// Catalogue category, as entered (a category's slug, or free text).
     pub category: String,
-    /// Search tags, as entered.
+    /// The category it is in: its slug and current name (a free-text category that names
+    /// no created category is an implicit one, named by the text).
+    pub category_ref: TaxonRef,
+    /// Search tags, as entered (a linked tag as its slug).
     pub tags: Vec<String>,
+    /// Its tags by slug with their current names, in the order of `tags`.
+    pub tag_refs: Vec<TaxonRef>,
     /// Image URLs in display order.
     pub images: Vec<String>,
     /// `draft`, `active` or `archived`.
@@ -310,6 +356,18 @@ pub struct ProductView {
     pub store: String,
 }
 
+/// A category or tag as a product shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaxonRef {
+    /// Its slug.
+    #[cfg_attr(feature = "openapi", schema(example = "running-shoes"))]
+    pub slug: String,
+    /// Its current name.
+    #[cfg_attr(feature = "openapi", schema(example = "Running shoes"))]
+    pub name: String,
+}
+
 /// One variant of a [`ProductView`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -333,7 +391,13 @@ macro_rules! product_columns {
     () => {
         "p.id, p.name, p.description, p.category, p.tags, p.images, p.status, p.currency, \
          p.min_price_minor, p.max_price_minor, p.total_available, p.in_stock, \
-         p.low_stock_threshold, p.created_at, p.updated_at, p.version, p.store"
+         p.low_stock_threshold, p.created_at, p.updated_at, p.version, p.store, p.category_slug, \
+         COALESCE((SELECT c.name FROM categories c WHERE c.slug = p.category_slug), \
+                  p.category) AS category_name, \
+         COALESCE((SELECT jsonb_agg(jsonb_build_object('slug', u.slug, \
+                                    'name', COALESCE(t.name, u.tag)) ORDER BY u.n) \
+                   FROM unnest(p.tags, p.tag_slugs) WITH ORDINALITY AS u(tag, slug, n) \
+                   LEFT JOIN tags t ON t.slug = u.slug), '[]') AS tag_refs"
     };
 }
 use product_columns;
@@ -357,6 +421,9 @@ struct ProductRow {
     updated_at: DateTime<Utc>,
     version: i64,
     store: String,
+    category_slug: String,
+    category_name: String,
+    tag_refs: Json<Vec<TaxonRef>>,
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -385,7 +452,12 @@ impl ProductRow {
             name: self.name,
             description: self.description,
             category: self.category,
+            category_ref: TaxonRef {
+                slug: self.category_slug,
+                name: self.category_name,
+            },
             tags: self.tags,
+            tag_refs: self.tag_refs.0,
             images: self.images,
             status: self.status,
             total_available: self.total_available,

@@ -260,7 +260,9 @@ impl Projection for InventoryProjection {
             | ProductEvent::StockReserved { .. }
             | ProductEvent::ReservationReleased { .. }
             | ProductEvent::ReservationCommitted { .. }
-            | ProductEvent::LowStockThresholdCrossed { .. } => {}
+            | ProductEvent::LowStockThresholdCrossed { .. }
+            | ProductEvent::TagLinked { .. }
+            | ProductEvent::TagUnlinked { .. } => {}
         }
         if let Some(change) = stock::stock_change(&product) {
             stock::apply(tx, StockTable::InventoryLevels, id, &change).await?;

@@ -1,6 +1,6 @@
 //! The read models: one projection per table family (catalog, carts, orders, coupons,
-//! inventory health, analytics, stores), the query functions the query API serves them with, and what they share
-//! (pagination, money in views, payload decoding).
+//! inventory health, analytics, stores, taxonomy), the query functions the query API serves
+//! them with, and what they share (pagination, money in views, payload decoding).
 //!
 //! Every projection only writes, inside the runner's transaction, with plain runtime SQL;
 //! every timestamp comes from the envelope's `recorded_at` and every main row records the
@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod orders;
 mod stock;
 pub mod stores;
+pub mod taxonomy;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub use coupons::CouponProjection;
 pub use inventory::{InventoryLevels, InventoryProjection, StockLevel};
 pub use orders::OrderProjection;
 pub use stores::StoreProjection;
+pub use taxonomy::TaxonomyProjection;
 
 /// Every read-model projection, the inventory one using `levels`.
 pub fn all(levels: InventoryLevels) -> Vec<Arc<dyn Projection>> {
@@ -41,6 +43,7 @@ pub fn all(levels: InventoryLevels) -> Vec<Arc<dyn Projection>> {
         Arc::new(InventoryProjection::new(levels)),
         Arc::new(analytics::AnalyticsProjection),
         Arc::new(StoreProjection),
+        Arc::new(TaxonomyProjection),
     ]
 }
 

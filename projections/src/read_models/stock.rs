@@ -142,7 +142,9 @@ pub(crate) fn stock_change(event: &ProductEvent) -> Option<StockChange> {
         | ProductEvent::VariantPriceChanged { .. }
         | ProductEvent::ProductPublished {}
         | ProductEvent::ProductArchived {}
-        | ProductEvent::LowStockThresholdCrossed { .. } => None,
+        | ProductEvent::LowStockThresholdCrossed { .. }
+        | ProductEvent::TagLinked { .. }
+        | ProductEvent::TagUnlinked { .. } => None,
     }
 }
 

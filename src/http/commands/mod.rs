@@ -1,4 +1,4 @@
-//! The command API: every command of the four aggregates over HTTP.
+//! The command API: every command of the aggregates over HTTP.
 //!
 //! Admins manage the catalogue and coupons and ship, deliver and refund orders; customers
 //! own their carts and orders (someone else's is a 404); auditors write nothing (403).
@@ -43,6 +43,7 @@ macro_rules! command_path {
 
 pub mod cart_details;
 pub mod carts;
+pub mod categories;
 pub mod checkout;
 pub mod coupons;
 pub mod dto;
@@ -53,6 +54,7 @@ pub mod products;
 pub mod refunds;
 pub mod returns;
 pub mod stores;
+pub mod tags;
 
 use axum::routing::{post, put};
 use axum::Router;
@@ -142,6 +144,22 @@ pub fn routes() -> Router<AppState> {
             "/stores/{slug}",
             axum::routing::patch(idempotent(stores::update)),
         )
+        // Categories and tags.
+        .route("/categories", post(idempotent(categories::create)))
+        .route(
+            "/categories/{slug}",
+            axum::routing::patch(idempotent(categories::update))
+                .delete(idempotent(categories::delete)),
+        )
+        .route("/tags", post(idempotent(tags::create)))
+        .route(
+            "/tags/{slug}",
+            axum::routing::patch(idempotent(tags::rename)).delete(idempotent(tags::delete)),
+        )
+        .route(
+            "/products/{id}/tags/{slug}",
+            put(idempotent(tags::link)).delete(idempotent(tags::unlink)),
+        )
 }
 
 /// The OpenAPI description of this module's routes.
@@ -180,6 +198,14 @@ pub fn routes() -> Router<AppState> {
         coupons::deactivate,
         stores::create,
         stores::update,
+        categories::create,
+        categories::update,
+        categories::delete,
+        tags::create,
+        tags::rename,
+        tags::delete,
+        tags::link,
+        tags::unlink,
     ),
     components(schemas(
         dto::CommandResponse,
@@ -206,6 +232,9 @@ pub fn routes() -> Router<AppState> {
         coupons::UpdateCouponRequest,
         stores::CreateStoreRequest,
         stores::UpdateStoreRequest,
+        categories::CreateCategoryRequest,
+        categories::UpdateCategoryRequest,
+        tags::TagRequest,
         Problem,
         FieldError,
     )),
@@ -215,6 +244,8 @@ pub fn routes() -> Router<AppState> {
         (name = "orders", description = "Order lifecycle commands"),
         (name = "coupons", description = "Coupon commands (admins)"),
         (name = "stores", description = "Store commands (admins)"),
+        (name = "categories", description = "The category tree (admins)"),
+        (name = "tags", description = "Tags, and linking them to products (admins)"),
     )
 )]
 pub struct Api;

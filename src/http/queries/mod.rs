@@ -1,7 +1,9 @@
-//! The query API: read-only routes over the read models (catalog, carts, orders, coupons,
-//! inventory health) with filters, search, sorting, pagination and ownership rules.
+//! The query API: read-only routes over the read models (catalog, categories and tags, carts,
+//! orders, coupons, inventory health) with filters, search, sorting, pagination and ownership
+//! rules.
 //!
-//! - Products are public; drafts and archived products are visible to admins and auditors only.
+//! - Products, categories and tags are public; drafts and archived products are visible to
+//!   admins and auditors only.
 //! - Carts and orders are visible to their owner, admins and auditors; anybody else gets 404.
 //! - Coupons and inventory health are back-office lists (admins and auditors; others 403),
 //!   except `GET coupons/mine`, the coupons the signed-in caller can use now.
@@ -27,6 +29,7 @@ pub mod product_cache;
 mod products;
 mod returns;
 mod stores;
+mod taxonomy;
 mod wait;
 
 use axum::routing::get;
@@ -57,6 +60,9 @@ pub fn routes() -> Router<AppState> {
         .route("/stores/{slug}", get(stores::get))
         .route("/admin/inventory/health", get(inventory::health))
         .route("/admin/emails", get(emails::list))
+        .route("/categories", get(taxonomy::tree))
+        .route("/categories/{slug}", get(taxonomy::get))
+        .route("/tags", get(taxonomy::tags))
         .merge(analytics::routes())
 }
 
@@ -80,6 +86,9 @@ pub fn routes() -> Router<AppState> {
         stores::get,
         inventory::health,
         emails::list,
+        taxonomy::tree,
+        taxonomy::get,
+        taxonomy::tags,
         audit::history,
         audit::verify,
     ),
@@ -93,6 +102,10 @@ pub fn routes() -> Router<AppState> {
         commerce_projections::read_models::carts::CartLineView,
         commerce_projections::read_models::catalog::ProductView,
         commerce_projections::read_models::catalog::VariantView,
+        commerce_projections::read_models::catalog::TaxonRef,
+        commerce_projections::read_models::taxonomy::CategoryNode,
+        commerce_projections::read_models::taxonomy::TagView,
+        taxonomy::TagPage,
         products::ProductPage,
         commerce_projections::read_models::orders::OrderView,
         order_views::OrderDetail,
@@ -129,7 +142,7 @@ pub fn routes() -> Router<AppState> {
         crate::audit::verify::ChainHead,
     )),
     tags(
-        (name = "catalog", description = "Product search and product pages"),
+        (name = "catalog", description = "Product search, product pages, categories and tags"),
         (name = "carts", description = "Reading carts"),
         (name = "orders", description = "Reading orders and their timelines"),
         (name = "coupons", description = "Reading coupons"),
@@ -161,6 +174,9 @@ mod tests {
             "/admin/emails",
             "/orders/{id}/history",
             "/admin/audit/verify",
+            "/categories",
+            "/categories/{slug}",
+            "/tags",
         ] {
             assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
         }

@@ -103,6 +103,24 @@ async fn a_stores_catalogue_holds_only_its_products_and_its_carts_price_in_its_c
     let default = get_json(&anonymous, "/products?store=default").await;
     assert_eq!(skus(&default), vec!["MUG-US".to_string()]);
     assert_eq!(get_json(&anonymous, "/products").await["total"], 2);
+    // The category tree and the tags count the store's products only when asked.
+    let count_of = |nodes: &Value, slug: &str| {
+        nodes
+            .as_array()
+            .and_then(|nodes| nodes.iter().find(|node| node["slug"] == slug))
+            .map(|node| node["product_count"].clone())
+    };
+    for (query, products) in [("", 2), ("?store=eu-outlet", 1), ("?store=nowhere", 0)] {
+        let tree = get_json(&anonymous, &format!("/categories{query}")).await;
+        let expected = (products > 0).then(|| json!(products));
+        assert_eq!(count_of(&tree, "kitchen"), expected, "{query}: {tree}");
+        let tags = get_json(&anonymous, &format!("/tags{query}")).await;
+        assert_eq!(
+            count_of(&tags["items"], "coffee"),
+            expected,
+            "{query}: {tags}"
+        );
+    }
 
     let customer = app.as_role(Role::Customer);
     let cart = customer

@@ -30,6 +30,8 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "ProductPublished",
             "ProductArchived",
             "LowStockThresholdCrossed",
+            "TagLinked",
+            "TagUnlinked",
         ],
     ),
     (
@@ -85,6 +87,16 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "StoreReopened",
         ],
     ),
+    (
+        "category",
+        &[
+            "CategoryCreated",
+            "CategoryRenamed",
+            "CategoryMoved",
+            "CategoryDeleted",
+        ],
+    ),
+    ("tag", &["TagCreated", "TagRenamed", "TagDeleted"]),
     (
         "account",
         &[

@@ -140,7 +140,8 @@ async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) ->
 }
 
 /// What the shared workload leaves out: a SKU added twice, a coupon removed, a variant
-/// added, a low-stock crossing, a refund, an expiry and a `StockAdjusted` in its `1.0` shape.
+/// added, a tag linked and a free-text one unlinked, a low-stock crossing, a refund, an
+/// expiry and a `StockAdjusted` in its `1.0` shape.
 async fn extra_history(stores: &Stores, pool: &PgPool) {
     let meta = admin_metadata();
     let lamp = Uuid::new_v4();
@@ -158,6 +159,12 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
                 sku: "LAMP-B".into(),
                 adjustment: -3,
                 reason: "breakage".into(),
+            },
+            ProductCommand::LinkTag {
+                slug: "brass".into(),
+            },
+            ProductCommand::UnlinkTag {
+                slug: "desk-lamp".into(),
             },
         ],
     )

@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 use chrono::{Duration, Utc};
 use commerce::store::{CommandMetadata, Loaded, Stores};
 use commerce_aggregates::cart::CartCommand;
+use commerce_aggregates::category::{CategoryCommand, Lineage};
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{
     AppliedCoupon, OrderCommand, OrderLineInput, RejectionReason, ShippingPolicy,
 };
 use commerce_aggregates::product::{NewVariant, ProductCommand, ReservationLine};
 use commerce_aggregates::store::{StoreCommand, StoreStatus};
+use commerce_aggregates::tag::TagCommand;
 use commerce_aggregates::{Currency, Discount, Role};
 use uuid::Uuid;
 
@@ -39,6 +41,106 @@ async fn product(stores: &Stores, meta: &CommandMetadata, id: Uuid, commands: Ve
             .await
             .expect("product command");
     }
+}
+
+/// Every category and tag event: a small tree (a category renamed, one moved and deleted),
+/// the mug put in a category by its slug, a tag renamed and linked to the mug, another
+/// deleted, and the tee's free-text tag unlinked.
+async fn taxonomy(stores: &Stores, meta: &CommandMetadata, round: u32, mug: Uuid, tee: Uuid) {
+    let (home, cups, spare) = (
+        format!("home-{round}"),
+        format!("cups-{round}"),
+        format!("spare-{round}"),
+    );
+    let under_home = || Lineage {
+        slug: home.clone(),
+        exists: true,
+        ancestors: vec![],
+    };
+    let create = |slug: &str, parent| CategoryCommand::CreateCategory {
+        slug: slug.into(),
+        name: slug.to_uppercase(),
+        parent,
+    };
+    for (slug, command) in [
+        (&home, create(&home, None)),
+        (&cups, create(&cups, Some(under_home()))),
+        (
+            &cups,
+            CategoryCommand::UpdateCategory {
+                name: Some("Cups and mugs".into()),
+                parent: None,
+            },
+        ),
+        (&spare, create(&spare, None)),
+        (
+            &spare,
+            CategoryCommand::UpdateCategory {
+                name: None,
+                parent: Some(Some(under_home())),
+            },
+        ),
+        (
+            &spare,
+            CategoryCommand::DeleteCategory {
+                children: 0,
+                products: 0,
+            },
+        ),
+    ] {
+        stores
+            .categories
+            .execute(slug, command, meta, None)
+            .await
+            .expect("category command");
+    }
+    let (gift, temp) = (format!("gift-{round}"), format!("temp-{round}"));
+    for (slug, command) in [
+        (
+            &gift,
+            TagCommand::CreateTag {
+                name: format!("Gift {round}"),
+            },
+        ),
+        (
+            &gift,
+            TagCommand::RenameTag {
+                name: format!("Gifts {round}"),
+            },
+        ),
+        (
+            &temp,
+            TagCommand::CreateTag {
+                name: format!("Temp {round}"),
+            },
+        ),
+        (&temp, TagCommand::DeleteTag),
+    ] {
+        stores
+            .tags
+            .execute(slug, command, meta, None)
+            .await
+            .expect("tag command");
+    }
+    let details = ProductCommand::UpdateProductDetails {
+        name: None,
+        description: None,
+        category: Some(cups),
+        tags: None,
+        images: None,
+        low_stock_threshold: None,
+    };
+    product(
+        stores,
+        meta,
+        mug,
+        vec![details, ProductCommand::LinkTag { slug: gift }],
+    )
+    .await;
+    let unlink = ProductCommand::UnlinkTag {
+        slug: "organic".into(),
+    };
+    product(stores, meta, tee, vec![unlink]).await;
 }
 
 /// Runs the workload through `stores`; `round` keeps ids and codes distinct between calls.
@@ -165,6 +267,8 @@ pub async fn run(stores: &Stores, round: u32) {
         ],
     )
     .await;
+
+    taxonomy(stores, &meta, round, mug, tee).await;
 
     let code = format!("SAVE{round}");
     stores

@@ -15,10 +15,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use commerce::store::{Actor, CommandMetadata};
 use commerce_aggregates::cart::CartEvent;
+use commerce_aggregates::category::CategoryEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
 use commerce_aggregates::store::StoreEvent;
+use commerce_aggregates::tag::TagEvent;
 use commerce_aggregates::Role;
 use commerce_projections::{Envelope, Projection, ProjectionError};
 use cqrs_es::DomainEvent;
@@ -29,7 +31,7 @@ use crate::helpers::TestDatabase;
 
 /// A domain event and the aggregate type whose stream it belongs to.
 pub trait Event: DomainEvent {
-    /// `product`, `cart`, `order`, `coupon` or `store`.
+    /// `product`, `cart`, `order`, `coupon`, `store`, `category` or `tag`.
     const AGGREGATE: &'static str;
 }
 
@@ -47,6 +49,12 @@ impl Event for CouponEvent {
 }
 impl Event for StoreEvent {
     const AGGREGATE: &'static str = "store";
+}
+impl Event for CategoryEvent {
+    const AGGREGATE: &'static str = "category";
+}
+impl Event for TagEvent {
+    const AGGREGATE: &'static str = "tag";
 }
 
 /// When the first event of every test is recorded; each later one is a minute after.
@@ -280,6 +288,32 @@ async fn replaying_the_history_rebuilds_identical_rows() {
     };
     h.apply("outlet", renamed).await;
     h.apply("outlet", StoreEvent::StoreClosed {}).await;
+
+    h.apply(
+        "mugs",
+        CategoryEvent::CategoryCreated {
+            slug: "mugs".into(),
+            name: "Mugs".into(),
+            parent: None,
+        },
+    )
+    .await;
+    h.apply(
+        "mugs",
+        CategoryEvent::CategoryRenamed {
+            name: "Cups and mugs".into(),
+        },
+    )
+    .await;
+    let gift = TagEvent::TagCreated {
+        slug: "gift".into(),
+        name: "Gift".into(),
+    };
+    h.apply("gift", gift).await;
+    let linked = ProductEvent::TagLinked {
+        slug: "gift".into(),
+    };
+    h.apply(product, linked).await;
 
     let live = h.snapshot().await;
     assert!(live.iter().all(|table| table["rows"]

@@ -6,6 +6,7 @@ mod lifecycle;
 mod release_commit;
 mod reserve;
 mod stock;
+mod tags;
 mod variants;
 
 use std::collections::BTreeMap;

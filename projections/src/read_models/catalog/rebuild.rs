@@ -10,14 +10,16 @@ use commerce_aggregates::product::{NewVariant, ProductDetails, ProductEvent};
 use uuid::Uuid;
 
 use super::stock;
-use super::tag_keys;
+use super::{tag_keys, tag_slugs};
 use crate::projection::ProjectionError;
 use crate::replay::{CopyRows, Rebuild, StoredEvent};
+use commerce_aggregates::slug::slugify;
 
 const STATEMENTS: &[&str] = &[
     "COPY catalog_products (id, name, description, category, tags, tag_keys, images, status, \
      currency, min_price_minor, max_price_minor, total_available, in_stock, \
-     low_stock_threshold, created_at, updated_at, version, store) FROM STDIN (FORMAT binary)",
+     low_stock_threshold, created_at, updated_at, version, category_slug, tag_slugs, store) \
+     FROM STDIN (FORMAT binary)",
     "COPY catalog_variants (product_id, sku, options, price_minor, currency, on_hand, \
      reserved) FROM STDIN (FORMAT binary)",
 ];
@@ -128,6 +130,16 @@ impl Rebuild for CatalogRebuild {
             }
             ProductEvent::ProductPublished {} => self.set_status("active"),
             ProductEvent::ProductArchived {} => self.set_status("archived"),
+            ProductEvent::TagLinked { slug } => {
+                if let Some(product) = &mut self.product {
+                    product.details.tags.push(slug);
+                }
+            }
+            ProductEvent::TagUnlinked { slug } => {
+                if let Some(product) = &mut self.product {
+                    product.details.tags.retain(|tag| slugify(tag) != slug);
+                }
+            }
             ProductEvent::StockAdjusted { .. }
             | ProductEvent::StockReserved { .. }
             | ProductEvent::ReservationReleased { .. }
@@ -184,6 +196,8 @@ impl Rebuild for CatalogRebuild {
                 .time(product.created_at)
                 .time(at)
                 .int(version)
+                .text(&slugify(&details.category))
+                .text_array(&tag_slugs(&details.tags))
                 .text(&product.store);
             products.end_row();
         }

@@ -3,6 +3,7 @@
 //! Every value the caller gives is a bind parameter; the only SQL that varies is the choice of
 //! fixed fragments (which filters are present, which `ORDER BY` the sort maps to).
 
+use commerce_aggregates::slug;
 use serde::Deserialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
@@ -100,9 +101,10 @@ pub struct CatalogQuery {
     pub q: Option<String>,
     /// Only the products of this store (slug); none = every store.
     pub store: Option<String>,
-    /// Category, compared case-insensitively.
+    /// A category's slug (any case): products in it or in any category below it; or a
+    /// free-text category, compared case-insensitively.
     pub category: Option<String>,
-    /// A tag the product must have, compared case-insensitively.
+    /// A tag the product must have: its slug, or its name compared case-insensitively.
     pub tag: Option<String>,
     /// Some variant costs at least this much (minor units)…
     pub min_price: Option<i64>,
@@ -169,18 +171,26 @@ impl CatalogQuery {
                 .push_bind(store.as_str());
         }
         if let Some(category) = &self.category {
-            clause
-                .next(sql)
-                .push("lower(p.category) = lower(")
-                .push_bind(category.as_str())
-                .push(")");
+            // A category's slug (any case) names it and every category below it; any value
+            // also matches, as before, products whose text is the same but for case.
+            let sql = clause.next(sql).push("(lower(p.category) = lower(");
+            sql.push_bind(category.as_str()).push(")");
+            let key = category.to_lowercase();
+            if slug::is_valid(&key) {
+                sql.push(" OR p.category_slug IN (SELECT category_descendants(")
+                    .push_bind(key)
+                    .push("))");
+            }
+            sql.push(")");
         }
         if let Some(tag) = &self.tag {
             clause
                 .next(sql)
-                .push("p.tag_keys @> ARRAY[")
+                .push("(p.tag_slugs @> ARRAY[")
+                .push_bind(tag.as_str())
+                .push("]::text[] OR p.tag_keys @> ARRAY[")
                 .push_bind(tag.to_lowercase())
-                .push("]::text[]");
+                .push("]::text[])");
         }
         if let Some(in_stock) = self.in_stock {
             clause.next(sql).push("p.in_stock = ").push_bind(in_stock);

@@ -128,7 +128,9 @@ impl Rebuild for InventoryRebuild {
             | ProductEvent::StockReserved { .. }
             | ProductEvent::ReservationReleased { .. }
             | ProductEvent::ReservationCommitted { .. }
-            | ProductEvent::LowStockThresholdCrossed { .. } => {}
+            | ProductEvent::LowStockThresholdCrossed { .. }
+            | ProductEvent::TagLinked { .. }
+            | ProductEvent::TagUnlinked { .. } => {}
         }
         if let Some(change) = &change {
             stock::fold(&mut self.variants, change).map_err(|reason| event.error(reason))?;
