@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::command::ProductCommand;
 use super::error::ProductError;
 use super::event::ProductEvent;
-use super::types::{ProductDetails, ProductStatus, ReservationLine, Variant};
+use super::types::{ProductDetails, ProductImage, ProductStatus, ReservationLine, Variant};
 use crate::money::Currency;
 
 /// A catalogue product with its variants, their stock, and the reservations held on it.
@@ -20,6 +20,9 @@ pub struct Product {
     pub(super) product_id: Option<Uuid>,
     pub(super) status: ProductStatus,
     pub(super) details: ProductDetails,
+    /// Uploaded images in display order; absent from snapshots taken before there were any.
+    #[serde(default)]
+    pub(super) images: Vec<ProductImage>,
     pub(super) currency: Option<Currency>,
     pub(super) low_stock_threshold: u32,
     pub(super) variants: BTreeMap<String, Variant>,
@@ -199,6 +202,13 @@ impl Product {
             ProductEvent::ProductPublished {} => self.status = ProductStatus::Active,
             ProductEvent::ProductArchived {} => self.status = ProductStatus::Archived,
             ProductEvent::LowStockThresholdCrossed { .. } => {}
+            ProductEvent::ProductImageAdded { image } => self.images.push(image),
+            ProductEvent::ProductImageRemoved { image_id } => {
+                self.images.retain(|image| image.image_id != image_id);
+            }
+            ProductEvent::ProductImagesReordered { image_ids } => {
+                super::media::sort_images(&mut self.images, &image_ids);
+            }
         }
     }
 }

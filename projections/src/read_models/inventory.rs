@@ -260,7 +260,10 @@ impl Projection for InventoryProjection {
             | ProductEvent::StockReserved { .. }
             | ProductEvent::ReservationReleased { .. }
             | ProductEvent::ReservationCommitted { .. }
-            | ProductEvent::LowStockThresholdCrossed { .. } => {}
+            | ProductEvent::LowStockThresholdCrossed { .. }
+            | ProductEvent::ProductImageAdded { .. }
+            | ProductEvent::ProductImageRemoved { .. }
+            | ProductEvent::ProductImagesReordered { .. } => {}
         }
         if let Some(change) = stock::stock_change(&product) {
             stock::apply(tx, StockTable::InventoryLevels, id, &change).await?;

@@ -142,7 +142,10 @@ pub(crate) fn stock_change(event: &ProductEvent) -> Option<StockChange> {
         | ProductEvent::VariantPriceChanged { .. }
         | ProductEvent::ProductPublished {}
         | ProductEvent::ProductArchived {}
-        | ProductEvent::LowStockThresholdCrossed { .. } => None,
+        | ProductEvent::LowStockThresholdCrossed { .. }
+        | ProductEvent::ProductImageAdded { .. }
+        | ProductEvent::ProductImageRemoved { .. }
+        | ProductEvent::ProductImagesReordered { .. } => None,
     }
 }
 

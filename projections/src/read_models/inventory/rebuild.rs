@@ -128,7 +128,10 @@ impl Rebuild for InventoryRebuild {
             | ProductEvent::StockReserved { .. }
             | ProductEvent::ReservationReleased { .. }
             | ProductEvent::ReservationCommitted { .. }
-            | ProductEvent::LowStockThresholdCrossed { .. } => {}
+            | ProductEvent::LowStockThresholdCrossed { .. }
+            | ProductEvent::ProductImageAdded { .. }
+            | ProductEvent::ProductImageRemoved { .. }
+            | ProductEvent::ProductImagesReordered { .. } => {}
         }
         if let Some(change) = &change {
             stock::fold(&mut self.variants, change).map_err(|reason| event.error(reason))?;
