@@ -2,6 +2,7 @@
 //! inventory health) with filters, search, sorting, pagination and ownership rules.
 //!
 //! - Products are public; drafts and archived products are visible to admins and auditors only.
+//!   Uploaded images (`GET media/{key}`) are public.
 //! - Carts and orders are visible to their owner, admins and auditors; anybody else gets 404.
 //! - Coupons and inventory health are back-office lists (admins and auditors; others 403),
 //!   except `GET coupons/mine`, the coupons the signed-in caller can use now.
@@ -19,6 +20,7 @@ mod dto;
 mod emails;
 mod inventory;
 mod invoice;
+mod media;
 pub mod order_as_of;
 mod order_views;
 mod orders;
@@ -40,6 +42,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/products", get(products::search))
         .route("/products/{id}", get(products::get))
+        .route("/media/{key}", get(media::get))
         .route("/carts/{id}", get(carts::get))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::get))
@@ -63,6 +66,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         products::search,
         products::get,
+        media::get,
         carts::get,
         orders::list,
         orders::get,
@@ -88,6 +92,7 @@ pub fn routes() -> Router<AppState> {
         commerce_projections::read_models::carts::CartLineView,
         commerce_projections::read_models::catalog::ProductView,
         commerce_projections::read_models::catalog::VariantView,
+        commerce_projections::read_models::catalog::ImageView,
         products::ProductPage,
         commerce_projections::read_models::orders::OrderView,
         order_views::OrderDetail,
@@ -142,6 +147,7 @@ mod tests {
         for path in [
             "/products",
             "/products/{id}",
+            "/media/{key}",
             "/carts/{id}",
             "/orders",
             "/orders/{id}",
