@@ -30,6 +30,9 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "ProductPublished",
             "ProductArchived",
             "LowStockThresholdCrossed",
+            "ProductImageAdded",
+            "ProductImageRemoved",
+            "ProductImagesReordered",
         ],
     ),
     (
