@@ -12,14 +12,9 @@ use crate::fixtures::{free_port, terminate};
 const ACCESS_KEY_ID: &str = "moto-test-key";
 const SECRET_ACCESS_KEY: &str = "moto-test-secret";
 
-/// The python with moto: `S3_TEST_PYTHON`, else the default venv of `scripts/services`.
+/// The python with moto.
 fn python() -> PathBuf {
-    if let Ok(path) = std::env::var("S3_TEST_PYTHON") {
-        return path.into();
-    }
-    let state = std::env::var("COMMERCE_STATE_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.state").into());
-    PathBuf::from(state).join("s3-venv/bin/python")
+    crate::fixtures::emulator_python("S3_TEST_PYTHON", "s3-venv")
 }
 
 /// A running moto server.
