@@ -148,6 +148,7 @@ impl App {
                 stores,
                 pipeline: Arc::new(pipeline),
                 payments: crate::payments::Providers::from_settings(&config.stripe)?,
+                media: crate::media::MediaStore::from_settings(&config.media)?,
                 config: Arc::new(config.clone()),
             },
             relay,

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use std::time::Duration;
 
@@ -97,6 +98,9 @@ pub struct Config {
     pub return_window_days: u32,
     /// `SHIPPING_FLAT_RATE`, `FREE_SHIPPING_FROM`, `TAX_RATE_BPS`: how orders are priced.
     pub pricing: PricingSettings,
+    /// `MEDIA_STORE_URL`, `MEDIA_MAX_BYTES` (and the `AWS_*` variables of an S3 store): where
+    /// uploaded images are kept and how large they may be.
+    pub media: MediaSettings,
     /// `MAIL_DIR`, `MAIL_FROM`, `PUBLIC_BASE_URL`, `SMTP_URL`, `SMTP_TIMEOUT_SECONDS`,
     /// `MAIL_POLL_INTERVAL_MS`, `MAIL_RETRY_BASE_MS`: how emails are written, linked, delivered
     /// and retried.
@@ -151,6 +155,145 @@ fn random_webhook_secret(variable: &str) -> Secret {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     ))
+}
+
+/// Default `MEDIA_STORE_URL`: a folder under the working directory's `.state`.
+pub const DEFAULT_MEDIA_STORE_URL: &str = "file://.state/media";
+/// Default `MEDIA_MAX_BYTES`: 10 MiB.
+pub const DEFAULT_MEDIA_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Where uploaded images are kept and how large they may be.
+#[derive(Debug, Clone)]
+pub struct MediaSettings {
+    /// `MEDIA_STORE_URL`: a folder or an S3 bucket.
+    pub location: MediaStoreLocation,
+    /// `MEDIA_MAX_BYTES`: the largest image file accepted.
+    pub max_bytes: usize,
+}
+
+/// A media store's location (`MEDIA_STORE_URL`).
+#[derive(Debug, Clone)]
+pub enum MediaStoreLocation {
+    /// `file://<folder>`: `file:///srv/media`, or relative to the working directory
+    /// (`file://.state/media`).
+    Folder(PathBuf),
+    /// `s3://<bucket>`, with the standard AWS variables.
+    S3(S3Settings),
+}
+
+/// An S3 (or S3-compatible) bucket and how to reach it: the standard AWS variables.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    /// The bucket, from `s3://<bucket>`.
+    pub bucket: String,
+    /// `AWS_REGION` (else `AWS_DEFAULT_REGION`, else `us-east-1`).
+    pub region: String,
+    /// `AWS_ACCESS_KEY_ID`; unset, the credentials of the instance or task are used.
+    pub access_key_id: Option<String>,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<Secret>,
+    /// `AWS_SESSION_TOKEN`, for temporary credentials.
+    pub session_token: Option<Secret>,
+    /// `AWS_ENDPOINT_URL`: another S3-compatible service than AWS's.
+    pub endpoint: Option<String>,
+    /// Plain `http://` to the endpoint: allowed on loopback, elsewhere only with
+    /// `AWS_ALLOW_HTTP=true`.
+    pub allow_http: bool,
+}
+
+/// Room in an upload's body for the multipart framing and the `alt` field, besides the file.
+pub const UPLOAD_FORM_OVERHEAD: usize = 64 * 1024;
+
+impl MediaSettings {
+    /// The largest body of an upload route: the largest file and its form around it.
+    pub fn upload_body_limit(&self) -> usize {
+        self.max_bytes.saturating_add(UPLOAD_FORM_OVERHEAD)
+    }
+
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let url = lookup("MEDIA_STORE_URL")
+            .map(|url| url.trim().to_string())
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| DEFAULT_MEDIA_STORE_URL.to_string());
+        let location = if let Some(folder) = url.strip_prefix("file://") {
+            if folder.is_empty() {
+                return Err(anyhow!("MEDIA_STORE_URL '{url}' names no folder"));
+            }
+            MediaStoreLocation::Folder(PathBuf::from(folder))
+        } else if let Some(bucket) = url.strip_prefix("s3://") {
+            let bucket = bucket.trim_end_matches('/');
+            if bucket.is_empty() || bucket.contains('/') {
+                return Err(anyhow!(
+                    "MEDIA_STORE_URL '{url}' must be s3://<bucket> (no key prefix)"
+                ));
+            }
+            MediaStoreLocation::S3(S3Settings::from_lookup(lookup, bucket)?)
+        } else {
+            return Err(anyhow!(
+                "MEDIA_STORE_URL '{url}' must be file://<folder> or s3://<bucket>"
+            ));
+        };
+        let max_bytes = parse_or(lookup, "MEDIA_MAX_BYTES", DEFAULT_MEDIA_MAX_BYTES)?;
+        if max_bytes == 0 {
+            return Err(anyhow!("MEDIA_MAX_BYTES must be positive"));
+        }
+        Ok(Self {
+            location,
+            max_bytes,
+        })
+    }
+}
+
+impl S3Settings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>, bucket: &str) -> anyhow::Result<Self> {
+        let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let endpoint = set("AWS_ENDPOINT_URL").map(|e| e.trim().trim_end_matches('/').to_string());
+        let allow_http = match &endpoint {
+            Some(endpoint) if endpoint.starts_with("http://") => {
+                let explicit = set("AWS_ALLOW_HTTP").is_some_and(|v| v.trim() == "true");
+                if !(explicit || loopback_url(endpoint)) {
+                    return Err(anyhow!(
+                        "AWS_ENDPOINT_URL '{endpoint}' is plain http: only loopback, or set \
+                         AWS_ALLOW_HTTP=true"
+                    ));
+                }
+                true
+            }
+            Some(endpoint) if !endpoint.starts_with("https://") => {
+                return Err(anyhow!(
+                    "AWS_ENDPOINT_URL '{endpoint}' must be an http(s) URL"
+                ))
+            }
+            _ => false,
+        };
+        Ok(Self {
+            bucket: bucket.to_string(),
+            region: set("AWS_REGION")
+                .or_else(|| set("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|| "us-east-1".to_string()),
+            access_key_id: set("AWS_ACCESS_KEY_ID"),
+            secret_access_key: set("AWS_SECRET_ACCESS_KEY").map(Secret::new),
+            session_token: set("AWS_SESSION_TOKEN").map(Secret::new),
+            endpoint,
+            allow_http,
+        })
+    }
+}
+
+/// Whether `url` (`http://host[:port][/…]`) names a loopback host.
+fn loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// How orders are priced: amounts in minor units of the cart's currency.
@@ -332,6 +475,7 @@ impl Config {
             stripe: StripeSettings::from_lookup(&lookup)?,
             return_window_days: parse_or(&lookup, "RETURN_WINDOW_DAYS", 30)?,
             pricing: PricingSettings::from_lookup(&lookup)?,
+            media: MediaSettings::from_lookup(&lookup)?,
             mail: MailSettings::from_lookup(&lookup)?,
             stream,
             relay,
@@ -398,6 +542,7 @@ impl fmt::Debug for Config {
             .field("stripe", &self.stripe)
             .field("return_window_days", &self.return_window_days)
             .field("pricing", &self.pricing)
+            .field("media", &self.media)
             .field("mail", &self.mail)
             .finish()
     }
@@ -457,6 +602,68 @@ mod tests {
                 config(&[("DATABASE_URL", "postgres://x"), (name, value)]).expect_err("invalid");
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn reads_the_media_settings() {
+        let db = ("DATABASE_URL", "postgres://x");
+        let c = config(&[db]).expect("valid");
+        assert_eq!(c.media.max_bytes, DEFAULT_MEDIA_MAX_BYTES);
+        assert!(
+            matches!(&c.media.location, MediaStoreLocation::Folder(f) if f.as_path() == std::path::Path::new(".state/media"))
+        );
+        let c = config(&[
+            db,
+            ("MEDIA_STORE_URL", "s3://shop-media"),
+            ("MEDIA_MAX_BYTES", "2048"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000/"),
+            ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+            ("AWS_SECRET_ACCESS_KEY", "very-secret-key"),
+        ])
+        .expect("valid");
+        assert_eq!(c.media.max_bytes, 2048);
+        let MediaStoreLocation::S3(s3) = &c.media.location else {
+            panic!("an S3 store: {:?}", c.media.location);
+        };
+        assert_eq!(s3.bucket, "shop-media");
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(s3.allow_http, "loopback over http");
+        assert!(!format!("{c:?}").contains("very-secret-key"));
+        for (vars, named) in [
+            (
+                vec![("MEDIA_STORE_URL", "ftp://host/media")],
+                "MEDIA_STORE_URL",
+            ),
+            (
+                vec![("MEDIA_STORE_URL", "s3://bucket/prefix")],
+                "MEDIA_STORE_URL",
+            ),
+            (vec![("MEDIA_MAX_BYTES", "0")], "MEDIA_MAX_BYTES"),
+            (
+                vec![
+                    ("MEDIA_STORE_URL", "s3://b"),
+                    ("AWS_ENDPOINT_URL", "http://storage.example.com"),
+                ],
+                "AWS_ENDPOINT_URL",
+            ),
+        ] {
+            let mut vars = vars;
+            vars.push(db);
+            let err = config(&vars).expect_err("invalid");
+            assert!(err.to_string().contains(named), "{err}");
+        }
+        let c = config(&[
+            db,
+            ("MEDIA_STORE_URL", "s3://b"),
+            ("AWS_ENDPOINT_URL", "http://storage.example.com"),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_DEFAULT_REGION", "eu-west-3"),
+        ])
+        .expect("http allowed explicitly");
+        assert!(
+            matches!(&c.media.location, MediaStoreLocation::S3(s3) if s3.region == "eu-west-3")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod http;
 pub mod leader;
 pub mod listen;
 pub mod mailer;
+pub mod media;
 pub mod nats;
 pub mod payments;
 pub mod relay;

@@ -26,9 +26,8 @@ pub(crate) mod spec {
     /// `forbidden` is forbidden, the codes below are conflicts, every other code is invalid.
     pub(crate) fn kind_of_code(code: &str) -> ErrorKind {
         match code {
-            "not_found" | "not_owner" | "refund_not_found" | "return_not_found" => {
-                ErrorKind::NotFound
-            }
+            "not_found" | "not_owner" | "refund_not_found" | "return_not_found"
+            | "image_not_found" => ErrorKind::NotFound,
             "forbidden" => ErrorKind::Forbidden,
             "already_exists"
             | "already_archived"
@@ -43,6 +42,7 @@ pub(crate) mod spec {
             | "stock_below_reserved"
             | "negative_stock"
             | "duplicate_sku"
+            | "duplicate_image"
             | "cart_closed"
             | "already_checked_out"
             | "empty_cart"

@@ -37,40 +37,76 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
+    let bytes = read_json_bytes(request, state).await?;
+    parse_object(&bytes, null_allowed)
+}
+
+/// The body of a request sent as JSON.
+async fn read_json_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
     if !json_content_type(request.headers()) {
         return Err(unsupported_media_type());
     }
     let ApiBytes(bytes) = ApiBytes::from_request(request, state).await?;
-    parse_object(&bytes, null_allowed)
+    Ok(bytes)
 }
 
 /// Parses `bytes` as `T`, which must come from a JSON object (or `null` when `null_allowed`):
-/// every body this API takes is an object, and serde would otherwise read a struct from an
-/// array of its fields in order. JSON that is not well formed is a 400 whatever it holds; any
-/// other refusal is a 422. A body is parsed once; only a refused one is scanned again, to tell
-/// broken JSON (the typed parse may stop at a wrong field before the broken end) from JSON of
-/// the wrong shape.
+/// every body this API takes is an object (but [`ApiJsonArray`]'s), and serde would otherwise
+/// read a struct from an array of its fields in order. JSON that is not well formed is a 400
+/// whatever it holds; any other refusal is a 422. A body is parsed once; only a refused one
+/// is scanned again, to tell broken JSON (the typed parse may stop at a wrong field before
+/// the broken end) from JSON of the wrong shape.
 pub(crate) fn parse_object<T: DeserializeOwned>(
     bytes: &[u8],
     null_allowed: bool,
+) -> Result<T, ApiError> {
+    parse_shaped(
+        bytes,
+        |first| first == b'{' || (null_allowed && first == b'n'),
+        "must be a JSON object",
+    )
+}
+
+/// Parses `bytes` as `T` from a JSON array, with [`parse_object`]'s statuses.
+pub(crate) fn parse_array<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    parse_shaped(bytes, |first| first == b'[', "must be a JSON array")
+}
+
+/// Parses `bytes` as `T` when their first non-blank byte passes `shape_allowed`; otherwise a
+/// 422 saying what the body `must` be (or 400 when it is not JSON at all).
+fn parse_shaped<T: DeserializeOwned>(
+    bytes: &[u8],
+    shape_allowed: impl Fn(u8) -> bool,
+    must: &str,
 ) -> Result<T, ApiError> {
     let malformed = |bytes: &[u8]| {
         serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
             .err()
             .map(|error| ApiError::bad_request("malformed_json", error.to_string()))
     };
-    let shape_allowed = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => true,
-        Some(b'n') => null_allowed,
-        _ => false,
-    };
-    if !shape_allowed {
-        return Err(malformed(bytes)
-            .unwrap_or_else(|| ApiError::invalid_field("body", "must be a JSON object")));
+    let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
+    if !first.is_some_and(shape_allowed) {
+        return Err(malformed(bytes).unwrap_or_else(|| ApiError::invalid_field("body", must)));
     }
     axum::Json::<T>::from_bytes(bytes)
         .map(|axum::Json(value)| value)
         .map_err(|rejection| malformed(bytes).unwrap_or_else(|| json_rejection(rejection)))
+}
+
+/// A JSON request body that is an array, read into `T` (a list of ids, say).
+pub struct ApiJsonArray<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJsonArray<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_json_bytes(request, state).await?;
+        parse_array(&bytes).map(Self)
+    }
 }
 
 /// `Content-Type: application/json`, or another `application/…+json` type, parameters aside.

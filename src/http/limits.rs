@@ -1,18 +1,21 @@
 //! Per-client rate limiting: a token bucket per peer address, `RATE_LIMIT_PER_SECOND`
 //! requests per second with an equal burst; `0` turns it off (load tests). Over the limit is
-//! 429 with `Retry-After`. And the body limit's first line: a `Content-Length` over
-//! `MAX_BODY_BYTES` is 413 at once, before any of the body is read.
+//! 429 with `Retry-After`. And body limits ([`bounded`]): a `Content-Length` over the limit
+//! is 413 at once, before any of the body is read; a body without one is cut off while it is
+//! read. The limit is `MAX_BODY_BYTES`, except on the image upload routes
+//! (`MEDIA_MAX_BYTES` and the form around the file).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::header::{CONNECTION, CONTENT_LENGTH};
 use axum::http::HeaderValue;
-use axum::middleware::Next;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::Router;
 
 use super::error::ApiError;
 use super::extract::payload_too_large;
@@ -84,6 +87,17 @@ pub async fn rate_limit(
                 .into_response()
         }
     }
+}
+
+/// `router` with request bodies bounded by `max` bytes: refused before parsing (413), at once
+/// when announced larger.
+pub fn bounded<S: Clone + Send + Sync + 'static>(router: Router<S>, max: usize) -> Router<S> {
+    router
+        .layer(DefaultBodyLimit::max(max))
+        .layer(middleware::from_fn_with_state(
+            max,
+            refuse_announced_oversize,
+        ))
 }
 
 /// Middleware refusing a request whose `Content-Length` announces more than `max` bytes: 413

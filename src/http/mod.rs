@@ -23,7 +23,7 @@ pub mod queries;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::extract::MatchedPath;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request};
 use axum::{middleware, Router};
 use sqlx::PgPool;
@@ -45,6 +45,8 @@ pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     /// The payment providers offered.
     pub payments: crate::payments::Providers,
+    /// Where uploaded images are kept.
+    pub media: crate::media::MediaStore,
     /// The process configuration.
     pub config: Arc<crate::config::Config>,
 }
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The router serving `api` plus the operational routes.
 pub fn router_for(api: Api, state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
     let mut v1 = Router::new();
     if matches!(api, Api::Command | Api::Both) {
         v1 = v1.merge(commands::routes()).merge(accounts::routes());
@@ -96,16 +99,24 @@ pub fn router_for(api: Api, state: AppState) -> Router {
         v1 = v1.merge(queries::routes()).merge(accounts::query_routes());
         v1 = v1.merge(events::routes());
     }
+    // Refused while reading, before any parsing; uploads within their own, larger limit.
+    v1 = limits::bounded(v1, max_body);
+    if matches!(api, Api::Command | Api::Both) {
+        let uploads = state.config.media.upload_body_limit();
+        v1 = v1.merge(limits::bounded(commands::upload_routes(), uploads));
+    }
     if let Some(limiter) = limits::RateLimiter::new(state.config.rate_limit_per_second) {
         v1 = v1.layer(middleware::from_fn_with_state(limiter, limits::rate_limit));
     }
-    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    Router::new()
-        .nest("/api/v1", v1)
+    let operations = Router::new()
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(openapi::routes())
-        .merge(asyncapi::routes())
+        .merge(asyncapi::routes());
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    Router::new()
+        .nest("/api/v1", v1)
+        .merge(limits::bounded(operations, max_body))
         .fallback(|| async { error::ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(
@@ -114,12 +125,6 @@ pub fn router_for(api: Api, state: AppState) -> Router {
                 "this route does not accept that method",
             )
         })
-        // Refused while reading, before any parsing.
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            state.config.max_body_bytes,
-            limits::refuse_announced_oversize,
-        ))
         .layer(cors(&state.config.cors_allowed_origins))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

@@ -9,6 +9,7 @@
 //! before it answers. A commit that loses a race to another process reads its streams again
 //! and decides again, a bounded number of times ([`attempts`]).
 
+pub mod add_image;
 pub mod add_item;
 pub mod add_variant;
 pub mod apply_coupon;

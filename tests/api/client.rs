@@ -183,8 +183,74 @@ pub struct ProductView {
     pub version: i64,
 }
 
+/// An answer of `GET /media/{key}`: the bytes as they are.
+#[derive(Debug)]
+pub struct MediaReply {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub bytes: Vec<u8>,
+}
+
+impl MediaReply {
+    /// A header's value, when present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The answer to an upload (`201`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadedImage {
+    /// The image's id on the product.
+    pub id: String,
+    /// Where it is served.
+    pub url: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Its media type.
+    pub content_type: String,
+    /// Its text alternative.
+    pub alt: Option<String>,
+    /// The product's version after the upload.
+    pub version: i64,
+}
+
 // ---------------------------------------------------------------------------------------
 // Request bodies.
+
+/// The file of `POST /products/{id}/images`: its bytes, the name and type the client gives
+/// it (which the engine ignores), and an `alt` text.
+#[derive(Debug, Clone)]
+pub struct ImageFile {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The file name sent.
+    pub file_name: String,
+    /// The content type sent with the file.
+    pub content_type: String,
+    /// The `alt` field, when sent.
+    pub alt: Option<String>,
+}
+
+impl ImageFile {
+    /// The multipart form: `file` (and `alt`).
+    pub fn form(&self) -> reqwest::multipart::Form {
+        let file = reqwest::multipart::Part::bytes(self.bytes.clone())
+            .file_name(self.file_name.clone())
+            .mime_str(&self.content_type)
+            .expect("a content type");
+        let form = reqwest::multipart::Form::new().part("file", file);
+        match &self.alt {
+            Some(alt) => form.text("alt", alt.clone()),
+            None => form,
+        }
+    }
+}
 
 /// `POST /carts/{id}/items`.
 #[derive(Debug, Clone, Serialize)]
@@ -478,6 +544,18 @@ impl Call {
         self
     }
 
+    /// Sends `body` verbatim as `content_type`.
+    pub fn bytes(mut self, content_type: &str, body: Vec<u8>) -> Self {
+        self.request = self.request.header("content-type", content_type).body(body);
+        self
+    }
+
+    /// Sends `form` as `multipart/form-data`.
+    pub fn multipart(mut self, form: reqwest::multipart::Form) -> Self {
+        self.request = self.request.multipart(form);
+        self
+    }
+
     /// Sends it.
     pub async fn send(self) -> Reply {
         let response = self.request.send().await.expect("request sent");
@@ -744,6 +822,43 @@ impl Client<'_> {
     pub async fn archive(&self, id: &str) -> Reply {
         self.send(Method::POST, &format!("/products/{id}/archive"))
             .await
+    }
+
+    // Product images.
+
+    /// `POST /products/{id}/images` with `image` as the form's `file` (and `alt`).
+    pub async fn upload_image(&self, id: &str, image: &ImageFile) -> Reply {
+        self.request(Method::POST, &format!("/products/{id}/images"))
+            .multipart(image.form())
+            .send()
+            .await
+    }
+
+    /// `DELETE /products/{id}/images/{image}`.
+    pub async fn remove_image(&self, id: &str, image: &str) -> Reply {
+        self.send(Method::DELETE, &format!("/products/{id}/images/{image}"))
+            .await
+    }
+
+    /// `PUT /products/{id}/images` with the ids in their new order.
+    pub async fn reorder_images(&self, id: &str, images: &[&str]) -> Reply {
+        self.send_json(Method::PUT, &format!("/products/{id}/images"), &images)
+            .await
+    }
+
+    /// `GET <url>` (an image URL as the API gives it, `/api/v1/media/{key}`), with
+    /// `If-None-Match` when given: the raw bytes.
+    pub async fn media(&self, url: &str, if_none_match: Option<&str>) -> MediaReply {
+        let mut request = self.app.client.get(self.app.url(url));
+        if let Some(etag) = if_none_match {
+            request = request.header("if-none-match", etag);
+        }
+        let response = request.send().await.expect("request sent");
+        MediaReply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("body read").to_vec(),
+        }
     }
 
     // Payment provider.

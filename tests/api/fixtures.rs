@@ -201,6 +201,19 @@ pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("t={timestamp},v1={hex}")
 }
 
+/// The python of an emulator's venv: the path in `variable` (what `scripts/services env`
+/// exports), else `<state>/<venv>/bin/python` where `scripts/services start` installs it.
+pub fn emulator_python(variable: &str, venv: &str) -> std::path::PathBuf {
+    if let Ok(path) = std::env::var(variable) {
+        return path.into();
+    }
+    let state = std::env::var("COMMERCE_STATE_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.state").into());
+    std::path::PathBuf::from(state)
+        .join(venv)
+        .join("bin/python")
+}
+
 /// Stops a process the test started: SIGTERM (it shuts down cleanly), then SIGKILL when it
 /// has not exited within `grace`; waits for it either way.
 pub fn terminate(mut child: std::process::Child, grace: std::time::Duration) {

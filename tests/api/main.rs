@@ -19,6 +19,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod mailer;
+mod media;
 mod nats_server;
 mod payments;
 mod pipeline;

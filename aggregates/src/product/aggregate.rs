@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::command::ProductCommand;
 use super::error::ProductError;
 use super::event::ProductEvent;
-use super::types::{ProductDetails, ProductStatus, ReservationLine, Variant};
+use super::types::{ProductDetails, ProductImage, ProductStatus, ReservationLine, Variant};
 use crate::money::Currency;
 use crate::slug::slugify;
 
@@ -25,6 +25,9 @@ pub struct Product {
     pub(super) store: String,
     pub(super) status: ProductStatus,
     pub(super) details: ProductDetails,
+    /// Uploaded images in display order; absent from snapshots taken before there were any.
+    #[serde(default)]
+    pub(super) images: Vec<ProductImage>,
     pub(super) currency: Option<Currency>,
     pub(super) low_stock_threshold: u32,
     pub(super) variants: BTreeMap<String, Variant>,
@@ -219,6 +222,13 @@ impl Product {
             ProductEvent::TagLinked { slug } => self.details.tags.push(slug),
             ProductEvent::TagUnlinked { slug } => {
                 self.details.tags.retain(|tag| slugify(tag) != slug);
+            }
+            ProductEvent::ProductImageAdded { image } => self.images.push(image),
+            ProductEvent::ProductImageRemoved { image_id } => {
+                self.images.retain(|image| image.image_id != image_id);
+            }
+            ProductEvent::ProductImagesReordered { image_ids } => {
+                super::media::sort_images(&mut self.images, &image_ids);
             }
         }
     }

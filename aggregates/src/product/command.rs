@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::types::{NewVariant, ReservationLine};
+use super::types::{NewVariant, ProductImage, ReservationLine};
 use crate::money::{Currency, Money};
 
 /// What can be asked of a product.
@@ -101,4 +101,19 @@ pub enum ProductCommand {
     PublishProduct,
     /// Withdraws the product from sale for good.
     ArchiveProduct,
+    /// Records an image whose bytes are already in the media store, after the others.
+    AddImage {
+        /// The image; its alt text as given (trimmed by the decision, blank is none).
+        image: ProductImage,
+    },
+    /// Takes an uploaded image off the product.
+    RemoveImage {
+        /// The image.
+        image_id: Uuid,
+    },
+    /// Puts the uploaded images in a new order.
+    ReorderImages {
+        /// Every uploaded image of the product, each exactly once, in display order.
+        image_ids: Vec<Uuid>,
+    },
 }

@@ -13,7 +13,7 @@ use super::types::{NewVariant, ProductStatus, ReservationLine};
 use super::validate::{self, DEFAULT_LOW_STOCK_THRESHOLD, MAX_TAGS, MAX_VARIANTS};
 use crate::money::{Currency, Money};
 
-type Decision = Result<Vec<ProductEvent>, ProductError>;
+pub(super) type Decision = Result<Vec<ProductEvent>, ProductError>;
 
 impl Product {
     /// The events `command` produces in the current state, or why it is refused.
@@ -82,6 +82,7 @@ impl Product {
                 }
                 if let Some(images) = images {
                     details.images = validate::images(&images)?;
+                    self.ensure_room_for_images(details.images.len())?;
                 }
                 let threshold = low_stock_threshold.unwrap_or(self.low_stock_threshold);
                 if details == self.details && threshold == self.low_stock_threshold {
@@ -151,10 +152,13 @@ impl Product {
                 ProductStatus::Archived => Err(ProductError::AlreadyArchived),
                 _ => Ok(vec![ProductEvent::ProductArchived {}]),
             },
+            ProductCommand::AddImage { image } => self.add_image(image),
+            ProductCommand::RemoveImage { image_id } => self.remove_image(image_id),
+            ProductCommand::ReorderImages { image_ids } => self.reorder_images(image_ids),
         }
     }
 
-    fn ensure_not_archived(&self) -> Result<(), ProductError> {
+    pub(super) fn ensure_not_archived(&self) -> Result<(), ProductError> {
         if self.status == ProductStatus::Archived {
             Err(ProductError::Archived)
         } else {

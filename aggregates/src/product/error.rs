@@ -54,6 +54,31 @@ pub enum ProductError {
         /// The limit.
         max: usize,
     },
+    /// The product already shows an uploaded image with these bytes (or this id).
+    #[error("the product already has this image ({image_id})")]
+    DuplicateImage {
+        /// The image already recorded.
+        image_id: Uuid,
+    },
+    /// The image is not one of the product's uploaded images.
+    #[error("image {image_id} not found on this product")]
+    ImageNotFound {
+        /// The image asked for.
+        image_id: Uuid,
+    },
+    /// A new image order is not the product's uploaded images, each exactly once.
+    #[error(
+        "the new order must list each of the product's images exactly once \
+         (unknown: {unknown:?}, missing: {missing:?}, repeated: {repeated:?})"
+    )]
+    ImageOrderMismatch {
+        /// Ids that are not images of the product.
+        unknown: Vec<Uuid>,
+        /// Images of the product the order leaves out.
+        missing: Vec<Uuid>,
+        /// Ids listed more than once.
+        repeated: Vec<Uuid>,
+    },
     /// `CreateProduct` without any variant.
     #[error("a product needs at least one variant")]
     NoVariants,
@@ -219,6 +244,9 @@ impl ProductError {
             ProductError::TooManyTags { .. } => "too_many_tags",
             ProductError::InvalidImageUrl { .. } => "invalid_image_url",
             ProductError::TooManyImages { .. } => "too_many_images",
+            ProductError::DuplicateImage { .. } => "duplicate_image",
+            ProductError::ImageNotFound { .. } => "image_not_found",
+            ProductError::ImageOrderMismatch { .. } => "invalid_image_order",
             ProductError::NoVariants => "no_variants",
             ProductError::TooManyVariants { .. } => "too_many_variants",
             ProductError::InvalidSku { .. } => "invalid_sku",
@@ -251,8 +279,9 @@ impl ProductError {
     /// state (existence, status, stock, reservations, SKUs already taken), or invalid input.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ProductError::NotFound => ErrorKind::NotFound,
+            ProductError::NotFound | ProductError::ImageNotFound { .. } => ErrorKind::NotFound,
             ProductError::AlreadyExists
+            | ProductError::DuplicateImage { .. }
             | ProductError::DuplicateSku { .. }
             | ProductError::Archived
             | ProductError::AlreadyPublished
@@ -269,6 +298,7 @@ impl ProductError {
             | ProductError::TooManyTags { .. }
             | ProductError::InvalidImageUrl { .. }
             | ProductError::TooManyImages { .. }
+            | ProductError::ImageOrderMismatch { .. }
             | ProductError::NoVariants
             | ProductError::TooManyVariants { .. }
             | ProductError::InvalidSku { .. }
@@ -319,6 +349,13 @@ mod tests {
                 url: "ftp://x".into(),
             },
             ProductError::TooManyImages { max: 10 },
+            ProductError::DuplicateImage { image_id: order_id },
+            ProductError::ImageNotFound { image_id: order_id },
+            ProductError::ImageOrderMismatch {
+                unknown: vec![order_id],
+                missing: vec![],
+                repeated: vec![],
+            },
             ProductError::NoVariants,
             ProductError::TooManyVariants { max: 100 },
             ProductError::InvalidSku {

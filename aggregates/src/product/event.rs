@@ -4,7 +4,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::types::{NewVariant, ProductDetails, ReservationLine};
+use super::types::{NewVariant, ProductDetails, ProductImage, ReservationLine};
 use crate::money::Money;
 
 /// Payload version of `StockAdjusted`: `2.0` added `previous_on_hand` (stored `1.0` events are
@@ -115,6 +115,21 @@ pub enum ProductEvent {
         /// The threshold crossed.
         threshold: u32,
     },
+    /// An uploaded image was added after the product's other images.
+    ProductImageAdded {
+        /// The image, its bytes already in the media store.
+        image: ProductImage,
+    },
+    /// An uploaded image was taken off the product (its bytes stay in the media store).
+    ProductImageRemoved {
+        /// The image.
+        image_id: Uuid,
+    },
+    /// The uploaded images were put in a new order.
+    ProductImagesReordered {
+        /// Every uploaded image of the product, each once, in the new display order.
+        image_ids: Vec<Uuid>,
+    },
 }
 
 impl DomainEvent for ProductEvent {
@@ -133,6 +148,9 @@ impl DomainEvent for ProductEvent {
             ProductEvent::LowStockThresholdCrossed { .. } => "LowStockThresholdCrossed",
             ProductEvent::TagLinked { .. } => "TagLinked",
             ProductEvent::TagUnlinked { .. } => "TagUnlinked",
+            ProductEvent::ProductImageAdded { .. } => "ProductImageAdded",
+            ProductEvent::ProductImageRemoved { .. } => "ProductImageRemoved",
+            ProductEvent::ProductImagesReordered { .. } => "ProductImagesReordered",
         };
         name.to_string()
     }

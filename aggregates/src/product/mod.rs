@@ -6,6 +6,7 @@ mod command;
 mod decide;
 mod error;
 mod event;
+mod media;
 mod types;
 mod validate;
 
@@ -14,9 +15,12 @@ pub use aggregate::Product;
 pub use command::ProductCommand;
 pub use error::ProductError;
 pub use event::{ProductEvent, PRODUCT_CREATED_VERSION, STOCK_ADJUSTED_VERSION};
-pub use types::{NewVariant, ProductDetails, ProductStatus, ReservationLine, Variant};
+pub use media::sort_images;
+pub use types::{
+    ImageType, NewVariant, ProductDetails, ProductImage, ProductStatus, ReservationLine, Variant,
+};
 pub use validate::{
-    DEFAULT_LOW_STOCK_THRESHOLD, MAX_CATEGORY_LEN, MAX_DESCRIPTION_LEN, MAX_IMAGES,
+    DEFAULT_LOW_STOCK_THRESHOLD, MAX_ALT_LEN, MAX_CATEGORY_LEN, MAX_DESCRIPTION_LEN, MAX_IMAGES,
     MAX_IMAGE_URL_LEN, MAX_NAME_LEN, MAX_OPTIONS, MAX_OPTION_NAME_LEN, MAX_OPTION_VALUE_LEN,
     MAX_REASON_LEN, MAX_TAGS, MAX_TAG_LEN, MAX_VARIANTS,
 };

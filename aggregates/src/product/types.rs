@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::money::Money;
 
@@ -50,8 +51,66 @@ pub struct ProductDetails {
     pub category: String,
     /// Search tags, unique, each 1..=[`MAX_TAG_LEN`](super::MAX_TAG_LEN) characters.
     pub tags: Vec<String>,
-    /// Image URLs (`http://` or `https://`), in display order.
+    /// Linked image URLs (`http://` or `https://`), in display order. Uploaded images are
+    /// kept apart ([`ProductImage`]) and shown after these.
     pub images: Vec<String>,
+}
+
+/// The formats an uploaded image may have. Serialised as its media type (`image/png`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum ImageType {
+    /// `image/jpeg`.
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    /// `image/png`.
+    #[serde(rename = "image/png")]
+    Png,
+    /// `image/webp`.
+    #[serde(rename = "image/webp")]
+    Webp,
+}
+
+impl ImageType {
+    /// The media type (`Content-Type`) of images of this format.
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            ImageType::Jpeg => "image/jpeg",
+            ImageType::Png => "image/png",
+            ImageType::Webp => "image/webp",
+        }
+    }
+
+    /// The file extension of images of this format, without the dot.
+    pub fn extension(&self) -> &'static str {
+        match self {
+            ImageType::Jpeg => "jpg",
+            ImageType::Png => "png",
+            ImageType::Webp => "webp",
+        }
+    }
+}
+
+/// An image uploaded to the media store and recorded on a product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProductImage {
+    /// The image's identity on this product.
+    pub image_id: Uuid,
+    /// Where the media store keeps the bytes: derived from their hash, so equal bytes share
+    /// one key (`<sha-256 hex>.<extension>`).
+    pub key: String,
+    /// The format the bytes were decoded as.
+    pub content_type: ImageType,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Size of the stored bytes.
+    pub byte_size: u64,
+    /// Text alternative for screen readers, at most
+    /// [`MAX_ALT_LEN`](super::MAX_ALT_LEN) characters; none when not given.
+    pub alt: Option<String>,
 }
 
 /// A variant as defined when it is created (by `CreateProduct` or `AddVariant`).

@@ -18,6 +18,8 @@ pub const MAX_TAG_LEN: usize = 50;
 pub const MAX_TAGS: usize = 20;
 /// Most images on one product.
 pub const MAX_IMAGES: usize = 20;
+/// Longest alt text of an uploaded image, in characters.
+pub const MAX_ALT_LEN: usize = 500;
 /// Longest image URL, in characters.
 pub const MAX_IMAGE_URL_LEN: usize = 2048;
 /// Most variants on one product.
@@ -110,6 +112,15 @@ pub(super) fn images(images: &[String]) -> Result<Vec<String>, ProductError> {
             }
         })
         .collect()
+}
+
+/// Trims an image's alt text and checks its length; blank is none.
+pub(super) fn alt(value: Option<&str>) -> Result<Option<String>, ProductError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let alt = text(value, "alt", MAX_ALT_LEN, false)?;
+    Ok((!alt.is_empty()).then_some(alt))
 }
 
 /// Validates all descriptive fields at once.

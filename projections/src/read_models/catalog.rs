@@ -1,7 +1,9 @@
 //! The catalog read model (projection `catalog`, product events): `catalog_products` with
 //! full-text search and product-level price and stock figures, `catalog_variants` with each
-//! variant's price and stock; and the query functions [`search`] and [`get`].
+//! variant's price and stock, `catalog_product_images` with the uploaded images ([`images`]);
+//! and the query functions [`search`] and [`get`].
 
+mod images;
 mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,9 +22,11 @@ use super::{aggregate_uuid, decode, json_column, version, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
+pub use images::{media_url, ImageView, MEDIA_PATH};
 pub use search::{search, CatalogQuery, CatalogSort, StatusFilter};
 
-/// Builds `catalog_products` and `catalog_variants` from product events.
+/// Builds `catalog_products`, `catalog_variants` and `catalog_product_images` from product
+/// events.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CatalogProjection;
 
@@ -37,7 +41,11 @@ impl Projection for CatalogProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["catalog_variants", "catalog_products"]
+        &[
+            "catalog_variants",
+            "catalog_products",
+            "catalog_product_images",
+        ]
     }
 
     fn rebuild(&self) -> Option<Box<dyn crate::replay::Rebuild + '_>> {
@@ -175,6 +183,13 @@ impl Projection for CatalogProjection {
                 .bind(slug)
                 .execute(&mut *tx)
                 .await?;
+            }
+            ProductEvent::ProductImageAdded { image } => images::add(tx, id, image).await?,
+            ProductEvent::ProductImageRemoved { image_id } => {
+                images::remove(tx, id, *image_id).await?;
+            }
+            ProductEvent::ProductImagesReordered { image_ids } => {
+                images::reorder(tx, id, image_ids).await?;
             }
             ProductEvent::StockAdjusted { .. }
             | ProductEvent::StockReserved { .. }
@@ -328,8 +343,12 @@ pub struct ProductView {
     pub tags: Vec<String>,
     /// Its tags by slug with their current names, in the order of `tags`.
     pub tag_refs: Vec<TaxonRef>,
-    /// Image URLs in display order.
+    /// Every image's URL in display order: the linked URLs, then the uploaded images'
+    /// (`/api/v1/media/{key}`).
     pub images: Vec<String>,
+    /// The same images in the same order, with what is known of each (id, type, size and
+    /// alt text of the uploaded ones).
+    pub image_details: Vec<ImageView>,
     /// `draft`, `active` or `archived`.
     #[cfg_attr(feature = "openapi", schema(example = "active"))]
     pub status: String,
@@ -389,15 +408,19 @@ pub struct VariantView {
 /// The product columns every catalog query selects (`p` is `catalog_products`).
 macro_rules! product_columns {
     () => {
-        "p.id, p.name, p.description, p.category, p.tags, p.images, p.status, p.currency, \
-         p.min_price_minor, p.max_price_minor, p.total_available, p.in_stock, \
-         p.low_stock_threshold, p.created_at, p.updated_at, p.version, p.store, p.category_slug, \
-         COALESCE((SELECT c.name FROM categories c WHERE c.slug = p.category_slug), \
-                  p.category) AS category_name, \
-         COALESCE((SELECT jsonb_agg(jsonb_build_object('slug', u.slug, \
-                                    'name', COALESCE(t.name, u.tag)) ORDER BY u.n) \
-                   FROM unnest(p.tags, p.tag_slugs) WITH ORDINALITY AS u(tag, slug, n) \
-                   LEFT JOIN tags t ON t.slug = u.slug), '[]') AS tag_refs"
+        concat!(
+            "p.id, p.name, p.description, p.category, p.tags, p.images, p.status, p.currency, \
+             p.min_price_minor, p.max_price_minor, p.total_available, p.in_stock, \
+             p.low_stock_threshold, p.created_at, p.updated_at, p.version, p.store, \
+             p.category_slug, \
+             COALESCE((SELECT c.name FROM categories c WHERE c.slug = p.category_slug), \
+                      p.category) AS category_name, \
+             COALESCE((SELECT jsonb_agg(jsonb_build_object('slug', u.slug, \
+                                        'name', COALESCE(t.name, u.tag)) ORDER BY u.n) \
+                       FROM unnest(p.tags, p.tag_slugs) WITH ORDINALITY AS u(tag, slug, n) \
+                       LEFT JOIN tags t ON t.slug = u.slug), '[]') AS tag_refs, ",
+            $crate::read_models::catalog::images::uploads_column!()
+        )
     };
 }
 use product_columns;
@@ -410,6 +433,7 @@ struct ProductRow {
     category: String,
     tags: Vec<String>,
     images: Vec<String>,
+    uploads: Json<Vec<images::UploadRow>>,
     status: String,
     currency: Option<String>,
     min_price_minor: Option<i64>,
@@ -445,6 +469,7 @@ impl ProductRow {
                 .zip(self.currency.clone())
                 .map(|(amount, currency)| MoneyView::new(amount, currency))
         };
+        let image_details = images::gallery(&self.images, self.uploads.0);
         ProductView {
             min_price: price(self.min_price_minor),
             max_price: price(self.max_price_minor),
@@ -458,7 +483,11 @@ impl ProductRow {
             },
             tags: self.tags,
             tag_refs: self.tag_refs.0,
-            images: self.images,
+            images: image_details
+                .iter()
+                .map(|image| image.url.clone())
+                .collect(),
+            image_details,
             status: self.status,
             total_available: self.total_available,
             in_stock: self.in_stock,

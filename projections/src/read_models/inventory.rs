@@ -262,7 +262,10 @@ impl Projection for InventoryProjection {
             | ProductEvent::ReservationCommitted { .. }
             | ProductEvent::LowStockThresholdCrossed { .. }
             | ProductEvent::TagLinked { .. }
-            | ProductEvent::TagUnlinked { .. } => {}
+            | ProductEvent::TagUnlinked { .. }
+            | ProductEvent::ProductImageAdded { .. }
+            | ProductEvent::ProductImageRemoved { .. }
+            | ProductEvent::ProductImagesReordered { .. } => {}
         }
         if let Some(change) = stock::stock_change(&product) {
             stock::apply(tx, StockTable::InventoryLevels, id, &change).await?;

@@ -144,7 +144,10 @@ pub(crate) fn stock_change(event: &ProductEvent) -> Option<StockChange> {
         | ProductEvent::ProductArchived {}
         | ProductEvent::LowStockThresholdCrossed { .. }
         | ProductEvent::TagLinked { .. }
-        | ProductEvent::TagUnlinked { .. } => None,
+        | ProductEvent::TagUnlinked { .. }
+        | ProductEvent::ProductImageAdded { .. }
+        | ProductEvent::ProductImageRemoved { .. }
+        | ProductEvent::ProductImagesReordered { .. } => None,
     }
 }
 

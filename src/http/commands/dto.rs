@@ -292,6 +292,42 @@ impl IntoResponses for CommandProblems {
     }
 }
 
+/// The problem responses of an image upload (a command on an existing product whose body is
+/// a `multipart/form-data` form).
+pub struct UploadProblems;
+
+impl IntoResponses for UploadProblems {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        problems(&[
+            (
+                400,
+                "Malformed form, `If-Match` or `Idempotency-Key` (problem)",
+            ),
+            UNAUTHORIZED,
+            FORBIDDEN,
+            (404, "No such product (problem)"),
+            (
+                409,
+                "The product is archived or already shows this image, or the idempotency key \
+                 is in use (problem)",
+            ),
+            PRECONDITION,
+            (413, "The image exceeds `MEDIA_MAX_BYTES` (problem)"),
+            (415, "The body is not `multipart/form-data` (problem)"),
+            (
+                422,
+                "Not a JPEG, PNG or WebP image, an image that does not decode, too many \
+                 images, a missing `file` or an invalid `alt` (problem)",
+            ),
+            TOO_MANY,
+            (
+                503,
+                "The media store or the event store is down; retry (problem)",
+            ),
+        ])
+    }
+}
+
 /// The problem responses of a payment provider's webhook (authenticated by its signature).
 pub struct WebhookProblems;
 

@@ -50,6 +50,7 @@ pub mod dto;
 pub mod orders;
 pub mod payments;
 pub mod preconditions;
+pub mod product_images;
 pub mod products;
 pub mod refunds;
 pub mod returns;
@@ -61,7 +62,7 @@ use axum::Router;
 use utoipa::OpenApi;
 
 use super::error::{FieldError, Problem};
-use super::idempotency::idempotent;
+use super::idempotency::{idempotent, idempotent_upload};
 use super::AppState;
 
 /// The routes of this module, relative to `/api/v1`.
@@ -92,6 +93,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/products/{id}/archive",
             post(idempotent(products::archive)),
+        )
+        .route(
+            "/products/{id}/images",
+            put(idempotent(product_images::reorder)),
+        )
+        .route(
+            "/products/{id}/images/{image_id}",
+            axum::routing::delete(idempotent(product_images::remove)),
         )
         // Carts.
         .route("/carts", post(idempotent(carts::create)))
@@ -162,6 +171,16 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// The routes taking an image upload, relative to `/api/v1`: their bodies may be as large as
+/// `MEDIA_MAX_BYTES` allows, so they are bounded apart from the others
+/// ([`crate::http::limits::bounded`]).
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route(
+        "/products/{id}/images",
+        post(idempotent_upload(product_images::upload)),
+    )
+}
+
 /// The OpenAPI description of this module's routes.
 #[derive(OpenApi)]
 #[openapi(
@@ -173,6 +192,9 @@ pub fn routes() -> Router<AppState> {
         products::adjust_stock,
         products::publish,
         products::archive,
+        product_images::upload,
+        product_images::remove,
+        product_images::reorder,
         carts::create,
         carts::add_item,
         carts::change_quantity,
@@ -216,6 +238,8 @@ pub fn routes() -> Router<AppState> {
         products::VariantRequest,
         products::ChangePriceRequest,
         products::AdjustStockRequest,
+        product_images::UploadedImage,
+        product_images::ImageOrderRequest,
         carts::CreateCartRequest,
         carts::AddItemRequest,
         carts::ChangeQuantityRequest,
@@ -265,6 +289,9 @@ mod tests {
             ("/products/{id}/variants/{sku}/stock", "post"),
             ("/products/{id}/publish", "post"),
             ("/products/{id}/archive", "post"),
+            ("/products/{id}/images", "post"),
+            ("/products/{id}/images", "put"),
+            ("/products/{id}/images/{image_id}", "delete"),
             ("/carts", "post"),
             ("/carts/{id}/items", "post"),
             ("/carts/{id}/items/{sku}", "put"),
@@ -296,6 +323,12 @@ mod tests {
                 "{method} {path} documents no 422 problem"
             );
         }
+        let upload = &doc["paths"]["/products/{id}/images"]["post"];
+        let form = &upload["requestBody"]["content"]["multipart/form-data"]["schema"];
+        assert!(form["properties"]["file"].is_object(), "{upload}");
+        assert_eq!(form["required"], serde_json::json!(["file"]), "{upload}");
+        assert!(upload["responses"]["201"]["headers"]["Location"].is_object());
+        assert!(upload["responses"]["413"].is_object());
         crate::http::openapi::assert_every_ref_resolves(&doc);
     }
 }

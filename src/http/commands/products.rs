@@ -140,7 +140,7 @@ pub struct AdjustStockRequest {
 }
 
 /// Runs `command` on product `id`.
-async fn execute(
+pub(super) async fn execute(
     state: &AppState,
     admin: &Admin,
     request_id: &RequestId,

@@ -50,12 +50,27 @@ pub const MAX_KEY_LEN: usize = 255;
 
 /// Wraps `handler` with `Idempotency-Key` support.
 pub fn idempotent<H>(handler: H) -> Idempotent<H> {
-    Idempotent(handler)
+    Idempotent {
+        handler,
+        upload: false,
+    }
+}
+
+/// [`idempotent`] for a route taking an image upload: its body is read within the upload
+/// routes' limit instead of `MAX_BODY_BYTES`.
+pub fn idempotent_upload<H>(handler: H) -> Idempotent<H> {
+    Idempotent {
+        handler,
+        upload: true,
+    }
 }
 
 /// A handler with `Idempotency-Key` support (see the module documentation).
 #[derive(Clone)]
-pub struct Idempotent<H>(H);
+pub struct Idempotent<H> {
+    handler: H,
+    upload: bool,
+}
 
 impl<H, T> Handler<T, AppState> for Idempotent<H>
 where
@@ -65,16 +80,26 @@ where
     type Future = Pin<Box<dyn Future<Output = Response> + Send>>;
 
     fn call(self, request: Request, state: AppState) -> Self::Future {
-        let handler = self.0;
+        let Idempotent { handler, upload } = self;
         Box::pin(async move {
-            run(handler, request, state)
+            let limit = if upload {
+                state.config.media.upload_body_limit()
+            } else {
+                state.config.max_body_bytes
+            };
+            run(handler, request, state, limit)
                 .await
                 .unwrap_or_else(IntoResponse::into_response)
         })
     }
 }
 
-async fn run<H, T>(handler: H, request: Request, state: AppState) -> Result<Response, ApiError>
+async fn run<H, T>(
+    handler: H,
+    request: Request,
+    state: AppState,
+    body_limit: usize,
+) -> Result<Response, ApiError>
 where
     H: Handler<T, AppState>,
     T: 'static,
@@ -86,15 +111,13 @@ where
     // Unauthenticated is 401 whatever the key looks like.
     let caller = AuthUser::from_request_parts(&mut parts, &state).await?;
     let key = key(&parts.headers)?;
-    let body = axum::body::to_bytes(body, state.config.max_body_bytes)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body exceeds the size limit or could not be read",
-            )
-        })?;
+    let body = axum::body::to_bytes(body, body_limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body exceeds the size limit or could not be read",
+        )
+    })?;
     let uri = parts
         .extensions
         .get::<OriginalUri>()

@@ -3,7 +3,7 @@
 //! rules.
 //!
 //! - Products, categories and tags are public; drafts and archived products are visible to
-//!   admins and auditors only.
+//!   admins and auditors only. Uploaded images (`GET media/{key}`) are public.
 //! - Carts and orders are visible to their owner, admins and auditors; anybody else gets 404.
 //! - Coupons and inventory health are back-office lists (admins and auditors; others 403),
 //!   except `GET coupons/mine`, the coupons the signed-in caller can use now.
@@ -21,6 +21,7 @@ mod dto;
 mod emails;
 mod inventory;
 mod invoice;
+mod media;
 pub mod order_as_of;
 mod order_views;
 mod orders;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/products", get(products::search))
         .route("/products/{id}", get(products::get))
+        .route("/media/{key}", get(media::get))
         .route("/carts/{id}", get(carts::get))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::get))
@@ -72,6 +74,7 @@ pub fn routes() -> Router<AppState> {
     paths(
         products::search,
         products::get,
+        media::get,
         carts::get,
         orders::list,
         orders::get,
@@ -106,6 +109,7 @@ pub fn routes() -> Router<AppState> {
         commerce_projections::read_models::taxonomy::CategoryNode,
         commerce_projections::read_models::taxonomy::TagView,
         taxonomy::TagPage,
+        commerce_projections::read_models::catalog::ImageView,
         products::ProductPage,
         commerce_projections::read_models::orders::OrderView,
         order_views::OrderDetail,
@@ -163,6 +167,7 @@ mod tests {
         for path in [
             "/products",
             "/products/{id}",
+            "/media/{key}",
             "/carts/{id}",
             "/orders",
             "/orders/{id}",

@@ -32,6 +32,9 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "LowStockThresholdCrossed",
             "TagLinked",
             "TagUnlinked",
+            "ProductImageAdded",
+            "ProductImageRemoved",
+            "ProductImagesReordered",
         ],
     ),
     (

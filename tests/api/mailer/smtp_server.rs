@@ -36,14 +36,9 @@ pub struct Received {
     pub html: Option<String>,
 }
 
-/// The python with aiosmtpd: `SMTP_TEST_PYTHON`, else the default venv of `scripts/services`.
+/// The python with aiosmtpd.
 fn python() -> PathBuf {
-    if let Ok(path) = std::env::var("SMTP_TEST_PYTHON") {
-        return path.into();
-    }
-    let state = std::env::var("COMMERCE_STATE_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.state").into());
-    PathBuf::from(state).join("smtp-venv/bin/python")
+    crate::fixtures::emulator_python("SMTP_TEST_PYTHON", "smtp-venv")
 }
 
 /// A running (or stopped) test SMTP server.

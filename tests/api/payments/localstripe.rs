@@ -16,15 +16,9 @@ pub const SECRET_KEY: &str = "sk_test_commerce";
 /// The webhook signing secret localstripe signs with and the engine verifies.
 pub const WEBHOOK_SECRET: &str = "whsec_commerce_test";
 
-/// The python with localstripe: `STRIPE_TEST_PYTHON`, else the default venv of
-/// `scripts/services`.
+/// The python with localstripe.
 fn python() -> PathBuf {
-    if let Ok(path) = std::env::var("STRIPE_TEST_PYTHON") {
-        return path.into();
-    }
-    let state = std::env::var("COMMERCE_STATE_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.state").into());
-    PathBuf::from(state).join("stripe-venv/bin/python")
+    crate::fixtures::emulator_python("STRIPE_TEST_PYTHON", "stripe-venv")
 }
 
 /// A running (or stopped) localstripe.

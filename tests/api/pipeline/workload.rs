@@ -1,5 +1,6 @@
-//! A mixed workload over every aggregate: catalogue changes, carts, checkouts, coupons and
-//! orders through their whole lifecycle (paid, shipped, delivered, cancelled, rejected).
+//! A mixed workload over every aggregate: catalogue changes (uploaded images among them),
+//! carts, checkouts, coupons and orders through their whole lifecycle (paid, shipped,
+//! delivered, cancelled, rejected).
 //!
 //! Each event is written by a command of its own, the way histories were written before a
 //! checkout was one commit (an order placed, then reserved, redeemed and confirmed or
@@ -15,7 +16,9 @@ use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{
     AppliedCoupon, OrderCommand, OrderLineInput, RejectionReason, ShippingPolicy,
 };
-use commerce_aggregates::product::{NewVariant, ProductCommand, ReservationLine};
+use commerce_aggregates::product::{
+    ImageType, NewVariant, ProductCommand, ProductImage, ReservationLine,
+};
 use commerce_aggregates::store::{StoreCommand, StoreStatus};
 use commerce_aggregates::tag::TagCommand;
 use commerce_aggregates::{Currency, Discount, Role};
@@ -30,6 +33,24 @@ fn variant(sku: &str, price: i64, stock: u32) -> NewVariant {
         options: BTreeMap::from([("size".to_string(), sku.to_lowercase())]),
         price: usd(price),
         stock,
+    }
+}
+
+/// An uploaded image as the upload use case records it (its bytes play no part here); the
+/// alt text holds what COPY must escape.
+fn image(n: u8, content_type: ImageType, alt: Option<&str>) -> ProductImage {
+    ProductImage {
+        image_id: Uuid::new_v4(),
+        key: format!(
+            "{}.{}",
+            format!("{n:02x}").repeat(32),
+            content_type.extension()
+        ),
+        content_type,
+        width: 640 + u32::from(n),
+        height: 480,
+        byte_size: 20_000 + u64::from(n),
+        alt: alt.map(String::from),
     }
 }
 
@@ -248,6 +269,31 @@ pub async fn run(stores: &Stores, round: u32) {
                 images: None,
                 low_stock_threshold: None,
             },
+        ],
+    )
+    .await;
+    let front = image(
+        1,
+        ImageType::Jpeg,
+        Some("Front,\tfolded \"flat\" \\ on a table"),
+    );
+    let back = image(2, ImageType::Webp, None);
+    let blurry = image(3, ImageType::Png, Some("blurry"));
+    let order = vec![back.image_id, front.image_id];
+    product(
+        stores,
+        &meta,
+        tee,
+        vec![
+            ProductCommand::AddImage { image: front },
+            ProductCommand::AddImage { image: back },
+            ProductCommand::AddImage {
+                image: blurry.clone(),
+            },
+            ProductCommand::RemoveImage {
+                image_id: blurry.image_id,
+            },
+            ProductCommand::ReorderImages { image_ids: order },
         ],
     )
     .await;

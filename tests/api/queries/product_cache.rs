@@ -32,7 +32,11 @@ async fn product(app: &TestApp, id: Uuid, token: Option<&str>) -> Value {
 
 async fn set_triggers(app: &TestApp, enabled: bool) {
     let action = if enabled { "ENABLE" } else { "DISABLE" };
-    for table in ["catalog_products", "catalog_variants"] {
+    for table in [
+        "catalog_products",
+        "catalog_variants",
+        "catalog_product_images",
+    ] {
         sqlx::query(&format!("ALTER TABLE {table} {action} TRIGGER USER"))
             .execute(&app.db.pool)
             .await
@@ -105,6 +109,24 @@ async fn cached_products_are_dropped_when_any_of_their_rows_change() {
         .expect("variant change");
     wait_until("the new availability", PATIENCE, || async {
         product(&app, id, None).await["variants"][0]["available"] == 3
+    })
+    .await;
+
+    // An uploaded image's row: same.
+    until_cached(&app, id, None).await;
+    sqlx::query(
+        "INSERT INTO catalog_product_images (product_id, image_id, position, key, \
+         content_type, width, height, byte_size) \
+         VALUES ($1, $2, 0, 'shadow.png', 'image/png', 1, 1, 1)",
+    )
+    .bind(id)
+    .bind(Uuid::new_v4())
+    .execute(&app.db.pool)
+    .await
+    .expect("image row");
+    wait_until("the new image", PATIENCE, || async {
+        let images = product(&app, id, None).await["images"].clone();
+        images.to_string().contains("/api/v1/media/shadow.png")
     })
     .await;
 

@@ -3,6 +3,7 @@
 mod create;
 mod details;
 mod lifecycle;
+mod media;
 mod release_commit;
 mod reserve;
 mod stock;

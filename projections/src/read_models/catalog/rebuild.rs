@@ -1,12 +1,14 @@
 //! The catalog projection's fast replay: each product's events folded into its final
-//! `catalog_products` row and `catalog_variants`, with the same effect as the statements of
+//! `catalog_products` row, `catalog_variants` and `catalog_product_images`, with the same effect as the statements of
 //! [`CatalogProjection::apply`](super::CatalogProjection) (updates of a missing product or
 //! variant change nothing; the product's currency, once set by a refresh, stays).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use commerce_aggregates::product::{NewVariant, ProductDetails, ProductEvent};
+use commerce_aggregates::product::{
+    sort_images, NewVariant, ProductDetails, ProductEvent, ProductImage,
+};
 use uuid::Uuid;
 
 use super::stock;
@@ -22,6 +24,8 @@ const STATEMENTS: &[&str] = &[
      FROM STDIN (FORMAT binary)",
     "COPY catalog_variants (product_id, sku, options, price_minor, currency, on_hand, \
      reserved) FROM STDIN (FORMAT binary)",
+    "COPY catalog_product_images (product_id, image_id, position, key, content_type, width, \
+     height, byte_size, alt) FROM STDIN (FORMAT binary)",
 ];
 
 /// The `catalog_products` columns the events set (the price and stock figures are computed
@@ -58,6 +62,8 @@ pub(super) struct CatalogRebuild {
     id: Option<Uuid>,
     product: Option<Product>,
     variants: BTreeMap<String, Variant>,
+    /// Uploaded images in display order (their index is their `position`).
+    images: Vec<ProductImage>,
     last: Option<(i64, DateTime<Utc>)>,
 }
 
@@ -140,6 +146,17 @@ impl Rebuild for CatalogRebuild {
                     product.details.tags.retain(|tag| slugify(tag) != slug);
                 }
             }
+            ProductEvent::ProductImageAdded { image } => {
+                if !self.images.iter().any(|i| i.image_id == image.image_id) {
+                    self.images.push(image);
+                }
+            }
+            ProductEvent::ProductImageRemoved { image_id } => {
+                self.images.retain(|image| image.image_id != image_id);
+            }
+            ProductEvent::ProductImagesReordered { image_ids } => {
+                sort_images(&mut self.images, &image_ids);
+            }
             ProductEvent::StockAdjusted { .. }
             | ProductEvent::StockReserved { .. }
             | ProductEvent::ReservationReleased { .. }
@@ -162,7 +179,7 @@ impl Rebuild for CatalogRebuild {
 
     fn finish(&mut self, tables: &mut [CopyRows]) -> Result<(), ProjectionError> {
         let done = std::mem::take(self);
-        let (Some(id), [products, variants, ..]) = (done.id, tables) else {
+        let (Some(id), [products, variants, images, ..]) = (done.id, tables) else {
             return Ok(());
         };
         if let (Some(product), Some((version, at))) = (&done.product, done.last) {
@@ -211,6 +228,19 @@ impl Rebuild for CatalogRebuild {
                 .int(variant.on_hand)
                 .int(variant.reserved);
             variants.end_row();
+        }
+        for (position, image) in (0i64..).zip(&done.images) {
+            images
+                .uuid(id)
+                .uuid(image.image_id)
+                .int(position)
+                .text(&image.key)
+                .text(image.content_type.content_type())
+                .int(i64::from(image.width))
+                .int(i64::from(image.height))
+                .int(i64::try_from(image.byte_size).unwrap_or(i64::MAX))
+                .opt_text(image.alt.as_deref());
+            images.end_row();
         }
         Ok(())
     }

@@ -130,7 +130,10 @@ impl Rebuild for InventoryRebuild {
             | ProductEvent::ReservationCommitted { .. }
             | ProductEvent::LowStockThresholdCrossed { .. }
             | ProductEvent::TagLinked { .. }
-            | ProductEvent::TagUnlinked { .. } => {}
+            | ProductEvent::TagUnlinked { .. }
+            | ProductEvent::ProductImageAdded { .. }
+            | ProductEvent::ProductImageRemoved { .. }
+            | ProductEvent::ProductImagesReordered { .. } => {}
         }
         if let Some(change) = &change {
             stock::fold(&mut self.variants, change).map_err(|reason| event.error(reason))?;
