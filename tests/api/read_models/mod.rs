@@ -314,6 +314,17 @@ async fn replaying_the_history_rebuilds_identical_rows() {
         slug: "gift".into(),
     };
     h.apply(product, linked).await;
+    let image = commerce_aggregates::product::ProductImage {
+        image_id: Uuid::new_v4(),
+        key: format!("{}.png", "ab".repeat(32)),
+        content_type: commerce_aggregates::product::ImageType::Png,
+        width: 640,
+        height: 480,
+        byte_size: 2048,
+        alt: Some("The mug, \"front\"\tview".into()),
+    };
+    h.apply(product, ProductEvent::ProductImageAdded { image })
+        .await;
 
     let live = h.snapshot().await;
     assert!(live.iter().all(|table| table["rows"]

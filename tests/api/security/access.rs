@@ -41,6 +41,7 @@ const NOT_AIMED: &[(&str, &str)] = &[
     ("stripe_webhook", "authenticated by its signature"),
     ("search_products", "public catalogue"),
     ("get_product", "public catalogue"),
+    ("get_media", "public: uploaded product images"),
     ("list_stores", "public: the stores a storefront sells in"),
     (
         "get_store",
@@ -145,6 +146,9 @@ fn probes(a: &Victim, b: Uuid) -> Vec<(&'static str, Method, String, Option<Valu
         ("product_adjust_stock", Method::POST, format!("/products/{product}/variants/{sku}/stock"), Some(json!({"adjustment": -50, "reason": "gone"})), Forbidden),
         ("publish_product", Method::POST, format!("/products/{product}/publish"), None, Forbidden),
         ("archive_product", Method::POST, format!("/products/{product}/archive"), None, Forbidden),
+        ("product_upload_image", Method::POST, format!("/products/{product}/images"), None, Forbidden),
+        ("product_remove_image", Method::DELETE, format!("/products/{product}/images/{}", Uuid::new_v4()), None, Forbidden),
+        ("product_reorder_images", Method::PUT, format!("/products/{product}/images"), Some(json!([])), Forbidden),
         ("create_coupon", Method::POST, "/coupons".into(), Some(json!({"code": "BOB100", "discount": {"percent": 100}})), Forbidden),
         ("update_coupon", Method::PATCH, "/coupons/SAVE10".into(), Some(json!({"discount": {"percent": 100}})), Forbidden),
         ("deactivate_coupon", Method::POST, "/coupons/SAVE10/deactivate".into(), None, Forbidden),

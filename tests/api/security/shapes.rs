@@ -29,7 +29,16 @@ async fn operations_with_a_body(app: &TestApp) -> Vec<(Method, String)> {
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("path item") {
-            if operation.get("requestBody").is_none() {
+            // Only the bodies that are JSON objects: an upload is multipart, and a body
+            // documented as an array (the gallery order) is refused when it is not one.
+            let mut schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+            if let Some(name) = schema["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                schema = &doc["components"]["schemas"][name];
+            }
+            if schema.is_null() || schema["type"] == "array" {
                 continue;
             }
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
