@@ -1,8 +1,13 @@
 //! The catalog read model (projection `catalog`, product events): `catalog_products` with
 //! full-text search and product-level price and stock figures, `catalog_variants` with each
-//! variant's price and stock; and the query functions [`search`] and [`get`].
+//! variant's price and stock; the query functions [`search`] (with [`facets`]) and [`get`];
+//! and [`CatalogIndex`], the same search answered from memory.
 
+pub mod facets;
+mod index;
+mod keywords;
 mod search;
+mod text_query;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,7 +24,10 @@ use super::{aggregate_uuid, decode, json_column, version, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
-pub use search::{search, CatalogQuery, CatalogSort, StatusFilter};
+pub use facets::CatalogFacets;
+pub use index::{parse_text_query, CatalogIndex, IndexUpdate};
+pub use search::{search, CatalogQuery, CatalogResults, CatalogSort, StatusFilter};
+pub use text_query::{TextQuery, Unsupported};
 
 /// Builds `catalog_products` and `catalog_variants` from product events.
 #[derive(Debug, Clone, Copy, Default)]
@@ -317,6 +325,19 @@ macro_rules! product_columns {
 }
 use product_columns;
 
+/// A product's variants as one JSON array ordered by SKU, each shaped as a `VariantRow`
+/// (`p` is `catalog_products`).
+macro_rules! variants_json {
+    () => {
+        "COALESCE((SELECT jsonb_agg(jsonb_build_object(
+               'product_id', v.product_id, 'sku', v.sku, 'options', v.options,
+               'price_minor', v.price_minor, 'currency', v.currency, 'on_hand', v.on_hand,
+               'reserved', v.reserved, 'available', v.available) ORDER BY v.sku)
+             FROM catalog_variants v WHERE v.product_id = p.id), '[]')"
+    };
+}
+use variants_json;
+
 #[derive(sqlx::FromRow)]
 struct ProductRow {
     id: Uuid,
@@ -439,12 +460,9 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductView>, sqlx::E
     let row: Option<WithVariants> = sqlx::query_as(concat!(
         "SELECT ",
         product_columns!(),
-        ", COALESCE((SELECT jsonb_agg(jsonb_build_object(
-               'product_id', v.product_id, 'sku', v.sku, 'options', v.options,
-               'price_minor', v.price_minor, 'currency', v.currency, 'on_hand', v.on_hand,
-               'reserved', v.reserved, 'available', v.available) ORDER BY v.sku)
-             FROM catalog_variants v WHERE v.product_id = p.id), '[]') AS variants
-         FROM catalog_products p WHERE p.id = $1"
+        ", ",
+        variants_json!(),
+        " AS variants FROM catalog_products p WHERE p.id = $1"
     ))
     .bind(id)
     .fetch_optional(pool)

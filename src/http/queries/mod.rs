@@ -26,6 +26,7 @@ mod params;
 pub mod product_cache;
 mod products;
 mod returns;
+pub mod search_index;
 mod wait;
 
 use axum::routing::get;
