@@ -96,21 +96,16 @@ impl Worker {
                         .await;
                 }
             }
-            Scenario::Search => {
+            Scenario::Search | Scenario::SearchCatalog => {
+                let (words, name) = match scenario {
+                    Scenario::Search => (&WORDS[..], route::SEARCH),
+                    _ => (&SEARCH_WORDS[..], route::SEARCH_CATALOG),
+                };
                 while Instant::now() < self.deadline {
-                    let word = WORDS[rng.below(WORDS.len())];
+                    let word = words[rng.below(words.len())];
                     let path = format!("products?q={word}&in_stock=true&per_page=20");
                     self.api
-                        .send(&mut stats, route::SEARCH, Method::GET, &path, None)
-                        .await;
-                }
-            }
-            Scenario::SearchCatalog => {
-                while Instant::now() < self.deadline {
-                    let word = SEARCH_WORDS[rng.below(SEARCH_WORDS.len())];
-                    let path = format!("products?q={word}&in_stock=true&per_page=20");
-                    self.api
-                        .send(&mut stats, route::SEARCH_CATALOG, Method::GET, &path, None)
+                        .send(&mut stats, name, Method::GET, &path, None)
                         .await;
                 }
             }

@@ -39,6 +39,9 @@ const RETRY_DELAY: Duration = Duration::from_secs(1);
 /// Most parsed text queries kept (all are dropped when full: they are cheap to parse again).
 const PARSED_QUERIES: usize = 10_000;
 
+/// Parsed text queries by `q`.
+type ParsedQueries = HashMap<String, Result<Arc<TextQuery>, Unsupported>>;
+
 /// A process's search index (cheap to clone).
 #[derive(Clone)]
 pub struct SearchIndex {
@@ -57,7 +60,7 @@ struct Inner {
     wake: Notify,
     /// Held while rows are read and applied, so a refresh and a full load never interleave.
     writing: tokio::sync::Mutex<()>,
-    parsed: Mutex<HashMap<String, Result<Arc<TextQuery>, Unsupported>>>,
+    parsed: Mutex<ParsedQueries>,
 }
 
 /// Products named by notifications and not yet re-read.
@@ -135,10 +138,8 @@ impl SearchIndex {
     /// Waits (at most [`CATCH_UP`]) until the first `heard` notifications are applied.
     async fn caught_up(&self, heard: u64) -> bool {
         let mut applied = self.inner.applied.subscribe();
-        let caught_up = tokio::time::timeout(CATCH_UP, applied.wait_for(|n| *n >= heard))
-            .await
-            .is_ok_and(|seen| seen.is_ok());
-        caught_up
+        let wait = tokio::time::timeout(CATCH_UP, applied.wait_for(|n| *n >= heard));
+        wait.await.is_ok_and(|seen| seen.is_ok())
     }
 
     async fn parse(
@@ -158,9 +159,7 @@ impl SearchIndex {
         Ok(parsed)
     }
 
-    fn parsed(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Result<Arc<TextQuery>, Unsupported>>> {
+    fn parsed(&self) -> std::sync::MutexGuard<'_, ParsedQueries> {
         // Every update under these locks is one step: a panic leaves consistent data.
         self.inner
             .parsed
@@ -186,10 +185,14 @@ impl SearchIndex {
             // its product in this batch or an earlier one.
             let heard = self.inner.heard.load(Ordering::SeqCst);
             let batch = std::mem::take(&mut *self.pending());
-            if batch.ids.is_empty() && !batch.everything {
-                continue;
-            }
-            match self.refresh(&pool, &batch).await {
+            // An empty batch still moves `applied`: its notifications named products an
+            // earlier batch took after they were named, and read.
+            let refreshed = if batch.ids.is_empty() && !batch.everything {
+                Ok(())
+            } else {
+                self.refresh(&pool, &batch).await
+            };
+            match refreshed {
                 Ok(()) => {
                     self.inner.applied.send_if_modified(|applied| {
                         let moved = heard > *applied;

@@ -15,6 +15,7 @@ use commerce_projections::read_models::catalog::{
 use uuid::Uuid;
 
 use super::catalog::{create, details, variant};
+use super::catalog_search::from_index;
 use super::Harness;
 use crate::fixtures::usd;
 
@@ -113,19 +114,6 @@ fn queries() -> Vec<CatalogQuery> {
 
 async fn postgres(h: &Harness, query: &CatalogQuery) -> CatalogResults {
     catalog::search(h.pool(), query).await.expect("search runs")
-}
-
-async fn in_memory(h: &Harness, index: &CatalogIndex, query: &CatalogQuery) -> CatalogResults {
-    let text = match query.text() {
-        Some(q) => Some(
-            catalog::parse_text_query(h.pool(), q)
-                .await
-                .expect("parses")
-                .expect("evaluated in memory"),
-        ),
-        None => None,
-    };
-    index.search(query, text.as_ref())
 }
 
 /// The facets computed from rows (what a client paging through the results would count).
@@ -244,7 +232,7 @@ async fn the_index_answers_what_postgres_answers() {
                     ..query.clone()
                 };
                 let expected = postgres(&h, &query).await;
-                assert_eq!(in_memory(&h, &index, &query).await, expected, "{query:?}");
+                assert_eq!(from_index(&h, &index, &query).await, expected, "{query:?}");
             }
         }
     }
@@ -292,12 +280,12 @@ async fn an_index_kept_row_by_row_equals_a_fresh_load() {
     assert_eq!(index.len(), fresh.len());
     for query in queries() {
         assert_eq!(
-            in_memory(&h, &index, &query).await,
-            in_memory(&h, &fresh, &query).await,
+            from_index(&h, &index, &query).await,
+            from_index(&h, &fresh, &query).await,
             "{query:?}"
         );
         assert_eq!(
-            in_memory(&h, &index, &query).await,
+            from_index(&h, &index, &query).await,
             postgres(&h, &query).await,
             "{query:?}"
         );

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use commerce_aggregates::product::ProductEvent;
 use commerce_projections::read_models::catalog::{
-    self, CatalogIndex, CatalogProjection, CatalogQuery, CatalogSort, ProductView, StatusFilter,
+    self, CatalogIndex, CatalogProjection, CatalogQuery, CatalogResults, CatalogSort, ProductView,
+    StatusFilter,
 };
 use commerce_projections::read_models::Page;
 
@@ -85,6 +86,12 @@ async fn run(h: &Harness, query: CatalogQuery) -> Page<ProductView> {
         .await
         .expect("search runs");
     let index = CatalogIndex::load(h.pool()).await.expect("index loads");
+    assert_eq!(from_index(h, &index, &query).await, results, "{query:?}");
+    results.page
+}
+
+/// What `index` answers to `query`.
+pub async fn from_index(h: &Harness, index: &CatalogIndex, query: &CatalogQuery) -> CatalogResults {
     let text = match query.text() {
         Some(q) => Some(
             catalog::parse_text_query(h.pool(), q)
@@ -94,8 +101,7 @@ async fn run(h: &Harness, query: CatalogQuery) -> Page<ProductView> {
         ),
         None => None,
     };
-    assert_eq!(index.search(&query, text.as_ref()), results, "{query:?}");
-    results.page
+    index.search(query, text.as_ref())
 }
 
 fn names(page: &Page<ProductView>) -> Vec<&str> {
