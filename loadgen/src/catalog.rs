@@ -68,12 +68,9 @@ fn product(n: usize) -> serde_json::Value {
     })
 }
 
-/// Makes sure the catalogue holds `size` generated products, creating the missing ones with
-/// `admins` (one client per concurrent creator).
-pub async fn ensure(admins: &[Api], size: usize) -> anyhow::Result<()> {
-    let Some(admin) = admins.first() else {
-        return Ok(());
-    };
+/// Makes sure the catalogue holds `size` generated products, creating the missing ones as
+/// `admin` over `connections` concurrent requests.
+pub async fn ensure(admin: &Api, connections: usize, size: usize) -> anyhow::Result<()> {
     let path = format!("products?tag={MARKER_TAG}&status=any&per_page=1");
     let mut stats = Stats::default();
     let existing = admin
@@ -87,8 +84,8 @@ pub async fn ensure(admins: &[Api], size: usize) -> anyhow::Result<()> {
     eprintln!("creating {} catalogue products", size - existing);
     let next = Arc::new(AtomicUsize::new(existing));
     let mut tasks = tokio::task::JoinSet::new();
-    for api in admins.iter().cloned() {
-        let next = next.clone();
+    for _ in 0..connections.max(1) {
+        let (api, next) = (admin.clone(), next.clone());
         tasks.spawn(async move {
             let mut stats = Stats::default();
             loop {

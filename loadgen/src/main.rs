@@ -142,8 +142,7 @@ async fn main() -> anyhow::Result<()> {
             .context("setting up the fixture")?,
     );
     if scenarios.contains(&Scenario::SearchCatalog) {
-        let admins = vec![admin.clone(); args.connections];
-        catalog::ensure(&admins, args.catalog_size)
+        catalog::ensure(&admin, args.connections, args.catalog_size)
             .await
             .context("generating the catalogue")?;
     }

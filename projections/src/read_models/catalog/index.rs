@@ -250,13 +250,14 @@ impl CatalogIndex {
         let request = PageRequest::new(query.page, query.per_page);
         let filter = Filter::new(self, query);
         let mut counts = Counts::new(self);
+        let ranked_words = text.map(TextQuery::ranked_words).unwrap_or_default();
         let mut hits: Vec<Hit<'s>> = Vec::new();
         let mut visit = |product: &'s IndexedProduct| {
             if !filter.admits(product) || text.is_some_and(|t| !t.matches(&product.text)) {
                 return;
             }
             counts.add(product);
-            let rank = text.map_or(0.0, |t| t.rank(&product.text));
+            let rank = TextQuery::rank(&ranked_words, &product.text);
             hits.push(Hit { product, rank });
         };
         match text.map(|t| self.candidates(t)) {

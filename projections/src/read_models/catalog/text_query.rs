@@ -152,16 +152,21 @@ impl TextQuery {
         words
     }
 
-    /// Relevance: `ts_rank_cd`'s figure for one-word queries (the sum of the weights of the
-    /// word's occurrences); for longer queries the sum over every positive word, which ranks
-    /// by the same signals without Postgres's cover arithmetic.
-    pub(crate) fn rank(&self, document: &Document) -> f32 {
+    /// The words a match is ranked by: every word not under a `!`, each once.
+    pub(crate) fn ranked_words(&self) -> Vec<&str> {
         let mut words = Vec::new();
         if let Self::Node(node) = self {
             node.positive(&mut words);
         }
         words.sort_unstable();
         words.dedup();
+        words
+    }
+
+    /// Relevance, given [`Self::ranked_words`]: `ts_rank_cd`'s figure for one-word queries
+    /// (the sum of the weights of the word's occurrences); for longer queries the sum over
+    /// every ranked word, which ranks by the same signals without Postgres's cover arithmetic.
+    pub(crate) fn rank(words: &[&str], document: &Document) -> f32 {
         let sum: f64 = words
             .iter()
             .filter_map(|word| document.positions(word))
@@ -381,7 +386,8 @@ mod tests {
     #[test]
     fn a_one_word_rank_sums_the_weights_of_its_occurrences() {
         let document = doc("'cup':2A,7C 'white':3");
-        assert!((query("'cup'").rank(&document) - 1.2).abs() < 1e-6);
+        let cup = query("'cup'");
+        assert!((TextQuery::rank(&cup.ranked_words(), &document) - 1.2).abs() < 1e-6);
         assert_eq!(
             query("'cup' & !'white'").required_words(),
             vec!["cup"],
