@@ -185,6 +185,22 @@ impl App {
                 });
                 router = router.layer(axum::Extension(cache));
             }
+            if self.config.search_index {
+                let index = http::SearchIndex::new();
+                let (pool, stop) = (self.state.pool.clone(), shutdown.clone());
+                let listening = index.clone();
+                tasks.spawn(async move {
+                    crate::listen::run(pool, listening, stop).await;
+                    ("search-index", Ok(()))
+                });
+                let (pool, stop) = (self.state.pool.clone(), shutdown.clone());
+                let refreshing = index.clone();
+                tasks.spawn(async move {
+                    refreshing.run_refresher(pool, stop).await;
+                    ("search-index-refresher", Ok(()))
+                });
+                router = router.layer(axum::Extension(index));
+            }
             let revocations = crate::auth::revocations::RevocationList::offline();
             let (pool, stop) = (self.state.pool.clone(), shutdown.clone());
             let listening = revocations.clone();

@@ -83,6 +83,9 @@ pub struct Config {
     /// `PRODUCT_CACHE_ENTRIES`: products kept rendered in memory for `GET products/{id}`
     /// (0 turns the cache off).
     pub product_cache_entries: usize,
+    /// `SEARCH_INDEX`: each HTTP process answers `GET products` from an in-memory copy of the
+    /// catalog (`true`) or from Postgres only (`false`).
+    pub search_index: bool,
     /// `AGGREGATE_CACHE_ENTRIES`: aggregates of each type kept in memory between commands
     /// (0 loads every aggregate from the store for every command).
     pub aggregate_cache_entries: usize,
@@ -456,6 +459,7 @@ impl Config {
             cors_allowed_origins,
             max_body_bytes: parse_or(&lookup, "MAX_BODY_BYTES", 256 * 1024)?,
             product_cache_entries: parse_or(&lookup, "PRODUCT_CACHE_ENTRIES", 10_000)?,
+            search_index: parse_or(&lookup, "SEARCH_INDEX", true)?,
             aggregate_cache_entries: parse_or(&lookup, "AGGREGATE_CACHE_ENTRIES", 10_000)?,
             read_wait_timeout: Duration::from_millis(parse_or(
                 &lookup,
@@ -535,6 +539,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("read_wait_timeout", &self.read_wait_timeout)
             .field("product_cache_entries", &self.product_cache_entries)
+            .field("search_index", &self.search_index)
             .field("aggregate_cache_entries", &self.aggregate_cache_entries)
             .field("payment_timeout", &self.payment_timeout)
             .field("expiry_interval", &self.expiry_interval)

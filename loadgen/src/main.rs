@@ -6,6 +6,7 @@
 //! and a measured period. See BENCHMARKS.md for how the figures are produced.
 
 mod api;
+mod catalog;
 mod fixture;
 mod scenarios;
 mod stats;
@@ -56,6 +57,10 @@ struct Args {
     /// Products to create.
     #[arg(long, default_value_t = 100)]
     products: usize,
+    /// Products of the generated catalogue the `search-catalog` scenario searches (made
+    /// before it runs, unless the database holds them already).
+    #[arg(long, env = "BENCH_CATALOG_SIZE", default_value_t = 10_000)]
+    catalog_size: usize,
     /// Commands/s for the lag scenario (default: half the add-to-cart rate measured in this
     /// run, or 500 when add-to-cart did not run).
     #[arg(long)]
@@ -112,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
         vec![
             Scenario::GetProduct,
             Scenario::Search,
+            Scenario::SearchCatalog,
             Scenario::AddToCart,
             Scenario::Checkout,
             Scenario::CheckoutHotSpot,
@@ -135,6 +141,11 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("setting up the fixture")?,
     );
+    if scenarios.contains(&Scenario::SearchCatalog) {
+        catalog::ensure(&admin, args.connections, args.catalog_size)
+            .await
+            .context("generating the catalogue")?;
+    }
     let mut reports: Vec<ScenarioReport> = Vec::new();
     for scenario in scenarios {
         let target_rate = (scenario == Scenario::Lag).then(|| {
@@ -167,6 +178,7 @@ async fn main() -> anyhow::Result<()> {
         let headline = match scenario {
             Scenario::GetProduct => route::GET_PRODUCT,
             Scenario::Search => route::SEARCH,
+            Scenario::SearchCatalog => route::SEARCH_CATALOG,
             Scenario::AddToCart | Scenario::Lag => route::ADD_ITEM,
             Scenario::Checkout | Scenario::CheckoutHotSpot => route::CONFIRMED,
         };

@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::api::Api;
+use crate::catalog::SEARCH_WORDS;
 use crate::fixture::{Fixture, Item, WORDS};
 use crate::stats::Stats;
 
@@ -17,6 +18,8 @@ pub mod route {
     pub const GET_PRODUCT: &str = "GET products/{id}";
     /// Searching the catalog.
     pub const SEARCH: &str = "GET products?q";
+    /// Searching the generated catalogue (facets included).
+    pub const SEARCH_CATALOG: &str = "GET products?q (catalogue)";
     /// Creating a cart.
     pub const CREATE_CART: &str = "POST carts";
     /// Adding an item.
@@ -49,6 +52,9 @@ pub enum Scenario {
     GetProduct,
     /// Search the catalog by a word and category.
     Search,
+    /// Search the generated catalogue (`--catalog-size` products) by one word that matches
+    /// about half of it, in stock only, with facets.
+    SearchCatalog,
     /// Add items to carts (a new cart every 40 items).
     AddToCart,
     /// Cart → item → address → coupon (every other order) → checkout → pay, over the whole
@@ -90,12 +96,16 @@ impl Worker {
                         .await;
                 }
             }
-            Scenario::Search => {
+            Scenario::Search | Scenario::SearchCatalog => {
+                let (words, name) = match scenario {
+                    Scenario::Search => (&WORDS[..], route::SEARCH),
+                    _ => (&SEARCH_WORDS[..], route::SEARCH_CATALOG),
+                };
                 while Instant::now() < self.deadline {
-                    let word = WORDS[rng.below(WORDS.len())];
+                    let word = words[rng.below(words.len())];
                     let path = format!("products?q={word}&in_stock=true&per_page=20");
                     self.api
-                        .send(&mut stats, route::SEARCH, Method::GET, &path, None)
+                        .send(&mut stats, name, Method::GET, &path, None)
                         .await;
                 }
             }

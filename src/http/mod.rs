@@ -19,6 +19,7 @@ mod openapi_links;
 pub use events_stream::LiveFeed;
 pub use openapi::document as openapi_document;
 pub use queries::product_cache::ProductCache;
+pub use queries::search_index::SearchIndex;
 pub mod queries;
 
 use std::sync::Arc;

@@ -184,6 +184,8 @@ pub fn test_config_with(db: &TestDatabase, overrides: &[(&str, &str)]) -> Config
             // Tests read products right after changing them; the cache (invalidated a few
             // milliseconds after commit) has its own tests (queries::product_cache).
             "PRODUCT_CACHE_ENTRIES" => Some("0".into()),
+            // Likewise the search index (queries::search_index has the tests that turn it on).
+            "SEARCH_INDEX" => Some("false".into()),
             _ => std::env::var(name).ok(),
         }
     })

@@ -1,10 +1,15 @@
 //! The catalog read model (projection `catalog`, product events): `catalog_products` with
 //! full-text search and product-level price and stock figures, `catalog_variants` with each
 //! variant's price and stock, `catalog_product_images` with the uploaded images ([`images`]);
-//! and the query functions [`search`] and [`get`].
+//! the query functions [`search`] (with [`facets`]) and [`get`]; and [`CatalogIndex`], the
+//! same search answered from memory.
 
+pub mod facets;
 mod images;
+mod index;
+mod keywords;
 mod search;
+mod text_query;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,8 +27,11 @@ use super::{aggregate_uuid, decode, json_column, version, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
+pub use facets::CatalogFacets;
 pub use images::{media_url, ImageView, MEDIA_PATH};
-pub use search::{search, CatalogQuery, CatalogSort, StatusFilter};
+pub use index::{category_subtree, parse_text_query, CatalogIndex, IndexUpdate};
+pub use search::{search, CatalogQuery, CatalogResults, CatalogSort, StatusFilter};
+pub use text_query::{TextQuery, Unsupported};
 
 /// Builds `catalog_products`, `catalog_variants` and `catalog_product_images` from product
 /// events.
@@ -425,6 +433,19 @@ macro_rules! product_columns {
 }
 use product_columns;
 
+/// A product's variants as one JSON array ordered by SKU, each shaped as a `VariantRow`
+/// (`p` is `catalog_products`).
+macro_rules! variants_json {
+    () => {
+        "COALESCE((SELECT jsonb_agg(jsonb_build_object(
+               'product_id', v.product_id, 'sku', v.sku, 'options', v.options,
+               'price_minor', v.price_minor, 'currency', v.currency, 'on_hand', v.on_hand,
+               'reserved', v.reserved, 'available', v.available) ORDER BY v.sku)
+             FROM catalog_variants v WHERE v.product_id = p.id), '[]')"
+    };
+}
+use variants_json;
+
 #[derive(sqlx::FromRow)]
 struct ProductRow {
     id: Uuid,
@@ -563,12 +584,9 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<ProductView>, sqlx::E
     let row: Option<WithVariants> = sqlx::query_as(concat!(
         "SELECT ",
         product_columns!(),
-        ", COALESCE((SELECT jsonb_agg(jsonb_build_object(
-               'product_id', v.product_id, 'sku', v.sku, 'options', v.options,
-               'price_minor', v.price_minor, 'currency', v.currency, 'on_hand', v.on_hand,
-               'reserved', v.reserved, 'available', v.available) ORDER BY v.sku)
-             FROM catalog_variants v WHERE v.product_id = p.id), '[]') AS variants
-         FROM catalog_products p WHERE p.id = $1"
+        ", ",
+        variants_json!(),
+        " AS variants FROM catalog_products p WHERE p.id = $1"
     ))
     .bind(id)
     .fetch_optional(pool)

@@ -29,6 +29,7 @@ mod params;
 pub mod product_cache;
 mod products;
 mod returns;
+pub mod search_index;
 mod stores;
 mod taxonomy;
 mod wait;

@@ -7,15 +7,15 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use commerce_projections::read_models::catalog::{
-    self, CatalogQuery, CatalogSort, ProductView, StatusFilter,
+    self, CatalogFacets, CatalogQuery, CatalogSort, ProductView, StatusFilter,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::page_of;
 use super::params::{Invalid, MaybeUser, ReadQuery};
 use super::product_cache::{CachedProduct, ProductCache};
+use super::search_index::{self, SearchIndex};
 use super::wait::{read_at_least, Access, Versioned};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -151,11 +151,20 @@ impl ProductSearch {
     }
 }
 
-page_of!(
-    /// A page of products.
-    ProductPage,
-    ProductView
-);
+/// A page of products and the facets of every match.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct ProductPage {
+    /// The items of this page, in the search's order.
+    pub items: Vec<ProductView>,
+    /// How many products match, over all pages.
+    pub total: i64,
+    /// This page's number, from 1.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// Counts per category, tag, price range and stock state over every match (all pages).
+    pub facets: CatalogFacets,
+}
 
 impl Versioned for catalog::ProductView {
     fn version(&self) -> i64 {
@@ -172,7 +181,7 @@ impl Versioned for catalog::ProductView {
     params(ProductSearch),
     security((), ("bearer_auth" = [])),
     responses(
-        (status = 200, description = "One page of matching products", body = ProductPage),
+        (status = 200, description = "One page of matching products and the facets of all matches", body = ProductPage),
         (status = 401, description = "Invalid token, or a non-active `status` without one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A non-active `status` asked by a customer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
@@ -181,6 +190,7 @@ impl Versioned for catalog::ProductView {
 #[tracing::instrument(skip_all)]
 pub async fn search(
     State(state): State<AppState>,
+    index: Option<Extension<SearchIndex>>,
     caller: MaybeUser,
     ApiQuery(search): ApiQuery<ProductSearch>,
 ) -> Result<Json<ProductPage>, ApiError> {
@@ -195,8 +205,15 @@ pub async fn search(
             }
         });
     }
-    let page = catalog::search(&state.pool, &query).await?;
-    Ok(Json(ProductPage::try_from_page(page, Ok)?))
+    let index = index.as_ref().map(|Extension(index)| index);
+    let results = search_index::search(index, &state.pool, &query).await?;
+    Ok(Json(ProductPage {
+        items: results.page.items,
+        total: results.page.total,
+        page: results.page.page,
+        per_page: results.page.per_page,
+        facets: results.facets,
+    }))
 }
 
 /// Reads one product: active ones for everybody, others for admins and auditors (404 for

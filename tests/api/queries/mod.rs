@@ -10,6 +10,7 @@ mod min_version;
 mod ownership;
 mod product_cache;
 mod products;
+mod search_index;
 
 use std::collections::BTreeMap;
 

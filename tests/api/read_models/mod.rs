@@ -4,6 +4,7 @@
 
 mod carts;
 mod catalog;
+mod catalog_facets;
 mod catalog_search;
 mod coupons;
 mod inventory;

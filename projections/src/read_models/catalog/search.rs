@@ -1,4 +1,5 @@
-//! Catalog search: full-text query, filters, sorting and pagination over `catalog_products`.
+//! Catalog search: full-text query, filters, sorting, pagination and facets over
+//! `catalog_products`.
 //!
 //! Every value the caller gives is a bind parameter; the only SQL that varies is the choice of
 //! fixed fragments (which filters are present, which `ORDER BY` the sort maps to).
@@ -7,11 +8,26 @@ use commerce_aggregates::slug;
 use serde::Deserialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
+use super::facets::{CatalogFacets, FacetCounter, KeywordFacet, PRICE_BOUNDS};
 use super::{product_columns, with_variants, ProductRow, ProductView};
 use crate::read_models::{Page, PageRequest, DEFAULT_PER_PAGE};
 
 /// The text-search configuration of `catalog_products.search` (see the migration).
-const TS_CONFIG: &str = "'english'::regconfig";
+macro_rules! ts_config {
+    () => {
+        "'english'::regconfig"
+    };
+}
+pub(super) use ts_config;
+
+/// One page of a search's matches and the facets of all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogResults {
+    /// The page; its `total` counts every match.
+    pub page: Page<ProductView>,
+    /// Counts over every match.
+    pub facets: CatalogFacets,
+}
 
 /// How to order search results. Every order ends with the product id, so pages are stable.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -84,7 +100,7 @@ impl StatusFilter {
         }
     }
 
-    fn status(self) -> Option<&'static str> {
+    pub(super) fn status(self) -> Option<&'static str> {
         match self {
             Self::Active => Some("active"),
             Self::Draft => Some("draft"),
@@ -142,7 +158,7 @@ impl Default for CatalogQuery {
 
 impl CatalogQuery {
     /// The text query, unless blank.
-    fn text(&self) -> Option<&str> {
+    pub fn text(&self) -> Option<&str> {
         self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
     }
 
@@ -151,9 +167,7 @@ impl CatalogQuery {
         sql.push(" FROM catalog_products p");
         let text = self.text();
         if let Some(text) = text {
-            sql.push(", websearch_to_tsquery(")
-                .push(TS_CONFIG)
-                .push(", ")
+            sql.push(concat!(", websearch_to_tsquery(", ts_config!(), ", "))
                 .push_bind(text)
                 .push(") AS query");
         }
@@ -173,9 +187,9 @@ impl CatalogQuery {
         if let Some(category) = &self.category {
             // A category's slug (any case) names it and every category below it; any value
             // also matches, as before, products whose text is the same but for case.
-            let sql = clause.next(sql).push("(lower(p.category) = lower(");
-            sql.push_bind(category.as_str()).push(")");
             let key = category.to_lowercase();
+            let sql = clause.next(sql).push("(lower(p.category) = ");
+            sql.push_bind(key.clone());
             if slug::is_valid(&key) {
                 sql.push(" OR p.category_slug IN (SELECT category_descendants(")
                     .push_bind(key)
@@ -227,13 +241,11 @@ impl Clauses {
     }
 }
 
-/// One page of the products matching `query`, with their variants, and the number of matches.
-pub async fn search(pool: &PgPool, query: &CatalogQuery) -> Result<Page<ProductView>, sqlx::Error> {
+/// One page of the products matching `query`, with their variants, and the facets of all
+/// matches (whose stock counts add up to the total).
+pub async fn search(pool: &PgPool, query: &CatalogQuery) -> Result<CatalogResults, sqlx::Error> {
     let request = PageRequest::new(query.page, query.per_page);
-
-    let mut count = QueryBuilder::new("SELECT count(*)");
-    query.push_from_where(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let facets = facets(pool, query).await?;
 
     let mut select = QueryBuilder::new(concat!("SELECT ", product_columns!()));
     query.push_from_where(&mut select);
@@ -245,7 +257,60 @@ pub async fn search(pool: &PgPool, query: &CatalogQuery) -> Result<Page<ProductV
         .push_bind(request.offset());
     let rows: Vec<ProductRow> = select.build_query_as().fetch_all(pool).await?;
 
-    Ok(request.into_page(with_variants(pool, rows).await?, total))
+    let items = with_variants(pool, rows).await?;
+    Ok(CatalogResults {
+        page: request.into_page(items, facets.in_stock.total()),
+        facets,
+    })
+}
+
+/// One count of the facets query: `facet` is `category`, `tag`, `price` (`value` is the
+/// range's index) or `stock` (`value` is `true` or `false`).
+#[derive(sqlx::FromRow)]
+struct FacetRow {
+    facet: String,
+    value: Option<String>,
+    name: Option<String>,
+    count: i64,
+}
+
+/// The facets of every product matching `query`, in one statement over the matches.
+async fn facets(pool: &PgPool, query: &CatalogQuery) -> Result<CatalogFacets, sqlx::Error> {
+    let mut sql = QueryBuilder::new(
+        "WITH m AS MATERIALIZED (SELECT p.id, p.category, p.tags, p.tag_keys, p.in_stock",
+    );
+    query.push_from_where(&mut sql);
+    sql.push(
+        ") SELECT 'category' AS facet, lower(category) AS value, \
+           min(category COLLATE \"C\") AS name, count(*) AS count FROM m GROUP BY 2 \
+         UNION ALL SELECT 'tag', t.key, min(t.tag COLLATE \"C\"), count(DISTINCT m.id) \
+           FROM m CROSS JOIN LATERAL unnest(m.tags, m.tag_keys) AS t(tag, key) GROUP BY 2 \
+         UNION ALL SELECT 'price', (width_bucket(v.price_minor, ",
+    )
+    .push_bind(&PRICE_BOUNDS[..])
+    .push(
+        "::bigint[]) - 1)::text, NULL, count(DISTINCT v.product_id) \
+           FROM m JOIN catalog_variants v ON v.product_id = m.id GROUP BY 2 \
+         UNION ALL SELECT 'stock', m.in_stock::text, NULL, count(*) FROM m GROUP BY 2",
+    );
+    let rows: Vec<FacetRow> = sql.build_query_as().fetch_all(pool).await?;
+    let mut counter = FacetCounter::default();
+    for row in rows {
+        let value = row.value.unwrap_or_default();
+        let name = row.name.unwrap_or_default();
+        match row.facet.as_str() {
+            "category" => counter.keyword(KeywordFacet::Category, &value, &name, row.count),
+            "tag" => counter.keyword(KeywordFacet::Tag, &value, &name, row.count),
+            // Below the first bound (a negative price) is index -1: no range.
+            "price" => {
+                if let Ok(range) = value.parse::<usize>() {
+                    counter.price_range(range, row.count);
+                }
+            }
+            _ => counter.stock(value == "true", row.count),
+        }
+    }
+    Ok(counter.finish())
 }
 
 #[cfg(test)]

@@ -1,0 +1,458 @@
+//! The catalog's search index: every row of `catalog_products` (with its variants and its
+//! `search` document) held in memory, answering [`super::search`]'s queries — the same
+//! matches, totals, facets and order — without Postgres ranking every match.
+//!
+//! It is a copy of the read model, not a projection of its own: loaded whole with
+//! [`CatalogIndex::load`] and kept equal to the tables row by row ([`CatalogIndex::fetch`] then
+//! [`CatalogIndex::apply`]) by whoever hears the tables change (the HTTP process's listener on
+//! `catalog_changed`). Postgres stays the judge of text: documents are the stored tsvectors and
+//! queries the text of `websearch_to_tsquery` ([`parse_text_query`]), evaluated here.
+//!
+//! Filters are keyword sets and numeric bounds checked product by product ([`Filter`]): a new
+//! keyword field (a store, a category tree's slugs) is a column in [`IndexRow`], a
+//! [`Vocabulary`] of the index, a [`KeywordValues`] of [`IndexedProduct`] and one
+//! [`KeywordFilter`] in [`Filter`] (plus a [`KeywordCounts`] in [`Counts`] for a facet).
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use sqlx::types::Json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::facets::{price_range_of, FacetCounter, KeywordFacet, PRICE_BOUNDS};
+use super::keywords::{KeywordCounts, KeywordFilter, KeywordValues, Vocabulary};
+use super::search::ts_config;
+use super::text_query::{Document, TextQuery, Unsupported};
+use super::{
+    product_columns, variants_json, CatalogQuery, CatalogResults, CatalogSort, ProductRow,
+    ProductView, VariantRow,
+};
+use crate::read_models::PageRequest;
+
+/// The search index of the catalog read model.
+#[derive(Debug, Default)]
+pub struct CatalogIndex {
+    slots: HashMap<Uuid, u32>,
+    products: Vec<Option<IndexedProduct>>,
+    /// Lexeme → slots of the products whose document holds it, ascending.
+    postings: HashMap<Box<str>, Vec<u32>>,
+    categories: Vocabulary,
+    tags: Vocabulary,
+}
+
+/// Rows read from the tables, to [`CatalogIndex::apply`].
+#[derive(Debug)]
+pub struct IndexUpdate {
+    /// Every product read (or looked for: an id without a row is dropped from the index).
+    ids: Vec<Uuid>,
+    products: Vec<FetchedProduct>,
+}
+
+/// A product as read, before its keywords are numbered.
+#[derive(Debug)]
+struct FetchedProduct {
+    view: ProductView,
+    /// `lower(category)` as Postgres computes it.
+    category_key: String,
+    tag_keys: Vec<String>,
+    prices: Vec<i64>,
+    text: Document,
+}
+
+#[derive(Debug)]
+struct IndexedProduct {
+    view: ProductView,
+    category: KeywordValues,
+    tags: KeywordValues,
+    prices: Vec<i64>,
+    text: Document,
+}
+
+#[derive(sqlx::FromRow)]
+struct IndexRow {
+    #[sqlx(flatten)]
+    product: ProductRow,
+    category_key: String,
+    tag_keys: Vec<String>,
+    search: String,
+    variants: Json<Vec<VariantRow>>,
+}
+
+impl IndexRow {
+    fn into_product(self) -> Result<FetchedProduct, sqlx::Error> {
+        let text =
+            Document::parse(&self.search).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+        let prices = self.variants.0.iter().map(|v| v.price_minor).collect();
+        let variants = self
+            .variants
+            .0
+            .into_iter()
+            .map(VariantRow::into_view)
+            .collect::<Result<_, _>>()?;
+        Ok(FetchedProduct {
+            view: self.product.into_view(variants),
+            category_key: self.category_key,
+            tag_keys: self.tag_keys,
+            prices,
+            text,
+        })
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+/// The slugs of category `category` and of every category below it, as the Postgres path's
+/// filter reads them (`category_descendants`); none when the value is no slug.
+pub async fn category_subtree(pool: &PgPool, category: &str) -> Result<Vec<String>, sqlx::Error> {
+    let key = category.to_lowercase();
+    if !commerce_aggregates::slug::is_valid(&key) {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar("SELECT category_descendants($1)")
+        .bind(key)
+        .fetch_all(pool)
+        .await
+}
+
+/// The `tsquery` text of `q` (web-search syntax, English), parsed; [`Unsupported`] when the
+/// index cannot evaluate it. The answer depends on `q` only, so callers may keep it.
+pub async fn parse_text_query(
+    pool: &PgPool,
+    q: &str,
+) -> Result<Result<TextQuery, Unsupported>, sqlx::Error> {
+    let text: String = sqlx::query_scalar(concat!(
+        "SELECT websearch_to_tsquery(",
+        ts_config!(),
+        ", $1)::text"
+    ))
+    .bind(q)
+    .fetch_one(pool)
+    .await?;
+    Ok(TextQuery::parse(&text))
+}
+
+impl CatalogIndex {
+    /// Every product of the catalog.
+    pub async fn load(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        let mut index = Self::default();
+        index.apply(Self::read(pool, None).await?);
+        Ok(index)
+    }
+
+    /// The current rows of `ids`.
+    pub async fn fetch(pool: &PgPool, ids: &[Uuid]) -> Result<IndexUpdate, sqlx::Error> {
+        Self::read(pool, Some(ids)).await
+    }
+
+    async fn read(pool: &PgPool, ids: Option<&[Uuid]>) -> Result<IndexUpdate, sqlx::Error> {
+        macro_rules! select {
+            () => {
+                concat!(
+                    "SELECT ",
+                    product_columns!(),
+                    ", lower(p.category) AS category_key, p.tag_keys, p.search::text AS search, ",
+                    variants_json!(),
+                    " AS variants FROM catalog_products p"
+                )
+            };
+        }
+        // Two statements, so the few-ids one keeps its primary-key plan.
+        let rows: Vec<IndexRow> = match ids {
+            Some(ids) => {
+                sqlx::query_as(concat!(select!(), " WHERE p.id = ANY($1)"))
+                    .bind(ids)
+                    .fetch_all(pool)
+                    .await?
+            }
+            None => sqlx::query_as(select!()).fetch_all(pool).await?,
+        };
+        let products = rows
+            .into_iter()
+            .map(IndexRow::into_product)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids = match ids {
+            Some(ids) => ids.to_vec(),
+            None => products.iter().map(|p| p.view.id).collect(),
+        };
+        Ok(IndexUpdate { ids, products })
+    }
+
+    /// Number of products held.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when no product is held.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Replaces the products of `update` (and drops those it looked for but did not find).
+    pub fn apply(&mut self, update: IndexUpdate) {
+        for id in &update.ids {
+            if let Some(slot) = self.slots.get(id).copied() {
+                self.unpost(slot);
+            }
+        }
+        let found: std::collections::HashSet<Uuid> =
+            update.products.iter().map(|p| p.view.id).collect();
+        for id in update.ids.iter().filter(|id| !found.contains(id)) {
+            if let Some(slot) = self.slots.remove(id) {
+                self.products[slot as usize] = None;
+            }
+        }
+        for fetched in update.products {
+            let product = self.number_keywords(fetched);
+            let next = u32::try_from(self.products.len()).unwrap_or(u32::MAX);
+            let slot = *self.slots.entry(product.view.id).or_insert(next);
+            if slot == next {
+                self.products.push(None);
+            }
+            for (lexeme, _) in &product.text.lexemes {
+                let posting = self.postings.entry(lexeme.clone()).or_default();
+                if let Err(at) = posting.binary_search(&slot) {
+                    posting.insert(at, slot);
+                }
+            }
+            self.products[slot as usize] = Some(product);
+        }
+    }
+
+    fn number_keywords(&mut self, fetched: FetchedProduct) -> IndexedProduct {
+        let view = fetched.view;
+        let category = self
+            .categories
+            .values([(fetched.category_key.as_str(), view.category.as_str())]);
+        let tags = self.tags.values(
+            fetched
+                .tag_keys
+                .iter()
+                .map(String::as_str)
+                .zip(view.tags.iter().map(String::as_str)),
+        );
+        IndexedProduct {
+            category,
+            tags,
+            view,
+            prices: fetched.prices,
+            text: fetched.text,
+        }
+    }
+
+    /// Takes the product in `slot` out of the postings (it stays in its slot).
+    fn unpost(&mut self, slot: u32) {
+        let Some(Some(product)) = self.products.get(slot as usize) else {
+            return;
+        };
+        for (lexeme, _) in &product.text.lexemes {
+            if let Some(posting) = self.postings.get_mut(lexeme) {
+                if let Ok(at) = posting.binary_search(&slot) {
+                    posting.remove(at);
+                }
+                if posting.is_empty() {
+                    self.postings.remove(lexeme);
+                }
+            }
+        }
+    }
+
+    /// One page of `query`'s matches and the facets of all of them; `text` is the parsed
+    /// `query.q` (none without one), `subtree` the slugs of `query.category` and of the
+    /// categories below it ([`category_subtree`]).
+    pub fn search<'s>(
+        &'s self,
+        query: &CatalogQuery,
+        text: Option<&TextQuery>,
+        subtree: &[String],
+    ) -> CatalogResults {
+        let request = PageRequest::new(query.page, query.per_page);
+        let filter = Filter::new(self, query, subtree);
+        let mut counts = Counts::new(self);
+        let ranked_words = text.map(TextQuery::ranked_words).unwrap_or_default();
+        let mut hits: Vec<Hit<'s>> = Vec::new();
+        let mut visit = |product: &'s IndexedProduct| {
+            if !filter.admits(product) || text.is_some_and(|t| !t.matches(&product.text)) {
+                return;
+            }
+            counts.add(product);
+            let rank = TextQuery::rank(&ranked_words, &product.text);
+            hits.push(Hit { product, rank });
+        };
+        match text.map(|t| self.candidates(t)) {
+            Some(Some(slots)) => slots
+                .iter()
+                .filter_map(|slot| self.products.get(*slot as usize)?.as_ref())
+                .for_each(&mut visit),
+            _ => self.products.iter().flatten().for_each(&mut visit),
+        }
+        let order = Order {
+            sort: query.sort,
+            ranked: text.is_some(),
+        };
+        let offset = usize::try_from(request.offset()).unwrap_or(usize::MAX);
+        let end = offset.saturating_add(request.per_page() as usize);
+        if end < hits.len() {
+            hits.select_nth_unstable_by(end, |a, b| order.compare(a, b));
+            hits.truncate(end);
+        }
+        hits.sort_unstable_by(|a, b| order.compare(a, b));
+        let items = hits
+            .iter()
+            .skip(offset)
+            .map(|hit| hit.product.view.clone())
+            .collect();
+        let facets = counts.finish(self);
+        CatalogResults {
+            page: request.into_page(items, facets.in_stock.total()),
+            facets,
+        }
+    }
+
+    /// The slots of the products holding the rarest word every match must hold; none when
+    /// the query requires no word (every product is a candidate).
+    fn candidates(&self, text: &TextQuery) -> Option<&[u32]> {
+        text.required_words()
+            .into_iter()
+            .map(|word| self.postings.get(word).map_or(&[][..], Vec::as_slice))
+            .min_by_key(|slots| slots.len())
+    }
+}
+
+/// The facet counts of one search.
+struct Counts {
+    categories: KeywordCounts,
+    tags: KeywordCounts,
+    price_ranges: [i64; PRICE_BOUNDS.len()],
+    in_stock: [i64; 2],
+}
+
+impl Counts {
+    fn new(index: &CatalogIndex) -> Self {
+        Self {
+            categories: index.categories.counts(),
+            tags: index.tags.counts(),
+            price_ranges: [0; PRICE_BOUNDS.len()],
+            in_stock: [0; 2],
+        }
+    }
+
+    /// Adds one matching product.
+    fn add(&mut self, product: &IndexedProduct) {
+        self.categories.add(&product.category);
+        self.tags.add(&product.tags);
+        let mut ranges = [false; PRICE_BOUNDS.len()];
+        for range in product.prices.iter().filter_map(|p| price_range_of(*p)) {
+            ranges[range] = true;
+        }
+        for (count, hit) in self.price_ranges.iter_mut().zip(ranges) {
+            *count += i64::from(hit);
+        }
+        self.in_stock[usize::from(product.view.in_stock)] += 1;
+    }
+
+    fn finish(self, index: &CatalogIndex) -> super::CatalogFacets {
+        let mut counter = FacetCounter::default();
+        index
+            .categories
+            .report(&self.categories, KeywordFacet::Category, &mut counter);
+        index
+            .tags
+            .report(&self.tags, KeywordFacet::Tag, &mut counter);
+        for (range, count) in self.price_ranges.iter().enumerate() {
+            counter.price_range(range, *count);
+        }
+        counter.stock(false, self.in_stock[0]);
+        counter.stock(true, self.in_stock[1]);
+        counter.finish()
+    }
+}
+
+/// A query's filters, keys prepared once: the same conditions as the Postgres path's
+/// (`CatalogQuery::push_from_where`).
+struct Filter<'q> {
+    status: Option<&'static str>,
+    store: Option<&'q str>,
+    /// The free-text key, and the slugs of the category named and of those below it.
+    category: Option<(KeywordFilter, HashSet<&'q str>)>,
+    /// The tag's key, and its slug as given.
+    tag: Option<(KeywordFilter, &'q str)>,
+    in_stock: Option<bool>,
+    min_price: Option<i64>,
+    max_price: Option<i64>,
+}
+
+impl<'q> Filter<'q> {
+    fn new(index: &CatalogIndex, query: &'q CatalogQuery, subtree: &'q [String]) -> Self {
+        let keys = |value: &str| vec![value.to_lowercase()];
+        Self {
+            status: query.status.status(),
+            store: query.store.as_deref(),
+            category: query.category.as_deref().map(|category| {
+                let slugs = subtree.iter().map(String::as_str).collect();
+                (index.categories.filter(&keys(category)), slugs)
+            }),
+            tag: query
+                .tag
+                .as_deref()
+                .map(|tag| (index.tags.filter(&keys(tag)), tag)),
+            in_stock: query.in_stock,
+            min_price: query.min_price,
+            max_price: query.max_price,
+        }
+    }
+
+    fn admits(&self, product: &IndexedProduct) -> bool {
+        let view = &product.view;
+        self.status.is_none_or(|status| view.status == status)
+            && self.store.is_none_or(|store| view.store == store)
+            && self.category.as_ref().is_none_or(|(key, slugs)| {
+                key.admits(&product.category) || slugs.contains(view.category_ref.slug.as_str())
+            })
+            && self.tag.as_ref().is_none_or(|(key, slug)| {
+                key.admits(&product.tags) || view.tag_refs.iter().any(|t| t.slug == *slug)
+            })
+            && self.in_stock.is_none_or(|wanted| view.in_stock == wanted)
+            && (self.min_price.is_none() && self.max_price.is_none()
+                || product.prices.iter().any(|price| {
+                    self.min_price.is_none_or(|min| *price >= min)
+                        && self.max_price.is_none_or(|max| *price <= max)
+                }))
+    }
+}
+
+struct Hit<'a> {
+    product: &'a IndexedProduct,
+    rank: f32,
+}
+
+/// The `ORDER BY` of [`CatalogSort`], on hits.
+struct Order {
+    sort: CatalogSort,
+    ranked: bool,
+}
+
+impl Order {
+    fn compare(&self, a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
+        let (x, y) = (&a.product.view, &b.product.view);
+        let newest = || y.created_at.cmp(&x.created_at);
+        let price = |v: &ProductView, max: bool| {
+            if max { &v.max_price } else { &v.min_price }
+                .as_ref()
+                .map(|m| m.amount)
+        };
+        let nulls_last = |p: Option<i64>, q: Option<i64>, descending: bool| match (p, q) {
+            (Some(p), Some(q)) if descending => q.cmp(&p),
+            (Some(p), Some(q)) => p.cmp(&q),
+            (p, q) => p.is_none().cmp(&q.is_none()),
+        };
+        let first = match self.sort {
+            CatalogSort::Relevance if self.ranked => b.rank.total_cmp(&a.rank).then_with(newest),
+            CatalogSort::Relevance | CatalogSort::Newest => newest(),
+            CatalogSort::PriceAsc => nulls_last(price(x, false), price(y, false), false),
+            CatalogSort::PriceDesc => nulls_last(price(x, true), price(y, true), true),
+            CatalogSort::Name => x.name.cmp(&y.name),
+        };
+        first.then_with(|| x.id.cmp(&y.id))
+    }
+}
