@@ -271,16 +271,22 @@ impl CatalogIndex {
         let mut counts = Counts::new(self);
         let ranked_words = text.map(TextQuery::ranked_words).unwrap_or_default();
         let mut hits: Vec<Hit<'s>> = Vec::new();
+        let candidates = text.and_then(|t| self.candidates(t));
+        // A one-word query's candidates are the products holding the word: its matches, so
+        // evaluating it again on each (a lookup in its document) is skipped.
+        let evaluate = !(candidates.is_some() && text.and_then(TextQuery::single_word).is_some());
         let mut visit = |product: &'s IndexedProduct| {
-            if !filter.admits(product) || text.is_some_and(|t| !t.matches(&product.text)) {
+            if !filter.admits(product)
+                || (evaluate && text.is_some_and(|t| !t.matches(&product.text)))
+            {
                 return;
             }
             counts.add(product);
             let rank = TextQuery::rank(&ranked_words, &product.text);
             hits.push(Hit { product, rank });
         };
-        match text.map(|t| self.candidates(t)) {
-            Some(Some(slots)) => slots
+        match candidates {
+            Some(slots) => slots
                 .iter()
                 .filter_map(|slot| self.products.get(*slot as usize)?.as_ref())
                 .for_each(&mut visit),

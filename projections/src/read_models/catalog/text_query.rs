@@ -143,6 +143,15 @@ impl TextQuery {
         }
     }
 
+    /// The query's one word, when it is nothing else: the products holding it are exactly
+    /// its matches.
+    pub(crate) fn single_word(&self) -> Option<&str> {
+        match self {
+            Self::Node(Node::Word(word)) => Some(word),
+            _ => None,
+        }
+    }
+
     /// Words every match contains: a match is among the products holding any one of them.
     pub(crate) fn required_words(&self) -> Vec<&str> {
         let mut words = Vec::new();
