@@ -525,8 +525,8 @@ pub struct Stores {
     /// with every order redeeming it).
     pub coupons: AggregateStore<Coupon>,
     /// Stores, the sales channels, keyed by slug (`shops` because `Stores` already names
-    /// this set of event stores). Not cached: a store closed by another process must refuse
-    /// the next cart at once, and a store's stream is a handful of events.
+    /// this set of event stores); kept in memory like the others, since every new cart and
+    /// product reads its store.
     pub shops: AggregateStore<Store>,
     /// Categories, keyed by their slug.
     pub categories: AggregateStore<Category>,
@@ -557,7 +557,8 @@ impl Stores {
                 .with_cache(cache_entries),
             coupons: AggregateStore::snapshotted(pool.clone(), snapshot_every, appends.clone())
                 .with_cache(cache_entries),
-            shops: AggregateStore::event_sourced(pool.clone(), appends.clone()),
+            shops: AggregateStore::event_sourced(pool.clone(), appends.clone())
+                .with_cache(cache_entries),
             categories: AggregateStore::event_sourced(pool.clone(), appends.clone()),
             tags: AggregateStore::event_sourced(pool, appends.clone()),
             appends,

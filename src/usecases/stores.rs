@@ -8,6 +8,7 @@ use commerce_aggregates::store::{
 use commerce_aggregates::Currency;
 use uuid::Uuid;
 
+use super::add_item::RECENT;
 use super::Caller;
 use crate::store::{Actor, CommandMetadata, ExecuteError, Stores};
 
@@ -112,14 +113,19 @@ pub async fn ensure_default_store(
     }
 }
 
-/// The details of store `slug` if it takes new carts and products.
+/// The details of store `slug` if it takes new carts and products, as this process knew
+/// them within [`RECENT`]: a store closed a moment ago elsewhere may still admit a cart, which
+/// is no different from a cart opened just before the closing (open carts still check out),
+/// and a store's currency never changes.
 pub async fn admitting(
     stores: &Stores,
     slug: &str,
 ) -> Result<StoreDetails, ExecuteError<StoreError>> {
-    let loaded = stores.shops.load(slug).await?;
-    let store: &Store = &loaded.aggregate;
-    store.admitting().cloned().map_err(ExecuteError::Domain)
+    stores
+        .shops
+        .read_recent(slug, RECENT, |store: &Store, _| store.admitting().cloned())
+        .await?
+        .map_err(ExecuteError::Domain)
 }
 
 /// Why a cart was not opened.
