@@ -16,6 +16,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -23,7 +24,7 @@ use uuid::Uuid;
 use super::facets::{price_range_of, FacetCounter, KeywordFacet, PRICE_BOUNDS};
 use super::keywords::{KeywordCounts, KeywordFilter, KeywordValues, Vocabulary};
 use super::search::ts_config;
-use super::text_query::{Document, TextQuery, Unsupported};
+use super::text_query::{weight, Document, TextQuery, Unsupported};
 use super::{
     product_columns, variants_json, CatalogQuery, CatalogResults, CatalogSort, ProductRow,
     ProductView, VariantRow,
@@ -35,10 +36,20 @@ use crate::read_models::PageRequest;
 pub struct CatalogIndex {
     slots: HashMap<Uuid, u32>,
     products: Vec<Option<IndexedProduct>>,
-    /// Lexeme → slots of the products whose document holds it, ascending.
-    postings: HashMap<Box<str>, Vec<u32>>,
+    /// Lexeme → the products whose document holds it, by ascending slot.
+    postings: HashMap<Box<str>, Vec<Posting>>,
     categories: Vocabulary,
     tags: Vocabulary,
+    /// Store slug → its number in [`IndexedProduct::store`].
+    stores: HashMap<Box<str>, u32>,
+}
+
+/// A product holding a lexeme, with the weight of the lexeme's occurrences in it: a one-word
+/// query's rank, so ranking its matches never opens their documents.
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    slot: u32,
+    weight: f32,
 }
 
 /// Rows read from the tables, to [`CatalogIndex::apply`].
@@ -60,13 +71,44 @@ struct FetchedProduct {
     text: Document,
 }
 
+/// A product as the index holds it. A search visits thousands of products, so what it reads
+/// of every match (filters it always applies, facets, relevance order) is inline in the slot
+/// array; the rest is boxed, read for the page's rows and for the rarer filters.
 #[derive(Debug)]
 struct IndexedProduct {
+    id: Uuid,
+    created_at: DateTime<Utc>,
+    /// Position in [`STATUSES`] (`u8::MAX`: none of them).
+    status: u8,
+    in_stock: bool,
+    store: u32,
+    /// The product's one (key, spelling) pair of the category field.
+    category: u32,
+    /// Bit `i` set: a variant's price is in range `i` of [`PRICE_BOUNDS`].
+    price_ranges: u16,
+    tags: KeywordValues,
+    details: Box<ProductDetails>,
+}
+
+#[derive(Debug)]
+struct ProductDetails {
     view: ProductView,
     category: KeywordValues,
-    tags: KeywordValues,
     prices: Vec<i64>,
     text: Document,
+}
+
+/// The product statuses a search filters by.
+const STATUSES: [&str; 3] = ["draft", "active", "archived"];
+
+const _: () = assert!(PRICE_BOUNDS.len() <= u16::BITS as usize);
+
+fn status_number(status: &str) -> u8 {
+    STATUSES
+        .iter()
+        .position(|known| *known == status)
+        .and_then(|at| u8::try_from(at).ok())
+        .unwrap_or(u8::MAX)
 }
 
 #[derive(sqlx::FromRow)]
@@ -205,14 +247,15 @@ impl CatalogIndex {
         for fetched in update.products {
             let product = self.number_keywords(fetched);
             let next = u32::try_from(self.products.len()).unwrap_or(u32::MAX);
-            let slot = *self.slots.entry(product.view.id).or_insert(next);
+            let slot = *self.slots.entry(product.id).or_insert(next);
             if slot == next {
                 self.products.push(None);
             }
-            for (lexeme, _) in &product.text.lexemes {
-                let posting = self.postings.entry(lexeme.clone()).or_default();
-                if let Err(at) = posting.binary_search(&slot) {
-                    posting.insert(at, slot);
+            for (lexeme, positions) in &product.details.text.lexemes {
+                let postings = self.postings.entry(lexeme.clone()).or_default();
+                if let Err(at) = postings.binary_search_by_key(&slot, |p| p.slot) {
+                    let weight = weight(positions);
+                    postings.insert(at, Posting { slot, weight });
                 }
             }
             self.products[slot as usize] = Some(product);
@@ -231,12 +274,31 @@ impl CatalogIndex {
                 .map(String::as_str)
                 .zip(view.tags.iter().map(String::as_str)),
         );
+        let next_store = u32::try_from(self.stores.len()).unwrap_or(u32::MAX);
+        let store = *self
+            .stores
+            .entry(view.store.as_str().into())
+            .or_insert(next_store);
+        let price_ranges = fetched
+            .prices
+            .iter()
+            .filter_map(|price| price_range_of(*price))
+            .fold(0, |bits, range| bits | 1 << range);
         IndexedProduct {
-            category,
+            id: view.id,
+            created_at: view.created_at,
+            status: status_number(&view.status),
+            in_stock: view.in_stock,
+            store,
+            category: category.single(),
+            price_ranges,
             tags,
-            view,
-            prices: fetched.prices,
-            text: fetched.text,
+            details: Box::new(ProductDetails {
+                view,
+                category,
+                prices: fetched.prices,
+                text: fetched.text,
+            }),
         }
     }
 
@@ -245,12 +307,12 @@ impl CatalogIndex {
         let Some(Some(product)) = self.products.get(slot as usize) else {
             return;
         };
-        for (lexeme, _) in &product.text.lexemes {
-            if let Some(posting) = self.postings.get_mut(lexeme) {
-                if let Ok(at) = posting.binary_search(&slot) {
-                    posting.remove(at);
+        for (lexeme, _) in &product.details.text.lexemes {
+            if let Some(postings) = self.postings.get_mut(lexeme) {
+                if let Ok(at) = postings.binary_search_by_key(&slot, |p| p.slot) {
+                    postings.remove(at);
                 }
-                if posting.is_empty() {
+                if postings.is_empty() {
                     self.postings.remove(lexeme);
                 }
             }
@@ -275,22 +337,31 @@ impl CatalogIndex {
         // A one-word query's candidates are the products holding the word: its matches, so
         // evaluating it again on each (a lookup in its document) is skipped.
         let evaluate = !(candidates.is_some() && text.and_then(TextQuery::single_word).is_some());
-        let mut visit = |product: &'s IndexedProduct| {
+        // `rank`: the product's rank when its posting already tells it (a one-word query).
+        let mut visit = |product: &'s IndexedProduct, rank: Option<f32>| {
             if !filter.admits(product)
-                || (evaluate && text.is_some_and(|t| !t.matches(&product.text)))
+                || (evaluate && text.is_some_and(|t| !t.matches(&product.details.text)))
             {
                 return;
             }
             counts.add(product);
-            let rank = TextQuery::rank(&ranked_words, &product.text);
+            let rank =
+                rank.unwrap_or_else(|| TextQuery::rank(&ranked_words, &product.details.text));
             hits.push(Hit { product, rank });
         };
         match candidates {
-            Some(slots) => slots
+            Some(postings) => {
+                for posting in postings {
+                    if let Some(Some(product)) = self.products.get(posting.slot as usize) {
+                        visit(product, (!evaluate).then_some(posting.weight));
+                    }
+                }
+            }
+            None => self
+                .products
                 .iter()
-                .filter_map(|slot| self.products.get(*slot as usize)?.as_ref())
-                .for_each(&mut visit),
-            _ => self.products.iter().flatten().for_each(&mut visit),
+                .flatten()
+                .for_each(|product| visit(product, None)),
         }
         let order = Order {
             sort: query.sort,
@@ -306,7 +377,7 @@ impl CatalogIndex {
         let items = hits
             .iter()
             .skip(offset)
-            .map(|hit| hit.product.view.clone())
+            .map(|hit| hit.product.details.view.clone())
             .collect();
         let facets = counts.finish(self);
         CatalogResults {
@@ -315,9 +386,9 @@ impl CatalogIndex {
         }
     }
 
-    /// The slots of the products holding the rarest word every match must hold; none when
-    /// the query requires no word (every product is a candidate).
-    fn candidates(&self, text: &TextQuery) -> Option<&[u32]> {
+    /// The products holding the rarest word every match must hold; none when the query
+    /// requires no word (every product is a candidate).
+    fn candidates(&self, text: &TextQuery) -> Option<&[Posting]> {
         text.required_words()
             .into_iter()
             .map(|word| self.postings.get(word).map_or(&[][..], Vec::as_slice))
@@ -345,16 +416,12 @@ impl Counts {
 
     /// Adds one matching product.
     fn add(&mut self, product: &IndexedProduct) {
-        self.categories.add(&product.category);
+        self.categories.add_one(product.category);
         self.tags.add(&product.tags);
-        let mut ranges = [false; PRICE_BOUNDS.len()];
-        for range in product.prices.iter().filter_map(|p| price_range_of(*p)) {
-            ranges[range] = true;
+        for (range, count) in self.price_ranges.iter_mut().enumerate() {
+            *count += i64::from(product.price_ranges >> range & 1);
         }
-        for (count, hit) in self.price_ranges.iter_mut().zip(ranges) {
-            *count += i64::from(hit);
-        }
-        self.in_stock[usize::from(product.view.in_stock)] += 1;
+        self.in_stock[usize::from(product.in_stock)] += 1;
     }
 
     fn finish(self, index: &CatalogIndex) -> super::CatalogFacets {
@@ -377,8 +444,9 @@ impl Counts {
 /// A query's filters, keys prepared once: the same conditions as the Postgres path's
 /// (`CatalogQuery::push_from_where`).
 struct Filter<'q> {
-    status: Option<&'static str>,
-    store: Option<&'q str>,
+    status: Option<u8>,
+    /// The store's number (`u32::MAX` for a store no product is in).
+    store: Option<u32>,
     /// The free-text key, and the slugs of the category named and of those below it.
     category: Option<(KeywordFilter, HashSet<&'q str>)>,
     /// The tag's key, and its slug as given.
@@ -392,8 +460,11 @@ impl<'q> Filter<'q> {
     fn new(index: &CatalogIndex, query: &'q CatalogQuery, subtree: &'q [String]) -> Self {
         let keys = |value: &str| vec![value.to_lowercase()];
         Self {
-            status: query.status.status(),
-            store: query.store.as_deref(),
+            status: query.status.status().map(status_number),
+            store: query
+                .store
+                .as_deref()
+                .map(|store| index.stores.get(store).copied().unwrap_or(u32::MAX)),
             category: query.category.as_deref().map(|category| {
                 let slugs = subtree.iter().map(String::as_str).collect();
                 (index.categories.filter(&keys(category)), slugs)
@@ -409,18 +480,21 @@ impl<'q> Filter<'q> {
     }
 
     fn admits(&self, product: &IndexedProduct) -> bool {
-        let view = &product.view;
-        self.status.is_none_or(|status| view.status == status)
-            && self.store.is_none_or(|store| view.store == store)
+        let details = &product.details;
+        let view = &details.view;
+        self.status.is_none_or(|status| product.status == status)
+            && self.store.is_none_or(|store| product.store == store)
+            && self
+                .in_stock
+                .is_none_or(|wanted| product.in_stock == wanted)
             && self.category.as_ref().is_none_or(|(key, slugs)| {
-                key.admits(&product.category) || slugs.contains(view.category_ref.slug.as_str())
+                key.admits(&details.category) || slugs.contains(view.category_ref.slug.as_str())
             })
             && self.tag.as_ref().is_none_or(|(key, slug)| {
                 key.admits(&product.tags) || view.tag_refs.iter().any(|t| t.slug == *slug)
             })
-            && self.in_stock.is_none_or(|wanted| view.in_stock == wanted)
             && (self.min_price.is_none() && self.max_price.is_none()
-                || product.prices.iter().any(|price| {
+                || details.prices.iter().any(|price| {
                     self.min_price.is_none_or(|min| *price >= min)
                         && self.max_price.is_none_or(|max| *price <= max)
                 }))
@@ -440,8 +514,8 @@ struct Order {
 
 impl Order {
     fn compare(&self, a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
-        let (x, y) = (&a.product.view, &b.product.view);
-        let newest = || y.created_at.cmp(&x.created_at);
+        let newest = || b.product.created_at.cmp(&a.product.created_at);
+        let (x, y) = (&a.product.details.view, &b.product.details.view);
         let price = |v: &ProductView, max: bool| {
             if max { &v.max_price } else { &v.min_price }
                 .as_ref()
@@ -459,6 +533,6 @@ impl Order {
             CatalogSort::PriceDesc => nulls_last(price(x, true), price(y, true), true),
             CatalogSort::Name => x.name.cmp(&y.name),
         };
-        first.then_with(|| x.id.cmp(&y.id))
+        first.then_with(|| a.product.id.cmp(&b.product.id))
     }
 }

@@ -93,6 +93,13 @@ pub(super) struct KeywordFilter {
     admitted: Vec<bool>,
 }
 
+impl KeywordValues {
+    /// The one value of a field every product holds exactly once (its category).
+    pub(super) fn single(&self) -> u32 {
+        self.counted.first().copied().unwrap_or(u32::MAX)
+    }
+}
+
 impl KeywordFilter {
     pub(super) fn admits(&self, values: &KeywordValues) -> bool {
         values.all.iter().any(|number| {
@@ -111,6 +118,16 @@ pub(super) struct KeywordCounts {
 }
 
 impl KeywordCounts {
+    /// Counts one matching product holding `number` only.
+    pub(super) fn add_one(&mut self, number: u32) {
+        if let Some(count) = self.counts.get_mut(number as usize) {
+            *count += 1;
+        }
+        if let Some(present) = self.present.get_mut(number as usize) {
+            *present = true;
+        }
+    }
+
     /// Counts one matching product.
     pub(super) fn add(&mut self, values: &KeywordValues) {
         // The vocabulary only grows, and these counters were sized under the same read of

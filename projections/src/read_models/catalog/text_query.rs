@@ -176,15 +176,23 @@ impl TextQuery {
     /// (the sum of the weights of the word's occurrences); for longer queries the sum over
     /// every ranked word, which ranks by the same signals without Postgres's cover arithmetic.
     pub(crate) fn rank(words: &[&str], document: &Document) -> f32 {
-        let sum: f64 = words
-            .iter()
-            .filter_map(|word| document.positions(word))
-            .flatten()
-            .map(|packed| RANK_WEIGHTS[usize::from(packed >> 14)])
-            .sum();
-        // `ts_rank_cd` answers a `real`: ties are ties at that precision.
-        sum as f32
+        weight(
+            words
+                .iter()
+                .filter_map(|word| document.positions(word))
+                .flatten(),
+        )
     }
+}
+
+/// The rank of a document's `occurrences` of ranked words: the sum of their weights.
+pub(crate) fn weight<'a>(occurrences: impl IntoIterator<Item = &'a u16>) -> f32 {
+    let sum: f64 = occurrences
+        .into_iter()
+        .map(|packed| RANK_WEIGHTS[usize::from(packed >> 14)])
+        .sum();
+    // `ts_rank_cd` answers a `real`: ties are ties at that precision.
+    sum as f32
 }
 
 impl Node {
