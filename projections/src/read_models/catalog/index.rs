@@ -332,8 +332,9 @@ impl CatalogIndex {
         let filter = Filter::new(self, query, subtree);
         let mut counts = Counts::new(self);
         let ranked_words = text.map(TextQuery::ranked_words).unwrap_or_default();
-        let mut hits: Vec<Hit<'s>> = Vec::new();
         let candidates = text.and_then(|t| self.candidates(t));
+        let mut hits: Vec<Hit<'s>> =
+            Vec::with_capacity(candidates.map_or(self.slots.len(), <[Posting]>::len));
         // A one-word query's candidates are the products holding the word: its matches, so
         // evaluating it again on each (a lookup in its document) is skipped.
         let evaluate = !(candidates.is_some() && text.and_then(TextQuery::single_word).is_some());

@@ -14,14 +14,29 @@ pub(super) struct Vocabulary {
     pairs: Vec<(Box<str>, Box<str>)>,
 }
 
-/// One product's values of a field.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct KeywordValues {
-    /// Every (key, spelling) the product holds.
-    all: Vec<u32>,
-    /// One pair per distinct key: what the facet counts (a product counts once per key).
-    counted: Vec<u32>,
+/// One product's values of a field: the number of every (key, spelling) pair it holds, one
+/// pair per distinct key marked [`COUNTED`] (what the facet counts: a product counts once per
+/// key). A search reads them for every match, so the usual few are held inline: a pointer to
+/// follow per product was most of a search's time.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum KeywordValues {
+    /// Up to [`INLINE_VALUES`] numbers: how many, then the numbers.
+    Inline(u8, [u32; INLINE_VALUES]),
+    /// More.
+    Boxed(Box<[u32]>),
 }
+
+/// Values of a field a product holds without an allocation.
+const INLINE_VALUES: usize = 5;
+
+impl Default for KeywordValues {
+    fn default() -> Self {
+        Self::Inline(0, [0; INLINE_VALUES])
+    }
+}
+
+/// The mark of a counted pair in [`KeywordValues`]; pair numbers stay below it.
+const COUNTED: u32 = 1 << 31;
 
 impl Vocabulary {
     /// Numbers `pairs` of (key, spelling) of one product.
@@ -29,17 +44,25 @@ impl Vocabulary {
         &mut self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> KeywordValues {
-        let mut values = KeywordValues::default();
+        let mut numbers = Vec::new();
         let mut keys: Vec<&str> = Vec::new();
         for (key, spelling) in pairs {
             let number = self.number(key, spelling);
-            values.all.push(number);
-            if !keys.contains(&key) {
+            if keys.contains(&key) {
+                numbers.push(number);
+            } else {
                 keys.push(key);
-                values.counted.push(number);
+                numbers.push(number | COUNTED);
             }
         }
-        values
+        match u8::try_from(numbers.len()) {
+            Ok(len) if numbers.len() <= INLINE_VALUES => {
+                let mut inline = [0; INLINE_VALUES];
+                inline[..numbers.len()].copy_from_slice(&numbers);
+                KeywordValues::Inline(len, inline)
+            }
+            _ => KeywordValues::Boxed(numbers.into_boxed_slice()),
+        }
     }
 
     fn number(&mut self, key: &str, spelling: &str) -> u32 {
@@ -47,7 +70,9 @@ impl Vocabulary {
         if let Some(number) = self.numbers.get(&pair) {
             return *number;
         }
-        let number = u32::try_from(self.pairs.len()).unwrap_or(u32::MAX);
+        let number = u32::try_from(self.pairs.len())
+            .unwrap_or(u32::MAX)
+            .min(COUNTED - 1);
         self.pairs.push(pair.clone());
         self.numbers.insert(pair, number);
         number
@@ -94,17 +119,24 @@ pub(super) struct KeywordFilter {
 }
 
 impl KeywordValues {
+    fn numbers(&self) -> &[u32] {
+        match self {
+            Self::Inline(len, numbers) => &numbers[..usize::from(*len)],
+            Self::Boxed(numbers) => numbers,
+        }
+    }
+
     /// The one value of a field every product holds exactly once (its category).
     pub(super) fn single(&self) -> u32 {
-        self.counted.first().copied().unwrap_or(u32::MAX)
+        self.numbers().first().map_or(u32::MAX, |n| n & !COUNTED)
     }
 }
 
 impl KeywordFilter {
     pub(super) fn admits(&self, values: &KeywordValues) -> bool {
-        values.all.iter().any(|number| {
+        values.numbers().iter().any(|number| {
             self.admitted
-                .get(*number as usize)
+                .get((number & !COUNTED) as usize)
                 .copied()
                 .unwrap_or(false)
         })
@@ -132,15 +164,47 @@ impl KeywordCounts {
     pub(super) fn add(&mut self, values: &KeywordValues) {
         // The vocabulary only grows, and these counters were sized under the same read of
         // the index as the values: every number has its slot.
-        for number in &values.counted {
-            if let Some(count) = self.counts.get_mut(*number as usize) {
-                *count += 1;
+        for number in values.numbers() {
+            let at = (number & !COUNTED) as usize;
+            if number & COUNTED != 0 {
+                if let Some(count) = self.counts.get_mut(at) {
+                    *count += 1;
+                }
             }
-        }
-        for number in &values.all {
-            if let Some(present) = self.present.get_mut(*number as usize) {
+            if let Some(present) = self.present.get_mut(at) {
                 *present = true;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_values_filter_and_count_like_a_few() {
+        let mut vocabulary = Vocabulary::default();
+        let few = vocabulary.values([("eco", "Eco"), ("sale", "Sale"), ("eco", "ECO")]);
+        let names = ["a", "b", "c", "d", "e", "f", "sale", "a"];
+        let many = vocabulary.values(names.iter().map(|name| (*name, *name)));
+        assert!(matches!(few, KeywordValues::Inline(3, _)));
+        assert!(matches!(many, KeywordValues::Boxed(_)));
+
+        let sale = vocabulary.filter(&["sale".to_string()]);
+        assert!(sale.admits(&few) && sale.admits(&many));
+        assert!(!vocabulary.filter(&["f".to_string()]).admits(&few));
+
+        let mut counts = vocabulary.counts();
+        counts.add(&few);
+        counts.add(&many);
+        let number = |key: &str, spelling: &str| vocabulary.numbers[&(key.into(), spelling.into())];
+        // Each key counts once per product; every spelling a match holds is present.
+        assert_eq!(counts.counts[number("eco", "Eco") as usize], 1);
+        assert_eq!(counts.counts[number("eco", "ECO") as usize], 0);
+        assert!(counts.present[number("eco", "ECO") as usize]);
+        assert_eq!(counts.counts[number("sale", "Sale") as usize], 1);
+        assert_eq!(counts.counts[number("sale", "sale") as usize], 1);
+        assert_eq!(counts.counts[number("a", "a") as usize], 1);
     }
 }
