@@ -104,7 +104,10 @@ fn text(
     if required && length == 0 {
         violations.push(violation(field, "must not be blank"));
     } else if length > max {
-        violations.push(violation(field, format!("must be at most {max} characters")));
+        violations.push(violation(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     } else if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))

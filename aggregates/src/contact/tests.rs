@@ -82,7 +82,13 @@ fn lists_every_invalid_field_at_once() {
 #[test]
 fn refuses_oversized_fields() {
     let ok = |n: usize| "x".repeat(n);
-    assert!(validate(&ok(MAX_NAME_LEN), "a@b.co", &ok(MAX_SUBJECT_LEN), &ok(MAX_MESSAGE_LEN)).is_ok());
+    assert!(validate(
+        &ok(MAX_NAME_LEN),
+        "a@b.co",
+        &ok(MAX_SUBJECT_LEN),
+        &ok(MAX_MESSAGE_LEN)
+    )
+    .is_ok());
     assert_eq!(
         invalid_fields(
             &ok(MAX_NAME_LEN + 1),
@@ -99,14 +105,25 @@ fn refuses_oversized_fields() {
 #[test]
 fn refuses_line_breaks_in_what_becomes_an_email_header() {
     assert_eq!(
-        invalid_fields("Ann\r\nBcc: all@example.com", "a@b.co", "Hi\nBcc: x@y.z", "ok"),
+        invalid_fields(
+            "Ann\r\nBcc: all@example.com",
+            "a@b.co",
+            "Hi\nBcc: x@y.z",
+            "ok"
+        ),
         ["name", "subject"]
     );
     assert_eq!(invalid_fields("Ann\tSmith", "a@b.co", "Hi", "ok"), ["name"]);
-    assert_eq!(invalid_fields("Ann", "a@b.co\r\nBcc: x@y.z", "Hi", "ok"), ["email"]);
+    assert_eq!(
+        invalid_fields("Ann", "a@b.co\r\nBcc: x@y.z", "Hi", "ok"),
+        ["email"]
+    );
     // The message itself may have lines and tabs, not other control characters.
     assert!(validate("Ann", "a@b.co", "Hi", "line 1\r\n\tline 2").is_ok());
-    assert_eq!(invalid_fields("Ann", "a@b.co", "Hi", "bell \u{7}"), ["message"]);
+    assert_eq!(
+        invalid_fields("Ann", "a@b.co", "Hi", "bell \u{7}"),
+        ["message"]
+    );
 }
 
 #[test]
@@ -155,10 +172,22 @@ fn resolving_a_message_never_received_is_not_found() {
 #[test]
 fn errors_have_stable_codes_and_kinds() {
     let cases = [
-        (ContactError::Invalid(Vec::new()), "validation_failed", ErrorKind::Invalid),
+        (
+            ContactError::Invalid(Vec::new()),
+            "validation_failed",
+            ErrorKind::Invalid,
+        ),
         (ContactError::NotFound, "not_found", ErrorKind::NotFound),
-        (ContactError::AlreadyExists, "already_exists", ErrorKind::Conflict),
-        (ContactError::AlreadyResolved, "already_resolved", ErrorKind::Conflict),
+        (
+            ContactError::AlreadyExists,
+            "already_exists",
+            ErrorKind::Conflict,
+        ),
+        (
+            ContactError::AlreadyResolved,
+            "already_resolved",
+            ErrorKind::Conflict,
+        ),
     ];
     for (error, code, kind) in cases {
         assert_eq!((error.code(), error.kind()), (code, kind), "{error:?}");
