@@ -240,7 +240,7 @@ mod tests {
         let mut with_reply = email("Hi", "x");
         with_reply.reply_to = Some("bob@example.org".into());
         let eml = formatted("shop@example.com", &with_reply);
-        assert!(eml.contains("\r\nReply-To: bob@example.org\r\n"), "{eml}");
+        assert!(eml.contains("Reply-To: bob@example.org\r\n"), "{eml}");
         assert!(!formatted("shop@example.com", &email("Hi", "x")).contains("Reply-To"));
         with_reply.reply_to = Some("not an address\r\nBcc: x@y.z".into());
         let eml = formatted("shop@example.com", &with_reply);
