@@ -232,3 +232,28 @@ async fn replay_rebuilds_the_messages_as_built_live() {
     assert_eq!(replayed, 4, "three received, one resolved");
     assert_eq!(dump().await, live);
 }
+
+#[tokio::test]
+async fn the_routes_are_in_the_openapi_document() {
+    let doc = serde_json::to_value(commerce::http::openapi_document()).expect("serialises");
+    let send = &doc["paths"]["/api/v1/contact"]["post"];
+    assert_eq!(send["operationId"], "send_contact_message", "{send}");
+    for status in ["202", "422", "429"] {
+        assert!(send["responses"][status].is_object(), "{status}: {send}");
+    }
+    let body = &doc["components"]["schemas"]["ContactRequest"];
+    assert_eq!(
+        body["required"],
+        serde_json::json!(["name", "email", "subject", "message"]),
+        "{body}"
+    );
+    let list = &doc["paths"]["/api/v1/admin/messages"]["get"];
+    assert_eq!(list["operationId"], "list_contact_messages", "{list}");
+    let resolve = &doc["paths"]["/api/v1/admin/messages/{id}/resolve"]["post"];
+    assert!(resolve["responses"]["409"].is_object(), "{resolve}");
+    assert!(
+        resolve["parameters"].to_string().contains("If-Match"),
+        "{resolve}"
+    );
+    assert!(doc["components"]["schemas"]["ContactMessagePage"].is_object());
+}
