@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::category::CategoryEvent;
+use commerce_aggregates::contact::ContactEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
@@ -95,6 +96,10 @@ fn generate() -> Catalog {
         ("category", enum_schema::<CategoryEvent>(&mut generator)),
         ("tag", enum_schema::<TagEvent>(&mut generator)),
         (ACCOUNT, enum_schema::<AccountEvent>(&mut generator)),
+        (
+            "contact_message",
+            enum_schema::<ContactEvent>(&mut generator),
+        ),
     ];
     let mut schemas = generator.take_definitions(true);
     let mut events = Vec::new();
@@ -176,7 +181,15 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), count, "event type names are unique");
         for aggregate in [
-            "product", "cart", "order", "coupon", "store", "category", "tag", "account",
+            "product",
+            "cart",
+            "order",
+            "coupon",
+            "store",
+            "category",
+            "tag",
+            "account",
+            "contact_message",
         ] {
             assert!(
                 catalog.events.iter().any(|e| e.aggregate_type == aggregate),

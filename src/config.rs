@@ -93,6 +93,9 @@ pub struct Config {
     pub payment_timeout: Duration,
     /// `ORDER_EXPIRY_INTERVAL_MS`: how often workers expire unpaid orders past their deadline.
     pub expiry_interval: Duration,
+    /// `CONTACT_MESSAGES_PER_HOUR`: contact messages accepted per client address and per
+    /// sender email in an hour (0: no limit).
+    pub contact_messages_per_hour: u32,
     /// `PAYMENT_WEBHOOK_SECRET`: HMAC key verifying `Payment-Signature` on payment webhooks.
     pub payment_webhook_secret: Secret,
     /// `STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`: the Stripe provider.
@@ -476,6 +479,7 @@ impl Config {
                 "ORDER_EXPIRY_INTERVAL_MS",
                 10_000,
             )?),
+            contact_messages_per_hour: parse_or(&lookup, "CONTACT_MESSAGES_PER_HOUR", 5)?,
             stripe: StripeSettings::from_lookup(&lookup)?,
             return_window_days: parse_or(&lookup, "RETURN_WINDOW_DAYS", 30)?,
             pricing: PricingSettings::from_lookup(&lookup)?,
@@ -543,6 +547,7 @@ impl fmt::Debug for Config {
             .field("aggregate_cache_entries", &self.aggregate_cache_entries)
             .field("payment_timeout", &self.payment_timeout)
             .field("expiry_interval", &self.expiry_interval)
+            .field("contact_messages_per_hour", &self.contact_messages_per_hour)
             .field("payment_webhook_secret", &self.payment_webhook_secret)
             .field("stripe", &self.stripe)
             .field("return_window_days", &self.return_window_days)

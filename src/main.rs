@@ -144,7 +144,7 @@ async fn run_replay(config: &Config, name: &str) -> anyhow::Result<()> {
         .filter(|p| name == "all" || p.name() == name)
         .collect();
     if projections.is_empty() {
-        bail!("unknown projection '{name}' (catalog, carts, orders, coupons, inventory, analytics, stores or all)");
+        bail!("unknown projection '{name}' (catalog, carts, orders, coupons, inventory, analytics, stores, taxonomy, contact_messages or all)");
     }
     for projection in projections {
         let started = std::time::Instant::now();

@@ -1,6 +1,6 @@
 //! The pure domain model of the commerce engine: the Product, Cart, Order, Coupon, Store,
-//! Category and Tag aggregates, their commands, events and typed errors, and the money type
-//! they share.
+//! Category, Tag and ContactMessage aggregates, their commands, events and typed errors, and
+//! the money type they share.
 //!
 //! Nothing here does I/O. Whatever a command needs from outside (a price, the current time,
 //! the customer's role) is resolved before the command is built and travels inside it.
@@ -8,6 +8,7 @@
 pub mod cart;
 pub mod category;
 pub mod common;
+pub mod contact;
 pub mod coupon;
 mod error_kind;
 mod iso4217;

@@ -94,7 +94,8 @@ pub fn document() -> Value {
                 },
                 "aggregateType": {
                     "description": "The aggregate type of the event.",
-                    "enum": ["product", "cart", "order", "coupon", "category", "tag", "account"],
+                    "enum": ["product", "cart", "order", "coupon", "category", "tag", "account",
+                             "contact_message"],
                 },
                 "eventType": {"description": "The event type."},
             },

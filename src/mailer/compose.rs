@@ -23,6 +23,8 @@ pub struct Outgoing {
     pub recipient: String,
     /// Subject and bodies.
     pub rendered: Rendered,
+    /// Where replies go, when not to `MAIL_FROM`.
+    pub reply_to: Option<String>,
 }
 
 impl Outgoing {
@@ -32,7 +34,14 @@ impl Outgoing {
             template: template.name,
             recipient,
             rendered: template.render(vars),
+            reply_to: None,
         }
+    }
+
+    /// The same email, its replies going to `address`.
+    pub fn replying_to(mut self, address: String) -> Self {
+        self.reply_to = Some(address);
+        self
     }
 }
 

@@ -1,8 +1,8 @@
 //! The mailer: emails triggered by events, never inline in a request.
 //!
 //! [`MailerProcess`] is an event handler (`commerce_projections::EventHandler`: consumers
-//! `proj-mailer-account`, `-order` and `-product`, run by the consumer runner; never
-//! replayed). For each event that calls for
+//! `proj-mailer-account`, `-order`, `-product` and `-contact_message`, run by the consumer
+//! runner; never replayed). For each event that calls for
 //! email it renders the messages from the templates in `templates/emails/` ([`templates`]) and
 //! inserts them into the `emails` outbox **inside the runner's transaction**, with
 //! `ON CONFLICT (event_id, template, recipient) DO NOTHING`: the rows commit together with the
@@ -16,6 +16,7 @@
 //! shipped with carrier and tracking (`OrderShipped`), delivered, cancelled, refunded, and low
 //! stock to every admin (`LowStockThresholdCrossed`). Order emails go to the customer's address
 //! in `users`; an order whose customer has no account is skipped with a log line.
+//! Contact-form messages go to every admin, with `Reply-To` the sender ([`contact`]).
 //!
 //! **Trade-off: tokens at rest.** No event carries a token; the mailer issues one with
 //! [`issue_email_token`] when it renders a verification or reset email, and the link holding it
@@ -26,6 +27,7 @@
 //! accordingly. (A token issued for a transaction that then rolls back is simply never used.)
 
 pub mod compose;
+pub mod contact;
 pub mod sender;
 pub mod settings;
 pub mod templates;
@@ -158,6 +160,10 @@ impl MailerProcess {
                     .into_iter()
                     .collect())
             }
+            ("contact_message", _) => {
+                let event = serde_json::from_value(envelope.payload.clone()).map_err(decode)?;
+                Ok(contact::contact_message(tx, &envelope.aggregate_id, &event).await?)
+            }
             ("product", "LowStockThresholdCrossed") => {
                 let event: ProductEvent =
                     serde_json::from_value(envelope.payload.clone()).map_err(decode)?;
@@ -175,7 +181,7 @@ impl EventHandler for MailerProcess {
     }
 
     fn aggregate_types(&self) -> &'static [&'static str] {
-        &["account", "order", "product"]
+        &["account", "order", "product", "contact_message"]
     }
 
     /// Records the emails of one event in the outbox, in the runner's transaction.
@@ -188,8 +194,9 @@ impl EventHandler for MailerProcess {
     ) -> Result<(), ProjectionError> {
         for email in self.emails_for(tx, envelope).await? {
             let inserted = sqlx::query(
-                "INSERT INTO emails (id, event_id, template, recipient, subject, text_body, html_body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                "INSERT INTO emails
+                     (id, event_id, template, recipient, subject, text_body, html_body, reply_to)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (event_id, template, recipient) DO NOTHING",
             )
             .bind(Uuid::new_v4())
@@ -199,6 +206,7 @@ impl EventHandler for MailerProcess {
             .bind(&email.rendered.subject)
             .bind(&email.rendered.text)
             .bind(&email.rendered.html)
+            .bind(&email.reply_to)
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() > 0 {

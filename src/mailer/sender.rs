@@ -45,6 +45,8 @@ pub struct Email {
     pub text_body: String,
     /// The HTML part.
     pub html_body: String,
+    /// Where replies go (`Reply-To`), when not to the sender.
+    pub reply_to: Option<String>,
     /// Failed attempts so far.
     pub attempts: i32,
     /// When it was queued (the `Date` header).
@@ -97,7 +99,7 @@ pub async fn deliver_due(
 ) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let due: Vec<Email> = sqlx::query_as(
-        "SELECT id, recipient, subject, text_body, html_body, attempts, created_at
+        "SELECT id, recipient, subject, text_body, html_body, reply_to, attempts, created_at
            FROM emails
           WHERE status = 'pending' AND next_attempt_at <= now()
           ORDER BY next_attempt_at, id

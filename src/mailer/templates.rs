@@ -66,6 +66,8 @@ pub const RETURN_RECEIVED: Template =
     template!("return_received", "Return received for order {{order_id}}");
 /// Low stock, to every admin.
 pub const LOW_STOCK: Template = template!("low_stock", "Low stock: {{product_name}} ({{sku}})");
+/// A contact-form message, to every admin (replies go to its sender).
+pub const CONTACT_MESSAGE: Template = template!("contact_message", "Contact: {{subject}}");
 
 /// A rendered email, before it gets its recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +162,7 @@ mod tests {
             RETURN_REJECTED,
             RETURN_RECEIVED,
             LOW_STOCK,
+            CONTACT_MESSAGE,
         ] {
             assert!(
                 !t.text.is_empty() && t.html.contains("<html>"),

@@ -124,7 +124,15 @@ pub fn message(from: &str, email: &Email) -> Result<Message, DeliveryError> {
     let from = mailbox(from)?;
     let message_id = format!("<{}@{}>", email.id, from.email.domain());
     let part = |kind: ContentType, text: &str| SinglePart::builder().header(kind).body(body(text));
-    Ok(Message::builder()
+    let mut builder = Message::builder();
+    // A reply address lettre cannot write is left out rather than losing the email: replies
+    // then go to `From`, and the address is in the body.
+    match email.reply_to.as_deref().map(mailbox) {
+        Some(Ok(reply_to)) => builder = builder.reply_to(reply_to),
+        Some(Err(error)) => tracing::warn!(email_id = %email.id, %error, "Reply-To left out"),
+        None => {}
+    }
+    Ok(builder
         .from(from)
         .to(mailbox(&email.recipient)?)
         .subject(email.subject.replace(['\r', '\n'], " "))
@@ -169,6 +177,7 @@ mod tests {
             subject: subject.into(),
             text_body: text.into(),
             html_body: "<p>Hello</p>".into(),
+            reply_to: None,
             attempts: 0,
             created_at: Utc::now(),
         }
@@ -224,6 +233,18 @@ mod tests {
             !eml.contains(&"x".repeat(999)),
             "a 2000-octet line went out whole"
         );
+    }
+
+    #[test]
+    fn names_the_reply_address_when_there_is_one() {
+        let mut with_reply = email("Hi", "x");
+        with_reply.reply_to = Some("bob@example.org".into());
+        let eml = formatted("shop@example.com", &with_reply);
+        assert!(eml.contains("Reply-To: bob@example.org\r\n"), "{eml}");
+        assert!(!formatted("shop@example.com", &email("Hi", "x")).contains("Reply-To"));
+        with_reply.reply_to = Some("not an address\r\nBcc: x@y.z".into());
+        let eml = formatted("shop@example.com", &with_reply);
+        assert!(!eml.contains("Reply-To") && !eml.contains("Bcc"), "{eml}");
     }
 
     #[test]

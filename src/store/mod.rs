@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use commerce_aggregates::cart::Cart;
 use commerce_aggregates::category::Category;
+use commerce_aggregates::contact::ContactMessage;
 use commerce_aggregates::coupon::Coupon;
 use commerce_aggregates::order::Order;
 use commerce_aggregates::product::Product;
@@ -528,6 +529,8 @@ pub struct Stores {
     /// this set of event stores); kept in memory like the others, since every new cart and
     /// product reads its store.
     pub shops: AggregateStore<Store>,
+    /// Messages sent through the contact form, keyed by their id.
+    pub contact_messages: AggregateStore<ContactMessage>,
     /// Categories, keyed by their slug.
     pub categories: AggregateStore<Category>,
     /// Tags, keyed by their slug.
@@ -559,6 +562,7 @@ impl Stores {
                 .with_cache(cache_entries),
             shops: AggregateStore::event_sourced(pool.clone(), appends.clone())
                 .with_cache(cache_entries),
+            contact_messages: AggregateStore::event_sourced(pool.clone(), appends.clone()),
             categories: AggregateStore::event_sourced(pool.clone(), appends.clone()),
             tags: AggregateStore::event_sourced(pool, appends.clone()),
             appends,

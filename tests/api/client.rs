@@ -1144,4 +1144,29 @@ impl Client<'_> {
     pub async fn me(&self) -> Reply {
         self.send(Method::GET, "/me").await
     }
+
+    // Contact form.
+
+    /// `POST /contact`.
+    pub async fn send_contact_message(&self, form: &crate::contact::ContactForm) -> Reply {
+        self.send_json(Method::POST, "/contact", form).await
+    }
+
+    /// `GET /admin/messages?<query>`.
+    pub async fn contact_messages(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/admin/messages?{query}"))
+            .await
+    }
+
+    /// `POST /admin/messages/{id}/resolve`, with `note` when given.
+    pub async fn resolve_contact_message(&self, id: &str, note: Option<&str>) -> Reply {
+        let path = format!("/admin/messages/{id}/resolve");
+        match note {
+            Some(note) => {
+                let body = serde_json::json!({ "note": note });
+                self.send_json(Method::POST, &path, &body).await
+            }
+            None => self.send(Method::POST, &path).await,
+        }
+    }
 }

@@ -12,6 +12,7 @@ mod audit;
 mod checkout;
 mod client;
 mod commands;
+mod contact;
 mod event_store;
 mod events;
 mod faults;

@@ -9,6 +9,7 @@
 pub mod analytics;
 pub mod carts;
 pub mod catalog;
+pub mod contact_messages;
 pub mod coupons;
 pub mod inventory;
 pub mod orders;
@@ -27,6 +28,7 @@ use crate::projection::{Projection, ProjectionError};
 
 pub use carts::CartProjection;
 pub use catalog::CatalogProjection;
+pub use contact_messages::ContactMessageProjection;
 pub use coupons::CouponProjection;
 pub use inventory::{InventoryLevels, InventoryProjection, StockLevel};
 pub use orders::OrderProjection;
@@ -44,6 +46,7 @@ pub fn all(levels: InventoryLevels) -> Vec<Arc<dyn Projection>> {
         Arc::new(analytics::AnalyticsProjection),
         Arc::new(StoreProjection),
         Arc::new(TaxonomyProjection),
+        Arc::new(ContactMessageProjection),
     ]
 }
 

@@ -45,6 +45,7 @@ pub mod cart_details;
 pub mod carts;
 pub mod categories;
 pub mod checkout;
+pub mod contact;
 pub mod coupons;
 pub mod dto;
 pub mod orders;
@@ -169,6 +170,12 @@ pub fn routes() -> Router<AppState> {
             "/products/{id}/tags/{slug}",
             put(idempotent(tags::link)).delete(idempotent(tags::unlink)),
         )
+        // The contact form (anyone; throttled) and its messages (admins).
+        .route("/contact", post(contact::send))
+        .route(
+            "/admin/messages/{id}/resolve",
+            post(idempotent(contact::resolve)),
+        )
 }
 
 /// The routes taking an image upload, relative to `/api/v1`: their bodies may be as large as
@@ -228,6 +235,8 @@ pub fn upload_routes() -> Router<AppState> {
         tags::delete,
         tags::link,
         tags::unlink,
+        contact::send,
+        contact::resolve,
     ),
     components(schemas(
         dto::CommandResponse,
@@ -259,6 +268,8 @@ pub fn upload_routes() -> Router<AppState> {
         categories::CreateCategoryRequest,
         categories::UpdateCategoryRequest,
         tags::TagRequest,
+        contact::ContactRequest,
+        contact::ResolveMessageRequest,
         Problem,
         FieldError,
     )),
@@ -270,6 +281,7 @@ pub fn upload_routes() -> Router<AppState> {
         (name = "stores", description = "Store commands (admins)"),
         (name = "categories", description = "The category tree (admins)"),
         (name = "tags", description = "Tags, and linking them to products (admins)"),
+        (name = "contact", description = "The contact form (anyone) and its messages (admins)"),
     )
 )]
 pub struct Api;

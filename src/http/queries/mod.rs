@@ -16,6 +16,7 @@
 pub mod analytics;
 mod audit;
 mod carts;
+mod contact;
 mod coupons;
 mod dto;
 mod emails;
@@ -25,7 +26,7 @@ mod media;
 pub mod order_as_of;
 mod order_views;
 mod orders;
-mod params;
+pub(crate) mod params;
 pub mod product_cache;
 mod products;
 mod returns;
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/stores/{slug}", get(stores::get))
         .route("/admin/inventory/health", get(inventory::health))
         .route("/admin/emails", get(emails::list))
+        .route("/admin/messages", get(contact::list))
         .route("/categories", get(taxonomy::tree))
         .route("/categories/{slug}", get(taxonomy::get))
         .route("/tags", get(taxonomy::tags))
@@ -95,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         taxonomy::tags,
         audit::history,
         audit::verify,
+        contact::list,
     ),
     components(schemas(
         Problem,
@@ -145,6 +148,8 @@ pub fn routes() -> Router<AppState> {
         crate::audit::verify::Finding,
         crate::audit::verify::FindingKind,
         crate::audit::verify::ChainHead,
+        commerce_projections::read_models::contact_messages::ContactMessageView,
+        contact::ContactMessagePage,
     )),
     tags(
         (name = "catalog", description = "Product search, product pages, categories and tags"),
@@ -154,6 +159,7 @@ pub fn routes() -> Router<AppState> {
         (name = "stores", description = "Stores (sales channels)"),
         (name = "back office", description = "Inventory health and the email log"),
         (name = "audit", description = "Order history from the event store and the hash-chain verification"),
+        (name = "contact", description = "Contact-form messages (admins)"),
     )
 )]
 pub struct Api;

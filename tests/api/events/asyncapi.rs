@@ -111,6 +111,10 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "RoleChanged",
         ],
     ),
+    (
+        "contact_message",
+        &["ContactMessageReceived", "ContactMessageResolved"],
+    ),
 ];
 
 async fn document(app: &TestApp) -> Value {

@@ -11,7 +11,7 @@ use super::{projections_caught_up, start, wait_until, workload, PATIENCE};
 use crate::helpers::TestDatabase;
 use crate::nats_server::{stream_envelopes, NatsServer};
 
-const MAILER_TYPES: [&str; 3] = ["account", "order", "product"];
+const MAILER_TYPES: [&str; 4] = ["account", "order", "product", "contact_message"];
 
 async fn consumer_names(js: &jetstream::Context) -> Vec<String> {
     let stream = js.get_stream("COMMERCE").await.expect("stream");

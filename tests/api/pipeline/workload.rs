@@ -1,6 +1,6 @@
 //! A mixed workload over every aggregate: catalogue changes (uploaded images among them),
 //! carts, checkouts, coupons and orders through their whole lifecycle (paid, shipped,
-//! delivered, cancelled, rejected).
+//! delivered, cancelled, rejected), contact messages.
 //!
 //! Each event is written by a command of its own, the way histories were written before a
 //! checkout was one commit (an order placed, then reserved, redeemed and confirmed or
@@ -12,6 +12,7 @@ use chrono::{Duration, Utc};
 use commerce::store::{CommandMetadata, Loaded, Stores};
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::category::{CategoryCommand, Lineage};
+use commerce_aggregates::contact::ContactCommand;
 use commerce_aggregates::coupon::CouponCommand;
 use commerce_aggregates::order::{
     AppliedCoupon, OrderCommand, OrderLineInput, RejectionReason, ShippingPolicy,
@@ -622,5 +623,37 @@ pub async fn run(stores: &Stores, round: u32) {
             .execute(&cart.to_string(), command, &meta, None)
             .await
             .expect("cart command");
+    }
+    contact_messages(stores, &meta, round).await;
+}
+
+/// Two contact messages, one from a signed-in customer, one resolved.
+async fn contact_messages(stores: &Stores, meta: &CommandMetadata, round: u32) {
+    for (n, user_id) in [(0, None), (1, Some(Uuid::new_v4()))] {
+        let id = Uuid::new_v4();
+        let receive = ContactCommand::ReceiveContactMessage {
+            message_id: id,
+            name: format!("Sender {round}-{n}"),
+            email: format!("sender-{round}-{n}@example.com"),
+            subject: "A question".into(),
+            message: "Do you ship abroad?\nThanks".into(),
+            user_id,
+        };
+        let messages = &stores.contact_messages;
+        let id = id.to_string();
+        messages
+            .execute_new(&id, receive, meta)
+            .await
+            .expect("received");
+        if user_id.is_some() {
+            let resolve = ContactCommand::ResolveContactMessage {
+                by: Uuid::new_v4(),
+                note: Some("Answered".into()),
+            };
+            messages
+                .execute(&id, resolve, meta, None)
+                .await
+                .expect("resolved");
+        }
     }
 }

@@ -170,6 +170,7 @@ async fn a_server_that_never_answers_times_out_and_is_retried() {
         subject: "Hello".into(),
         text_body: "Hello".into(),
         html_body: "<p>Hello</p>".into(),
+        reply_to: None,
         attempts: 0,
         created_at: Utc::now(),
     };
