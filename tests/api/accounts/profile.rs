@@ -293,6 +293,14 @@ async fn bad_input_to_the_profile_routes_is_a_problem_and_writes_nothing() {
         .rename_me("Nobody")
         .await
         .problem(401, "unauthorized");
+    app.anonymous()
+        .resend_verification()
+        .await
+        .problem(401, "unauthorized");
+    app.with_token("forged.token.here")
+        .change_password(PASSWORD, NEW_PASSWORD)
+        .await
+        .problem(401, "token_invalid");
 
     assert_eq!(account_event_count(&app).await, before);
     let users_after: Vec<(String, String, Option<String>)> =
