@@ -111,6 +111,37 @@ pub struct Config {
     /// `MAIL_POLL_INTERVAL_MS`, `MAIL_RETRY_BASE_MS`: how emails are written, linked, delivered
     /// and retried.
     pub mail: MailSettings,
+    /// `FRESH_TOKEN_SECONDS`, `REQUIRE_VERIFIED_EMAIL`: what account changes and checkout ask of
+    /// the caller.
+    pub accounts: AccountSettings,
+}
+
+/// What sensitive account changes and checkout ask of the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// `FRESH_TOKEN_SECONDS`: how long after a password login its access token may change the
+    /// email or the password (a refreshed token never may).
+    pub fresh_token: Duration,
+    /// `REQUIRE_VERIFIED_EMAIL`: checkout refuses customers whose address is unverified.
+    pub require_verified_email: bool,
+}
+
+impl AccountSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let require_verified_email = match lookup("REQUIRE_VERIFIED_EMAIL").as_deref() {
+            None | Some("" | "false" | "off" | "0") => false,
+            Some("true" | "on" | "1") => true,
+            Some(other) => {
+                return Err(anyhow!(
+                    "REQUIRE_VERIFIED_EMAIL '{other}' must be true or false"
+                ))
+            }
+        };
+        Ok(Self {
+            fresh_token: Duration::from_secs(parse_or(lookup, "FRESH_TOKEN_SECONDS", 300)?),
+            require_verified_email,
+        })
+    }
 }
 
 /// Stripe's default API base.
@@ -485,6 +516,7 @@ impl Config {
             pricing: PricingSettings::from_lookup(&lookup)?,
             media: MediaSettings::from_lookup(&lookup)?,
             mail: MailSettings::from_lookup(&lookup)?,
+            accounts: AccountSettings::from_lookup(&lookup)?,
             stream,
             relay,
             runner,
@@ -554,6 +586,7 @@ impl fmt::Debug for Config {
             .field("pricing", &self.pricing)
             .field("media", &self.media)
             .field("mail", &self.mail)
+            .field("accounts", &self.accounts)
             .finish()
     }
 }
@@ -579,6 +612,26 @@ mod tests {
         assert_eq!(c.database_max_connections, DEFAULT_DATABASE_MAX_CONNECTIONS);
         assert_eq!(c.database_acquire_timeout, DEFAULT_ACQUIRE_TIMEOUT);
         assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn reads_the_account_settings() {
+        let c = config(&[("DATABASE_URL", "postgres://x")]).expect("valid");
+        assert_eq!(c.accounts.fresh_token, Duration::from_secs(300));
+        assert!(!c.accounts.require_verified_email);
+        let c = config(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("FRESH_TOKEN_SECONDS", "60"),
+            ("REQUIRE_VERIFIED_EMAIL", "true"),
+        ])
+        .expect("valid");
+        assert_eq!(c.accounts.fresh_token, Duration::from_secs(60));
+        assert!(c.accounts.require_verified_email);
+        let bad = config(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("REQUIRE_VERIFIED_EMAIL", "maybe"),
+        ]);
+        assert!(bad.is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Users: registration, lookup, listing and role changes.
+//! Users: registration, lookup, listing, role and name changes.
 //! Every change that matters to someone else is an [`AccountEvent`] appended in the same
 //! transaction.
 
@@ -32,17 +32,23 @@ pub struct Account {
     pub role: Role,
     /// Whether the email has been verified.
     pub email_verified: bool,
+    /// False while an admin has the account deactivated.
+    pub active: bool,
+    /// The address the user asked to move to, until they confirm it from there.
+    pub pending_email: Option<String>,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
 }
 
 /// The columns [`Account::from_row`] reads.
-pub(crate) const COLUMNS: &str = "id, email, name, role, email_verified_at, created_at";
+pub(crate) const COLUMNS: &str =
+    "id, email, name, role, email_verified_at, deactivated_at, pending_email, created_at";
 
 impl Account {
     pub(crate) fn from_row(row: &PgRow) -> Result<Self, sqlx::Error> {
         let role: String = row.try_get("role")?;
         let verified_at: Option<DateTime<Utc>> = row.try_get("email_verified_at")?;
+        let deactivated_at: Option<DateTime<Utc>> = row.try_get("deactivated_at")?;
         Ok(Self {
             id: row.try_get("id")?,
             email: row.try_get("email")?,
@@ -52,6 +58,8 @@ impl Account {
                 source: format!("unknown role '{role}'").into(),
             })?,
             email_verified: verified_at.is_some(),
+            active: deactivated_at.is_none(),
+            pending_email: row.try_get("pending_email")?,
             created_at: row.try_get("created_at")?,
         })
     }
@@ -302,15 +310,8 @@ pub async fn change_role(
     if account.role == to {
         return Ok(account);
     }
-    if account.role == Role::Admin {
-        // Lock every admin row so two concurrent demotions cannot both see another admin.
-        let admins: Vec<Uuid> =
-            sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' FOR UPDATE")
-                .fetch_all(&mut *tx)
-                .await?;
-        if admins.len() <= 1 {
-            return Err(AuthError::LastAdmin);
-        }
+    if account.role == Role::Admin && account.active && active_admins(&mut tx).await? <= 1 {
+        return Err(AuthError::LastAdmin);
     }
     let updated = set_role(&mut tx, id, to).await?;
     sessions::revoke_user_sessions(&mut tx, id).await?;
@@ -334,4 +335,48 @@ async fn set_role(tx: &mut PgConnection, id: Uuid, role: Role) -> Result<Account
     .fetch_one(&mut *tx)
     .await?;
     Account::from_row(&row)
+}
+
+/// How many active admins there are, their rows locked in `tx`: two concurrent changes (a
+/// demotion, a deactivation) cannot both see another active admin.
+pub(crate) async fn active_admins(tx: &mut PgConnection) -> Result<usize, sqlx::Error> {
+    let admins: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL FOR UPDATE",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(admins.len())
+}
+
+/// Gives account `id` the display name `name` (trimmed), appending `NameChanged`; unchanged
+/// (and nothing appended) when it has that name already.
+pub async fn rename(
+    pool: &PgPool,
+    id: Uuid,
+    name: &str,
+    metadata: &CommandMetadata,
+) -> Result<Account, AuthError> {
+    let name = name.trim().to_string();
+    let violations = check_name(&name);
+    if !violations.is_empty() {
+        return Err(AuthError::Invalid(violations));
+    }
+    let mut tx = pool.begin().await?;
+    let account = lock(&mut tx, id).await?.ok_or(AuthError::UserNotFound)?;
+    if account.name == name {
+        return Ok(account);
+    }
+    let row = sqlx::query(&format!(
+        "UPDATE users SET name = $2, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&name)
+    .fetch_one(&mut *tx)
+    .await?;
+    let updated = Account::from_row(&row)?;
+    let event = AccountEvent::NameChanged { user_id: id, name };
+    events::append(&mut tx, id, &[event], metadata).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %id, "name changed");
+    Ok(updated)
 }

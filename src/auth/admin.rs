@@ -29,8 +29,8 @@ pub struct AdminAccount {
 }
 
 /// `commerce admin create`: creates an admin account with a verified email, or, when the email
-/// belongs to an account already, makes it an admin, verifies its email and replaces its
-/// password (ending its sessions). The password must meet the policy.
+/// belongs to an account already, makes it an admin, verifies its email, reactivates it and
+/// replaces its password (ending its sessions). The password must meet the policy.
 pub async fn create_admin(
     pool: &PgPool,
     email: &str,
@@ -74,7 +74,7 @@ pub async fn create_admin(
                 .await?
                 .ok_or(AuthError::UserNotFound)?;
             let row = sqlx::query(&format!(
-                "UPDATE users SET role = 'admin', password_hash = $2,
+                "UPDATE users SET role = 'admin', password_hash = $2, deactivated_at = NULL,
                         email_verified_at = COALESCE(email_verified_at, now()), updated_at = now()
                   WHERE id = $1 RETURNING {COLUMNS}"
             ))
@@ -102,6 +102,10 @@ pub async fn create_admin(
                 user_id: id,
                 via: "operator".into(),
             });
+            if !before.active {
+                // The operator's way back in, should the account have been deactivated.
+                changes.push(AccountEvent::AccountReactivated { user_id: id });
+            }
             events::append(&mut tx, id, &changes, &metadata).await?;
             (account, AdminCreated::Promoted)
         }

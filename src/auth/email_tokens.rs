@@ -1,10 +1,11 @@
-//! Single-use tokens sent by email — verifying an address, resetting a password — and the
-//! account changes they authorise.
+//! Single-use tokens sent by email — verifying an address, confirming a new one, resetting a
+//! password — and the account changes they authorise.
 //!
 //! A token is 32 random bytes (hex) stored only as its SHA-256 hash, with an expiry. Nothing in
 //! the HTTP API returns one and no event carries one: the mailer (handling
-//! `EmailVerificationRequested` / `PasswordResetRequested`) calls [`issue_email_token`] to get a
-//! fresh plaintext token for the email it sends (see the `auth` module documentation). Using a
+//! `EmailVerificationRequested`, `VerificationResent`, `EmailChangeRequested`,
+//! `PasswordResetRequested`) calls [`issue_email_token_to`] to get a fresh plaintext token for
+//! the email it sends (see the `auth` module documentation). Using a
 //! token uses up every outstanding token of the same user and purpose.
 
 use std::time::Duration;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use super::accounts::{self, normalize_email};
 use super::events::{self, AccountEvent};
-use super::{password, secret, sessions, throttle, AuthError};
+use super::{password, profile, secret, sessions, throttle, AuthError};
 use crate::store::{Actor, CommandMetadata};
 
 /// How long a verification token is valid.
@@ -33,6 +34,8 @@ pub enum Purpose {
     VerifyEmail,
     /// Choosing a new password.
     PasswordReset,
+    /// Confirming the address the user asked to move to (`users.pending_email`).
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -41,42 +44,78 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::PasswordReset => "password_reset",
+            Purpose::ChangeEmail => "change_email",
+        }
+    }
+
+    /// The `users` column holding the address a token of this purpose is for.
+    fn address_column(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail | Purpose::PasswordReset => "email",
+            Purpose::ChangeEmail => "pending_email",
         }
     }
 
     /// How long a token of this purpose is valid.
     pub fn ttl(self) -> Duration {
         match self {
-            Purpose::VerifyEmail => VERIFY_EMAIL_TTL,
+            Purpose::VerifyEmail | Purpose::ChangeEmail => VERIFY_EMAIL_TTL,
             Purpose::PasswordReset => PASSWORD_RESET_TTL,
         }
     }
 }
 
-/// Issues a token for `user_id` and `purpose`, stores its hash and returns the plaintext — the
-/// only time it exists in clear. For the mailer (and tests); never exposed over HTTP.
+/// Issues a token for `user_id` and `purpose` (for the account's address, or its pending one
+/// for [`Purpose::ChangeEmail`]), stores its hash and returns the plaintext — the only time it
+/// exists in clear. For tests; the mailer uses [`issue_email_token_to`]. Never over HTTP.
 pub async fn issue_email_token(
     pool: &PgPool,
     user_id: Uuid,
     purpose: Purpose,
 ) -> Result<String, AuthError> {
+    issue(pool, user_id, purpose, None)
+        .await?
+        .ok_or(AuthError::UserNotFound)
+}
+
+/// [`issue_email_token`] for the address an event named: `None` (nothing issued) unless the
+/// account still has that address for `purpose`, so a late or redelivered event never mails a
+/// token for an address to another one.
+pub async fn issue_email_token_to(
+    pool: &PgPool,
+    user_id: Uuid,
+    purpose: Purpose,
+    address: &str,
+) -> Result<Option<String>, AuthError> {
+    issue(pool, user_id, purpose, Some(address)).await
+}
+
+async fn issue(
+    pool: &PgPool,
+    user_id: Uuid,
+    purpose: Purpose,
+    address: Option<&str>,
+) -> Result<Option<String>, AuthError> {
     let token = secret::generate();
     let expires_at = Utc::now() + purpose.ttl();
-    let inserted = sqlx::query(
+    let column = purpose.address_column();
+    let inserted = sqlx::query(&format!(
         "INSERT INTO email_tokens (token_hash, user_id, purpose, email, expires_at)
-         SELECT $1, id, $3, email, $4 FROM users WHERE id = $2",
-    )
+         SELECT $1, id, $3, {column}, $4 FROM users
+          WHERE id = $2 AND {column} IS NOT NULL AND ($5::text IS NULL OR {column} = $5)"
+    ))
     .bind(secret::digest(&token))
     .bind(user_id)
     .bind(purpose.as_str())
     .bind(expires_at)
+    .bind(address)
     .execute(pool)
     .await?;
     if inserted.rows_affected() == 0 {
-        return Err(AuthError::UserNotFound);
+        return Ok(None);
     }
     tracing::info!(%user_id, purpose = purpose.as_str(), "email token issued");
-    Ok(token)
+    Ok(Some(token))
 }
 
 /// Whom a valid email token was issued to.
@@ -128,13 +167,31 @@ async fn consume(
     Ok(owner)
 }
 
-/// Marks the account's email verified (appending `EmailVerified` the first time).
+/// Redeems a token mailed to an address: a verification token marks the account's email
+/// verified (appending `EmailVerified` the first time), a `change_email` one moves the account
+/// to the address it was mailed to ([`profile::confirm_email_change`]).
 pub async fn verify_email(
     pool: &PgPool,
     token: &str,
     request_id: &str,
 ) -> Result<accounts::Account, AuthError> {
+    let change: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM email_tokens WHERE token_hash = $1 AND purpose = $2)",
+    )
+    .bind(secret::digest(token))
+    .bind(Purpose::ChangeEmail.as_str())
+    .fetch_one(pool)
+    .await?;
     let mut tx = pool.begin().await?;
+    if change {
+        let TokenOwner { user_id, email } = consume(&mut tx, token, Purpose::ChangeEmail).await?;
+        let metadata = |account: &accounts::Account| {
+            CommandMetadata::new(Actor::user(user_id, account.role), request_id)
+        };
+        let account = profile::confirm_email_change(&mut tx, user_id, &email, metadata).await?;
+        tx.commit().await?;
+        return Ok(account);
+    }
     let TokenOwner { user_id, email } = consume(&mut tx, token, Purpose::VerifyEmail).await?;
     let account = accounts::lock(&mut tx, user_id)
         .await?

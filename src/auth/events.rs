@@ -54,11 +54,13 @@ pub enum AccountEvent {
         /// The account's address.
         email: String,
     },
-    /// The password was replaced (every session of the account was ended).
+    /// The password was replaced (the account's sessions were ended; `via: user` keeps the
+    /// one that asked).
     PasswordChanged {
         /// The user.
         user_id: Uuid,
-        /// `reset` (emailed token) or `operator` (`commerce admin create`).
+        /// `reset` (emailed token), `operator` (`commerce admin create`) or `user`
+        /// (`POST me/password`, which keeps the session it was sent from).
         via: String,
     },
     /// An admin (or an operator) changed the account's role.
@@ -69,6 +71,50 @@ pub enum AccountEvent {
         from: Role,
         /// The new role.
         to: Role,
+    },
+    /// The user changed their display name.
+    NameChanged {
+        /// The user.
+        user_id: Uuid,
+        /// The new name.
+        name: String,
+    },
+    /// The user asked to move to `new_email`: the mailer sends a confirmation token there. The
+    /// account keeps `email` until the token is redeemed.
+    EmailChangeRequested {
+        /// The user.
+        user_id: Uuid,
+        /// The account's current address.
+        email: String,
+        /// The address asked for.
+        new_email: String,
+    },
+    /// The new address was confirmed and is now the account's (and counts as verified); the
+    /// mailer tells the old address.
+    EmailChanged {
+        /// The user.
+        user_id: Uuid,
+        /// The previous address.
+        from: String,
+        /// The new address.
+        to: String,
+    },
+    /// An admin deactivated the account: its sessions ended, logins are refused.
+    AccountDeactivated {
+        /// The user.
+        user_id: Uuid,
+    },
+    /// An admin reactivated the account: logins work again.
+    AccountReactivated {
+        /// The user.
+        user_id: Uuid,
+    },
+    /// The user asked for the verification email again: the mailer sends a new token.
+    VerificationResent {
+        /// The user.
+        user_id: Uuid,
+        /// The address to verify.
+        email: String,
     },
 }
 
@@ -82,6 +128,12 @@ impl AccountEvent {
             Self::PasswordResetRequested { .. } => "PasswordResetRequested",
             Self::PasswordChanged { .. } => "PasswordChanged",
             Self::RoleChanged { .. } => "RoleChanged",
+            Self::NameChanged { .. } => "NameChanged",
+            Self::EmailChangeRequested { .. } => "EmailChangeRequested",
+            Self::EmailChanged { .. } => "EmailChanged",
+            Self::AccountDeactivated { .. } => "AccountDeactivated",
+            Self::AccountReactivated { .. } => "AccountReactivated",
+            Self::VerificationResent { .. } => "VerificationResent",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Access tokens: short-lived HS256 JWTs naming the user, their role and a unique token id
-//! (`jti`, so a logout can revoke it before it expires).
+//! (`jti`, so a logout can revoke it before it expires). A token issued by a password login
+//! says so (`fresh`); sensitive changes accept it for `FRESH_TOKEN_SECONDS` after `iat`.
 
 use std::time::Duration;
 
@@ -27,6 +28,17 @@ pub struct Claims {
     pub exp: i64,
     /// Always [`ISSUER`].
     pub iss: String,
+    /// Issued by a password login (not by a refresh): the user proved the password at `iat`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
+}
+
+impl Claims {
+    /// Whether the token proves a password login at most `window` ago (`now` in Unix seconds).
+    pub fn is_fresh(&self, window: Duration, now: i64) -> bool {
+        let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+        self.fresh && now.saturating_sub(self.iat) <= window
+    }
 }
 
 /// An access token just signed, with the claims it carries.
@@ -38,12 +50,23 @@ pub struct Issued {
     pub claims: Claims,
 }
 
-/// Signs an access token for `user` valid for `ttl`.
+/// Signs an access token for `user` valid for `ttl` (not fresh: see [`issue_with`]).
 pub fn issue(
     secret: &str,
     user: Uuid,
     role: Role,
     ttl: Duration,
+) -> Result<Issued, jsonwebtoken::errors::Error> {
+    issue_with(secret, user, role, ttl, false)
+}
+
+/// Signs an access token for `user` valid for `ttl`; `fresh` when a password login issues it.
+pub fn issue_with(
+    secret: &str,
+    user: Uuid,
+    role: Role,
+    ttl: Duration,
+    fresh: bool,
 ) -> Result<Issued, jsonwebtoken::errors::Error> {
     let now = Utc::now().timestamp();
     let claims = Claims {
@@ -53,6 +76,7 @@ pub fn issue(
         iat: now,
         exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
         iss: ISSUER.into(),
+        fresh,
     };
     let token = encode(
         &Header::new(Algorithm::HS256),
@@ -91,6 +115,28 @@ mod tests {
         let verified = verify(SECRET, &token).expect("verifies");
         assert_eq!(verified, claims);
         assert_eq!(verified.sub, user);
+    }
+
+    #[test]
+    fn only_a_login_token_is_fresh_and_only_within_the_window() {
+        let window = Duration::from_secs(300);
+        let login = issue_with(SECRET, Uuid::new_v4(), Role::Customer, window, true)
+            .expect("signs")
+            .claims;
+        let refreshed = issue(SECRET, Uuid::new_v4(), Role::Customer, window)
+            .expect("signs")
+            .claims;
+        assert!(login.is_fresh(window, login.iat + 300));
+        assert!(!login.is_fresh(window, login.iat + 301));
+        assert!(!refreshed.is_fresh(window, refreshed.iat));
+        let verified = verify(
+            SECRET,
+            &issue_with(SECRET, Uuid::new_v4(), Role::Prime, window, true)
+                .expect("signs")
+                .token,
+        )
+        .expect("verifies");
+        assert!(verified.fresh, "the claim survives signing");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::secret::Secret;
 
 use super::accounts::{self, normalize_email, Account};
-use super::{jwt, password, secret, throttle, AuthError};
+use super::{jwt, password, secret, status, throttle, AuthError};
 
 /// What a login or refresh hands out.
 #[derive(Debug, Clone)]
@@ -78,31 +78,36 @@ pub async fn login(
     };
     throttle::clear_account(pool, &key).await?;
     let mut tx = pool.begin().await?;
+    // Only a right password learns that the account is deactivated.
+    status::ensure_active(&mut tx, account.id).await?;
     sqlx::query("DELETE FROM refresh_tokens WHERE user_id = $1 AND expires_at < now()")
         .bind(account.id)
         .execute(&mut *tx)
         .await?;
-    let pair = issue(&mut tx, tokens, account, Uuid::new_v4()).await?;
+    let pair = issue(&mut tx, tokens, account, Uuid::new_v4(), true).await?;
     tx.commit().await?;
     tracing::info!(user_id = %pair.account.id, "logged in");
     Ok(pair)
 }
 
-/// Signs an access token for `account` and stores a new refresh token of `family`.
+/// Signs an access token for `account` (`fresh` after a password login) and stores a new
+/// refresh token of `family`.
 async fn issue(
     tx: &mut PgConnection,
     tokens: &TokenSettings,
     account: Account,
     family: Uuid,
+    fresh: bool,
 ) -> Result<TokenPair, AuthError> {
     let jwt::Issued {
         token: access_token,
         claims,
-    } = jwt::issue(
+    } = jwt::issue_with(
         tokens.jwt_secret.expose(),
         account.id,
         account.role,
         tokens.access_token_ttl,
+        fresh,
     )?;
     let refresh_token = secret::generate();
     let access_expires_at =
@@ -141,14 +146,28 @@ struct RefreshRow {
     revoked_at: Option<DateTime<Utc>>,
 }
 
-/// Exchanges `refresh_token` for a new pair in the same family (the role is read afresh).
-/// A rotated token presented again revokes its family.
+/// Exchanges `refresh_token` for a new pair in the same family (the role is read afresh; the
+/// access token is never fresh). A rotated token presented again revokes its family; a
+/// deactivated account gets nothing.
 pub async fn refresh(
     pool: &PgPool,
     tokens: &TokenSettings,
     refresh_token: &str,
 ) -> Result<TokenPair, AuthError> {
     let mut tx = pool.begin().await?;
+    // Account changes lock the user, then its refresh tokens: the same order here.
+    let owner: Option<Uuid> =
+        sqlx::query_scalar("SELECT user_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(secret::digest(refresh_token))
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(owner) = owner else {
+        return Err(AuthError::InvalidRefreshToken);
+    };
+    match status::ensure_active(&mut tx, owner).await {
+        Err(AuthError::UserNotFound) => return Err(AuthError::InvalidRefreshToken),
+        other => other?,
+    }
     let row: Option<RefreshRow> = sqlx::query_as(
         "SELECT family_id, user_id, expires_at, rotated_at, revoked_at
            FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
@@ -175,7 +194,7 @@ pub async fn refresh(
     if row.expires_at <= Utc::now() {
         return Err(AuthError::InvalidRefreshToken);
     }
-    // Read, not locked: account changes lock the user, then its refresh tokens.
+    // Share-locked above by `ensure_active`.
     let account = accounts::find(&mut *tx, row.user_id)
         .await?
         .ok_or(AuthError::InvalidRefreshToken)?;
@@ -183,7 +202,7 @@ pub async fn refresh(
         .bind(secret::digest(refresh_token))
         .execute(&mut *tx)
         .await?;
-    let pair = issue(&mut tx, tokens, account, row.family_id).await?;
+    let pair = issue(&mut tx, tokens, account, row.family_id, false).await?;
     tx.commit().await?;
     tracing::info!(user_id = %row.user_id, "refresh token rotated");
     Ok(pair)
@@ -270,6 +289,35 @@ pub(crate) async fn revoke_user_sessions(
     user_id: Uuid,
 ) -> Result<(), sqlx::Error> {
     revoke_where(tx, "user_id = $1", user_id).await
+}
+
+/// Revokes every session of `user_id` but the one the access token `keep_jti` belongs to
+/// (after the user changed their password from it).
+pub(crate) async fn revoke_other_sessions(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    keep_jti: Uuid,
+) -> Result<(), sqlx::Error> {
+    let kept: Option<Uuid> = sqlx::query_scalar(
+        "SELECT family_id FROM refresh_tokens WHERE access_jti = $1 AND user_id = $2",
+    )
+    .bind(keep_jti)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let families: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT family_id FROM refresh_tokens
+          WHERE user_id = $1 AND family_id IS DISTINCT FROM $2
+            AND (revoked_at IS NULL OR access_expires_at > now())",
+    )
+    .bind(user_id)
+    .bind(kept)
+    .fetch_all(&mut *tx)
+    .await?;
+    for family in families {
+        revoke_family(tx, family).await?;
+    }
+    Ok(())
 }
 
 async fn revoke_where(tx: &mut PgConnection, condition: &str, id: Uuid) -> Result<(), sqlx::Error> {

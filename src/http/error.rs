@@ -21,6 +21,11 @@ use utoipa::ToSchema;
 use crate::store::{ExecuteError, StoreError};
 use crate::usecases::OrderChangeError;
 
+/// The realm of the `WWW-Authenticate` challenges.
+const REALM: &str = "commerce";
+/// The challenge of a 401 without a more precise one (no credentials, bad login).
+const BARE_CHALLENGE: &str = "Bearer realm=\"commerce\"";
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
@@ -57,6 +62,8 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<u32>,
+    /// The `WWW-Authenticate` challenge of a 401 (a bare `Bearer` one when unset).
+    challenge: Option<String>,
     cause: Option<anyhow::Error>,
 }
 
@@ -69,6 +76,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            challenge: None,
             cause: None,
         }
     }
@@ -175,6 +183,22 @@ impl ApiError {
         }
     }
 
+    /// 401 `code` with the RFC 6750 challenge `error` (`invalid_token`, …) and its
+    /// `description` (plain words, no quotes), plus `extra` parameters (`max_age=300`).
+    pub fn bearer_challenge(code: &str, error: &str, description: &str, extra: &str) -> Self {
+        let mut challenge = format!(
+            "Bearer realm=\"{REALM}\", error=\"{error}\", error_description=\"{description}\""
+        );
+        if !extra.is_empty() {
+            challenge.push_str(", ");
+            challenge.push_str(extra);
+        }
+        Self {
+            challenge: Some(challenge),
+            ..Self::new(StatusCode::UNAUTHORIZED, code, description)
+        }
+    }
+
     /// The same problem under another stable code.
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = code.into();
@@ -220,6 +244,14 @@ impl IntoResponse for ApiError {
         );
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names the scheme that would be accepted.
+            let challenge = self
+                .challenge
+                .and_then(|c| HeaderValue::from_str(&c).ok())
+                .unwrap_or_else(|| HeaderValue::from_static(BARE_CHALLENGE));
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }
@@ -384,6 +416,25 @@ mod tests {
             "application/problem+json"
         );
         assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+    }
+
+    #[test]
+    fn every_401_carries_a_bearer_challenge() {
+        let bare = ApiError::unauthorized("no token").into_response();
+        assert_eq!(
+            bare.headers()[header::WWW_AUTHENTICATE],
+            "Bearer realm=\"commerce\""
+        );
+        let expired =
+            ApiError::bearer_challenge("token_expired", "invalid_token", "The token expired", "")
+                .into_response();
+        assert_eq!(
+            expired.headers()[header::WWW_AUTHENTICATE],
+            "Bearer realm=\"commerce\", error=\"invalid_token\", \
+             error_description=\"The token expired\""
+        );
+        let forbidden = ApiError::forbidden("no").into_response();
+        assert!(forbidden.headers().get(header::WWW_AUTHENTICATE).is_none());
     }
 
     #[test]

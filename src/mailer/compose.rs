@@ -54,6 +54,47 @@ pub struct TokenRequest {
     pub email: String,
 }
 
+/// The fields the mailer reads from `EmailChangeRequested`.
+#[derive(Debug, Deserialize)]
+pub struct EmailChange {
+    /// The user.
+    pub user_id: Uuid,
+    /// The address asked for (the confirmation goes there).
+    pub new_email: String,
+}
+
+/// The fields the mailer reads from `EmailChanged`.
+#[derive(Debug, Deserialize)]
+pub struct EmailChanged {
+    /// The user.
+    pub user_id: Uuid,
+    /// The previous address (the notice goes there).
+    pub from: String,
+    /// The new address.
+    pub to: String,
+}
+
+/// The notice to the old address of an account that moved to another one (none when the
+/// account is gone).
+pub async fn email_changed(
+    tx: &mut PgConnection,
+    changed: EmailChanged,
+) -> Result<Option<Outgoing>, sqlx::Error> {
+    let Some(user) = user(tx, changed.user_id).await? else {
+        return Ok(None);
+    };
+    let vars = [
+        ("name", user.name),
+        ("old_email", changed.from.clone()),
+        ("new_email", changed.to),
+    ];
+    Ok(Some(Outgoing::new(
+        templates::EMAIL_CHANGED,
+        changed.from,
+        &vars,
+    )))
+}
+
 /// A user's address and name.
 pub struct Recipient {
     /// The address.

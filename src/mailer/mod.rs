@@ -11,8 +11,9 @@
 //! (lettre) when `SMTP_URL` is set, `.eml` files in `MAIL_DIR` otherwise ([`settings`]) — and
 //! retries failures with exponential backoff; `GET admin/emails` shows the log.
 //!
-//! Emails: account verification (`EmailVerificationRequested`), password reset
-//! (`PasswordResetRequested`), order confirmation with lines and totals (`OrderConfirmed`),
+//! Emails: account verification (`EmailVerificationRequested`, `VerificationResent`), password
+//! reset (`PasswordResetRequested`), email change — a confirmation link to the new address
+//! (`EmailChangeRequested`), a notice to the old one once done (`EmailChanged`) —, order confirmation with lines and totals (`OrderConfirmed`),
 //! shipped with carrier and tracking (`OrderShipped`), delivered, cancelled, refunded, and low
 //! stock to every admin (`LowStockThresholdCrossed`). Order emails go to the customer's address
 //! in `users`; an order whose customer has no account is skipped with a log line.
@@ -41,7 +42,7 @@ use commerce_projections::{EventHandler, ProjectionError};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::auth::email_tokens::{issue_email_token, Purpose};
+use crate::auth::email_tokens::{issue_email_token_to, Purpose};
 use compose::{Outgoing, TokenRequest};
 pub use settings::{
     MailSettings, SmtpSettings, DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, DEFAULT_PUBLIC_BASE_URL,
@@ -74,6 +75,8 @@ impl MailerProcess {
         let (template, path) = match purpose {
             Purpose::VerifyEmail => (templates::VERIFY_EMAIL, "verify-email"),
             Purpose::PasswordReset => (templates::PASSWORD_RESET, "reset-password"),
+            // Redeemed by the same route as a verification token.
+            Purpose::ChangeEmail => (templates::EMAIL_CHANGE, "verify-email"),
         };
         let exists: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM emails WHERE event_id = $1 AND template = $2)",
@@ -89,9 +92,14 @@ impl MailerProcess {
         if exists {
             return Ok(Vec::new());
         }
-        let token = match issue_email_token(&self.pool, request.user_id, purpose).await {
-            Ok(token) => token,
-            Err(crate::auth::AuthError::UserNotFound) => return Ok(Vec::new()),
+        let issued =
+            issue_email_token_to(&self.pool, request.user_id, purpose, &request.email).await;
+        let token = match issued {
+            Ok(Some(token)) => token,
+            Ok(None) => {
+                tracing::info!(user_id = %request.user_id, "address no longer the account's: email skipped");
+                return Ok(Vec::new());
+            }
             Err(crate::auth::AuthError::Database(error)) => return Err(error.into()),
             Err(error) => return Err(ProjectionError::Command(error.to_string())),
         };
@@ -115,7 +123,12 @@ impl MailerProcess {
             envelope.aggregate_type.as_str(),
             envelope.event_type.as_str(),
         ) {
-            ("account", kind @ ("EmailVerificationRequested" | "PasswordResetRequested")) => {
+            (
+                "account",
+                kind @ ("EmailVerificationRequested"
+                | "VerificationResent"
+                | "PasswordResetRequested"),
+            ) => {
                 let request: TokenRequest =
                     serde_json::from_value(envelope.payload[kind].clone()).map_err(decode)?;
                 let purpose = if kind == "PasswordResetRequested" {
@@ -124,6 +137,26 @@ impl MailerProcess {
                     Purpose::VerifyEmail
                 };
                 self.token_email(tx, envelope, request, purpose).await
+            }
+            ("account", "EmailChangeRequested") => {
+                let change: compose::EmailChange =
+                    serde_json::from_value(envelope.payload["EmailChangeRequested"].clone())
+                        .map_err(decode)?;
+                let request = TokenRequest {
+                    user_id: change.user_id,
+                    email: change.new_email,
+                };
+                self.token_email(tx, envelope, request, Purpose::ChangeEmail)
+                    .await
+            }
+            ("account", "EmailChanged") => {
+                let changed: compose::EmailChanged =
+                    serde_json::from_value(envelope.payload["EmailChanged"].clone())
+                        .map_err(decode)?;
+                Ok(compose::email_changed(tx, changed)
+                    .await?
+                    .into_iter()
+                    .collect())
             }
             ("order", _) => {
                 let event: OrderEvent =

@@ -35,6 +35,10 @@ macro_rules! template {
 pub const VERIFY_EMAIL: Template = template!("verify_email", "Confirm your email address");
 /// Password reset.
 pub const PASSWORD_RESET: Template = template!("password_reset", "Reset your password");
+/// Confirming the address a user asked to move to (sent there).
+pub const EMAIL_CHANGE: Template = template!("email_change", "Confirm your new email address");
+/// Telling the old address that the account moved to another one.
+pub const EMAIL_CHANGED: Template = template!("email_changed", "Your email address was changed");
 /// Order confirmation, with its lines and totals.
 pub const ORDER_CONFIRMED: Template =
     template!("order_confirmed", "Order {{order_id}} confirmed: {{total}}");
@@ -155,6 +159,8 @@ mod tests {
             );
         }
         for t in [
+            EMAIL_CHANGE,
+            EMAIL_CHANGED,
             ORDER_CANCELLED,
             ORDER_REFUNDED,
             RETURN_REQUESTED,

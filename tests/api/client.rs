@@ -1169,4 +1169,47 @@ impl Client<'_> {
             None => self.send(Method::POST, &path).await,
         }
     }
+
+    // Profile and account status.
+
+    /// `PATCH /me` {name}.
+    pub async fn rename_me(&self, name: &str) -> Reply {
+        let body = serde_json::json!({ "name": name });
+        self.send_json(Method::PATCH, "/me", &body).await
+    }
+
+    /// `POST /me/email` {new_email, password}.
+    pub async fn change_email(&self, new_email: &str, password: &str) -> Reply {
+        let body = serde_json::json!({ "new_email": new_email, "password": password });
+        self.send_json(Method::POST, "/me/email", &body).await
+    }
+
+    /// `POST /me/password` {current_password, new_password}.
+    pub async fn change_password(&self, current: &str, new_password: &str) -> Reply {
+        let body = serde_json::json!({ "current_password": current, "new_password": new_password });
+        self.send_json(Method::POST, "/me/password", &body).await
+    }
+
+    /// `POST /auth/verify-email/resend`.
+    pub async fn resend_verification(&self) -> Reply {
+        self.send(Method::POST, "/auth/verify-email/resend").await
+    }
+
+    /// `GET /admin/users/{user}`.
+    pub async fn get_user(&self, user: &str) -> Reply {
+        self.send(Method::GET, &format!("/admin/users/{user}"))
+            .await
+    }
+
+    /// `POST /admin/users/{user}/deactivate`.
+    pub async fn deactivate_user(&self, user: &str) -> Reply {
+        self.send(Method::POST, &format!("/admin/users/{user}/deactivate"))
+            .await
+    }
+
+    /// `POST /admin/users/{user}/reactivate`.
+    pub async fn reactivate_user(&self, user: &str) -> Reply {
+        self.send(Method::POST, &format!("/admin/users/{user}/reactivate"))
+            .await
+    }
 }

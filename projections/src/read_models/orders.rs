@@ -2,6 +2,7 @@
 //! with its totals, lines, payment, shipment and outcome, and `order_timeline`, one row per
 //! event with the status it led to; and the query functions [`get`], [`list`], [`timeline`].
 
+mod customers;
 mod query;
 mod rebuild;
 mod refunds;
@@ -18,6 +19,7 @@ use super::{aggregate_uuid, decode, version};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
+pub use customers::{customer_orders, CustomerOrders};
 pub use query::{
     get, list, returns, timeline, OrderLineView, OrderQuery, OrderReturn, OrderView, PaymentView,
     RejectionView, ShipmentView, TimelineEntry,

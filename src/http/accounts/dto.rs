@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use commerce_projections::read_models::MoneyView;
+
 use crate::auth::accounts::Account;
 use crate::auth::sessions::TokenPair;
 
@@ -161,6 +163,12 @@ pub struct AccountView {
     pub role: RoleDto,
     /// Whether the email address has been verified.
     pub email_verified: bool,
+    /// `active`, or `deactivated` (by an admin: no login until reactivated).
+    #[schema(example = "active")]
+    pub status: String,
+    /// The address the user asked to move to, until confirmed from there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_email: Option<String>,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
 }
@@ -173,9 +181,58 @@ impl From<Account> for AccountView {
             name: account.name,
             role: account.role.into(),
             email_verified: account.email_verified,
+            status: if account.active {
+                "active"
+            } else {
+                "deactivated"
+            }
+            .into(),
+            pending_email: account.pending_email,
             created_at: account.created_at,
         }
     }
+}
+
+/// `PATCH me`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NameChange {
+    /// The new display name (1 to 100 characters).
+    #[schema(example = "Ada King")]
+    pub name: String,
+}
+
+/// `POST me/email`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChange {
+    /// The address to move to; it becomes the account's once confirmed from there.
+    #[schema(example = "ada@lovelace.example", format = "email")]
+    pub new_email: String,
+    /// The account's current password.
+    pub password: String,
+}
+
+/// `POST me/password`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The account's current password.
+    pub current_password: String,
+    /// The new password (same policy as at registration, and not the current one).
+    pub new_password: String,
+}
+
+/// `GET admin/users/{id}`: an account and its orders in figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDetails {
+    /// The account.
+    #[serde(flatten)]
+    pub account: AccountView,
+    /// Orders the user placed, whatever became of them (from the orders read model).
+    pub order_count: i64,
+    /// Per currency: what the user's paid orders took, less refunds.
+    pub amount_spent: Vec<MoneyView>,
 }
 
 /// A page of accounts.

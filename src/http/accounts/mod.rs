@@ -1,11 +1,15 @@
 //! HTTP routes of accounts and authentication: registration, email verification, login,
 //! refresh, logout and password reset on the command API (`routes`); `GET me` and the admins'
-//! user list on the query API (`query_routes`); admins change roles.
+//! user list and user page on the query API (`query_routes`); the user's own changes
+//! (`profile`: name, email, password, verification email again); admins change roles and
+//! deactivate or reactivate accounts (`admin`).
 //!
 //! The work is done by [`crate::auth`]; this module maps requests and errors. No route ever
 //! returns an email token: see the `auth` module documentation for how the mailer gets one.
 
+mod admin;
 mod dto;
+mod profile;
 mod session;
 mod users;
 
@@ -14,7 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use utoipa::OpenApi;
 
@@ -23,9 +27,9 @@ use super::AppState;
 use crate::auth::AuthError;
 
 pub use dto::{
-    AccountPage, AccountView, LoginRequest, LogoutRequest, PasswordResetConfirm,
-    PasswordResetRequest, RefreshRequest, RegisterRequest, RoleChange, RoleDto, TokenResponse,
-    VerifyEmailRequest,
+    AccountPage, AccountView, EmailChange, LoginRequest, LogoutRequest, NameChange, PasswordChange,
+    PasswordResetConfirm, PasswordResetRequest, RefreshRequest, RegisterRequest, RoleChange,
+    RoleDto, TokenResponse, UserDetails, VerifyEmailRequest,
 };
 
 /// The account routes of the command API, relative to `/api/v1`.
@@ -45,6 +49,15 @@ pub fn routes() -> Router<AppState> {
             post(session::confirm_password_reset),
         )
         .route("/admin/users/{id}/role", put(users::change_role))
+        .route("/me", patch(profile::rename))
+        .route("/me/email", post(profile::change_email))
+        .route("/me/password", post(profile::change_password))
+        .route(
+            "/auth/verify-email/resend",
+            post(profile::resend_verification),
+        )
+        .route("/admin/users/{id}/deactivate", post(admin::deactivate))
+        .route("/admin/users/{id}/reactivate", post(admin::reactivate))
 }
 
 /// The account routes of the query API, relative to `/api/v1`.
@@ -52,6 +65,7 @@ pub fn query_routes() -> Router<AppState> {
     Router::new()
         .route("/me", get(users::me))
         .route("/admin/users", get(users::list))
+        .route("/admin/users/{id}", get(admin::user))
 }
 
 /// The OpenAPI description of this module's routes.
@@ -68,6 +82,13 @@ pub fn query_routes() -> Router<AppState> {
         users::change_role,
         users::me,
         users::list,
+        profile::rename,
+        profile::change_email,
+        profile::change_password,
+        profile::resend_verification,
+        admin::user,
+        admin::deactivate,
+        admin::reactivate,
     ),
     components(schemas(
         RegisterRequest,
@@ -82,6 +103,10 @@ pub fn query_routes() -> Router<AppState> {
         TokenResponse,
         AccountView,
         AccountPage,
+        NameChange,
+        EmailChange,
+        PasswordChange,
+        UserDetails,
         Problem,
         FieldError,
     )),
@@ -109,8 +134,7 @@ impl From<AuthError> for ApiError {
                 error.to_string(),
             ),
             AuthError::Throttled { retry_after } => {
-                let whole = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                let seconds = u32::try_from(whole.max(1)).unwrap_or(u32::MAX);
+                let seconds = whole_seconds(retry_after);
                 ApiError::too_many_requests(
                     format!("too many failed login attempts; retry in {seconds} s"),
                     seconds,
@@ -128,10 +152,38 @@ impl From<AuthError> for ApiError {
             ),
             AuthError::UserNotFound => ApiError::not_found("user"),
             AuthError::LastAdmin => ApiError::conflict("last_admin", error.to_string()),
+            AuthError::AccountDeactivated => {
+                ApiError::forbidden(error.to_string()).with_code("account_deactivated")
+            }
+            AuthError::WrongPassword => {
+                ApiError::forbidden(error.to_string()).with_code("wrong_password")
+            }
+            AuthError::EmailUnverified => {
+                ApiError::forbidden(error.to_string()).with_code("email_unverified")
+            }
+            AuthError::AlreadyVerified => {
+                ApiError::conflict("email_already_verified", error.to_string())
+            }
+            AuthError::CannotDeactivateSelf => {
+                ApiError::conflict("cannot_deactivate_self", error.to_string())
+            }
+            AuthError::TooSoon { retry_after } => {
+                let seconds = whole_seconds(retry_after);
+                ApiError::too_many_requests(
+                    format!("asked too often; retry in {seconds} s"),
+                    seconds,
+                )
+            }
             AuthError::Database(e) => ApiError::from(e),
             AuthError::Hashing(_) | AuthError::Signing(_) => ApiError::internal(error),
         }
     }
+}
+
+/// `wait` in whole seconds, rounded up, at least 1 (a `Retry-After`).
+fn whole_seconds(wait: std::time::Duration) -> u32 {
+    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    u32::try_from(whole.max(1)).unwrap_or(u32::MAX)
 }
 
 /// The client's IP address, when the server was started with connection info
@@ -169,6 +221,12 @@ mod tests {
             "/admin/users/{id}/role",
             "/me",
             "/admin/users",
+            "/me/email",
+            "/me/password",
+            "/auth/verify-email/resend",
+            "/admin/users/{id}",
+            "/admin/users/{id}/deactivate",
+            "/admin/users/{id}/reactivate",
         ] {
             assert!(doc.paths.paths.contains_key(path), "{path} is undocumented");
         }

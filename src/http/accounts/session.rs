@@ -74,6 +74,7 @@ pub(super) async fn verify_email(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_deactivated` (the password was right)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong body shape", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: too many failed attempts (see `Retry-After`)",
             body = Problem, content_type = "application/problem+json",
@@ -105,6 +106,7 @@ pub(super) async fn login(
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_refresh_token`: unknown, expired, revoked or reused",
             body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_deactivated`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong body shape", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]

@@ -56,6 +56,9 @@ pub async fn checkout(
     expected: IfMatch,
     request_id: RequestId,
 ) -> Result<Response, ApiError> {
+    // REQUIRE_VERIFIED_EMAIL: 403 `email_unverified` before anything is decided.
+    let required = state.config.accounts.require_verified_email;
+    crate::auth::status::require_verified_email(&state.pool, required, user.id).await?;
     let input = CheckOut {
         cart_id: id,
         customer: user.caller(),

@@ -1,11 +1,16 @@
 //! Accounts and authentication through HTTP: registration, email verification, sessions
 //! (login, refresh rotation and reuse detection, logout), token validation, password policy and
-//! reset, throttling, roles, and the `commerce admin create` command.
+//! reset, throttling, roles, and the `commerce admin create` command; the user's own changes
+//! (name, email, password with a fresh token), verification that matters, and admins'
+//! deactivation of accounts.
 
 mod admin;
+mod deactivation;
 mod passwords;
+mod profile;
 mod sessions;
 mod tokens;
+mod verification;
 
 use commerce::auth::email_tokens::{issue_email_token, Purpose};
 use serde_json::Value;

@@ -109,7 +109,7 @@ async fn register_verify_login_refresh_logout_then_the_old_tokens_are_rejected()
 
     for access in [&second.access, &first_access] {
         let (code, _) = problem(me(&app, access).await, 401).await;
-        assert_eq!(code, "unauthorized");
+        assert_eq!(code, "token_revoked");
     }
     for refresh_token in [&second.refresh, &first_refresh] {
         let (code, _) = problem(refresh(&app, refresh_token).await, 401).await;

@@ -141,7 +141,7 @@ async fn an_unauthenticated_attempt_stores_nothing_under_its_key() {
         .idempotency_key("later")
         .create_product(&new_product("CUP-W", 5))
         .await
-        .problem(401, "unauthorized");
+        .problem(401, "token_invalid");
 
     assert_eq!(stored_keys(&app).await, 0);
     assert_eq!(event_count(&app).await, 0);

@@ -242,7 +242,7 @@ async fn catalogue_routes_without_a_valid_token_are_401() {
     app.with_token("not-a-jwt")
         .create_product(&new_product("CUP-X", 1))
         .await
-        .problem(401, "unauthorized");
+        .problem(401, "token_invalid");
 
     assert_eq!(event_count(&app).await, before);
 }

@@ -109,6 +109,12 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "PasswordResetRequested",
             "PasswordChanged",
             "RoleChanged",
+            "NameChanged",
+            "EmailChangeRequested",
+            "EmailChanged",
+            "AccountDeactivated",
+            "AccountReactivated",
+            "VerificationResent",
         ],
     ),
     (

@@ -61,6 +61,19 @@ const NOT_AIMED: &[(&str, &str)] = &[
     ("list_my_coupons", "own coupons only: checked below"),
     ("get_me", "own account only: checked below"),
     ("logout", "own session only: checked below"),
+    ("rename_me", "own account only (accounts::profile)"),
+    (
+        "change_my_email",
+        "own account only, with its password (accounts::profile)",
+    ),
+    (
+        "change_my_password",
+        "own account only, with its password (accounts::profile)",
+    ),
+    (
+        "resend_verification_email",
+        "own account only (accounts::verification)",
+    ),
 ];
 
 /// A's things B aims at.
@@ -170,6 +183,9 @@ fn probes(a: &Victim, b: Uuid) -> Vec<(&'static str, Method, String, Option<Valu
         ("update_store", Method::PATCH, "/stores/default".into(), Some(json!({"status": "closed"})), Forbidden),
         ("list_users", Method::GET, "/admin/users".into(), None, Forbidden),
         ("change_user_role", Method::PUT, format!("/admin/users/{b}/role"), Some(json!({"role": "admin"})), Forbidden),
+        ("get_user", Method::GET, format!("/admin/users/{}", a.id), None, Forbidden),
+        ("deactivate_user", Method::POST, format!("/admin/users/{}/deactivate", a.id), None, Forbidden),
+        ("reactivate_user", Method::POST, format!("/admin/users/{}/reactivate", a.id), None, Forbidden),
         ("inventory_health", Method::GET, "/admin/inventory/health".into(), None, Forbidden),
         ("list_emails", Method::GET, "/admin/emails".into(), None, Forbidden),
         ("list_contact_messages", Method::GET, "/admin/messages".into(), None, Forbidden),
@@ -326,7 +342,7 @@ async fn a_customer_reaches_nothing_of_another_customer_through_any_operation() 
         .request(Method::GET, "/me")
         .send()
         .await
-        .problem(401, "unauthorized");
+        .problem(401, "token_revoked");
     let renewed = crate::accounts::tokens(refresh(&app, &a.tokens.refresh).await).await;
 
     mark.assert_unchanged(&StoreMark::of(&app).await, "customer B");
