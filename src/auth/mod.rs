@@ -2,7 +2,8 @@
 //! operator's `commerce admin create` (`admin`), password policy and argon2id hashing
 //! (`password`), access JWTs (`jwt`), rotating refresh tokens and access-token revocation
 //! (`sessions`), single-use email tokens (`email_tokens`), failed-login throttling
-//! (`throttle`) and the account events written alongside changes (`events`).
+//! (`throttle`), the account events written alongside changes (`events`) and each account's
+//! address book (`addresses`).
 //!
 //! # Emails and tokens: who holds the plaintext
 //!
@@ -24,6 +25,7 @@
 //! verified address can require it.
 
 pub mod accounts;
+pub mod addresses;
 pub mod admin;
 pub mod email_tokens;
 pub mod events;

@@ -41,6 +41,7 @@ macro_rules! command_path {
     };
 }
 
+pub mod addresses;
 pub mod cart_details;
 pub mod carts;
 pub mod categories;
@@ -169,6 +170,13 @@ pub fn routes() -> Router<AppState> {
             "/products/{id}/tags/{slug}",
             put(idempotent(tags::link)).delete(idempotent(tags::unlink)),
         )
+        // The caller's address book.
+        .route("/me/addresses", post(idempotent(addresses::add)))
+        .route(
+            "/me/addresses/{id}",
+            axum::routing::patch(idempotent(addresses::update))
+                .delete(idempotent(addresses::remove)),
+        )
 }
 
 /// The routes taking an image upload, relative to `/api/v1`: their bodies may be as large as
@@ -228,6 +236,9 @@ pub fn upload_routes() -> Router<AppState> {
         tags::delete,
         tags::link,
         tags::unlink,
+        addresses::add,
+        addresses::update,
+        addresses::remove,
     ),
     components(schemas(
         dto::CommandResponse,
@@ -259,6 +270,11 @@ pub fn upload_routes() -> Router<AppState> {
         categories::CreateCategoryRequest,
         categories::UpdateCategoryRequest,
         tags::TagRequest,
+        cart_details::ShippingAddressRequest,
+        cart_details::AddressIdRequest,
+        addresses::NewAddressRequest,
+        addresses::AddressChangesRequest,
+        addresses::AddressView,
         Problem,
         FieldError,
     )),

@@ -22,6 +22,7 @@ mod emails;
 mod inventory;
 mod invoice;
 mod media;
+mod mine;
 pub mod order_as_of;
 mod order_views;
 mod orders;
@@ -66,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         .route("/categories", get(taxonomy::tree))
         .route("/categories/{slug}", get(taxonomy::get))
         .route("/tags", get(taxonomy::tags))
+        .route("/me/addresses", get(mine::addresses))
+        .route("/me/carts", get(mine::carts))
         .merge(analytics::routes())
 }
 
@@ -95,6 +98,8 @@ pub fn routes() -> Router<AppState> {
         taxonomy::tags,
         audit::history,
         audit::verify,
+        mine::addresses,
+        mine::carts,
     ),
     components(schemas(
         Problem,
@@ -145,6 +150,13 @@ pub fn routes() -> Router<AppState> {
         crate::audit::verify::Finding,
         crate::audit::verify::FindingKind,
         crate::audit::verify::ChainHead,
+        mine::AddressPage,
+        crate::http::commands::addresses::AddressView,
+        mine::CartSummaryPage,
+        commerce_projections::read_models::carts::CartSummary,
+        carts::CartWithPricing,
+        carts::PricingView,
+        carts::CouponStatusView,
     )),
     tags(
         (name = "catalog", description = "Product search, product pages, categories and tags"),
@@ -183,6 +195,8 @@ mod tests {
             "/categories",
             "/categories/{slug}",
             "/tags",
+            "/me/addresses",
+            "/me/carts",
         ] {
             assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
         }
