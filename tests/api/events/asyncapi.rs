@@ -109,6 +109,10 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "PasswordResetRequested",
             "PasswordChanged",
             "RoleChanged",
+            "AddressAdded",
+            "AddressUpdated",
+            "AddressRemoved",
+            "DefaultAddressChanged",
         ],
     ),
 ];
