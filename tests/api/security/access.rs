@@ -58,9 +58,18 @@ const NOT_AIMED: &[(&str, &str)] = &[
     ("get_me", "own account only: checked below"),
     ("logout", "own session only: checked below"),
     ("add_address", "adds to B's own address book"),
-    ("list_my_addresses", "own address book only: shoppers::addresses"),
-    ("update_address", "another's entry is 404: shoppers::addresses"),
-    ("remove_address", "another's entry is 404: shoppers::addresses"),
+    (
+        "list_my_addresses",
+        "own address book only: shoppers::addresses",
+    ),
+    (
+        "update_address",
+        "another's entry is 404: shoppers::addresses",
+    ),
+    (
+        "remove_address",
+        "another's entry is 404: shoppers::addresses",
+    ),
     ("list_my_carts", "own open carts only: shoppers::my_carts"),
 ];
 
