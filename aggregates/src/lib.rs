@@ -1,10 +1,11 @@
 //! The pure domain model of the commerce engine: the Product, Cart, Order, Coupon, Store,
 //! Category, Tag and ContactMessage aggregates, their commands, events and typed errors, and
-//! the money type they share.
+//! the money type they share; and an account's address book rules.
 //!
 //! Nothing here does I/O. Whatever a command needs from outside (a price, the current time,
 //! the customer's role) is resolved before the command is built and travels inside it.
 
+pub mod address_book;
 pub mod cart;
 pub mod category;
 pub mod common;

@@ -5,7 +5,7 @@
 //! Payloads are `{"<EventType>": {fields}}` like every other event and never hold a password, a
 //! hash or a token.
 
-use commerce_aggregates::Role;
+use commerce_aggregates::{Address, Role};
 use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -116,6 +116,46 @@ pub enum AccountEvent {
         /// The address to verify.
         email: String,
     },
+    /// An address was added to the account's address book.
+    AddressAdded {
+        /// The user.
+        user_id: Uuid,
+        /// The book entry.
+        address_id: Uuid,
+        /// The customer's name for it, if any.
+        label: Option<String>,
+        /// The address.
+        address: Address,
+    },
+    /// An address of the book (or its label) was changed; carts and orders that copied it
+    /// keep their copy.
+    AddressUpdated {
+        /// The user.
+        user_id: Uuid,
+        /// The book entry.
+        address_id: Uuid,
+        /// Its label now.
+        label: Option<String>,
+        /// The address now.
+        address: Address,
+    },
+    /// An address was removed from the book.
+    AddressRemoved {
+        /// The user.
+        user_id: Uuid,
+        /// The book entry.
+        address_id: Uuid,
+    },
+    /// The book's default address changed: to an added or chosen entry, to the oldest
+    /// remaining one when the default was removed, or to none when the book became empty.
+    DefaultAddressChanged {
+        /// The user.
+        user_id: Uuid,
+        /// The new default, if any.
+        address_id: Option<Uuid>,
+        /// The previous default, if any.
+        previous: Option<Uuid>,
+    },
 }
 
 impl AccountEvent {
@@ -134,6 +174,10 @@ impl AccountEvent {
             Self::AccountDeactivated { .. } => "AccountDeactivated",
             Self::AccountReactivated { .. } => "AccountReactivated",
             Self::VerificationResent { .. } => "VerificationResent",
+            Self::AddressAdded { .. } => "AddressAdded",
+            Self::AddressUpdated { .. } => "AddressUpdated",
+            Self::AddressRemoved { .. } => "AddressRemoved",
+            Self::DefaultAddressChanged { .. } => "DefaultAddressChanged",
         }
     }
 }

@@ -3,8 +3,8 @@
 //! (`password`), access JWTs (`jwt`), rotating refresh tokens and access-token revocation
 //! (`sessions`), single-use email tokens (`email_tokens`), failed-login throttling
 //! (`throttle`), the user's own changes — name, email, password (`profile`) —, deactivation
-//! and verification requirements (`status`) and the account events written alongside changes
-//! (`events`).
+//! and verification requirements (`status`), each account's address book (`addresses`) and
+//! the account events written alongside changes (`events`).
 //!
 //! # Emails and tokens: who holds the plaintext
 //!
@@ -29,6 +29,7 @@
 //! ([`status::require_verified_email`]).
 
 pub mod accounts;
+pub mod addresses;
 pub mod admin;
 pub mod email_tokens;
 pub mod events;

@@ -1212,4 +1212,45 @@ impl Client<'_> {
         self.send(Method::POST, &format!("/admin/users/{user}/reactivate"))
             .await
     }
+
+    // Address book and the caller's carts.
+
+    /// `POST /me/addresses` with `body` (an address, `label`, `is_default`).
+    pub async fn add_address(&self, body: &Value) -> Reply {
+        self.send_json(Method::POST, "/me/addresses", body).await
+    }
+
+    /// `GET /me/addresses?<query>`.
+    pub async fn my_addresses(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/me/addresses?{query}"))
+            .await
+    }
+
+    /// `PATCH /me/addresses/{id}` with `changes`.
+    pub async fn update_address(&self, id: &str, changes: &Value) -> Reply {
+        self.send_json(Method::PATCH, &format!("/me/addresses/{id}"), changes)
+            .await
+    }
+
+    /// `DELETE /me/addresses/{id}`.
+    pub async fn remove_address(&self, id: &str) -> Reply {
+        self.send(Method::DELETE, &format!("/me/addresses/{id}"))
+            .await
+    }
+
+    /// `PUT /carts/{cart}/shipping-address` with `{"address_id"}`.
+    pub async fn set_address_from_book(&self, cart: &str, address_id: &str) -> Reply {
+        let body = serde_json::json!({ "address_id": address_id });
+        self.send_json(
+            Method::PUT,
+            &format!("/carts/{cart}/shipping-address"),
+            &body,
+        )
+        .await
+    }
+
+    /// `GET /me/carts?<query>`.
+    pub async fn my_carts(&self, query: &str) -> Reply {
+        self.send(Method::GET, &format!("/me/carts?{query}")).await
+    }
 }

@@ -29,5 +29,6 @@ mod products;
 mod queries;
 mod read_models;
 mod security;
+mod shoppers;
 mod taxonomy;
 mod transactions;

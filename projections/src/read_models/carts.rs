@@ -1,6 +1,8 @@
 //! The cart read model (projection `carts`, cart events): `cart_views` with the cart's status,
-//! coupon, address and totals, `cart_lines` in insertion order; and the query function [`get`].
+//! coupon, address and totals, `cart_lines` in insertion order; and the query functions
+//! [`get`] and [`open_of`] (a customer's open carts).
 
+mod mine;
 mod rebuild;
 
 use std::collections::{HashMap, HashSet};
@@ -17,6 +19,8 @@ use uuid::Uuid;
 use super::{aggregate_uuid, decode, json_column, version, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
+
+pub use mine::{open_of, CartSummary};
 
 /// Builds `cart_views` and `cart_lines` from cart events.
 #[derive(Debug, Clone, Copy, Default)]

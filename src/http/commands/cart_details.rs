@@ -17,6 +17,9 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::usecases::apply_coupon::{self, ApplyCoupon, ApplyCouponError};
+use crate::usecases::set_shipping_address::{
+    self, AddressSource, SetShippingAddress, SetShippingAddressError,
+};
 
 /// `PUT carts/{id}/coupon`.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -88,15 +91,57 @@ command_path! {
     }
 }
 
+/// `PUT carts/{id}/shipping-address`: the address itself, or `{"address_id"}` naming an
+/// entry of the caller's address book (copied into the cart: editing the book later changes
+/// neither the cart nor its order).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ShippingAddressRequest {
+    /// An entry of the caller's address book.
+    Book(AddressIdRequest),
+    /// The address.
+    Given(Address),
+}
+
+/// An entry of the caller's address book.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressIdRequest {
+    /// The entry's id (`GET me/addresses`).
+    pub address_id: Uuid,
+}
+
+// By hand rather than `untagged`: a body naming `address_id` is read as that form only, so
+// each form's errors name its own fields.
+impl<'de> Deserialize<'de> for ShippingAddressRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if value
+            .as_object()
+            .is_some_and(|fields| fields.contains_key("address_id"))
+        {
+            AddressIdRequest::deserialize(value)
+                .map(Self::Book)
+                .map_err(D::Error::custom)
+        } else {
+            Address::deserialize(value)
+                .map(Self::Given)
+                .map_err(D::Error::custom)
+        }
+    }
+}
+
 command_path! {
     put "/carts/{id}/shipping-address",
     tag = "carts",
     operation_id = "cart_set_shipping_address",
-    request_body = Address,
+    request_body = ShippingAddressRequest,
     params(("id" = Uuid, Path, description = "Cart id")),
     ok = "Address set";
 
-    /// Sets (or replaces) the shipping address.
+    /// Sets (or replaces) the shipping address: given, or copied from the caller's address
+    /// book (422 `unknown_address` when `address_id` names no entry of it).
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn set_shipping_address(
         Shopper(user): Shopper,
@@ -104,12 +149,30 @@ command_path! {
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
         request_id: RequestId,
-        CommandJson(address): CommandJson<Address>,
+        CommandJson(body): CommandJson<ShippingAddressRequest>,
     ) -> Result<Response, ApiError> {
-        let command = CartCommand::SetShippingAddress {
-            customer_id: user.id,
-            address,
+        let input = SetShippingAddress {
+            cart_id: id,
+            customer: user.caller(),
+            source: match body {
+                ShippingAddressRequest::Book(entry) => AddressSource::Book(entry.address_id),
+                ShippingAddressRequest::Given(address) => AddressSource::Given(address),
+            },
+            expected_version: expected.0,
         };
-        execute(&state, &user, &request_id, id, command, expected).await
+        let metadata = user.metadata(&request_id.0);
+        let version =
+            set_shipping_address::set_shipping_address(&state.pool, &state.stores, input, &metadata)
+                .await
+                .map_err(|error| match error {
+                    SetShippingAddressError::UnknownAddress(_) => ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "unknown_address",
+                        error.to_string(),
+                    ),
+                    SetShippingAddressError::Cart(error) => cart_error(error),
+                    SetShippingAddressError::Database(error) => error.into(),
+                })?;
+        Ok(ok(id, version))
     }
 }

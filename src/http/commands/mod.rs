@@ -41,6 +41,7 @@ macro_rules! command_path {
     };
 }
 
+pub mod addresses;
 pub mod cart_details;
 pub mod carts;
 pub mod categories;
@@ -176,6 +177,13 @@ pub fn routes() -> Router<AppState> {
             "/admin/messages/{id}/resolve",
             post(idempotent(contact::resolve)),
         )
+        // The caller's address book.
+        .route("/me/addresses", post(idempotent(addresses::add)))
+        .route(
+            "/me/addresses/{id}",
+            axum::routing::patch(idempotent(addresses::update))
+                .delete(idempotent(addresses::remove)),
+        )
 }
 
 /// The routes taking an image upload, relative to `/api/v1`: their bodies may be as large as
@@ -237,6 +245,9 @@ pub fn upload_routes() -> Router<AppState> {
         tags::unlink,
         contact::send,
         contact::resolve,
+        addresses::add,
+        addresses::update,
+        addresses::remove,
     ),
     components(schemas(
         dto::CommandResponse,
@@ -270,6 +281,11 @@ pub fn upload_routes() -> Router<AppState> {
         tags::TagRequest,
         contact::ContactRequest,
         contact::ResolveMessageRequest,
+        cart_details::ShippingAddressRequest,
+        cart_details::AddressIdRequest,
+        addresses::NewAddressRequest,
+        addresses::AddressChangesRequest,
+        addresses::AddressView,
         Problem,
         FieldError,
     )),

@@ -1,9 +1,16 @@
 //! `GET carts/{id}`: a cart with its lines and totals, for its owner, admins and auditors
-//! (anybody else gets 404).
+//! (anybody else gets 404), and an open cart's `pricing`: what the order its checkout would
+//! place costs, by the checkout's own code ([`crate::usecases::price_cart`]).
 
 use axum::extract::State;
 use axum::Json;
+use commerce_aggregates::cart::CartPricing;
+use commerce_aggregates::order::LineAmount;
+use commerce_aggregates::{Currency, Money, Role};
 use commerce_projections::read_models::carts::{self, CartView};
+use commerce_projections::read_models::MoneyView;
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::params::ReadQuery;
@@ -12,6 +19,53 @@ use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
+use crate::usecases::price_cart::{price_cart, PriceCart, PriceCartError};
+
+/// A cart and what it would cost if checked out now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CartWithPricing {
+    /// The cart.
+    #[serde(flatten)]
+    pub cart: CartView,
+    /// The totals of the order a checkout would place now (equal to it to the minor unit);
+    /// `null` once the cart is closed (its order holds the totals).
+    pub pricing: Option<PricingView>,
+}
+
+/// An open cart's totals, as the order placed from it would have them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PricingView {
+    /// Σ line totals.
+    pub subtotal: MoneyView,
+    /// The coupon's discount (zero when it does not apply).
+    pub discount: MoneyView,
+    /// Shipping (`SHIPPING_FLAT_RATE`, free from `FREE_SHIPPING_FROM`; zero for an empty cart).
+    pub shipping: MoneyView,
+    /// Tax (`TAX_RATE_BPS` on each discounted line).
+    pub tax: MoneyView,
+    /// `subtotal − discount + shipping + tax`.
+    pub total: MoneyView,
+    /// Whether the cart's coupon applies; `null` without a coupon.
+    pub coupon_status: Option<CouponStatusView>,
+}
+
+/// Whether a cart's coupon applies, and why not. The checkout refuses a cart whose coupon
+/// does not apply (409); the totals are those of the order placed once it is removed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CouponStatusView {
+    /// The coupon code.
+    #[schema(example = "WELCOME10")]
+    pub code: String,
+    /// True when the checkout would redeem it.
+    pub applies: bool,
+    /// Why not: `unknown`, `inactive`, `not_yet_valid`, `expired`, `role_not_eligible`,
+    /// `currency_mismatch`, `below_min_subtotal`, `exhausted`, `customer_limit_reached` or
+    /// `invalid`; `null` when it applies.
+    #[schema(example = "below_min_subtotal")]
+    pub reason: Option<String>,
+    /// The reason in words.
+    pub detail: Option<String>,
+}
 
 impl Versioned for carts::CartView {
     fn version(&self) -> i64 {
@@ -28,7 +82,7 @@ impl Versioned for carts::CartView {
     params(("id" = Uuid, Path, description = "The cart's id"), ReadQuery),
     security(("bearer_auth" = [])),
     responses(
-        (status = 200, description = "The cart", body = CartView),
+        (status = 200, description = "The cart, with its pricing while it is open", body = CartWithPricing),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cart, or someone else's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
@@ -42,7 +96,7 @@ pub async fn get(
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<ReadQuery>,
-) -> Result<Json<CartView>, ApiError> {
+) -> Result<Json<CartWithPricing>, ApiError> {
     let access = |cart: &carts::CartView| {
         if user.reads_everything() || cart.customer_id == user.id {
             Access::Visible
@@ -60,5 +114,74 @@ pub async fn get(
         || carts::get(&state.pool, id),
     )
     .await?;
-    Ok(Json(cart))
+    let pricing = if cart.status == "open" {
+        Some(pricing_of(&state, &user, &cart).await?)
+    } else {
+        None
+    };
+    Ok(Json(CartWithPricing { cart, pricing }))
+}
+
+/// The open cart's pricing, for its owner's role (an admin or auditor reading someone's cart
+/// sees it as the owner would).
+async fn pricing_of(
+    state: &AppState,
+    user: &AuthUser,
+    cart: &CartView,
+) -> Result<PricingView, ApiError> {
+    let role = if cart.customer_id == user.id {
+        user.role
+    } else {
+        crate::auth::accounts::find(&state.pool, cart.customer_id)
+            .await?
+            .map_or(Role::Customer, |account| account.role)
+    };
+    let currency = Currency::parse(&cart.currency).map_err(ApiError::internal)?;
+    let lines = cart
+        .lines
+        .iter()
+        .map(|line| {
+            Ok(LineAmount {
+                unit_price: Money::new(line.unit_price.amount, currency),
+                quantity: u32::try_from(line.quantity)?,
+            })
+        })
+        .collect::<Result<Vec<_>, std::num::TryFromIntError>>()
+        .map_err(ApiError::internal)?;
+    let input = PriceCart {
+        customer_id: cart.customer_id,
+        role,
+        currency,
+        lines,
+        coupon_code: cart.coupon_code.clone(),
+    };
+    let priced = price_cart(&state.stores, &state.config.pricing, &input)
+        .await
+        .map_err(|error| match error {
+            PriceCartError::Store(error) => ApiError::from(error),
+            PriceCartError::Pricing(error) => ApiError::internal(error),
+        })?;
+    Ok(view_of(priced, cart.coupon_code.as_deref()))
+}
+
+fn view_of(priced: CartPricing, code: Option<&str>) -> PricingView {
+    let money = |m: Money| MoneyView::new(m.minor, m.currency.as_str());
+    let totals = priced.totals;
+    let coupon_status = priced
+        .coupon
+        .zip(code)
+        .map(|(verdict, code)| CouponStatusView {
+            code: code.to_owned(),
+            applies: verdict.is_ok(),
+            reason: verdict.as_ref().err().map(|r| r.code().to_owned()),
+            detail: verdict.err().map(|r| r.to_string()),
+        });
+    PricingView {
+        subtotal: money(totals.subtotal),
+        discount: money(totals.discount),
+        shipping: money(totals.shipping),
+        tax: money(totals.tax),
+        total: money(totals.total),
+        coupon_status,
+    }
 }

@@ -23,6 +23,7 @@ mod emails;
 mod inventory;
 mod invoice;
 mod media;
+mod mine;
 pub mod order_as_of;
 mod order_views;
 mod orders;
@@ -68,6 +69,8 @@ pub fn routes() -> Router<AppState> {
         .route("/categories", get(taxonomy::tree))
         .route("/categories/{slug}", get(taxonomy::get))
         .route("/tags", get(taxonomy::tags))
+        .route("/me/addresses", get(mine::addresses))
+        .route("/me/carts", get(mine::carts))
         .merge(analytics::routes())
 }
 
@@ -98,6 +101,8 @@ pub fn routes() -> Router<AppState> {
         audit::history,
         audit::verify,
         contact::list,
+        mine::addresses,
+        mine::carts,
     ),
     components(schemas(
         Problem,
@@ -150,6 +155,13 @@ pub fn routes() -> Router<AppState> {
         crate::audit::verify::ChainHead,
         commerce_projections::read_models::contact_messages::ContactMessageView,
         contact::ContactMessagePage,
+        mine::AddressPage,
+        crate::http::commands::addresses::AddressView,
+        mine::CartSummaryPage,
+        commerce_projections::read_models::carts::CartSummary,
+        carts::CartWithPricing,
+        carts::PricingView,
+        carts::CouponStatusView,
     )),
     tags(
         (name = "catalog", description = "Product search, product pages, categories and tags"),
@@ -189,6 +201,8 @@ mod tests {
             "/categories",
             "/categories/{slug}",
             "/tags",
+            "/me/addresses",
+            "/me/carts",
         ] {
             assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
         }

@@ -42,13 +42,18 @@ impl CheckoutSettings {
     /// How shipping is charged for an order in `currency`: the flat rate, free from the
     /// threshold, both in that currency's minor units.
     pub fn shipping_policy(&self, currency: Currency) -> ShippingPolicy {
-        ShippingPolicy {
-            flat_rate: Money::new(self.pricing.shipping_flat_rate, currency),
-            free_above: self
-                .pricing
-                .free_shipping_from
-                .map(|threshold| Money::new(threshold, currency)),
-        }
+        shipping_policy(&self.pricing, currency)
+    }
+}
+
+/// How `pricing` charges shipping in `currency`: the checkout's policy, which a cart's
+/// pricing ([`crate::usecases::price_cart`]) applies too.
+pub fn shipping_policy(pricing: &PricingSettings, currency: Currency) -> ShippingPolicy {
+    ShippingPolicy {
+        flat_rate: Money::new(pricing.shipping_flat_rate, currency),
+        free_above: pricing
+            .free_shipping_from
+            .map(|threshold| Money::new(threshold, currency)),
     }
 }
 

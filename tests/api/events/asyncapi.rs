@@ -115,6 +115,10 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "AccountDeactivated",
             "AccountReactivated",
             "VerificationResent",
+            "AddressAdded",
+            "AddressUpdated",
+            "AddressRemoved",
+            "DefaultAddressChanged",
         ],
     ),
     (

@@ -74,6 +74,20 @@ const NOT_AIMED: &[(&str, &str)] = &[
         "resend_verification_email",
         "own account only (accounts::verification)",
     ),
+    ("add_address", "adds to B's own address book"),
+    (
+        "list_my_addresses",
+        "own address book only: shoppers::addresses",
+    ),
+    (
+        "update_address",
+        "another's entry is 404: shoppers::addresses",
+    ),
+    (
+        "remove_address",
+        "another's entry is 404: shoppers::addresses",
+    ),
+    ("list_my_carts", "own open carts only: shoppers::my_carts"),
 ];
 
 /// A's things B aims at.

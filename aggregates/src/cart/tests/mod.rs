@@ -4,6 +4,7 @@ mod access;
 mod checkout;
 mod coupon_and_address;
 mod items;
+mod pricing;
 mod state;
 
 use cqrs_es::test::TestFramework;
