@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use commerce::store::{Actor, CommandMetadata};
 use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::category::CategoryEvent;
+use commerce_aggregates::contact::ContactEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
 use commerce_aggregates::product::ProductEvent;
@@ -56,6 +57,9 @@ impl Event for CategoryEvent {
 }
 impl Event for TagEvent {
     const AGGREGATE: &'static str = "tag";
+}
+impl Event for ContactEvent {
+    const AGGREGATE: &'static str = "contact_message";
 }
 
 /// When the first event of every test is recorded; each later one is a minute after.
@@ -326,6 +330,21 @@ async fn replaying_the_history_rebuilds_identical_rows() {
     };
     h.apply(product, ProductEvent::ProductImageAdded { image })
         .await;
+    let message = Uuid::new_v4();
+    let received = ContactEvent::ContactMessageReceived {
+        message_id: message,
+        name: "Ann".into(),
+        email: "ann@example.com".into(),
+        subject: "Hi".into(),
+        message: "Where is my mug?".into(),
+        user_id: None,
+    };
+    h.apply(message, received).await;
+    let resolved = ContactEvent::ContactMessageResolved {
+        by: Uuid::new_v4(),
+        note: Some("Sent".into()),
+    };
+    h.apply(message, resolved).await;
 
     let live = h.snapshot().await;
     assert!(live.iter().all(|table| table["rows"]
