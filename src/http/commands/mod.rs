@@ -336,6 +336,9 @@ mod tests {
             ("/coupons", "post"),
             ("/coupons/{code}", "patch"),
             ("/coupons/{code}/deactivate", "post"),
+            ("/me/addresses", "post"),
+            ("/me/addresses/{id}", "patch"),
+            ("/me/addresses/{id}", "delete"),
         ];
         for (path, method) in routes {
             let operation = &doc["paths"][path][method];

@@ -50,7 +50,7 @@ pub struct PricingView {
 }
 
 /// Whether a cart's coupon applies, and why not. The checkout refuses a cart whose coupon
-/// does not apply (409); the totals are those of the order placed once it is removed.
+/// does not apply (409, or 422); the totals are those of the order placed once it is removed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CouponStatusView {
     /// The coupon code.

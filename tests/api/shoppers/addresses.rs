@@ -274,3 +274,39 @@ async fn a_token_without_an_account_keeps_no_book_and_an_auditor_writes_none() {
 
     assert_eq!(book_rows(&app).await, 0);
 }
+
+#[tokio::test]
+async fn concurrent_first_addresses_leave_exactly_one_default() {
+    let app = spawn_app().await;
+    let (_, ada) = account(&app, "ada@example.com").await;
+    let cities = ["London", "Paris", "Rome", "Oslo", "Bern"];
+
+    let replies = futures_util::future::join_all(
+        cities
+            .iter()
+            .map(|city| async { ada.add_address(&address_body(city)).await }),
+    )
+    .await;
+
+    assert!(replies.iter().all(|r| r.status == 201), "{replies:?}");
+    let entries = book(&ada).await;
+    assert_eq!(entries.len(), 5);
+    assert_eq!(entries.iter().filter(|(_, default)| *default).count(), 1);
+}
+
+#[tokio::test]
+async fn a_retried_add_under_one_idempotency_key_adds_one_entry() {
+    let app = spawn_app().await;
+    let (_, ada) = account(&app, "ada@example.com").await;
+    let retrying = ada.idempotency_key("add-london-1");
+
+    let first: Value = retrying
+        .add_address(&address_body("London"))
+        .await
+        .json(201);
+    let again = retrying.add_address(&address_body("London")).await;
+
+    assert_eq!(again.json::<Value>(201)["id"], first["id"]);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(book_rows(&app).await, 1);
+}

@@ -194,3 +194,32 @@ async fn once_the_coupon_that_does_not_apply_is_removed_the_order_costs_the_pric
     );
     assert_eq!(shown["tax"], usd(188), "{shown}");
 }
+
+#[tokio::test]
+async fn an_admin_reading_a_cart_sees_its_pricing_as_its_owner_does() {
+    let app = spawn_app().await;
+    let admin = app.as_admin();
+    let sku = unique_sku();
+    let product = active_product(&admin, &sku, 10).await;
+    admin
+        .create_coupon(&coupon("PRIME5", 5, |c| {
+            c.eligible_roles = vec!["prime".into()]
+        }))
+        .await
+        .command(201, 1);
+    let (grace_id, _) = super::account(&app, "grace@example.com").await;
+    admin
+        .change_role(&grace_id.to_string(), "prime")
+        .await
+        .json::<Value>(200);
+    let tokens = crate::accounts::logged_in(&app, "grace@example.com").await;
+    let grace = app.with_token(&tokens.access);
+    let cart = cart_with(&grace, &product, &sku, "PRIME5").await;
+
+    let owners = cart_json(&app, &grace, &cart).await["pricing"].clone();
+    let admins = cart_json(&app, &admin, &cart).await["pricing"].clone();
+
+    assert_eq!(owners["coupon_status"]["applies"], true, "{owners}");
+    assert_eq!(owners["discount"], usd(125));
+    assert_eq!(admins, owners);
+}
