@@ -1,11 +1,13 @@
-//! The cart aggregate: one customer's basket of SKUs, a coupon code and a shipping address,
-//! closed for good once it is checked out or abandoned.
+//! The cart aggregate: one customer's (or guest's) basket of SKUs, a coupon code and a shipping
+//! address, closed for good once it is checked out, abandoned or merged into another cart.
 
 mod aggregate;
 mod command;
 mod decide;
 mod error;
 mod event;
+mod merge;
+mod owner;
 pub(crate) mod validate;
 
 pub use crate::line::MAX_SKU_LEN;
@@ -13,6 +15,7 @@ pub use aggregate::{Cart, CartLine, CartStatus, MAX_LINES, MAX_LINE_QUANTITY};
 pub use command::CartCommand;
 pub use error::CartError;
 pub use event::{CartEvent, CART_CREATED_VERSION};
+pub use owner::CartOwner;
 pub use validate::{MAX_COUPON_CODE_LEN, MIN_COUPON_CODE_LEN};
 
 #[cfg(test)]
