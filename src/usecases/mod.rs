@@ -20,6 +20,7 @@ pub mod checkout;
 pub mod create_product;
 pub mod deliver;
 pub mod expire;
+pub mod guest;
 mod order_change;
 pub mod pay;
 pub mod payment_webhook;

@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use super::carts::{cart_error, execute};
 use super::dto::{ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse};
-use super::preconditions::{IfMatch, Shopper};
+use super::preconditions::IfMatch;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
+use crate::http::guest::CartShopper;
 use crate::http::AppState;
 use crate::usecases::apply_coupon::{self, ApplyCoupon, ApplyCouponError};
 
@@ -38,7 +39,7 @@ command_path! {
     /// Applies an existing, active coupon (its other terms are checked at checkout).
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn apply_coupon(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
@@ -47,11 +48,11 @@ command_path! {
     ) -> Result<Response, ApiError> {
         let input = ApplyCoupon {
             cart_id: id,
-            customer: user.caller(),
+            holder: shopper.holder(),
             code: body.code,
             expected_version: expected.0,
         };
-        let version = apply_coupon::apply_coupon(&state.stores, input, &user.metadata(&request_id.0))
+        let version = apply_coupon::apply_coupon(&state.stores, input, &shopper.metadata(id, &request_id.0))
             .await
             .map_err(|error| match error {
                 ApplyCouponError::CouponInvalid { code } => ApiError::new(
@@ -75,16 +76,16 @@ command_path! {
     /// Removes the applied coupon.
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn remove_coupon(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
         request_id: RequestId,
     ) -> Result<Response, ApiError> {
         let command = CartCommand::RemoveCoupon {
-            customer_id: user.id,
+            shopper: shopper.holder().owner(),
         };
-        execute(&state, &user, &request_id, id, command, expected).await
+        execute(&state, &shopper, &request_id, id, command, expected).await
     }
 }
 
@@ -99,7 +100,7 @@ command_path! {
     /// Sets (or replaces) the shipping address.
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn set_shipping_address(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
@@ -107,9 +108,9 @@ command_path! {
         CommandJson(address): CommandJson<Address>,
     ) -> Result<Response, ApiError> {
         let command = CartCommand::SetShippingAddress {
-            customer_id: user.id,
+            shopper: shopper.holder().owner(),
             address,
         };
-        execute(&state, &user, &request_id, id, command, expected).await
+        execute(&state, &shopper, &request_id, id, command, expected).await
     }
 }

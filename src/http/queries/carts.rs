@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use super::params::ReadQuery;
 use super::wait::{read_at_least, Access, Versioned};
-use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::guest::CartReader;
 use crate::http::AppState;
 
 impl Versioned for carts::CartView {
@@ -36,15 +36,25 @@ impl Versioned for carts::CartView {
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[tracing::instrument(skip_all, fields(cart_id = %id, user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(cart_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
-    user: AuthUser,
+    reader: CartReader,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<ReadQuery>,
 ) -> Result<Json<CartView>, ApiError> {
+    let token_hash = match &reader {
+        CartReader::Guest(token) => Some(token.hash()),
+        CartReader::User(_) => None,
+    };
     let access = |cart: &carts::CartView| {
-        if user.reads_everything() || cart.customer_id == user.id {
+        let visible = match &reader {
+            CartReader::User(user) => user.reads_everything() || cart.customer_id == Some(user.id),
+            CartReader::Guest(_) => {
+                cart.guest_token_hash.is_some() && cart.guest_token_hash == token_hash
+            }
+        };
+        if visible {
             Access::Visible
         } else {
             Access::Hidden
