@@ -17,6 +17,7 @@ mod attempts;
 pub mod cancel;
 pub mod categories;
 pub mod checkout;
+pub mod claim_cart;
 pub mod create_product;
 pub mod deliver;
 pub mod expire;

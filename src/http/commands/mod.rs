@@ -45,6 +45,7 @@ pub mod cart_details;
 pub mod carts;
 pub mod categories;
 pub mod checkout;
+pub mod claim;
 pub mod coupons;
 pub mod dto;
 pub mod orders;
@@ -119,6 +120,7 @@ pub fn routes() -> Router<AppState> {
             put(idempotent(cart_details::set_shipping_address)),
         )
         .route("/carts/{id}/checkout", post(idempotent(checkout::checkout)))
+        .route("/carts/{id}/claim", post(idempotent(claim::claim)))
         // Orders.
         .route("/orders/{id}/pay", post(idempotent(orders::pay)))
         .route("/orders/{id}/ship", post(idempotent(orders::ship)))
@@ -203,6 +205,7 @@ pub fn upload_routes() -> Router<AppState> {
         cart_details::remove_coupon,
         cart_details::set_shipping_address,
         checkout::checkout,
+        claim::claim,
         orders::pay,
         orders::ship,
         orders::deliver,
@@ -232,6 +235,9 @@ pub fn upload_routes() -> Router<AppState> {
     components(schemas(
         dto::CommandResponse,
         checkout::CheckoutResponse,
+        checkout::CheckoutRequest,
+        claim::ClaimResponse,
+        carts::GuestCartResponse,
         dto::MoneyDto,
         products::CreateProductRequest,
         products::UpdateProductRequest,

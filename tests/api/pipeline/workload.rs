@@ -349,12 +349,12 @@ pub async fn run(stores: &Stores, round: u32) {
         let mut cart_commands = vec![
             CartCommand::CreateCart {
                 cart_id: cart,
-                customer_id: customer,
+                owner: customer.into(),
                 currency: Currency::parse("USD").expect("valid"),
                 store: "default".into(),
             },
             CartCommand::AddItem {
-                customer_id: customer,
+                shopper: customer.into(),
                 product_id,
                 sku: sku.clone(),
                 quantity,
@@ -362,18 +362,18 @@ pub async fn run(stores: &Stores, round: u32) {
                 store: "default".into(),
             },
             CartCommand::SetShippingAddress {
-                customer_id: customer,
+                shopper: customer.into(),
                 address: address(),
             },
         ];
         if with_coupon {
             cart_commands.push(CartCommand::ApplyCoupon {
-                customer_id: customer,
+                shopper: customer.into(),
                 code: code.clone(),
             });
         }
         cart_commands.push(CartCommand::CheckOut {
-            customer_id: customer,
+            shopper: customer.into(),
             order_id: order,
         });
         for command in cart_commands {
@@ -392,7 +392,8 @@ pub async fn run(stores: &Stores, round: u32) {
                 OrderCommand::PlaceOrder {
                     order_id: order,
                     cart_id: cart,
-                    customer_id: customer,
+                    customer_id: Some(customer),
+                    guest_email: None,
                     customer_role: Role::Customer,
                     lines: vec![OrderLineInput {
                         product_id,
@@ -584,12 +585,12 @@ pub async fn run(stores: &Stores, round: u32) {
     for command in [
         CartCommand::CreateCart {
             cart_id: cart,
-            customer_id: customer,
+            owner: customer.into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         },
         CartCommand::AddItem {
-            customer_id: customer,
+            shopper: customer.into(),
             product_id: tee,
             sku: format!("TEE-M-{round}"),
             quantity: 1,
@@ -597,7 +598,7 @@ pub async fn run(stores: &Stores, round: u32) {
             store: "default".into(),
         },
         CartCommand::AddItem {
-            customer_id: customer,
+            shopper: customer.into(),
             product_id: mug,
             sku: format!("MUG-{round}"),
             quantity: 1,
@@ -605,16 +606,16 @@ pub async fn run(stores: &Stores, round: u32) {
             store: "default".into(),
         },
         CartCommand::ChangeItemQuantity {
-            customer_id: customer,
+            shopper: customer.into(),
             sku: format!("MUG-{round}"),
             quantity: 3,
         },
         CartCommand::RemoveItem {
-            customer_id: customer,
+            shopper: customer.into(),
             sku: format!("TEE-M-{round}"),
         },
         CartCommand::AbandonCart {
-            customer_id: customer,
+            shopper: customer.into(),
         },
     ] {
         stores
