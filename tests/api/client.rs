@@ -1144,4 +1144,25 @@ impl Client<'_> {
     pub async fn me(&self) -> Reply {
         self.send(Method::GET, "/me").await
     }
+
+    // Guest carts.
+
+    /// This client sending a guest cart's `Cart-Token: token` too.
+    pub fn with_cart_token(&self, token: &str) -> Self {
+        self.with_header("cart-token", token)
+    }
+
+    /// `POST /carts/{cart}/checkout` with `{"email": email}`.
+    pub async fn checkout_with_email(&self, cart: &str, email: &str) -> Reply {
+        let body = serde_json::json!({ "email": email });
+        self.send_json(Method::POST, &format!("/carts/{cart}/checkout"), &body)
+            .await
+    }
+
+    /// `POST /carts/{cart}/claim` with the guest cart's `token`.
+    pub async fn claim_cart(&self, cart: &str, token: &str) -> Reply {
+        self.with_cart_token(token)
+            .send(Method::POST, &format!("/carts/{cart}/claim"))
+            .await
+    }
 }

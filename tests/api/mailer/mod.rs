@@ -21,12 +21,12 @@ use crate::fixtures::{active_product, ready_cart};
 use crate::helpers::TestApp;
 
 /// A fresh, empty mail directory.
-fn mail_dir() -> PathBuf {
+pub(crate) fn mail_dir() -> PathBuf {
     std::env::temp_dir().join(format!("commerce-mail-{}", Uuid::new_v4().simple()))
 }
 
 /// The engine writing its emails to `dir`.
-async fn engine(dir: &Path) -> Engine {
+pub(crate) async fn engine(dir: &Path) -> Engine {
     let dir = dir.to_string_lossy().to_string();
     start_engine_with(&[
         ("MAIL_DIR", &dir),
@@ -48,7 +48,7 @@ fn messages(dir: &Path) -> Vec<String> {
 }
 
 /// Waits (up to 30 s) for a message in `dir` to `to` whose text contains `needle`.
-async fn message_to(dir: &Path, to: &str, needle: &str) -> String {
+pub(crate) async fn message_to(dir: &Path, to: &str, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let found = messages(dir)
