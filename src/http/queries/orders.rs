@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Datelike, Utc};
 use commerce_aggregates::order::OrderStatus;
-use commerce_projections::read_models::carts::guest;
+use commerce_projections::read_models::carts::{self, guest};
 use commerce_projections::read_models::orders::{self, OrderQuery, OrderView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -144,11 +144,34 @@ pub(super) async fn readable_order(
         || orders::get(&state.pool, id),
     )
     .await?;
-    if guest::token_opens_cart(&state.pool, order.cart_id, &token.hash()).await? {
-        Ok(order)
-    } else {
-        Err(ApiError::not_found("order"))
-    }
+    // The cart's row may lag the order's (another projection): wait for it, bounded.
+    let hash = token.hash();
+    let opens = |cart: &carts::CartView| {
+        if cart.guest_token_hash.as_deref() == Some(hash.as_str()) {
+            Access::Visible
+        } else {
+            Access::Hidden
+        }
+    };
+    let cart_id = order.cart_id;
+    read_at_least(
+        state,
+        "carts",
+        "cart",
+        &cart_id.to_string(),
+        Some(1),
+        opens,
+        || carts::get(&state.pool, cart_id),
+    )
+    .await
+    .map_err(|error| {
+        if error.status() == axum::http::StatusCode::NOT_FOUND {
+            ApiError::not_found("order")
+        } else {
+            error
+        }
+    })?;
+    Ok(order)
 }
 
 /// Lists orders: a customer's own, or (admins and auditors) everyone's, with filters.

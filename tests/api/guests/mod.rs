@@ -7,7 +7,7 @@ mod claim;
 use reqwest::Method;
 use sha2::{Digest, Sha256};
 
-use crate::client::{AddItem, Client};
+use crate::client::{AddItem, Client, Pay};
 use crate::fixtures::{active_product, address, event_count, last_payload, unique_sku};
 use crate::helpers::{spawn_app, TestApp};
 use crate::mailer::{engine, mail_dir, message_to};
@@ -198,4 +198,28 @@ async fn a_guest_buys_with_an_email_receives_the_confirmation_and_reads_the_orde
         .problem(401, "unauthorized");
     let admin = app.as_admin().get_order(&order).await;
     assert_eq!(admin.body["guest_email"], email.as_str(), "{}", admin.text);
+}
+
+#[tokio::test]
+async fn a_guest_pays_its_order_with_the_token_and_nobody_else_can() {
+    let app = spawn_app().await;
+    let (cart, token, _, _) = ready_guest_cart(&app, 1).await;
+    let order = guest(&app, &token)
+        .checkout_with_email(&cart, "payer@example.com")
+        .await
+        .command(201, 2);
+    let (_, other) = guest_cart(&app).await;
+
+    guest(&app, &other)
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .problem(404, "not_found");
+    app.as_customer()
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .problem(404, "not_found");
+    guest(&app, &token)
+        .pay(&order, &Pay::test("tok_ok"))
+        .await
+        .command(200, 3);
 }
