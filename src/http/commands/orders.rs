@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dto::{ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse};
-use super::preconditions::{Admin, IfMatch, Shopper, Writer};
+use super::preconditions::{Admin, IfMatch, Writer};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::guest::CartShopper;
