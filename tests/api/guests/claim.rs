@@ -3,7 +3,9 @@
 
 use crate::checkout::start_engine;
 use crate::client::{AddItem, NewCoupon};
-use crate::fixtures::{active_product, event_count, unique_sku};
+use std::time::Duration;
+
+use crate::fixtures::{active_product, event_count, unique_sku, wait_until};
 use crate::helpers::spawn_app;
 
 use super::{guest, guest_cart, ready_guest_cart};
@@ -36,7 +38,12 @@ async fn a_guest_cart_is_merged_into_the_customers_open_cart_with_its_coupon() {
         .await
         .command(200, 2);
     // The claim finds the customer's cart through the cart read model.
-    assert_eq!(customer.get_cart_at(&own, 2).await.status, 200);
+    wait_until(
+        "the customer's cart in the read model",
+        Duration::from_secs(60),
+        || async { customer.get_cart_at(&own, 2).await.status == 200 },
+    )
+    .await;
 
     let reply = customer.claim_cart(&guest_cart_id, &token).await;
 
@@ -44,6 +51,12 @@ async fn a_guest_cart_is_merged_into_the_customers_open_cart_with_its_coupon() {
     assert_eq!(reply.body["outcome"], "merged");
     assert_eq!(reply.body["id"], own.as_str());
     let version = reply.body["version"].as_i64().expect("version");
+    wait_until(
+        "the merged cart in the read model",
+        Duration::from_secs(60),
+        || async { customer.get_cart_at(&own, version).await.status == 200 },
+    )
+    .await;
     let cart = customer.get_cart_at(&own, version).await;
     let quantity = |sku: &str| {
         cart.body["lines"]
