@@ -125,6 +125,12 @@ async fn a_claim_without_the_right_token_is_404_and_writes_nothing() {
         .claim_cart(&cart, &other)
         .await
         .problem(401, "unauthorized");
+    let malformed = customer.claim_cart("not-a-cart-id", &other).await;
+    assert!(
+        malformed.status.is_client_error() && malformed.body["code"].is_string(),
+        "{}",
+        malformed.text
+    );
 
     assert_eq!(event_count(&app).await, before);
 }
