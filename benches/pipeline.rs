@@ -147,7 +147,7 @@ async fn lag_run(
             let cart = Uuid::new_v4();
             let command = CartCommand::CreateCart {
                 cart_id: cart,
-                customer_id: Uuid::new_v4(),
+                owner: Uuid::new_v4().into(),
                 currency: usd,
                 store: "default".into(),
             };

@@ -207,7 +207,9 @@ mod tests {
                 .expect("required fields")
                 .contains(&Value::from("previous_on_hand"))
         );
-        assert_eq!(catalog.get("OrderPlaced").expect("placed").version, "1.1");
+        assert_eq!(catalog.get("OrderPlaced").expect("placed").version, "1.2");
+        assert_eq!(catalog.get("CartCreated").expect("created").version, "1.2");
+        assert!(catalog.get("CartClaimed").is_some() && catalog.get("ItemsMerged").is_some());
         assert_eq!(catalog.get("OrderPaid").expect("paid").version, "1.0");
     }
 

@@ -17,6 +17,8 @@
 //! | `OrderCancelled` | `1.1` | adds `refund_id` (null): a `1.0` cancellation's refund was counted with it |
 //! | `OrderRefunded` | `1.1` | adds `refund_id` and `provider_reference` (null) and `lines` (empty): a `1.0` refund was of the whole total |
 //! | `ProductCreated`, `CartCreated`, `OrderPlaced` | `1.1` | adds `store`: `"default"`, the store of everything recorded before stores |
+//! | `CartCreated` | `1.2` | `customer_id` becomes `owner` `{"kind": "customer", "customer_id"}`: carts before guest carts were customers' |
+//! | `OrderPlaced` | `1.2` | adds `guest_email` (null): orders before guest checkout were customers' |
 //!
 //! A payload a step cannot read (not the documented old shape) is left as it is: decoding it
 //! then fails with the real reason instead of a half-upcast event.
@@ -80,14 +82,26 @@ const STEPS: &[Step] = &[
     Step {
         event_type: "CartCreated",
         from: "1.0",
-        to: CART_CREATED_VERSION,
+        to: "1.1",
         apply: into_default_store,
+    },
+    Step {
+        event_type: "CartCreated",
+        from: "1.1",
+        to: CART_CREATED_VERSION,
+        apply: cart_created_v1_2,
     },
     Step {
         event_type: "OrderPlaced",
         from: "1.0",
-        to: ORDER_PLACED_VERSION,
+        to: "1.1",
         apply: into_default_store,
+    },
+    Step {
+        event_type: "OrderPlaced",
+        from: "1.1",
+        to: ORDER_PLACED_VERSION,
+        apply: order_placed_v1_2,
     },
 ];
 
@@ -164,6 +178,24 @@ fn into_default_store(payload: &Value) -> Option<Value> {
     let mut fields = fields.as_object()?.clone();
     fields.insert("store".into(), Value::from(DEFAULT_STORE));
     Some(serde_json::json!({ event_type.as_str(): fields }))
+}
+
+/// `CartCreated` `1.1` → `1.2`: the cart of `customer_id`, recorded before guest carts.
+fn cart_created_v1_2(payload: &Value) -> Option<Value> {
+    let mut fields = payload.get("CartCreated")?.as_object()?.clone();
+    let customer_id = fields.remove("customer_id")?;
+    fields.insert(
+        "owner".into(),
+        serde_json::json!({"kind": "customer", "customer_id": customer_id}),
+    );
+    Some(serde_json::json!({ "CartCreated": fields }))
+}
+
+/// `OrderPlaced` `1.1` → `1.2`: a customer's order, without a guest email.
+fn order_placed_v1_2(payload: &Value) -> Option<Value> {
+    let mut fields = payload.get("OrderPlaced")?.as_object()?.clone();
+    fields.insert("guest_email".into(), Value::Null);
+    Some(serde_json::json!({ "OrderPlaced": fields }))
 }
 
 /// [`upcast`] as a cqrs-es upcaster, for `PersistedEventStore::with_upcasters`.
@@ -314,9 +346,41 @@ mod tests {
     }
 
     #[test]
+    fn carts_and_orders_recorded_before_guests_are_customers() {
+        let customer = "8d0c5a44-5b6e-4f0e-9a57-0b0c8f6f2b12";
+        let cart = json!({"CartCreated": {"cart_id": "8d0c5a44-5b6e-4f0e-9a57-0b0c8f6f2b11",
+            "customer_id": customer, "currency": "EUR", "store": "outlet"}});
+        let Upcast { version, payload } = upcast("CartCreated", "1.1", cart);
+        assert_eq!(version, "1.2");
+        let event: crate::cart::CartEvent = serde_json::from_value(payload).expect("current");
+        let crate::cart::CartEvent::CartCreated { owner, store, .. } = event else {
+            panic!("a CartCreated");
+        };
+        assert_eq!(
+            owner.customer_id().map(|id| id.to_string()).as_deref(),
+            Some(customer)
+        );
+        assert_eq!(store, "outlet");
+
+        let old = json!({"CartCreated": {"cart_id": "8d0c5a44-5b6e-4f0e-9a57-0b0c8f6f2b11",
+            "customer_id": customer, "currency": "EUR"}});
+        let Upcast { version, payload } = upcast("CartCreated", "1.0", old);
+        assert_eq!(version, "1.2");
+        assert_eq!(payload["CartCreated"]["owner"]["customer_id"], customer);
+        assert_eq!(payload["CartCreated"]["store"], DEFAULT_STORE);
+
+        let placed = json!({"OrderPlaced": {"customer_id": customer, "store": "outlet"}});
+        let Upcast { version, payload } = upcast("OrderPlaced", "1.1", placed);
+        assert_eq!(version, "1.2");
+        assert_eq!(payload["OrderPlaced"]["guest_email"], Value::Null);
+        assert_eq!(payload["OrderPlaced"]["customer_id"], customer);
+    }
+
+    #[test]
     fn versions_are_known_per_event_type() {
         assert_eq!(current_version("StockAdjusted"), "2.0");
-        assert_eq!(current_version("OrderPlaced"), "1.1");
+        assert_eq!(current_version("OrderPlaced"), "1.2");
+        assert_eq!(current_version("CartCreated"), "1.2");
         assert_eq!(current_version("OrderConfirmed"), "1.0");
         assert_eq!(current_version("OrderRefunded"), "1.1");
         assert_eq!(current_version("OrderCancelled"), "1.1");

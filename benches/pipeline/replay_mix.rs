@@ -154,7 +154,7 @@ fn cart(rows: &mut Vec<Row>, product: (Uuid, String, i64), order_id: Uuid) -> an
     let (product_id, sku, price) = product;
     let created = CartEvent::CartCreated {
         cart_id: id,
-        customer_id: Uuid::new_v4(),
+        owner: Uuid::new_v4().into(),
         currency: Currency::parse("USD")?,
         store: "default".into(),
     };
@@ -204,7 +204,8 @@ fn order(rows: &mut Vec<Row>, product_id: Uuid, id: Uuid) -> anyhow::Result<()> 
     let placed = OrderEvent::OrderPlaced {
         order_id: id,
         cart_id: Uuid::new_v4(),
-        customer_id: Uuid::new_v4(),
+        customer_id: Some(Uuid::new_v4()),
+        guest_email: None,
         customer_role: Role::Customer,
         lines: vec![OrderLine {
             product_id,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 mod events_stream;
 pub mod extract;
+pub mod guest;
 mod health;
 pub mod idempotency;
 pub mod limits;

@@ -42,6 +42,13 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        // A guest cart's token (see `http::guest`).
+        components.add_security_scheme(
+            "cart_token",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::new("Cart-Token"),
+            )),
+        );
     }
 }
 

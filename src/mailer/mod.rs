@@ -176,7 +176,11 @@ impl MailerProcess {
                     return Ok(Vec::new());
                 };
                 let OrderEvent::OrderPlaced {
-                    customer_id, store, ..
+                    customer_id,
+                    guest_email,
+                    shipping_address,
+                    store,
+                    ..
                 } = &placed
                 else {
                     return Ok(Vec::new());
@@ -185,8 +189,17 @@ impl MailerProcess {
                     tracing::warn!(order_id = %id, %store, "order of an unknown store: email skipped");
                     return Ok(Vec::new());
                 };
-                let Some(customer) = compose::user(tx, *customer_id).await? else {
-                    tracing::info!(order_id = %id, %customer_id, "customer has no account: email skipped");
+                // A guest's order is written to the address given at checkout.
+                let recipient = match (customer_id, guest_email) {
+                    (Some(customer_id), _) => compose::user(tx, *customer_id).await?,
+                    (None, Some(email)) => Some(compose::Recipient {
+                        email: email.clone(),
+                        name: shipping_address.name.clone(),
+                    }),
+                    (None, None) => None,
+                };
+                let Some(customer) = recipient else {
+                    tracing::info!(order_id = %id, "customer has no account: email skipped");
                     return Ok(Vec::new());
                 };
                 Ok(compose::order_email(id, &placed, &store, &event, &customer)

@@ -12,7 +12,7 @@ use commerce_aggregates::line;
 use commerce_aggregates::product::{ProductError, ProductStatus};
 use uuid::Uuid;
 
-use super::Caller;
+use super::guest::CartHolder;
 use crate::store::{CommandMetadata, ExecuteError, Stores};
 
 /// How old a kept product or coupon may be when a command reads it for something the
@@ -25,7 +25,7 @@ pub struct AddItem {
     /// The cart.
     pub cart_id: Uuid,
     /// Its owner.
-    pub customer: Caller,
+    pub holder: CartHolder,
     /// The product.
     pub product_id: Uuid,
     /// The variant's SKU, as the customer sent it.
@@ -85,7 +85,7 @@ pub async fn add_item(
         sku: sku.clone(),
     }))?;
     let command = CartCommand::AddItem {
-        customer_id: input.customer.id,
+        shopper: input.holder.owner(),
         product_id: input.product_id,
         sku,
         quantity: input.quantity,

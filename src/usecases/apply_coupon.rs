@@ -7,7 +7,7 @@ use commerce_aggregates::coupon::normalize_code;
 use uuid::Uuid;
 
 use super::add_item::RECENT;
-use super::Caller;
+use super::guest::CartHolder;
 use crate::store::{CommandMetadata, ExecuteError, Stores};
 
 /// Apply coupon `code` to cart `cart_id`.
@@ -16,7 +16,7 @@ pub struct ApplyCoupon {
     /// The cart.
     pub cart_id: Uuid,
     /// Its owner.
-    pub customer: Caller,
+    pub holder: CartHolder,
     /// The code, any case.
     pub code: String,
     /// The cart version the customer saw (`If-Match`), if any.
@@ -60,7 +60,7 @@ pub async fn apply_coupon(
         return Err(ApplyCouponError::CouponInvalid { code });
     }
     let command = CartCommand::ApplyCoupon {
-        customer_id: input.customer.id,
+        shopper: input.holder.owner(),
         code,
     };
     super::execute_on_cart(

@@ -14,7 +14,7 @@ use commerce_aggregates::Role;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::Caller;
+use super::guest::CartHolder;
 use crate::payments::attempts::{self, AttemptOutcome};
 use crate::payments::{ChargeRequest, Charged, PaymentError, PaymentProvider};
 use crate::store::{CommandMetadata, ExecuteError, Loaded, StoreError, Stores};
@@ -24,8 +24,9 @@ use crate::store::{CommandMetadata, ExecuteError, Loaded, StoreError, Stores};
 pub struct PayOrder {
     /// The order.
     pub order_id: Uuid,
-    /// Its owner (anyone else but an admin is told the order does not exist).
-    pub customer: Caller,
+    /// Its owner, or a guest holding the token of the cart it was placed from (anyone else
+    /// but an admin is told the order does not exist).
+    pub payer: CartHolder,
     /// What the customer pays with: a token (`test`) or a payment method id (`stripe`).
     pub token: String,
     /// The order version the customer saw (`If-Match`), if any.
@@ -86,9 +87,26 @@ pub async fn pay(
         aggregate: order,
         version,
     } = stores.orders.load(&id).await.map_err(PayError::Order)?;
-    let visible = order
-        .customer_id()
-        .is_some_and(|owner| owner == input.customer.id || input.customer.role == Role::Admin);
+    let visible = match &input.payer {
+        CartHolder::Customer(caller) => {
+            order.status().is_some()
+                && (order.customer_id() == Some(caller.id) || caller.role == Role::Admin)
+        }
+        // A guest's order, from the cart this token opens (as its events record it).
+        CartHolder::Guest(_) => match order.cart_id().filter(|_| order.customer_id().is_none()) {
+            Some(cart_id) => {
+                let cart = stores
+                    .carts
+                    .load(&cart_id.to_string())
+                    .await
+                    .map_err(|error| {
+                        PayError::Order(ExecuteError::Store(error.into_store_error()))
+                    })?;
+                cart.aggregate.owner() == Some(&input.payer.owner())
+            }
+            None => false,
+        },
+    };
     let (true, Some(status), Some(totals)) = (visible, order.status(), order.totals()) else {
         return Err(PayError::NotFound);
     };

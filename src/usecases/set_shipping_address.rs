@@ -1,5 +1,5 @@
-//! Set a cart's shipping address: one the customer gives, or an entry of their address book
-//! named by its id, resolved here. Either way the cart keeps a copy (and the order placed from
+//! Set a cart's shipping address: one the shopper gives, or an entry of the customer's address
+//! book named by its id, resolved here (a guest has no book). Either way the cart keeps a copy (and the order placed from
 //! it a copy of that), so a later edit or removal of the book entry changes neither.
 
 use commerce_aggregates::cart::{CartCommand, CartError};
@@ -7,7 +7,7 @@ use commerce_aggregates::Address;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::Caller;
+use super::guest::CartHolder;
 use crate::auth::addresses;
 use crate::store::{CommandMetadata, ExecuteError, Stores};
 
@@ -25,8 +25,8 @@ pub enum AddressSource {
 pub struct SetShippingAddress {
     /// The cart.
     pub cart_id: Uuid,
-    /// Its owner.
-    pub customer: Caller,
+    /// Its owner: a customer, or a guest with the cart's token.
+    pub holder: CartHolder,
     /// The address, or the book entry to copy.
     pub source: AddressSource,
     /// The cart version the customer saw (`If-Match`), if any.
@@ -36,7 +36,7 @@ pub struct SetShippingAddress {
 /// Why the address was not set (nothing was written).
 #[derive(Debug, thiserror::Error)]
 pub enum SetShippingAddressError {
-    /// The id names no entry of the customer's own address book.
+    /// The id names no entry of the customer's own address book (a guest has none).
     #[error("address {0} is not in your address book")]
     UnknownAddress(Uuid),
     /// The cart refused (someone else's, closed, an invalid address), or the store failed.
@@ -58,14 +58,18 @@ pub async fn set_shipping_address(
     let address = match input.source {
         AddressSource::Given(address) => address,
         AddressSource::Book(id) => {
-            addresses::find(pool, input.customer.id, id)
+            let customer = input
+                .holder
+                .customer()
+                .ok_or(SetShippingAddressError::UnknownAddress(id))?;
+            addresses::find(pool, customer.id, id)
                 .await?
                 .ok_or(SetShippingAddressError::UnknownAddress(id))?
                 .address
         }
     };
     let command = CartCommand::SetShippingAddress {
-        customer_id: input.customer.id,
+        shopper: input.holder.owner(),
         address,
     };
     super::execute_on_cart(

@@ -9,6 +9,7 @@ use commerce_aggregates::Currency;
 use uuid::Uuid;
 
 use super::add_item::RECENT;
+use super::guest::{guest_actor, CartHolder, CartToken};
 use super::Caller;
 use crate::store::{Actor, CommandMetadata, ExecuteError, Stores};
 
@@ -152,21 +153,32 @@ pub enum OpenCartError {
 /// A cart to open.
 #[derive(Debug, Clone)]
 pub struct OpenCart {
-    /// Its owner.
-    pub customer: Caller,
+    /// Its owner: a signed-in customer, or `None` for a guest (a cart token is issued).
+    pub customer: Option<Caller>,
     /// The store it shops in.
     pub store: String,
     /// The currency the caller expects, if they named one: it must be the store's.
     pub currency: Option<Currency>,
 }
 
-/// Opens an empty cart in an admitting store, priced in the store's currency; its id and
-/// version.
+/// A cart just opened.
+#[derive(Debug, Clone)]
+pub struct OpenedCart {
+    /// Its id.
+    pub id: Uuid,
+    /// Its version.
+    pub version: usize,
+    /// A guest cart's token, handed out this once.
+    pub token: Option<CartToken>,
+}
+
+/// Opens an empty cart in an admitting store, priced in the store's currency. A guest's cart
+/// is owned by the hash of a fresh token, and its events are recorded as the guest's.
 pub async fn open_cart(
     stores: &Stores,
     input: OpenCart,
     metadata: &CommandMetadata,
-) -> Result<(Uuid, usize), OpenCartError> {
+) -> Result<OpenedCart, OpenCartError> {
     let store = admitting(stores, &input.store)
         .await
         .map_err(OpenCartError::Store)?;
@@ -178,16 +190,29 @@ pub async fn open_cart(
         });
     }
     let id = Uuid::new_v4();
+    let mut metadata = metadata.clone();
+    let (holder, token) = match input.customer {
+        Some(customer) => (CartHolder::Customer(customer), None),
+        None => {
+            metadata.actor = guest_actor(id);
+            let token = CartToken::generate();
+            (CartHolder::Guest(token.clone()), Some(token))
+        }
+    };
     let command = CartCommand::CreateCart {
         cart_id: id,
-        customer_id: input.customer.id,
+        owner: holder.owner(),
         store: store.slug,
         currency: store.currency,
     };
     let committed = stores
         .carts
-        .execute_new(&id.to_string(), command, metadata)
+        .execute_new(&id.to_string(), command, &metadata)
         .await
         .map_err(OpenCartError::Cart)?;
-    Ok((id, committed.version))
+    Ok(OpenedCart {
+        id,
+        version: committed.version,
+        token,
+    })
 }

@@ -13,7 +13,7 @@ use crate::helpers::TestDatabase;
 
 fn add(customer_id: Uuid, sku: &str) -> CartCommand {
     CartCommand::AddItem {
-        customer_id,
+        shopper: customer_id.into(),
         product_id: Uuid::new_v4(),
         sku: sku.into(),
         quantity: 1,
@@ -53,7 +53,7 @@ async fn cart_in_two_processes(request_id: &str) -> Shared {
     let id = cart.to_string();
     let created = CartCommand::CreateCart {
         cart_id: cart,
-        customer_id: customer,
+        owner: customer.into(),
         currency: Currency::parse("USD").expect("valid"),
         store: "default".into(),
     };
@@ -83,7 +83,7 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
 
     let created = CartCommand::CreateCart {
         cart_id: cart,
-        customer_id: customer,
+        owner: customer.into(),
         currency: usd,
         store: "default".into(),
     };
@@ -112,7 +112,7 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
 
     // Refused on the cached state (no line B), accepted on the real one.
     let remove_b = CartCommand::RemoveItem {
-        customer_id: customer,
+        shopper: customer.into(),
         sku: "B".into(),
     };
     assert_eq!(
@@ -125,7 +125,7 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
 
     // `If-Match` with the real version, not the cached one.
     let change_a = CartCommand::ChangeItemQuantity {
-        customer_id: customer,
+        shopper: customer.into(),
         sku: "A".into(),
         quantity: 3,
     };
@@ -173,7 +173,7 @@ async fn a_stale_cached_aggregate_never_decides_a_command() {
 
     // A refusal that holds on the real state too is still a refusal.
     let remove_z = CartCommand::RemoveItem {
-        customer_id: customer,
+        shopper: customer.into(),
         sku: "Z".into(),
     };
     let refused = run(&here, &id, &meta, remove_z, None).await;
@@ -238,7 +238,7 @@ async fn a_cached_read_shows_what_another_process_appended() {
         .await
         .expect("B");
     let change_a = CartCommand::ChangeItemQuantity {
-        customer_id: customer,
+        shopper: customer.into(),
         sku: "A".into(),
         quantity: 4,
     };
@@ -336,7 +336,7 @@ async fn a_new_aggregate_starts_empty_and_a_taken_id_is_found_out() {
     let usd = Currency::parse("USD").expect("valid");
     let create = |cart_id: Uuid| CartCommand::CreateCart {
         cart_id,
-        customer_id: customer,
+        owner: customer.into(),
         currency: usd,
         store: "default".into(),
     };

@@ -24,12 +24,12 @@ async fn cart_commands_persist_and_reload() {
     let commands = [
         CartCommand::CreateCart {
             cart_id: cart,
-            customer_id: customer,
+            owner: customer.into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         },
         CartCommand::AddItem {
-            customer_id: customer,
+            shopper: customer.into(),
             product_id: Uuid::new_v4(),
             sku: "MUG-1".into(),
             quantity: 2,
@@ -37,15 +37,15 @@ async fn cart_commands_persist_and_reload() {
             store: "default".into(),
         },
         CartCommand::ApplyCoupon {
-            customer_id: customer,
+            shopper: customer.into(),
             code: "welcome10".into(),
         },
         CartCommand::SetShippingAddress {
-            customer_id: customer,
+            shopper: customer.into(),
             address: address(),
         },
         CartCommand::CheckOut {
-            customer_id: customer,
+            shopper: customer.into(),
             order_id: order,
         },
     ];
@@ -73,7 +73,7 @@ async fn cart_commands_persist_and_reload() {
         .execute(
             &id,
             CartCommand::CheckOut {
-                customer_id: customer,
+                shopper: customer.into(),
                 order_id: Uuid::new_v4(),
             },
             &meta,
@@ -89,7 +89,7 @@ async fn cart_commands_persist_and_reload() {
         .execute(
             &id,
             CartCommand::AbandonCart {
-                customer_id: Uuid::new_v4(),
+                shopper: Uuid::new_v4().into(),
             },
             &meta,
             None,
@@ -117,7 +117,8 @@ async fn order_lifecycle_persists_and_reloads() {
             OrderCommand::PlaceOrder {
                 order_id: order,
                 cart_id: Uuid::new_v4(),
-                customer_id: Uuid::new_v4(),
+                customer_id: Some(Uuid::new_v4()),
+                guest_email: None,
                 customer_role: Role::Customer,
                 lines: vec![OrderLineInput {
                     product_id: Uuid::new_v4(),

@@ -1253,4 +1253,25 @@ impl Client<'_> {
     pub async fn my_carts(&self, query: &str) -> Reply {
         self.send(Method::GET, &format!("/me/carts?{query}")).await
     }
+
+    // Guest carts.
+
+    /// This client sending a guest cart's `Cart-Token: token` too.
+    pub fn with_cart_token(&self, token: &str) -> Self {
+        self.with_header("cart-token", token)
+    }
+
+    /// `POST /carts/{cart}/checkout` with `{"email": email}`.
+    pub async fn checkout_with_email(&self, cart: &str, email: &str) -> Reply {
+        let body = serde_json::json!({ "email": email });
+        self.send_json(Method::POST, &format!("/carts/{cart}/checkout"), &body)
+            .await
+    }
+
+    /// `POST /carts/{cart}/claim` with the guest cart's `token`.
+    pub async fn claim_cart(&self, cart: &str, token: &str) -> Reply {
+        self.with_cart_token(token)
+            .send(Method::POST, &format!("/carts/{cart}/claim"))
+            .await
+    }
 }

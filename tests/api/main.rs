@@ -17,6 +17,7 @@ mod event_store;
 mod events;
 mod faults;
 mod fixtures;
+mod guests;
 mod health;
 mod helpers;
 mod mailer;

@@ -7,6 +7,7 @@ use crate::cart::command::CartCommand;
 use crate::cart::decide::decide;
 use crate::cart::error::CartError;
 use crate::cart::event::CartEvent;
+use crate::cart::owner::CartOwner;
 use crate::common::Address;
 use crate::money::{Currency, Money, MoneyError};
 
@@ -49,9 +50,14 @@ pub enum CartStatus {
     },
     /// Closed without an order.
     Abandoned,
+    /// Closed: a customer claimed this guest cart and its lines went into their cart `cart_id`.
+    MergedInto {
+        /// The customer's cart.
+        cart_id: Uuid,
+    },
 }
 
-/// A customer's cart. `Default` is the not-yet-created cart.
+/// A customer's or guest's cart. `Default` is the not-yet-created cart.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
     state: Option<CartState>,
@@ -61,7 +67,7 @@ pub struct Cart {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CartState {
     pub(crate) cart_id: Uuid,
-    pub(crate) customer_id: Uuid,
+    pub(crate) owner: CartOwner,
     pub(crate) store: String,
     pub(crate) currency: Currency,
     pub(crate) lines: Vec<CartLine>,
@@ -108,9 +114,14 @@ impl Cart {
         self.state.as_ref().map(|s| s.cart_id)
     }
 
-    /// The owning customer, once created.
+    /// The owning customer, once created (`None` for a guest's cart).
     pub fn customer_id(&self) -> Option<Uuid> {
-        self.state.as_ref().map(|s| s.customer_id)
+        self.state.as_ref().and_then(|s| s.owner.customer_id())
+    }
+
+    /// The owner, once created.
+    pub fn owner(&self) -> Option<&CartOwner> {
+        self.state.as_ref().map(|s| &s.owner)
     }
 
     /// The store the cart shops in, once created.
@@ -171,14 +182,14 @@ impl Cart {
     fn evolve(&mut self, event: CartEvent) {
         if let CartEvent::CartCreated {
             cart_id,
-            customer_id,
+            owner,
             currency,
             store,
         } = event
         {
             self.state = Some(CartState {
                 cart_id,
-                customer_id,
+                owner,
                 store,
                 currency,
                 lines: Vec::new(),
@@ -217,6 +228,20 @@ impl Cart {
                 state.status = CartStatus::CheckedOut { order_id };
             }
             CartEvent::CartAbandoned {} => state.status = CartStatus::Abandoned,
+            CartEvent::CartClaimed { customer_id } => {
+                state.owner = CartOwner::Customer { customer_id };
+            }
+            CartEvent::CartMergedInto { cart_id, .. } => {
+                state.status = CartStatus::MergedInto { cart_id };
+            }
+            CartEvent::ItemsMerged { lines, .. } => {
+                for merged in lines {
+                    match state.line_mut(&merged.sku) {
+                        Some(line) => line.quantity = merged.quantity,
+                        None => state.lines.push(merged),
+                    }
+                }
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::cart::aggregate::{CartState, CartStatus, MAX_LINES, MAX_LINE_QUANTITY
 use crate::cart::command::CartCommand;
 use crate::cart::error::CartError;
 use crate::cart::event::CartEvent;
+use crate::cart::merge::decide_merge_items;
 use crate::cart::validate::{normalized_address, normalized_coupon_code};
 use crate::line::{normalize_sku, quantity_allowed};
 use crate::money::Money;
@@ -18,7 +19,7 @@ pub(crate) fn decide(
 ) -> Result<Vec<CartEvent>, CartError> {
     if let CartCommand::CreateCart {
         cart_id,
-        customer_id,
+        owner,
         store,
         currency,
     } = command
@@ -28,13 +29,14 @@ pub(crate) fn decide(
         }
         return Ok(vec![CartEvent::CartCreated {
             cart_id,
-            customer_id,
+            owner,
             currency,
             store,
         }]);
     }
     let state = state.ok_or(CartError::NotFound)?;
-    if command.customer_id() != state.customer_id {
+    // A claim acts as the guest whose token it sent: it must be this guest cart's.
+    if command.acting_as() != state.owner {
         return Err(CartError::NotOwner);
     }
     match (state.status, &command) {
@@ -42,7 +44,10 @@ pub(crate) fn decide(
         (CartStatus::CheckedOut { order_id }, CartCommand::CheckOut { .. }) => {
             return Err(CartError::AlreadyCheckedOut { order_id });
         }
-        (CartStatus::CheckedOut { .. } | CartStatus::Abandoned, _) => {
+        (
+            CartStatus::CheckedOut { .. } | CartStatus::Abandoned | CartStatus::MergedInto { .. },
+            _,
+        ) => {
             return Err(CartError::CartClosed);
         }
     }
@@ -127,6 +132,28 @@ pub(crate) fn decide(
             }])
         }
         CartCommand::AbandonCart { .. } => Ok(vec![CartEvent::CartAbandoned {}]),
+        CartCommand::ClaimCart { customer_id, .. } => {
+            Ok(vec![CartEvent::CartClaimed { customer_id }])
+        }
+        CartCommand::MergeInto {
+            customer_id,
+            into_cart_id,
+            ..
+        } => {
+            if into_cart_id == state.cart_id {
+                return Err(CartError::CartClosed);
+            }
+            Ok(vec![CartEvent::CartMergedInto {
+                cart_id: into_cart_id,
+                customer_id,
+            }])
+        }
+        CartCommand::MergeItems {
+            from_cart_id,
+            lines,
+            coupon_code,
+            ..
+        } => Ok(decide_merge_items(state, from_cart_id, &lines, coupon_code)),
     }
 }
 

@@ -5,12 +5,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::cart::aggregate::CartLine;
+use crate::cart::owner::CartOwner;
 use crate::common::Address;
 use crate::money::{Currency, Money};
 
 /// Payload version of `CartCreated`: `1.1` added `store` (stored `1.0` events are upcast by
-/// [`crate::upcast`] into the default store).
-pub const CART_CREATED_VERSION: &str = "1.1";
+/// [`crate::upcast`] into the default store); `1.2` replaced `customer_id` with `owner`, a
+/// customer or a guest (a `1.1` cart is its customer's).
+pub const CART_CREATED_VERSION: &str = "1.2";
 
 /// An event in a cart's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,8 +22,8 @@ pub enum CartEvent {
     CartCreated {
         /// The cart's identity.
         cart_id: Uuid,
-        /// The owner.
-        customer_id: Uuid,
+        /// The owner: a customer, or a guest holding the cart's token (since `1.2`).
+        owner: CartOwner,
         /// The cart's currency: its store's.
         currency: Currency,
         /// The store the cart shops in (since `1.1`; earlier carts are the default store's).
@@ -78,6 +80,26 @@ pub enum CartEvent {
     },
     /// The cart was abandoned.
     CartAbandoned {},
+    /// A customer claimed a guest's cart and now owns it: the cart token no longer opens it.
+    CartClaimed {
+        /// The new owner.
+        customer_id: Uuid,
+    },
+    /// A guest's cart was merged into a customer's open cart and is closed.
+    CartMergedInto {
+        /// The customer's cart that received the lines.
+        cart_id: Uuid,
+        /// The customer who claimed it.
+        customer_id: Uuid,
+    },
+    /// Lines of a guest's cart were merged into this cart: each is the line as it now stands
+    /// (a SKU already here has the summed quantity, capped, at this cart's price).
+    ItemsMerged {
+        /// The guest's cart the lines came from.
+        from_cart_id: Uuid,
+        /// The new or changed lines.
+        lines: Vec<CartLine>,
+    },
 }
 
 impl DomainEvent for CartEvent {
@@ -92,6 +114,9 @@ impl DomainEvent for CartEvent {
             CartEvent::ShippingAddressSet { .. } => "ShippingAddressSet",
             CartEvent::CartCheckedOut { .. } => "CartCheckedOut",
             CartEvent::CartAbandoned {} => "CartAbandoned",
+            CartEvent::CartClaimed { .. } => "CartClaimed",
+            CartEvent::CartMergedInto { .. } => "CartMergedInto",
+            CartEvent::ItemsMerged { .. } => "ItemsMerged",
         }
         .to_string()
     }

@@ -52,8 +52,10 @@ pub(crate) struct OrderState {
     pub(crate) order_id: Uuid,
     pub(crate) store: String,
     pub(crate) cart_id: Uuid,
-    pub(crate) customer_id: Uuid,
+    pub(crate) customer_id: Option<Uuid>,
     pub(crate) customer_role: Role,
+    #[serde(default)]
+    pub(crate) guest_email: Option<String>,
     pub(crate) lines: Vec<OrderLine>,
     pub(crate) coupon: Option<AppliedCoupon>,
     pub(crate) shipping_address: Address,
@@ -90,9 +92,14 @@ impl Order {
         self.state.as_ref().map(|s| s.store.as_str())
     }
 
-    /// The buyer.
+    /// The buyer, `None` for a guest's order.
     pub fn customer_id(&self) -> Option<Uuid> {
-        self.state.as_ref().map(|s| s.customer_id)
+        self.state.as_ref().and_then(|s| s.customer_id)
+    }
+
+    /// A guest's email address, for a guest's order.
+    pub fn guest_email(&self) -> Option<&str> {
+        self.state.as_ref().and_then(|s| s.guest_email.as_deref())
     }
 
     /// The buyer's role when the order was placed.
@@ -186,6 +193,7 @@ impl Order {
             cart_id,
             customer_id,
             customer_role,
+            guest_email,
             lines,
             coupon,
             shipping_address,
@@ -202,6 +210,7 @@ impl Order {
                 cart_id,
                 customer_id,
                 customer_role,
+                guest_email,
                 lines,
                 coupon,
                 shipping_address,

@@ -48,10 +48,12 @@ pub enum OrderCommand {
         order_id: Uuid,
         /// The cart it comes from.
         cart_id: Uuid,
-        /// The buyer.
-        customer_id: Uuid,
-        /// The buyer's role at checkout.
+        /// The buyer; `None` for a guest.
+        customer_id: Option<Uuid>,
+        /// The buyer's role at checkout (`customer` for a guest).
         customer_role: Role,
+        /// A guest's email address (required for a guest, ignored for a customer).
+        guest_email: Option<String>,
         /// The lines, at least one.
         lines: Vec<OrderLineInput>,
         /// The coupon, if any.

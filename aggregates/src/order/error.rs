@@ -29,6 +29,9 @@ pub enum OrderError {
     /// `PlaceOrder` without lines.
     #[error("an order needs at least one line")]
     NoLines,
+    /// A guest's `PlaceOrder` without a valid email address to send the order to.
+    #[error("a guest order needs a valid email address")]
+    InvalidGuestEmail,
     /// More lines than allowed.
     #[error("an order holds at most {max} lines")]
     TooManyLines {
@@ -212,6 +215,7 @@ impl OrderError {
             OrderError::AlreadyExists => "already_exists",
             OrderError::InvalidTransition { .. } => "invalid_state",
             OrderError::NoLines => "empty_order",
+            OrderError::InvalidGuestEmail => "invalid_email",
             OrderError::TooManyLines { .. } => "too_many_lines",
             OrderError::InvalidSku { .. } => "invalid_sku",
             OrderError::DuplicateSku { .. } => "duplicate_sku",
@@ -264,6 +268,7 @@ impl OrderError {
             | OrderError::ReturnNotAllowed { .. } => ErrorKind::Conflict,
             OrderError::Pricing(error) => error.kind(),
             OrderError::NoLines
+            | OrderError::InvalidGuestEmail
             | OrderError::InvalidSku { .. }
             | OrderError::InvalidLineName { .. }
             | OrderError::InvalidQuantity { .. }
@@ -306,6 +311,7 @@ mod tests {
                 action: OrderAction::Cancel,
             },
             OrderError::NoLines,
+            OrderError::InvalidGuestEmail,
             OrderError::TooManyLines { max: 100 },
             OrderError::InvalidSku {
                 sku: "bad sku".into(),

@@ -22,8 +22,9 @@ pub const ORDER_CANCELLED_VERSION: &str = "1.1";
 pub const ORDER_REFUNDED_VERSION: &str = "1.1";
 
 /// The version `OrderPlaced` is written in: `1.1` added `store` (a `1.0` order is the default
-/// store's).
-pub const ORDER_PLACED_VERSION: &str = "1.1";
+/// store's); `1.2` added `guest_email` and made `customer_id` null for a guest's order (a
+/// `1.1` order is a customer's).
+pub const ORDER_PLACED_VERSION: &str = "1.2";
 
 /// One priced line of a placed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,10 +63,12 @@ pub enum OrderEvent {
         order_id: Uuid,
         /// The cart it came from.
         cart_id: Uuid,
-        /// The buyer.
-        customer_id: Uuid,
-        /// The buyer's role at checkout.
+        /// The buyer; `null` for a guest (since `1.2`).
+        customer_id: Option<Uuid>,
+        /// The buyer's role at checkout (`customer` for a guest).
         customer_role: Role,
+        /// A guest's email address, where the order's emails go (since `1.2`).
+        guest_email: Option<String>,
         /// The priced lines.
         lines: Vec<OrderLine>,
         /// The coupon, if any.

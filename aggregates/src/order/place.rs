@@ -26,6 +26,7 @@ pub(crate) fn place(command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError
         cart_id,
         customer_id,
         customer_role,
+        guest_email,
         lines,
         coupon,
         shipping_address,
@@ -36,6 +37,14 @@ pub(crate) fn place(command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError
     } = command
     else {
         return Err(OrderError::AlreadyExists);
+    };
+    // A customer's emails go to their account; a guest's only to the address given.
+    let guest_email = match (customer_id, guest_email) {
+        (Some(_), _) => None,
+        (None, Some(email)) if crate::common::is_email_address(email.trim()) => {
+            Some(email.trim().to_owned())
+        }
+        (None, _) => return Err(OrderError::InvalidGuestEmail),
     };
     if lines.is_empty() {
         return Err(OrderError::NoLines);
@@ -121,6 +130,7 @@ pub(crate) fn place(command: OrderCommand) -> Result<Vec<OrderEvent>, OrderError
         cart_id,
         customer_id,
         customer_role,
+        guest_email,
         lines,
         coupon,
         shipping_address,

@@ -407,9 +407,7 @@ async fn apply_cart(
     let base = |sql: &'static str| sqlx::query(sql).bind(id).bind(at).bind(version);
     let query = match &cart {
         CartEvent::CartCreated {
-            customer_id,
-            currency,
-            ..
+            owner, currency, ..
         } => {
             sqlx::query(
                 "INSERT INTO analytics_carts (cart_id, customer_id, currency, created_at, \
@@ -420,7 +418,7 @@ async fn apply_cart(
                  abandoned_at = NULL, updated_at = EXCLUDED.updated_at, version = EXCLUDED.version",
             )
             .bind(id)
-            .bind(customer_id)
+            .bind(owner.customer_id())
             .bind(currency.as_str())
             .bind(at)
             .bind(version)
@@ -450,8 +448,27 @@ async fn apply_cart(
             "UPDATE analytics_carts SET abandoned_at = $2, updated_at = $2, version = $3 \
              WHERE cart_id = $1",
         ),
-        // Activity that changes no figure: only the last-activity time moves.
-        CartEvent::ItemQuantityChanged { .. }
+        CartEvent::CartClaimed { customer_id } => base(
+            "UPDATE analytics_carts SET customer_id = $4, updated_at = $2, version = $3 \
+             WHERE cart_id = $1",
+        )
+        .bind(customer_id),
+        CartEvent::ItemsMerged { lines, .. } => base(
+            "UPDATE analytics_carts SET \
+             skus = ARRAY(SELECT DISTINCT s FROM unnest(skus || $4::text[]) AS s ORDER BY s), \
+             first_item_at = COALESCE(first_item_at, $2), updated_at = $2, version = $3 \
+             WHERE cart_id = $1",
+        )
+        .bind(
+            lines
+                .iter()
+                .map(|line| line.sku.clone())
+                .collect::<Vec<_>>(),
+        ),
+        // Activity that changes no figure: only the last-activity time moves (a guest cart
+        // merged into a customer's lives on in that cart).
+        CartEvent::CartMergedInto { .. }
+        | CartEvent::ItemQuantityChanged { .. }
         | CartEvent::CouponApplied { .. }
         | CartEvent::CouponRemoved { .. }
         | CartEvent::ShippingAddressSet { .. } => {

@@ -3,13 +3,14 @@
 //! [`get`] and [`open_of`] (a customer's open carts).
 
 mod mine;
+pub mod guest;
 mod rebuild;
 
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use commerce_aggregates::cart::CartEvent;
+use commerce_aggregates::cart::{CartEvent, CartOwner};
 use commerce_aggregates::Address;
 use serde::Serialize;
 use sqlx::types::Json;
@@ -317,28 +318,79 @@ async fn write(
 ) -> Result<bool, ProjectionError> {
     match cart {
         CartEvent::CartCreated {
-            customer_id,
+            owner,
             currency,
             store,
             ..
         } => {
+            let token_hash = match owner {
+                CartOwner::Guest { token_hash } => Some(token_hash.as_str()),
+                CartOwner::Customer { .. } => None,
+            };
             sqlx::query(
                 "INSERT INTO cart_views (id, customer_id, status, currency, created_at, \
-                 updated_at, version, store) VALUES ($1, $2, 'open', $3, $4, $4, $5, $6) \
+                 updated_at, version, store, guest_token_hash) \
+                 VALUES ($1, $2, 'open', $3, $4, $4, $5, $6, $7) \
                  ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, \
                  status = 'open', currency = EXCLUDED.currency, store = EXCLUDED.store, \
                  coupon_code = NULL, \
                  shipping_address = NULL, order_id = NULL, \
-                 created_at = EXCLUDED.created_at",
+                 created_at = EXCLUDED.created_at, guest_token_hash = EXCLUDED.guest_token_hash",
             )
             .bind(id)
-            .bind(customer_id)
+            .bind(owner.customer_id())
             .bind(currency.as_str())
             .bind(at)
             .bind(version)
             .bind(store)
+            .bind(token_hash)
             .execute(&mut *tx)
             .await?;
+        }
+        CartEvent::CartClaimed { customer_id } => {
+            sqlx::query(
+                "UPDATE cart_views SET customer_id = $2, guest_token_hash = NULL, version = $3, \
+                 updated_at = $4 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(customer_id)
+            .bind(version)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            return Ok(false);
+        }
+        CartEvent::CartMergedInto { .. } => {
+            sqlx::query(
+                "UPDATE cart_views SET status = 'merged', version = $2, updated_at = $3 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            return Ok(false);
+        }
+        CartEvent::ItemsMerged { lines, .. } => {
+            for line in lines {
+                let quantity = i64::from(line.quantity);
+                sqlx::query(
+                    "INSERT INTO cart_lines (cart_id, sku, product_id, quantity, \
+                     unit_price_minor, line_total_minor, position) \
+                     VALUES ($1, $2, $3, $4, $5, $4 * $5, $6) \
+                     ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity, \
+                     line_total_minor = EXCLUDED.quantity * cart_lines.unit_price_minor",
+                )
+                .bind(id)
+                .bind(&line.sku)
+                .bind(line.product_id)
+                .bind(quantity)
+                .bind(line.unit_price.minor)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         CartEvent::ItemQuantityChanged { sku, quantity } => {
             sqlx::query(
@@ -443,9 +495,9 @@ async fn set_coupon(
 pub struct CartView {
     /// The cart's id.
     pub id: Uuid,
-    /// Its owner.
-    pub customer_id: Uuid,
-    /// `open`, `checked_out` or `abandoned`.
+    /// Its owner; `null` for a guest's cart.
+    pub customer_id: Option<Uuid>,
+    /// `open`, `checked_out`, `abandoned` or `merged` (a guest cart claimed into another).
     #[cfg_attr(feature = "openapi", schema(example = "open"))]
     pub status: String,
     /// The cart's currency: its store's.
@@ -473,6 +525,10 @@ pub struct CartView {
     pub updated_at: DateTime<Utc>,
     /// The cart's version as of this view (compare with command responses).
     pub version: i64,
+    /// A guest cart's token hash: checked against a `Cart-Token`, never shown.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub guest_token_hash: Option<String>,
 }
 
 /// One line of a [`CartView`].
@@ -494,7 +550,7 @@ pub struct CartLineView {
 #[derive(sqlx::FromRow)]
 struct CartRow {
     id: Uuid,
-    customer_id: Uuid,
+    customer_id: Option<Uuid>,
     status: String,
     currency: String,
     store: String,
@@ -507,6 +563,7 @@ struct CartRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
+    guest_token_hash: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -522,8 +579,8 @@ struct LineRow {
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CartView>, sqlx::Error> {
     let row: Option<CartRow> = sqlx::query_as(
         "SELECT id, customer_id, status, currency, store, coupon_code, shipping_address, \
-         order_id, item_count, line_count, subtotal_minor, created_at, updated_at, version \
-         FROM cart_views WHERE id = $1",
+         order_id, item_count, line_count, subtotal_minor, created_at, updated_at, version, \
+         guest_token_hash FROM cart_views WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -567,5 +624,6 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<CartView>, sqlx::Erro
         created_at: row.created_at,
         updated_at: row.updated_at,
         version: row.version,
+        guest_token_hash: row.guest_token_hash,
     }))
 }

@@ -280,6 +280,7 @@ async fn insert_order(
         totals,
         placed_at,
         store,
+        guest_email,
         ..
     } = placed
     else {
@@ -288,10 +289,12 @@ async fn insert_order(
     sqlx::query(
         "INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
          subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
-         coupon_code, shipping_address, lines, placed_at, updated_at, version, store) \
+         coupon_code, shipping_address, lines, placed_at, updated_at, version, store, \
+         guest_email) \
          VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                 $16, $17, $18) \
+                 $16, $17, $18, $19) \
          ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id, store = EXCLUDED.store, \
+         guest_email = EXCLUDED.guest_email, \
          cart_id = EXCLUDED.cart_id, customer_role = EXCLUDED.customer_role, \
          currency = EXCLUDED.currency, subtotal_minor = EXCLUDED.subtotal_minor, \
          discount_minor = EXCLUDED.discount_minor, shipping_minor = EXCLUDED.shipping_minor, \
@@ -321,6 +324,7 @@ async fn insert_order(
     .bind(event.recorded_at)
     .bind(version)
     .bind(store)
+    .bind(guest_email)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use super::carts::{cart_error, execute};
 use super::dto::{ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse};
-use super::preconditions::{IfMatch, Shopper};
+use super::preconditions::IfMatch;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
+use crate::http::guest::CartShopper;
 use crate::http::AppState;
 use crate::usecases::apply_coupon::{self, ApplyCoupon, ApplyCouponError};
 use crate::usecases::set_shipping_address::{
@@ -41,7 +42,7 @@ command_path! {
     /// Applies an existing, active coupon (its other terms are checked at checkout).
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn apply_coupon(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
@@ -50,11 +51,11 @@ command_path! {
     ) -> Result<Response, ApiError> {
         let input = ApplyCoupon {
             cart_id: id,
-            customer: user.caller(),
+            holder: shopper.holder(),
             code: body.code,
             expected_version: expected.0,
         };
-        let version = apply_coupon::apply_coupon(&state.stores, input, &user.metadata(&request_id.0))
+        let version = apply_coupon::apply_coupon(&state.stores, input, &shopper.metadata(id, &request_id.0))
             .await
             .map_err(|error| match error {
                 ApplyCouponError::CouponInvalid { code } => ApiError::new(
@@ -78,16 +79,16 @@ command_path! {
     /// Removes the applied coupon.
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn remove_coupon(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
         request_id: RequestId,
     ) -> Result<Response, ApiError> {
         let command = CartCommand::RemoveCoupon {
-            customer_id: user.id,
+            shopper: shopper.holder().owner(),
         };
-        execute(&state, &user, &request_id, id, command, expected).await
+        execute(&state, &shopper, &request_id, id, command, expected).await
     }
 }
 
@@ -144,7 +145,7 @@ command_path! {
     /// book (422 `unknown_address` when `address_id` names no entry of it).
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn set_shipping_address(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
@@ -153,14 +154,14 @@ command_path! {
     ) -> Result<Response, ApiError> {
         let input = SetShippingAddress {
             cart_id: id,
-            customer: user.caller(),
+            holder: shopper.holder(),
             source: match body {
                 ShippingAddressRequest::Book(entry) => AddressSource::Book(entry.address_id),
                 ShippingAddressRequest::Given(address) => AddressSource::Given(address),
             },
             expected_version: expected.0,
         };
-        let metadata = user.metadata(&request_id.0);
+        let metadata = shopper.metadata(id, &request_id.0);
         let version =
             set_shipping_address::set_shipping_address(&state.pool, &state.stores, input, &metadata)
                 .await

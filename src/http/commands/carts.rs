@@ -3,8 +3,11 @@
 //! the shipping address are in [`super::cart_details`], checkout in [`super::checkout`].
 
 use axum::extract::State;
+use axum::http::header::LOCATION;
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use commerce_aggregates::cart::{CartCommand, CartError};
 use commerce_aggregates::store::DEFAULT_STORE;
 use serde::{Deserialize, Serialize};
@@ -20,9 +23,11 @@ use super::stores::{currency_field, named_store_error};
 use crate::http::auth::AuthUser;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
+use crate::http::guest::{CartShopper, CART_TOKEN};
 use crate::http::AppState;
 use crate::store::ExecuteError;
 use crate::usecases::add_item::{self, AddItem, AddItemError};
+use crate::usecases::guest::{guest_metadata, CartToken};
 use crate::usecases::stores::{self, OpenCart, OpenCartError};
 
 /// `POST carts`.
@@ -77,10 +82,10 @@ pub(super) fn cart_error(error: ExecuteError<CartError>) -> ApiError {
     }
 }
 
-/// Runs `command` on cart `id` for `user`.
+/// Runs `command` on cart `id` for `shopper`.
 pub(super) async fn execute(
     state: &AppState,
-    user: &AuthUser,
+    shopper: &CartShopper,
     request_id: &RequestId,
     id: Uuid,
     command: CartCommand,
@@ -92,7 +97,7 @@ pub(super) async fn execute(
         .execute(
             &id.to_string(),
             command,
-            &user.metadata(&request_id.0),
+            &shopper.metadata(id, &request_id.0),
             expected.0,
         )
         .await
@@ -100,7 +105,7 @@ pub(super) async fn execute(
     Ok(ok(id, committed.version))
 }
 
-/// Opens a cart owned by the caller.
+/// Opens a cart owned by the caller, or without `Authorization` a guest cart.
 #[utoipa::path(
     post,
     path = "/carts",
@@ -113,28 +118,36 @@ pub(super) async fn execute(
     params(CreateHeaders),
     security(("bearer_auth" = [])),
     responses(
-        (status = 201, description = "Opened; `Location` names the cart", body = CommandResponse,
-         headers(("Location" = String, description = "/api/v1/carts/{id}"))),
+        (status = 201, description = "Opened; `Location` names the cart. Without `Authorization` \
+          a guest cart is opened: the body is a `GuestCartResponse` with `cart_token`, also in \
+          the `Cart-Token` header", body = CommandResponse,
+         headers(("Location" = String, description = "/api/v1/carts/{id}"),
+                 ("Cart-Token" = String, description = "A guest cart's token"))),
         CreateProblems
     )
 )]
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    Shopper(user): Shopper,
+    caller: CartCreator,
     State(state): State<AppState>,
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CreateCartRequest>,
 ) -> Result<Response, ApiError> {
     let body = body.unwrap_or_default();
+    let user = caller.0;
     let input = OpenCart {
-        customer: user.caller(),
+        customer: user.as_ref().map(AuthUser::caller),
         store: body.store.unwrap_or_else(|| DEFAULT_STORE.to_owned()),
         currency: body
             .currency
             .map(|code| currency_field("currency", &code))
             .transpose()?,
     };
-    let (id, version) = stores::open_cart(&state.stores, input, &user.metadata(&request_id.0))
+    let metadata = match &user {
+        Some(user) => user.metadata(&request_id.0),
+        None => guest_metadata(Uuid::nil(), &request_id.0),
+    };
+    let opened = stores::open_cart(&state.stores, input, &metadata)
         .await
         .map_err(|error| match error {
             OpenCartError::Store(error) => named_store_error(error),
@@ -143,12 +156,64 @@ pub async fn create(
             }
             OpenCartError::Cart(error) => error.into(),
         })?;
-    located(
-        StatusCode::CREATED,
-        &format!("/api/v1/carts/{id}"),
-        id,
-        version,
-    )
+    match opened.token {
+        None => located(
+            StatusCode::CREATED,
+            &format!("/api/v1/carts/{}", opened.id),
+            opened.id,
+            opened.version,
+        ),
+        Some(token) => guest_cart_created(opened.id, opened.version, &token),
+    }
+}
+
+/// `POST carts` by a guest: the cart and its token, handed out this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GuestCartResponse {
+    /// The cart's id.
+    pub id: String,
+    /// The cart's version.
+    pub version: u64,
+    /// The cart's token: send it as `Cart-Token` on every call about this cart (and the order
+    /// it becomes). It is not stored and cannot be recovered.
+    pub cart_token: String,
+}
+
+/// 201 with a guest cart's id, version and token (also in the `Cart-Token` header).
+fn guest_cart_created(id: Uuid, version: usize, token: &CartToken) -> Result<Response, ApiError> {
+    let location =
+        HeaderValue::from_str(&format!("/api/v1/carts/{id}")).map_err(ApiError::internal)?;
+    let header = HeaderValue::from_str(token.expose()).map_err(ApiError::internal)?;
+    let body = GuestCartResponse {
+        id: id.to_string(),
+        version: u64::try_from(version).unwrap_or(u64::MAX),
+        cart_token: token.expose().to_owned(),
+    };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    response.headers_mut().insert(LOCATION, location);
+    response.headers_mut().insert(CART_TOKEN.clone(), header);
+    Ok(response)
+}
+
+/// Who opens a cart: a signed-in shopper, or (without `Authorization`) a guest.
+pub struct CartCreator(Option<AuthUser>);
+
+impl axum::extract::FromRequestParts<AppState> for CartCreator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        if !parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            return Ok(Self(None));
+        }
+        let Shopper(user) = Shopper::from_request_parts(parts, state).await?;
+        Ok(Self(Some(user)))
+    }
 }
 
 command_path! {
@@ -162,7 +227,7 @@ command_path! {
     /// Adds a SKU of an active product at its current price.
     #[tracing::instrument(skip_all, fields(cart_id = %id))]
     pub async fn add_item(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
@@ -171,13 +236,14 @@ command_path! {
     ) -> Result<Response, ApiError> {
         let input = AddItem {
             cart_id: id,
-            customer: user.caller(),
+            holder: shopper.holder(),
             product_id: body.product_id,
             sku: body.sku,
             quantity: body.quantity,
             expected_version: expected.0,
         };
-        let version = add_item::add_item(&state.stores, input, &user.metadata(&request_id.0)).await?;
+        let metadata = shopper.metadata(id, &request_id.0);
+        let version = add_item::add_item(&state.stores, input, &metadata).await?;
         Ok(ok(id, version))
     }
 }
@@ -207,7 +273,7 @@ command_path! {
     /// Sets the quantity of a line.
     #[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
     pub async fn change_quantity(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath((id, sku)): ApiPath<(Uuid, String)>,
         expected: IfMatch,
@@ -215,11 +281,11 @@ command_path! {
         CommandJson(body): CommandJson<ChangeQuantityRequest>,
     ) -> Result<Response, ApiError> {
         let command = CartCommand::ChangeItemQuantity {
-            customer_id: user.id,
+            shopper: shopper.holder().owner(),
             sku,
             quantity: body.quantity,
         };
-        execute(&state, &user, &request_id, id, command, expected).await
+        execute(&state, &shopper, &request_id, id, command, expected).await
     }
 }
 
@@ -233,16 +299,16 @@ command_path! {
     /// Removes a line.
     #[tracing::instrument(skip_all, fields(cart_id = %id, sku = %sku))]
     pub async fn remove_item(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath((id, sku)): ApiPath<(Uuid, String)>,
         expected: IfMatch,
         request_id: RequestId,
     ) -> Result<Response, ApiError> {
         let command = CartCommand::RemoveItem {
-            customer_id: user.id,
+            shopper: shopper.holder().owner(),
             sku,
         };
-        execute(&state, &user, &request_id, id, command, expected).await
+        execute(&state, &shopper, &request_id, id, command, expected).await
     }
 }

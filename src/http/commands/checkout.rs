@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::{CommandHeaders, CommandProblems};
-use super::preconditions::{IfMatch, Shopper};
+use super::dto::{CommandHeaders, CommandProblems, OptionalJson};
+use super::preconditions::IfMatch;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
+use crate::http::guest::CartShopper;
 use crate::http::AppState;
 use crate::usecases::checkout::{self, CheckOut, CheckoutError};
 
@@ -28,6 +29,17 @@ pub struct CheckoutResponse {
     pub status: String,
 }
 
+/// `POST carts/{id}/checkout`'s optional body.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// A guest's email address (required for a guest cart, refused for a customer's: a
+    /// customer's order emails go to their account's address).
+    #[serde(default)]
+    #[schema(example = "guest@example.com")]
+    pub email: Option<String>,
+}
+
 /// Checks the cart out: closes it, places the order, reserves its stock, redeems its coupon
 /// and confirms it, all at once.
 #[utoipa::path(
@@ -35,8 +47,10 @@ pub struct CheckoutResponse {
     path = "/carts/{id}/checkout",
     tag = "carts",
     operation_id = "check_out_cart",
-    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders),
-    security(("bearer_auth" = [])),
+    params(("id" = Uuid, Path, description = "Cart id"), CommandHeaders,
+           ("Cart-Token" = Option<String>, Header, description = "A guest cart's token")),
+    request_body(content = Option<CheckoutRequest>, description = "A guest's `email`"),
+    security(("bearer_auth" = []), ("cart_token" = [])),
     responses(
         (status = 201, description = "Order confirmed (stock reserved, coupon redeemed); again \
           the same order for a cart already checked out", body = CheckoutResponse,
@@ -50,25 +64,51 @@ pub struct CheckoutResponse {
 )]
 #[tracing::instrument(skip_all, fields(cart_id = %id))]
 pub async fn checkout(
-    Shopper(user): Shopper,
+    shopper: CartShopper,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
     expected: IfMatch,
     request_id: RequestId,
+    OptionalJson(body): OptionalJson<CheckoutRequest>,
 ) -> Result<Response, ApiError> {
-    // REQUIRE_VERIFIED_EMAIL: 403 `email_unverified` before anything is decided.
-    let required = state.config.accounts.require_verified_email;
-    crate::auth::status::require_verified_email(&state.pool, required, user.id).await?;
+    // REQUIRE_VERIFIED_EMAIL: 403 `email_unverified` before anything is decided (a guest has
+    // no account to verify: its order goes to the address it gives).
+    if let CartShopper::Customer(user) = &shopper {
+        let required = state.config.accounts.require_verified_email;
+        crate::auth::status::require_verified_email(&state.pool, required, user.id).await?;
+    }
+    let email = body.unwrap_or_default().email;
+    let guest_email = match (&shopper, email) {
+        (CartShopper::Customer(_), Some(_)) => {
+            return Err(ApiError::invalid_field(
+                "email",
+                "a customer's order emails go to their account's address; leave out email",
+            ))
+        }
+        (CartShopper::Customer(_), None) => None,
+        (CartShopper::Guest(_), Some(email))
+            if commerce_aggregates::common::is_email_address(email.trim()) =>
+        {
+            Some(email)
+        }
+        (CartShopper::Guest(_), _) => {
+            return Err(ApiError::invalid_field(
+                "email",
+                "a guest checkout needs the email address the order is sent to",
+            ))
+        }
+    };
     let input = CheckOut {
         cart_id: id,
-        customer: user.caller(),
+        holder: shopper.holder(),
+        guest_email,
         expected_version: expected.0,
     };
     let settings = checkout::CheckoutSettings {
         pricing: state.config.pricing,
         payment_timeout: state.config.payment_timeout,
     };
-    let metadata = user.metadata(&request_id.0);
+    let metadata = shopper.metadata(id, &request_id.0);
     let order = checkout::check_out(&state.stores, &settings, &input, &metadata).await?;
     let body = CheckoutResponse {
         id: order.order_id.to_string(),

@@ -47,6 +47,7 @@ pub mod carts;
 pub mod categories;
 pub mod checkout;
 pub mod contact;
+pub mod claim;
 pub mod coupons;
 pub mod dto;
 pub mod orders;
@@ -121,6 +122,7 @@ pub fn routes() -> Router<AppState> {
             put(idempotent(cart_details::set_shipping_address)),
         )
         .route("/carts/{id}/checkout", post(idempotent(checkout::checkout)))
+        .route("/carts/{id}/claim", post(idempotent(claim::claim)))
         // Orders.
         .route("/orders/{id}/pay", post(idempotent(orders::pay)))
         .route("/orders/{id}/ship", post(idempotent(orders::ship)))
@@ -218,6 +220,7 @@ pub fn upload_routes() -> Router<AppState> {
         cart_details::remove_coupon,
         cart_details::set_shipping_address,
         checkout::checkout,
+        claim::claim,
         orders::pay,
         orders::ship,
         orders::deliver,
@@ -252,6 +255,9 @@ pub fn upload_routes() -> Router<AppState> {
     components(schemas(
         dto::CommandResponse,
         checkout::CheckoutResponse,
+        checkout::CheckoutRequest,
+        claim::ClaimResponse,
+        carts::GuestCartResponse,
         dto::MoneyDto,
         products::CreateProductRequest,
         products::UpdateProductRequest,

@@ -11,9 +11,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dto::{ok, CommandHeaders, CommandJson, CommandProblems, CommandResponse};
-use super::preconditions::{Admin, IfMatch, Shopper, Writer};
+use super::preconditions::{Admin, IfMatch, Writer};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
+use crate::http::guest::CartShopper;
 use crate::http::AppState;
 use crate::payments::PaymentError;
 use crate::store::ExecuteError;
@@ -120,7 +121,7 @@ command_path! {
     /// twice).
     #[tracing::instrument(skip_all, fields(order_id = %id))]
     pub async fn pay(
-        Shopper(user): Shopper,
+        shopper: CartShopper,
         State(state): State<AppState>,
         ApiPath(id): ApiPath<Uuid>,
         expected: IfMatch,
@@ -140,7 +141,7 @@ command_path! {
         };
         let input = PayOrder {
             order_id: id,
-            customer: user.caller(),
+            payer: shopper.holder(),
             token: payment_token(provider.token_field(), body.token, body.payment_method)?,
             expected_version: expected.0,
         };
@@ -149,7 +150,7 @@ command_path! {
             &state.pool,
             provider,
             input,
-            &user.metadata(&request_id.0),
+            &shopper.metadata(id, &request_id.0),
         )
         .await
         .map_err(|error| match error {

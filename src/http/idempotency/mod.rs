@@ -108,8 +108,20 @@ where
         return Ok(handler.call(request, state).await);
     }
     let (mut parts, body) = request.into_parts();
-    // Unauthenticated is 401 whatever the key looks like.
-    let caller = AuthUser::from_request_parts(&mut parts, &state).await?;
+    // A guest's keys are scoped by its cart token (16 bytes of its SHA-256: stable and
+    // unguessable); a request with neither credential (a guest opening a cart) runs without
+    // a key. Otherwise unauthenticated is 401 whatever the key looks like.
+    let guest = (!parts
+        .headers
+        .contains_key(axum::http::header::AUTHORIZATION))
+    .then(|| parts.headers.get(&crate::http::guest::CART_TOKEN).cloned());
+    let caller_id = match guest {
+        Some(Some(token)) => guest_scope(token.as_bytes()),
+        Some(None) if parts.uri.path().ends_with("/carts") => {
+            return Ok(handler.call(Request::from_parts(parts, body), state).await);
+        }
+        _ => AuthUser::from_request_parts(&mut parts, &state).await?.id,
+    };
     let key = key(&parts.headers)?;
     let body = axum::body::to_bytes(body, body_limit).await.map_err(|_| {
         ApiError::new(
@@ -123,7 +135,7 @@ where
         .get::<OriginalUri>()
         .map_or(&parts.uri, |original| &original.0);
     let fingerprint = Fingerprint {
-        caller: caller.id,
+        caller: caller_id,
         key,
         method: parts.method.to_string(),
         path: uri
@@ -188,6 +200,14 @@ fn key(headers: &HeaderMap) -> Result<String, ApiError> {
             ),
         )),
     }
+}
+
+/// The idempotency scope of a guest presenting cart token `token`.
+fn guest_scope(token: &[u8]) -> uuid::Uuid {
+    let digest = Sha256::digest(token);
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Uuid::from_bytes(bytes)
 }
 
 #[cfg(test)]

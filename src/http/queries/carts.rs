@@ -15,11 +15,13 @@ use uuid::Uuid;
 
 use super::params::ReadQuery;
 use super::wait::{read_at_least, Access, Versioned};
-use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::guest::CartReader;
 use crate::http::AppState;
+use crate::usecases::checkout;
 use crate::usecases::price_cart::{price_cart, PriceCart, PriceCartError};
+use crate::usecases::Caller;
 
 /// A cart and what it would cost if checked out now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -90,15 +92,25 @@ impl Versioned for carts::CartView {
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[tracing::instrument(skip_all, fields(cart_id = %id, user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(cart_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
-    user: AuthUser,
+    reader: CartReader,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<ReadQuery>,
 ) -> Result<Json<CartWithPricing>, ApiError> {
+    let token_hash = match &reader {
+        CartReader::Guest(token) => Some(token.hash()),
+        CartReader::User(_) => None,
+    };
     let access = |cart: &carts::CartView| {
-        if user.reads_everything() || cart.customer_id == user.id {
+        let visible = match &reader {
+            CartReader::User(user) => user.reads_everything() || cart.customer_id == Some(user.id),
+            CartReader::Guest(_) => {
+                cart.guest_token_hash.is_some() && cart.guest_token_hash == token_hash
+            }
+        };
+        if visible {
             Access::Visible
         } else {
             Access::Hidden
@@ -115,7 +127,7 @@ pub async fn get(
     )
     .await?;
     let pricing = if cart.status == "open" {
-        Some(pricing_of(&state, &user, &cart).await?)
+        Some(pricing_of(&state, &reader, &cart).await?)
     } else {
         None
     };
@@ -126,15 +138,20 @@ pub async fn get(
 /// sees it as the owner would).
 async fn pricing_of(
     state: &AppState,
-    user: &AuthUser,
+    reader: &CartReader,
     cart: &CartView,
 ) -> Result<PricingView, ApiError> {
-    let role = if cart.customer_id == user.id {
-        user.role
-    } else {
-        crate::auth::accounts::find(&state.pool, cart.customer_id)
-            .await?
-            .map_or(Role::Customer, |account| account.role)
+    // Priced for whoever would redeem the coupon at checkout: the owner in their role, or
+    // the checkout's stand-in for a guest.
+    let redeemer = match (cart.customer_id, reader) {
+        (None, _) => checkout::guest_redeemer(),
+        (Some(owner), CartReader::User(user)) if owner == user.id => user.caller(),
+        (Some(owner), _) => Caller {
+            id: owner,
+            role: crate::auth::accounts::find(&state.pool, owner)
+                .await?
+                .map_or(Role::Customer, |account| account.role),
+        },
     };
     let currency = Currency::parse(&cart.currency).map_err(ApiError::internal)?;
     let lines = cart
@@ -149,8 +166,8 @@ async fn pricing_of(
         .collect::<Result<Vec<_>, std::num::TryFromIntError>>()
         .map_err(ApiError::internal)?;
     let input = PriceCart {
-        customer_id: cart.customer_id,
-        role,
+        customer_id: redeemer.id,
+        role: redeemer.role,
         currency,
         lines,
         coupon_code: cart.coupon_code.clone(),

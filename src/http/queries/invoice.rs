@@ -23,11 +23,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::OrderReadProblems;
-use super::orders::visible_order;
+use super::orders::readable_order;
 use crate::html::escape;
-use crate::http::auth::AuthUser;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::guest::CartReader;
 use crate::http::AppState;
 
 /// The seller named on an invoice whose store the read model does not know (yet).
@@ -144,8 +144,10 @@ impl SellerView {
 /// The buyer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvoiceCustomer {
-    /// The customer's id.
-    pub id: Uuid,
+    /// The customer's id (`null` for a guest).
+    pub id: Option<Uuid>,
+    /// A guest's email address (`null` for a customer).
+    pub email: Option<String>,
     /// Where the order ships.
     pub shipping_address: Address,
 }
@@ -207,6 +209,7 @@ impl InvoiceView {
             seller: SellerView::of(order.store, store),
             customer: InvoiceCustomer {
                 id: order.customer_id,
+                email: order.guest_email,
                 shipping_address: order.shipping_address,
             },
             lines: order.lines,
@@ -244,15 +247,15 @@ impl InvoiceView {
         OrderReadProblems,
     )
 )]
-#[tracing::instrument(skip_all, fields(order_id = %id, user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(order_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
-    user: AuthUser,
+    reader: CartReader,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(query): ApiQuery<InvoiceQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let order = visible_order(&state, &user, id, query.min_version).await?;
+    let order = readable_order(&state, &reader, id, query.min_version).await?;
     let store = stores::get(&state.pool, &order.store).await?;
     let invoice = InvoiceView::new(order, store);
     let format = query.format.unwrap_or_else(|| negotiate(&headers));
@@ -346,7 +349,11 @@ pub fn render_html(invoice: &InvoiceView) -> String {
         postal = e(&address.postal_code),
         city = e(&address.city),
         country = e(&address.country),
-        customer = invoice.customer.id,
+        customer = match (&invoice.customer.id, &invoice.customer.email) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(email)) => e(email),
+            (None, None) => String::new(),
+        },
     );
     html.push_str(
         "<table><thead><tr><th>SKU</th><th>Item</th><th class=\"n\">Qty</th>\

@@ -117,9 +117,9 @@ pub fn detail(rebuilt: &RebuiltOrder) -> Result<OrderDetail, serde_json::Error> 
     let order = &rebuilt.order;
     let mut extras = Extras::default();
     rebuilt.events.iter().for_each(|f| extras.note(&f.event));
-    let (Some(id), Some(customer_id), Some(cart_id), Some(status), Some(totals)) = (
+    let customer_id = order.customer_id();
+    let (Some(id), Some(cart_id), Some(status), Some(totals)) = (
         order.order_id(),
-        order.customer_id(),
         order.cart_id(),
         order.status(),
         order.totals(),
@@ -136,6 +136,7 @@ pub fn detail(rebuilt: &RebuiltOrder) -> Result<OrderDetail, serde_json::Error> 
     let view = OrderView {
         id,
         customer_id,
+        guest_email: order.guest_email().map(str::to_owned),
         cart_id,
         store: order.store().unwrap_or_default().to_string(),
         customer_role: extras.customer_role,

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Datelike, Utc};
 use commerce_aggregates::order::OrderStatus;
+use commerce_projections::read_models::carts::{self, guest};
 use commerce_projections::read_models::orders::{self, OrderQuery, OrderView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -19,6 +20,7 @@ use super::wait::{read_at_least, Access};
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::guest::CartReader;
 use crate::http::AppState;
 
 /// An order's status.
@@ -95,7 +97,7 @@ pub(super) async fn visible_order(
     min_version: Option<u64>,
 ) -> Result<OrderView, ApiError> {
     let access = |order: &OrderView| {
-        if user.reads_everything() || order.customer_id == user.id {
+        if user.reads_everything() || order.customer_id == Some(user.id) {
             Access::Visible
         } else {
             Access::Hidden
@@ -111,6 +113,65 @@ pub(super) async fn visible_order(
         || orders::get(&state.pool, id),
     )
     .await
+}
+
+/// Order `id` for `reader`: as [`visible_order`] for a signed-in user; for a guest, a guest's
+/// order placed from the cart the token opens (404 otherwise, whatever the reason).
+pub(super) async fn readable_order(
+    state: &AppState,
+    reader: &CartReader,
+    id: Uuid,
+    min_version: Option<u64>,
+) -> Result<OrderView, ApiError> {
+    let token = match reader {
+        CartReader::User(user) => return visible_order(state, user, id, min_version).await,
+        CartReader::Guest(token) => token,
+    };
+    let access = |order: &OrderView| {
+        if order.customer_id.is_none() {
+            Access::Visible
+        } else {
+            Access::Hidden
+        }
+    };
+    let order = read_at_least(
+        state,
+        "orders",
+        "order",
+        &id.to_string(),
+        min_version,
+        access,
+        || orders::get(&state.pool, id),
+    )
+    .await?;
+    // The cart's row may lag the order's (another projection): wait for it, bounded.
+    let hash = token.hash();
+    let opens = |cart: &carts::CartView| {
+        if cart.guest_token_hash.as_deref() == Some(hash.as_str()) {
+            Access::Visible
+        } else {
+            Access::Hidden
+        }
+    };
+    let cart_id = order.cart_id;
+    read_at_least(
+        state,
+        "carts",
+        "cart",
+        &cart_id.to_string(),
+        Some(1),
+        opens,
+        || carts::get(&state.pool, cart_id),
+    )
+    .await
+    .map_err(|error| {
+        if error.status() == axum::http::StatusCode::NOT_FOUND {
+            ApiError::not_found("order")
+        } else {
+            error
+        }
+    })?;
+    Ok(order)
 }
 
 /// Lists orders: a customer's own, or (admins and auditors) everyone's, with filters.
@@ -224,22 +285,32 @@ fn parse_as_of(as_of: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-#[tracing::instrument(skip_all, fields(order_id = %id, user_id = %user.id))]
+#[tracing::instrument(skip_all, fields(order_id = %id))]
 pub async fn get(
     State(state): State<AppState>,
-    user: AuthUser,
+    reader: CartReader,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(read): ApiQuery<OrderReadQuery>,
 ) -> Result<Json<OrderDetail>, ApiError> {
     if let Some(as_of) = parse_as_of(read.as_of.as_deref())? {
-        return match order_as_of::order_as_of(&state.pool, id, as_of).await? {
-            Some(detail) if user.reads_everything() || detail.order.customer_id == user.id => {
-                Ok(Json(detail))
+        let detail = order_as_of::order_as_of(&state.pool, id, as_of).await?;
+        let visible = match (&detail, &reader) {
+            (Some(detail), CartReader::User(user)) => {
+                user.reads_everything() || detail.order.customer_id == Some(user.id)
             }
+            (Some(detail), CartReader::Guest(token)) => {
+                detail.order.customer_id.is_none()
+                    && guest::token_opens_cart(&state.pool, detail.order.cart_id, &token.hash())
+                        .await?
+            }
+            (None, _) => false,
+        };
+        return match detail {
+            Some(detail) if visible => Ok(Json(detail)),
             _ => Err(ApiError::not_found("order")),
         };
     }
-    let order = visible_order(&state, &user, id, read.min_version).await?;
+    let order = readable_order(&state, &reader, id, read.min_version).await?;
     // The timeline is read after the order: keep it to the events the order row reflects.
     let timeline = orders::timeline(&state.pool, id)
         .await?

@@ -8,23 +8,23 @@ use commerce_aggregates::product::{ProductCommand, ProductError};
 use uuid::Uuid;
 
 use super::coupon::CouponPart;
-use super::{by_product, CheckoutError, CheckoutSettings, Streams};
+use super::{by_product, redeemer, CheckOut, CheckoutError, CheckoutSettings, Streams};
 use crate::usecases::reasons::{redemption_reason, reservation_reason};
-use crate::usecases::Caller;
 
 /// Lets every aggregate decide; the first refusal, if any.
 pub(super) async fn decide(
     streams: &mut Streams,
     settings: &CheckoutSettings,
-    customer: Caller,
+    input: &CheckOut,
     order_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<(), CheckoutError> {
     let reservations = by_product(streams.cart.state());
+    let customer = redeemer(&input.holder);
     streams
         .cart
         .decide(CartCommand::CheckOut {
-            customer_id: customer.id,
+            shopper: input.holder.owner(),
             order_id,
         })
         .await
@@ -32,7 +32,7 @@ pub(super) async fn decide(
             CartError::NotFound | CartError::NotOwner => CheckoutError::CartNotFound,
             other => CheckoutError::Cart(other),
         })?;
-    let place = place_order(streams, settings, customer, order_id, at)?;
+    let place = place_order(streams, settings, input, order_id, at)?;
     streams
         .order
         .decide(place)
@@ -113,10 +113,11 @@ pub(super) async fn decide(
 fn place_order(
     streams: &Streams,
     settings: &CheckoutSettings,
-    customer: Caller,
+    input: &CheckOut,
     order_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<OrderCommand, CheckoutError> {
+    let customer = redeemer(&input.holder);
     let cart = streams.cart.state();
     // The cart checked both out already (`CheckOut` refuses a cart without them).
     let (Some(currency), Some(address)) = (cart.currency(), cart.shipping_address()) else {
@@ -151,8 +152,14 @@ fn place_order(
     Ok(OrderCommand::PlaceOrder {
         order_id,
         cart_id: streams.cart.state().cart_id().unwrap_or_default(),
-        customer_id: customer.id,
+        customer_id: input.holder.customer().map(|customer| customer.id),
         customer_role: customer.role,
+        guest_email: input
+            .holder
+            .customer()
+            .is_none()
+            .then(|| input.guest_email.clone())
+            .flatten(),
         lines,
         coupon,
         shipping_address: address.clone(),

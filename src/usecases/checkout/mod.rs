@@ -25,6 +25,7 @@ mod decide;
 use self::coupon::{unlimited_coupon, CouponPart, Redeeming};
 use self::decide::decide;
 use super::attempts::{conclude, Attempt, Attempts, StreamSet};
+use super::guest::CartHolder;
 use super::Caller;
 use crate::config::PricingSettings;
 use crate::store::{CommandMetadata, Loaded, StoreError, Stores, Stream, Transaction};
@@ -57,13 +58,15 @@ pub fn shipping_policy(pricing: &PricingSettings, currency: Currency) -> Shippin
     }
 }
 
-/// Check out cart `cart_id` for `customer`.
+/// Check out cart `cart_id` for its holder.
 #[derive(Debug, Clone)]
 pub struct CheckOut {
     /// The cart.
     pub cart_id: Uuid,
     /// Its owner (anyone else is told the cart does not exist).
-    pub customer: Caller,
+    pub holder: CartHolder,
+    /// A guest's email address, where the order's emails go (ignored for a customer).
+    pub guest_email: Option<String>,
     /// The cart version the customer saw (`If-Match`), if any.
     pub expected_version: Option<usize>,
 }
@@ -225,7 +228,7 @@ async fn attempt(
         Some(code) => {
             let redeeming = Redeeming {
                 order_id,
-                customer: input.customer,
+                customer: redeemer(&input.holder),
                 subtotal: cart.state().subtotal(),
                 at,
             };
@@ -266,7 +269,7 @@ async fn attempt(
         products,
         coupon,
     };
-    let decided = decide(&mut streams, settings, input.customer, order_id, at).await;
+    let decided = decide(&mut streams, settings, input, order_id, at).await;
     let checked_out = CheckedOut {
         order_id,
         version: streams.order.next_version(),
@@ -280,7 +283,7 @@ async fn attempt(
 /// checked out already, or the error to answer. `None` when it can.
 fn cart_refusal(cart: &Stream<Cart>, input: &CheckOut) -> Option<Result<Uuid, CheckoutError>> {
     let state = cart.state();
-    if state.customer_id() != Some(input.customer.id) {
+    if state.owner() != Some(&input.holder.owner()) {
         return Some(Err(CheckoutError::CartNotFound));
     }
     if let Some(order_id) = state.order_id() {
@@ -292,6 +295,21 @@ fn cart_refusal(cart: &Stream<Cart>, input: &CheckOut) -> Option<Result<Uuid, Ch
             actual: cart.version(),
         })),
         _ => None,
+    }
+}
+
+/// Who redeems the cart's coupon: the customer, or for a guest [`guest_redeemer`].
+pub(super) fn redeemer(holder: &CartHolder) -> Caller {
+    holder.customer().unwrap_or_else(guest_redeemer)
+}
+
+/// Who redeems a guest's coupon (a guest has no account): the nil id in the `customer` role —
+/// so a role-restricted coupon refuses guests unless open to customers, and a per-customer
+/// limit counts every guest together. A guest cart's pricing uses it too.
+pub(crate) fn guest_redeemer() -> Caller {
+    Caller {
+        id: Uuid::nil(),
+        role: commerce_aggregates::Role::Customer,
     }
 }
 

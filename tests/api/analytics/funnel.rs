@@ -19,7 +19,7 @@ async fn cart(h: &mut Harness, events: Vec<CartEvent>) -> Uuid {
         id,
         CartEvent::CartCreated {
             cart_id: id,
-            customer_id: Uuid::new_v4(),
+            owner: Uuid::new_v4().into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         },

@@ -97,7 +97,8 @@ pub async fn place(
         OrderEvent::OrderPlaced {
             order_id: order,
             cart_id: Uuid::new_v4(),
-            customer_id: Uuid::new_v4(),
+            customer_id: Some(Uuid::new_v4()),
+            guest_email: None,
             customer_role: Role::Customer,
             lines,
             coupon: coupon.map(|code| AppliedCoupon {

@@ -46,7 +46,8 @@ async fn placed_order(
     let command = OrderCommand::PlaceOrder {
         order_id,
         cart_id: Uuid::new_v4(),
-        customer_id: Uuid::new_v4(),
+        customer_id: Some(Uuid::new_v4()),
+        guest_email: None,
         customer_role: Role::Customer,
         lines: lines
             .iter()

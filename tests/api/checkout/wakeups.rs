@@ -63,7 +63,7 @@ async fn a_wait_is_woken_by_the_batches_that_applied_its_aggregate_only() {
         let (customer, _) = app.token(Role::Customer);
         let command = CartCommand::CreateCart {
             cart_id: created,
-            customer_id: customer,
+            owner: customer.into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         };

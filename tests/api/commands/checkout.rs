@@ -341,7 +341,7 @@ async fn checkout_places_the_cart_as_stored_when_another_process_changed_it() {
     let elsewhere = Stores::new(app.db.pool.clone(), 20);
     let meta = CommandMetadata::new(Actor::user(customer, Role::Customer), "req-elsewhere");
     let mugs = CartCommand::AddItem {
-        customer_id: customer,
+        shopper: customer.into(),
         product_id: mug.parse().expect("uuid"),
         sku: "MUG-B".into(),
         quantity: 2,
@@ -406,7 +406,7 @@ async fn a_refusal_of_the_kept_cart_is_checked_on_the_stored_one() {
         .execute(
             &cart,
             CartCommand::RemoveCoupon {
-                customer_id: customer,
+                shopper: customer.into(),
             },
             &meta,
             None,

@@ -49,6 +49,9 @@ pub const CATALOGUE: &[(&str, &[&str])] = &[
             "ShippingAddressSet",
             "CartCheckedOut",
             "CartAbandoned",
+            "CartClaimed",
+            "CartMergedInto",
+            "ItemsMerged",
         ],
     ),
     (

@@ -12,6 +12,7 @@ use commerce::app::Roles;
 use commerce::config::PricingSettings;
 use commerce::store::{CommandMetadata, Loaded, Stores};
 use commerce::usecases::checkout::{check_out, CheckOut, CheckoutSettings};
+use commerce::usecases::guest::CartHolder;
 use commerce::usecases::Caller;
 use commerce_aggregates::cart::CartCommand;
 use commerce_aggregates::coupon::CouponCommand;
@@ -93,12 +94,12 @@ async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) ->
     for command in [
         CartCommand::CreateCart {
             cart_id: cart,
-            customer_id: customer,
+            owner: customer.into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         },
         CartCommand::AddItem {
-            customer_id: customer,
+            shopper: customer.into(),
             product_id: lamp,
             sku: "LAMP-A".into(),
             quantity: 1,
@@ -106,7 +107,7 @@ async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) ->
             store: "default".into(),
         },
         CartCommand::SetShippingAddress {
-            customer_id: customer,
+            shopper: customer.into(),
             address,
         },
     ] {
@@ -126,10 +127,11 @@ async fn confirmed_order(stores: &Stores, meta: &CommandMetadata, lamp: Uuid) ->
     };
     let input = CheckOut {
         cart_id: cart,
-        customer: Caller {
+        holder: CartHolder::Customer(Caller {
             id: customer,
             role: Role::Customer,
-        },
+        }),
+        guest_email: None,
         expected_version: None,
     };
     let order = check_out(stores, &settings, &input, meta)
@@ -195,7 +197,7 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
 
     let (cart, customer) = (Uuid::new_v4(), Uuid::new_v4());
     let add = |quantity| CartCommand::AddItem {
-        customer_id: customer,
+        shopper: customer.into(),
         product_id: lamp,
         sku: "LAMP-A".into(),
         quantity,
@@ -205,18 +207,18 @@ async fn extra_history(stores: &Stores, pool: &PgPool) {
     for command in [
         CartCommand::CreateCart {
             cart_id: cart,
-            customer_id: customer,
+            owner: customer.into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         },
         add(1),
         add(2),
         CartCommand::ApplyCoupon {
-            customer_id: customer,
+            shopper: customer.into(),
             code: "spring".into(),
         },
         CartCommand::RemoveCoupon {
-            customer_id: customer,
+            shopper: customer.into(),
         },
     ] {
         stores

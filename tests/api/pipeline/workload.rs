@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
 use commerce::store::{CommandMetadata, Loaded, Stores};
-use commerce_aggregates::cart::CartCommand;
+use commerce_aggregates::cart::{CartCommand, CartOwner};
 use commerce_aggregates::category::{CategoryCommand, Lineage};
 use commerce_aggregates::contact::ContactCommand;
 use commerce_aggregates::coupon::CouponCommand;
@@ -347,15 +347,24 @@ pub async fn run(stores: &Stores, round: u32) {
         let (cart, customer, order) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         let (product_id, sku, quantity, price) = lines[(outcome % 2) as usize].clone();
         let with_coupon = outcome % 2 == 0;
+        // The confirmed one is a guest's.
+        let guest = outcome == 3;
+        let owner: CartOwner = if guest {
+            CartOwner::Guest {
+                token_hash: format!("{:064x}", cart.as_u128()),
+            }
+        } else {
+            customer.into()
+        };
         let mut cart_commands = vec![
             CartCommand::CreateCart {
                 cart_id: cart,
-                customer_id: customer,
+                owner: owner.clone(),
                 currency: Currency::parse("USD").expect("valid"),
                 store: "default".into(),
             },
             CartCommand::AddItem {
-                customer_id: customer,
+                shopper: owner.clone(),
                 product_id,
                 sku: sku.clone(),
                 quantity,
@@ -363,18 +372,18 @@ pub async fn run(stores: &Stores, round: u32) {
                 store: "default".into(),
             },
             CartCommand::SetShippingAddress {
-                customer_id: customer,
+                shopper: owner.clone(),
                 address: address(),
             },
         ];
         if with_coupon {
             cart_commands.push(CartCommand::ApplyCoupon {
-                customer_id: customer,
+                shopper: owner.clone(),
                 code: code.clone(),
             });
         }
         cart_commands.push(CartCommand::CheckOut {
-            customer_id: customer,
+            shopper: owner.clone(),
             order_id: order,
         });
         for command in cart_commands {
@@ -393,7 +402,8 @@ pub async fn run(stores: &Stores, round: u32) {
                 OrderCommand::PlaceOrder {
                     order_id: order,
                     cart_id: cart,
-                    customer_id: customer,
+                    customer_id: (!guest).then_some(customer),
+                    guest_email: guest.then(|| "guest@example.com".to_owned()),
                     customer_role: Role::Customer,
                     lines: vec![OrderLineInput {
                         product_id,
@@ -585,12 +595,12 @@ pub async fn run(stores: &Stores, round: u32) {
     for command in [
         CartCommand::CreateCart {
             cart_id: cart,
-            customer_id: customer,
+            owner: customer.into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         },
         CartCommand::AddItem {
-            customer_id: customer,
+            shopper: customer.into(),
             product_id: tee,
             sku: format!("TEE-M-{round}"),
             quantity: 1,
@@ -598,7 +608,7 @@ pub async fn run(stores: &Stores, round: u32) {
             store: "default".into(),
         },
         CartCommand::AddItem {
-            customer_id: customer,
+            shopper: customer.into(),
             product_id: mug,
             sku: format!("MUG-{round}"),
             quantity: 1,
@@ -606,16 +616,16 @@ pub async fn run(stores: &Stores, round: u32) {
             store: "default".into(),
         },
         CartCommand::ChangeItemQuantity {
-            customer_id: customer,
+            shopper: customer.into(),
             sku: format!("MUG-{round}"),
             quantity: 3,
         },
         CartCommand::RemoveItem {
-            customer_id: customer,
+            shopper: customer.into(),
             sku: format!("TEE-M-{round}"),
         },
         CartCommand::AbandonCart {
-            customer_id: customer,
+            shopper: customer.into(),
         },
     ] {
         stores
@@ -625,6 +635,80 @@ pub async fn run(stores: &Stores, round: u32) {
             .expect("cart command");
     }
     contact_messages(stores, &meta, round).await;
+    guest_carts_claimed(stores, &meta, round, mug).await;
+}
+
+/// A guest cart merged into a customer's cart (a line summed, the coupon kept) and one
+/// adopted by a customer.
+async fn guest_carts_claimed(stores: &Stores, meta: &CommandMetadata, round: u32, mug: Uuid) {
+    let (guest_cart, target, adopted, customer) = (
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+    );
+    let hash = |cart: Uuid| format!("{:064x}", cart.as_u128());
+    let guest = |cart: Uuid| CartOwner::Guest {
+        token_hash: hash(cart),
+    };
+    let mug_line = |shopper: CartOwner, quantity: u32| CartCommand::AddItem {
+        shopper,
+        product_id: mug,
+        sku: format!("MUG-{round}"),
+        quantity,
+        unit_price: usd(1200),
+        store: "default".into(),
+    };
+    let create = |cart_id: Uuid, owner: CartOwner| CartCommand::CreateCart {
+        cart_id,
+        owner,
+        currency: Currency::parse("USD").expect("valid"),
+        store: "default".into(),
+    };
+    let run = [
+        (guest_cart, create(guest_cart, guest(guest_cart))),
+        (guest_cart, mug_line(guest(guest_cart), 2)),
+        (target, create(target, customer.into())),
+        (target, mug_line(customer.into(), 1)),
+        (
+            guest_cart,
+            CartCommand::MergeInto {
+                customer_id: customer,
+                token_hash: hash(guest_cart),
+                into_cart_id: target,
+            },
+        ),
+        (
+            target,
+            CartCommand::MergeItems {
+                shopper: customer.into(),
+                from_cart_id: guest_cart,
+                lines: vec![commerce_aggregates::cart::CartLine {
+                    product_id: mug,
+                    sku: format!("MUG-{round}"),
+                    quantity: 2,
+                    unit_price: usd(1200),
+                }],
+                coupon_code: Some(format!("WL{round}")),
+            },
+        ),
+        (adopted, create(adopted, guest(adopted))),
+        (adopted, mug_line(guest(adopted), 1)),
+        (
+            adopted,
+            CartCommand::ClaimCart {
+                customer_id: customer,
+                token_hash: hash(adopted),
+            },
+        ),
+    ];
+    for (cart, command) in run {
+        stores
+            .carts
+            .execute(&cart.to_string(), command, meta, None)
+            .await
+            .expect("guest cart command");
+    }
 }
 
 /// Two contact messages, one from a signed-in customer, one resolved.

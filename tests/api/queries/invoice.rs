@@ -120,7 +120,8 @@ async fn order_with_markup(app: &TestApp, customer: Uuid) -> Uuid {
     let place = OrderCommand::PlaceOrder {
         order_id: id,
         cart_id: Uuid::new_v4(),
-        customer_id: customer,
+        customer_id: Some(customer),
+        guest_email: None,
         customer_role: Role::Customer,
         lines: vec![OrderLineInput {
             product_id: Uuid::new_v4(),

@@ -50,7 +50,7 @@ async fn change_quantity(app: &TestApp, cart: Uuid, customer: Uuid) {
         .execute(
             &cart.to_string(),
             CartCommand::ChangeItemQuantity {
-                customer_id: customer,
+                shopper: customer.into(),
                 sku: "MUG-1".into(),
                 quantity: 5,
             },
@@ -183,7 +183,7 @@ async fn a_cart_its_read_model_lags() -> (TestApp, String, String) {
             &cart.to_string(),
             CartCommand::CreateCart {
                 cart_id: cart,
-                customer_id: customer,
+                owner: customer.into(),
                 currency: commerce_aggregates::Currency::parse("USD").expect("currency"),
                 store: "default".into(),
             },
@@ -199,7 +199,7 @@ async fn a_cart_its_read_model_lags() -> (TestApp, String, String) {
         .execute(
             &cart.to_string(),
             CartCommand::ApplyCoupon {
-                customer_id: customer,
+                shopper: customer.into(),
                 code: "SPRING".into(),
             },
             &metadata_of(customer, Role::Customer),

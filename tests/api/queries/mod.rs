@@ -145,12 +145,12 @@ pub async fn create_cart(app: &TestApp, customer: Uuid, product: Uuid, sku: &str
     let commands = [
         CartCommand::CreateCart {
             cart_id: id,
-            customer_id: customer,
+            owner: customer.into(),
             currency: Currency::parse("USD").expect("currency"),
             store: "default".into(),
         },
         CartCommand::AddItem {
-            customer_id: customer,
+            shopper: customer.into(),
             product_id: product,
             sku: sku.into(),
             quantity: 2,
@@ -175,7 +175,8 @@ pub async fn place_order(app: &TestApp, customer: Uuid) -> Uuid {
     let place = OrderCommand::PlaceOrder {
         order_id: id,
         cart_id: Uuid::new_v4(),
-        customer_id: customer,
+        customer_id: Some(customer),
+        guest_email: None,
         customer_role: Role::Customer,
         lines: vec![OrderLineInput {
             product_id: Uuid::new_v4(),

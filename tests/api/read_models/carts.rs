@@ -19,7 +19,7 @@ pub async fn create_cart(h: &mut Harness, customer_id: Uuid) -> Uuid {
         id,
         CartEvent::CartCreated {
             cart_id: id,
-            customer_id,
+            owner: customer_id.into(),
             currency: Currency::parse("USD").expect("valid"),
             store: "default".into(),
         },
@@ -73,7 +73,7 @@ async fn created_cart_is_open_and_empty() {
     let customer = Uuid::new_v4();
     let id = create_cart(&mut h, customer).await;
     let cart = view(&h, id).await;
-    assert_eq!(cart.customer_id, customer);
+    assert_eq!(cart.customer_id, Some(customer));
     assert_eq!(
         (cart.status.as_str(), cart.currency.as_str()),
         ("open", "USD")
@@ -216,7 +216,7 @@ async fn a_batch_writes_the_rows_event_by_event_writes() {
     let product = Uuid::new_v4();
     let created = |cart| CartEvent::CartCreated {
         cart_id: cart,
-        customer_id: Uuid::new_v4(),
+        owner: Uuid::new_v4().into(),
         currency: Currency::parse("USD").expect("valid"),
         store: "default".into(),
     };

@@ -37,7 +37,8 @@ pub async fn place_order(h: &mut Harness, order_id: Uuid, customer_id: Uuid, cou
         OrderEvent::OrderPlaced {
             order_id,
             cart_id: Uuid::new_v4(),
-            customer_id,
+            customer_id: Some(customer_id),
+            guest_email: None,
             customer_role: Role::Customer,
             lines: vec![line],
             coupon: coupon.map(|code| AppliedCoupon {
@@ -82,7 +83,7 @@ async fn placed_order_has_its_totals_lines_and_first_timeline_entry() {
     place_order(&mut h, id, customer, Some("WELCOME")).await;
 
     let order = view(&h, id).await;
-    assert_eq!(order.customer_id, customer);
+    assert_eq!(order.customer_id, Some(customer));
     assert_eq!(
         (order.status.as_str(), order.customer_role.as_str()),
         ("placed", "customer")

@@ -151,6 +151,7 @@ fn probes(a: &Victim, b: Uuid) -> Vec<(&'static str, Method, String, Option<Valu
         ("cart_remove_coupon", Method::DELETE, format!("/carts/{cart}/coupon"), None, Missing),
         ("cart_set_shipping_address", Method::PUT, format!("/carts/{cart}/shipping-address"), Some(address_json()), Missing),
         ("check_out_cart", Method::POST, format!("/carts/{cart}/checkout"), None, Missing),
+        ("claim_cart", Method::POST, format!("/carts/{cart}/claim"), None, Missing),
         ("get_order", Method::GET, format!("/orders/{order}"), None, Missing),
         ("get_order", Method::GET, format!("/orders/{order}?as_of={now}"), None, Missing),
         ("get_order", Method::GET, format!("/orders/{order}?min_version=2"), None, Missing),

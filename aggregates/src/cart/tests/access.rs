@@ -25,7 +25,7 @@ fn rejects_checkout_from_non_owner_without_revealing_the_order() {
     framework()
         .given(given)
         .when(CartCommand::CheckOut {
-            customer_id: stranger(),
+            shopper: stranger().into(),
             order_id: order_id(),
         })
         .then_expect_error(CartError::NotOwner);
@@ -46,7 +46,7 @@ fn rejects_item_added_by_non_owner() {
     framework()
         .given(vec![created()])
         .when(CartCommand::AddItem {
-            customer_id: stranger(),
+            shopper: stranger().into(),
             product_id: product(),
             sku: "TEE-M".into(),
             quantity: 1,

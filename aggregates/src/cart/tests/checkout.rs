@@ -5,7 +5,7 @@ use crate::cart::{CartError, CartLine};
 
 fn check_out() -> CartCommand {
     CartCommand::CheckOut {
-        customer_id: owner(),
+        shopper: owner().into(),
         order_id: order_id(),
     }
 }
@@ -102,7 +102,7 @@ fn rejects_second_checkout_naming_the_existing_order() {
     framework()
         .given(given)
         .when(CartCommand::CheckOut {
-            customer_id: owner(),
+            shopper: owner().into(),
             order_id: Uuid::from_u128(0xDEAD),
         })
         .then_expect_error(CartError::AlreadyCheckedOut {
@@ -143,7 +143,7 @@ fn abandons_open_cart() {
     framework()
         .given(ready_cart())
         .when(CartCommand::AbandonCart {
-            customer_id: owner(),
+            shopper: owner().into(),
         })
         .then_expect_events(vec![CartEvent::CartAbandoned {}]);
 }

@@ -6,7 +6,7 @@ use crate::common::AddressError;
 
 fn apply(code: &str) -> CartCommand {
     CartCommand::ApplyCoupon {
-        customer_id: owner(),
+        shopper: owner().into(),
         code: code.into(),
     }
 }
@@ -17,7 +17,7 @@ fn coupon_applied(code: &str) -> CartEvent {
 
 fn set_address(address: Address) -> CartCommand {
     CartCommand::SetShippingAddress {
-        customer_id: owner(),
+        shopper: owner().into(),
         address,
     }
 }
@@ -78,7 +78,7 @@ fn removes_applied_coupon() {
     framework()
         .given(vec![created(), coupon_applied("SAVE10")])
         .when(CartCommand::RemoveCoupon {
-            customer_id: owner(),
+            shopper: owner().into(),
         })
         .then_expect_events(vec![CartEvent::CouponRemoved {
             code: "SAVE10".into(),
@@ -90,7 +90,7 @@ fn rejects_coupon_removal_when_none_applied() {
     framework()
         .given(vec![created()])
         .when(CartCommand::RemoveCoupon {
-            customer_id: owner(),
+            shopper: owner().into(),
         })
         .then_expect_error(CartError::NoCouponApplied);
 }
@@ -106,7 +106,7 @@ fn rejects_coupon_removal_when_coupon_already_removed() {
             },
         ])
         .when(CartCommand::RemoveCoupon {
-            customer_id: owner(),
+            shopper: owner().into(),
         })
         .then_expect_error(CartError::NoCouponApplied);
 }

@@ -10,7 +10,7 @@ fn creates_cart_for_customer() {
         .given_no_previous_events()
         .when(CartCommand::CreateCart {
             cart_id: cart_id(),
-            customer_id: owner(),
+            owner: owner().into(),
             currency: usd_currency(),
             store: STORE.into(),
         })
@@ -23,7 +23,7 @@ fn rejects_create_when_cart_already_exists() {
         .given(vec![created()])
         .when(CartCommand::CreateCart {
             cart_id: cart_id(),
-            customer_id: owner(),
+            owner: owner().into(),
             currency: usd_currency(),
             store: STORE.into(),
         })
@@ -179,7 +179,7 @@ fn rejects_add_when_sku_already_in_cart_for_another_product() {
     framework()
         .given(vec![created(), item_added("TEE-M", 1, 1500)])
         .when(CartCommand::AddItem {
-            customer_id: owner(),
+            shopper: owner().into(),
             product_id: other_product(),
             sku: "TEE-M".into(),
             quantity: 1,
@@ -205,7 +205,7 @@ fn changes_quantity_of_line_in_cart() {
     framework()
         .given(vec![created(), item_added("TEE-M", 2, 1500)])
         .when(CartCommand::ChangeItemQuantity {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "TEE-M".into(),
             quantity: 7,
         })
@@ -220,7 +220,7 @@ fn records_nothing_when_quantity_changed_to_same_value() {
     framework()
         .given(vec![created(), item_added("TEE-M", 2, 1500)])
         .when(CartCommand::ChangeItemQuantity {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "TEE-M".into(),
             quantity: 2,
         })
@@ -232,7 +232,7 @@ fn rejects_quantity_change_when_sku_not_in_cart() {
     framework()
         .given(vec![created(), item_added("TEE-M", 2, 1500)])
         .when(CartCommand::ChangeItemQuantity {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "MUG".into(),
             quantity: 1,
         })
@@ -244,7 +244,7 @@ fn rejects_quantity_change_to_zero() {
     framework()
         .given(vec![created(), item_added("TEE-M", 2, 1500)])
         .when(CartCommand::ChangeItemQuantity {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "TEE-M".into(),
             quantity: 0,
         })
@@ -259,7 +259,7 @@ fn rejects_quantity_change_above_maximum() {
     framework()
         .given(vec![created(), item_added("TEE-M", 2, 1500)])
         .when(CartCommand::ChangeItemQuantity {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "TEE-M".into(),
             quantity: 100,
         })
@@ -274,7 +274,7 @@ fn rejects_quantity_change_when_subtotal_would_overflow() {
     framework()
         .given(vec![created(), item_added("BIG", 1, i64::MAX / 2)])
         .when(CartCommand::ChangeItemQuantity {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "BIG".into(),
             quantity: 3,
         })
@@ -286,7 +286,7 @@ fn removes_item_from_cart() {
     framework()
         .given(vec![created(), item_added("TEE-M", 2, 1500)])
         .when(CartCommand::RemoveItem {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "TEE-M".into(),
         })
         .then_expect_events(vec![CartEvent::ItemRemoved {
@@ -299,7 +299,7 @@ fn rejects_removal_when_sku_not_in_cart() {
     framework()
         .given(vec![created(), item_added("TEE-M", 2, 1500)])
         .when(CartCommand::RemoveItem {
-            customer_id: owner(),
+            shopper: owner().into(),
             sku: "MUG".into(),
         })
         .then_expect_error(CartError::ItemNotInCart { sku: "MUG".into() });
@@ -324,7 +324,7 @@ fn refuses_a_product_of_another_store() {
     framework()
         .given(vec![created()])
         .when(CartCommand::AddItem {
-            customer_id: owner(),
+            shopper: owner().into(),
             product_id: product(),
             sku: "TEE-M".into(),
             quantity: 1,

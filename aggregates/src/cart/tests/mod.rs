@@ -3,6 +3,7 @@
 mod access;
 mod checkout;
 mod coupon_and_address;
+mod guests;
 mod items;
 mod pricing;
 mod state;
@@ -11,7 +12,7 @@ use cqrs_es::test::TestFramework;
 use cqrs_es::Aggregate;
 use uuid::Uuid;
 
-use crate::cart::{Cart, CartCommand, CartEvent};
+use crate::cart::{Cart, CartCommand, CartEvent, CartOwner};
 use crate::common::Address;
 use crate::money::{Currency, Money};
 
@@ -72,7 +73,7 @@ fn address() -> Address {
 fn created() -> CartEvent {
     CartEvent::CartCreated {
         cart_id: cart_id(),
-        customer_id: owner(),
+        owner: owner().into(),
         currency: usd_currency(),
         store: STORE.into(),
     }
@@ -93,7 +94,7 @@ fn address_set() -> CartEvent {
 
 fn add(sku: &str, quantity: u32, price: Money) -> CartCommand {
     CartCommand::AddItem {
-        customer_id: owner(),
+        shopper: owner().into(),
         product_id: product(),
         sku: sku.into(),
         quantity,
@@ -117,10 +118,11 @@ fn replay(events: Vec<CartEvent>) -> Cart {
 }
 
 /// One command of every kind except `CreateCart`, all issued by `caller`.
-fn every_command(caller: Uuid) -> Vec<CartCommand> {
+fn every_command(caller: impl Into<CartOwner>) -> Vec<CartCommand> {
+    let caller: CartOwner = caller.into();
     vec![
         CartCommand::AddItem {
-            customer_id: caller,
+            shopper: caller.clone(),
             product_id: product(),
             sku: "MUG".into(),
             quantity: 1,
@@ -128,31 +130,31 @@ fn every_command(caller: Uuid) -> Vec<CartCommand> {
             store: STORE.into(),
         },
         CartCommand::ChangeItemQuantity {
-            customer_id: caller,
+            shopper: caller.clone(),
             sku: "TEE-M".into(),
             quantity: 3,
         },
         CartCommand::RemoveItem {
-            customer_id: caller,
+            shopper: caller.clone(),
             sku: "TEE-M".into(),
         },
         CartCommand::ApplyCoupon {
-            customer_id: caller,
+            shopper: caller.clone(),
             code: "save10".into(),
         },
         CartCommand::RemoveCoupon {
-            customer_id: caller,
+            shopper: caller.clone(),
         },
         CartCommand::SetShippingAddress {
-            customer_id: caller,
+            shopper: caller.clone(),
             address: address(),
         },
         CartCommand::CheckOut {
-            customer_id: caller,
+            shopper: caller.clone(),
             order_id: order_id(),
         },
         CartCommand::AbandonCart {
-            customer_id: caller,
+            shopper: caller.clone(),
         },
     ]
 }

@@ -137,7 +137,8 @@ impl Place {
         OrderCommand::PlaceOrder {
             order_id: order_id(),
             cart_id: cart_id(),
-            customer_id: customer(),
+            customer_id: Some(customer()),
+            guest_email: None,
             customer_role: Role::Customer,
             lines: self.lines,
             coupon: self.coupon,
@@ -170,7 +171,8 @@ fn placed() -> OrderEvent {
     OrderEvent::OrderPlaced {
         order_id: order_id(),
         cart_id: cart_id(),
-        customer_id: customer(),
+        customer_id: Some(customer()),
+        guest_email: None,
         customer_role: Role::Customer,
         lines: vec![
             priced_line(line_input("TEE-M", "T-shirt", 2, usd(1500)), 300, 540),

@@ -264,3 +264,46 @@ fn rejects_placement_when_totals_would_overflow() {
         OrderError::Pricing(PricingError::Money(crate::money::MoneyError::Overflow)),
     );
 }
+
+/// `PlaceOrder` of the reference order by a guest giving `email`.
+fn guest_command(email: Option<&str>) -> OrderCommand {
+    let mut command = Place::default().command();
+    if let OrderCommand::PlaceOrder {
+        customer_id,
+        guest_email,
+        ..
+    } = &mut command
+    {
+        *customer_id = None;
+        *guest_email = email.map(str::to_owned);
+    }
+    command
+}
+
+#[test]
+fn a_guest_order_records_the_guest_email_and_no_customer() {
+    let mut expected = placed();
+    if let OrderEvent::OrderPlaced {
+        customer_id,
+        guest_email,
+        ..
+    } = &mut expected
+    {
+        *customer_id = None;
+        *guest_email = Some("guest@example.com".into());
+    }
+    framework()
+        .given_no_previous_events()
+        .when(guest_command(Some(" guest@example.com ")))
+        .then_expect_events(vec![expected]);
+}
+
+#[test]
+fn a_guest_order_needs_a_valid_email() {
+    for email in [None, Some(""), Some("not-an-address")] {
+        framework()
+            .given_no_previous_events()
+            .when(guest_command(email))
+            .then_expect_error(OrderError::InvalidGuestEmail);
+    }
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use commerce_aggregates::cart::CartEvent;
+use commerce_aggregates::cart::{CartEvent, CartOwner};
 use uuid::Uuid;
 
 use crate::projection::ProjectionError;
@@ -14,8 +14,8 @@ use crate::replay::{CopyRows, Rebuild, StoredEvent};
 
 const STATEMENTS: &[&str] = &[
     "COPY cart_views (id, customer_id, status, currency, coupon_code, shipping_address, \
-     order_id, item_count, line_count, subtotal_minor, created_at, updated_at, version, store) \
-     FROM STDIN (FORMAT binary)",
+     order_id, item_count, line_count, subtotal_minor, created_at, updated_at, version, store, \
+     guest_token_hash) FROM STDIN (FORMAT binary)",
     "COPY cart_lines (cart_id, sku, product_id, quantity, unit_price_minor, line_total_minor, \
      position) FROM STDIN (FORMAT binary)",
 ];
@@ -23,7 +23,8 @@ const STATEMENTS: &[&str] = &[
 /// The `cart_views` columns the events set (the counts are computed from the lines).
 #[derive(Debug)]
 struct Cart {
-    customer_id: Uuid,
+    customer_id: Option<Uuid>,
+    guest_token_hash: Option<String>,
     status: &'static str,
     currency: String,
     coupon_code: Option<String>,
@@ -72,13 +73,17 @@ impl Rebuild for CartRebuild {
         let at = event.recorded_at;
         match cart {
             CartEvent::CartCreated {
-                customer_id,
+                owner,
                 currency,
                 store,
                 ..
             } => {
                 self.cart = Some(Cart {
-                    customer_id,
+                    customer_id: owner.customer_id(),
+                    guest_token_hash: match owner {
+                        CartOwner::Guest { token_hash } => Some(token_hash),
+                        CartOwner::Customer { .. } => None,
+                    },
                     status: "open",
                     currency: currency.as_str().to_string(),
                     coupon_code: None,
@@ -148,6 +153,41 @@ impl Rebuild for CartRebuild {
                     cart.status = "abandoned";
                 }
             }
+            CartEvent::CartClaimed { customer_id } => {
+                if let Some(cart) = &mut self.cart {
+                    cart.customer_id = Some(customer_id);
+                    cart.guest_token_hash = None;
+                }
+            }
+            CartEvent::CartMergedInto { .. } => {
+                if let Some(cart) = &mut self.cart {
+                    cart.status = "merged";
+                }
+            }
+            CartEvent::ItemsMerged { lines, .. } => {
+                for merged in lines {
+                    let quantity = i64::from(merged.quantity);
+                    let line_total_minor = times(quantity, merged.unit_price.minor, event)?;
+                    match self.lines.get_mut(&merged.sku) {
+                        Some(line) => {
+                            line.quantity = quantity;
+                            line.line_total_minor = times(quantity, line.unit_price_minor, event)?;
+                        }
+                        None => {
+                            self.lines.insert(
+                                merged.sku,
+                                Line {
+                                    product_id: merged.product_id,
+                                    quantity,
+                                    unit_price_minor: merged.unit_price.minor,
+                                    line_total_minor,
+                                    position: version,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
         }
         // The live projection refreshes counts, version and time after every event; a cart
         // row, once there, stays, so the last event's are the ones that remain.
@@ -176,7 +216,7 @@ impl Rebuild for CartRebuild {
             let line_count = i64::try_from(done.lines.len()).map_err(|_| overflow())?;
             views
                 .uuid(id)
-                .uuid(cart.customer_id)
+                .opt_uuid(cart.customer_id)
                 .text(cart.status)
                 .text(&cart.currency)
                 .opt_text(cart.coupon_code.as_deref())
@@ -188,7 +228,8 @@ impl Rebuild for CartRebuild {
                 .time(cart.created_at)
                 .time(at)
                 .int(version)
-                .text(&cart.store);
+                .text(&cart.store)
+                .opt_text(cart.guest_token_hash.as_deref());
             views.end_row();
         }
         for (sku, line) in &done.lines {

@@ -18,8 +18,10 @@ use crate::read_models::{json_column, MoneyView, Page, PageRequest, DEFAULT_PER_
 pub struct OrderView {
     /// The order's id.
     pub id: Uuid,
-    /// The buyer.
-    pub customer_id: Uuid,
+    /// The buyer; `null` for a guest's order.
+    pub customer_id: Option<Uuid>,
+    /// A guest's email address, where the order's emails go (`null` for a customer's).
+    pub guest_email: Option<String>,
     /// The cart it came from.
     pub cart_id: Uuid,
     /// The slug of the store it was placed in.
@@ -245,12 +247,12 @@ const ORDER_COLUMNS: &str = "SELECT id, customer_id, cart_id, customer_role, sta
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection, \
      cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, returns, \
-     payment_due_by, placed_at, updated_at, version, store";
+     payment_due_by, placed_at, updated_at, version, store, guest_email";
 
 #[derive(sqlx::FromRow)]
 struct OrderRow {
     id: Uuid,
-    customer_id: Uuid,
+    customer_id: Option<Uuid>,
     cart_id: Uuid,
     customer_role: String,
     status: String,
@@ -278,6 +280,7 @@ struct OrderRow {
     updated_at: DateTime<Utc>,
     version: i64,
     store: String,
+    guest_email: Option<String>,
 }
 
 impl TryFrom<OrderRow> for OrderView {
@@ -301,6 +304,7 @@ impl TryFrom<OrderRow> for OrderView {
             returns: json_column("returns", row.returns)?,
             id: row.id,
             customer_id: row.customer_id,
+            guest_email: row.guest_email,
             cart_id: row.cart_id,
             store: row.store,
             customer_role: row.customer_role,
@@ -367,8 +371,8 @@ pub async fn list(pool: &PgPool, query: &OrderQuery) -> Result<Page<OrderView>, 
 pub struct OrderReturn {
     /// The order.
     pub order_id: Uuid,
-    /// Its customer.
-    pub customer_id: Uuid,
+    /// Its customer (`null` for a guest's order).
+    pub customer_id: Option<Uuid>,
     /// The return.
     #[serde(flatten)]
     pub r#return: ReturnView,
@@ -387,7 +391,7 @@ pub async fn returns(
         .bind(status)
         .fetch_one(pool)
         .await?;
-    let rows: Vec<(Uuid, Uuid, serde_json::Value)> = sqlx::query_as(&format!(
+    let rows: Vec<(Uuid, Option<Uuid>, serde_json::Value)> = sqlx::query_as(&format!(
         "SELECT o.id, o.customer_id, r.value {RETURNS} \
          ORDER BY r.value->>'requested_at' DESC, o.id LIMIT $2 OFFSET $3"
     ))

@@ -21,7 +21,8 @@ const STATEMENTS: &[&str] = &[
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection_reason, rejection, \
      cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, returns, \
-     payment_due_by, placed_at, updated_at, version, store) FROM STDIN (FORMAT binary)",
+     payment_due_by, placed_at, updated_at, version, store, guest_email) \
+     FROM STDIN (FORMAT binary)",
     "COPY order_timeline (order_id, sequence, status, event_type, at, actor_id, actor_role, \
      detail) FROM STDIN (FORMAT binary)",
 ];
@@ -30,7 +31,8 @@ const STATEMENTS: &[&str] = &[
 /// document because delivery merges into it).
 #[derive(Debug)]
 struct Order {
-    customer_id: Uuid,
+    customer_id: Option<Uuid>,
+    guest_email: Option<String>,
     cart_id: Uuid,
     customer_role: &'static str,
     status: &'static str,
@@ -117,6 +119,7 @@ impl OrderRebuild {
             totals,
             placed_at,
             store,
+            guest_email,
             ..
         } = placed
         else {
@@ -124,6 +127,7 @@ impl OrderRebuild {
         };
         Ok(Order {
             customer_id,
+            guest_email,
             cart_id,
             customer_role: customer_role.as_str(),
             status: "placed",
@@ -282,7 +286,7 @@ impl Rebuild for OrderRebuild {
             let [subtotal, discount, shipping, tax, total] = order.totals;
             views
                 .uuid(id)
-                .uuid(order.customer_id)
+                .opt_uuid(order.customer_id)
                 .uuid(order.cart_id)
                 .text(order.customer_role)
                 .text(order.status)
@@ -315,7 +319,8 @@ impl Rebuild for OrderRebuild {
                 .time(order.placed_at)
                 .time(at)
                 .int(version)
-                .text(&order.store);
+                .text(&order.store)
+                .opt_text(order.guest_email.as_deref());
             views.end_row();
         }
         for entry in &done.timeline {
