@@ -14,7 +14,7 @@
 //! [`KeywordFilter`] in [`Filter`] (plus a [`KeywordCounts`] in [`Counts`] for a facet).
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -333,8 +333,12 @@ impl CatalogIndex {
         let mut counts = Counts::new(self);
         let ranked_words = text.map(TextQuery::ranked_words).unwrap_or_default();
         let candidates = text.and_then(|t| self.candidates(t));
-        let mut hits: Vec<Hit<'s>> =
-            Vec::with_capacity(candidates.map_or(self.slots.len(), <[Posting]>::len));
+        let order = Order {
+            sort: query.sort,
+            ranked: text.is_some(),
+        };
+        let offset = usize::try_from(request.offset()).unwrap_or(usize::MAX);
+        let mut top = TopHits::new(&order, offset.saturating_add(request.per_page() as usize));
         // A one-word query's candidates are the products holding the word: its matches, so
         // evaluating it again on each (a lookup in its document) is skipped.
         let evaluate = !(candidates.is_some() && text.and_then(TextQuery::single_word).is_some());
@@ -348,7 +352,11 @@ impl CatalogIndex {
             counts.add(product);
             let rank =
                 rank.unwrap_or_else(|| TextQuery::rank(&ranked_words, &product.details.text));
-            hits.push(Hit { product, rank });
+            top.offer(Hit {
+                product,
+                rank,
+                created_at: product.created_at,
+            });
         };
         match candidates {
             Some(postings) => {
@@ -364,19 +372,8 @@ impl CatalogIndex {
                 .flatten()
                 .for_each(|product| visit(product, None)),
         }
-        let order = Order {
-            sort: query.sort,
-            ranked: text.is_some(),
-        };
-        let offset = usize::try_from(request.offset()).unwrap_or(usize::MAX);
-        let end = offset.saturating_add(request.per_page() as usize);
-        if end < hits.len() {
-            hits.select_nth_unstable_by(end, |a, b| order.compare(a, b));
-            hits.truncate(end);
-        }
-        hits.sort_unstable_by(|a, b| order.compare(a, b));
-        let items = hits
-            .iter()
+        let items = top
+            .into_sorted()
             .skip(offset)
             .map(|hit| hit.product.details.view.clone())
             .collect();
@@ -502,9 +499,74 @@ impl<'q> Filter<'q> {
     }
 }
 
+/// A match, with the keys of the usual orders copied in: choosing the page compares matches
+/// many times over, and reading the product each time was a cache miss.
 struct Hit<'a> {
     product: &'a IndexedProduct,
     rank: f32,
+    created_at: DateTime<Utc>,
+}
+
+/// The first `limit` matches by `order` among those offered: a bounded heap whose top is the
+/// worst kept, so a match that cannot make the page costs one comparison.
+struct TopHits<'s, 'o> {
+    order: &'o Order,
+    limit: usize,
+    heap: BinaryHeap<Kept<'s, 'o>>,
+}
+
+/// A kept match, ordered by its search's order.
+struct Kept<'s, 'o> {
+    hit: Hit<'s>,
+    order: &'o Order,
+}
+
+impl<'s, 'o> TopHits<'s, 'o> {
+    fn new(order: &'o Order, limit: usize) -> Self {
+        Self {
+            order,
+            limit,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn offer(&mut self, hit: Hit<'s>) {
+        if self.heap.len() < self.limit {
+            self.heap.push(Kept {
+                hit,
+                order: self.order,
+            });
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if self.order.compare(&hit, &worst.hit) == Ordering::Less {
+                worst.hit = hit;
+            }
+        }
+    }
+
+    /// The kept matches, first first.
+    fn into_sorted(self) -> impl Iterator<Item = Hit<'s>> + use<'s, 'o> {
+        self.heap.into_sorted_vec().into_iter().map(|kept| kept.hit)
+    }
+}
+
+impl PartialEq for Kept<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Kept<'_, '_> {}
+
+impl PartialOrd for Kept<'_, '_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kept<'_, '_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.order.compare(&self.hit, &other.hit)
+    }
 }
 
 /// The `ORDER BY` of [`CatalogSort`], on hits.
@@ -515,7 +577,7 @@ struct Order {
 
 impl Order {
     fn compare(&self, a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
-        let newest = || b.product.created_at.cmp(&a.product.created_at);
+        let newest = || b.created_at.cmp(&a.created_at);
         let (x, y) = (&a.product.details.view, &b.product.details.view);
         let price = |v: &ProductView, max: bool| {
             if max { &v.max_price } else { &v.min_price }
