@@ -121,7 +121,7 @@ input,select,textarea{font:inherit;padding:.4rem;width:100%;max-width:24rem}
 button{font:inherit;padding:.4rem .9rem;cursor:pointer}
 .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.5rem .75rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:1rem}
-.card{background:#fff;border:1px solid #dde1e6;padding:.75rem 1rem}
+.card{background:#fff;border:1px solid #dde1e6;padding:.75rem 1rem;overflow-wrap:anywhere}
 .actions{display:flex;flex-wrap:wrap;gap:1rem}
 .actions form{background:#fff;border:1px solid #dde1e6;padding:.75rem}
 @media (min-width:48rem){header.top{flex-wrap:nowrap}}
