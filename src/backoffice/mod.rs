@@ -9,6 +9,7 @@
 //!
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
+mod chart;
 mod dashboard;
 mod layout;
 mod login;

@@ -139,7 +139,11 @@ async fn an_admin_signs_in_ships_an_order_from_its_page_and_sees_the_timeline_gr
     let driver = Driver::start().await;
     sign_in(&driver, &app, "ops@example.com").await;
     let browser = driver.browser();
-    assert!(browser.source().await.expect("page").contains("Dashboard"));
+    browser
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
+        .await
+        .expect("signed in, on the dashboard");
     browser
         .goto(&app.url(&format!("/admin/orders/{order}?v=3")))
         .await
@@ -170,8 +174,12 @@ async fn an_admin_signs_in_ships_an_order_from_its_page_and_sees_the_timeline_gr
         .click()
         .await
         .expect("shipped");
-    let source = browser.source().await.expect("page");
-    assert!(source.contains("OrderShipped"), "{source}");
+    // A click submits the form without waiting for the next page: wait for what it shows.
+    browser
+        .wait()
+        .for_element(Locator::XPath("//td[text()='OrderShipped']"))
+        .await
+        .expect("the timeline shows the shipment");
     let rows_after = browser
         .find_all(Locator::Css("#timeline tbody tr"))
         .await

@@ -2,6 +2,7 @@
 //! sign-in and its refusals, the session cookie, CSRF tokens, roles, and the orders pages.
 
 mod browser;
+mod dashboard;
 mod orders;
 mod security;
 
