@@ -187,6 +187,12 @@ async fn an_admin_signs_in_ships_an_order_from_its_page_and_sees_the_timeline_gr
         .len();
     assert_eq!(rows_after, rows_before + 1);
     driver.screenshot("backoffice-order-shipped").await;
+    // The same page at a phone's width, for a person to look at.
+    browser
+        .set_window_size(390, 844)
+        .await
+        .expect("phone width");
+    driver.screenshot("backoffice-order-shipped-phone").await;
     driver.stop().await;
     catch_up.abort();
 }
