@@ -53,6 +53,30 @@ pub async fn login(
     password: &str,
     client: Option<IpAddr>,
 ) -> Result<TokenPair, AuthError> {
+    let account = verify_credentials(pool, email, password, client).await?;
+    let mut tx = pool.begin().await?;
+    // Only a right password learns that the account is deactivated.
+    status::ensure_active(&mut tx, account.id).await?;
+    sqlx::query("DELETE FROM refresh_tokens WHERE user_id = $1 AND expires_at < now()")
+        .bind(account.id)
+        .execute(&mut *tx)
+        .await?;
+    let pair = issue(&mut tx, tokens, account, Uuid::new_v4(), true).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %pair.account.id, "logged in");
+    Ok(pair)
+}
+
+/// The account whose `email` and `password` these are (throttled per account and per `client`
+/// address, as slow for an unknown email as for a wrong password). Starts no session: the
+/// caller does, after `status::ensure_active` (API tokens here, the back office's cookie
+/// sessions in `crate::backoffice`).
+pub async fn verify_credentials(
+    pool: &PgPool,
+    email: &str,
+    password: &str,
+    client: Option<IpAddr>,
+) -> Result<Account, AuthError> {
     let limits = throttle::Limits::default();
     let key = normalize_email(email);
     if !accounts::check_email("email", &key).is_empty() {
@@ -77,17 +101,7 @@ pub async fn login(
         return Err(AuthError::InvalidCredentials);
     };
     throttle::clear_account(pool, &key).await?;
-    let mut tx = pool.begin().await?;
-    // Only a right password learns that the account is deactivated.
-    status::ensure_active(&mut tx, account.id).await?;
-    sqlx::query("DELETE FROM refresh_tokens WHERE user_id = $1 AND expires_at < now()")
-        .bind(account.id)
-        .execute(&mut *tx)
-        .await?;
-    let pair = issue(&mut tx, tokens, account, Uuid::new_v4(), true).await?;
-    tx.commit().await?;
-    tracing::info!(user_id = %pair.account.id, "logged in");
-    Ok(pair)
+    Ok(account)
 }
 
 /// Signs an access token for `account` (`fresh` after a password login) and stores a new

@@ -215,6 +215,11 @@ impl ApiError {
         &self.code
     }
 
+    /// What went wrong, for a person (the back office shows it on its pages).
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     fn title(&self) -> &'static str {
         self.status.canonical_reason().unwrap_or("Error")
     }

@@ -116,9 +116,13 @@ pub fn router_for(api: Api, state: AppState) -> Router {
         .merge(openapi::routes())
         .merge(asyncapi::routes());
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
-    Router::new()
-        .nest("/api/v1", v1)
-        .merge(limits::bounded(operations, max_body))
+    let mut root = Router::new().nest("/api/v1", v1);
+    // The back office acts through the command side, so only a process serving commands
+    // serves it (it reads the read models as well).
+    if matches!(api, Api::Command | Api::Both) {
+        root = root.merge(crate::backoffice::routes(state.clone()));
+    }
+    root.merge(limits::bounded(operations, max_body))
         .fallback(|| async { error::ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(

@@ -9,6 +9,7 @@ mod aggregate_cache;
 mod aggregates;
 mod analytics;
 mod audit;
+mod backoffice;
 mod checkout;
 mod client;
 mod commands;

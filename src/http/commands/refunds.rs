@@ -72,7 +72,7 @@ pub(super) fn id_from_key(order_id: Uuid, headers: &HeaderMap) -> Uuid {
 }
 
 /// A refund's refusal as a problem.
-pub(super) fn refund_error(error: RefundError) -> ApiError {
+pub(crate) fn refund_error(error: RefundError) -> ApiError {
     match error {
         RefundError::Order(error) => order_error(error),
         RefundError::ProviderMissing(provider) => ApiError::conflict(

@@ -34,7 +34,7 @@ mod returns;
 pub mod search_index;
 mod stores;
 mod taxonomy;
-mod wait;
+pub(crate) mod wait;
 
 use axum::routing::get;
 use axum::Router;
