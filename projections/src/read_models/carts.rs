@@ -2,8 +2,8 @@
 //! coupon, address and totals, `cart_lines` in insertion order; and the query functions
 //! [`get`] and [`open_of`] (a customer's open carts).
 
-mod mine;
 pub mod guest;
+mod mine;
 mod rebuild;
 
 use std::collections::{HashMap, HashSet};
