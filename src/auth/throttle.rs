@@ -43,22 +43,28 @@ pub async fn check(
     account_key: &str,
     client: Option<IpAddr>,
 ) -> Result<(), AuthError> {
+    let window = Window {
+        table: "login_failures",
+        at: "failed_at",
+        length: limits.window,
+    };
     let by_account = blocked_for(
         pool,
+        &window,
         "account_key = $1",
-        account_key.to_string(),
+        account_key,
         limits.per_account,
-        limits.window,
     )
     .await?;
     let by_client = match client {
         Some(addr) => {
+            let addr = addr.to_string();
             blocked_for(
                 pool,
+                &window,
                 "client_addr = $1::text::inet",
-                addr.to_string(),
+                &addr,
                 limits.per_client,
-                limits.window,
             )
             .await?
         }
@@ -73,27 +79,39 @@ pub async fn check(
     }
 }
 
-/// How long until fewer than `limit` failures matching `condition` remain in the window
-/// (`None`: below the limit now).
-async fn blocked_for(
-    pool: &PgPool,
+/// A sliding-window throttle's rows: each row of `table` is one counted attempt at `at`.
+/// Logins (`login_failures`) and contact messages (`contact_submissions`) are throttled so.
+pub(crate) struct Window {
+    /// The table of attempts.
+    pub table: &'static str,
+    /// Its time column.
+    pub at: &'static str,
+    /// How far back attempts count.
+    pub length: Duration,
+}
+
+/// How long until fewer than `limit` rows of `window` matching `condition` (on `key`, bound
+/// as `$1`) remain in it (`None`: below the limit now).
+pub(crate) async fn blocked_for<'e>(
+    db: impl PgExecutor<'e>,
+    window: &Window,
     condition: &str,
-    key: String,
+    key: &str,
     limit: u32,
-    window: Duration,
 ) -> Result<Option<Duration>, sqlx::Error> {
-    // The limit-th most recent failure in the window: once it ages out, one more try is allowed.
+    let Window { table, at, length } = window;
+    // The limit-th most recent row in the window: once it ages out, one more is allowed.
     let seconds: Option<f64> = sqlx::query_scalar(&format!(
-        "SELECT EXTRACT(EPOCH FROM failed_at + make_interval(secs => $2) - now())::float8
-           FROM login_failures
-          WHERE {condition} AND failed_at > now() - make_interval(secs => $2)
-          ORDER BY failed_at DESC
+        "SELECT EXTRACT(EPOCH FROM {at} + make_interval(secs => $2) - now())::float8
+           FROM {table}
+          WHERE {condition} AND {at} > now() - make_interval(secs => $2)
+          ORDER BY {at} DESC
           OFFSET $3 LIMIT 1"
     ))
     .bind(key)
-    .bind(window.as_secs_f64())
+    .bind(length.as_secs_f64())
     .bind(i64::from(limit.max(1) - 1))
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     Ok(seconds.map(|s| Duration::from_secs_f64(s.max(1.0))))
 }

@@ -291,6 +291,13 @@ fn html_line(line: &OrderLine) -> String {
     )
 }
 
+/// The address of every admin at this moment: who an email for the admins goes to.
+pub async fn admin_addresses(tx: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT email FROM users WHERE role = 'admin' ORDER BY email")
+        .fetch_all(&mut *tx)
+        .await
+}
+
 /// The low-stock alerts of `event` of product `product_id`, one per admin.
 pub async fn low_stock(
     tx: &mut PgConnection,
@@ -318,10 +325,7 @@ pub async fn low_stock(
         ("available", available.to_string()),
         ("threshold", threshold.to_string()),
     ];
-    let admins: Vec<String> =
-        sqlx::query_scalar("SELECT email FROM users WHERE role = 'admin' ORDER BY email")
-            .fetch_all(&mut *tx)
-            .await?;
+    let admins = admin_addresses(tx).await?;
     Ok(admins
         .into_iter()
         .map(|admin| Outgoing::new(templates::LOW_STOCK, admin, &vars))

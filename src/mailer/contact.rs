@@ -4,7 +4,7 @@
 use commerce_aggregates::contact::ContactEvent;
 use sqlx::PgConnection;
 
-use super::compose::Outgoing;
+use super::compose::{self, Outgoing};
 use super::templates;
 
 /// The emails `event` of contact message `message_id` calls for: one per admin for a
@@ -37,10 +37,7 @@ pub async fn contact_message(
         ("message", message.clone()),
         ("message_id", message_id.to_string()),
     ];
-    let admins: Vec<String> =
-        sqlx::query_scalar("SELECT email FROM users WHERE role = 'admin' ORDER BY email")
-            .fetch_all(&mut *tx)
-            .await?;
+    let admins = compose::admin_addresses(tx).await?;
     Ok(admins
         .into_iter()
         .map(|admin| {

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
 
+use crate::auth::throttle::{blocked_for, Window};
+
 /// The sliding window.
 pub const WINDOW: Duration = Duration::from_secs(3600);
 /// Advisory-lock class of client-address keys ("CTCA").
@@ -97,10 +99,23 @@ pub async fn reserve(
         lock(&mut tx, ADDRESS_LOCK, addr).await?;
     }
     lock(&mut tx, EMAIL_LOCK, email).await?;
-    let mut wait = blocked_for(&mut tx, "sender_email = $1", email, limits.per_hour).await?;
+    let window = Window {
+        table: "contact_submissions",
+        at: "submitted_at",
+        length: WINDOW,
+    };
+    let mut wait = blocked_for(
+        &mut *tx,
+        &window,
+        "sender_email = $1",
+        email,
+        limits.per_hour,
+    )
+    .await?;
     if let Some(addr) = &client {
         let by_address = blocked_for(
-            &mut tx,
+            &mut *tx,
+            &window,
             "client_addr = $1::text::inet",
             addr,
             limits.per_hour,
@@ -137,28 +152,4 @@ async fn lock(tx: &mut PgConnection, class: i32, key: &str) -> Result<(), sqlx::
         .execute(&mut *tx)
         .await?;
     Ok(())
-}
-
-/// How long until fewer than `limit` rows matching `condition` remain in the window (`None`:
-/// below the limit now).
-async fn blocked_for(
-    tx: &mut PgConnection,
-    condition: &str,
-    key: &str,
-    limit: u32,
-) -> Result<Option<Duration>, sqlx::Error> {
-    // The limit-th most recent row in the window: once it ages out, one more is allowed.
-    let seconds: Option<f64> = sqlx::query_scalar(&format!(
-        "SELECT EXTRACT(EPOCH FROM submitted_at + make_interval(secs => $2) - now())::float8
-           FROM contact_submissions
-          WHERE {condition} AND submitted_at > now() - make_interval(secs => $2)
-          ORDER BY submitted_at DESC
-          OFFSET $3 LIMIT 1"
-    ))
-    .bind(key)
-    .bind(WINDOW.as_secs_f64())
-    .bind(i64::from(limit.max(1) - 1))
-    .fetch_optional(&mut *tx)
-    .await?;
-    Ok(seconds.map(|s| Duration::from_secs_f64(s.max(1.0))))
 }
