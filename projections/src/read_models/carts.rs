@@ -361,15 +361,7 @@ async fn write(
             return Ok(false);
         }
         CartEvent::CartMergedInto { .. } => {
-            sqlx::query(
-                "UPDATE cart_views SET status = 'merged', version = $2, updated_at = $3 \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(version)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            close(tx, id, "merged", version, at).await?;
             return Ok(false);
         }
         CartEvent::ItemsMerged { lines, .. } => {
@@ -453,21 +445,31 @@ async fn write(
             return Ok(false);
         }
         CartEvent::CartAbandoned {} => {
-            sqlx::query(
-                "UPDATE cart_views SET status = 'abandoned', version = $2, updated_at = $3 \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(version)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            close(tx, id, "abandoned", version, at).await?;
             return Ok(false);
         }
         // Written by `AddedLines`.
         CartEvent::ItemAdded { .. } => {}
     }
     Ok(true)
+}
+
+/// Closes cart `id` without an order (`merged`, `abandoned`).
+async fn close(
+    tx: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    version: i64,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE cart_views SET status = $4, version = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(version)
+        .bind(at)
+        .bind(status)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 async fn set_coupon(
