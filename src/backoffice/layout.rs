@@ -16,7 +16,12 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/admin/", "Dashboard"),
     ("/admin/orders", "Orders"),
     ("/admin/products", "Products"),
+    ("/admin/inventory", "Inventory"),
+    ("/admin/coupons", "Coupons"),
     ("/admin/customers", "Customers"),
+    ("/admin/analytics", "Analytics"),
+    ("/admin/audit", "Audit"),
+    ("/admin/events", "Events"),
 ];
 
 /// A full page for `staff`: `title` in the head and as the heading, `body` under it.

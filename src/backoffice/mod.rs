@@ -55,7 +55,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/orders/{id}/deliver", post(orders::deliver))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/products", get(dashboard::not_built))
+        .route("/admin/inventory", get(dashboard::not_built))
+        .route("/admin/coupons", get(dashboard::not_built))
         .route("/admin/customers", get(dashboard::not_built))
+        .route("/admin/analytics", get(dashboard::not_built))
+        .route("/admin/audit", get(dashboard::not_built))
+        .route("/admin/events", get(dashboard::not_built))
         .layer(middleware::from_fn_with_state(state, guard))
 }
 

@@ -8,14 +8,14 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use super::admin_account;
 use crate::accounts::PASSWORD;
-use crate::fixtures::{free_port, paid_order, terminate, wait_listening};
-use crate::helpers::{spawn_app, TestApp};
-use crate::queries::refresh_one;
+use crate::fixtures::{free_port, terminate, wait_listening};
+use crate::helpers::TestApp;
+
+mod orders;
 
 /// A chromedriver for one test, and the browser session it drives.
-struct Driver {
+pub struct Driver {
     child: Option<Child>,
     browser: Option<Client>,
 }
@@ -23,7 +23,7 @@ struct Driver {
 impl Driver {
     /// Starts chromedriver on a free port and opens a headless Chromium at phone-and-desk
     /// friendly 1280 × 900.
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let port = free_port();
         let log = std::env::temp_dir().join(format!("chromedriver-{port}.log"));
         let mut child = Command::new("chromedriver")
@@ -53,12 +53,12 @@ impl Driver {
         }
     }
 
-    fn browser(&self) -> &Client {
+    pub fn browser(&self) -> &Client {
         self.browser.as_ref().expect("browser open")
     }
 
     /// Saves what the browser shows as `target/screenshots/<name>.png`.
-    async fn screenshot(&self, name: &str) {
+    pub async fn screenshot(&self, name: &str) {
         let png = self.browser().screenshot().await.expect("screenshot");
         let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots");
         std::fs::create_dir_all(folder).expect("screenshot folder");
@@ -66,7 +66,7 @@ impl Driver {
     }
 
     /// Closes the browser, then stops chromedriver.
-    async fn stop(mut self) {
+    pub async fn stop(mut self) {
         if let Some(browser) = self.browser.take() {
             browser.close().await.ok();
         }
@@ -93,7 +93,7 @@ fn is_root() -> bool {
 }
 
 /// Fills the sign-in form and submits it.
-async fn sign_in(driver: &Driver, app: &TestApp, email: &str) {
+pub async fn sign_in(driver: &Driver, app: &TestApp, email: &str) {
     let browser = driver.browser();
     browser
         .goto(&app.url("/admin/login"))
@@ -120,79 +120,4 @@ async fn sign_in(driver: &Driver, app: &TestApp, email: &str) {
         .click()
         .await
         .expect("submitted");
-}
-
-#[tokio::test]
-async fn an_admin_signs_in_ships_an_order_from_its_page_and_sees_the_timeline_grow() {
-    let app = spawn_app().await;
-    let (_, order) = paid_order(&app).await;
-    admin_account(&app, "ops@example.com").await;
-    // The tests run no projection workers: keep the orders read model caught up meanwhile,
-    // so the page after Ship (which waits for the new version) can show it.
-    let pool = app.db.pool.clone();
-    let catch_up = tokio::spawn(async move {
-        loop {
-            refresh_one(&pool, "orders").await;
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    });
-    let driver = Driver::start().await;
-    sign_in(&driver, &app, "ops@example.com").await;
-    let browser = driver.browser();
-    browser
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
-        .await
-        .expect("signed in, on the dashboard");
-    browser
-        .goto(&app.url(&format!("/admin/orders/{order}?v=3")))
-        .await
-        .expect("order page");
-    let rows_before = browser
-        .find_all(Locator::Css("#timeline tbody tr"))
-        .await
-        .expect("timeline")
-        .len();
-    browser
-        .find(Locator::Id("carrier"))
-        .await
-        .expect("carrier")
-        .send_keys("DHL")
-        .await
-        .expect("typed");
-    browser
-        .find(Locator::Id("tracking_number"))
-        .await
-        .expect("tracking")
-        .send_keys("JD0146")
-        .await
-        .expect("typed");
-    browser
-        .find(Locator::XPath("//button[text()='Ship']"))
-        .await
-        .expect("Ship")
-        .click()
-        .await
-        .expect("shipped");
-    // A click submits the form without waiting for the next page: wait for what it shows.
-    browser
-        .wait()
-        .for_element(Locator::XPath("//td[text()='OrderShipped']"))
-        .await
-        .expect("the timeline shows the shipment");
-    let rows_after = browser
-        .find_all(Locator::Css("#timeline tbody tr"))
-        .await
-        .expect("timeline")
-        .len();
-    assert_eq!(rows_after, rows_before + 1);
-    driver.screenshot("backoffice-order-shipped").await;
-    // The same page at a phone's width, for a person to look at.
-    browser
-        .set_window_size(390, 844)
-        .await
-        .expect("phone width");
-    driver.screenshot("backoffice-order-shipped-phone").await;
-    driver.stop().await;
-    catch_up.abort();
 }
