@@ -18,6 +18,7 @@ pub mod cancel;
 pub mod categories;
 pub mod checkout;
 pub mod claim_cart;
+pub mod coupons;
 pub mod contact;
 pub mod create_product;
 pub mod deliver;

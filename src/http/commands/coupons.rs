@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use commerce_aggregates::coupon::{normalize_code, CouponCommand, CouponError};
+use commerce_aggregates::coupon::{normalize_code, CouponError};
 use commerce_aggregates::{Discount, Money, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,6 +19,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::store::ExecuteError;
+use crate::usecases::coupons::{self, CouponChanges, CreatedCoupon, NewCoupon};
 
 /// A coupon's discount: `{"percent": 10}` or `{"fixed": {"amount": 500, "currency": "USD"}}`.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -113,26 +114,12 @@ fn path_code(code: &str) -> Result<String, ApiError> {
     normalize_code(code).map_err(|_| ApiError::not_found("coupon"))
 }
 
-/// Runs `command` on coupon `code`.
-async fn execute(
-    state: &AppState,
-    admin: &Admin,
-    request_id: &RequestId,
-    code: &str,
-    command: CouponCommand,
-    expected: IfMatch,
-) -> Result<usize, ApiError> {
-    let metadata = admin.0.metadata(&request_id.0);
-    let committed = state
-        .stores
-        .coupons
-        .execute(code, command, &metadata, expected.0)
-        .await
-        .map_err(|error| match error {
-            ExecuteError::Domain(CouponError::NotFound) => ApiError::not_found("coupon"),
-            other => other.into(),
-        })?;
-    Ok(committed.version)
+/// The API's answer to a refused coupon command: a missing coupon is a plain 404.
+fn coupon_error(error: ExecuteError<CouponError>) -> ApiError {
+    match error {
+        ExecuteError::Domain(CouponError::NotFound) => ApiError::not_found("coupon"),
+        other => other.into(),
+    }
 }
 
 /// Creates an active coupon.
@@ -156,9 +143,8 @@ pub async fn create(
     request_id: RequestId,
     CommandJson(body): CommandJson<CreateCouponRequest>,
 ) -> Result<Response, ApiError> {
-    let code = normalize_code(&body.code)?;
-    let command = CouponCommand::CreateCoupon {
-        code: code.clone(),
+    let input = NewCoupon {
+        code: body.code,
         discount: body.discount.to_discount()?,
         min_subtotal: money(body.min_subtotal.as_ref(), "min_subtotal")?,
         starts_at: body.starts_at,
@@ -167,7 +153,10 @@ pub async fn create(
         max_redemptions: body.max_redemptions,
         max_per_customer: body.max_per_customer,
     };
-    let version = execute(&state, &admin, &request_id, &code, command, IfMatch(None)).await?;
+    let metadata = admin.0.metadata(&request_id.0);
+    let CreatedCoupon { code, version } = coupons::create_coupon(&state.stores, input, &metadata)
+        .await
+        .map_err(coupon_error)?;
     located(
         StatusCode::CREATED,
         &format!("/api/v1/coupons/{code}"),
@@ -199,7 +188,7 @@ command_path! {
             Some(value) => Some(money(value.as_ref(), "min_subtotal")?),
             None => None,
         };
-        let command = CouponCommand::UpdateCoupon {
+        let changes = CouponChanges {
             discount: body
                 .discount
                 .as_ref()
@@ -212,7 +201,11 @@ command_path! {
             max_redemptions: body.max_redemptions,
             max_per_customer: body.max_per_customer,
         };
-        let version = execute(&state, &admin, &request_id, &code, command, expected).await?;
+        let metadata = admin.0.metadata(&request_id.0);
+        let version =
+            coupons::update_coupon(&state.stores, &code, changes, &metadata, expected.0)
+                .await
+                .map_err(coupon_error)?;
         Ok(ok(&code, version))
     }
 }
@@ -234,8 +227,10 @@ command_path! {
         request_id: RequestId,
     ) -> Result<Response, ApiError> {
         let code = path_code(&code)?;
-        let command = CouponCommand::DeactivateCoupon;
-        let version = execute(&state, &admin, &request_id, &code, command, expected).await?;
+        let metadata = admin.0.metadata(&request_id.0);
+        let version = coupons::deactivate_coupon(&state.stores, &code, &metadata, expected.0)
+            .await
+            .map_err(coupon_error)?;
         Ok(ok(&code, version))
     }
 }
