@@ -19,6 +19,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/admin/inventory", "Inventory"),
     ("/admin/coupons", "Coupons"),
     ("/admin/customers", "Customers"),
+    ("/admin/messages", "Messages"),
     ("/admin/analytics", "Analytics"),
     ("/admin/audit", "Audit"),
     ("/admin/events", "Events"),
@@ -130,6 +131,14 @@ button{font:inherit;padding:.4rem .9rem;cursor:pointer}
 .actions{display:flex;flex-wrap:wrap;gap:1rem}
 .actions form{background:#fff;border:1px solid #dde1e6;padding:.75rem}
 @media (min-width:48rem){header.top{flex-wrap:nowrap}}
+fieldset{border:1px solid #dde1e6;margin:.75rem 0;padding:.25rem .75rem .75rem;max-width:24rem}
+fieldset label{display:inline-flex;gap:.35rem;margin:.25rem 1rem .25rem 0;font-weight:400}
+fieldset input[type=checkbox]{width:auto}
+dl.terms{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
+dl.terms dd{margin:0}
+.off{color:#8a2a2a;font-weight:600}
+.message{white-space:pre-wrap}
+article.card{margin:.75rem 0}
 "#;
 
 /// Money as people read it: `29.99 USD` (every currency the engine takes has two decimals).
@@ -147,4 +156,25 @@ pub fn money(view: &commerce_projections::read_models::MoneyView) -> String {
 /// An instant as `2026-12-07 06:58 UTC`.
 pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// How many pages of `per_page` hold `total` items (at least one, for an empty list).
+pub fn page_count(total: i64, per_page: u32) -> u32 {
+    u32::try_from(total.max(0))
+        .unwrap_or(u32::MAX)
+        .div_ceil(per_page.max(1))
+        .max(1)
+}
+
+/// "n items · page p of q" and the previous/next links of a paged list; `link` gives the URL
+/// of a page (keeping the list's filters).
+pub fn pager(total: i64, page: u32, per_page: u32, link: impl Fn(u32) -> String) -> Markup {
+    let pages = page_count(total, per_page);
+    html! {
+        p { (total) " in all · page " (page) " of " (pages) }
+        nav aria-label="Pages" class="actions" {
+            @if page > 1 { a href=(link(page - 1)) rel="prev" { "Previous page" } }
+            @if page < pages { a href=(link(page + 1)) rel="next" { "Next page" } }
+        }
+    }
 }

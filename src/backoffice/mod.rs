@@ -10,9 +10,13 @@
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
 mod chart;
+mod coupon_form;
+mod coupons;
+mod customers;
 mod dashboard;
 mod layout;
 mod login;
+mod messages;
 mod orders;
 mod page_error;
 pub mod sessions;
@@ -56,11 +60,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/products", get(dashboard::not_built))
         .route("/admin/inventory", get(dashboard::not_built))
-        .route("/admin/coupons", get(dashboard::not_built))
-        .route("/admin/customers", get(dashboard::not_built))
         .route("/admin/analytics", get(dashboard::not_built))
         .route("/admin/audit", get(dashboard::not_built))
         .route("/admin/events", get(dashboard::not_built))
+        .merge(coupons::routes())
+        .merge(customers::routes())
+        .merge(messages::routes())
         .layer(middleware::from_fn_with_state(state, guard))
 }
 

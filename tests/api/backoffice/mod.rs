@@ -2,6 +2,8 @@
 //! sign-in and its refusals, the session cookie, CSRF tokens, roles, and the orders pages.
 
 mod browser;
+mod coupons;
+mod customers;
 mod dashboard;
 mod orders;
 mod security;

@@ -1,0 +1,347 @@
+//! The customers pages: every account, searched by email or name and filtered by role, and
+//! one account with its profile, orders (from the orders read model) and address book, with
+//! the admins' forms to change its role and to deactivate or reactivate it — the same
+//! `auth` functions, with the same rules, as `PUT admin/users/{id}/role` and
+//! `POST admin/users/{id}/deactivate|reactivate`.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use commerce_aggregates::Role;
+use commerce_projections::read_models::orders::{self, OrderQuery};
+use commerce_projections::read_models::PageRequest;
+use maud::{html, Markup};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::layout::{csrf_field, instant, money, page, pager};
+use super::{PageError, Staff};
+use crate::auth::accounts::{self, Account, UserFilter};
+use crate::auth::{addresses, status};
+use crate::http::error::ApiError;
+use crate::http::extract::RequestId;
+use crate::http::AppState;
+use crate::store::{Actor, CommandMetadata};
+
+/// Accounts per page of the list.
+const PER_PAGE: u32 = 25;
+/// The customer's orders shown on their page (the most recent).
+const ORDERS_SHOWN: u32 = 25;
+/// The address book entries shown (a book holds few).
+const ADDRESSES_SHOWN: u32 = 50;
+/// The section's path.
+const SECTION: &str = "/admin/customers";
+/// Every role, in the order the filter and the role form offer them.
+const ROLES: [Role; 4] = [Role::Customer, Role::Prime, Role::Auditor, Role::Admin];
+
+/// The customers pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/customers", get(list))
+        .route("/admin/customers/{id}", get(show))
+        .route("/admin/customers/{id}/role", post(change_role))
+        .route("/admin/customers/{id}/deactivate", post(deactivate))
+        .route("/admin/customers/{id}/reactivate", post(reactivate))
+}
+
+/// The list's query string.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    /// Email or name contains this.
+    #[serde(default)]
+    q: String,
+    /// A role name, or empty for all.
+    #[serde(default)]
+    role: String,
+    /// From 1.
+    page: Option<u32>,
+}
+
+/// `GET /admin/customers`: the accounts, oldest first, as `GET admin/users`.
+async fn list(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Query(query): Query<ListQuery>,
+) -> Result<Markup, PageError> {
+    let role = match query.role.as_str() {
+        "" => None,
+        name => Some(Role::parse(name).ok_or_else(|| PageError::bad_request("unknown role"))?),
+    };
+    if query.q.chars().any(char::is_control) {
+        return Err(PageError::bad_request(
+            "the search must not contain control characters",
+        ));
+    }
+    let search = query.q.trim();
+    let filter = UserFilter {
+        role,
+        q: (!search.is_empty()).then(|| search.to_string()),
+    };
+    let page_number = query.page.unwrap_or(1).max(1);
+    let found = accounts::list(
+        &state.pool,
+        &filter,
+        PageRequest::new(page_number, PER_PAGE),
+    )
+    .await
+    .map_err(ApiError::from)?;
+    let link = |page: u32| {
+        let pairs = [
+            ("q", query.q.clone()),
+            ("role", query.role.clone()),
+            ("page", page.to_string()),
+        ];
+        let encoded = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        format!("{SECTION}?{encoded}")
+    };
+    let body = html! {
+        form method="get" action=(SECTION) {
+            label for="q" { "Email or name contains" }
+            input id="q" name="q" type="search" value=(query.q);
+            label for="role" { "Role" }
+            select id="role" name="role" {
+                option value="" { "All" }
+                @for option in ROLES {
+                    option value=(option.as_str()) selected[role == Some(option)] { (option.as_str()) }
+                }
+            }
+            p { button type="submit" { "Search" } }
+        }
+        div class="table-wrap" {
+            table id="customers" {
+                thead { tr {
+                    th { "Email" } th { "Name" } th { "Role" } th { "Email verified" }
+                    th { "Status" } th { "Joined" }
+                } }
+                tbody {
+                    @for account in &found.items {
+                        tr {
+                            td { a href={ (SECTION) "/" (account.id) } { (account.email) } }
+                            td { (account.name) }
+                            td { (account.role.as_str()) }
+                            td { (yes_no(account.email_verified)) }
+                            td { (account_status(account)) }
+                            td { (instant(&account.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(found.total, page_number, PER_PAGE, link))
+    };
+    Ok(page(&staff, SECTION, "Customers", body))
+}
+
+/// `GET /admin/customers/{id}`.
+async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let id = path_id(&id)?;
+    let account = accounts::find(&state.pool, id)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or(PageError::NotFound("customer"))?;
+    let figures = orders::customer_orders(&state.pool, id)
+        .await
+        .map_err(ApiError::from)?;
+    let query = OrderQuery {
+        customer_id: Some(id),
+        status: None,
+        store: None,
+        from: None,
+        to: None,
+        page: 1,
+        per_page: ORDERS_SHOWN,
+    };
+    let recent = orders::list(&state.pool, &query)
+        .await
+        .map_err(ApiError::from)?;
+    let book = addresses::list(&state.pool, id, PageRequest::new(1, ADDRESSES_SHOWN))
+        .await
+        .map_err(ApiError::from)?;
+    let spent: Vec<String> = figures.amount_spent.iter().map(money).collect();
+    let body = html! {
+        div class="cards" {
+            div class="card" {
+                h2 { "Profile" }
+                dl class="terms" {
+                    dt { "Email" } dd { (account.email) }
+                    @if let Some(pending) = &account.pending_email { dt { "Moving to" } dd { (pending) } }
+                    dt { "Name" } dd { (account.name) }
+                    dt { "Role" } dd { strong id="role-now" { (account.role.as_str()) } }
+                    dt { "Email verified" } dd { (yes_no(account.email_verified)) }
+                    dt { "Status" } dd { (account_status(&account)) }
+                    dt { "Joined" } dd { (instant(&account.created_at)) }
+                }
+            }
+            div class="card" {
+                h2 { "Orders" }
+                p { strong { (figures.order_count) } " orders" }
+                p { "Spent: " @if spent.is_empty() { "nothing yet" } @else { (spent.join(", ")) } }
+            }
+        }
+        @if staff.acts() { (actions(&account, &staff.0.csrf_token)) }
+        h2 { "Recent orders" }
+        @if recent.items.is_empty() { p { "No orders." } } @else {
+            div class="table-wrap" {
+                table id="orders" {
+                    thead { tr { th { "Order" } th { "Placed" } th { "Status" } th { "Total" } } }
+                    tbody {
+                        @for order in &recent.items {
+                            tr {
+                                td { a href={ "/admin/orders/" (order.id) } { (order.id.simple().to_string()[..8]) } }
+                                td { (instant(&order.placed_at)) }
+                                td { (order.status) }
+                                td { (money(&order.total)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Addresses" }
+        @if book.items.is_empty() { p { "No saved address." } } @else {
+            div class="table-wrap" {
+                table id="addresses" {
+                    thead { tr { th { "Label" } th { "Address" } th { "Default" } } }
+                    tbody {
+                        @for entry in &book.items {
+                            @let a = &entry.address;
+                            tr {
+                                td { (entry.label.as_deref().unwrap_or("—")) }
+                                td {
+                                    (a.name) ", " (a.line1)
+                                    @if let Some(line2) = &a.line2 { ", " (line2) }
+                                    ", " (a.postal_code) " " (a.city) " (" (a.country) ")"
+                                }
+                                td { (yes_no(entry.is_default)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(&staff.0, SECTION, &account.email, body))
+}
+
+/// The role form, and the deactivate or reactivate form.
+fn actions(account: &Account, csrf: &str) -> Markup {
+    let base = format!("{SECTION}/{}", account.id);
+    html! {
+        h2 { "Actions" }
+        div class="actions" {
+            form method="post" action={ (base) "/role" } {
+                (csrf_field(csrf))
+                label for="new_role" { "Role" }
+                select id="new_role" name="role" {
+                    @for option in ROLES {
+                        option value=(option.as_str()) selected[account.role == option] { (option.as_str()) }
+                    }
+                }
+                p { button type="submit" { "Change role" } }
+            }
+            @if account.active {
+                form method="post" action={ (base) "/deactivate" } {
+                    (csrf_field(csrf))
+                    p { "Ends the account's sessions and refuses its sign-ins." }
+                    button type="submit" { "Deactivate account" }
+                }
+            } @else {
+                form method="post" action={ (base) "/reactivate" } {
+                    (csrf_field(csrf))
+                    p { "Lets the account sign in again." }
+                    button type="submit" { "Reactivate account" }
+                }
+            }
+        }
+    }
+}
+
+/// The role form.
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /admin/customers/{id}/role` (admins): as `PUT admin/users/{id}/role` (the account's
+/// sessions end; the last admin cannot be demoted).
+async fn change_role(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    request_id: RequestId,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, PageError> {
+    staff.require_admin()?;
+    let id = path_id(&id)?;
+    let role = Role::parse(&form.role).ok_or_else(|| PageError::bad_request("unknown role"))?;
+    accounts::change_role(&state.pool, id, role, &metadata(&staff, &request_id))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(back_to(id))
+}
+
+/// `POST /admin/customers/{id}/deactivate` (admins): as `POST admin/users/{id}/deactivate`.
+async fn deactivate(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    request_id: RequestId,
+) -> Result<Response, PageError> {
+    staff.require_admin()?;
+    let id = path_id(&id)?;
+    let metadata = metadata(&staff, &request_id);
+    status::deactivate(&state.pool, id, staff.0.user_id, &metadata)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(back_to(id))
+}
+
+/// `POST /admin/customers/{id}/reactivate` (admins): as `POST admin/users/{id}/reactivate`.
+async fn reactivate(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    request_id: RequestId,
+) -> Result<Response, PageError> {
+    staff.require_admin()?;
+    let id = path_id(&id)?;
+    status::reactivate(&state.pool, id, &metadata(&staff, &request_id))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(back_to(id))
+}
+
+/// The account a path names: anything but a UUID names none.
+fn path_id(id: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(id).map_err(|_| PageError::NotFound("customer"))
+}
+
+fn metadata(staff: &Staff, request_id: &RequestId) -> CommandMetadata {
+    CommandMetadata::new(Actor::user(staff.0.user_id, staff.0.role), &request_id.0)
+}
+
+/// Post/redirect/get: the account page (the accounts' table is written with the change, so
+/// there is nothing to wait for).
+fn back_to(id: Uuid) -> Response {
+    Redirect::to(&format!("{SECTION}/{id}")).into_response()
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn account_status(account: &Account) -> Markup {
+    html! {
+        @if account.active { "active" } @else { span class="off" { "deactivated" } }
+    }
+}
