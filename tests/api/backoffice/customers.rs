@@ -1,6 +1,7 @@
 //! The customers pages: the accounts list (search, role filter), one account with its orders
 //! and addresses, and the admins' role change and deactivate / reactivate forms through the
-//! same `auth` functions as the API, with their rules; refusals change nothing.
+//! same `auth` functions as the API, with their rules; refusals change nothing. And the
+//! contact messages page, admins only.
 
 use super::*;
 use crate::fixtures::{active_product, ready_cart, unique_sku};
