@@ -8,14 +8,16 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use commerce_aggregates::address_book::BookEntry;
 use commerce_aggregates::Role;
-use commerce_projections::read_models::orders::{self, OrderQuery};
-use commerce_projections::read_models::PageRequest;
+use commerce_projections::read_models::orders::{self, OrderQuery, OrderView};
+use commerce_projections::read_models::{MoneyView, PageRequest};
 use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::layout::{csrf_field, instant, money, page, pager};
+use super::sessions::StaffSession;
 use super::{PageError, Staff};
 use crate::auth::accounts::{self, Account, UserFilter};
 use crate::auth::{addresses, status};
@@ -162,35 +164,57 @@ async fn show(
     let book = addresses::list(&state.pool, id, PageRequest::new(1, ADDRESSES_SHOWN))
         .await
         .map_err(ApiError::from)?;
-    let spent: Vec<String> = figures.amount_spent.iter().map(money).collect();
     let body = html! {
         div class="cards" {
-            div class="card" {
-                h2 { "Profile" }
-                dl class="terms" {
-                    dt { "Email" } dd { (account.email) }
-                    @if let Some(pending) = &account.pending_email { dt { "Moving to" } dd { (pending) } }
-                    dt { "Name" } dd { (account.name) }
-                    dt { "Role" } dd { strong id="role-now" { (account.role.as_str()) } }
-                    dt { "Email verified" } dd { (yes_no(account.email_verified)) }
-                    dt { "Status" } dd { (account_status(&account)) }
-                    dt { "Joined" } dd { (instant(&account.created_at)) }
-                }
-            }
+            (profile(&account))
             div class="card" {
                 h2 { "Orders" }
                 p { strong { (figures.order_count) } " orders" }
-                p { "Spent: " @if spent.is_empty() { "nothing yet" } @else { (spent.join(", ")) } }
+                p { "Spent: " (spent(&figures.amount_spent)) }
             }
         }
-        @if staff.acts() { (actions(&account, &staff.0.csrf_token)) }
+        @if staff.acts() { (actions(&account, &staff.0)) }
         h2 { "Recent orders" }
-        @if recent.items.is_empty() { p { "No orders." } } @else {
+        (order_table(&recent.items))
+        h2 { "Addresses" }
+        (address_table(&book.items))
+    };
+    Ok(page(&staff.0, SECTION, &account.email, body))
+}
+
+fn profile(account: &Account) -> Markup {
+    html! {
+        div class="card" {
+            h2 { "Profile" }
+            dl class="terms" {
+                dt { "Email" } dd { (account.email) }
+                @if let Some(pending) = &account.pending_email { dt { "Moving to" } dd { (pending) } }
+                dt { "Name" } dd { (account.name) }
+                dt { "Role" } dd { strong id="role-now" { (account.role.as_str()) } }
+                dt { "Email verified" } dd { (yes_no(account.email_verified)) }
+                dt { "Status" } dd { (account_status(account)) }
+                dt { "Joined" } dd { (instant(&account.created_at)) }
+            }
+        }
+    }
+}
+
+fn spent(amounts: &[MoneyView]) -> String {
+    if amounts.is_empty() {
+        "nothing yet".into()
+    } else {
+        amounts.iter().map(money).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn order_table(orders: &[OrderView]) -> Markup {
+    html! {
+        @if orders.is_empty() { p { "No orders." } } @else {
             div class="table-wrap" {
                 table id="orders" {
                     thead { tr { th { "Order" } th { "Placed" } th { "Status" } th { "Total" } } }
                     tbody {
-                        @for order in &recent.items {
+                        @for order in orders {
                             tr {
                                 td { a href={ "/admin/orders/" (order.id) } { (order.id.simple().to_string()[..8]) } }
                                 td { (instant(&order.placed_at)) }
@@ -202,13 +226,17 @@ async fn show(
                 }
             }
         }
-        h2 { "Addresses" }
-        @if book.items.is_empty() { p { "No saved address." } } @else {
+    }
+}
+
+fn address_table(entries: &[BookEntry]) -> Markup {
+    html! {
+        @if entries.is_empty() { p { "No saved address." } } @else {
             div class="table-wrap" {
                 table id="addresses" {
                     thead { tr { th { "Label" } th { "Address" } th { "Default" } } }
                     tbody {
-                        @for entry in &book.items {
+                        @for entry in entries {
                             @let a = &entry.address;
                             tr {
                                 td { (entry.label.as_deref().unwrap_or("—")) }
@@ -224,12 +252,13 @@ async fn show(
                 }
             }
         }
-    };
-    Ok(page(&staff.0, SECTION, &account.email, body))
+    }
 }
 
-/// The role form, and the deactivate or reactivate form.
-fn actions(account: &Account, csrf: &str) -> Markup {
+/// The role form, and the deactivate or reactivate form (not for the admin's own account,
+/// which they cannot deactivate).
+fn actions(account: &Account, staff: &StaffSession) -> Markup {
+    let csrf = &staff.csrf_token;
     let base = format!("{SECTION}/{}", account.id);
     html! {
         h2 { "Actions" }
@@ -244,17 +273,19 @@ fn actions(account: &Account, csrf: &str) -> Markup {
                 }
                 p { button type="submit" { "Change role" } }
             }
-            @if account.active {
-                form method="post" action={ (base) "/deactivate" } {
-                    (csrf_field(csrf))
-                    p { "Ends the account's sessions and refuses its sign-ins." }
-                    button type="submit" { "Deactivate account" }
-                }
-            } @else {
-                form method="post" action={ (base) "/reactivate" } {
-                    (csrf_field(csrf))
-                    p { "Lets the account sign in again." }
-                    button type="submit" { "Reactivate account" }
+            @if account.id != staff.user_id {
+                @if account.active {
+                    form method="post" action={ (base) "/deactivate" } {
+                        (csrf_field(csrf))
+                        p { "Ends the account's sessions and refuses its sign-ins." }
+                        button type="submit" { "Deactivate account" }
+                    }
+                } @else {
+                    form method="post" action={ (base) "/reactivate" } {
+                        (csrf_field(csrf))
+                        p { "Lets the account sign in again." }
+                        button type="submit" { "Reactivate account" }
+                    }
                 }
             }
         }
