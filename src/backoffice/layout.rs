@@ -166,7 +166,7 @@ pub fn page_count(total: i64, per_page: u32) -> u32 {
         .max(1)
 }
 
-/// "n items · page p of q" and the previous/next links of a paged list; `link` gives the URL
+/// "n in all · page p of q" and the previous/next links of a paged list; `link` gives the URL
 /// of a page (keeping the list's filters).
 pub fn pager(total: i64, page: u32, per_page: u32, link: impl Fn(u32) -> String) -> Markup {
     let pages = page_count(total, per_page);
