@@ -130,6 +130,14 @@ button{font:inherit;padding:.4rem .9rem;cursor:pointer}
 .actions{display:flex;flex-wrap:wrap;gap:1rem}
 .actions form{background:#fff;border:1px solid #dde1e6;padding:.75rem}
 @media (min-width:48rem){header.top{flex-wrap:nowrap}}
+.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:0 1rem;align-items:end}
+.ok{background:#e6f4ea;border:1px solid #9ccfa8;padding:.5rem .75rem}
+.notice{background:#fff8e1;border:1px solid #e6cf8b;padding:.5rem .75rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8125rem;max-width:40rem}
+code{overflow-wrap:anywhere}
+td form{display:inline-block;margin:.25rem .5rem .25rem 0}
+td form input[type=checkbox]{width:auto}
+tr.new{background:#eef5ff}
 "#;
 
 /// Money as people read it: `29.99 USD` (every currency the engine takes has two decimals).
@@ -147,4 +155,10 @@ pub fn money(view: &commerce_projections::read_models::MoneyView) -> String {
 /// An instant as `2026-12-07 06:58 UTC`.
 pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The first block of a UUID (8 hex digits), enough to tell orders apart on a page and to
+/// find one again with the orders search.
+pub fn short_id(id: uuid::Uuid) -> String {
+    id.simple().to_string()[..8].to_string()
 }

@@ -9,8 +9,11 @@
 //!
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
+mod audit;
 mod chart;
 mod dashboard;
+mod emails;
+mod events;
 mod layout;
 mod login;
 mod orders;
@@ -49,18 +52,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(layout::STYLESHEET_PATH, get(layout::stylesheet))
         .route("/admin/login", get(login::form).post(login::sign_in))
         .route("/admin/logout", post(login::sign_out))
-        .route("/admin/orders", get(orders::list))
-        .route("/admin/orders/{id}", get(orders::show))
-        .route("/admin/orders/{id}/ship", post(orders::ship))
-        .route("/admin/orders/{id}/deliver", post(orders::deliver))
-        .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/products", get(dashboard::not_built))
         .route("/admin/inventory", get(dashboard::not_built))
         .route("/admin/coupons", get(dashboard::not_built))
         .route("/admin/customers", get(dashboard::not_built))
         .route("/admin/analytics", get(dashboard::not_built))
-        .route("/admin/audit", get(dashboard::not_built))
-        .route("/admin/events", get(dashboard::not_built))
+        .merge(orders::routes())
+        .merge(audit::routes())
+        .merge(events::routes())
+        .merge(emails::routes())
         .layer(middleware::from_fn_with_state(state, guard))
 }
 

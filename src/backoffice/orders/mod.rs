@@ -1,107 +1,45 @@
-//! The orders pages: the list (by status, paged) and one order with its lines, totals,
-//! payment, shipment and timeline, and the admins' Ship / Deliver / Cancel forms, which call
-//! the same use cases as `POST orders/{id}/ship|deliver|cancel`.
+//! The orders pages: the list ([`list`]), one order with its lines, totals, payment,
+//! shipment, refunds, returns and timeline, the admins' forms on it ([`actions`],
+//! [`money_back`]), and what auditors read from the event store: the order as of an instant
+//! and its whole history ([`records`]), and its invoice.
+
+mod actions;
+mod list;
+mod money_back;
+mod records;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
-use commerce_aggregates::order::{OrderAction, OrderStatus};
-use commerce_projections::read_models::orders::{self, OrderQuery, OrderView, TimelineEntry};
+use axum::routing::{get, post};
+use axum::Router;
+use commerce_projections::read_models::orders::{self, OrderView, TimelineEntry};
 use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::layout::{csrf_field, instant, money, page};
+use super::layout::{instant, money, page, short_id};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
 use crate::http::queries::wait::{read_at_least, Access};
 use crate::http::AppState;
 use crate::store::{Actor, CommandMetadata};
-use crate::usecases::{cancel, deliver, ship, Caller};
 
-/// Orders per page of the list.
-const PER_PAGE: u32 = 25;
-
-/// The list's query string.
-#[derive(Deserialize)]
-pub struct ListQuery {
-    /// A status name, or empty for all.
-    #[serde(default)]
-    status: String,
-    /// From 1.
-    page: Option<u32>,
-}
-
-/// `GET /admin/orders`.
-pub async fn list(
-    State(state): State<AppState>,
-    Staff(staff): Staff,
-    Query(query): Query<ListQuery>,
-) -> Result<Markup, PageError> {
-    let status = match query.status.as_str() {
-        "" => None,
-        name => Some(
-            OrderStatus::ALL
-                .into_iter()
-                .find(|status| status.as_str() == name)
-                .ok_or_else(|| PageError::bad_request("unknown order status"))?,
-        ),
-    };
-    let page_number = query.page.unwrap_or(1).max(1);
-    let found = orders::list(
-        &state.pool,
-        &OrderQuery {
-            customer_id: None,
-            status,
-            store: None,
-            from: None,
-            to: None,
-            page: page_number,
-            per_page: PER_PAGE,
-        },
-    )
-    .await
-    .map_err(ApiError::from)?;
-    let pages = u32::try_from(found.total.max(0))
-        .unwrap_or(u32::MAX)
-        .div_ceil(PER_PAGE)
-        .max(1);
-    let link = |page: u32| format!("/admin/orders?status={}&page={page}", query.status);
-    let body = html! {
-        form method="get" action="/admin/orders" {
-            label for="status" { "Status" }
-            select id="status" name="status" {
-                option value="" { "All" }
-                @for option in OrderStatus::ALL {
-                    option value=(option.as_str()) selected[status == Some(option)] { (option.as_str()) }
-                }
-            }
-            p { button type="submit" { "Filter" } }
-        }
-        p { (found.total) " orders · page " (page_number) " of " (pages) }
-        div class="table-wrap" {
-            table {
-                thead { tr { th { "Order" } th { "Placed" } th { "Status" } th { "Items" } th { "Total" } } }
-                tbody {
-                    @for order in &found.items {
-                        tr {
-                            td { a href={ "/admin/orders/" (order.id) } { (short_id(order.id)) } }
-                            td { (instant(&order.placed_at)) }
-                            td { (order.status) }
-                            td { (order.lines.iter().map(|line| line.quantity).sum::<u32>()) }
-                            td { (money(&order.total)) }
-                        }
-                    }
-                }
-            }
-        }
-        nav aria-label="Pages" class="actions" {
-            @if page_number > 1 { a href=(link(page_number - 1)) rel="prev" { "Previous page" } }
-            @if page_number < pages { a href=(link(page_number + 1)) rel="next" { "Next page" } }
-        }
-    };
-    Ok(page(&staff, "/admin/orders", "Orders", body))
+/// The orders pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/orders", get(list::list))
+        .route("/admin/orders/{id}", get(show))
+        .route("/admin/orders/{id}/ship", post(actions::ship))
+        .route("/admin/orders/{id}/deliver", post(actions::deliver))
+        .route("/admin/orders/{id}/cancel", post(actions::cancel))
+        .route("/admin/orders/{id}/refunds", post(money_back::refund))
+        .route("/admin/returns/{id}/approve", post(money_back::approve))
+        .route("/admin/returns/{id}/reject", post(money_back::reject))
+        .route("/admin/returns/{id}/receive", post(money_back::receive))
+        .route("/admin/orders/{id}/invoice", get(records::invoice))
+        .route("/admin/orders/{id}/as-of", get(records::as_of))
+        .route("/admin/orders/{id}/history", get(records::history))
 }
 
 /// The order page's query string: after an action, the version to wait for.
@@ -136,16 +74,28 @@ pub async fn show(
         .filter(|entry| entry.sequence <= order.version)
         .collect();
     let title = format!("Order {}", short_id(order.id));
+    let csrf = &staff.0.csrf_token;
     let body = html! {
+        (records::links(order.id))
         (summary(&order))
         (lines(&order))
-        @if staff.acts() { (actions(&order, &staff.0.csrf_token)) }
+        @if staff.acts() { (actions::actions(&order, csrf)) }
+        (money_back::refunds(&order, staff.acts().then_some(csrf.as_str())))
+        (money_back::returns(&order, staff.acts().then_some(csrf.as_str())))
         h2 { "Timeline" }
+        (timeline_table(&timeline))
+    };
+    Ok(page(&staff.0, "/admin/orders", &title, body))
+}
+
+/// The status timeline with the actor of each step.
+fn timeline_table(timeline: &[TimelineEntry]) -> Markup {
+    html! {
         div class="table-wrap" {
             table id="timeline" {
                 thead { tr { th { "When" } th { "Event" } th { "Status" } th { "By" } } }
                 tbody {
-                    @for entry in &timeline {
+                    @for entry in timeline {
                         tr {
                             td { (instant(&entry.at)) }
                             td { (entry.event_type) }
@@ -156,14 +106,22 @@ pub async fn show(
                 }
             }
         }
-    };
-    Ok(page(&staff.0, "/admin/orders", &title, body))
+    }
 }
 
 fn summary(order: &OrderView) -> Markup {
     html! {
         div class="cards" {
-            div class="card" { h2 { "Status" } p { strong { (order.status) } } p { "Placed " (instant(&order.placed_at)) } }
+            div class="card" {
+                h2 { "Status" }
+                p { strong { (order.status) } }
+                p { "Placed " (instant(&order.placed_at)) " in store " (order.store) }
+                @match (&order.customer_id, &order.guest_email) {
+                    (Some(customer), _) => p { "Customer " code { (customer) } },
+                    (None, Some(email)) => p { "Guest " (email) },
+                    (None, None) => p { "Customer unknown" },
+                }
+            }
             div class="card" {
                 h2 { "Totals" }
                 dl {
@@ -218,140 +176,6 @@ fn lines(order: &OrderView) -> Markup {
     }
 }
 
-/// The forms of the actions the order's status allows (the domain's own transition table).
-fn actions(order: &OrderView, csrf: &str) -> Markup {
-    let status = OrderStatus::ALL
-        .into_iter()
-        .find(|status| status.as_str() == order.status);
-    let allows = |action| status.is_some_and(|status| status.after(action).is_some());
-    let base = format!("/admin/orders/{}", order.id);
-    html! {
-        h2 { "Actions" }
-        div class="actions" {
-            @if allows(OrderAction::Ship) {
-                form method="post" action={ (base) "/ship" } {
-                    (csrf_field(csrf))
-                    input type="hidden" name="version" value=(order.version);
-                    label for="carrier" { "Carrier" }
-                    input id="carrier" name="carrier" required maxlength="100";
-                    label for="tracking_number" { "Tracking number" }
-                    input id="tracking_number" name="tracking_number" required maxlength="100";
-                    p { button type="submit" { "Ship" } }
-                }
-            }
-            @if allows(OrderAction::Deliver) {
-                form method="post" action={ (base) "/deliver" } {
-                    (csrf_field(csrf))
-                    input type="hidden" name="version" value=(order.version);
-                    button type="submit" { "Mark delivered" }
-                }
-            }
-            @if allows(OrderAction::CancelAsAdmin) {
-                form method="post" action={ (base) "/cancel" } {
-                    (csrf_field(csrf))
-                    input type="hidden" name="version" value=(order.version);
-                    label for="reason" { "Reason for cancelling" }
-                    input id="reason" name="reason" required maxlength="500";
-                    p { button type="submit" { "Cancel order" } }
-                }
-            }
-        }
-    }
-}
-
-/// The Ship form.
-#[derive(Deserialize)]
-pub struct ShipForm {
-    version: usize,
-    carrier: String,
-    tracking_number: String,
-}
-
-/// The Deliver form.
-#[derive(Deserialize)]
-pub struct DeliverForm {
-    version: usize,
-}
-
-/// The Cancel form.
-#[derive(Deserialize)]
-pub struct CancelForm {
-    version: usize,
-    reason: String,
-}
-
-/// `POST /admin/orders/{id}/ship` (admins): as `POST orders/{id}/ship` with `If-Match`.
-pub async fn ship(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<Uuid>,
-    request_id: RequestId,
-    Form(form): Form<ShipForm>,
-) -> Result<Response, PageError> {
-    staff.require_admin()?;
-    let input = ship::ShipOrder {
-        order_id: id,
-        carrier: form.carrier,
-        tracking_number: form.tracking_number,
-        expected_version: Some(form.version),
-    };
-    let version = ship::ship(&state.stores, input, &metadata(&staff, &request_id))
-        .await
-        .map_err(ApiError::from)?;
-    Ok(back_to(id, version))
-}
-
-/// `POST /admin/orders/{id}/deliver` (admins).
-pub async fn deliver(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<Uuid>,
-    request_id: RequestId,
-    Form(form): Form<DeliverForm>,
-) -> Result<Response, PageError> {
-    staff.require_admin()?;
-    let input = deliver::DeliverOrder {
-        order_id: id,
-        expected_version: Some(form.version),
-    };
-    let version = deliver::deliver(&state.stores, input, &metadata(&staff, &request_id))
-        .await
-        .map_err(ApiError::from)?;
-    Ok(back_to(id, version))
-}
-
-/// `POST /admin/orders/{id}/cancel` (admins; a paid order is refunded, as through the API).
-pub async fn cancel(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<Uuid>,
-    request_id: RequestId,
-    Form(form): Form<CancelForm>,
-) -> Result<Response, PageError> {
-    staff.require_admin()?;
-    let input = cancel::CancelOrder {
-        order_id: id,
-        caller: Caller {
-            id: staff.0.user_id,
-            role: staff.0.role,
-        },
-        reason: form.reason,
-        expected_version: Some(form.version),
-    };
-    let version = cancel::cancel(
-        &state.stores,
-        &state.payments,
-        input,
-        &metadata(&staff, &request_id),
-    )
-    .await
-    .map_err(|error| match error {
-        cancel::CancelError::Order(error) => ApiError::from(error),
-        cancel::CancelError::Refund(error) => crate::http::commands::refunds::refund_error(error),
-    })?;
-    Ok(back_to(id, version))
-}
-
 fn metadata(staff: &Staff, request_id: &RequestId) -> CommandMetadata {
     CommandMetadata::new(Actor::user(staff.0.user_id, staff.0.role), &request_id.0)
 }
@@ -359,9 +183,4 @@ fn metadata(staff: &Staff, request_id: &RequestId) -> CommandMetadata {
 /// Post/redirect/get: the order page, once its read model shows `version`.
 fn back_to(id: Uuid, version: usize) -> Response {
     Redirect::to(&format!("/admin/orders/{id}?v={version}")).into_response()
-}
-
-/// The first block of a UUID, enough to tell orders apart on a page.
-fn short_id(id: Uuid) -> String {
-    id.simple().to_string()[..8].to_string()
 }
