@@ -138,6 +138,7 @@ code{overflow-wrap:anywhere}
 td form{display:inline-block;margin:.25rem .5rem .25rem 0}
 td form input[type=checkbox]{width:auto}
 tr.new{background:#eef5ff}
+nav.actions{margin:.5rem 0 1rem}
 "#;
 
 /// Money as people read it: `29.99 USD` (every currency the engine takes has two decimals).

@@ -1,5 +1,6 @@
 //! The back office: server-rendered pages under `/admin/` for staff, served by the HTTP
-//! process itself (no script, nothing fetched from elsewhere).
+//! process itself (nothing fetched from elsewhere; one small script of our own, the live
+//! events view's).
 //!
 //! Sign-in uses the accounts' own credential check; the session is a random id in an
 //! HttpOnly, SameSite=Strict cookie, stored hashed in Postgres ([`sessions`]). Every POST

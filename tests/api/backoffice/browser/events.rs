@@ -49,6 +49,15 @@ async fn the_live_view_shows_a_new_event_appear_after_an_action() {
         .expect("text");
     assert!(first.contains("OrderPaid"), "newest at the top: {first}");
     driver.screenshot("backoffice-events").await;
+    browser
+        .set_window_size(390, 844)
+        .await
+        .expect("phone width");
+    driver.screenshot("backoffice-events-phone").await;
+    browser
+        .set_window_size(1280, 900)
+        .await
+        .expect("desk width");
 
     seal_everything(&app).await;
     browser
