@@ -219,6 +219,15 @@ pub async fn find<'e>(
     row.as_ref().map(Account::from_row).transpose()
 }
 
+/// The account with `email` (normalised here), if any: how staff find a customer by email.
+pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+        .bind(normalize_email(email))
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(Account::from_row).transpose()
+}
+
 /// The account `id` locked for update in `tx`, if it exists.
 pub(crate) async fn lock(tx: &mut PgConnection, id: Uuid) -> Result<Option<Account>, sqlx::Error> {
     let row = sqlx::query(&format!(

@@ -139,6 +139,15 @@ dl.terms dd{margin:0}
 .off{color:#8a2a2a;font-weight:600}
 .message{white-space:pre-wrap}
 article.card{margin:.75rem 0}
+.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:0 1rem;align-items:end}
+.ok{background:#e6f4ea;border:1px solid #9ccfa8;padding:.5rem .75rem}
+.notice{background:#fff8e1;border:1px solid #e6cf8b;padding:.5rem .75rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8125rem;max-width:40rem}
+code{overflow-wrap:anywhere}
+td form{display:inline-block;margin:.25rem .5rem .25rem 0}
+td form input[type=checkbox]{width:auto}
+tr.new{background:#eef5ff}
+nav.actions{margin:.5rem 0 1rem}
 "#;
 
 /// Money as people read it: `29.99 USD` (every currency the engine takes has two decimals).
@@ -177,4 +186,10 @@ pub fn pager(total: i64, page: u32, per_page: u32, link: impl Fn(u32) -> String)
             @if page < pages { a href=(link(page + 1)) rel="next" { "Next page" } }
         }
     }
+}
+
+/// The first block of a UUID (8 hex digits), enough to tell orders apart on a page and to
+/// find one again with the orders search.
+pub fn short_id(id: uuid::Uuid) -> String {
+    id.simple().to_string()[..8].to_string()
 }

@@ -1,5 +1,6 @@
 //! The back office: server-rendered pages under `/admin/` for staff, served by the HTTP
-//! process itself (no script, nothing fetched from elsewhere).
+//! process itself (nothing fetched from elsewhere; one small script of our own, the live
+//! events view's).
 //!
 //! Sign-in uses the accounts' own credential check; the session is a random id in an
 //! HttpOnly, SameSite=Strict cookie, stored hashed in Postgres ([`sessions`]). Every POST
@@ -9,11 +10,14 @@
 //!
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
+mod audit;
 mod chart;
 mod coupon_form;
 mod coupons;
 mod customers;
 mod dashboard;
+mod emails;
+mod events;
 mod layout;
 mod login;
 mod messages;
@@ -53,19 +57,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(layout::STYLESHEET_PATH, get(layout::stylesheet))
         .route("/admin/login", get(login::form).post(login::sign_in))
         .route("/admin/logout", post(login::sign_out))
-        .route("/admin/orders", get(orders::list))
-        .route("/admin/orders/{id}", get(orders::show))
-        .route("/admin/orders/{id}/ship", post(orders::ship))
-        .route("/admin/orders/{id}/deliver", post(orders::deliver))
-        .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/products", get(dashboard::not_built))
         .route("/admin/inventory", get(dashboard::not_built))
         .route("/admin/analytics", get(dashboard::not_built))
-        .route("/admin/audit", get(dashboard::not_built))
-        .route("/admin/events", get(dashboard::not_built))
         .merge(coupons::routes())
         .merge(customers::routes())
         .merge(messages::routes())
+        .merge(orders::routes())
+        .merge(audit::routes())
+        .merge(events::routes())
+        .merge(emails::routes())
         .layer(middleware::from_fn_with_state(state, guard))
 }
 

@@ -21,7 +21,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
-use commerce_eventlog::reader::{decode_row, parse_xid, read_rows, Horizon, Position, ReadFilter};
+use commerce_eventlog::reader::{
+    decode_row, parse_xid, read_rows, Horizon, Position, ReadFilter, EVENT_COLUMNS,
+};
 use commerce_eventlog::Envelope;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -145,9 +147,12 @@ pub async fn list(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let types = parse_types(query.types.as_deref())?;
+    let filter = FeedFilter {
+        types: parse_types(query.types.as_deref())?,
+        ..FeedFilter::default()
+    };
     let after = resolve(&state.pool, query.after.unwrap_or(0), "after").await?;
-    let read = read_page(&state.pool, after, limit, &types).await?;
+    let read = read_page(&state.pool, after, limit, &filter).await?;
     Ok(Json(FeedPage {
         events: read.events,
         next_after: read.next.global,
@@ -156,7 +161,7 @@ pub async fn list(
 
 /// The event types of a comma-separated `types` (empty: all); 422 `unknown_event_type`
 /// listing the valid ones when one is not an event type.
-pub(super) fn parse_types(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
+pub(crate) fn parse_types(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
     let catalog = crate::asyncapi::catalog();
     let mut types = Vec::new();
     let mut unknown = Vec::new();
@@ -186,7 +191,7 @@ pub(super) fn parse_types(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 
 /// The place in the commit-safe order of the event at global position `position` (0: the
 /// start); 422 `unknown_position` when no event has it.
-pub(super) async fn resolve(
+pub(crate) async fn resolve(
     pool: &PgPool,
     position: i64,
     field: &str,
@@ -216,42 +221,71 @@ pub(super) async fn resolve(
 }
 
 /// A page of the feed as read.
-pub(super) struct PageRead {
+pub(crate) struct PageRead {
     /// The events, in commit order.
     pub events: Vec<FeedEvent>,
     /// Where the next page starts.
     pub next: Position,
 }
 
-/// Up to `limit` events after `after` (of `types` when not empty) below the committed
-/// horizon, and where the next page starts.
-pub(super) async fn read_page(
+/// Which events a reader of the feed wants (everything by default).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FeedFilter {
+    /// Only these event types (all when empty).
+    pub types: Vec<String>,
+    /// Only events of this aggregate type.
+    pub aggregate_type: Option<String>,
+    /// Only events of the aggregate with this id.
+    pub aggregate_id: Option<String>,
+}
+
+impl FeedFilter {
+    fn is_narrowed(&self) -> bool {
+        !self.types.is_empty() || self.aggregate_type.is_some() || self.aggregate_id.is_some()
+    }
+
+    fn keeps(&self, event: &FeedEvent) -> bool {
+        self.aggregate_id
+            .as_ref()
+            .is_none_or(|id| *id == event.aggregate_id)
+    }
+}
+
+/// Up to `limit` events after `after` (those `filter` keeps) below the committed horizon,
+/// and where the next page starts.
+pub(crate) async fn read_page(
     pool: &PgPool,
     after: Position,
     limit: i64,
-    types: &[String],
+    filter: &FeedFilter,
 ) -> Result<PageRead, sqlx::Error> {
     // One snapshot for both statements: the horizon cannot move between them.
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let filter = ReadFilter {
+    let aggregate_types: Vec<&str> = filter.aggregate_type.iter().map(String::as_str).collect();
+    let read = ReadFilter {
         after,
         limit,
-        aggregate_types: &[],
-        event_types: types,
+        aggregate_types: &aggregate_types,
+        event_types: &filter.types,
         horizon: Horizon::Snapshot,
     };
-    let rows = read_rows(&mut tx, &filter).await?;
+    let rows = read_rows(&mut tx, &read).await?;
     let mut next = after;
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
         let (position, envelope) = decode_row(row)?;
         next = position;
-        events.push(FeedEvent::from(envelope));
+        let event = FeedEvent::from(envelope);
+        // The aggregate id is looked at here: the log's one commit-order read has no index
+        // to serve it better.
+        if filter.keeps(&event) {
+            events.push(event);
+        }
     }
-    if !types.is_empty() && i64::try_from(events.len()).unwrap_or(i64::MAX) < limit {
+    if filter.is_narrowed() && i64::try_from(rows.len()).unwrap_or(i64::MAX) < limit {
         // Everything below the horizon was looked at: continue after the events filtered
         // out too, so a consumer of rare types does not scan them again.
         let last: Option<(String, i64)> = sqlx::query_as(&format!(
@@ -273,6 +307,55 @@ pub(super) async fn read_page(
         }
     }
     tx.commit().await?;
+    Ok(PageRead { events, next })
+}
+
+/// The `limit` most recent events `filter` keeps below the committed horizon, newest first,
+/// and as `next` the last event below it (of any kind): a tail started after `next` misses
+/// nothing and repeats nothing of what was read.
+pub(crate) async fn read_recent(
+    pool: &PgPool,
+    limit: i64,
+    filter: &FeedFilter,
+) -> Result<PageRead, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let horizon = Horizon::Snapshot.condition();
+    let head: Option<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT e.commit_xid::text, e.global_position FROM events e WHERE {horizon}
+          ORDER BY e.commit_xid DESC, e.global_position DESC LIMIT 1"
+    ))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e
+          WHERE {horizon}
+            AND (cardinality($1::text[]) = 0 OR e.event_type = ANY($1))
+            AND ($2::text IS NULL OR e.aggregate_type = $2)
+            AND ($3::text IS NULL OR e.aggregate_id = $3)
+          ORDER BY e.commit_xid DESC, e.global_position DESC
+          LIMIT $4"
+    ))
+    .bind(&filter.types)
+    .bind(filter.aggregate_type.as_deref())
+    .bind(filter.aggregate_id.as_deref())
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let events = rows
+        .iter()
+        .map(|row| decode_row(row).map(|(_, envelope)| FeedEvent::from(envelope)))
+        .collect::<Result<_, _>>()?;
+    let next = match head {
+        Some((xid, global)) => Position {
+            xid: parse_xid(&xid)?,
+            global,
+        },
+        None => Position::default(),
+    };
     Ok(PageRead { events, next })
 }
 

@@ -25,7 +25,7 @@ use utoipa::IntoParams;
 
 use super::auth::AuthUser;
 use super::error::{ApiError, Problem};
-use super::events::{parse_types, read_page, resolve};
+use super::events::{parse_types, read_page, resolve, FeedFilter};
 use super::extract::ApiQuery;
 use super::AppState;
 use crate::listen;
@@ -161,8 +161,27 @@ pub async fn stream(
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     user.require(&[Role::Admin, Role::Auditor])?;
-    let types = parse_types(query.types.as_deref())?;
-    let after = match headers.get("last-event-id") {
+    let filter = FeedFilter {
+        types: parse_types(query.types.as_deref())?,
+        ..FeedFilter::default()
+    };
+    let after = start(&state.pool, &headers, query.after).await?;
+    Ok(open(
+        &state.pool,
+        live.map(|Extension(live)| live),
+        after,
+        filter,
+    ))
+}
+
+/// Where a stream starts: after the `Last-Event-ID` a reconnecting browser sends, else after
+/// `after` (0 or absent: from the first event); 422 when it names no stored event.
+pub(crate) async fn start(
+    pool: &PgPool,
+    headers: &HeaderMap,
+    after: Option<i64>,
+) -> Result<Position, ApiError> {
+    match headers.get("last-event-id") {
         Some(value) => {
             let id = value
                 .to_str()
@@ -171,19 +190,30 @@ pub async fn stream(
                 .ok_or_else(|| {
                     ApiError::invalid_field("Last-Event-ID", "must be an event position")
                 })?;
-            resolve(&state.pool, id, "Last-Event-ID").await?
+            resolve(pool, id, "Last-Event-ID").await
         }
-        None => resolve(&state.pool, query.after.unwrap_or(0), "after").await?,
-    };
+        None => resolve(pool, after.unwrap_or(0), "after").await,
+    }
+}
+
+/// The server-sent events of what `filter` keeps after `after`, woken by `live` when the
+/// process has one (else polled): the stream of `GET events/stream` and of the back office's
+/// live view.
+pub(crate) fn open(
+    pool: &PgPool,
+    live: Option<LiveFeed>,
+    after: Position,
+    filter: FeedFilter,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let (sender, receiver) = mpsc::channel(BUFFER);
     let (notified, shutdown) = match live {
-        Some(Extension(live)) => (Some(live.subscribe()), Some(live.inner.shutdown.clone())),
+        Some(live) => (Some(live.subscribe()), Some(live.inner.shutdown.clone())),
         None => (None, None),
     };
     tokio::spawn(produce(
-        state.pool.clone(),
+        pool.clone(),
         after,
-        types,
+        filter,
         sender,
         notified,
         shutdown,
@@ -191,14 +221,14 @@ pub async fn stream(
     let events = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|event| (Ok(event), receiver))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 
 /// Reads pages from `position` and sends them until the client leaves or the server stops.
 async fn produce(
     pool: PgPool,
     mut position: Position,
-    types: Vec<String>,
+    filter: FeedFilter,
     sender: mpsc::Sender<Event>,
     mut notified: Option<watch::Receiver<u64>>,
     shutdown: Option<Shutdown>,
@@ -210,7 +240,7 @@ async fn produce(
             // Everything notified so far is covered by the read below.
             notified.mark_unchanged();
         }
-        match read_page(&pool, position, BATCH, &types).await {
+        match read_page(&pool, position, BATCH, &filter).await {
             Ok(read) => {
                 failures = 0;
                 let full = i64::try_from(read.events.len()).unwrap_or(i64::MAX) >= BATCH;

@@ -7,7 +7,7 @@ pub mod auth;
 pub mod commands;
 pub mod error;
 pub mod events;
-mod events_stream;
+pub(crate) mod events_stream;
 pub mod extract;
 pub mod guest;
 mod health;

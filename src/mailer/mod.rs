@@ -29,6 +29,7 @@
 
 pub mod compose;
 pub mod contact;
+pub mod log;
 pub mod sender;
 pub mod settings;
 pub mod templates;

@@ -1,12 +1,13 @@
 //! The order read model (projection `orders`, order events): `order_views`, one row per order
 //! with its totals, lines, payment, shipment and outcome, and `order_timeline`, one row per
-//! event with the status it led to; and the query functions [`get`], [`list`], [`timeline`].
+//! event with the status it led to; and the query functions [`get`], [`list`], [`search`], [`timeline`].
 
 mod customers;
 mod query;
 mod rebuild;
 mod refunds;
 mod returns;
+mod search;
 
 use async_trait::async_trait;
 use commerce_aggregates::order::{OrderEvent, OrderStatus};
@@ -26,6 +27,7 @@ pub use query::{
 };
 pub use refunds::{RefundLineView, RefundView, Refunds};
 pub use returns::{ReturnLineView, ReturnView, Returns};
+pub use search::{search, CustomerMatch, IdPrefix, OrderSearch};
 
 /// Builds `order_views` and `order_timeline` from order events.
 #[derive(Debug, Clone, Copy, Default)]

@@ -134,18 +134,44 @@ pub async fn history(
     user: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<OrderHistory>, ApiError> {
-    let events = order_history(&state.pool, id).await?;
-    match customer_of(id, &events) {
+    let read = read_history(&state.pool, id).await?;
+    match read.customer {
         Some(customer) if user.reads_everything() || customer == user.id => {}
         _ => return Err(ApiError::not_found("order")),
     }
-    Ok(Json(OrderHistory {
-        order_id: id,
-        events: events
-            .into_iter()
-            .map(|(event, link)| HistoryEvent::new(event, link))
-            .collect(),
-    }))
+    Ok(Json(read.history))
+}
+
+/// An order's history as read from the event store, with what decides who may see it.
+pub(crate) struct HistoryRead {
+    /// Every event that touched the order (none when it does not exist).
+    pub history: OrderHistory,
+    /// Whether the order's own `OrderPlaced` is among them.
+    pub placed: bool,
+    /// The account that placed it (none for a guest).
+    pub customer: Option<Uuid>,
+}
+
+/// Every event that touched order `id`, in commit order: the read of
+/// `GET orders/{id}/history` and of the back office's history page.
+pub(crate) async fn read_history(pool: &sqlx::PgPool, id: Uuid) -> Result<HistoryRead, ApiError> {
+    let events = order_history(pool, id).await?;
+    let order_id = id.to_string();
+    let placed = events.iter().any(|(event, _)| {
+        event.aggregate_type == "order" && event.aggregate_id == order_id && event.sequence == 1
+    });
+    let customer = customer_of(id, &events);
+    Ok(HistoryRead {
+        history: OrderHistory {
+            order_id: id,
+            events: events
+                .into_iter()
+                .map(|(event, link)| HistoryEvent::new(event, link))
+                .collect(),
+        },
+        placed,
+        customer,
+    })
 }
 
 /// Verifies the hash chain over the whole event store.

@@ -3,11 +3,9 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::dto::page_of;
 use super::params::Invalid;
@@ -15,6 +13,8 @@ use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
 use crate::http::AppState;
+use crate::mailer::log as email_log;
+pub use crate::mailer::log::EmailView;
 
 /// A delivery status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -29,7 +29,11 @@ pub enum EmailStatus {
 }
 
 impl EmailStatus {
-    fn as_str(self) -> &'static str {
+    /// Every status, in the log's filter order.
+    pub const ALL: [EmailStatus; 3] = [Self::Pending, Self::Sent, Self::Failed];
+
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Sent => "sent",
@@ -51,33 +55,6 @@ pub struct EmailsQuery {
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
-}
-
-/// One email of the log, without its body.
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
-pub struct EmailView {
-    /// The email.
-    pub id: Uuid,
-    /// The event that called for it.
-    pub event_id: Uuid,
-    /// Its template (`verify_email`, `order_confirmed`, ...).
-    #[schema(example = "order_confirmed")]
-    pub template: String,
-    /// The recipient's address.
-    pub recipient: String,
-    /// The subject line.
-    pub subject: String,
-    /// `pending`, `sent` or `failed`.
-    #[schema(example = "sent")]
-    pub status: String,
-    /// Failed delivery attempts.
-    pub attempts: i32,
-    /// The last delivery error, if any.
-    pub last_error: Option<String>,
-    /// When it was queued.
-    pub created_at: DateTime<Utc>,
-    /// When it was delivered.
-    pub sent_at: Option<DateTime<Utc>>,
 }
 
 page_of!(
@@ -112,23 +89,6 @@ pub async fn list(
     let request = invalid.pagination(query.page, query.per_page);
     invalid.check()?;
     let status = query.status.map(EmailStatus::as_str);
-    let total: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM emails WHERE ($1::text IS NULL OR status = $1)")
-            .bind(status)
-            .fetch_one(&state.pool)
-            .await?;
-    let items: Vec<EmailView> = sqlx::query_as(
-        "SELECT id, event_id, template, recipient, subject, status, attempts, last_error, \
-         created_at, sent_at FROM emails WHERE ($1::text IS NULL OR status = $1) \
-         ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
-    )
-    .bind(status)
-    .bind(request.limit())
-    .bind(request.offset())
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(Json(EmailPage::try_from_page(
-        request.into_page(items, total),
-        Ok,
-    )?))
+    let page = email_log::list(&state.pool, status, request).await?;
+    Ok(Json(EmailPage::try_from_page(page, Ok)?))
 }

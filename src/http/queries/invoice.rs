@@ -19,6 +19,7 @@ use commerce_projections::read_models::orders::{OrderLineView, OrderView, Refund
 use commerce_projections::read_models::stores::{self, StoreView};
 use commerce_projections::read_models::MoneyView;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -232,6 +233,13 @@ impl InvoiceView {
     }
 }
 
+/// The invoice of `order` (read from the order read model), with its store as seller: the
+/// one document `GET orders/{id}/invoice` and the back office show.
+pub async fn invoice_of(pool: &PgPool, order: OrderView) -> Result<InvoiceView, ApiError> {
+    let store = stores::get(pool, &order.store).await?;
+    Ok(InvoiceView::new(order, store))
+}
+
 /// Reads an order's invoice, as JSON or a printable HTML page.
 #[utoipa::path(
     get,
@@ -256,8 +264,7 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let order = readable_order(&state, &reader, id, query.min_version).await?;
-    let store = stores::get(&state.pool, &order.store).await?;
-    let invoice = InvoiceView::new(order, store);
+    let invoice = invoice_of(&state.pool, order).await?;
     let format = query.format.unwrap_or_else(|| negotiate(&headers));
     Ok(match format {
         InvoiceFormat::Json => Json(invoice).into_response(),

@@ -14,18 +14,18 @@
 //!   ignored (browsers and proxies add their own).
 
 pub mod analytics;
-mod audit;
+pub(crate) mod audit;
 mod carts;
 mod contact;
 mod coupons;
 mod dto;
-mod emails;
+pub(crate) mod emails;
 mod inventory;
-mod invoice;
+pub(crate) mod invoice;
 mod media;
 mod mine;
 pub mod order_as_of;
-mod order_views;
+pub(crate) mod order_views;
 mod orders;
 pub(crate) mod params;
 pub mod product_cache;

@@ -1,10 +1,13 @@
 //! The back office (`/admin/`) through plain HTTP, as a browser without script would use it:
 //! sign-in and its refusals, the session cookie, CSRF tokens, roles, and the orders pages.
 
+mod audit;
 mod browser;
 mod coupons;
 mod customers;
 mod dashboard;
+mod events;
+mod history;
 mod orders;
 mod security;
 

@@ -9,7 +9,9 @@ use commerce_aggregates::order::{
     AppliedCoupon, OrderEvent, OrderLine, OrderStatus, OrderTotals, RejectionReason, ShippingPolicy,
 };
 use commerce_aggregates::{Discount, Role};
-use commerce_projections::read_models::orders::{self, OrderProjection, OrderQuery, OrderView};
+use commerce_projections::read_models::orders::{
+    self, CustomerMatch, IdPrefix, OrderProjection, OrderQuery, OrderSearch, OrderView,
+};
 use commerce_projections::read_models::MoneyView;
 use uuid::Uuid;
 
@@ -383,4 +385,48 @@ async fn lists_filter_by_customer_status_and_period_newest_first() {
         (second_page.total, second_page.page, second_page.per_page),
         (5, 2, 2)
     );
+}
+
+#[tokio::test]
+async fn a_search_finds_orders_by_id_prefix_and_by_customer() {
+    let mut h = harness().await;
+    let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    place_order(&mut h, first, alice, None).await;
+    place_order(&mut h, second, bob, None).await;
+    let search = |search: OrderSearch| {
+        let pool = h.pool().clone();
+        async move {
+            let found = orders::search(&pool, &OrderQuery::default(), &search)
+                .await
+                .expect("search");
+            found.items.iter().map(|o| o.id).collect::<Vec<_>>()
+        }
+    };
+    // Upper-case, with a dash, as people paste ids.
+    let typed = first.to_string()[..10].to_uppercase();
+    let by_prefix = search(OrderSearch {
+        id_prefix: IdPrefix::parse(&typed),
+        ..OrderSearch::default()
+    })
+    .await;
+    assert_eq!(by_prefix, [first]);
+    let bobs = search(OrderSearch {
+        customer: Some(CustomerMatch {
+            account: Some(bob),
+            guest_email: Some("nobody@example.com".into()),
+        }),
+        ..OrderSearch::default()
+    })
+    .await;
+    assert_eq!(bobs, [second]);
+    let nobody = search(OrderSearch {
+        customer: Some(CustomerMatch {
+            account: None,
+            guest_email: Some("nobody@example.com".into()),
+        }),
+        ..OrderSearch::default()
+    })
+    .await;
+    assert!(nobody.is_empty());
 }

@@ -223,7 +223,7 @@ impl Default for OrderQuery {
 }
 
 impl OrderQuery {
-    fn push_where<'a>(&'a self, sql: &mut QueryBuilder<'a, Postgres>) {
+    pub(super) fn push_where<'a>(&'a self, sql: &mut QueryBuilder<'a, Postgres>) {
         sql.push(" FROM order_views WHERE TRUE");
         if let Some(customer_id) = self.customer_id {
             sql.push(" AND customer_id = ").push_bind(customer_id);
@@ -243,14 +243,15 @@ impl OrderQuery {
     }
 }
 
-const ORDER_COLUMNS: &str = "SELECT id, customer_id, cart_id, customer_role, status, currency, \
+pub(super) const ORDER_COLUMNS: &str =
+    "SELECT id, customer_id, cart_id, customer_role, status, currency, \
      subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
      coupon_code, shipping_address, lines, payment, shipment, rejection, \
      cancel_reason, cancelled_by, refund_reason, refund_minor, refunds, returns, \
      payment_due_by, placed_at, updated_at, version, store, guest_email";
 
 #[derive(sqlx::FromRow)]
-struct OrderRow {
+pub(super) struct OrderRow {
     id: Uuid,
     customer_id: Option<Uuid>,
     cart_id: Uuid,
@@ -343,26 +344,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderView>, sqlx::Err
 
 /// One page of the orders matching `query`, most recently placed first, and how many match.
 pub async fn list(pool: &PgPool, query: &OrderQuery) -> Result<Page<OrderView>, sqlx::Error> {
-    let request = PageRequest::new(query.page, query.per_page);
-
-    let mut count = QueryBuilder::new("SELECT count(*)");
-    query.push_where(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-
-    let mut select = QueryBuilder::new(ORDER_COLUMNS);
-    query.push_where(&mut select);
-    select
-        .push(" ORDER BY placed_at DESC, id DESC LIMIT ")
-        .push_bind(request.limit())
-        .push(" OFFSET ")
-        .push_bind(request.offset());
-    let rows: Vec<OrderRow> = select.build_query_as().fetch_all(pool).await?;
-
-    let orders = rows
-        .into_iter()
-        .map(OrderView::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(request.into_page(orders, total))
+    super::search(pool, query, &super::OrderSearch::default()).await
 }
 
 /// A return with the order it belongs to, as the back office lists returns.

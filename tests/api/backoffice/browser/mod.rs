@@ -12,8 +12,10 @@ use crate::accounts::PASSWORD;
 use crate::fixtures::{free_port, terminate, wait_listening};
 use crate::helpers::TestApp;
 
+mod events;
 mod orders;
 mod people;
+mod security;
 
 /// A chromedriver for one test, and the browser session it drives.
 pub struct Driver {
