@@ -144,7 +144,7 @@ form.range{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}
 .cards.counts{grid-template-columns:repeat(auto-fill,minmax(7.5rem,1fr));gap:.5rem}
 .counts .card{padding:.4rem .6rem}
 .counts p{margin:0}
-@media print{header.top{display:none}details{display:none}}
+@media print{header.top{display:none}}
 "#;
 
 /// Money as people read it: `29.99 USD`, `1999 JPY`, `1.999 KWD` (the currency's own

@@ -9,6 +9,7 @@
 //!
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
+mod analytics;
 mod chart;
 mod dashboard;
 mod layout;
@@ -58,9 +59,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/inventory", get(dashboard::not_built))
         .route("/admin/coupons", get(dashboard::not_built))
         .route("/admin/customers", get(dashboard::not_built))
-        .route("/admin/analytics", get(dashboard::not_built))
         .route("/admin/audit", get(dashboard::not_built))
         .route("/admin/events", get(dashboard::not_built))
+        .merge(analytics::routes())
         .layer(middleware::from_fn_with_state(state, guard))
 }
 

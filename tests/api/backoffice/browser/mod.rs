@@ -12,6 +12,7 @@ use crate::accounts::PASSWORD;
 use crate::fixtures::{free_port, terminate, wait_listening};
 use crate::helpers::TestApp;
 
+mod insights;
 mod orders;
 
 /// A chromedriver for one test, and the browser session it drives.
