@@ -43,6 +43,24 @@ async fn bar(browser: &Client, chart: &str, label: &str) -> (String, String, (f6
     )
 }
 
+/// The page needs no sideways scrolling at the window's width (wide tables scroll inside
+/// their own `div.table-wrap`).
+async fn assert_fits(browser: &Client) {
+    let widths = browser
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .expect("widths");
+    let page = widths[0].as_f64().expect("page width");
+    let window = widths[1].as_f64().expect("window width");
+    assert!(
+        page <= window,
+        "the page is {page} px wide in a {window} px window"
+    );
+}
+
 #[tokio::test]
 async fn the_dashboard_and_analytics_draw_their_charts_from_the_real_figures() {
     let app = spawn_app().await;
@@ -76,7 +94,13 @@ async fn the_dashboard_and_analytics_draw_their_charts_from_the_real_figures() {
         .set_window_size(390, 844)
         .await
         .expect("phone width");
+    assert_fits(browser).await;
     driver.screenshot("backoffice-dashboard-phone").await;
+    browser
+        .set_window_size(1280, 1600)
+        .await
+        .expect("tall window");
+    driver.screenshot("backoffice-dashboard-full").await;
     browser
         .set_window_size(1280, 900)
         .await
@@ -96,6 +120,12 @@ async fn the_dashboard_and_analytics_draw_their_charts_from_the_real_figures() {
         "bars in proportion: {paid_px} px for 1, {created_px} px for 2"
     );
     driver.screenshot("backoffice-analytics").await;
+    browser
+        .set_window_size(390, 844)
+        .await
+        .expect("phone width");
+    assert_fits(browser).await;
+    driver.screenshot("backoffice-analytics-phone").await;
     // The whole page, for a person to look at.
     browser
         .set_window_size(1280, 2400)
