@@ -137,8 +137,8 @@ fn range_form(reports: &Reports) -> Markup {
 }
 
 /// One currency's days: its totals, revenue and paid orders per day as columns, and the
-/// figures of every day in a table (the dashboard shows the same revenue chart).
-pub(super) fn daily_sales(currency: &CurrencySales) -> Markup {
+/// figures of every day in a table (the dashboard shows the same revenue chart and table).
+fn daily_sales(currency: &CurrencySales) -> Markup {
     let code = currency.currency.as_str();
     let money = |minor: i64| amount(minor, code);
     let count = |value: i64| value.to_string();
@@ -159,6 +159,16 @@ pub(super) fn daily_sales(currency: &CurrencySales) -> Markup {
             (revenue_chart(currency))
             (chart::columns(&format!("Paid orders per day in {code}"), &orders, &count))
         }
+        (days_table(currency))
+    }
+}
+
+/// The figures of every day of one currency, in a table folded under the charts (their
+/// text alternative).
+pub(super) fn days_table(currency: &CurrencySales) -> Markup {
+    let code = currency.currency.as_str();
+    let money = |minor: i64| amount(minor, code);
+    html! {
         details {
             summary { "Figures per day in " (code) }
             div class="table-wrap" {
@@ -269,6 +279,7 @@ fn cart_funnel(funnel: &CartFunnel) -> Markup {
         p { "Of the carts created in these days, what they became since." }
         (chart::rows("Cart funnel", &steps, &|v| v.to_string()))
         dl class="figures" {
+            @for step in &steps { dt { (step.label) } dd { (step.value) } }
             dt { "Conversion (checked out / with items)" } dd { (percent(funnel.conversion_rate())) }
             dt { "Abandoned (idle " (DEFAULT_ABANDONED_AFTER_HOURS) " h or more)" } dd { (funnel.abandoned) " (" (percent(funnel.abandonment_rate())) ")" }
             dt { "Still active" } dd { (funnel.active) }

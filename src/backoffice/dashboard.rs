@@ -3,13 +3,13 @@
 
 use axum::extract::{OriginalUri, State};
 use axum::response::Redirect;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use commerce_projections::read_models::analytics::{self, DateRange};
 use commerce_projections::read_models::inventory::{self, StockLevel};
 use commerce_projections::read_models::orders;
 use maud::{html, Markup};
 
-use super::analytics::revenue_chart;
+use super::analytics::{days_table, revenue_chart};
 use super::layout::{amount, page};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
@@ -32,7 +32,7 @@ pub async fn page_handler(
         .await
         .map_err(ApiError::from)?;
     let today = Utc::now().date_naive();
-    let range = DateRange::new(today - Duration::days(29), today)
+    let range = DateRange::last_days(today, 30)
         .map_err(|error| PageError::internal(anyhow::anyhow!("{error:?}")))?;
     let sales = analytics::sales(&state.pool, &range, None)
         .await
@@ -62,6 +62,7 @@ pub async fn page_handler(
                 (amount(currency.totals.average_order_value(), &currency.currency))
             }
             (revenue_chart(currency))
+            (days_table(currency))
         }
         p { a href="/admin/analytics" { "More in Analytics" } }
         h2 { "Low stock" }

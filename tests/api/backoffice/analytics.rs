@@ -84,6 +84,7 @@ async fn the_charts_hold_the_figures_of_the_orders_placed() {
     // The figures are also in tables, for whoever cannot see the charts.
     assert!(body.contains("<td>TENOFF</td><td>1</td>"), "{body}");
     assert!(body.contains("<td>1.25 USD</td>"), "{body}");
+    assert!(body.contains("<dt>Paid</dt><dd>2</dd>"), "{body}");
 
     // Another store's orders: none.
     let page = browser

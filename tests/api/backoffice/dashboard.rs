@@ -65,6 +65,14 @@ async fn the_dashboard_counts_orders_by_status_and_charts_the_days_revenue() {
     assert!(page
         .body
         .contains(r#"role="img" aria-label="Revenue per day in USD""#));
+    // The same figures in the table beside the chart: placed, paid, units, revenue.
+    assert!(
+        page.body.contains(&format!(
+            "<td>{today}</td><td>1</td><td>1</td><td>2</td><td>29.99 USD</td>"
+        )),
+        "{}",
+        page.body
+    );
     app.stop().await;
 }
 
