@@ -1,19 +1,19 @@
-//! The dashboard (`/admin/`) and the sections not built yet.
+//! The dashboard (`/admin/`): orders, sales, stock and the pipeline's health at a glance;
+//! and the page of the sections not built yet.
 
 use axum::extract::{OriginalUri, State};
 use axum::response::Redirect;
-use chrono::{Duration, Utc};
-use commerce_aggregates::order::OrderStatus;
+use chrono::Utc;
 use commerce_projections::read_models::analytics::{self, DateRange};
 use commerce_projections::read_models::inventory::{self, StockLevel};
-use commerce_projections::read_models::orders::{self, OrderQuery};
-use commerce_projections::read_models::MoneyView;
+use commerce_projections::read_models::orders;
 use maud::{html, Markup};
 
-use super::chart;
-use super::layout::{money, page};
+use super::analytics::{days_table, revenue_chart};
+use super::layout::{amount, page};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
+use crate::http::metrics::projection_lags;
 use crate::http::AppState;
 
 /// `GET /admin`: to `/admin/`, where the pages' relative world starts.
@@ -21,30 +21,18 @@ pub async fn redirect_to_slash() -> Redirect {
     Redirect::permanent("/admin/")
 }
 
-/// `GET /admin/`: orders by status, the last 30 days' sales (average order value, a bar
-/// per day) and the variants whose stock is critical or low, all from the read models.
+/// `GET /admin/`: orders by status, the last 30 days' sales (average order value, revenue
+/// per day), the variants whose stock is critical or low (all from the read models), and
+/// the pipeline's health: relay backlog, projection lag, unsealed events.
 pub async fn page_handler(
     State(state): State<AppState>,
     Staff(staff): Staff,
 ) -> Result<Markup, PageError> {
-    let mut by_status = Vec::new();
-    for status in OrderStatus::ALL {
-        let query = OrderQuery {
-            customer_id: None,
-            status: Some(status),
-            store: None,
-            from: None,
-            to: None,
-            page: 1,
-            per_page: 1,
-        };
-        let found = orders::list(&state.pool, &query)
-            .await
-            .map_err(ApiError::from)?;
-        by_status.push((status, found.total));
-    }
+    let by_status = orders::count_by_status(&state.pool)
+        .await
+        .map_err(ApiError::from)?;
     let today = Utc::now().date_naive();
-    let range = DateRange::new(today - Duration::days(29), today)
+    let range = DateRange::last_days(today, 30)
         .map_err(|error| PageError::internal(anyhow::anyhow!("{error:?}")))?;
     let sales = analytics::sales(&state.pool, &range, None)
         .await
@@ -56,9 +44,10 @@ pub async fn page_handler(
             .map_err(ApiError::from)?;
         low.extend(found.items);
     }
+    let health = pipeline_health(&state).await?;
     let body = html! {
         h2 { "Orders by status" }
-        div class="cards" {
+        div class="cards counts" {
             @for (status, total) in &by_status {
                 div class="card" { a href={ "/admin/orders?status=" (status.as_str()) } { (status.as_str()) } p { strong { (total) } } }
             }
@@ -68,13 +57,14 @@ pub async fn page_handler(
         @for currency in &sales {
             p {
                 (currency.currency) ": " (currency.totals.orders) " paid orders, revenue "
-                (money(&MoneyView::new(currency.totals.gross_revenue, currency.currency.clone())))
+                (amount(currency.totals.gross_revenue, &currency.currency))
                 ", average order value "
-                (money(&MoneyView::new(currency.totals.average_order_value(), currency.currency.clone())))
+                (amount(currency.totals.average_order_value(), &currency.currency))
             }
-            @let values: Vec<i64> = currency.days.iter().map(|day| day.figures.gross_revenue).collect();
-            (chart::bars(&values, &format!("Revenue per day in {}", currency.currency)))
+            (revenue_chart(currency))
+            (days_table(currency))
         }
+        p { a href="/admin/analytics" { "More in Analytics" } }
         h2 { "Low stock" }
         @if low.is_empty() { p { "No variant is low on stock." } } @else {
             div class="table-wrap" {
@@ -88,8 +78,47 @@ pub async fn page_handler(
                 }
             }
         }
+        (health)
     };
     Ok(page(&staff, "/admin/", "Dashboard", body))
+}
+
+/// The publication pipeline as `/metrics` reports it, with the same functions: events
+/// committed but not yet published (relay backlog), per read model the events its consumers
+/// have not yet had acknowledged (projection lag, from JetStream: "unavailable" when NATS
+/// does not answer), and events not yet covered by the audit chain's seal.
+async fn pipeline_health(state: &AppState) -> Result<Markup, PageError> {
+    let backlog = crate::relay::backlog(&state.pool)
+        .await
+        .map_err(PageError::internal)?;
+    let unsealed = crate::audit::sealer::backlog(&state.pool)
+        .await
+        .map_err(PageError::internal)?;
+    let lags = projection_lags(&state.pipeline).await;
+    Ok(html! {
+        h2 { "Pipeline" }
+        div class="cards" {
+            div class="card" id="relay-backlog" { "Relay backlog" p { strong { (backlog) } " events not yet published" } }
+            div class="card" id="unsealed-events" { "Unsealed events" p { strong { (unsealed) } " events not yet in the audit chain" } }
+        }
+        div class="table-wrap" {
+            table id="projection-lag" {
+                caption { "Projection lag: events each read model has still to apply" }
+                thead { tr { th { "Read model" } th { "Events behind" } } }
+                tbody {
+                    @for lag in &lags {
+                        tr {
+                            td { (lag.projection) }
+                            @match &lag.events {
+                                Ok(events) => td { (events) },
+                                Err(_) => td { "unavailable" },
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// A section listed in the navigation whose pages are still to come.

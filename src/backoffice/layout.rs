@@ -148,18 +148,36 @@ td form{display:inline-block;margin:.25rem .5rem .25rem 0}
 td form input[type=checkbox]{width:auto}
 tr.new{background:#eef5ff}
 nav.actions{margin:.5rem 0 1rem}
+.chart{margin:.75rem 0;max-width:48rem}
+.chart figcaption{font-size:.875rem;font-weight:500}
+.chart svg{display:block;width:100%;height:auto;background:#fff;border:1px solid #dde1e6}
+.chart rect{fill:#0b57d0}
+.chart .bar:hover rect{fill:#083f9a}
+.chart text{font-size:12px;fill:#1b1f24}
+.chart .grid{stroke:#dde1e6}
+.chart-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,30rem),1fr));gap:0 1rem}
+form.range{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}
+.figures{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}
+.figures dd{margin:0}
+.cards.counts{grid-template-columns:repeat(auto-fill,minmax(7.5rem,1fr));gap:.5rem}
+.counts .card{padding:.4rem .6rem}
+.counts p{margin:0}
+@media print{header.top{display:none}}
 "#;
 
-/// Money as people read it: `29.99 USD` (every currency the engine takes has two decimals).
+/// Money as people read it: `29.99 USD`, `1999 JPY`, `1.999 KWD` (the currency's own
+/// minor-unit digits, as the domain formats them).
 pub fn money(view: &commerce_projections::read_models::MoneyView) -> String {
-    let sign = if view.amount < 0 { "-" } else { "" };
-    let amount = view.amount.unsigned_abs();
-    format!(
-        "{sign}{}.{:02} {}",
-        amount / 100,
-        amount % 100,
-        view.currency
-    )
+    amount(view.amount, &view.currency)
+}
+
+/// `minor` units of `currency` as people read them (see [`money`]). Stored codes are always
+/// three letters; anything else is shown in minor units rather than guessed at.
+pub fn amount(minor: i64, currency: &str) -> String {
+    match commerce_aggregates::Currency::from_stored(currency) {
+        Ok(parsed) => format!("{} {parsed}", parsed.format_minor(minor)),
+        Err(_) => format!("{minor} (minor units) {currency}"),
+    }
 }
 
 /// An instant as `2026-12-07 06:58 UTC`.
@@ -192,4 +210,17 @@ pub fn pager(total: i64, page: u32, per_page: u32, link: impl Fn(u32) -> String)
 /// find one again with the orders search.
 pub fn short_id(id: uuid::Uuid) -> String {
     id.simple().to_string()[..8].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_has_the_digits_of_its_currency() {
+        assert_eq!(amount(2999, "USD"), "29.99 USD");
+        assert_eq!(amount(-5, "EUR"), "-0.05 EUR");
+        assert_eq!(amount(1999, "JPY"), "1999 JPY");
+        assert_eq!(amount(1999, "KWD"), "1.999 KWD");
+    }
 }

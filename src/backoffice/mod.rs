@@ -10,6 +10,7 @@
 //!
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
+mod analytics;
 mod audit;
 mod chart;
 mod coupon_form;
@@ -59,7 +60,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/logout", post(login::sign_out))
         .route("/admin/products", get(dashboard::not_built))
         .route("/admin/inventory", get(dashboard::not_built))
-        .route("/admin/analytics", get(dashboard::not_built))
         .merge(coupons::routes())
         .merge(customers::routes())
         .merge(messages::routes())
@@ -67,6 +67,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(events::routes())
         .merge(emails::routes())
+        .merge(analytics::routes())
         .layer(middleware::from_fn_with_state(state, guard))
 }
 

@@ -43,17 +43,24 @@ impl From<ApiError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, detail) = match self {
+        let (status, detail, fields) = match self {
             Self::SignInRequired => return Redirect::to("/admin/login").into_response(),
-            Self::Forbidden(why) => (StatusCode::FORBIDDEN, why),
-            Self::NotFound(what) => (StatusCode::NOT_FOUND, format!("no such {what}")),
-            Self::BadRequest(why) => (StatusCode::BAD_REQUEST, why),
+            Self::Forbidden(why) => (StatusCode::FORBIDDEN, why, Vec::new()),
+            Self::NotFound(what) => (StatusCode::NOT_FOUND, format!("no such {what}"), Vec::new()),
+            Self::BadRequest(why) => (StatusCode::BAD_REQUEST, why, Vec::new()),
             Self::Api(error) if error.status().is_server_error() => return error.into_response(),
-            Self::Api(error) => (error.status(), error.detail().to_string()),
+            Self::Api(error) => (
+                error.status(),
+                error.detail().to_string(),
+                error.errors().to_vec(),
+            ),
         };
         let title = status.canonical_reason().unwrap_or("Error");
         let body = html! {
             p class="error" role="alert" { (detail) }
+            @if !fields.is_empty() {
+                ul { @for field in &fields { li { code { (field.field) } ": " (field.message) } } }
+            }
             p { a href="/admin/" { "Back to the back office" } }
         };
         (

@@ -220,6 +220,11 @@ impl ApiError {
         &self.detail
     }
 
+    /// The invalid fields of a 422 (empty otherwise).
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
     fn title(&self) -> &'static str {
         self.status.canonical_reason().unwrap_or("Error")
     }

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header;
@@ -11,7 +12,11 @@ use axum::routing::get;
 use axum::Router;
 use commerce_projections::{runner, Subscriber};
 
-use super::AppState;
+use super::{AppState, Pipeline};
+
+/// How long one projection's lag may take to read before it counts as unavailable (NATS
+/// down or slow): a scrape or a page must not hang on it.
+const LAG_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
@@ -97,18 +102,17 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Events not yet applied by a projection (pending + unacknowledged)",
         "gauge",
     );
-    for projection in &state.pipeline.projections {
-        let subscriber = Subscriber::ReadModel(projection.clone());
-        match runner::lag(&state.pipeline.js, &state.pipeline.runner, &subscriber).await {
-            Ok(lag) => {
+    for lag in projection_lags(&state.pipeline).await {
+        match lag.events {
+            Ok(events) => {
                 let _ = writeln!(
                     out,
-                    "commerce_projection_lag_events{{projection=\"{}\"}} {lag}",
-                    projection.name()
+                    "commerce_projection_lag_events{{projection=\"{}\"}} {events}",
+                    lag.projection
                 );
             }
             Err(error) => {
-                tracing::debug!(projection = projection.name(), %error, "projection lag unavailable");
+                tracing::debug!(projection = lag.projection, %error, "projection lag unavailable");
                 errors += 1;
             }
         }
@@ -121,4 +125,43 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     );
     let _ = writeln!(out, "commerce_metrics_errors {errors}");
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// One read model's lag: events on the stream its consumers have not yet had acknowledged
+/// (pending + unacknowledged, [`runner::lag`]), or why it could not be read.
+pub struct ProjectionLag {
+    /// The projection (read model) name.
+    pub projection: &'static str,
+    /// Events behind, or the failure.
+    pub events: Result<u64, LagUnavailable>,
+}
+
+/// Why a projection's lag could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LagUnavailable {
+    /// JetStream answered with an error (no stream or consumer yet, NATS down).
+    #[error("{0}")]
+    Nats(async_nats::Error),
+    /// No answer within [`LAG_TIMEOUT`].
+    #[error("no answer within {} s", LAG_TIMEOUT.as_secs())]
+    TimedOut,
+}
+
+/// The lag of every projection of `pipeline`, read concurrently, in the pipeline's order:
+/// the figures `/metrics` exports and the back office's dashboard shows.
+pub async fn projection_lags(pipeline: &Pipeline) -> Vec<ProjectionLag> {
+    let reads = pipeline.projections.iter().map(|projection| async move {
+        let subscriber = Subscriber::ReadModel(projection.clone());
+        let read = runner::lag(&pipeline.js, &pipeline.runner, &subscriber);
+        let events = match tokio::time::timeout(LAG_TIMEOUT, read).await {
+            Ok(Ok(events)) => Ok(events),
+            Ok(Err(error)) => Err(LagUnavailable::Nats(error)),
+            Err(_) => Err(LagUnavailable::TimedOut),
+        };
+        ProjectionLag {
+            projection: projection.name(),
+            events,
+        }
+    });
+    futures_util::future::join_all(reads).await
 }

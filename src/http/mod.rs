@@ -13,7 +13,7 @@ pub mod guest;
 mod health;
 pub mod idempotency;
 pub mod limits;
-mod metrics;
+pub mod metrics;
 mod openapi;
 mod openapi_links;
 

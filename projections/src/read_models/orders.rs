@@ -1,7 +1,9 @@
 //! The order read model (projection `orders`, order events): `order_views`, one row per order
 //! with its totals, lines, payment, shipment and outcome, and `order_timeline`, one row per
-//! event with the status it led to; and the query functions [`get`], [`list`], [`search`], [`timeline`].
+//! event with the status it led to; and the query functions [`get`], [`list`], [`search`], [`timeline`],
+//! [`count_by_status`].
 
+mod counts;
 mod customers;
 mod query;
 mod rebuild;
@@ -20,6 +22,7 @@ use super::{aggregate_uuid, decode, version};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
+pub use counts::count_by_status;
 pub use customers::{customer_orders, CustomerOrders};
 pub use query::{
     get, list, returns, timeline, OrderLineView, OrderQuery, OrderReturn, OrderView, PaymentView,

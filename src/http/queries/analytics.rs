@@ -34,10 +34,10 @@ use crate::http::AppState;
 /// Days covered when the caller names no `from`.
 const DEFAULT_DAYS: u64 = 30;
 /// Products per currency when the caller names no `limit`, and the most allowed.
-const DEFAULT_LIMIT: u32 = 10;
+pub(crate) const DEFAULT_LIMIT: u32 = 10;
 const MAX_LIMIT: u32 = 100;
 /// Idle hours before a cart holding items counts as abandoned by default, and the most allowed.
-const DEFAULT_ABANDONED_AFTER_HOURS: u32 = 24;
+pub(crate) const DEFAULT_ABANDONED_AFTER_HOURS: u32 = 24;
 const MAX_ABANDONED_AFTER_HOURS: u32 = 8_760;
 
 /// The analytics routes, relative to `/api/v1`.
@@ -123,8 +123,9 @@ fn day(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Option<NaiveD
 }
 
 /// The range `from..=to` with its defaults; a refused range is recorded in `invalid` (and a
-/// placeholder returned, never queried since the request fails).
-fn date_range(invalid: &mut Invalid, from: Option<&str>, to: Option<&str>) -> DateRange {
+/// placeholder returned, never queried since the request fails). The back office's analytics
+/// page takes its range by the same rules.
+pub(crate) fn date_range(invalid: &mut Invalid, from: Option<&str>, to: Option<&str>) -> DateRange {
     let today = Utc::now().date_naive();
     let to_day = day(invalid, "to", to).unwrap_or(today);
     let range = match day(invalid, "from", from) {

@@ -1,6 +1,7 @@
 //! The back office (`/admin/`) through plain HTTP, as a browser without script would use it:
 //! sign-in and its refusals, the session cookie, CSRF tokens, roles, and the orders pages.
 
+mod analytics;
 mod audit;
 mod browser;
 mod coupons;

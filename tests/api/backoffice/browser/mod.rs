@@ -13,6 +13,7 @@ use crate::fixtures::{free_port, terminate, wait_listening};
 use crate::helpers::TestApp;
 
 mod events;
+mod insights;
 mod orders;
 mod people;
 mod security;
