@@ -130,6 +130,13 @@ button{font:inherit;padding:.4rem .9rem;cursor:pointer}
 .actions{display:flex;flex-wrap:wrap;gap:1rem}
 .actions form{background:#fff;border:1px solid #dde1e6;padding:.75rem}
 @media (min-width:48rem){header.top{flex-wrap:nowrap}}
+.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:0 1rem;align-items:end}
+.inline-form{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:end}
+.inline-form label{margin:0;font-weight:400;font-size:.875rem}
+.inline-form input{width:auto;max-width:9rem}
+.gallery{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}
+.gallery img{max-width:10rem;height:auto;border:1px solid #dde1e6;background:#fff}
+.status{font-weight:600}
 "#;
 
 /// Money as people read it: `29.99 USD` (every currency the engine takes has two decimals).
@@ -147,4 +154,75 @@ pub fn money(view: &commerce_projections::read_models::MoneyView) -> String {
 /// An instant as `2026-12-07 06:58 UTC`.
 pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// "Previous page" / "Next page" links of a paged list: `link(n)` is page `n`'s address.
+pub fn pager(page: u32, pages: u32, link: impl Fn(u32) -> String) -> Markup {
+    html! {
+        nav aria-label="Pages" class="actions" {
+            @if page > 1 { a href=(link(page - 1)) rel="prev" { "Previous page" } }
+            @if page < pages { a href=(link(page + 1)) rel="next" { "Next page" } }
+        }
+    }
+}
+
+/// How many pages `total` items fill at `per_page` a page (at least one).
+pub fn page_count(total: i64, per_page: u32) -> u32 {
+    u32::try_from(total.max(0))
+        .unwrap_or(u32::MAX)
+        .div_ceil(per_page.max(1))
+        .max(1)
+}
+
+/// An amount typed as people write it (`12`, `12.5`, `12.50`) in minor units (`1250`), the
+/// way [`money`] shows it back; `None` unless it is digits with at most two decimals.
+pub fn parse_amount(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, fraction) = match text.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (text, ""),
+    };
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 2 {
+        return None;
+    }
+    let cents = format!("{fraction:0<2}").parse::<i64>().ok()?;
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_read_in_minor_units() {
+        assert_eq!(parse_amount("12.50"), Some(1250));
+        assert_eq!(parse_amount(" 12.5 "), Some(1250));
+        assert_eq!(parse_amount("12"), Some(1200));
+        assert_eq!(parse_amount("0.07"), Some(7));
+        for bad in [
+            "",
+            ".5",
+            "12.",
+            "12.505",
+            "-1",
+            "1e3",
+            "12,50",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_are_counted_up() {
+        assert_eq!(page_count(0, 25), 1);
+        assert_eq!(page_count(25, 25), 1);
+        assert_eq!(page_count(26, 25), 2);
+    }
 }

@@ -4,6 +4,7 @@
 mod browser;
 mod dashboard;
 mod orders;
+mod products;
 mod security;
 
 use commerce::auth::admin::create_admin;

@@ -13,6 +13,7 @@ use crate::fixtures::{free_port, terminate, wait_listening};
 use crate::helpers::TestApp;
 
 mod orders;
+mod products;
 
 /// A chromedriver for one test, and the browser session it drives.
 pub struct Driver {
