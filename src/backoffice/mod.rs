@@ -10,6 +10,7 @@
 //!
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
+mod catalogue;
 mod chart;
 mod dashboard;
 mod inventory;
@@ -67,6 +68,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/audit", get(dashboard::not_built))
         .route("/admin/events", get(dashboard::not_built))
         .merge(products::routes())
+        .merge(catalogue::routes())
         .merge(inventory::routes())
         .layer(middleware::from_fn_with_state(state, guard))
 }

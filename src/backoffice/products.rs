@@ -151,8 +151,9 @@ pub async fn list(
     let stores = all_stores(&state).await?;
     let pages = page_count(found.total, PER_PAGE);
     let body = html! {
-        @if staff.acts() {
-            p { a href="/admin/products/new" { "New product" } }
+        p class="actions" {
+            @if staff.acts() { a href="/admin/products/new" { "New product" } }
+            a href="/admin/products/catalogue" { "Stores, categories and tags" }
         }
         (filters(&query, &stores))
         p { (found.total) " products · page " (found.page) " of " (pages) }
