@@ -19,6 +19,7 @@ mod login;
 mod orders;
 mod page_error;
 mod product_actions;
+mod product_forms;
 mod product_page;
 mod products;
 pub mod sessions;

@@ -1,5 +1,5 @@
 //! What admins do on a product's page: edit its details, add a variant, reprice a variant,
-//! adjust a variant's stock (with a reason), publish, archive, upload an image. Each form
+//! adjust a variant's stock (with a reason), publish, archive, upload and remove an image. Each form
 //! posts the version its page showed (`If-Match`: a stale page is a 412) and runs the same
 //! use case as the JSON API's route; the answer is the product's page once the catalog shows
 //! the new version (post/redirect/get).
@@ -10,7 +10,7 @@ use axum::Form;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::products::{parse_list, parse_optional_count, parse_price, VariantForm};
+use super::product_forms::{parse_list, parse_optional_count, parse_price, VariantForm};
 use super::{PageError, Staff};
 use crate::http::commands::product_images::{alt_text, read_field};
 use crate::http::error::ApiError;
@@ -242,6 +242,30 @@ pub async fn archive(
         ProductChange::Archive,
     )
     .await
+}
+
+/// The remove-an-image form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RemoveImageForm {
+    version: String,
+    image_id: String,
+}
+
+/// `POST /admin/products/{id}/images/remove`: as `DELETE products/{id}/images/{image_id}`.
+pub async fn remove_image(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    request_id: RequestId,
+    Form(form): Form<RemoveImageForm>,
+) -> Result<Response, PageError> {
+    staff.require_admin()?;
+    let image_id = Uuid::parse_str(form.image_id.trim())
+        .map_err(|_| PageError::bad_request("the image to remove is not named"))?;
+    let version = version(&form.version)?;
+    let remove = ProductChange::RemoveImage { image_id };
+    change(&state, &staff, &request_id, id, version, remove).await
 }
 
 /// `POST /admin/products/{id}/images` (multipart: `csrf`, `version`, `file`, `alt`): as

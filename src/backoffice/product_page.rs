@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::layout::{csrf_field, instant, money, page};
-use super::products::variant_fields;
+use super::product_forms::variant_fields;
 use super::{PageError, Staff};
 use crate::http::queries::wait::{read_at_least, Access};
 use crate::http::AppState;
@@ -47,7 +47,7 @@ pub async fn show(
         h2 { "Variants" }
         (variants(&product, editable.then_some(csrf.as_str())))
         h2 { "Images" }
-        (images(&product))
+        (images(&product, editable.then_some(csrf.as_str())))
         @if editable {
             (upload_form(&product, csrf))
             (details_form(&product, csrf))
@@ -185,17 +185,26 @@ fn stock_form(product: &ProductView, variant: &VariantView, csrf: &str) -> Marku
     }
 }
 
-/// Uploaded images are shown (served by this engine); linked ones are only listed, so the
-/// back office fetches nothing from elsewhere.
-fn images(product: &ProductView) -> Markup {
+/// Uploaded images are shown (served by this engine), each with its Remove form when
+/// `csrf` is given; linked ones are only listed, so the back office fetches nothing from
+/// elsewhere.
+fn images(product: &ProductView, csrf: Option<&str>) -> Markup {
     html! {
         @if product.image_details.is_empty() { p { "No image." } }
         ul class="gallery" {
             @for image in &product.image_details {
                 li {
-                    @if image.id.is_some() {
+                    @if let Some(image_id) = image.id {
                         img src=(image.url) alt=(image.alt.as_deref().unwrap_or(""))
                             width=[image.width] height=[image.height];
+                        @if let Some(csrf) = csrf {
+                            form method="post" action={ "/admin/products/" (product.id) "/images/remove" } {
+                                (csrf_field(csrf))
+                                input type="hidden" name="version" value=(product.version);
+                                input type="hidden" name="image_id" value=(image_id);
+                                button type="submit" { "Remove" }
+                            }
+                        }
                     } @else {
                         "Linked: " a href=(image.url) rel="noreferrer" { (image.url) }
                     }

@@ -2,8 +2,11 @@
 //! sign-in and its refusals, the session cookie, CSRF tokens, roles, and the orders pages.
 
 mod browser;
+mod catalogue;
 mod dashboard;
+mod inventory;
 mod orders;
+mod product_images;
 mod products;
 mod security;
 

@@ -1,15 +1,11 @@
-//! The products and inventory pages: the list and its filters, creating a product from the
-//! form, its page's forms (details, variants, price, stock, publish, image upload) through the
-//! same use cases as the API, and their refusals (bad input, auditors, stale pages, CSRF).
-
-use reqwest::header::COOKIE;
-use reqwest::multipart::{Form, Part};
+//! The products pages: the list and its filters, creating a product from the form, its
+//! page's forms (details, variants, price, stock, publish) through the same use cases as the
+//! API, and their refusals (bad input, auditors, stale pages).
 
 use super::*;
-use crate::client::{ProductChanges, StockAdjustment};
+use crate::client::ProductChanges;
 use crate::fixtures::{draft_product, events_of_type, unique_sku};
 use crate::helpers::spawn_app;
-use crate::media::{picture, MediaApp};
 use crate::queries::refresh_one;
 
 /// The new-product form's fields for a product `name` with one variant `sku`.
@@ -45,7 +41,7 @@ fn version_of(page: &Page) -> String {
 }
 
 /// The catalog and inventory read models caught up (the tests run no projection workers).
-async fn catch_up(app: &TestApp) {
+pub(super) async fn catch_up(app: &TestApp) {
     refresh_one(&app.db.pool, "catalog").await;
     refresh_one(&app.db.pool, "inventory").await;
 }
@@ -331,77 +327,6 @@ async fn the_product_page_edits_details_adds_a_variant_reprices_and_adjusts_stoc
     assert!(page.body.contains(&second));
 }
 
-/// Posts an image upload form to `product`'s page as `browser`, with `csrf` when given.
-async fn upload(browser: &Browser<'_>, product: &str, csrf: Option<&str>, version: &str) -> Page {
-    let file = Part::bytes(picture(image::ImageFormat::Png, 24, 16, 7))
-        .file_name("cup.png")
-        .mime_str("image/png")
-        .expect("a type");
-    let mut form = Form::new();
-    if let Some(csrf) = csrf {
-        form = form.text("csrf", csrf.to_string());
-    }
-    let form = form
-        .text("version", version.to_string())
-        .text("alt", "A white cup")
-        .part("file", file);
-    let response = browser
-        .http
-        .post(
-            browser
-                .app
-                .url(&format!("/admin/products/{product}/images")),
-        )
-        .header(COOKIE, browser.cookie_header())
-        .multipart(form)
-        .send()
-        .await
-        .expect("POST");
-    Page::read(response).await
-}
-
-#[tokio::test]
-async fn an_image_upload_needs_the_forms_token_and_then_shows_on_the_page() {
-    let media = MediaApp::start(&[]).await;
-    let app = &media.app;
-    let product = draft_product(&app.as_admin(), &unique_sku(), 5).await;
-    let mut browser = signed_in_admin(app).await;
-    let csrf = browser.csrf().await;
-    let refused = upload(&browser, &product, None, "1").await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
-    let forged = upload(&browser, &product, Some("not-the-token"), "1").await;
-    assert_eq!(forged.status, 403, "{}", forged.body);
-    assert!(!media.folder.exists() || media.stored().is_empty());
-    assert_eq!(events_of_type(app, "ProductImageAdded").await, 0);
-    // The larger multipart limit is the upload route's only: another form sent so is refused.
-    let other = browser
-        .http
-        .post(app.url(&format!("/admin/products/{product}/publish")))
-        .header(COOKIE, browser.cookie_header())
-        .multipart(Form::new().text("csrf", csrf.clone()).text("version", "1"))
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(other.status().as_u16(), 403);
-    let stale = upload(&browser, &product, Some(&csrf), "0").await;
-    assert_eq!(stale.status, 412, "{}", stale.body);
-    let uploaded = upload(&browser, &product, Some(&csrf), "1").await;
-    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
-    assert_eq!(
-        uploaded.location.as_deref(),
-        Some(format!("/admin/products/{product}?v=2").as_str())
-    );
-    assert_eq!(media.stored().len(), 1);
-    catch_up(app).await;
-    let page = browser.get(&format!("/admin/products/{product}?v=2")).await;
-    assert!(
-        page.body.contains(r#"<img src="/api/v1/media/"#),
-        "{}",
-        page.body
-    );
-    assert!(page.body.contains(r#"alt="A white cup""#));
-}
-
 #[tokio::test]
 async fn the_products_list_searches_and_filters_by_status() {
     let app = spawn_app().await;
@@ -430,116 +355,4 @@ async fn the_products_list_searches_and_filters_by_status() {
     let in_store = browser.get("/admin/products?store=nowhere").await;
     assert!(!in_store.body.contains(&teapot));
     assert_eq!(browser.get("/admin/products?status=lost").await.status, 400);
-}
-
-#[tokio::test]
-async fn the_inventory_page_counts_variants_by_level_and_lists_a_level() {
-    let app = spawn_app().await;
-    let admin = app.as_admin();
-    let scarce_sku = unique_sku();
-    let scarce = draft_product(&admin, &scarce_sku, 1).await;
-    let plenty_sku = unique_sku();
-    let plenty = draft_product(&admin, &plenty_sku, 500).await;
-    let adjust = StockAdjustment {
-        adjustment: -1,
-        reason: "breakage".into(),
-    };
-    admin
-        .adjust_stock(&scarce, &scarce_sku, &adjust)
-        .await
-        .command(200, 2);
-    catch_up(&app).await;
-    let mut browser = signed_in_admin(&app).await;
-    let critical = browser.get("/admin/inventory?level=critical").await;
-    assert_eq!(critical.status, 200, "{}", critical.body);
-    assert!(critical.body.contains(&scarce_sku));
-    assert!(critical.body.contains("(out of stock)"));
-    assert!(critical.body.contains(&format!("/admin/products/{scarce}")));
-    assert!(!critical.body.contains(&plenty_sku));
-    let every = browser.get("/admin/inventory").await;
-    assert!(every.body.contains(&plenty_sku) && every.body.contains(&plenty));
-    assert!(every.body.contains("2 variants"), "{}", every.body);
-    assert_eq!(browser.get("/admin/inventory?level=dire").await.status, 400);
-}
-
-#[tokio::test]
-async fn stores_categories_and_tags_are_listed_and_created_by_admins_only() {
-    let app = spawn_app().await;
-    let mut browser = signed_in_admin(&app).await;
-    let csrf = browser.csrf().await;
-    let opened = browser
-        .post(
-            "/admin/products/catalogue/stores",
-            &[
-                ("csrf", csrf.as_str()),
-                ("slug", "eu-outlet"),
-                ("name", "EU Outlet"),
-                ("currency", "EUR"),
-                ("contact_email", "eu@example.com"),
-            ],
-        )
-        .await;
-    assert_eq!(opened.status, 303, "{}", opened.body);
-    let bad_currency = [
-        ("csrf", csrf.as_str()),
-        ("slug", "nowhere"),
-        ("name", "Nowhere"),
-        ("currency", "XYZW"),
-        ("contact_email", "n@example.com"),
-    ];
-    let refused = browser
-        .post("/admin/products/catalogue/stores", &bad_currency)
-        .await;
-    assert_eq!(refused.status, 400, "{}", refused.body);
-    let category = [
-        ("csrf", csrf.as_str()),
-        ("slug", "kitchen"),
-        ("name", "Kitchen"),
-        ("parent", ""),
-    ];
-    let created = browser
-        .post("/admin/products/catalogue/categories", &category)
-        .await;
-    assert_eq!(created.status, 303, "{}", created.body);
-    let child = [
-        ("csrf", csrf.as_str()),
-        ("slug", "cups"),
-        ("name", "Cups"),
-        ("parent", "kitchen"),
-    ];
-    let created = browser
-        .post("/admin/products/catalogue/categories", &child)
-        .await;
-    assert_eq!(created.status, 303, "{}", created.body);
-    let tag = [("csrf", csrf.as_str()), ("name", "Fair trade")];
-    let created = browser.post("/admin/products/catalogue/tags", &tag).await;
-    assert_eq!(created.status, 303, "{}", created.body);
-    // The default store and the one opened here.
-    assert_eq!(events_of_type(&app, "StoreCreated").await, 2);
-    refresh_one(&app.db.pool, "stores").await;
-    refresh_one(&app.db.pool, "taxonomy").await;
-    let page = browser.get("/admin/products/catalogue").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    for shown in [
-        "EU Outlet",
-        "EUR",
-        "Kitchen",
-        "Cups",
-        "Fair trade",
-        r#"<label for="tag-name""#,
-    ] {
-        assert!(page.body.contains(shown), "{shown} missing: {}", page.body);
-    }
-    auditor_account(&app, "audit@example.com").await;
-    let mut auditor = Browser::new(&app);
-    assert_eq!(auditor.sign_in("audit@example.com").await.status, 303);
-    let read = auditor.get("/admin/products/catalogue").await;
-    assert!(read.body.contains("EU Outlet") && !read.body.contains("Create tag"));
-    let token = read.csrf();
-    let forged = [("csrf", token.as_str()), ("name", "Forged")];
-    let refused = auditor
-        .post("/admin/products/catalogue/tags", &forged)
-        .await;
-    assert_eq!(refused.status, 403);
-    assert_eq!(events_of_type(&app, "TagCreated").await, 1);
 }

@@ -87,6 +87,16 @@ async fn an_admin_creates_and_publishes_a_product_then_ships_a_customers_order_o
         .expect("on the product's page")
         .to_string();
     driver.screenshot("backoffice-product").await;
+    // The same page at a phone's width, for a person to look at.
+    browser
+        .set_window_size(390, 844)
+        .await
+        .expect("phone width");
+    driver.screenshot("backoffice-product-phone").await;
+    browser
+        .set_window_size(1280, 900)
+        .await
+        .expect("desk width");
     browser
         .goto(&app.url("/admin/products?q=mug"))
         .await

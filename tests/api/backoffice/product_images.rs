@@ -1,0 +1,108 @@
+//! A product's images from its page: an upload is a multipart form whose CSRF token the
+//! guard checks (within the media upload limit, on that route only), and a removal.
+
+use reqwest::header::COOKIE;
+use reqwest::multipart::{Form, Part};
+
+use super::products::catch_up;
+use super::*;
+use crate::fixtures::{draft_product, events_of_type, unique_sku};
+use crate::media::{picture, MediaApp};
+
+/// Posts an image upload form to `product`'s page as `browser`, with `csrf` when given.
+async fn upload(browser: &Browser<'_>, product: &str, csrf: Option<&str>, version: &str) -> Page {
+    let file = Part::bytes(picture(image::ImageFormat::Png, 24, 16, 7))
+        .file_name("cup.png")
+        .mime_str("image/png")
+        .expect("a type");
+    let mut form = Form::new();
+    if let Some(csrf) = csrf {
+        form = form.text("csrf", csrf.to_string());
+    }
+    let form = form
+        .text("version", version.to_string())
+        .text("alt", "A white cup")
+        .part("file", file);
+    let response = browser
+        .http
+        .post(
+            browser
+                .app
+                .url(&format!("/admin/products/{product}/images")),
+        )
+        .header(COOKIE, browser.cookie_header())
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    Page::read(response).await
+}
+
+#[tokio::test]
+async fn an_image_upload_needs_the_forms_token_and_then_shows_on_the_page() {
+    let media = MediaApp::start(&[]).await;
+    let app = &media.app;
+    let product = draft_product(&app.as_admin(), &unique_sku(), 5).await;
+    let mut browser = signed_in_admin(app).await;
+    let csrf = browser.csrf().await;
+    let refused = upload(&browser, &product, None, "1").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let forged = upload(&browser, &product, Some("not-the-token"), "1").await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert!(!media.folder.exists() || media.stored().is_empty());
+    assert_eq!(events_of_type(app, "ProductImageAdded").await, 0);
+    // The larger multipart limit is the upload route's only: another form sent so is refused.
+    let other = browser
+        .http
+        .post(app.url(&format!("/admin/products/{product}/publish")))
+        .header(COOKIE, browser.cookie_header())
+        .multipart(Form::new().text("csrf", csrf.clone()).text("version", "1"))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(other.status().as_u16(), 403);
+    let stale = upload(&browser, &product, Some(&csrf), "0").await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let uploaded = upload(&browser, &product, Some(&csrf), "1").await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    assert_eq!(
+        uploaded.location.as_deref(),
+        Some(format!("/admin/products/{product}?v=2").as_str())
+    );
+    assert_eq!(media.stored().len(), 1);
+    catch_up(app).await;
+    let page = browser.get(&format!("/admin/products/{product}?v=2")).await;
+    assert!(
+        page.body.contains(r#"<img src="/api/v1/media/"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"alt="A white cup""#));
+    let read = app.as_admin().get_product(&product).await.json_body();
+    let uploaded = |read: &serde_json::Value| -> Vec<String> {
+        read["image_details"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .filter_map(|image| image["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let image = uploaded(&read).pop().expect("the uploaded image's id");
+    let remove = [
+        ("csrf", csrf.as_str()),
+        ("version", "2"),
+        ("image_id", &image),
+    ];
+    let removed = browser
+        .post(&format!("/admin/products/{product}/images/remove"), &remove)
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    catch_up(app).await;
+    let read = app.as_admin().get_product(&product).await.json_body();
+    assert!(uploaded(&read).is_empty(), "{read}");
+    assert_eq!(
+        read["images"].as_array().map(Vec::len),
+        Some(1),
+        "the linked one stays"
+    );
+}
