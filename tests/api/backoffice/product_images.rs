@@ -9,9 +9,22 @@ use super::*;
 use crate::fixtures::{draft_product, events_of_type, unique_sku};
 use crate::media::{picture, MediaApp};
 
-/// Posts an image upload form to `product`'s page as `browser`, with `csrf` when given.
+/// Posts an image upload form of a small PNG to `product`'s page as `browser`, with `csrf`
+/// when given.
 async fn upload(browser: &Browser<'_>, product: &str, csrf: Option<&str>, version: &str) -> Page {
-    let file = Part::bytes(picture(image::ImageFormat::Png, 24, 16, 7))
+    let png = picture(image::ImageFormat::Png, 24, 16, 7);
+    upload_file(browser, product, csrf, version, png).await
+}
+
+/// Posts an image upload form of `bytes` to `product`'s page as `browser`.
+async fn upload_file(
+    browser: &Browser<'_>,
+    product: &str,
+    csrf: Option<&str>,
+    version: &str,
+    bytes: Vec<u8>,
+) -> Page {
+    let file = Part::bytes(bytes)
         .file_name("cup.png")
         .mime_str("image/png")
         .expect("a type");
@@ -105,4 +118,25 @@ async fn an_image_upload_needs_the_forms_token_and_then_shows_on_the_page() {
         Some(1),
         "the linked one stays"
     );
+}
+
+#[tokio::test]
+async fn an_upload_beyond_the_media_limit_is_refused_with_413_and_stores_nothing() {
+    let media = MediaApp::start(&[("MEDIA_MAX_BYTES", "2000")]).await;
+    let app = &media.app;
+    let product = draft_product(&app.as_admin(), &unique_sku(), 5).await;
+    let mut browser = signed_in_admin(app).await;
+    let csrf = browser.csrf().await;
+    // Well past the limit and the form's allowance: cut off while the guard reads it.
+    let large = picture(image::ImageFormat::Png, 300, 300, 3);
+    assert!(large.len() > 2000 + 64 * 1024);
+    let refused = upload_file(&browser, &product, Some(&csrf), "1", large).await;
+    assert_eq!(refused.status, 413, "{}", refused.body);
+    // Within the form's allowance but past the file limit: refused by the handler.
+    let medium = picture(image::ImageFormat::Png, 40, 40, 3);
+    assert!(medium.len() > 2000);
+    let refused = upload_file(&browser, &product, Some(&csrf), "1", medium).await;
+    assert_eq!(refused.status, 413, "{}", refused.body);
+    assert!(!media.folder.exists() || media.stored().is_empty());
+    assert_eq!(events_of_type(app, "ProductImageAdded").await, 0);
 }
