@@ -1,9 +1,11 @@
 //! What admins do on a product's page: edit its details, add a variant, reprice a variant,
-//! adjust a variant's stock (with a reason), publish, archive, upload and remove an image. Each form
+//! adjust a variant's stock (with a reason), publish, archive, upload, remove and reorder
+//! images. Each form
 //! posts the version its page showed (`If-Match`: a stale page is a 412) and runs the same
 //! use case as the JSON API's route; the answer is the product's page once the catalog shows
 //! the new version (post/redirect/get).
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -268,6 +270,35 @@ pub async fn remove_image(
     change(&state, &staff, &request_id, id, version, remove).await
 }
 
+/// The move-an-image-earlier form: every uploaded image's id in the new order.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReorderForm {
+    version: String,
+    /// Comma-separated ids.
+    order: String,
+}
+
+/// `POST /admin/products/{id}/images/order`: as `PUT products/{id}/images`.
+pub async fn reorder_images(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    request_id: RequestId,
+    Form(form): Form<ReorderForm>,
+) -> Result<Response, PageError> {
+    staff.require_admin()?;
+    let image_ids = form
+        .order
+        .split(',')
+        .map(|image| Uuid::parse_str(image.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| PageError::bad_request("the new order names an image wrongly"))?;
+    let version = version(&form.version)?;
+    let reorder = ProductChange::ReorderImages { image_ids };
+    change(&state, &staff, &request_id, id, version, reorder).await
+}
+
 /// `POST /admin/products/{id}/images` (multipart: `csrf`, `version`, `file`, `alt`): as
 /// `POST products/{id}/images`, within the same size limit.
 pub async fn upload_image(
@@ -275,9 +306,12 @@ pub async fn upload_image(
     staff: Staff,
     Path(id): Path<Uuid>,
     request_id: RequestId,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
+    let mut form = form.map_err(|_| {
+        PageError::bad_request("send the image in the page's upload form (multipart/form-data)")
+    })?;
     let malformed = |_| PageError::bad_request("the upload form could not be read");
     let (mut file, mut alt, mut expected) = (None, None, None);
     while let Some(field) = form.next_field().await.map_err(malformed)? {

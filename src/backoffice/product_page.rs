@@ -185,10 +185,11 @@ fn stock_form(product: &ProductView, variant: &VariantView, csrf: &str) -> Marku
     }
 }
 
-/// Uploaded images are shown (served by this engine), each with its Remove form when
-/// `csrf` is given; linked ones are only listed, so the back office fetches nothing from
-/// elsewhere.
+/// Uploaded images are shown (served by this engine), each with its Remove and Move earlier
+/// forms when `csrf` is given; linked ones are only listed, so the back office fetches
+/// nothing from elsewhere.
 fn images(product: &ProductView, csrf: Option<&str>) -> Markup {
+    let uploaded: Vec<Uuid> = product.image_details.iter().filter_map(|i| i.id).collect();
     html! {
         @if product.image_details.is_empty() { p { "No image." } }
         ul class="gallery" {
@@ -198,16 +199,48 @@ fn images(product: &ProductView, csrf: Option<&str>) -> Markup {
                         img src=(image.url) alt=(image.alt.as_deref().unwrap_or(""))
                             width=[image.width] height=[image.height];
                         @if let Some(csrf) = csrf {
-                            form method="post" action={ "/admin/products/" (product.id) "/images/remove" } {
-                                (csrf_field(csrf))
-                                input type="hidden" name="version" value=(product.version);
-                                input type="hidden" name="image_id" value=(image_id);
-                                button type="submit" { "Remove" }
-                            }
+                            (image_forms(product, &uploaded, image_id, csrf))
                         }
                     } @else {
                         "Linked: " a href=(image.url) rel="noreferrer" { (image.url) }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Remove, and (but for the first) Move earlier: the uploaded images' order with this one
+/// swapped with the one before it.
+fn image_forms(product: &ProductView, uploaded: &[Uuid], image_id: Uuid, csrf: &str) -> Markup {
+    let base = format!("/admin/products/{}/images", product.id);
+    let earlier = uploaded
+        .iter()
+        .position(|id| *id == image_id)
+        .filter(|at| *at > 0)
+        .map(|at| {
+            let mut order = uploaded.to_vec();
+            order.swap(at - 1, at);
+            order
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+    html! {
+        div class="actions" {
+            form method="post" action={ (base) "/remove" } {
+                (csrf_field(csrf))
+                input type="hidden" name="version" value=(product.version);
+                input type="hidden" name="image_id" value=(image_id);
+                button type="submit" { "Remove" }
+            }
+            @if let Some(order) = earlier {
+                form method="post" action={ (base) "/order" } {
+                    (csrf_field(csrf))
+                    input type="hidden" name="version" value=(product.version);
+                    input type="hidden" name="order" value=(order);
+                    button type="submit" { "Move earlier" }
                 }
             }
         }

@@ -64,6 +64,10 @@ pub fn routes() -> Router<AppState> {
             "/admin/products/{id}/images/remove",
             post(product_actions::remove_image),
         )
+        .route(
+            "/admin/products/{id}/images/order",
+            post(product_actions::reorder_images),
+        )
         // The guard has read the whole form within the media upload limit already.
         .route(
             "/admin/products/{id}/images",

@@ -1,5 +1,6 @@
 //! A product's images from its page: an upload is a multipart form whose CSRF token the
-//! guard checks (within the media upload limit, on that route only), and a removal.
+//! guard checks (within the media upload limit, on that route only), a new order and a
+//! removal.
 
 use reqwest::header::COOKIE;
 use reqwest::multipart::{Form, Part};
@@ -100,11 +101,27 @@ async fn an_image_upload_needs_the_forms_token_and_then_shows_on_the_page() {
             .filter_map(|image| image["id"].as_str().map(str::to_string))
             .collect()
     };
-    let image = uploaded(&read).pop().expect("the uploaded image's id");
+    let first = uploaded(&read).pop().expect("the uploaded image's id");
+    let second = picture(image::ImageFormat::Png, 24, 16, 8);
+    let added = upload_file(&browser, &product, Some(&csrf), "2", second).await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    catch_up(app).await;
+    let page = browser.get(&format!("/admin/products/{product}?v=3")).await;
+    let order = page_field(&page, "order");
+    let later = uploaded(&app.as_admin().get_product(&product).await.json_body())[1].clone();
+    assert_eq!(order, format!("{later},{first}"));
+    let moved = [("csrf", csrf.as_str()), ("version", "3"), ("order", &order)];
+    let moved = browser
+        .post(&format!("/admin/products/{product}/images/order"), &moved)
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    catch_up(app).await;
+    let read = app.as_admin().get_product(&product).await.json_body();
+    assert_eq!(uploaded(&read), vec![later.clone(), first.clone()]);
     let remove = [
         ("csrf", csrf.as_str()),
-        ("version", "2"),
-        ("image_id", &image),
+        ("version", "4"),
+        ("image_id", &first),
     ];
     let removed = browser
         .post(&format!("/admin/products/{product}/images/remove"), &remove)
@@ -112,12 +129,20 @@ async fn an_image_upload_needs_the_forms_token_and_then_shows_on_the_page() {
     assert_eq!(removed.status, 303, "{}", removed.body);
     catch_up(app).await;
     let read = app.as_admin().get_product(&product).await.json_body();
-    assert!(uploaded(&read).is_empty(), "{read}");
+    assert_eq!(uploaded(&read), vec![later]);
     assert_eq!(
         read["images"].as_array().map(Vec::len),
-        Some(1),
+        Some(2),
         "the linked one stays"
     );
+}
+
+/// The value of the page's first hidden field `name`.
+fn page_field(page: &Page, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = page.body.find(&marker).expect("the field") + marker.len();
+    let end = page.body[start..].find('"').expect("closing quote");
+    page.body[start..start + end].to_string()
 }
 
 #[tokio::test]
