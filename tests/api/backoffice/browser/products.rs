@@ -106,6 +106,16 @@ async fn an_admin_creates_and_publishes_a_product_then_ships_a_customers_order_o
         .await
         .expect("the product in the list");
     driver.screenshot("backoffice-products").await;
+    browser
+        .goto(&app.url("/admin/inventory"))
+        .await
+        .expect("inventory");
+    browser
+        .wait()
+        .for_element(Locator::XPath(&format!("//td[text()='{sku}']")))
+        .await
+        .expect("the new variant in the inventory");
+    driver.screenshot("backoffice-inventory").await;
 
     // A customer orders one through the API and pays.
     let customer = app.as_customer();
