@@ -5,8 +5,9 @@
 //! HttpOnly, SameSite=Strict cookie, stored hashed in Postgres ([`sessions`]). Every POST
 //! carries the session's CSRF token (before sign-in, the login form's own cookie token),
 //! checked here once for all forms by [`guard`] (an image upload's multipart form too, within
-//! the media upload limit; every other form is urlencoded and small). Admins read and act, auditors only read
-//! (their POSTs are 403 and no action button is shown), other roles are refused.
+//! the media upload limit; every other form is urlencoded and small). Admins read and act,
+//! auditors only read (their POSTs are 403 and no action button is shown), other roles are
+//! refused.
 //!
 //! Actions call the same use cases as the JSON API, and pages read the read models.
 
