@@ -55,6 +55,38 @@ impl Currency {
         }
     }
 
+    /// A non-negative decimal amount as people type it (`12`, `12.5`, `12.50` in `USD`; `1999`
+    /// in `JPY`) in minor units: the inverse of [`Self::format_minor`]. `None` unless it is
+    /// digits with at most this currency's decimals, within `i64`.
+    pub fn parse_minor(&self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        let (whole, fraction) = match text.split_once('.') {
+            Some((_, "")) => return None,
+            Some(parts) => parts,
+            None => (text, ""),
+        };
+        let digits = usize::from(self.minor_digits());
+        let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty()
+            || !all_digits(whole)
+            || !all_digits(fraction)
+            || fraction.len() > digits
+        {
+            return None;
+        }
+        let scale = 10i64.checked_pow(u32::from(self.minor_digits()))?;
+        let fraction = if digits == 0 {
+            0
+        } else {
+            format!("{fraction:0<digits$}").parse::<i64>().ok()?
+        };
+        whole
+            .parse::<i64>()
+            .ok()?
+            .checked_mul(scale)?
+            .checked_add(fraction)
+    }
+
     /// The three-letter code.
     pub fn as_str(&self) -> &str {
         // Only ASCII letters are ever stored, so this cannot fail.
@@ -233,6 +265,34 @@ mod tests {
 
     fn usd(minor: i64) -> Money {
         Money::new(minor, Currency::parse("USD").expect("valid"))
+    }
+
+    #[test]
+    fn typed_amounts_are_read_in_the_currency_minor_units() {
+        let code = |code: &str| Currency::parse(code).expect("valid");
+        let usd = code("USD");
+        assert_eq!(usd.parse_minor("12.50"), Some(1250));
+        assert_eq!(usd.parse_minor(" 12.5 "), Some(1250));
+        assert_eq!(usd.parse_minor("12"), Some(1200));
+        assert_eq!(usd.parse_minor("0.07"), Some(7));
+        assert_eq!(code("JPY").parse_minor("1999"), Some(1999));
+        assert_eq!(code("JPY").parse_minor("19.5"), None);
+        assert_eq!(code("KWD").parse_minor("1.999"), Some(1999));
+        for bad in [
+            "",
+            ".5",
+            "12.",
+            "12.505",
+            "-1",
+            "1e3",
+            "12,50",
+            "99999999999999999999",
+        ] {
+            assert_eq!(usd.parse_minor(bad), None, "{bad}");
+        }
+        for minor in [0, 7, 1250, 123_456_789] {
+            assert_eq!(usd.parse_minor(&usd.format_minor(minor)), Some(minor));
+        }
     }
 
     #[test]

@@ -108,10 +108,7 @@ impl CouponForm {
             "percent" => Discount::Percent(self.discount_value.trim().parse().map_err(|_| {
                 PageError::bad_request("a percent discount must be a whole number from 1 to 100")
             })?),
-            "fixed" => Discount::Fixed(Money::new(
-                amount(&self.discount_value, "the discount")?,
-                currency()?,
-            )),
+            "fixed" => Discount::Fixed(money(&self.discount_value, currency()?, "the discount")?),
             _ => {
                 return Err(PageError::bad_request(
                     "choose a percent or a fixed discount",
@@ -120,10 +117,7 @@ impl CouponForm {
         };
         let min_subtotal = match self.min_subtotal.trim() {
             "" => None,
-            text => Some(Money::new(
-                amount(text, "the minimum subtotal")?,
-                currency()?,
-            )),
+            text => Some(money(text, currency()?, "the minimum subtotal")?),
         };
         let eligible_roles = ROLES
             .iter()
@@ -152,22 +146,15 @@ impl CouponForm {
     }
 }
 
-/// An amount typed as `12`, `12.5` or `12.50`, in minor units (every currency the engine
-/// takes has two decimals).
-fn amount(text: &str, what: &str) -> Result<i64, PageError> {
-    let bad = || PageError::BadRequest(format!("{what} must be an amount such as 12.50"));
-    let text = text.trim();
-    let (whole, cents) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(cents) || cents.len() > 2 {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let cents: i64 = format!("{cents:0<2}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(100)
-        .and_then(|minor| minor.checked_add(cents))
-        .ok_or_else(bad)
+/// An amount typed as `12`, `12.5` or `12.50` (at most `currency`'s decimals).
+fn money(text: &str, currency: Currency, what: &str) -> Result<Money, PageError> {
+    let minor = currency.parse_minor(text).ok_or_else(|| {
+        PageError::BadRequest(format!(
+            "{what} must be an amount such as {}",
+            currency.format_minor(1250)
+        ))
+    })?;
+    Ok(Money::new(minor, currency))
 }
 
 fn instant_field(text: &str, what: &str) -> Result<Option<DateTime<Utc>>, PageError> {
@@ -191,9 +178,12 @@ fn limit(text: &str, what: &str) -> Result<Option<u32>, PageError> {
     }
 }
 
-/// Minor units as typed in the form: `12.50`.
+/// An amount as typed in the form: `12.50` (the currency's own decimals).
 fn typed_amount(money: &MoneyView) -> String {
-    format!("{}.{:02}", money.amount / 100, (money.amount % 100).abs())
+    Currency::from_stored(&money.currency).map_or_else(
+        |_| money.amount.to_string(),
+        |currency| currency.format_minor(money.amount),
+    )
 }
 
 /// The form's fields, empty or with `coupon`'s terms (the code is the create form's own).
@@ -257,14 +247,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_read_with_up_to_two_decimals() {
-        assert_eq!(amount("12", "x").ok(), Some(1200));
-        assert_eq!(amount("12.5", "x").ok(), Some(1250));
-        assert_eq!(amount(" 0.05 ", "x").ok(), Some(5));
-        assert!(amount("12.505", "x").is_err());
-        assert!(amount("-1", "x").is_err());
-        assert!(amount("", "x").is_err());
-        assert!(amount("1e3", "x").is_err());
+    fn amounts_read_with_the_currency_decimals() {
+        let usd = Currency::parse("USD").expect("valid");
+        let minor = |text: &str| money(text, usd, "x").ok().map(|money| money.minor);
+        assert_eq!(minor("12.5"), Some(1250));
+        assert_eq!(minor("12.505"), None);
+        assert_eq!(minor("-1"), None);
+        let jpy = Currency::parse("JPY").expect("valid");
+        assert_eq!(
+            money("1999", jpy, "x").ok().map(|money| money.minor),
+            Some(1999)
+        );
     }
 
     #[test]

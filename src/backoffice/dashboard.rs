@@ -1,7 +1,6 @@
-//! The dashboard (`/admin/`): orders, sales, stock and the pipeline's health at a glance;
-//! and the page of the sections not built yet.
+//! The dashboard (`/admin/`): orders, sales, stock and the pipeline's health at a glance.
 
-use axum::extract::{OriginalUri, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use chrono::Utc;
 use commerce_projections::read_models::analytics::{self, DateRange};
@@ -119,10 +118,4 @@ async fn pipeline_health(state: &AppState) -> Result<Markup, PageError> {
             }
         }
     })
-}
-
-/// A section listed in the navigation whose pages are still to come.
-pub async fn not_built(Staff(staff): Staff, OriginalUri(uri): OriginalUri) -> Markup {
-    let body = html! { p { "This section is not built yet." } };
-    page(&staff, uri.path(), "Not built yet", body)
 }

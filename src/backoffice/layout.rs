@@ -163,6 +163,12 @@ form.range{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}
 .counts .card{padding:.4rem .6rem}
 .counts p{margin:0}
 @media print{header.top{display:none}}
+.inline-form{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:end}
+.inline-form label{margin:0;font-weight:400;font-size:.875rem}
+.inline-form input{width:auto;max-width:9rem}
+.gallery{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}
+.gallery img{max-width:10rem;height:auto;border:1px solid #dde1e6;background:#fff}
+.status{font-weight:600}
 "#;
 
 /// Money as people read it: `29.99 USD`, `1999 JPY`, `1.999 KWD` (the currency's own
@@ -222,5 +228,12 @@ mod tests {
         assert_eq!(amount(-5, "EUR"), "-0.05 EUR");
         assert_eq!(amount(1999, "JPY"), "1999 JPY");
         assert_eq!(amount(1999, "KWD"), "1.999 KWD");
+    }
+
+    #[test]
+    fn pages_are_counted_up() {
+        assert_eq!(page_count(0, 25), 1);
+        assert_eq!(page_count(25, 25), 1);
+        assert_eq!(page_count(26, 25), 2);
     }
 }

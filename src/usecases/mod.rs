@@ -28,6 +28,7 @@ mod order_change;
 pub mod pay;
 pub mod payment_webhook;
 pub mod price_cart;
+pub mod product_change;
 mod reasons;
 pub mod refund;
 pub mod returns;

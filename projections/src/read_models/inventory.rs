@@ -112,6 +112,14 @@ pub enum StockLevel {
 }
 
 impl StockLevel {
+    /// Every level, from the most urgent.
+    pub const ALL: [StockLevel; 4] = [
+        StockLevel::Critical,
+        StockLevel::Low,
+        StockLevel::Medium,
+        StockLevel::High,
+    ];
+
     /// The level's wire name (`critical`, `low`, `medium`, `high`).
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -383,6 +391,18 @@ pub async fn list(
     .fetch_all(pool)
     .await?;
     Ok(request.into_page(items, total))
+}
+
+/// How many variants are at each level (levels without any are left out), in one query.
+pub async fn counts(pool: &PgPool) -> Result<Vec<(StockLevel, i64)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT level, count(*) FROM inventory_levels GROUP BY level")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(level, count)| Some((StockLevel::parse(&level)?, count)))
+        .collect())
 }
 
 #[cfg(test)]

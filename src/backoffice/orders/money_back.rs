@@ -183,14 +183,7 @@ fn parse_amount(text: &str, currency: &str) -> Result<Money, PageError> {
             currency.minor_digits()
         ))
     };
-    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    let digits = usize::from(currency.minor_digits());
-    let all_digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > digits {
-        return Err(invalid());
-    }
-    let padded = format!("{whole}{fraction:0<digits$}");
-    let minor: i64 = padded.parse().map_err(|_| invalid())?;
+    let minor = currency.parse_minor(text).ok_or_else(invalid)?;
     Ok(Money::new(minor, currency))
 }
 

@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use commerce_aggregates::product::{ProductCommand, MAX_ALT_LEN};
+use commerce_aggregates::product::MAX_ALT_LEN;
 use commerce_projections::read_models::catalog::media_url;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,6 +20,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::{payload_too_large, ApiJsonArray, ApiPath, RequestId};
 use crate::http::AppState;
 use crate::usecases::add_image::{self, AddImage, AddImageError};
+use crate::usecases::product_change::ProductChange;
 
 /// `POST products/{id}/images`: the form's fields (documentation of the multipart body).
 #[derive(ToSchema)]
@@ -121,7 +122,10 @@ impl FromRequest<AppState> for ImageUpload {
 }
 
 /// A field's bytes, `None` when there are more than `max`.
-async fn read_field(mut field: Field<'_>, max: usize) -> Result<Option<Vec<u8>>, ApiError> {
+pub(crate) async fn read_field(
+    mut field: Field<'_>,
+    max: usize,
+) -> Result<Option<Vec<u8>>, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if bytes.len() + chunk.len() > max {
@@ -133,7 +137,7 @@ async fn read_field(mut field: Field<'_>, max: usize) -> Result<Option<Vec<u8>>,
 }
 
 /// The `alt` field as text: UTF-8, no NUL (Postgres text cannot hold one), bounded.
-async fn alt_text(field: Field<'_>) -> Result<String, ApiError> {
+pub(crate) async fn alt_text(field: Field<'_>) -> Result<String, ApiError> {
     let too_long = || ApiError::invalid_field("alt", format!("at most {MAX_ALT_LEN} characters"));
     let bytes = read_field(field, ALT_MAX_BYTES)
         .await?
@@ -247,8 +251,8 @@ command_path! {
         expected: IfMatch,
         request_id: RequestId,
     ) -> Result<Response, ApiError> {
-        let command = ProductCommand::RemoveImage { image_id };
-        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        let change = ProductChange::RemoveImage { image_id };
+        let version = execute(&state, &admin, &request_id, id, change, expected).await?;
         Ok(ok(id, version))
     }
 }
@@ -271,8 +275,8 @@ command_path! {
         request_id: RequestId,
         ApiJsonArray(ImageOrderRequest(image_ids)): ApiJsonArray<ImageOrderRequest>,
     ) -> Result<Response, ApiError> {
-        let command = ProductCommand::ReorderImages { image_ids };
-        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        let change = ProductChange::ReorderImages { image_ids };
+        let version = execute(&state, &admin, &request_id, id, change, expected).await?;
         Ok(ok(id, version))
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use commerce_aggregates::product::{NewVariant, ProductCommand};
+use commerce_aggregates::product::NewVariant;
 use commerce_aggregates::store::DEFAULT_STORE;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,6 +23,7 @@ use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::usecases::add_variant::{self, AddVariant};
 use crate::usecases::create_product::{self, CatalogueError, CreateProduct};
+use crate::usecases::product_change::{self, ChangeProduct, ProductChange};
 
 /// A variant of a new product, or one added later.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -139,22 +140,22 @@ pub struct AdjustStockRequest {
     pub reason: String,
 }
 
-/// Runs `command` on product `id`.
+/// Runs `change` on product `id` through the use case.
 pub(super) async fn execute(
     state: &AppState,
     admin: &Admin,
     request_id: &RequestId,
     id: Uuid,
-    command: ProductCommand,
+    change: ProductChange,
     expected: IfMatch,
 ) -> Result<usize, ApiError> {
+    let input = ChangeProduct {
+        product_id: id,
+        change,
+        expected_version: expected.0,
+    };
     let metadata = admin.0.metadata(&request_id.0);
-    let committed = state
-        .stores
-        .products
-        .execute(&id.to_string(), command, &metadata, expected.0)
-        .await?;
-    Ok(committed.version)
+    Ok(product_change::change_product(&state.stores, input, &metadata).await?)
 }
 
 /// Creates a product (draft) with its variants.
@@ -236,7 +237,7 @@ command_path! {
         request_id: RequestId,
         CommandJson(body): CommandJson<UpdateProductRequest>,
     ) -> Result<Response, ApiError> {
-        let command = ProductCommand::UpdateProductDetails {
+        let change = ProductChange::UpdateDetails {
             name: body.name,
             description: body.description,
             category: body.category,
@@ -244,7 +245,7 @@ command_path! {
             images: body.images,
             low_stock_threshold: body.low_stock_threshold,
         };
-        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        let version = execute(&state, &admin, &request_id, id, change, expected).await?;
         Ok(ok(id, version))
     }
 }
@@ -297,8 +298,8 @@ command_path! {
         CommandJson(body): CommandJson<ChangePriceRequest>,
     ) -> Result<Response, ApiError> {
         let price = body.price.to_money("price")?;
-        let command = ProductCommand::ChangeVariantPrice { sku, price };
-        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        let change = ProductChange::ChangePrice { sku, price };
+        let version = execute(&state, &admin, &request_id, id, change, expected).await?;
         Ok(ok(id, version))
     }
 }
@@ -321,12 +322,12 @@ command_path! {
         request_id: RequestId,
         CommandJson(body): CommandJson<AdjustStockRequest>,
     ) -> Result<Response, ApiError> {
-        let command = ProductCommand::AdjustStock {
+        let change = ProductChange::AdjustStock {
             sku,
             adjustment: body.adjustment,
             reason: body.reason,
         };
-        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        let version = execute(&state, &admin, &request_id, id, change, expected).await?;
         Ok(ok(id, version))
     }
 }
@@ -347,8 +348,8 @@ command_path! {
         expected: IfMatch,
         request_id: RequestId,
     ) -> Result<Response, ApiError> {
-        let command = ProductCommand::PublishProduct;
-        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        let change = ProductChange::Publish;
+        let version = execute(&state, &admin, &request_id, id, change, expected).await?;
         Ok(ok(id, version))
     }
 }
@@ -369,8 +370,8 @@ command_path! {
         expected: IfMatch,
         request_id: RequestId,
     ) -> Result<Response, ApiError> {
-        let command = ProductCommand::ArchiveProduct;
-        let version = execute(&state, &admin, &request_id, id, command, expected).await?;
+        let change = ProductChange::Archive;
+        let version = execute(&state, &admin, &request_id, id, change, expected).await?;
         Ok(ok(id, version))
     }
 }

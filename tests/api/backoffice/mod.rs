@@ -4,12 +4,16 @@
 mod analytics;
 mod audit;
 mod browser;
+mod catalogue;
 mod coupons;
 mod customers;
 mod dashboard;
 mod events;
 mod history;
+mod inventory;
 mod orders;
+mod product_images;
+mod products;
 mod security;
 
 use commerce::auth::admin::create_admin;

@@ -16,6 +16,7 @@ mod events;
 mod insights;
 mod orders;
 mod people;
+mod products;
 mod security;
 
 /// A chromedriver for one test, and the browser session it drives.
