@@ -32,6 +32,6 @@ async fn the_inventory_page_counts_variants_by_level_and_lists_a_level() {
     assert!(!critical.body.contains(&plenty_sku));
     let every = browser.get("/admin/inventory").await;
     assert!(every.body.contains(&plenty_sku) && every.body.contains(&plenty));
-    assert!(every.body.contains("2 variants"), "{}", every.body);
+    assert!(every.body.contains("2 in all"), "{}", every.body);
     assert_eq!(browser.get("/admin/inventory?level=dire").await.status, 400);
 }
