@@ -17,7 +17,6 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, page};
-use super::product_actions::metadata;
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
@@ -197,7 +196,7 @@ pub async fn create_store(
         currency,
         contact_email: form.contact_email,
     };
-    store_cases::create_store(&state.stores, input, &metadata(&staff, &request_id))
+    store_cases::create_store(&state.stores, input, &staff.metadata(&request_id))
         .await
         .map_err(ApiError::from)?;
     Ok(Redirect::to(PATH).into_response())
@@ -227,7 +226,7 @@ pub async fn create_category(
         name: form.name,
         parent,
     };
-    categories::create_category(&state.stores, input, &metadata(&staff, &request_id))
+    categories::create_category(&state.stores, input, &staff.metadata(&request_id))
         .await
         .map_err(ApiError::from)?;
     Ok(Redirect::to(PATH).into_response())
@@ -248,7 +247,7 @@ pub async fn create_tag(
     Form(form): Form<TagForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
-    tags::create_tag(&state.stores, form.name, &metadata(&staff, &request_id))
+    tags::create_tag(&state.stores, form.name, &staff.metadata(&request_id))
         .await
         .map_err(ApiError::from)?;
     Ok(Redirect::to(PATH).into_response())

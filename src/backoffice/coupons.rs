@@ -17,12 +17,12 @@ use serde::Deserialize;
 
 use super::coupon_form::{self, CouponForm};
 use super::layout::{csrf_field, instant, money, page, pager};
-use super::{PageError, Staff};
+use super::{AfterAction, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
 use crate::http::queries::wait::{read_at_least, Access};
 use crate::http::AppState;
-use crate::store::{Actor, CommandMetadata, ExecuteError};
+use crate::store::ExecuteError;
 use crate::usecases::coupons::{self as usecase, CreatedCoupon};
 
 /// Coupons per page of the list.
@@ -114,17 +114,10 @@ async fn create(
     staff.require_admin()?;
     let input = form.new_coupon()?;
     let CreatedCoupon { code, version } =
-        usecase::create_coupon(&state.stores, input, &metadata(&staff, &request_id))
+        usecase::create_coupon(&state.stores, input, &staff.metadata(&request_id))
             .await
             .map_err(coupon_error)?;
     Ok(back_to(&code, version))
-}
-
-/// The coupon page's query string: after an action, the version to wait for.
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    /// Show the coupon once the read model has this version.
-    v: Option<u64>,
 }
 
 /// `GET /admin/coupons/{code}`: its terms, live usage, the last 30 days' usage and (admins)
@@ -133,7 +126,7 @@ async fn show(
     State(state): State<AppState>,
     staff: Staff,
     Path(code): Path<String>,
-    Query(query): Query<ShowQuery>,
+    Query(query): Query<AfterAction>,
 ) -> Result<Markup, PageError> {
     let code = path_code(&code)?;
     let coupon = read_at_least(
@@ -260,7 +253,7 @@ async fn update(
     let code = path_code(&code)?;
     let expected = form.expected_version()?;
     let changes = form.changes()?;
-    let metadata = metadata(&staff, &request_id);
+    let metadata = staff.metadata(&request_id);
     let version = usecase::update_coupon(&state.stores, &code, changes, &metadata, Some(expected))
         .await
         .map_err(coupon_error)?;
@@ -289,7 +282,7 @@ async fn deactivate(
         .trim()
         .parse()
         .map_err(|_| PageError::bad_request("the form's version is missing or not a number"))?;
-    let metadata = metadata(&staff, &request_id);
+    let metadata = staff.metadata(&request_id);
     let version = usecase::deactivate_coupon(&state.stores, &code, &metadata, Some(expected))
         .await
         .map_err(coupon_error)?;
@@ -306,10 +299,6 @@ fn coupon_error(error: ExecuteError<CouponError>) -> PageError {
         ExecuteError::Domain(CouponError::NotFound) => PageError::NotFound("coupon"),
         other => ApiError::from(other).into(),
     }
-}
-
-fn metadata(staff: &Staff, request_id: &RequestId) -> CommandMetadata {
-    CommandMetadata::new(Actor::user(staff.0.user_id, staff.0.role), &request_id.0)
 }
 
 /// Post/redirect/get: the coupon page, once its read model shows `version`.

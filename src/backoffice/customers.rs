@@ -24,7 +24,6 @@ use crate::auth::{addresses, status};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
 use crate::http::AppState;
-use crate::store::{Actor, CommandMetadata};
 
 /// Accounts per page of the list.
 const PER_PAGE: u32 = 25;
@@ -311,7 +310,7 @@ async fn change_role(
     staff.require_admin()?;
     let id = path_id(&id)?;
     let role = Role::parse(&form.role).ok_or_else(|| PageError::bad_request("unknown role"))?;
-    accounts::change_role(&state.pool, id, role, &metadata(&staff, &request_id))
+    accounts::change_role(&state.pool, id, role, &staff.metadata(&request_id))
         .await
         .map_err(ApiError::from)?;
     Ok(back_to(id))
@@ -326,7 +325,7 @@ async fn deactivate(
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let id = path_id(&id)?;
-    let metadata = metadata(&staff, &request_id);
+    let metadata = staff.metadata(&request_id);
     status::deactivate(&state.pool, id, staff.0.user_id, &metadata)
         .await
         .map_err(ApiError::from)?;
@@ -342,7 +341,7 @@ async fn reactivate(
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let id = path_id(&id)?;
-    status::reactivate(&state.pool, id, &metadata(&staff, &request_id))
+    status::reactivate(&state.pool, id, &staff.metadata(&request_id))
         .await
         .map_err(ApiError::from)?;
     Ok(back_to(id))
@@ -351,10 +350,6 @@ async fn reactivate(
 /// The account a path names: anything but a UUID names none.
 fn path_id(id: &str) -> Result<Uuid, PageError> {
     Uuid::parse_str(id).map_err(|_| PageError::NotFound("customer"))
-}
-
-fn metadata(staff: &Staff, request_id: &RequestId) -> CommandMetadata {
-    CommandMetadata::new(Actor::user(staff.0.user_id, staff.0.role), &request_id.0)
 }
 
 /// Post/redirect/get: the account page (the accounts' table is written with the change, so

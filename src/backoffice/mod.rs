@@ -48,7 +48,9 @@ pub use page_error::PageError;
 use sessions::StaffSession;
 
 use crate::http::extract::payload_too_large;
+use crate::http::extract::RequestId;
 use crate::http::AppState;
+use crate::store::{Actor, CommandMetadata};
 
 /// The session cookie (its value is the random session id).
 pub const SESSION_COOKIE: &str = "bo_session";
@@ -188,6 +190,14 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
+/// The query string of a page an action redirects to (post/redirect/get): the version its
+/// read model must show first, so the page shows the action's result.
+#[derive(serde::Deserialize)]
+pub struct AfterAction {
+    /// The version the action committed.
+    pub v: Option<u64>,
+}
+
 /// The signed-in admin or auditor of a page; anyone else is sent to sign in (no session) or
 /// refused (403, another role).
 pub struct Staff(pub StaffSession);
@@ -223,6 +233,12 @@ impl Staff {
     /// Whether action buttons are shown.
     pub fn acts(&self) -> bool {
         self.0.role == Role::Admin
+    }
+
+    /// The metadata of a command this staff member issues from a page: their account and
+    /// role as the actor, the request's id.
+    pub fn metadata(&self, request_id: &RequestId) -> CommandMetadata {
+        CommandMetadata::new(Actor::user(self.0.user_id, self.0.role), &request_id.0)
     }
 }
 

@@ -18,7 +18,6 @@ use crate::http::commands::product_images::{alt_text, read_field};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
 use crate::http::AppState;
-use crate::store::{Actor, CommandMetadata};
 use crate::usecases::add_image::{self, AddImage};
 use crate::usecases::add_variant::{self, AddVariant};
 use crate::usecases::product_change::{self, ChangeProduct, ProductChange};
@@ -30,11 +29,6 @@ fn version(text: &str) -> Result<usize, PageError> {
 
 fn no_version() -> PageError {
     PageError::bad_request("the form's version is missing or not a number")
-}
-
-/// The metadata of a command `staff` issues.
-pub fn metadata(staff: &Staff, request_id: &RequestId) -> CommandMetadata {
-    CommandMetadata::new(Actor::user(staff.0.user_id, staff.0.role), &request_id.0)
 }
 
 /// Post/redirect/get: the product's page once its read model shows `version`.
@@ -57,10 +51,9 @@ async fn change(
         change,
         expected_version: Some(version),
     };
-    let version =
-        product_change::change_product(&state.stores, input, &metadata(staff, request_id))
-            .await
-            .map_err(ApiError::from)?;
+    let version = product_change::change_product(&state.stores, input, &staff.metadata(request_id))
+        .await
+        .map_err(ApiError::from)?;
     Ok(back_to(id, version))
 }
 
@@ -131,7 +124,7 @@ pub async fn add_variant(
         variant: form.variant.to_variant()?,
         expected_version: Some(version(&form.version)?),
     };
-    let metadata = metadata(&staff, &request_id);
+    let metadata = staff.metadata(&request_id);
     let version = add_variant::add_variant(&state.stores, &state.pool, input, &metadata)
         .await
         .map_err(ApiError::from)?;
@@ -338,7 +331,7 @@ pub async fn upload_image(
         alt,
         expected_version: Some(expected.ok_or_else(no_version)?),
     };
-    let metadata = metadata(&staff, &request_id);
+    let metadata = staff.metadata(&request_id);
     let added = add_image::add_image(&state.stores, &state.media, input, &metadata)
         .await
         .map_err(ApiError::from)?;

@@ -6,28 +6,20 @@
 use axum::extract::{Path, Query, State};
 use commerce_projections::read_models::catalog::{self, ProductView, VariantView};
 use maud::{html, Markup};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::layout::{csrf_field, instant, money, page};
 use super::product_forms::variant_fields;
-use super::{PageError, Staff};
+use super::{AfterAction, PageError, Staff};
 use crate::http::queries::wait::{read_at_least, Access};
 use crate::http::AppState;
-
-/// The page's query string: after an action, the version to wait for.
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    /// Show the product once the read model has this version (the action's result).
-    v: Option<u64>,
-}
 
 /// `GET /admin/products/{id}`.
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<Uuid>,
-    Query(query): Query<ShowQuery>,
+    Query(query): Query<AfterAction>,
 ) -> Result<Markup, PageError> {
     let product = read_at_least(
         &state,

@@ -314,7 +314,7 @@ pub async fn create(
             slug => slug.to_owned(),
         },
     };
-    let metadata = product_actions::metadata(&staff, &request_id);
+    let metadata = staff.metadata(&request_id);
     let created = create_product::create_product(&state.stores, &state.pool, input, &metadata)
         .await
         .map_err(ApiError::from)?;

@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{back_to, metadata};
+use super::back_to;
 use crate::backoffice::layout::csrf_field;
 use crate::backoffice::{PageError, Staff};
 use crate::http::error::ApiError;
@@ -96,7 +96,7 @@ pub async fn ship(
         tracking_number: form.tracking_number,
         expected_version: Some(form.version),
     };
-    let version = ship::ship(&state.stores, input, &metadata(&staff, &request_id))
+    let version = ship::ship(&state.stores, input, &staff.metadata(&request_id))
         .await
         .map_err(ApiError::from)?;
     Ok(back_to(id, version))
@@ -115,7 +115,7 @@ pub async fn deliver(
         order_id: id,
         expected_version: Some(form.version),
     };
-    let version = deliver::deliver(&state.stores, input, &metadata(&staff, &request_id))
+    let version = deliver::deliver(&state.stores, input, &staff.metadata(&request_id))
         .await
         .map_err(ApiError::from)?;
     Ok(back_to(id, version))
@@ -143,7 +143,7 @@ pub async fn cancel(
         &state.stores,
         &state.payments,
         input,
-        &metadata(&staff, &request_id),
+        &staff.metadata(&request_id),
     )
     .await
     .map_err(|error| match error {

@@ -14,16 +14,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use commerce_projections::read_models::orders::{self, OrderView, TimelineEntry};
 use maud::{html, Markup};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::layout::{instant, money, page, short_id};
-use super::{PageError, Staff};
+use super::{AfterAction, PageError, Staff};
 use crate::http::error::ApiError;
-use crate::http::extract::RequestId;
 use crate::http::queries::wait::{read_at_least, Access};
 use crate::http::AppState;
-use crate::store::{Actor, CommandMetadata};
 
 /// The orders pages' routes.
 pub fn routes() -> Router<AppState> {
@@ -42,19 +39,12 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orders/{id}/history", get(records::history))
 }
 
-/// The order page's query string: after an action, the version to wait for.
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    /// Show the order once the read model has this version (the action's result).
-    v: Option<u64>,
-}
-
 /// `GET /admin/orders/{id}`.
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<Uuid>,
-    Query(query): Query<ShowQuery>,
+    Query(query): Query<AfterAction>,
 ) -> Result<Markup, PageError> {
     let order = read_at_least(
         &state,
@@ -174,10 +164,6 @@ fn lines(order: &OrderView) -> Markup {
             }
         }
     }
-}
-
-fn metadata(staff: &Staff, request_id: &RequestId) -> CommandMetadata {
-    CommandMetadata::new(Actor::user(staff.0.user_id, staff.0.role), &request_id.0)
 }
 
 /// Post/redirect/get: the order page, once its read model shows `version`.

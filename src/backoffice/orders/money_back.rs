@@ -12,7 +12,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{back_to, metadata};
+use super::back_to;
 use crate::backoffice::layout::{csrf_field, instant, money};
 use crate::backoffice::{PageError, Staff};
 use crate::http::commands::refunds::refund_error;
@@ -164,7 +164,7 @@ pub async fn refund(
         &state.stores,
         &state.payments,
         input,
-        &metadata(&staff, &request_id),
+        &staff.metadata(&request_id),
     )
     .await
     .map_err(refund_error)?;
@@ -224,7 +224,7 @@ async fn decide(
     return_id: Uuid,
     decision: Decision,
 ) -> Result<Response, PageError> {
-    let metadata = metadata(staff, request_id);
+    let metadata = staff.metadata(request_id);
     let Stepped { order_id, version } =
         returns::decide(&state.stores, &state.pool, return_id, decision, &metadata)
             .await
@@ -253,7 +253,7 @@ pub async fn receive(
         &state.pool,
         id,
         form.restock.is_some(),
-        &metadata(&staff, &request_id),
+        &staff.metadata(&request_id),
     )
     .await
     .map_err(|error| match error {
