@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 
-use super::{sign_in, Driver};
+use super::{signed_in, Driver};
 use crate::backoffice::admin_account;
 use crate::backoffice::audit::seal_everything;
 use crate::fixtures::paid_order;
@@ -15,13 +15,8 @@ async fn the_live_view_shows_a_new_event_appear_after_an_action() {
     let app = spawn_app().await;
     admin_account(&app, "ops@example.com").await;
     let driver = Driver::start().await;
-    sign_in(&driver, &app, "ops@example.com").await;
+    signed_in(&driver, &app, "ops@example.com").await;
     let browser = driver.browser();
-    browser
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
-        .await
-        .expect("signed in");
     browser
         .goto(&app.url("/admin/events"))
         .await
@@ -49,15 +44,7 @@ async fn the_live_view_shows_a_new_event_appear_after_an_action() {
         .expect("text");
     assert!(first.contains("OrderPaid"), "newest at the top: {first}");
     driver.screenshot("backoffice-events").await;
-    browser
-        .set_window_size(390, 844)
-        .await
-        .expect("phone width");
-    driver.screenshot("backoffice-events-phone").await;
-    browser
-        .set_window_size(1280, 900)
-        .await
-        .expect("desk width");
+    driver.screenshot_phone("backoffice-events-phone").await;
 
     seal_everything(&app).await;
     browser

@@ -3,7 +3,7 @@
 
 use fantoccini::{Client, Locator};
 
-use super::{sign_in, Driver};
+use super::{signed_in, Driver};
 use crate::backoffice::admin_account;
 use crate::fixtures::{active_product, open_cart, paid_order, unique_sku};
 use crate::helpers::spawn_app;
@@ -77,13 +77,8 @@ async fn the_dashboard_and_analytics_draw_their_charts_from_the_real_figures() {
     refresh(&app).await;
     admin_account(&app, "ops@example.com").await;
     let driver = Driver::start().await;
-    sign_in(&driver, &app, "ops@example.com").await;
+    signed_in(&driver, &app, "ops@example.com").await;
     let browser = driver.browser();
-    browser
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
-        .await
-        .expect("signed in, on the dashboard");
     let today = chrono::Utc::now().date_naive().to_string();
     let (value, title, (_, height)) = bar(browser, "Revenue per day in USD", &today).await;
     assert_eq!(value, "2999");

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::accounts::PASSWORD;
 use crate::fixtures::{free_port, terminate, wait_listening};
 use crate::helpers::TestApp;
+use crate::queries::refresh_one;
 
 mod events;
 mod insights;
@@ -70,6 +71,20 @@ impl Driver {
         std::fs::write(format!("{folder}/{name}.png"), png).expect("screenshot written");
     }
 
+    /// Saves what the browser shows at a phone's width (390 × 844) as
+    /// `target/screenshots/<name>.png`, then goes back to 1280 × 900.
+    pub async fn screenshot_phone(&self, name: &str) {
+        self.browser()
+            .set_window_size(390, 844)
+            .await
+            .expect("phone width");
+        self.screenshot(name).await;
+        self.browser()
+            .set_window_size(1280, 900)
+            .await
+            .expect("desk width");
+    }
+
     /// Closes the browser, then stops chromedriver.
     pub async fn stop(mut self) {
         if let Some(browser) = self.browser.take() {
@@ -104,20 +119,8 @@ pub async fn sign_in(driver: &Driver, app: &TestApp, email: &str) {
         .goto(&app.url("/admin/login"))
         .await
         .expect("sign-in page");
-    browser
-        .find(Locator::Id("email"))
-        .await
-        .expect("email field")
-        .send_keys(email)
-        .await
-        .expect("typed");
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .expect("password field")
-        .send_keys(PASSWORD)
-        .await
-        .expect("typed");
+    fill(browser, "email", email).await;
+    fill(browser, "password", PASSWORD).await;
     browser
         .find(Locator::Css("main button[type=submit]"))
         .await
@@ -125,4 +128,61 @@ pub async fn sign_in(driver: &Driver, app: &TestApp, email: &str) {
         .click()
         .await
         .expect("submitted");
+}
+
+/// Signs in as staff member `email` and waits for the dashboard.
+pub async fn signed_in(driver: &Driver, app: &TestApp, email: &str) {
+    sign_in(driver, app, email).await;
+    driver
+        .browser()
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
+        .await
+        .expect("signed in, on the dashboard");
+}
+
+/// Types `text` into field `id`, emptied first.
+pub async fn fill(browser: &Client, id: &str, text: &str) {
+    let field = browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("field {id}"));
+    field.clear().await.expect("cleared");
+    field.send_keys(text).await.expect("typed");
+}
+
+/// Clicks the button labelled `label`.
+pub async fn click(browser: &Client, label: &str) {
+    browser
+        .find(Locator::XPath(&format!("//button[text()='{label}']")))
+        .await
+        .unwrap_or_else(|_| panic!("button {label}"))
+        .click()
+        .await
+        .expect("clicked");
+}
+
+/// Keeps read models caught up while a browser test runs: the tests run no projection
+/// workers, and a page after an action waits for the read model to show its version.
+/// Stops when dropped.
+pub struct CatchUp(tokio::task::JoinHandle<()>);
+
+impl CatchUp {
+    pub fn start(app: &TestApp, read_models: &'static [&'static str]) -> Self {
+        let pool = app.db.pool.clone();
+        Self(tokio::spawn(async move {
+            loop {
+                for read_model in read_models {
+                    refresh_one(&pool, read_model).await;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }))
+    }
+}
+
+impl Drop for CatchUp {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

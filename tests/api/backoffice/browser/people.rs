@@ -2,57 +2,22 @@
 //! admin makes a customer an auditor and the list shows it, and a customer is refused at
 //! sign-in without getting a session cookie.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 
-use super::{sign_in, Driver};
+use super::{click, fill, sign_in, signed_in, CatchUp, Driver};
 use crate::accounts::registered;
 use crate::backoffice::admin_account;
 use crate::helpers::spawn_app;
-use crate::queries::refresh_one;
-
-async fn type_into(browser: &Client, id: &str, text: &str) {
-    browser
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|_| panic!("field {id}"))
-        .send_keys(text)
-        .await
-        .expect("typed");
-}
-
-async fn click_button(browser: &Client, label: &str) {
-    browser
-        .find(Locator::XPath(&format!("//button[text()='{label}']")))
-        .await
-        .unwrap_or_else(|_| panic!("button {label}"))
-        .click()
-        .await
-        .expect("clicked");
-}
 
 async fn signed_in_admin(driver: &Driver, app: &crate::helpers::TestApp) {
     admin_account(app, "ops@example.com").await;
-    sign_in(driver, app, "ops@example.com").await;
-    driver
-        .browser()
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
-        .await
-        .expect("signed in, on the dashboard");
+    signed_in(driver, app, "ops@example.com").await;
 }
 
 #[tokio::test]
 async fn an_admin_creates_a_coupon_and_deactivates_it() {
     let app = spawn_app().await;
-    // No projection workers run in tests: keep the coupons read model caught up, so the
-    // page after each form (which waits for the new version) can show it.
-    let pool = app.db.pool.clone();
-    let catch_up = tokio::spawn(async move {
-        loop {
-            refresh_one(&pool, "coupons").await;
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    });
+    let _catch_up = CatchUp::start(&app, &["coupons"]);
     let driver = Driver::start().await;
     signed_in_admin(&driver, &app).await;
     let browser = driver.browser();
@@ -60,9 +25,9 @@ async fn an_admin_creates_a_coupon_and_deactivates_it() {
         .goto(&app.url("/admin/coupons/new"))
         .await
         .expect("new coupon form");
-    type_into(browser, "code", "summer15").await;
-    type_into(browser, "discount_value", "15").await;
-    type_into(browser, "max_redemptions", "50").await;
+    fill(browser, "code", "summer15").await;
+    fill(browser, "discount_value", "15").await;
+    fill(browser, "max_redemptions", "50").await;
     browser
         .find(Locator::Id("role_prime"))
         .await
@@ -70,14 +35,14 @@ async fn an_admin_creates_a_coupon_and_deactivates_it() {
         .click()
         .await
         .expect("ticked");
-    click_button(browser, "Create coupon").await;
+    click(browser, "Create coupon").await;
     browser
         .wait()
         .for_element(Locator::XPath("//h1[text()='Coupon SUMMER15']"))
         .await
         .expect("the coupon's page");
     driver.screenshot("backoffice-coupon").await;
-    click_button(browser, "Deactivate").await;
+    click(browser, "Deactivate").await;
     browser
         .wait()
         .for_element(Locator::XPath(
@@ -101,7 +66,6 @@ async fn an_admin_creates_a_coupon_and_deactivates_it() {
     assert!(row.contains("15 %") && row.contains("deactivated"), "{row}");
     driver.screenshot("backoffice-coupons").await;
     driver.stop().await;
-    catch_up.abort();
 }
 
 #[tokio::test]
@@ -122,7 +86,7 @@ async fn an_admin_makes_a_customer_an_auditor_and_the_list_shows_it() {
         .select_by_value("auditor")
         .await
         .expect("auditor chosen");
-    click_button(browser, "Change role").await;
+    click(browser, "Change role").await;
     browser
         .wait()
         .for_element(Locator::XPath(
@@ -146,12 +110,7 @@ async fn an_admin_makes_a_customer_an_auditor_and_the_list_shows_it() {
         rows.contains("ada@example.com") && rows.contains("auditor"),
         "{rows}"
     );
-    // The list at a phone's width, for a person to look at.
-    browser
-        .set_window_size(390, 844)
-        .await
-        .expect("phone width");
-    driver.screenshot("backoffice-customers-phone").await;
+    driver.screenshot_phone("backoffice-customers-phone").await;
     driver.stop().await;
 }
 

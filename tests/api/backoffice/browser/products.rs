@@ -1,56 +1,23 @@
-//! The main flow in the browser: an admin signs in, creates and publishes a product,
+//! The back office's main flow in the browser: an admin signs in, creates and publishes a product,
 //! sees a customer's order of it appear in the orders list, ships it from the order page and
 //! sees the timeline grow.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 
-use super::{sign_in, Driver};
+use super::{click, fill, signed_in, CatchUp, Driver};
 use crate::backoffice::admin_account;
 use crate::client::Pay;
 use crate::fixtures::{ready_cart, unique_sku};
 use crate::helpers::spawn_app;
-use crate::queries::refresh_one;
-
-/// Types `text` into the empty field `id`.
-async fn fill(browser: &Client, id: &str, text: &str) {
-    let field = browser.find(Locator::Id(id)).await.expect(id);
-    field.clear().await.expect("cleared");
-    field.send_keys(text).await.expect("typed");
-}
-
-/// Clicks the button labelled `label`.
-async fn click(browser: &Client, label: &str) {
-    browser
-        .find(Locator::XPath(&format!("//button[text()='{label}']")))
-        .await
-        .expect(label)
-        .click()
-        .await
-        .expect("clicked");
-}
 
 #[tokio::test]
 async fn an_admin_creates_and_publishes_a_product_then_ships_a_customers_order_of_it() {
     let app = spawn_app().await;
     admin_account(&app, "ops@example.com").await;
-    // The tests run no projection workers: keep the read models the pages wait for caught up.
-    let pool = app.db.pool.clone();
-    let catch_up = tokio::spawn(async move {
-        loop {
-            for read_model in ["catalog", "inventory", "orders"] {
-                refresh_one(&pool, read_model).await;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    });
+    let _catch_up = CatchUp::start(&app, &["catalog", "inventory", "orders"]);
     let driver = Driver::start().await;
-    sign_in(&driver, &app, "ops@example.com").await;
+    signed_in(&driver, &app, "ops@example.com").await;
     let browser = driver.browser();
-    browser
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
-        .await
-        .expect("signed in, on the dashboard");
 
     // Create the product from the form, then publish it from its page.
     browser
@@ -87,16 +54,7 @@ async fn an_admin_creates_and_publishes_a_product_then_ships_a_customers_order_o
         .expect("on the product's page")
         .to_string();
     driver.screenshot("backoffice-product").await;
-    // The same page at a phone's width, for a person to look at.
-    browser
-        .set_window_size(390, 844)
-        .await
-        .expect("phone width");
-    driver.screenshot("backoffice-product-phone").await;
-    browser
-        .set_window_size(1280, 900)
-        .await
-        .expect("desk width");
+    driver.screenshot_phone("backoffice-product-phone").await;
     browser
         .goto(&app.url("/admin/products?q=mug"))
         .await
@@ -170,5 +128,4 @@ async fn an_admin_creates_and_publishes_a_product_then_ships_a_customers_order_o
         .len();
     assert_eq!(rows_after, rows_before + 1);
     driver.stop().await;
-    catch_up.abort();
 }

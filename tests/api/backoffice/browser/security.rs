@@ -5,7 +5,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 
-use super::{sign_in, Driver};
+use super::{signed_in, Driver};
 use crate::backoffice::{admin_account, auditor_account};
 use crate::fixtures::{event_count, paid_order};
 use crate::helpers::spawn_app;
@@ -18,13 +18,8 @@ async fn an_auditor_sees_no_action_buttons_and_a_forged_post_is_refused() {
     refresh_one(&app.db.pool, "orders").await;
     auditor_account(&app, "audit@example.com").await;
     let driver = Driver::start().await;
-    sign_in(&driver, &app, "audit@example.com").await;
+    signed_in(&driver, &app, "audit@example.com").await;
     let browser = driver.browser();
-    browser
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
-        .await
-        .expect("signed in");
     browser
         .goto(&app.url(&format!("/admin/orders/{order}")))
         .await
@@ -75,13 +70,8 @@ async fn a_form_without_its_csrf_token_is_refused() {
     refresh_one(&app.db.pool, "orders").await;
     admin_account(&app, "ops@example.com").await;
     let driver = Driver::start().await;
-    sign_in(&driver, &app, "ops@example.com").await;
+    signed_in(&driver, &app, "ops@example.com").await;
     let browser = driver.browser();
-    browser
-        .wait()
-        .for_element(Locator::XPath("//h1[text()='Dashboard']"))
-        .await
-        .expect("signed in");
     browser
         .goto(&app.url(&format!("/admin/orders/{order}")))
         .await
