@@ -239,6 +239,21 @@ pub(crate) async fn lock(tx: &mut PgConnection, id: Uuid) -> Result<Option<Accou
     row.as_ref().map(Account::from_row).transpose()
 }
 
+/// Stores `hash` as the account's password hash; the caller holds the row's lock
+/// ([`lock`]) and ends the sessions the change must end.
+pub(crate) async fn set_password_hash(
+    tx: &mut PgConnection,
+    id: Uuid,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// The account with the (normalised) `email` and its password hash, for a login.
 pub(crate) async fn find_credentials(
     pool: &PgPool,

@@ -292,11 +292,7 @@ pub async fn reset_password(
     let account = accounts::lock(&mut tx, user_id)
         .await?
         .ok_or(AuthError::InvalidEmailToken)?;
-    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
-        .bind(user_id)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
+    accounts::set_password_hash(&mut tx, user_id, &hash).await?;
     sessions::revoke_user_sessions(&mut tx, user_id).await?;
     // The owner proved who they are: lift any lockout of the account.
     throttle::clear_account(&mut *tx, &account.email).await?;

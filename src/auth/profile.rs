@@ -176,11 +176,7 @@ pub async fn change_password(
     accounts::lock(&mut tx, id)
         .await?
         .ok_or(AuthError::UserNotFound)?;
-    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
+    accounts::set_password_hash(&mut tx, id, &hash).await?;
     sessions::revoke_other_sessions(&mut tx, id, keep_jti).await?;
     throttle::clear_account(&mut *tx, &account.email).await?;
     let event = AccountEvent::PasswordChanged {
