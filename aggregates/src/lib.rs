@@ -17,6 +17,7 @@ pub mod line;
 pub mod money;
 pub mod order;
 pub mod product;
+pub mod reason;
 pub mod slug;
 pub mod store;
 pub mod tag;

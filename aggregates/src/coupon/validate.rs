@@ -8,8 +8,8 @@ use crate::common::Discount;
 pub const MIN_CODE_LEN: usize = 3;
 /// Longest coupon code, in characters.
 pub const MAX_CODE_LEN: usize = 32;
-/// Longest reason for releasing a redemption, in characters.
-pub const MAX_REASON_LEN: usize = 500;
+use crate::reason::checked_reason;
+pub use crate::reason::MAX_REASON_LEN;
 
 /// Normalises a coupon code: trimmed, upper-cased, then 3..=32 characters of `[A-Z0-9_-]`.
 ///
@@ -83,14 +83,7 @@ pub(super) fn terms(mut terms: CouponTerms) -> Result<CouponTerms, CouponError> 
 
 /// Trims a reason and checks it is present and short enough.
 pub(super) fn reason(value: &str) -> Result<String, CouponError> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err(CouponError::ReasonRequired);
-    }
-    if trimmed.chars().count() > MAX_REASON_LEN {
-        return Err(CouponError::ReasonTooLong {
-            max: MAX_REASON_LEN,
-        });
-    }
-    Ok(trimmed.to_string())
+    checked_reason(value, CouponError::ReasonRequired, |max| {
+        CouponError::ReasonTooLong { max }
+    })
 }

@@ -16,8 +16,7 @@ use crate::order::status::OrderAction;
 
 /// Longest payment provider, payment reference, carrier or tracking number, in characters.
 pub const MAX_REFERENCE_LEN: usize = 100;
-/// Longest cancellation or refund reason, in characters.
-pub const MAX_REASON_LEN: usize = 500;
+pub use crate::reason::MAX_REASON_LEN;
 
 /// Trims `value` and checks it is non-empty and at most `max` characters.
 pub(crate) fn required_text(

@@ -30,8 +30,8 @@ pub const MAX_OPTIONS: usize = 10;
 pub const MAX_OPTION_NAME_LEN: usize = 50;
 /// Longest option value, in characters.
 pub const MAX_OPTION_VALUE_LEN: usize = 100;
-/// Longest reason for a stock adjustment or a release, in characters.
-pub const MAX_REASON_LEN: usize = 500;
+use crate::reason::checked_reason;
+pub use crate::reason::MAX_REASON_LEN;
 /// Low-stock threshold used when `CreateProduct` gives none.
 pub const DEFAULT_LOW_STOCK_THRESHOLD: u32 = 5;
 
@@ -214,14 +214,7 @@ pub(super) fn price(
 
 /// Trims a reason and checks it is present and short enough.
 pub(super) fn reason(value: &str) -> Result<String, ProductError> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err(ProductError::ReasonRequired);
-    }
-    if trimmed.chars().count() > MAX_REASON_LEN {
-        return Err(ProductError::ReasonTooLong {
-            max: MAX_REASON_LEN,
-        });
-    }
-    Ok(trimmed.to_string())
+    checked_reason(value, ProductError::ReasonRequired, |max| {
+        ProductError::ReasonTooLong { max }
+    })
 }
