@@ -156,6 +156,47 @@ pub async fn read_events(
         .collect()
 }
 
+/// A read-only transaction on one snapshot (repeatable read): its statements all see the same
+/// log, so [`Horizon::Snapshot`] does not move between them.
+pub async fn begin_snapshot(
+    pool: &sqlx::PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// The position of the last event after `after` below [`Horizon::Snapshot`], if any: where a
+/// reader that has looked at everything below the horizon continues.
+pub async fn last_below_snapshot(
+    conn: &mut PgConnection,
+    after: Position,
+) -> Result<Option<Position>, sqlx::Error> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT e.commit_xid::text, e.global_position FROM events e
+              WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2) AND {}
+              ORDER BY e.commit_xid DESC, e.global_position DESC
+              LIMIT 1",
+            Horizon::Snapshot.condition()
+        )
+    });
+    let last: Option<(String, i64)> = sqlx::query_as(&SQL)
+        .bind(after.xid.to_string())
+        .bind(after.global)
+        .fetch_optional(conn)
+        .await?;
+    last.map(|(xid, global)| {
+        Ok(Position {
+            xid: parse_xid(&xid)?,
+            global,
+        })
+    })
+    .transpose()
+}
+
 /// The position of a row read with [`EVENT_COLUMNS`].
 pub fn position(row: &PgRow) -> Result<Position, sqlx::Error> {
     let xid: String = row.try_get("commit_xid")?;

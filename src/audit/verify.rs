@@ -175,10 +175,7 @@ impl Findings {
 /// Verifies the whole chain against the events table (see the module documentation).
 #[tracing::instrument(skip_all, err)]
 pub async fn verify(pool: &PgPool) -> Result<VerifyReport, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = commerce_eventlog::reader::begin_snapshot(pool).await?;
     let mut findings = Findings::default();
     let (mut expected, mut prev) = (1i64, GENESIS);
     let mut last: Option<Link> = None;

@@ -22,7 +22,8 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
 use commerce_eventlog::reader::{
-    decode_row, parse_xid, read_rows, Horizon, Position, ReadFilter, EVENT_COLUMNS,
+    begin_snapshot, decode_row, last_below_snapshot, parse_xid, read_rows, Horizon, Position,
+    ReadFilter, EVENT_COLUMNS,
 };
 use commerce_eventlog::Envelope;
 use serde::{Deserialize, Serialize};
@@ -260,10 +261,7 @@ pub(crate) async fn read_page(
     filter: &FeedFilter,
 ) -> Result<PageRead, sqlx::Error> {
     // One snapshot for both statements: the horizon cannot move between them.
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = begin_snapshot(pool).await?;
     let aggregate_types: Vec<&str> = filter.aggregate_type.iter().map(String::as_str).collect();
     let read = ReadFilter {
         after,
@@ -288,22 +286,8 @@ pub(crate) async fn read_page(
     if filter.is_narrowed() && i64::try_from(rows.len()).unwrap_or(i64::MAX) < limit {
         // Everything below the horizon was looked at: continue after the events filtered
         // out too, so a consumer of rare types does not scan them again.
-        let last: Option<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT e.commit_xid::text, e.global_position FROM events e
-              WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2) AND {}
-              ORDER BY e.commit_xid DESC, e.global_position DESC
-              LIMIT 1",
-            Horizon::Snapshot.condition()
-        ))
-        .bind(next.xid.to_string())
-        .bind(next.global)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((xid, global)) = last {
-            next = Position {
-                xid: parse_xid(&xid)?,
-                global,
-            };
+        if let Some(last) = last_below_snapshot(&mut tx, next).await? {
+            next = last;
         }
     }
     tx.commit().await?;
@@ -318,17 +302,9 @@ pub(crate) async fn read_recent(
     limit: i64,
     filter: &FeedFilter,
 ) -> Result<PageRead, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = begin_snapshot(pool).await?;
+    let head = last_below_snapshot(&mut tx, Position::default()).await?;
     let horizon = Horizon::Snapshot.condition();
-    let head: Option<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT e.commit_xid::text, e.global_position FROM events e WHERE {horizon}
-          ORDER BY e.commit_xid DESC, e.global_position DESC LIMIT 1"
-    ))
-    .fetch_optional(&mut *tx)
-    .await?;
     let rows = sqlx::query(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e
           WHERE {horizon}
@@ -349,14 +325,10 @@ pub(crate) async fn read_recent(
         .iter()
         .map(|row| decode_row(row).map(|(_, envelope)| FeedEvent::from(envelope)))
         .collect::<Result<_, _>>()?;
-    let next = match head {
-        Some((xid, global)) => Position {
-            xid: parse_xid(&xid)?,
-            global,
-        },
-        None => Position::default(),
-    };
-    Ok(PageRead { events, next })
+    Ok(PageRead {
+        events,
+        next: head.unwrap_or_default(),
+    })
 }
 
 impl From<Envelope> for FeedEvent {

@@ -108,10 +108,7 @@ async fn snapshot_reader<'a>(
             "unexpected snapshot id {snapshot:?}"
         ))));
     }
-    let mut reader = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *reader)
-        .await?;
+    let mut reader = commerce_eventlog::reader::begin_snapshot(pool).await?;
     sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
         .execute(&mut *reader)
         .await?;
