@@ -82,25 +82,7 @@ impl Projection for CatalogProjection {
         if bulk.ids.is_empty() {
             return Ok(());
         }
-        // `refresh_product` for each product, with its last event's version and time.
-        sqlx::query(
-            "UPDATE catalog_products AS p SET \
-             currency = COALESCE(p.currency, s.currency), \
-             min_price_minor = s.min_price, max_price_minor = s.max_price, \
-             total_available = s.available, in_stock = s.available > 0, \
-             version = d.version, updated_at = d.at \
-             FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[]) AS d(id, version, at) \
-             CROSS JOIN LATERAL (SELECT min(currency) AS currency, \
-                      min(price_minor) AS min_price, max(price_minor) AS max_price, \
-                      COALESCE(sum(GREATEST(available, 0)), 0)::bigint AS available \
-                    FROM catalog_variants WHERE product_id = d.id) AS s \
-             WHERE p.id = d.id",
-        )
-        .bind(&bulk.ids)
-        .bind(&bulk.versions)
-        .bind(&bulk.recorded_at)
-        .execute(&mut *tx)
-        .await?;
+        refresh_products(tx, &bulk.ids, &bulk.versions, &bulk.recorded_at).await?;
         Ok(())
     }
 
@@ -312,20 +294,31 @@ async fn refresh_product(
     version: i64,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    refresh_products(tx, &[id], &[version], &[at]).await
+}
+
+/// [`refresh_product`] for each of `ids`, with the version and time of its last event.
+async fn refresh_products(
+    tx: &mut PgConnection,
+    ids: &[Uuid],
+    versions: &[i64],
+    at: &[DateTime<Utc>],
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE catalog_products AS p SET \
          currency = COALESCE(p.currency, s.currency), \
          min_price_minor = s.min_price, max_price_minor = s.max_price, \
          total_available = s.available, in_stock = s.available > 0, \
-         version = $2, updated_at = $3 \
-         FROM (SELECT min(currency) AS currency, min(price_minor) AS min_price, \
-                      max(price_minor) AS max_price, \
-                      COALESCE(sum(GREATEST(available, 0)), 0)::bigint AS available \
-               FROM catalog_variants WHERE product_id = $1) AS s \
-         WHERE p.id = $1",
+         version = d.version, updated_at = d.at \
+         FROM UNNEST($1::uuid[], $2::bigint[], $3::timestamptz[]) AS d(id, version, at) \
+         CROSS JOIN LATERAL (SELECT min(currency) AS currency, \
+                  min(price_minor) AS min_price, max(price_minor) AS max_price, \
+                  COALESCE(sum(GREATEST(available, 0)), 0)::bigint AS available \
+                FROM catalog_variants WHERE product_id = d.id) AS s \
+         WHERE p.id = d.id",
     )
-    .bind(id)
-    .bind(version)
+    .bind(ids)
+    .bind(versions)
     .bind(at)
     .execute(&mut *tx)
     .await?;

@@ -12,7 +12,9 @@ mod returns;
 mod search;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use commerce_aggregates::order::{OrderEvent, OrderStatus};
+use commerce_aggregates::Money;
 use serde_json::json;
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -28,7 +30,7 @@ pub use query::{
     get, list, returns, timeline, OrderLineView, OrderQuery, OrderReturn, OrderView, PaymentView,
     RejectionView, ShipmentView, TimelineEntry,
 };
-pub use refunds::{RefundLineView, RefundView, Refunds};
+pub use refunds::{returned_on_cancellation, RefundLineView, RefundView, Refunds};
 pub use returns::{ReturnLineView, ReturnView, Returns};
 pub use search::{search, CustomerMatch, IdPrefix, OrderSearch};
 
@@ -99,12 +101,12 @@ impl Projection for OrderProjection {
                     "UPDATE order_views SET payment = $5, status = $2, version = $3, \
                      updated_at = $4 WHERE id = $1",
                 )
-                .bind(json!({
-                    "provider": provider,
-                    "reference": payment_reference,
-                    "amount": amount,
-                    "paid_at": paid_at,
-                })),
+                .bind(payment_document(
+                    provider,
+                    payment_reference,
+                    amount,
+                    paid_at,
+                )),
             ),
             OrderEvent::OrderShipped {
                 carrier,
@@ -115,11 +117,7 @@ impl Projection for OrderProjection {
                     "UPDATE order_views SET shipment = $5, status = $2, version = $3, \
                      updated_at = $4 WHERE id = $1",
                 )
-                .bind(json!({
-                    "carrier": carrier,
-                    "tracking_number": tracking_number,
-                    "shipped_at": shipped_at,
-                })),
+                .bind(shipment_document(carrier, tracking_number, shipped_at)),
             ),
             OrderEvent::OrderDelivered { delivered_at } => Some(
                 base(
@@ -135,7 +133,6 @@ impl Projection for OrderProjection {
                 refund_id,
                 ..
             } => Some(
-                // A refund requested with the cancellation is counted when it completes.
                 base(
                     "UPDATE order_views SET cancel_reason = $5, cancelled_by = $6, \
                      refund_minor = COALESCE($7, refund_minor), status = $2, version = $3, \
@@ -143,11 +140,7 @@ impl Projection for OrderProjection {
                 )
                 .bind(reason)
                 .bind(by.as_str())
-                .bind(
-                    refund
-                        .filter(|_| refund_id.is_none())
-                        .map(|money| money.minor),
-                ),
+                .bind(returned_on_cancellation(*refund, *refund_id)),
             ),
             OrderEvent::RefundRequested { .. }
             | OrderEvent::RefundFailed { .. }
@@ -333,6 +326,34 @@ async fn insert_order(
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// An order row's `payment` document.
+fn payment_document(
+    provider: &str,
+    reference: &str,
+    amount: &Money,
+    paid_at: &DateTime<Utc>,
+) -> serde_json::Value {
+    json!({
+        "provider": provider,
+        "reference": reference,
+        "amount": amount,
+        "paid_at": paid_at,
+    })
+}
+
+/// An order row's `shipment` document, as shipping writes it (delivery adds `delivered_at`).
+fn shipment_document(
+    carrier: &str,
+    tracking_number: &str,
+    shipped_at: &DateTime<Utc>,
+) -> serde_json::Value {
+    json!({
+        "carrier": carrier,
+        "tracking_number": tracking_number,
+        "shipped_at": shipped_at,
+    })
 }
 
 /// The details a timeline entry keeps of an order event (stored as `payload`): the event's

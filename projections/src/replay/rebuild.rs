@@ -75,6 +75,12 @@ impl<'r> StoredEvent<'r> {
         }
     }
 
+    /// The aggregate id as a UUID (products, carts and orders).
+    pub fn aggregate_uuid(&self) -> Result<uuid::Uuid, ProjectionError> {
+        uuid::Uuid::parse_str(self.aggregate_id)
+            .map_err(|e| self.error(format!("aggregate id is not a UUID: {e}")))
+    }
+
     /// The payload brought to the current version of its event type (through
     /// [`commerce_aggregates::upcast::upcast`], like every envelope), as JSON.
     pub fn payload_json(&self) -> Result<serde_json::Value, ProjectionError> {

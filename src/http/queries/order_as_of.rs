@@ -85,8 +85,8 @@ impl Extras {
             } => {
                 self.cancel_reason = Some(reason.clone());
                 self.cancelled_by = Some(by.as_str().to_string());
-                if let (Some(refund), None) = (refund, refund_id) {
-                    self.refunds.refunded_minor = Some(refund.minor);
+                if let Some(minor) = orders::returned_on_cancellation(*refund, *refund_id) {
+                    self.refunds.refunded_minor = Some(minor);
                 }
             }
             other => {

@@ -66,8 +66,7 @@ impl Rebuild for CartRebuild {
 
     fn apply(&mut self, event: &StoredEvent<'_>) -> Result<(), ProjectionError> {
         let cart: CartEvent = event.decode()?;
-        let id = Uuid::parse_str(event.aggregate_id)
-            .map_err(|e| event.error(format!("aggregate id is not a UUID: {e}")))?;
+        let id = event.aggregate_uuid()?;
         self.id = Some(id);
         let version = event.sequence;
         let at = event.recorded_at;

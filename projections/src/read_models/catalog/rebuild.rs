@@ -92,8 +92,7 @@ impl Rebuild for CatalogRebuild {
 
     fn apply(&mut self, event: &StoredEvent<'_>) -> Result<(), ProjectionError> {
         let product: ProductEvent = event.decode()?;
-        let id = Uuid::parse_str(event.aggregate_id)
-            .map_err(|e| event.error(format!("aggregate id is not a UUID: {e}")))?;
+        let id = event.aggregate_uuid()?;
         self.id = Some(id);
         let change = stock::stock_change(&product);
         match product {

@@ -12,7 +12,10 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{parse_status, status_after, status_without_row, timeline_detail, Refunds, Returns};
+use super::{
+    parse_status, payment_document, returned_on_cancellation, shipment_document, status_after,
+    status_without_row, timeline_detail, Refunds, Returns,
+};
 use crate::projection::ProjectionError;
 use crate::replay::{CopyRows, Rebuild, StoredEvent};
 
@@ -207,12 +210,7 @@ impl OrderRebuild {
                 amount,
                 paid_at,
             } => {
-                let payment = json!({
-                    "provider": provider,
-                    "reference": payment_reference,
-                    "amount": amount,
-                    "paid_at": paid_at,
-                });
+                let payment = payment_document(&provider, &payment_reference, &amount, &paid_at);
                 row.payment = Some(text(&payment, event)?);
             }
             OrderEvent::OrderShipped {
@@ -220,11 +218,7 @@ impl OrderRebuild {
                 tracking_number,
                 shipped_at,
             } => {
-                let shipment = json!({
-                    "carrier": carrier,
-                    "tracking_number": tracking_number,
-                    "shipped_at": shipped_at,
-                });
+                let shipment = shipment_document(&carrier, &tracking_number, &shipped_at);
                 row.shipment = shipment.as_object().cloned();
             }
             OrderEvent::OrderDelivered { delivered_at } => {
@@ -242,8 +236,8 @@ impl OrderRebuild {
             } => {
                 row.cancel_reason = Some(reason);
                 row.cancelled_by = Some(by.as_str());
-                if let (Some(refund), None) = (refund, refund_id) {
-                    row.refunds.refunded_minor = Some(refund.minor);
+                if let Some(minor) = returned_on_cancellation(refund, refund_id) {
+                    row.refunds.refunded_minor = Some(minor);
                 }
             }
         }
@@ -259,8 +253,7 @@ impl Rebuild for OrderRebuild {
 
     fn apply(&mut self, event: &StoredEvent<'_>) -> Result<(), ProjectionError> {
         let order: OrderEvent = event.decode()?;
-        let id = Uuid::parse_str(event.aggregate_id)
-            .map_err(|e| event.error(format!("aggregate id is not a UUID: {e}")))?;
+        let id = event.aggregate_uuid()?;
         self.id = Some(id);
         self.last = Some((event.sequence, event.recorded_at));
         let detail = detail(event, &order)?;

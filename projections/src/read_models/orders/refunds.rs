@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use commerce_aggregates::order::{OrderEvent, OrderStatus, RefundedLine};
+use commerce_aggregates::Money;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -58,6 +59,14 @@ fn lines(lines: &[RefundedLine]) -> Vec<RefundLineView> {
             amount: MoneyView::new(line.amount.minor, line.amount.currency.as_str()),
         })
         .collect()
+}
+
+/// The money an `OrderCancelled` returns at once: its `refund`, unless a refund id goes with
+/// it — a refund requested with the cancellation counts when it completes (`OrderRefunded`).
+pub fn returned_on_cancellation(refund: Option<Money>, refund_id: Option<Uuid>) -> Option<i64> {
+    refund
+        .filter(|_| refund_id.is_none())
+        .map(|money| money.minor)
 }
 
 /// Whether `refund` was recorded before refunds were partial: no id and no provider reference,
