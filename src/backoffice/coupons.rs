@@ -16,7 +16,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::coupon_form::{self, CouponForm};
-use super::layout::{csrf_field, instant, money, page, pager};
+use super::layout::{csrf_field, instant, money, page, page_number, pager};
 use super::{AfterAction, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
@@ -53,7 +53,7 @@ async fn list(
     staff: Staff,
     Query(query): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = page_number(query.page);
     let found = coupons::list(&state.pool, page_number, PER_PAGE)
         .await
         .map_err(ApiError::from)?;

@@ -16,7 +16,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::layout::{csrf_field, instant, money, page, pager};
+use super::layout::{csrf_field, instant, money, page, page_number, pager};
 use super::sessions::StaffSession;
 use super::{PageError, Staff};
 use crate::auth::accounts::{self, Account, UserFilter};
@@ -79,7 +79,7 @@ async fn list(
         role,
         q: (!search.is_empty()).then(|| search.to_string()),
     };
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = page_number(query.page);
     let found = accounts::list(
         &state.pool,
         &filter,

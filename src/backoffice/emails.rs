@@ -9,7 +9,7 @@ use commerce_projections::read_models::PageRequest;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{instant, page};
+use super::layout::{instant, page, page_number, pager};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::queries::emails::EmailStatus;
@@ -49,7 +49,7 @@ pub async fn emails_page(
                 .ok_or_else(|| PageError::bad_request("unknown email status"))?,
         ),
     };
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = page_number(query.page);
     let found = log::list(
         &state.pool,
         status.map(EmailStatus::as_str),
@@ -57,10 +57,6 @@ pub async fn emails_page(
     )
     .await
     .map_err(ApiError::from)?;
-    let pages = u32::try_from(found.total.max(0))
-        .unwrap_or(u32::MAX)
-        .div_ceil(PER_PAGE)
-        .max(1);
     let link = |page: u32| format!("/admin/emails?status={}&page={page}", query.status);
     let body = html! {
         p { a href="/admin/events" { "Back to the events" } }
@@ -74,7 +70,6 @@ pub async fn emails_page(
             }
             p { button type="submit" { "Filter" } }
         }
-        p { (found.total) " emails · page " (page_number) " of " (pages) }
         div class="table-wrap" {
             table id="emails" {
                 thead { tr { th { "Queued" } th { "Template" } th { "To" } th { "Subject" } th { "Status" } th { "Attempts" } th { "Sent" } th { "Last error" } } }
@@ -94,10 +89,7 @@ pub async fn emails_page(
                 }
             }
         }
-        nav aria-label="Pages" class="actions" {
-            @if page_number > 1 { a href=(link(page_number - 1)) rel="prev" { "Previous page" } }
-            @if page_number < pages { a href=(link(page_number + 1)) rel="next" { "Next page" } }
-        }
+        (pager(found.total, page_number, PER_PAGE, link))
     };
     Ok(page(&staff, "/admin/events", "Email log", body))
 }

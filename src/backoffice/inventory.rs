@@ -10,7 +10,7 @@ use commerce_projections::read_models::inventory::{self, StockLevel};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{page, pager};
+use super::layout::{page, page_number, pager};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -54,7 +54,7 @@ pub async fn list(
             .find(|(counted, _)| *counted == level)
             .map_or(0, |(_, count)| *count)
     };
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = page_number(query.page);
     let found = inventory::list(&state.pool, level, page_number, PER_PAGE)
         .await
         .map_err(ApiError::from)?;

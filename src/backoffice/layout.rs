@@ -191,6 +191,11 @@ pub fn instant(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// The page a list's `page` parameter asks for: the first when absent or 0.
+pub fn page_number(asked: Option<u32>) -> u32 {
+    asked.unwrap_or(1).max(1)
+}
+
 /// How many pages of `per_page` hold `total` items (at least one, for an empty list).
 pub fn page_count(total: i64, per_page: u32) -> u32 {
     u32::try_from(total.max(0))

@@ -10,7 +10,7 @@ use commerce_projections::read_models::PageRequest;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::layout::{instant, page, pager};
+use super::layout::{instant, page, page_number, pager};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -53,7 +53,7 @@ async fn list(
                 .ok_or_else(|| PageError::bad_request("unknown message status"))?,
         ),
     };
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = page_number(query.page);
     let found =
         contact_messages::list(&state.pool, status, PageRequest::new(page_number, PER_PAGE))
             .await

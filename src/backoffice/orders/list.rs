@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::accounts::{find_by_email, normalize_email};
-use crate::backoffice::layout::{instant, money, page, short_id};
+use crate::backoffice::layout::{instant, money, page, page_number, pager, short_id};
 use crate::backoffice::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -54,15 +54,11 @@ pub async fn list(
     Staff(staff): Staff,
     Query(query): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = page_number(query.page);
     let (filter, search) = filters(&state.pool, &query, page_number).await?;
     let found = orders::search(&state.pool, &filter, &search)
         .await
         .map_err(ApiError::from)?;
-    let pages = u32::try_from(found.total.max(0))
-        .unwrap_or(u32::MAX)
-        .div_ceil(PER_PAGE)
-        .max(1);
     let link = |page: u32| {
         let query = ListQuery {
             page: Some(page),
@@ -75,7 +71,6 @@ pub async fn list(
     };
     let body = html! {
         (search_form(&query, filter.status))
-        p { (found.total) " orders · page " (page_number) " of " (pages) }
         div class="table-wrap" {
             table {
                 thead { tr { th { "Order" } th { "Placed" } th { "Status" } th { "Store" } th { "Items" } th { "Total" } } }
@@ -93,10 +88,7 @@ pub async fn list(
                 }
             }
         }
-        nav aria-label="Pages" class="actions" {
-            @if page_number > 1 { a href=(link(page_number - 1)) rel="prev" { "Previous page" } }
-            @if page_number < pages { a href=(link(page_number + 1)) rel="next" { "Next page" } }
-        }
+        (pager(found.total, page_number, PER_PAGE, link))
     };
     Ok(page(&staff, "/admin/orders", "Orders", body))
 }

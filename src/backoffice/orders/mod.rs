@@ -19,7 +19,8 @@ use uuid::Uuid;
 use super::layout::{instant, money, page, short_id};
 use super::{AfterAction, PageError, Staff};
 use crate::http::error::ApiError;
-use crate::http::queries::wait::{read_at_least, Access};
+use crate::http::queries::orders::read_order;
+use crate::http::queries::wait::Access;
 use crate::http::AppState;
 
 /// The orders pages' routes.
@@ -46,16 +47,7 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(query): Query<AfterAction>,
 ) -> Result<Markup, PageError> {
-    let order = read_at_least(
-        &state,
-        "orders",
-        "order",
-        &id.to_string(),
-        query.v,
-        |_: &OrderView| Access::Visible,
-        || orders::get(&state.pool, id),
-    )
-    .await?;
+    let order = read_order(&state, id, query.v, |_: &OrderView| Access::Visible).await?;
     // Read after the order: keep to the events the order row reflects.
     let timeline: Vec<TimelineEntry> = orders::timeline(&state.pool, id)
         .await

@@ -26,7 +26,7 @@ mod media;
 mod mine;
 pub mod order_as_of;
 pub(crate) mod order_views;
-mod orders;
+pub(crate) mod orders;
 pub(crate) mod params;
 pub mod product_cache;
 mod products;

@@ -9,7 +9,7 @@ use commerce_aggregates::order::OrderStatus;
 use commerce_projections::read_models::carts::{self, guest};
 use commerce_projections::read_models::orders::{self, OrderQuery, OrderView};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::dto::OrderReadProblems;
@@ -23,53 +23,13 @@ use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::guest::CartReader;
 use crate::http::AppState;
 
-/// An order's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatusParam {
-    /// Accepted from a checkout.
-    Placed,
-    /// Stock and coupon secured; awaiting payment.
-    Confirmed,
-    /// Paid.
-    Paid,
-    /// Handed to a carrier.
-    Shipped,
-    /// Received.
-    Delivered,
-    /// Could not be confirmed.
-    Rejected,
-    /// Cancelled.
-    Cancelled,
-    /// Refunded.
-    Refunded,
-    /// Not paid in time.
-    Expired,
-}
-
-impl From<OrderStatusParam> for OrderStatus {
-    fn from(status: OrderStatusParam) -> Self {
-        match status {
-            OrderStatusParam::Placed => OrderStatus::Placed,
-            OrderStatusParam::Confirmed => OrderStatus::Confirmed,
-            OrderStatusParam::Paid => OrderStatus::Paid,
-            OrderStatusParam::Shipped => OrderStatus::Shipped,
-            OrderStatusParam::Delivered => OrderStatus::Delivered,
-            OrderStatusParam::Rejected => OrderStatus::Rejected,
-            OrderStatusParam::Cancelled => OrderStatus::Cancelled,
-            OrderStatusParam::Refunded => OrderStatus::Refunded,
-            OrderStatusParam::Expired => OrderStatus::Expired,
-        }
-    }
-}
-
 /// Filters and page of an order list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderSearch {
     /// Only orders in this status.
     #[param(inline)]
-    pub status: Option<OrderStatusParam>,
+    pub status: Option<OrderStatus>,
     /// Only orders placed in this store (its slug).
     #[param(max_length = 64)]
     pub store: Option<String>,
@@ -103,6 +63,17 @@ pub(super) async fn visible_order(
             Access::Hidden
         }
     };
+    read_order(state, id, min_version, access).await
+}
+
+/// Order `id` as the read model has it once it reflects `min_version` (bounded wait), if
+/// `access` lets the reader see it (404 otherwise).
+pub(crate) async fn read_order(
+    state: &AppState,
+    id: Uuid,
+    min_version: Option<u64>,
+    access: impl Fn(&OrderView) -> Access,
+) -> Result<OrderView, ApiError> {
     read_at_least(
         state,
         "orders",
@@ -134,16 +105,7 @@ pub(super) async fn readable_order(
             Access::Hidden
         }
     };
-    let order = read_at_least(
-        state,
-        "orders",
-        "order",
-        &id.to_string(),
-        min_version,
-        access,
-        || orders::get(&state.pool, id),
-    )
-    .await?;
+    let order = read_order(state, id, min_version, access).await?;
     // The cart's row may lag the order's (another projection): wait for it, bounded.
     let hash = token.hash();
     let opens = |cart: &carts::CartView| {
@@ -224,7 +186,7 @@ pub async fn list(
     };
     let query = OrderQuery {
         customer_id,
-        status: search.status.map(Into::into),
+        status: search.status,
         store,
         from: search.from,
         to: search.to,
