@@ -46,8 +46,12 @@ pub struct NewEntry {
     pub make_default: bool,
 }
 
-/// The fields an edit changes; `None` keeps a field. An empty `label` or `line2` clears it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The fields an edit changes (`PATCH me/addresses/{id}` takes it as it is); `None` keeps a
+/// field. An empty `label` or `line2` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = AddressChangesRequest))]
+#[serde(deny_unknown_fields)]
 pub struct EntryEdit {
     /// New label.
     pub label: Option<String>,
@@ -63,7 +67,9 @@ pub struct EntryEdit {
     pub postal_code: Option<String>,
     /// New country.
     pub country: Option<String>,
-    /// `true` makes it the default; `false` is refused on the default itself.
+    /// `true` makes it the default; `false` is refused on the default itself (make another
+    /// one the default instead).
+    #[serde(rename = "is_default")]
     pub make_default: Option<bool>,
 }
 

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// - delivered → refunded (refund)
 /// - rejected, cancelled, refunded, expired: terminal
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Accepted from a checkout; stock and coupon not yet secured.

@@ -49,30 +49,6 @@ pub struct NewAddressRequest {
     pub is_default: bool,
 }
 
-/// `PATCH me/addresses/{id}`: the fields to change (at least one). An empty `label` or
-/// `line2` clears it; `is_default: true` makes it the default (the default itself cannot be
-/// set to `false`: make another one the default instead).
-#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddressChangesRequest {
-    /// New label.
-    pub label: Option<String>,
-    /// New recipient's name.
-    pub name: Option<String>,
-    /// New first line.
-    pub line1: Option<String>,
-    /// New second line.
-    pub line2: Option<String>,
-    /// New city.
-    pub city: Option<String>,
-    /// New postal code.
-    pub postal_code: Option<String>,
-    /// New country.
-    pub country: Option<String>,
-    /// `true` makes it the default.
-    pub is_default: Option<bool>,
-}
-
 /// One entry of the address book.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AddressView {
@@ -173,7 +149,7 @@ pub async fn add(
 /// Changes an entry of the caller's book (409 `default_address_required` for
 /// `is_default: false` on the default).
 #[utoipa::path(patch, path = "/me/addresses/{id}", tag = "accounts", operation_id = "update_address",
-    request_body = AddressChangesRequest,
+    request_body = EntryEdit,
     params(("id" = Uuid, Path, description = "Address id"), CommandHeaders),
     security(("bearer_auth" = [])),
     responses(
@@ -186,18 +162,8 @@ pub async fn update(
     State(state): State<AppState>,
     RequestId(request_id): RequestId,
     ApiPath(id): ApiPath<Uuid>,
-    CommandJson(body): CommandJson<AddressChangesRequest>,
+    CommandJson(edit): CommandJson<EntryEdit>,
 ) -> Result<Json<AddressView>, ApiError> {
-    let edit = EntryEdit {
-        label: body.label,
-        name: body.name,
-        line1: body.line1,
-        line2: body.line2,
-        city: body.city,
-        postal_code: body.postal_code,
-        country: body.country,
-        make_default: body.is_default,
-    };
     let entry =
         addresses::edit(&state.pool, user.id, id, edit, &user.metadata(&request_id)).await?;
     Ok(Json(entry.into()))

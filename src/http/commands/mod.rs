@@ -290,7 +290,7 @@ pub fn upload_routes() -> Router<AppState> {
         cart_details::ShippingAddressRequest,
         cart_details::AddressIdRequest,
         addresses::NewAddressRequest,
-        addresses::AddressChangesRequest,
+        commerce_aggregates::address_book::EntryEdit,
         addresses::AddressView,
         Problem,
         FieldError,

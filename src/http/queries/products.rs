@@ -21,35 +21,6 @@ use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
 
-/// Result order of a product search.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductSort {
-    /// Best text match first (newest first without `q`).
-    #[default]
-    Relevance,
-    /// Cheapest variant price first.
-    PriceAsc,
-    /// Dearest variant price first.
-    PriceDesc,
-    /// By name.
-    Name,
-    /// Most recently created first.
-    Newest,
-}
-
-impl From<ProductSort> for CatalogSort {
-    fn from(sort: ProductSort) -> Self {
-        match sort {
-            ProductSort::Relevance => CatalogSort::Relevance,
-            ProductSort::PriceAsc => CatalogSort::PriceAsc,
-            ProductSort::PriceDesc => CatalogSort::PriceDesc,
-            ProductSort::Name => CatalogSort::Name,
-            ProductSort::Newest => CatalogSort::Newest,
-        }
-    }
-}
-
 /// Which product statuses a search returns.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -106,7 +77,7 @@ pub struct ProductSearch {
     pub status: Option<ProductStatusFilter>,
     /// Result order (default `relevance`).
     #[param(inline)]
-    pub sort: Option<ProductSort>,
+    pub sort: Option<CatalogSort>,
     /// Page number, from 1.
     #[param(minimum = 1)]
     pub page: Option<u32>,
@@ -144,7 +115,7 @@ impl ProductSearch {
             max_price: self.max_price,
             in_stock: self.in_stock,
             status: self.status.unwrap_or_default().into(),
-            sort: self.sort.unwrap_or_default().into(),
+            sort: self.sort.unwrap_or_default(),
             page: request.page(),
             per_page: request.per_page(),
         })

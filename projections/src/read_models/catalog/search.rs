@@ -31,6 +31,7 @@ pub struct CatalogResults {
 
 /// How to order search results. Every order ends with the product id, so pages are stable.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CatalogSort {
     /// Best full-text match first; without `q`, the same as [`CatalogSort::Newest`].
