@@ -6,6 +6,7 @@
 //! shows the same refusals as the API.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use commerce_aggregates::coupon::CouponTerms;
 use commerce_aggregates::{Currency, Discount, Money, Role};
 use commerce_projections::read_models::coupons::{CouponView, DiscountView};
 use commerce_projections::read_models::MoneyView;
@@ -49,17 +50,6 @@ pub struct CouponForm {
     max_per_customer: String,
 }
 
-/// The terms a form states.
-struct Terms {
-    discount: Discount,
-    min_subtotal: Option<Money>,
-    starts_at: Option<DateTime<Utc>>,
-    expires_at: Option<DateTime<Utc>>,
-    eligible_roles: Vec<Role>,
-    max_redemptions: Option<u32>,
-    max_per_customer: Option<u32>,
-}
-
 impl CouponForm {
     /// The coupon to create.
     pub fn new_coupon(&self) -> Result<NewCoupon, PageError> {
@@ -98,7 +88,8 @@ impl CouponForm {
             .map_err(|_| PageError::bad_request("the form's version is missing or not a number"))
     }
 
-    fn terms(&self) -> Result<Terms, PageError> {
+    /// The terms the form states (the coupon aggregate validates them).
+    fn terms(&self) -> Result<CouponTerms, PageError> {
         let currency = || {
             Currency::parse(&self.currency.trim().to_ascii_uppercase()).map_err(|_| {
                 PageError::bad_request("the currency must be a three-letter code such as USD")
@@ -124,7 +115,7 @@ impl CouponForm {
             .filter(|(_, field)| self.checked(field))
             .map(|(role, _)| *role)
             .collect();
-        Ok(Terms {
+        Ok(CouponTerms {
             discount,
             min_subtotal,
             starts_at: instant_field(&self.starts_at, "the start")?,
