@@ -13,8 +13,8 @@ mod search;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use commerce_aggregates::order::{OrderEvent, OrderStatus};
-use commerce_aggregates::Money;
+use commerce_aggregates::order::{OrderEvent, OrderLine, OrderStatus};
+use commerce_aggregates::{Address, Money};
 use serde_json::json;
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -260,6 +260,68 @@ async fn apply_folded(
     Ok(status)
 }
 
+/// What an `OrderPlaced` puts on its `order_views` row: the projection inserts it, the fast
+/// rebuild copies it.
+pub(super) struct PlacedRow<'a> {
+    pub customer_id: Option<Uuid>,
+    pub guest_email: Option<&'a str>,
+    pub cart_id: Uuid,
+    pub customer_role: &'static str,
+    pub currency: &'a str,
+    /// Subtotal, discount, shipping, tax and total, in the columns' order.
+    pub totals: [i64; 5],
+    pub tax_rate_bps: i64,
+    pub coupon_code: Option<&'a str>,
+    pub shipping_address: &'a Address,
+    pub lines: &'a [OrderLine],
+    pub placed_at: DateTime<Utc>,
+    pub store: &'a str,
+}
+
+impl<'a> PlacedRow<'a> {
+    /// The row of `placed`; `None` for any other event.
+    pub(super) fn of(placed: &'a OrderEvent) -> Option<Self> {
+        let OrderEvent::OrderPlaced {
+            cart_id,
+            customer_id,
+            customer_role,
+            lines,
+            coupon,
+            shipping_address,
+            tax_rate_bps,
+            totals,
+            placed_at,
+            store,
+            guest_email,
+            ..
+        } = placed
+        else {
+            return None;
+        };
+        Some(Self {
+            customer_id: *customer_id,
+            guest_email: guest_email.as_deref(),
+            cart_id: *cart_id,
+            customer_role: customer_role.as_str(),
+            currency: totals.total.currency.as_str(),
+            totals: [
+                totals.subtotal.minor,
+                totals.discount.minor,
+                totals.shipping.minor,
+                totals.tax.minor,
+                totals.total.minor,
+            ],
+            tax_rate_bps: i64::from(*tax_rate_bps),
+            coupon_code: coupon.as_ref().map(|coupon| coupon.code.as_str()),
+            shipping_address,
+            lines,
+            placed_at: *placed_at,
+            store,
+        })
+    }
+}
+
+/// Inserts the row of the order `placed` (or resets it, when the event is applied again).
 async fn insert_order(
     tx: &mut PgConnection,
     id: Uuid,
@@ -267,23 +329,9 @@ async fn insert_order(
     event: &Envelope,
     version: i64,
 ) -> Result<(), ProjectionError> {
-    let OrderEvent::OrderPlaced {
-        cart_id,
-        customer_id,
-        customer_role,
-        lines,
-        coupon,
-        shipping_address,
-        tax_rate_bps,
-        totals,
-        placed_at,
-        store,
-        guest_email,
-        ..
-    } = placed
-    else {
-        return Err(ProjectionError::decode(event, "not an OrderPlaced event"));
-    };
+    let row = PlacedRow::of(placed)
+        .ok_or_else(|| ProjectionError::decode(event, "not an OrderPlaced event"))?;
+    let [subtotal, discount, shipping, tax, total] = row.totals;
     sqlx::query(
         "INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
          subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
@@ -305,24 +353,24 @@ async fn insert_order(
          refunds = '[]', returns = '[]'",
     )
     .bind(id)
-    .bind(customer_id)
-    .bind(cart_id)
-    .bind(customer_role.as_str())
-    .bind(totals.total.currency.as_str())
-    .bind(totals.subtotal.minor)
-    .bind(totals.discount.minor)
-    .bind(totals.shipping.minor)
-    .bind(totals.tax.minor)
-    .bind(totals.total.minor)
-    .bind(i64::from(*tax_rate_bps))
-    .bind(coupon.as_ref().map(|coupon| coupon.code.as_str()))
-    .bind(Json(shipping_address))
-    .bind(Json(lines))
-    .bind(placed_at)
+    .bind(row.customer_id)
+    .bind(row.cart_id)
+    .bind(row.customer_role)
+    .bind(row.currency)
+    .bind(subtotal)
+    .bind(discount)
+    .bind(shipping)
+    .bind(tax)
+    .bind(total)
+    .bind(row.tax_rate_bps)
+    .bind(row.coupon_code)
+    .bind(Json(row.shipping_address))
+    .bind(Json(row.lines))
+    .bind(row.placed_at)
     .bind(event.recorded_at)
     .bind(version)
-    .bind(store)
-    .bind(guest_email)
+    .bind(row.store)
+    .bind(row.guest_email)
     .execute(&mut *tx)
     .await?;
     Ok(())

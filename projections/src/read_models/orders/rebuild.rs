@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     parse_status, payment_document, returned_on_cancellation, shipment_document, status_after,
-    status_without_row, timeline_detail, Refunds, Returns,
+    status_without_row, timeline_detail, PlacedRow, Refunds, Returns,
 };
 use crate::projection::ProjectionError;
 use crate::replay::{CopyRows, Rebuild, StoredEvent};
@@ -110,42 +110,20 @@ fn detail(event: &StoredEvent<'_>, order: &OrderEvent) -> Result<String, Project
 }
 
 impl OrderRebuild {
-    fn placed(event: &StoredEvent<'_>, placed: OrderEvent) -> Result<Order, ProjectionError> {
-        let OrderEvent::OrderPlaced {
-            cart_id,
-            customer_id,
-            customer_role,
-            lines,
-            coupon,
-            shipping_address,
-            tax_rate_bps,
-            totals,
-            placed_at,
-            store,
-            guest_email,
-            ..
-        } = placed
-        else {
-            return Err(event.error("not an OrderPlaced event"));
-        };
+    fn placed(event: &StoredEvent<'_>, placed: &OrderEvent) -> Result<Order, ProjectionError> {
+        let row = PlacedRow::of(placed).ok_or_else(|| event.error("not an OrderPlaced event"))?;
         Ok(Order {
-            customer_id,
-            guest_email,
-            cart_id,
-            customer_role: customer_role.as_str(),
+            customer_id: row.customer_id,
+            guest_email: row.guest_email.map(str::to_owned),
+            cart_id: row.cart_id,
+            customer_role: row.customer_role,
             status: "placed",
-            currency: totals.total.currency.as_str().to_string(),
-            totals: [
-                totals.subtotal.minor,
-                totals.discount.minor,
-                totals.shipping.minor,
-                totals.tax.minor,
-                totals.total.minor,
-            ],
-            tax_rate_bps: i64::from(tax_rate_bps),
-            coupon_code: coupon.map(|coupon| coupon.code),
-            shipping_address: text(&shipping_address, event)?,
-            lines: text(&lines, event)?,
+            currency: row.currency.to_owned(),
+            totals: row.totals,
+            tax_rate_bps: row.tax_rate_bps,
+            coupon_code: row.coupon_code.map(str::to_owned),
+            shipping_address: text(row.shipping_address, event)?,
+            lines: text(&row.lines, event)?,
             payment: None,
             shipment: None,
             rejection_reason: None,
@@ -155,8 +133,8 @@ impl OrderRebuild {
             refunds: Refunds::default(),
             returns: Returns::default(),
             payment_due_by: None,
-            placed_at,
-            store,
+            placed_at: row.placed_at,
+            store: row.store.to_owned(),
         })
     }
 }
@@ -170,7 +148,7 @@ impl OrderRebuild {
     ) -> Result<OrderStatus, ProjectionError> {
         let order = match order {
             placed @ OrderEvent::OrderPlaced { .. } => {
-                self.order = Some(Self::placed(event, placed)?);
+                self.order = Some(Self::placed(event, &placed)?);
                 return Ok(OrderStatus::Placed);
             }
             other => other,
