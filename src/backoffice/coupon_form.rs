@@ -5,7 +5,7 @@
 //! date); whether the terms make a valid coupon is the coupon aggregate's to say, so the page
 //! shows the same refusals as the API.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use commerce_aggregates::coupon::CouponTerms;
 use commerce_aggregates::{Currency, Discount, Money, Role};
 use commerce_projections::read_models::coupons::{CouponView, DiscountView};
@@ -13,6 +13,7 @@ use commerce_projections::read_models::MoneyView;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::fields::{self, LOCAL_MINUTES};
 use super::PageError;
 use crate::usecases::coupons::{CouponChanges, NewCoupon};
 
@@ -23,9 +24,6 @@ const ROLES: [(Role, &str); 4] = [
     (Role::Admin, "role_admin"),
     (Role::Auditor, "role_auditor"),
 ];
-
-/// How `datetime-local` fields send an instant (read as UTC).
-const LOCAL_MINUTES: &str = "%Y-%m-%dT%H:%M";
 
 /// A posted coupon form. Every field is text (absent: empty), so a bad value gets this
 /// module's 400 page naming the field rather than a deserialisation error.
@@ -82,10 +80,7 @@ impl CouponForm {
 
     /// The version the edit form showed.
     pub fn expected_version(&self) -> Result<usize, PageError> {
-        self.version
-            .trim()
-            .parse()
-            .map_err(|_| PageError::bad_request("the form's version is missing or not a number"))
+        fields::version(&self.version)
     }
 
     /// The terms the form states (the coupon aggregate validates them).
@@ -121,8 +116,11 @@ impl CouponForm {
             starts_at: instant_field(&self.starts_at, "the start")?,
             expires_at: instant_field(&self.expires_at, "the end")?,
             eligible_roles,
-            max_redemptions: limit(&self.max_redemptions, "the total limit")?,
-            max_per_customer: limit(&self.max_per_customer, "the limit per customer")?,
+            max_redemptions: fields::optional_count(&self.max_redemptions, "the total limit")?,
+            max_per_customer: fields::optional_count(
+                &self.max_per_customer,
+                "the limit per customer",
+            )?,
         })
     }
 
@@ -153,20 +151,9 @@ fn instant_field(text: &str, what: &str) -> Result<Option<DateTime<Utc>>, PageEr
     if text.is_empty() {
         return Ok(None);
     }
-    NaiveDateTime::parse_from_str(text, LOCAL_MINUTES)
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-        .map(|local| Some(local.and_utc()))
-        .map_err(|_| PageError::BadRequest(format!("{what} must be a date and time")))
-}
-
-fn limit(text: &str, what: &str) -> Result<Option<u32>, PageError> {
-    match text.trim() {
-        "" => Ok(None),
-        text => text
-            .parse()
-            .map(Some)
-            .map_err(|_| PageError::BadRequest(format!("{what} must be a whole number"))),
-    }
+    fields::local_instant(text)
+        .map(Some)
+        .ok_or_else(|| PageError::BadRequest(format!("{what} must be a date and time")))
 }
 
 /// An amount as typed in the form: `12.50` (the currency's own decimals).

@@ -277,11 +277,7 @@ async fn deactivate(
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let code = path_code(&code)?;
-    let expected = form
-        .version
-        .trim()
-        .parse()
-        .map_err(|_| PageError::bad_request("the form's version is missing or not a number"))?;
+    let expected = super::fields::version(&form.version)?;
     let metadata = staff.metadata(&request_id);
     let version = usecase::deactivate_coupon(&state.stores, &code, &metadata, Some(expected))
         .await

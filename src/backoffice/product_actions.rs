@@ -12,7 +12,8 @@ use axum::Form;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::product_forms::{parse_list, parse_optional_count, parse_price, VariantForm};
+use super::fields::{no_version, optional_count, version};
+use super::product_forms::{parse_list, parse_price, VariantForm};
 use super::{PageError, Staff};
 use crate::http::commands::product_images::{alt_text, read_field};
 use crate::http::error::ApiError;
@@ -23,14 +24,6 @@ use crate::usecases::add_variant::{self, AddVariant};
 use crate::usecases::product_change::{self, ChangeProduct, ProductChange};
 
 /// The version field every form posts.
-fn version(text: &str) -> Result<usize, PageError> {
-    text.trim().parse().map_err(|_| no_version())
-}
-
-fn no_version() -> PageError {
-    PageError::bad_request("the form's version is missing or not a number")
-}
-
 /// Post/redirect/get: the product's page once its read model shows `version`.
 fn back_to(id: Uuid, version: usize) -> Response {
     Redirect::to(&format!("/admin/products/{id}?v={version}")).into_response()
@@ -92,10 +85,7 @@ pub async fn update(
         category: Some(form.category),
         tags: Some(parse_list(&form.tags)),
         images: Some(images),
-        low_stock_threshold: parse_optional_count(
-            &form.low_stock_threshold,
-            "the low-stock threshold",
-        )?,
+        low_stock_threshold: optional_count(&form.low_stock_threshold, "the low-stock threshold")?,
     };
     let version = version(&form.version)?;
     change(&state, &staff, &request_id, id, version, details).await

@@ -97,14 +97,3 @@ pub fn parse_list(text: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
-
-/// An optional whole number (blank is none).
-pub fn parse_optional_count(text: &str, what: &str) -> Result<Option<u32>, PageError> {
-    match text.trim() {
-        "" => Ok(None),
-        number => number
-            .parse()
-            .map(Some)
-            .map_err(|_| PageError::BadRequest(format!("{what} must be a whole number from 0"))),
-    }
-}

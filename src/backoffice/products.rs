@@ -15,8 +15,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::fields::optional_count;
 use super::layout::{csrf_field, money, page, pager};
-use super::product_forms::{parse_list, parse_optional_count, variant_fields, VariantForm};
+use super::product_forms::{parse_list, variant_fields, VariantForm};
 use super::{product_actions, product_page, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
@@ -305,10 +306,7 @@ pub async fn create(
         tags: parse_list(&form.tags),
         images: Vec::new(),
         variants: vec![form.variant.to_variant()?],
-        low_stock_threshold: parse_optional_count(
-            &form.low_stock_threshold,
-            "the low-stock threshold",
-        )?,
+        low_stock_threshold: optional_count(&form.low_stock_threshold, "the low-stock threshold")?,
         store: match form.store.trim() {
             "" => DEFAULT_STORE.to_owned(),
             slug => slug.to_owned(),

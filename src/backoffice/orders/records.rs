@@ -5,13 +5,14 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use commerce_projections::read_models::orders::{self, OrderView};
 use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{lines, money_back, summary, timeline_table};
+use crate::backoffice::fields::local_instant;
 use crate::backoffice::layout::{instant, page, short_id};
 use crate::backoffice::{PageError, Staff};
 use crate::http::error::ApiError;
@@ -105,10 +106,7 @@ fn as_was(order: &OrderView) -> Markup {
 /// A `datetime-local` value (`2026-12-07T09:30`, seconds and fractions optional) read as
 /// UTC, or an RFC 3339 instant; 400 otherwise, or outside the years 1–9999.
 fn parse_at(text: &str) -> Result<DateTime<Utc>, PageError> {
-    let at = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(|local| local.and_utc())
+    let at = local_instant(text)
         .or_else(|| crate::audit::parse_instant(text).ok())
         .ok_or_else(|| {
             PageError::bad_request("the instant is a date and time, like 2026-12-07T09:30")
