@@ -162,6 +162,29 @@ pub async fn click(browser: &Client, label: &str) {
         .expect("clicked");
 }
 
+/// On an order's page: ships it with the Ship form and sees its timeline gain the
+/// `OrderShipped` row.
+pub async fn ship_and_see_the_timeline_grow(browser: &Client) {
+    let timeline_rows = || async {
+        browser
+            .find_all(Locator::Css("#timeline tbody tr"))
+            .await
+            .expect("timeline")
+            .len()
+    };
+    let rows_before = timeline_rows().await;
+    fill(browser, "carrier", "DHL").await;
+    fill(browser, "tracking_number", "JD0146").await;
+    click(browser, "Ship").await;
+    // A click submits the form without waiting for the next page: wait for what it shows.
+    browser
+        .wait()
+        .for_element(Locator::XPath("//td[text()='OrderShipped']"))
+        .await
+        .expect("the timeline shows the shipment");
+    assert_eq!(timeline_rows().await, rows_before + 1);
+}
+
 /// Keeps read models caught up while a browser test runs: the tests run no projection
 /// workers, and a page after an action waits for the read model to show its version.
 /// Stops when dropped.

@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 
-use super::{click, fill, signed_in, CatchUp, Driver};
+use super::{click, fill, ship_and_see_the_timeline_grow, signed_in, CatchUp, Driver};
 use crate::backoffice::admin_account;
 use crate::client::Pay;
 use crate::fixtures::{ready_cart, unique_sku};
@@ -108,24 +108,6 @@ async fn an_admin_creates_and_publishes_a_product_then_ships_a_customers_order_o
         .for_element(Locator::XPath("//td[text()='Browser mug']"))
         .await
         .expect("the order's page, with its line");
-    let rows_before = browser
-        .find_all(Locator::Css("#timeline tbody tr"))
-        .await
-        .expect("timeline")
-        .len();
-    fill(browser, "carrier", "DHL").await;
-    fill(browser, "tracking_number", "JD0146").await;
-    click(browser, "Ship").await;
-    browser
-        .wait()
-        .for_element(Locator::XPath("//td[text()='OrderShipped']"))
-        .await
-        .expect("the timeline shows the shipment");
-    let rows_after = browser
-        .find_all(Locator::Css("#timeline tbody tr"))
-        .await
-        .expect("timeline")
-        .len();
-    assert_eq!(rows_after, rows_before + 1);
+    ship_and_see_the_timeline_grow(browser).await;
     driver.stop().await;
 }
