@@ -3,7 +3,8 @@
 //! figures in tables beside them. It reads the analytics read model with the same functions,
 //! the same range rules and the same defaults as `GET /api/v1/admin/analytics/*`.
 
-use axum::extract::{Query, State};
+use crate::backoffice::extract::PageQuery;
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use chrono::{Duration, Utc};
@@ -52,7 +53,7 @@ struct Reports {
 pub async fn show(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Query(query): Query<RangeQuery>,
+    PageQuery(query): PageQuery<RangeQuery>,
 ) -> Result<Markup, PageError> {
     let given = |value: Option<String>| value.filter(|value| !value.trim().is_empty());
     let mut invalid = Invalid::default();

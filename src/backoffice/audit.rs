@@ -3,7 +3,8 @@
 //! result, head hash, events checked and where the chain broke; and the order-history
 //! explorer, which leads to an order's history page.
 
-use axum::extract::{Query, State};
+use crate::backoffice::extract::PageQuery;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -38,7 +39,7 @@ pub struct AuditQuery {
 pub async fn audit_page(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Query(query): Query<AuditQuery>,
+    PageQuery(query): PageQuery<AuditQuery>,
 ) -> Result<Markup, PageError> {
     let report = match query.verify {
         Some(_) => Some(verify(&state.pool).await.map_err(ApiError::from)?),
@@ -131,7 +132,7 @@ pub struct ExploreQuery {
 /// `GET /admin/audit/order?order=`: to that order's history page.
 pub async fn explore_order(
     _staff: Staff,
-    Query(query): Query<ExploreQuery>,
+    PageQuery(query): PageQuery<ExploreQuery>,
 ) -> Result<Response, PageError> {
     let id = Uuid::parse_str(query.order.trim())
         .map_err(|_| PageError::bad_request("an order id is a UUID"))?;

@@ -6,10 +6,11 @@
 //! An action answers with this page again; the lists come from read models that follow the
 //! commit within their projection's delay, so a new entry may take a moment to be listed.
 
+use crate::backoffice::extract::PageForm;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use commerce_aggregates::Currency;
 use commerce_projections::read_models::taxonomy::{self, CategoryNode};
 use commerce_projections::read_models::{stores, PageRequest};
@@ -185,7 +186,7 @@ pub async fn create_store(
     State(state): State<AppState>,
     staff: Staff,
     request_id: RequestId,
-    Form(form): Form<StoreForm>,
+    PageForm(form): PageForm<StoreForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let currency = Currency::parse(form.currency.trim())
@@ -217,7 +218,7 @@ pub async fn create_category(
     State(state): State<AppState>,
     staff: Staff,
     request_id: RequestId,
-    Form(form): Form<CategoryForm>,
+    PageForm(form): PageForm<CategoryForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let parent = Some(form.parent.trim().to_owned()).filter(|parent| !parent.is_empty());
@@ -244,7 +245,7 @@ pub async fn create_tag(
     State(state): State<AppState>,
     staff: Staff,
     request_id: RequestId,
-    Form(form): Form<TagForm>,
+    PageForm(form): PageForm<TagForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     tags::create_tag(&state.stores, form.name, &staff.metadata(&request_id))

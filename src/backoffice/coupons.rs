@@ -3,10 +3,12 @@
 //! call the same use cases as `POST coupons`, `PATCH coupons/{code}` and
 //! `POST coupons/{code}/deactivate`.
 
-use axum::extract::{Path, Query, State};
+use crate::backoffice::extract::PageForm;
+use crate::backoffice::extract::{PagePath, PageQuery};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono::{Duration, Utc};
 use commerce_aggregates::coupon::{normalize_code, CouponError};
 use commerce_projections::read_models::analytics::{self, CouponUsage, DateRange};
@@ -51,7 +53,7 @@ pub struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     staff: Staff,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     let page_number = page_number(query.page);
     let found = coupons::list(&state.pool, page_number, PER_PAGE)
@@ -109,7 +111,7 @@ async fn create(
     State(state): State<AppState>,
     staff: Staff,
     request_id: RequestId,
-    Form(form): Form<CouponForm>,
+    PageForm(form): PageForm<CouponForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let input = form.new_coupon()?;
@@ -125,8 +127,8 @@ async fn create(
 async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
-    Query(query): Query<AfterAction>,
+    PagePath(code): PagePath<String>,
+    PageQuery(query): PageQuery<AfterAction>,
 ) -> Result<Markup, PageError> {
     let code = path_code(&code)?;
     let coupon = read_at_least(
@@ -245,9 +247,9 @@ fn actions(coupon: &CouponView, csrf: &str) -> Markup {
 async fn update(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    PagePath(code): PagePath<String>,
     request_id: RequestId,
-    Form(form): Form<CouponForm>,
+    PageForm(form): PageForm<CouponForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let code = path_code(&code)?;
@@ -271,9 +273,9 @@ pub struct DeactivateForm {
 async fn deactivate(
     State(state): State<AppState>,
     staff: Staff,
-    Path(code): Path<String>,
+    PagePath(code): PagePath<String>,
     request_id: RequestId,
-    Form(form): Form<DeactivateForm>,
+    PageForm(form): PageForm<DeactivateForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let code = path_code(&code)?;

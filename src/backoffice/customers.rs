@@ -4,10 +4,12 @@
 //! `auth` functions, with the same rules, as `PUT admin/users/{id}/role` and
 //! `POST admin/users/{id}/deactivate|reactivate`.
 
-use axum::extract::{Path, Query, State};
+use crate::backoffice::extract::PageForm;
+use crate::backoffice::extract::{PagePath, PageQuery};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use commerce_aggregates::address_book::BookEntry;
 use commerce_aggregates::Role;
 use commerce_projections::read_models::orders::{self, OrderQuery, OrderView};
@@ -63,7 +65,7 @@ pub struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     let role = match query.role.as_str() {
         "" => None,
@@ -138,7 +140,7 @@ async fn list(
 async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> Result<Markup, PageError> {
     let id = path_id(&id)?;
     let account = accounts::find(&state.pool, id)
@@ -303,9 +305,9 @@ pub struct RoleForm {
 async fn change_role(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     request_id: RequestId,
-    Form(form): Form<RoleForm>,
+    PageForm(form): PageForm<RoleForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let id = path_id(&id)?;
@@ -320,7 +322,7 @@ async fn change_role(
 async fn deactivate(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     request_id: RequestId,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
@@ -336,7 +338,7 @@ async fn deactivate(
 async fn reactivate(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     request_id: RequestId,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;

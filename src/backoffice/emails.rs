@@ -2,7 +2,8 @@
 //! for, newest first, with its delivery status and last error, filtered by status — the read
 //! of `GET /api/v1/admin/emails` ([`crate::mailer::log`]), never a body.
 
-use axum::extract::{Query, State};
+use crate::backoffice::extract::PageQuery;
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use commerce_projections::read_models::PageRequest;
@@ -38,7 +39,7 @@ pub struct EmailsQuery {
 pub async fn emails_page(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Query(query): Query<EmailsQuery>,
+    PageQuery(query): PageQuery<EmailsQuery>,
 ) -> Result<Markup, PageError> {
     let status = match query.status.as_str() {
         "" => None,

@@ -6,7 +6,8 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Query, State};
+use crate::backoffice::extract::PageQuery;
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event, Sse};
 use axum::response::IntoResponse;
@@ -79,7 +80,7 @@ impl EventsQuery {
 pub async fn events_page(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Query(query): Query<EventsQuery>,
+    PageQuery(query): PageQuery<EventsQuery>,
 ) -> Result<Markup, PageError> {
     let filter = query.filter()?;
     let recent = read_recent(&state.pool, RECENT, &filter)
@@ -160,7 +161,7 @@ pub async fn stream(
     _staff: Staff,
     live: Option<Extension<LiveFeed>>,
     headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
+    PageQuery(query): PageQuery<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PageError> {
     let filter = query.filter()?;
     let after = events_stream::start(&state.pool, &headers, query.after).await?;

@@ -3,7 +3,8 @@
 //! filtered by level, each linking to its product — the inventory read model behind
 //! `GET admin/inventory/health`.
 
-use axum::extract::{Query, State};
+use crate::backoffice::extract::PageQuery;
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use commerce_projections::read_models::inventory::{self, StockLevel};
@@ -37,7 +38,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     let level = match query.level.as_str() {
         "" => None,

@@ -5,10 +5,10 @@
 //! came over TLS: the engine itself speaks plain HTTP, so that is when the TLS-terminating
 //! proxy says `X-Forwarded-Proto: https` (at worst a spoofed header adds the attribute).
 
+use crate::backoffice::extract::PageForm;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use commerce_aggregates::Role;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -51,7 +51,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
-    Form(body): Form<SignIn>,
+    PageForm(body): PageForm<SignIn>,
 ) -> Result<Response, PageError> {
     let refused = |status: StatusCode, why: &str| {
         (

@@ -2,7 +2,8 @@
 //! filtered by status, read only. Admins only, as `GET admin/messages`: the messages hold
 //! their senders' addresses and words, which auditors are not shown.
 
-use axum::extract::{Query, State};
+use crate::backoffice::extract::PageQuery;
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use commerce_projections::read_models::contact_messages;
@@ -41,7 +42,7 @@ pub struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     staff: Staff,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     staff.require_admin()?;
     let status = match query.status.as_str() {

@@ -22,6 +22,7 @@ mod customers;
 mod dashboard;
 mod emails;
 mod events;
+mod extract;
 mod fields;
 mod inventory;
 mod layout;

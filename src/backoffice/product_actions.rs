@@ -5,10 +5,11 @@
 //! use case as the JSON API's route; the answer is the product's page once the catalog shows
 //! the new version (post/redirect/get).
 
+use crate::backoffice::extract::PageForm;
+use crate::backoffice::extract::PagePath;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -67,9 +68,9 @@ pub struct DetailsForm {
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<DetailsForm>,
+    PageForm(form): PageForm<DetailsForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let images = form
@@ -104,9 +105,9 @@ pub struct AddVariantForm {
 pub async fn add_variant(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<AddVariantForm>,
+    PageForm(form): PageForm<AddVariantForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let input = AddVariant {
@@ -135,9 +136,9 @@ pub struct PriceForm {
 pub async fn change_price(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<PriceForm>,
+    PageForm(form): PageForm<PriceForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let reprice = ProductChange::ChangePrice {
@@ -163,9 +164,9 @@ pub struct StockForm {
 pub async fn adjust_stock(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<StockForm>,
+    PageForm(form): PageForm<StockForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let adjustment = form.adjustment.trim().parse().map_err(|_| {
@@ -191,9 +192,9 @@ pub struct VersionForm {
 pub async fn publish(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<VersionForm>,
+    PageForm(form): PageForm<VersionForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let version = version(&form.version)?;
@@ -212,9 +213,9 @@ pub async fn publish(
 pub async fn archive(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<VersionForm>,
+    PageForm(form): PageForm<VersionForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let version = version(&form.version)?;
@@ -241,9 +242,9 @@ pub struct RemoveImageForm {
 pub async fn remove_image(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<RemoveImageForm>,
+    PageForm(form): PageForm<RemoveImageForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let image_id = Uuid::parse_str(form.image_id.trim())
@@ -266,9 +267,9 @@ pub struct ReorderForm {
 pub async fn reorder_images(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<ReorderForm>,
+    PageForm(form): PageForm<ReorderForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let image_ids = form
@@ -287,7 +288,7 @@ pub async fn reorder_images(
 pub async fn upload_image(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {

@@ -3,7 +3,8 @@
 //! changed (handled in [`super::product_actions`]). Every form posts the version the page
 //! shows, so a page gone stale meanwhile gets a 412 instead of overwriting a change unseen.
 
-use axum::extract::{Path, Query, State};
+use crate::backoffice::extract::{PagePath, PageQuery};
+use axum::extract::State;
 use commerce_projections::read_models::catalog::{self, ProductView, VariantView};
 use maud::{html, Markup};
 use uuid::Uuid;
@@ -18,8 +19,8 @@ use crate::http::AppState;
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
-    Query(query): Query<AfterAction>,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(query): PageQuery<AfterAction>,
 ) -> Result<Markup, PageError> {
     let product = read_at_least(
         &state,

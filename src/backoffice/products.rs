@@ -3,10 +3,12 @@
 //! as `POST products`. One product's page and its forms are in [`super::product_page`] and
 //! [`super::product_actions`], the forms' shared fields in [`super::product_forms`].
 
-use axum::extract::{DefaultBodyLimit, Query, State};
+use crate::backoffice::extract::PageForm;
+use crate::backoffice::extract::PageQuery;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Router};
 use commerce_aggregates::store::DEFAULT_STORE;
 use commerce_projections::read_models::catalog::{CatalogQuery, CatalogSort, StatusFilter};
 use commerce_projections::read_models::stores::{self, StoreView};
@@ -146,7 +148,7 @@ pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
     index: Option<Extension<SearchIndex>>,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     let catalog_query = query.to_catalog()?;
     let index = index.as_ref().map(|Extension(index)| index);
@@ -296,7 +298,7 @@ pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
     request_id: RequestId,
-    Form(form): Form<CreateForm>,
+    PageForm(form): PageForm<CreateForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let input = CreateProduct {

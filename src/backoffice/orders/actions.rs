@@ -2,9 +2,10 @@
 //! allows, and their handlers, which call the same use cases as
 //! `POST orders/{id}/ship|deliver|cancel` with the version the page showed as `If-Match`.
 
-use axum::extract::{Path, State};
+use crate::backoffice::extract::PageForm;
+use crate::backoffice::extract::PagePath;
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use commerce_aggregates::order::{OrderAction, OrderStatus};
 use commerce_projections::read_models::orders::OrderView;
 use maud::{html, Markup};
@@ -85,9 +86,9 @@ pub struct CancelForm {
 pub async fn ship(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<ShipForm>,
+    PageForm(form): PageForm<ShipForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let input = ship::ShipOrder {
@@ -106,9 +107,9 @@ pub async fn ship(
 pub async fn deliver(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<DeliverForm>,
+    PageForm(form): PageForm<DeliverForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let input = deliver::DeliverOrder {
@@ -125,9 +126,9 @@ pub async fn deliver(
 pub async fn cancel(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<CancelForm>,
+    PageForm(form): PageForm<CancelForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let input = cancel::CancelOrder {

@@ -2,7 +2,8 @@
 //! id, a customer (an account's email or id, or a guest's email), the placing date and the
 //! store — all through the order read model's [`orders::search`].
 
-use axum::extract::{Query, State};
+use crate::backoffice::extract::PageQuery;
+use axum::extract::State;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use commerce_aggregates::order::OrderStatus;
 use commerce_projections::read_models::orders::{
@@ -52,7 +53,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Query(query): Query<ListQuery>,
+    PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     let page_number = page_number(query.page);
     let (filter, search) = filters(&state.pool, &query, page_number).await?;

@@ -8,7 +8,8 @@ mod list;
 mod money_back;
 mod records;
 
-use axum::extract::{Path, Query, State};
+use crate::backoffice::extract::{PagePath, PageQuery};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -44,8 +45,8 @@ pub fn routes() -> Router<AppState> {
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
-    Query(query): Query<AfterAction>,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(query): PageQuery<AfterAction>,
 ) -> Result<Markup, PageError> {
     let order = read_order(&state, id, query.v, |_: &OrderView| Access::Visible).await?;
     // Read after the order: keep to the events the order row reflects.

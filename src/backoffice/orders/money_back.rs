@@ -2,9 +2,10 @@
 //! (an amount and why, through [`refund::refund`] as `POST orders/{id}/refunds`) and the
 //! return steps (approve, reject, receive, through [`returns`] as `POST returns/{id}/…`).
 
-use axum::extract::{Path, State};
+use crate::backoffice::extract::PageForm;
+use crate::backoffice::extract::PagePath;
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use commerce_aggregates::order::{OrderAction, OrderStatus, RefundScope};
 use commerce_aggregates::{Currency, Money};
 use commerce_projections::read_models::orders::{OrderView, ReturnView};
@@ -148,9 +149,9 @@ pub struct RefundForm {
 pub async fn refund(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<RefundForm>,
+    PageForm(form): PageForm<RefundForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let input = RefundOrder {
@@ -191,7 +192,7 @@ fn parse_amount(text: &str, currency: &str) -> Result<Money, PageError> {
 pub async fn approve(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
@@ -208,9 +209,9 @@ pub struct RejectForm {
 pub async fn reject(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<RejectForm>,
+    PageForm(form): PageForm<RejectForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let decision = Decision::Reject(form.reason);
@@ -242,9 +243,9 @@ pub struct ReceiveForm {
 pub async fn receive(
     State(state): State<AppState>,
     staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     request_id: RequestId,
-    Form(form): Form<ReceiveForm>,
+    PageForm(form): PageForm<ReceiveForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
     let Received { order_id, refund } = returns::receive(

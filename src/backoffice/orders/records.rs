@@ -3,7 +3,8 @@
 //! and its whole history with actors and chain links (as `GET orders/{id}/history`). The
 //! last two read the event store, as only history, as-of and audit pages may.
 
-use axum::extract::{Path, Query, State};
+use crate::backoffice::extract::{PagePath, PageQuery};
+use axum::extract::State;
 use axum::response::Html;
 use chrono::{DateTime, Datelike, Utc};
 use commerce_projections::read_models::orders::{self, OrderView};
@@ -36,7 +37,7 @@ pub(super) fn links(id: Uuid) -> Markup {
 pub async fn invoice(
     State(state): State<AppState>,
     _staff: Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
 ) -> Result<Html<String>, PageError> {
     let order = orders::get(&state.pool, id)
         .await
@@ -58,8 +59,8 @@ pub struct AsOfQuery {
 pub async fn as_of(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Path(id): Path<Uuid>,
-    Query(query): Query<AsOfQuery>,
+    PagePath(id): PagePath<Uuid>,
+    PageQuery(query): PageQuery<AsOfQuery>,
 ) -> Result<Markup, PageError> {
     let at = match query.at.trim() {
         "" => None,
@@ -124,7 +125,7 @@ fn parse_at(text: &str) -> Result<DateTime<Utc>, PageError> {
 pub async fn history(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
 ) -> Result<Markup, PageError> {
     let read = read_history(&state.pool, id).await?;
     if !read.placed {

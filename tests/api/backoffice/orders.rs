@@ -73,3 +73,30 @@ async fn the_orders_list_filters_by_status() {
     assert!(!shipped.body.contains(short));
     assert_eq!(browser.get("/admin/orders?status=lost").await.status, 400);
 }
+
+#[tokio::test]
+async fn a_malformed_path_query_or_form_is_refused_with_a_page_and_writes_nothing() {
+    let app = spawn_app().await;
+    let (_, order) = paid_order(&app).await;
+    refresh_one(&app.db.pool, "orders").await;
+    let mut browser = signed_in_admin(&app).await;
+    let csrf = browser.csrf().await;
+    let bad_path = browser.get("/admin/orders/not-an-order").await;
+    let bad_query = browser.get("/admin/orders?page=first").await;
+    let bad_form = browser
+        .post(
+            &format!("/admin/orders/{order}/ship"),
+            &[("csrf", &csrf), ("version", "three"), ("carrier", "DHL")],
+        )
+        .await;
+    for refused in [&bad_path, &bad_query, &bad_form] {
+        assert!((400..500).contains(&refused.status), "{}", refused.status);
+        assert!(
+            refused.body.contains(r#"role="alert""#) && refused.body.contains("<html"),
+            "a page, not plain text: {}",
+            refused.body
+        );
+    }
+    let order_json: serde_json::Value = app.as_admin().get_order(&order).await.json_body();
+    assert_eq!(order_json["status"], "paid", "nothing shipped");
+}
