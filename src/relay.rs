@@ -130,13 +130,8 @@ impl Relay {
             }
             let batch = {
                 let mut conn = self.pool.acquire().await?;
-                let filter = ReadFilter {
-                    after: checkpoint,
-                    limit: self.settings.batch_size,
-                    aggregate_types: &[],
-                    event_types: &[],
-                    horizon: Horizon::Published,
-                };
+                let filter =
+                    ReadFilter::new(checkpoint, self.settings.batch_size, Horizon::Published);
                 read_events(&mut conn, &filter).await?
             };
             let Some(&(last, _)) = batch.last() else {

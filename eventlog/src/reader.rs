@@ -99,44 +99,71 @@ pub struct ReadFilter<'a> {
     pub limit: i64,
     /// Only these aggregate types (all when empty).
     pub aggregate_types: &'a [&'a str],
+    /// Only events of the aggregate with this id (of any type unless `aggregate_types` says).
+    pub aggregate_id: Option<&'a str>,
     /// Only these event types (all when empty).
     pub event_types: &'a [String],
     /// How far the read may go.
     pub horizon: Horizon,
+    /// The newest events first: the `limit` most recent ones after `after` instead of the
+    /// `limit` oldest.
+    pub newest_first: bool,
 }
 
-/// The read for one horizon, built once. `e.commit_xid` in ORDER BY is the xid8 column: a
-/// bare `commit_xid` would name the text column selected, and "1000" sorts before "999".
-fn read_sql(horizon: Horizon) -> &'static str {
-    static SQL: LazyLock<[String; 3]> = LazyLock::new(|| {
+impl<'a> ReadFilter<'a> {
+    /// Every event after `after` up to `horizon`, oldest first, at most `limit`: narrow it
+    /// with struct update syntax.
+    pub fn new(after: Position, limit: i64, horizon: Horizon) -> Self {
+        Self {
+            after,
+            limit,
+            aggregate_types: &[],
+            aggregate_id: None,
+            event_types: &[],
+            horizon,
+            newest_first: false,
+        }
+    }
+}
+
+/// The read for one horizon and direction, built once. `e.commit_xid` in ORDER BY is the
+/// xid8 column: a bare `commit_xid` would name the text column selected, and "1000" sorts
+/// before "999".
+fn read_sql(horizon: Horizon, newest_first: bool) -> &'static str {
+    static SQL: LazyLock<[[String; 2]; 3]> = LazyLock::new(|| {
         [Horizon::Published, Horizon::Snapshot, Horizon::Visible].map(|horizon| {
-            format!(
-                "SELECT {EVENT_COLUMNS}
-                   FROM events e
-                  WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2)
-                    AND {}
-                    AND (cardinality($3::text[]) = 0 OR e.aggregate_type = ANY($3))
-                    AND (cardinality($4::text[]) = 0 OR e.event_type = ANY($4))
-                  ORDER BY e.commit_xid, e.global_position
-                  LIMIT $5",
-                horizon.condition()
-            )
+            ["", " DESC"].map(|direction| {
+                format!(
+                    "SELECT {EVENT_COLUMNS}
+                       FROM events e
+                      WHERE (e.commit_xid, e.global_position) > ($1::text::xid8, $2)
+                        AND {}
+                        AND (cardinality($3::text[]) = 0 OR e.aggregate_type = ANY($3))
+                        AND ($4::text IS NULL OR e.aggregate_id = $4)
+                        AND (cardinality($5::text[]) = 0 OR e.event_type = ANY($5))
+                      ORDER BY e.commit_xid{direction}, e.global_position{direction}
+                      LIMIT $6",
+                    horizon.condition()
+                )
+            })
         })
     });
-    &SQL[horizon as usize]
+    &SQL[horizon as usize][usize::from(newest_first)]
 }
 
-/// The next stored rows after `filter.after` in commit order, with [`EVENT_COLUMNS`]: the one
-/// commit-order read of the event log; [`read_events`] decodes them, the audit reads them raw.
+/// The stored rows `filter` selects in commit order (or its reverse), with
+/// [`EVENT_COLUMNS`]: the one read of the event log; [`read_events`] decodes them, the audit
+/// reads them raw.
 pub async fn read_rows(
     conn: &mut PgConnection,
     filter: &ReadFilter<'_>,
 ) -> Result<Vec<PgRow>, sqlx::Error> {
     let types: Vec<&str> = filter.aggregate_types.to_vec();
-    sqlx::query(read_sql(filter.horizon))
+    sqlx::query(read_sql(filter.horizon, filter.newest_first))
         .bind(filter.after.xid.to_string())
         .bind(filter.after.global)
         .bind(&types)
+        .bind(filter.aggregate_id)
         .bind(filter.event_types)
         .bind(filter.limit)
         .fetch_all(conn)
@@ -246,12 +273,20 @@ mod tests {
 
     #[test]
     fn each_horizon_has_its_own_statement_in_commit_order() {
-        let statements = [Horizon::Published, Horizon::Snapshot, Horizon::Visible].map(read_sql);
+        let horizons = [Horizon::Published, Horizon::Snapshot, Horizon::Visible];
+        let statements = horizons.map(|horizon| read_sql(horizon, false));
         assert!(statements[0].contains(PUBLISH_HORIZON));
         assert!(statements[1].contains("pg_snapshot_xmin(pg_current_snapshot())"));
         assert!(!statements[2].contains("pg_snapshot_xmin"));
         for sql in statements {
             assert!(sql.contains("ORDER BY e.commit_xid, e.global_position"));
         }
+    }
+
+    #[test]
+    fn newest_first_reverses_the_commit_order_and_keeps_the_horizon() {
+        let sql = read_sql(Horizon::Snapshot, true);
+        assert!(sql.contains("ORDER BY e.commit_xid DESC, e.global_position DESC"));
+        assert!(sql.contains("pg_snapshot_xmin(pg_current_snapshot())"));
     }
 }

@@ -140,11 +140,8 @@ async fn apply_each(
     let mut positions: HashMap<(String, String), i64> = HashMap::new();
     loop {
         let filter = ReadFilter {
-            after,
-            limit: REPLAY_BATCH,
             aggregate_types: projection.aggregate_types(),
-            event_types: &[],
-            horizon: Horizon::Visible,
+            ..ReadFilter::new(after, REPLAY_BATCH, Horizon::Visible)
         };
         let batch = read_events(&mut *tx, &filter).await?;
         let Some((last, _)) = batch.last() else {

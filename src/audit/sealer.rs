@@ -145,13 +145,7 @@ pub async fn seal_batch(pool: &PgPool, limit: i64) -> Result<usize, sqlx::Error>
         .await?;
     let head = head(&mut tx).await?;
     let (mut link, mut prev) = (head.link, head.hash);
-    let filter = ReadFilter {
-        after: head.position,
-        limit: limit.max(1),
-        aggregate_types: &[],
-        event_types: &[],
-        horizon: Horizon::Snapshot,
-    };
+    let filter = ReadFilter::new(head.position, limit.max(1), Horizon::Snapshot);
     let rows = read_rows(&mut tx, &filter).await?;
     if rows.is_empty() {
         return Ok(0);

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use commerce_aggregates::Role;
 use commerce_eventlog::reader::{
     begin_snapshot, decode_row, last_below_snapshot, parse_xid, read_rows, Horizon, Position,
-    ReadFilter, EVENT_COLUMNS,
+    ReadFilter,
 };
 use commerce_eventlog::Envelope;
 use serde::{Deserialize, Serialize};
@@ -264,11 +264,9 @@ pub(crate) async fn read_page(
     let mut tx = begin_snapshot(pool).await?;
     let aggregate_types: Vec<&str> = filter.aggregate_type.iter().map(String::as_str).collect();
     let read = ReadFilter {
-        after,
-        limit,
         aggregate_types: &aggregate_types,
         event_types: &filter.types,
-        horizon: Horizon::Snapshot,
+        ..ReadFilter::new(after, limit, Horizon::Snapshot)
     };
     let rows = read_rows(&mut tx, &read).await?;
     let mut next = after;
@@ -304,22 +302,15 @@ pub(crate) async fn read_recent(
 ) -> Result<PageRead, sqlx::Error> {
     let mut tx = begin_snapshot(pool).await?;
     let head = last_below_snapshot(&mut tx, Position::default()).await?;
-    let horizon = Horizon::Snapshot.condition();
-    let rows = sqlx::query(&format!(
-        "SELECT {EVENT_COLUMNS} FROM events e
-          WHERE {horizon}
-            AND (cardinality($1::text[]) = 0 OR e.event_type = ANY($1))
-            AND ($2::text IS NULL OR e.aggregate_type = $2)
-            AND ($3::text IS NULL OR e.aggregate_id = $3)
-          ORDER BY e.commit_xid DESC, e.global_position DESC
-          LIMIT $4"
-    ))
-    .bind(&filter.types)
-    .bind(filter.aggregate_type.as_deref())
-    .bind(filter.aggregate_id.as_deref())
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
+    let aggregate_types: Vec<&str> = filter.aggregate_type.iter().map(String::as_str).collect();
+    let read = ReadFilter {
+        aggregate_types: &aggregate_types,
+        aggregate_id: filter.aggregate_id.as_deref(),
+        event_types: &filter.types,
+        newest_first: true,
+        ..ReadFilter::new(Position::default(), limit, Horizon::Snapshot)
+    };
+    let rows = read_rows(&mut tx, &read).await?;
     tx.commit().await?;
     let events = rows
         .iter()

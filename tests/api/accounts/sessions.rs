@@ -47,11 +47,8 @@ async fn register_verify_login_refresh_logout_then_the_old_tokens_are_rejected()
     // open on purpose.)
     let mut conn = app.db.pool.acquire().await.expect("connection");
     let filter = ReadFilter {
-        after: Position::default(),
-        limit: 10,
         aggregate_types: &["account"],
-        event_types: &[],
-        horizon: Horizon::Visible,
+        ..ReadFilter::new(Position::default(), 10, Horizon::Visible)
     };
     let relayed = read_events(&mut conn, &filter)
         .await
