@@ -9,6 +9,8 @@ use commerce_aggregates::order::LineAmount;
 use commerce_aggregates::{Currency, Money, Role};
 use commerce_projections::read_models::carts::{self, CartView};
 use commerce_projections::read_models::MoneyView;
+
+use super::dto::QueryProblems;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -85,9 +87,8 @@ impl Versioned for carts::CartView {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The cart, with its pricing while it is open", body = CartWithPricing),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        QueryProblems,
         (status = 404, description = "No such cart, or someone else's", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )

@@ -7,7 +7,7 @@ use commerce_projections::read_models::contact_messages::{self, ContactMessageVi
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::page_of;
+use super::dto::{page_of, QueryProblems};
 use super::params::Invalid;
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, Problem};
@@ -64,9 +64,8 @@ page_of!(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of messages", body = ContactMessagePage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        QueryProblems,
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]

@@ -8,7 +8,7 @@ use commerce_aggregates::coupon::normalize_code;
 use commerce_aggregates::Role;
 use commerce_projections::read_models::coupons::{self, CouponView};
 
-use super::dto::page_of;
+use super::dto::{page_of, QueryProblems, StaffQueryProblems};
 use super::params::{PageQuery, ReadQuery};
 use super::wait::{read_at_least, Access, Versioned};
 use crate::http::auth::AuthUser;
@@ -38,9 +38,7 @@ impl Versioned for coupons::CouponView {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of coupons", body = CouponPage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin or auditor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        StaffQueryProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]
@@ -67,8 +65,7 @@ pub async fn list(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of usable coupons", body = CouponPage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        QueryProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]
@@ -100,10 +97,8 @@ pub async fn mine(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The coupon", body = CouponView),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin or auditor", body = Problem, content_type = "application/problem+json"),
+        StaffQueryProblems,
         (status = 404, description = "No such coupon", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`read_model_behind`: `min_version` not reached in time", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )

@@ -38,6 +38,33 @@ macro_rules! page_of {
 }
 pub(crate) use page_of;
 
+const UNAUTHORIZED: (u16, &str) = (401, "Missing or invalid token");
+const INVALID_QUERY: (u16, &str) = (422, "Invalid query parameters");
+
+/// The problem responses of a query any signed-in caller may make: 401 and 422.
+pub struct QueryProblems;
+
+impl utoipa::IntoResponses for QueryProblems {
+    fn responses(
+    ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        crate::http::commands::dto::problems(&[UNAUTHORIZED, INVALID_QUERY])
+    }
+}
+
+/// The problem responses of a query only admins and auditors may make: 401, 403 and 422.
+pub struct StaffQueryProblems;
+
+impl utoipa::IntoResponses for StaffQueryProblems {
+    fn responses(
+    ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        crate::http::commands::dto::problems(&[
+            UNAUTHORIZED,
+            (403, "Not an admin or auditor"),
+            INVALID_QUERY,
+        ])
+    }
+}
+
 /// The problem responses of a query reading one order or what hangs off it (invoice,
 /// refunds, returns): 401, 404 (someone else's too), 422, and 503 with `Retry-After` while
 /// the read model is behind `min_version`.
@@ -47,9 +74,9 @@ impl utoipa::IntoResponses for OrderReadProblems {
     fn responses(
     ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
         let mut responses = crate::http::commands::dto::problems(&[
-            (401, "Missing or invalid token"),
+            UNAUTHORIZED,
             (404, "No such order, or someone else's"),
-            (422, "Invalid query parameters"),
+            INVALID_QUERY,
             (
                 503,
                 "`read_model_behind`: `min_version` not reached in time",

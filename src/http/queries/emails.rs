@@ -7,10 +7,10 @@ use commerce_aggregates::Role;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::page_of;
+use super::dto::{page_of, StaffQueryProblems};
 use super::params::Invalid;
 use crate::http::auth::AuthUser;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::AppState;
 use crate::mailer::log as email_log;
@@ -73,9 +73,7 @@ page_of!(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of the email log", body = EmailPage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin or auditor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        StaffQueryProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]

@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::Json;
 use commerce_projections::read_models::carts::{self, CartSummary};
 
-use super::dto::page_of;
+use super::dto::{page_of, QueryProblems};
 use super::params::PageQuery;
 use crate::auth::addresses;
 use crate::http::auth::AuthUser;
 use crate::http::commands::addresses::AddressView;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::AppState;
 
@@ -36,8 +36,7 @@ page_of!(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of the address book", body = AddressPage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        QueryProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]
@@ -64,8 +63,7 @@ pub async fn addresses(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of open carts", body = CartSummaryPage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        QueryProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::dto::OrderReadProblems;
+use super::dto::{OrderReadProblems, QueryProblems};
 use super::order_as_of;
 use super::order_views::{OrderDetail, OrderPage};
 use super::params::{Invalid, ReadQuery};
@@ -146,9 +146,8 @@ pub(super) async fn readable_order(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of orders, most recently placed first", body = OrderPage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        QueryProblems,
         (status = 403, description = "A customer naming another customer", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]

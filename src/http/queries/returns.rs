@@ -9,11 +9,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::dto::{page_of, OrderReadProblems};
+use super::dto::{page_of, OrderReadProblems, StaffQueryProblems};
 use super::orders::visible_order;
 use super::params::{Invalid, ReadQuery};
 use crate::http::auth::AuthUser;
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::AppState;
 
@@ -97,9 +97,7 @@ pub async fn of_order(
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "One page of returns", body = ReturnPage),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin or auditor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        StaffQueryProblems,
     )
 )]
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]
