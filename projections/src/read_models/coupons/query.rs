@@ -2,6 +2,7 @@
 //! the coupons a customer can still use.
 
 use chrono::{DateTime, Utc};
+use commerce_aggregates::coupon::canonical_code;
 use commerce_aggregates::Role;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -125,15 +126,10 @@ macro_rules! usable_where {
     };
 }
 
-/// The codes are stored normalised (trimmed, upper case); look-ups normalise the same way.
-fn normalise(code: &str) -> String {
-    code.trim().to_ascii_uppercase()
-}
-
 /// The coupon `code` (any case), active or not.
 pub async fn get(pool: &PgPool, code: &str) -> Result<Option<CouponView>, sqlx::Error> {
     let row: Option<CouponRow> = sqlx::query_as(concat!(coupon_columns!(), " WHERE c.code = $1"))
-        .bind(normalise(code))
+        .bind(canonical_code(code))
         .fetch_optional(pool)
         .await?;
     row.map(CouponView::try_from).transpose()
@@ -173,7 +169,7 @@ pub async fn redemptions_by(
     sqlx::query_scalar(
         "SELECT count(*) FROM coupon_redemptions WHERE code = $1 AND customer_id = $2",
     )
-    .bind(normalise(code))
+    .bind(canonical_code(code))
     .bind(customer_id)
     .fetch_one(pool)
     .await
