@@ -151,6 +151,20 @@ pub(crate) fn stock_change(event: &ProductEvent) -> Option<StockChange> {
     }
 }
 
+/// True for the product events that change nothing on the catalog's and the inventory's
+/// rows but the variants' stock counters (and the version the rows record): the stock events,
+/// and `LowStockThresholdCrossed`, which neither read model stores.
+pub(crate) fn moves_stock_only(event: &ProductEvent) -> bool {
+    matches!(
+        event,
+        ProductEvent::StockAdjusted { .. }
+            | ProductEvent::StockReserved { .. }
+            | ProductEvent::ReservationReleased { .. }
+            | ProductEvent::ReservationCommitted { .. }
+            | ProductEvent::LowStockThresholdCrossed { .. }
+    )
+}
+
 /// One delta per SKU (lines of the same SKU summed), `on_hand_sign`/`reserved_sign` times
 /// each line's quantity.
 fn moves(lines: &[ReservationLine], on_hand_sign: i64, reserved_sign: i64) -> StockChange {
