@@ -153,11 +153,7 @@ pub async fn list(
     .bind(request.offset())
     .fetch_all(pool)
     .await?;
-    let coupons = rows
-        .into_iter()
-        .map(CouponView::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(request.into_page(coupons, total))
+    page_of(request, rows, total)
 }
 
 /// How many live redemptions of `code` `customer_id` has.
@@ -208,6 +204,15 @@ pub async fn usable_by(
     .bind(request.offset())
     .fetch_all(pool)
     .await?;
+    page_of(request, rows, total)
+}
+
+/// The page of `rows` (of `total` in all) that `request` asked for, as views.
+fn page_of(
+    request: PageRequest,
+    rows: Vec<CouponRow>,
+    total: i64,
+) -> Result<Page<CouponView>, sqlx::Error> {
     let coupons = rows
         .into_iter()
         .map(CouponView::try_from)
