@@ -406,4 +406,28 @@ mod tests {
         );
         assert_eq!(stock_change(&ProductEvent::ProductPublished {}), None);
     }
+
+    #[test]
+    fn only_stock_events_and_threshold_crossings_move_stock_only() {
+        let lines = vec![ReservationLine::new("A", 1)];
+        let order_id = Uuid::nil();
+        let stock_events = [
+            ProductEvent::StockReserved {
+                order_id,
+                lines: lines.clone(),
+            },
+            ProductEvent::ReservationReleased {
+                order_id,
+                lines: lines.clone(),
+                reason: "order_cancelled".into(),
+            },
+            ProductEvent::ReservationCommitted { order_id, lines },
+        ];
+        for event in &stock_events {
+            assert!(moves_stock_only(event), "{event:?}");
+            assert!(stock_change(event).is_some(), "{event:?}");
+        }
+        assert!(!moves_stock_only(&ProductEvent::ProductPublished {}));
+        assert!(!moves_stock_only(&ProductEvent::ProductArchived {}));
+    }
 }
