@@ -32,6 +32,14 @@ impl CartOwner {
         }
     }
 
+    /// The hash of the guest's cart token, for a guest's cart.
+    pub fn guest_token_hash(&self) -> Option<&str> {
+        match self {
+            CartOwner::Guest { token_hash } => Some(token_hash),
+            CartOwner::Customer { .. } => None,
+        }
+    }
+
     /// True for a guest.
     pub fn is_guest(&self) -> bool {
         matches!(self, CartOwner::Guest { .. })

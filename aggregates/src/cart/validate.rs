@@ -3,22 +3,18 @@
 
 use crate::common::{Address, AddressError};
 
-/// Shortest accepted coupon code, in characters.
-pub const MIN_COUPON_CODE_LEN: usize = 3;
-/// Longest accepted coupon code, in characters.
-pub const MAX_COUPON_CODE_LEN: usize = 32;
+/// Shortest accepted coupon code, in characters (the coupon aggregate's rule).
+pub const MIN_COUPON_CODE_LEN: usize = crate::coupon::MIN_CODE_LEN;
+/// Longest accepted coupon code, in characters (the coupon aggregate's rule).
+pub const MAX_COUPON_CODE_LEN: usize = crate::coupon::MAX_CODE_LEN;
 
-/// Trims and upper-cases a coupon code; `None` unless it is 3..=32 characters of `[A-Z0-9_-]`.
+/// A coupon code in the coupon aggregate's normal form ([`crate::coupon::normalize_code`]),
+/// or `None` when it is malformed.
 ///
 /// Only the format is checked; whether the coupon exists and applies is the coupon
 /// aggregate's business, at checkout.
 pub(crate) fn normalized_coupon_code(code: &str) -> Option<String> {
-    let normalized = code.trim().to_ascii_uppercase();
-    let valid = (MIN_COUPON_CODE_LEN..=MAX_COUPON_CODE_LEN).contains(&normalized.len())
-        && normalized
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-'));
-    valid.then_some(normalized)
+    crate::coupon::normalize_code(code).ok()
 }
 
 /// Trims every field of an address (an empty second line becomes `None`) and validates it.

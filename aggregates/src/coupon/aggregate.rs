@@ -11,7 +11,7 @@ use super::command::CouponCommand;
 use super::error::CouponError;
 use super::event::CouponEvent;
 use super::types::CouponTerms;
-use crate::common::{Discount, Role};
+use crate::common::Role;
 use crate::money::{Currency, Money};
 
 /// A discount code with its terms and the orders that redeemed it.
@@ -75,14 +75,9 @@ impl Coupon {
         self.released.contains(&order_id)
     }
 
-    /// The currency the coupon is bound to: the fixed discount's, else the minimum
-    /// subtotal's; a plain percentage coupon works in any currency.
+    /// The currency the coupon is bound to, once created ([`CouponTerms::currency`]).
     pub fn currency(&self) -> Option<Currency> {
-        let terms = self.terms.as_ref()?;
-        match terms.discount {
-            Discount::Fixed(amount) => Some(amount.currency),
-            Discount::Percent(_) => terms.min_subtotal.map(|m| m.currency),
-        }
+        self.terms.as_ref()?.currency()
     }
 
     /// Whether this customer may use the coupon on `subtotal` at `at`, without recording
@@ -153,48 +148,15 @@ crate::common::impl_aggregate! {
 impl Coupon {
     /// How an event changes the coupon: the `apply` of its [`cqrs_es::Aggregate`] impl.
     fn evolve(&mut self, event: CouponEvent) {
+        if let Some(terms) = event.terms() {
+            self.terms = Some(terms);
+        }
         match event {
-            CouponEvent::CouponCreated {
-                code,
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-            } => {
+            CouponEvent::CouponCreated { code, .. } => {
                 self.code = Some(code);
                 self.active = true;
-                self.terms = Some(CouponTerms {
-                    discount,
-                    min_subtotal,
-                    starts_at,
-                    expires_at,
-                    eligible_roles,
-                    max_redemptions,
-                    max_per_customer,
-                });
             }
-            CouponEvent::CouponUpdated {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-            } => {
-                self.terms = Some(CouponTerms {
-                    discount,
-                    min_subtotal,
-                    starts_at,
-                    expires_at,
-                    eligible_roles,
-                    max_redemptions,
-                    max_per_customer,
-                });
-            }
+            CouponEvent::CouponUpdated { .. } => {}
             CouponEvent::CouponDeactivated {} => self.active = false,
             CouponEvent::CouponRedeemed {
                 order_id,

@@ -5,6 +5,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::types::CouponTerms;
 use crate::common::{Discount, Role};
 use crate::money::Money;
 
@@ -68,6 +69,45 @@ pub enum CouponEvent {
         /// Why.
         reason: String,
     },
+}
+
+impl CouponEvent {
+    /// The complete terms `CouponCreated` and `CouponUpdated` carry; `None` for the other
+    /// events. The aggregate and the read models take the terms from here.
+    pub fn terms(&self) -> Option<CouponTerms> {
+        match self {
+            CouponEvent::CouponCreated {
+                discount,
+                min_subtotal,
+                starts_at,
+                expires_at,
+                eligible_roles,
+                max_redemptions,
+                max_per_customer,
+                ..
+            }
+            | CouponEvent::CouponUpdated {
+                discount,
+                min_subtotal,
+                starts_at,
+                expires_at,
+                eligible_roles,
+                max_redemptions,
+                max_per_customer,
+            } => Some(CouponTerms {
+                discount: *discount,
+                min_subtotal: *min_subtotal,
+                starts_at: *starts_at,
+                expires_at: *expires_at,
+                eligible_roles: eligible_roles.clone(),
+                max_redemptions: *max_redemptions,
+                max_per_customer: *max_per_customer,
+            }),
+            CouponEvent::CouponDeactivated {}
+            | CouponEvent::CouponRedeemed { .. }
+            | CouponEvent::RedemptionReleased { .. } => None,
+        }
+    }
 }
 
 impl DomainEvent for CouponEvent {

@@ -15,7 +15,7 @@ pub use decide::REDEMPTION_EVENTS;
 pub use error::CouponError;
 pub use event::CouponEvent;
 pub use types::CouponTerms;
-pub use validate::{normalize_code, MAX_CODE_LEN, MAX_REASON_LEN, MIN_CODE_LEN};
+pub use validate::{canonical_code, normalize_code, MAX_CODE_LEN, MAX_REASON_LEN, MIN_CODE_LEN};
 
 #[cfg(test)]
 mod tests;

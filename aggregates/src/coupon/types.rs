@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::common::{Discount, Role};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 
 /// A coupon's validated terms, as set by `CreateCoupon` and changed by `UpdateCoupon`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,4 +23,16 @@ pub struct CouponTerms {
     pub max_redemptions: Option<u32>,
     /// Most redemptions per customer; none = unlimited.
     pub max_per_customer: Option<u32>,
+}
+
+impl CouponTerms {
+    /// The currency the terms bind the coupon to: the fixed discount's, else the minimum
+    /// subtotal's (validation makes them agree when both are set); a plain percentage
+    /// coupon works in any currency.
+    pub fn currency(&self) -> Option<Currency> {
+        match self.discount {
+            Discount::Fixed(amount) => Some(amount.currency),
+            Discount::Percent(_) => self.min_subtotal.map(|m| m.currency),
+        }
+    }
 }

@@ -15,7 +15,7 @@ pub use crate::reason::MAX_REASON_LEN;
 ///
 /// The result is the coupon's identity (its aggregate id).
 pub fn normalize_code(code: &str) -> Result<String, CouponError> {
-    let normalised = code.trim().to_ascii_uppercase();
+    let normalised = canonical_code(code);
     let valid = (MIN_CODE_LEN..=MAX_CODE_LEN).contains(&normalised.len())
         && normalised
             .chars()
@@ -27,6 +27,12 @@ pub fn normalize_code(code: &str) -> Result<String, CouponError> {
             code: code.to_string(),
         })
     }
+}
+
+/// The case and spacing a stored code has: trimmed, upper-cased, not validated. Look-ups of
+/// a typed code compare this form with the stored codes.
+pub fn canonical_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
 }
 
 /// Checks a complete set of terms and drops duplicate roles (first occurrence kept).

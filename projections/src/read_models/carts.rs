@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use commerce_aggregates::cart::{CartEvent, CartOwner};
+use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::Address;
 use serde::Serialize;
 use sqlx::types::Json;
@@ -323,10 +323,6 @@ async fn write(
             store,
             ..
         } => {
-            let token_hash = match owner {
-                CartOwner::Guest { token_hash } => Some(token_hash.as_str()),
-                CartOwner::Customer { .. } => None,
-            };
             sqlx::query(
                 "INSERT INTO cart_views (id, customer_id, status, currency, created_at, \
                  updated_at, version, store, guest_token_hash) \
@@ -343,7 +339,7 @@ async fn write(
             .bind(at)
             .bind(version)
             .bind(store)
-            .bind(token_hash)
+            .bind(owner.guest_token_hash())
             .execute(&mut *tx)
             .await?;
         }

@@ -68,16 +68,13 @@ impl Projection for CatalogProjection {
         tx: &mut PgConnection,
         events: &[&Envelope],
     ) -> Result<(), ProjectionError> {
-        let bulk = stock::apply_batch(tx, self, StockTable::CatalogVariants, events, |event| {
-            matches!(
-                event,
-                ProductEvent::StockAdjusted { .. }
-                    | ProductEvent::StockReserved { .. }
-                    | ProductEvent::ReservationReleased { .. }
-                    | ProductEvent::ReservationCommitted { .. }
-                    | ProductEvent::LowStockThresholdCrossed { .. }
-            )
-        })
+        let bulk = stock::apply_batch(
+            tx,
+            self,
+            StockTable::CatalogVariants,
+            events,
+            stock::moves_stock_only,
+        )
         .await?;
         if bulk.ids.is_empty() {
             return Ok(());

@@ -7,9 +7,8 @@ mod query;
 mod rebuild;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use commerce_aggregates::coupon::CouponEvent;
-use commerce_aggregates::{Discount, Money, Role};
+use commerce_aggregates::coupon::{CouponEvent, CouponTerms};
+use commerce_aggregates::Role;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::types::Json;
@@ -25,80 +24,39 @@ pub use query::{get, list, redemptions_by, usable_by, CouponView, DiscountView};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CouponProjection;
 
-/// The terms carried by `CouponCreated` and `CouponUpdated`.
-struct Terms<'a> {
-    discount: &'a Discount,
-    min_subtotal: &'a Option<Money>,
-    starts_at: &'a Option<DateTime<Utc>>,
-    expires_at: &'a Option<DateTime<Utc>>,
-    eligible_roles: &'a [Role],
-    max_redemptions: &'a Option<u32>,
-    max_per_customer: &'a Option<u32>,
-}
+/// The terms carried by `CouponCreated` and `CouponUpdated` ([`CouponEvent::terms`]), as the
+/// columns of `coupon_views` hold them.
+struct Terms(CouponTerms);
 
-impl<'a> Terms<'a> {
+impl Terms {
     /// The terms `event` carries: `Some` for `CouponCreated` and `CouponUpdated`.
-    fn of(event: &'a CouponEvent) -> Option<Self> {
-        match event {
-            CouponEvent::CouponCreated {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-                ..
-            }
-            | CouponEvent::CouponUpdated {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-            } => Some(Terms {
-                discount,
-                min_subtotal,
-                starts_at,
-                expires_at,
-                eligible_roles,
-                max_redemptions,
-                max_per_customer,
-            }),
-            CouponEvent::CouponDeactivated {}
-            | CouponEvent::CouponRedeemed { .. }
-            | CouponEvent::RedemptionReleased { .. } => None,
-        }
+    fn of(event: &CouponEvent) -> Option<Self> {
+        event.terms().map(Terms)
     }
 
-    /// The currency the terms name: the minimum subtotal's, else a fixed discount's.
-    fn currency(&self) -> Option<&str> {
-        match (self.min_subtotal, self.discount) {
-            (Some(min), _) => Some(min.currency.as_str()),
-            (None, Discount::Fixed(amount)) => Some(amount.currency.as_str()),
-            (None, Discount::Percent(_)) => None,
-        }
+    /// The currency the terms bind the coupon to ([`CouponTerms::currency`]).
+    fn currency(&self) -> Option<String> {
+        self.0.currency().map(|c| c.as_str().to_string())
     }
 
     fn roles(&self) -> Vec<&'static str> {
-        self.eligible_roles.iter().map(Role::as_str).collect()
+        self.0.eligible_roles.iter().map(Role::as_str).collect()
     }
 
     /// `sql` keyed by the coupon's `code` (`$1`), with the terms as `$2` to `$9`: the insert
     /// and the update write the same columns from the same terms.
     fn query<'q>(&'q self, sql: &'q str, code: &'q str) -> Query<'q, Postgres, PgArguments> {
+        let terms = &self.0;
         sqlx::query(sql)
             .bind(code)
-            .bind(Json(self.discount))
-            .bind(self.min_subtotal.map(|m| m.minor))
+            .bind(Json(terms.discount))
+            .bind(terms.min_subtotal.map(|m| m.minor))
             .bind(self.currency())
-            .bind(self.starts_at)
-            .bind(self.expires_at)
+            .bind(terms.starts_at)
+            .bind(terms.expires_at)
             .bind(self.roles())
-            .bind(self.max_redemptions.map(i64::from))
-            .bind(self.max_per_customer.map(i64::from))
+            .bind(terms.max_redemptions.map(i64::from))
+            .bind(terms.max_per_customer.map(i64::from))
     }
 }
 

@@ -190,16 +190,10 @@ impl Projection for InventoryProjection {
         tx: &mut PgConnection,
         events: &[&Envelope],
     ) -> Result<(), ProjectionError> {
+        // Prices are not in `inventory_levels`: a price change only moves the version.
         let bulk = stock::apply_batch(tx, self, StockTable::InventoryLevels, events, |event| {
-            matches!(
-                event,
-                ProductEvent::VariantPriceChanged { .. }
-                    | ProductEvent::StockAdjusted { .. }
-                    | ProductEvent::StockReserved { .. }
-                    | ProductEvent::ReservationReleased { .. }
-                    | ProductEvent::ReservationCommitted { .. }
-                    | ProductEvent::LowStockThresholdCrossed { .. }
-            )
+            stock::moves_stock_only(event)
+                || matches!(event, ProductEvent::VariantPriceChanged { .. })
         })
         .await?;
         if bulk.ids.is_empty() {

@@ -151,6 +151,20 @@ pub(crate) fn stock_change(event: &ProductEvent) -> Option<StockChange> {
     }
 }
 
+/// True for the product events that change nothing on the catalog's and the inventory's
+/// rows but the variants' stock counters (and the version the rows record): the stock events,
+/// and `LowStockThresholdCrossed`, which neither read model stores.
+pub(crate) fn moves_stock_only(event: &ProductEvent) -> bool {
+    matches!(
+        event,
+        ProductEvent::StockAdjusted { .. }
+            | ProductEvent::StockReserved { .. }
+            | ProductEvent::ReservationReleased { .. }
+            | ProductEvent::ReservationCommitted { .. }
+            | ProductEvent::LowStockThresholdCrossed { .. }
+    )
+}
+
 /// One delta per SKU (lines of the same SKU summed), `on_hand_sign`/`reserved_sign` times
 /// each line's quantity.
 fn moves(lines: &[ReservationLine], on_hand_sign: i64, reserved_sign: i64) -> StockChange {
@@ -391,5 +405,29 @@ mod tests {
             ]))
         );
         assert_eq!(stock_change(&ProductEvent::ProductPublished {}), None);
+    }
+
+    #[test]
+    fn only_stock_events_and_threshold_crossings_move_stock_only() {
+        let lines = vec![ReservationLine::new("A", 1)];
+        let order_id = Uuid::nil();
+        let stock_events = [
+            ProductEvent::StockReserved {
+                order_id,
+                lines: lines.clone(),
+            },
+            ProductEvent::ReservationReleased {
+                order_id,
+                lines: lines.clone(),
+                reason: "order_cancelled".into(),
+            },
+            ProductEvent::ReservationCommitted { order_id, lines },
+        ];
+        for event in &stock_events {
+            assert!(moves_stock_only(event), "{event:?}");
+            assert!(stock_change(event).is_some(), "{event:?}");
+        }
+        assert!(!moves_stock_only(&ProductEvent::ProductPublished {}));
+        assert!(!moves_stock_only(&ProductEvent::ProductArchived {}));
     }
 }

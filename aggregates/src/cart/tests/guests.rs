@@ -197,3 +197,11 @@ fn a_merge_keeps_the_customers_coupon_and_the_line_limit() {
             lines: vec![line("SKU-0", 3, 100)],
         }]);
 }
+
+#[test]
+fn only_a_guest_owner_has_a_token_hash() {
+    assert_eq!(guest().guest_token_hash(), Some(guest_hash().as_str()));
+    assert_eq!(guest().customer_id(), None);
+    let customer = CartOwner::from(Uuid::from_u128(7));
+    assert_eq!(customer.guest_token_hash(), None);
+}

@@ -219,3 +219,26 @@ fn rejects_deactivation_when_coupon_missing() {
         .when(CouponCommand::DeactivateCoupon)
         .then_expect_error(CouponError::NotFound);
 }
+
+#[test]
+fn created_and_updated_events_carry_the_terms_the_state_takes() {
+    let updated = CouponEvent::CouponUpdated {
+        discount: Discount::Fixed(eur(300)),
+        min_subtotal: None,
+        starts_at: None,
+        expires_at: None,
+        eligible_roles: vec![Role::Customer],
+        max_redemptions: None,
+        max_per_customer: Some(2),
+    };
+    let terms = updated.terms().expect("an update carries terms");
+    let state = state_after(vec![created(), updated]);
+    assert_eq!(state.terms(), Some(&terms));
+    assert_eq!(state.currency(), Some(eur(0).currency));
+    assert_eq!(
+        created().terms().map(|t| t.currency()),
+        Some(Some(usd(0).currency))
+    );
+    assert_eq!(CouponEvent::CouponDeactivated {}.terms(), None);
+    assert_eq!(redeemed(1).terms(), None);
+}

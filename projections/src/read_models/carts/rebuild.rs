@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use commerce_aggregates::cart::{CartEvent, CartOwner};
+use commerce_aggregates::cart::CartEvent;
 use uuid::Uuid;
 
 use crate::projection::ProjectionError;
@@ -79,10 +79,7 @@ impl Rebuild for CartRebuild {
             } => {
                 self.cart = Some(Cart {
                     customer_id: owner.customer_id(),
-                    guest_token_hash: match owner {
-                        CartOwner::Guest { token_hash } => Some(token_hash),
-                        CartOwner::Customer { .. } => None,
-                    },
+                    guest_token_hash: owner.guest_token_hash().map(str::to_string),
                     status: "open",
                     currency: currency.as_str().to_string(),
                     coupon_code: None,

@@ -2,6 +2,7 @@
 //! the coupons a customer can still use.
 
 use chrono::{DateTime, Utc};
+use commerce_aggregates::coupon::canonical_code;
 use commerce_aggregates::Role;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -125,15 +126,10 @@ macro_rules! usable_where {
     };
 }
 
-/// The codes are stored normalised (trimmed, upper case); look-ups normalise the same way.
-fn normalise(code: &str) -> String {
-    code.trim().to_ascii_uppercase()
-}
-
 /// The coupon `code` (any case), active or not.
 pub async fn get(pool: &PgPool, code: &str) -> Result<Option<CouponView>, sqlx::Error> {
     let row: Option<CouponRow> = sqlx::query_as(concat!(coupon_columns!(), " WHERE c.code = $1"))
-        .bind(normalise(code))
+        .bind(canonical_code(code))
         .fetch_optional(pool)
         .await?;
     row.map(CouponView::try_from).transpose()
@@ -157,11 +153,7 @@ pub async fn list(
     .bind(request.offset())
     .fetch_all(pool)
     .await?;
-    let coupons = rows
-        .into_iter()
-        .map(CouponView::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok(request.into_page(coupons, total))
+    page_of(request, rows, total)
 }
 
 /// How many live redemptions of `code` `customer_id` has.
@@ -173,7 +165,7 @@ pub async fn redemptions_by(
     sqlx::query_scalar(
         "SELECT count(*) FROM coupon_redemptions WHERE code = $1 AND customer_id = $2",
     )
-    .bind(normalise(code))
+    .bind(canonical_code(code))
     .bind(customer_id)
     .fetch_one(pool)
     .await
@@ -212,6 +204,15 @@ pub async fn usable_by(
     .bind(request.offset())
     .fetch_all(pool)
     .await?;
+    page_of(request, rows, total)
+}
+
+/// The page of `rows` (of `total` in all) that `request` asked for, as views.
+fn page_of(
+    request: PageRequest,
+    rows: Vec<CouponRow>,
+    total: i64,
+) -> Result<Page<CouponView>, sqlx::Error> {
     let coupons = rows
         .into_iter()
         .map(CouponView::try_from)

@@ -64,20 +64,20 @@ impl Rebuild for CouponRebuild {
         let coupon: CouponEvent = event.decode()?;
         self.code = Some(event.aggregate_id.to_string());
         let at = event.recorded_at;
-        let json = |terms: &Terms<'_>| {
-            serde_json::to_string(terms.discount).map_err(|error| event.error(error))
+        let json = |terms: &Terms| {
+            serde_json::to_string(&terms.0.discount).map_err(|error| event.error(error))
         };
         match (&coupon, Terms::of(&coupon)) {
             (CouponEvent::CouponCreated { .. }, Some(terms)) => {
                 self.coupon = Some(Coupon {
                     discount: json(&terms)?,
-                    min_subtotal_minor: terms.min_subtotal.map(|m| m.minor),
-                    currency: terms.currency().map(str::to_string),
-                    starts_at: *terms.starts_at,
-                    expires_at: *terms.expires_at,
+                    min_subtotal_minor: terms.0.min_subtotal.map(|m| m.minor),
+                    currency: terms.currency(),
+                    starts_at: terms.0.starts_at,
+                    expires_at: terms.0.expires_at,
                     eligible_roles: terms.roles(),
-                    max_redemptions: terms.max_redemptions.map(i64::from),
-                    max_per_customer: terms.max_per_customer.map(i64::from),
+                    max_redemptions: terms.0.max_redemptions.map(i64::from),
+                    max_per_customer: terms.0.max_per_customer.map(i64::from),
                     active: true,
                     created_at: at,
                 });
@@ -85,15 +85,15 @@ impl Rebuild for CouponRebuild {
             (CouponEvent::CouponUpdated { .. }, Some(terms)) => {
                 if let Some(row) = &mut self.coupon {
                     row.discount = json(&terms)?;
-                    row.min_subtotal_minor = terms.min_subtotal.map(|m| m.minor);
+                    row.min_subtotal_minor = terms.0.min_subtotal.map(|m| m.minor);
                     if let Some(currency) = terms.currency() {
-                        row.currency = Some(currency.to_string());
+                        row.currency = Some(currency);
                     }
-                    row.starts_at = *terms.starts_at;
-                    row.expires_at = *terms.expires_at;
+                    row.starts_at = terms.0.starts_at;
+                    row.expires_at = terms.0.expires_at;
                     row.eligible_roles = terms.roles();
-                    row.max_redemptions = terms.max_redemptions.map(i64::from);
-                    row.max_per_customer = terms.max_per_customer.map(i64::from);
+                    row.max_redemptions = terms.0.max_redemptions.map(i64::from);
+                    row.max_per_customer = terms.0.max_per_customer.map(i64::from);
                 }
             }
             (CouponEvent::CouponDeactivated {}, _) => {
