@@ -10,7 +10,7 @@ use commerce_aggregates::Role;
 use uuid::Uuid;
 
 use super::attempts::{conclude, Attempt, Attempts, StreamSet};
-use super::reasons::{redemption_reason, reservation_reason};
+use super::reasons::{price_change, redemption_reason, reservation_reason};
 use super::Caller;
 use crate::store::{CommandMetadata, Loaded, StoreError, Stores, Stream, Transaction};
 
@@ -337,16 +337,8 @@ async fn secure(streams: &mut Streams, order_id: Uuid) -> Result<(), OrderChange
             .filter(|line| Some(line.product_id) == product_id)
             .collect();
         let first_sku = lines.first().map(|l| l.sku.clone()).unwrap_or_default();
-        let changed = lines.iter().find(|line| {
-            product
-                .state()
-                .variant(&line.sku)
-                .is_some_and(|variant| variant.price != line.unit_price)
-        });
-        if let Some(line) = changed {
-            return Err(OrderChangeError::Refused(RejectionReason::PriceChanged {
-                sku: line.sku.clone(),
-            }));
+        if let Some(reason) = price_change(product.state(), lines.iter().copied()) {
+            return Err(OrderChangeError::Refused(reason));
         }
         let command = ProductCommand::ReserveStock {
             order_id,

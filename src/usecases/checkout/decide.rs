@@ -3,13 +3,13 @@
 use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::{CartCommand, CartError};
 use commerce_aggregates::coupon::{CouponCommand, CouponError};
-use commerce_aggregates::order::{OrderCommand, OrderLineInput, RejectionReason};
+use commerce_aggregates::order::{OrderCommand, OrderLineInput};
 use commerce_aggregates::product::{ProductCommand, ProductError};
 use uuid::Uuid;
 
 use super::coupon::CouponPart;
 use super::{by_product, redeemer, CheckOut, CheckoutError, CheckoutSettings, Streams};
-use crate::usecases::reasons::{redemption_reason, reservation_reason};
+use crate::usecases::reasons::{price_change, redemption_reason, reservation_reason};
 
 /// Lets every aggregate decide; the first refusal, if any.
 pub(super) async fn decide(
@@ -44,20 +44,9 @@ pub(super) async fn decide(
             .first()
             .map(|l| l.sku.clone())
             .unwrap_or_default();
-        // A price that changed since the item was added is the reason given first.
-        let changed = lines
-            .iter()
-            .filter(|line| line.product_id == product_id)
-            .find(|line| {
-                product
-                    .state()
-                    .variant(&line.sku)
-                    .is_some_and(|variant| variant.price != line.unit_price)
-            });
-        if let Some(line) = changed {
-            return Err(CheckoutError::Refused(RejectionReason::PriceChanged {
-                sku: line.sku.clone(),
-            }));
+        let of_product = lines.iter().filter(|line| line.product_id == product_id);
+        if let Some(reason) = price_change(product.state(), of_product) {
+            return Err(CheckoutError::Refused(reason));
         }
         let command = ProductCommand::ReserveStock {
             order_id,
