@@ -13,7 +13,9 @@ use commerce_aggregates::address_book::{
 };
 use commerce_aggregates::Address;
 use commerce_projections::read_models::{Page, PageRequest};
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::accounts;
@@ -188,41 +190,21 @@ async fn write(
 ) -> Result<(), sqlx::Error> {
     match change {
         BookChange::Added { id, label, address } => {
-            sqlx::query(
-                "INSERT INTO user_addresses
-                     (id, user_id, label, name, line1, line2, city, postal_code, country)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(id)
-            .bind(user_id)
-            .bind(label)
-            .bind(&address.name)
-            .bind(&address.line1)
-            .bind(&address.line2)
-            .bind(&address.city)
-            .bind(&address.postal_code)
-            .bind(&address.country)
-            .execute(&mut *tx)
-            .await?;
+            let sql = "INSERT INTO user_addresses
+                           (id, user_id, label, name, line1, line2, city, postal_code, country)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+            bind_entry(sql, *id, user_id, label, address)
+                .execute(&mut *tx)
+                .await?;
         }
         BookChange::Updated { id, label, address } => {
-            sqlx::query(
-                "UPDATE user_addresses
-                    SET label = $3, name = $4, line1 = $5, line2 = $6, city = $7,
-                        postal_code = $8, country = $9, updated_at = now()
-                  WHERE user_id = $1 AND id = $2",
-            )
-            .bind(user_id)
-            .bind(id)
-            .bind(label)
-            .bind(&address.name)
-            .bind(&address.line1)
-            .bind(&address.line2)
-            .bind(&address.city)
-            .bind(&address.postal_code)
-            .bind(&address.country)
-            .execute(&mut *tx)
-            .await?;
+            let sql = "UPDATE user_addresses
+                          SET label = $3, name = $4, line1 = $5, line2 = $6, city = $7,
+                              postal_code = $8, country = $9, updated_at = now()
+                        WHERE id = $1 AND user_id = $2";
+            bind_entry(sql, *id, user_id, label, address)
+                .execute(&mut *tx)
+                .await?;
         }
         BookChange::Removed { id } => {
             sqlx::query("DELETE FROM user_addresses WHERE user_id = $1 AND id = $2")
@@ -253,6 +235,27 @@ async fn write(
         }
     }
     Ok(())
+}
+
+/// `sql`, the INSERT or the UPDATE of an entry, with the entry bound: `$1` its id, `$2` its
+/// owner, `$3` its label, `$4`–`$9` the address's columns in [`COLUMNS`] order.
+fn bind_entry<'q>(
+    sql: &'q str,
+    id: Uuid,
+    user_id: Uuid,
+    label: &'q Option<String>,
+    address: &'q Address,
+) -> Query<'q, Postgres, PgArguments> {
+    sqlx::query(sql)
+        .bind(id)
+        .bind(user_id)
+        .bind(label)
+        .bind(&address.name)
+        .bind(&address.line1)
+        .bind(&address.line2)
+        .bind(&address.city)
+        .bind(&address.postal_code)
+        .bind(&address.country)
 }
 
 fn event_of(user_id: Uuid, change: &BookChange) -> AccountEvent {
