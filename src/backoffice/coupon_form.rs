@@ -51,31 +51,15 @@ pub struct CouponForm {
 impl CouponForm {
     /// The coupon to create.
     pub fn new_coupon(&self) -> Result<NewCoupon, PageError> {
-        let terms = self.terms()?;
         Ok(NewCoupon {
             code: self.code.clone(),
-            discount: terms.discount,
-            min_subtotal: terms.min_subtotal,
-            starts_at: terms.starts_at,
-            expires_at: terms.expires_at,
-            eligible_roles: terms.eligible_roles,
-            max_redemptions: terms.max_redemptions,
-            max_per_customer: terms.max_per_customer,
+            terms: self.terms()?,
         })
     }
 
     /// The edit form states every term: an empty optional field clears it.
     pub fn changes(&self) -> Result<CouponChanges, PageError> {
-        let terms = self.terms()?;
-        Ok(CouponChanges {
-            discount: Some(terms.discount),
-            min_subtotal: Some(terms.min_subtotal),
-            starts_at: Some(terms.starts_at),
-            expires_at: Some(terms.expires_at),
-            eligible_roles: Some(terms.eligible_roles),
-            max_redemptions: Some(terms.max_redemptions),
-            max_per_customer: Some(terms.max_per_customer),
-        })
+        Ok(CouponChanges::from(self.terms()?))
     }
 
     /// The version the edit form showed.

@@ -3,30 +3,18 @@
 //! one; the terms themselves are the coupon aggregate's to check.
 
 use chrono::{DateTime, Utc};
-use commerce_aggregates::coupon::{normalize_code, CouponCommand, CouponError};
+use commerce_aggregates::coupon::{normalize_code, CouponCommand, CouponError, CouponTerms};
 use commerce_aggregates::{Discount, Money, Role};
 
 use crate::store::{CommandMetadata, ExecuteError, Stores};
 
-/// A coupon to create.
+/// A coupon to create: its code and its terms (the coupon aggregate validates them).
 #[derive(Debug, Clone)]
 pub struct NewCoupon {
     /// The code customers type, any case.
     pub code: String,
-    /// The discount.
-    pub discount: Discount,
-    /// Smallest subtotal it applies to.
-    pub min_subtotal: Option<Money>,
-    /// Start of validity (inclusive).
-    pub starts_at: Option<DateTime<Utc>>,
-    /// End of validity (exclusive).
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Roles allowed to use it; empty: everyone.
-    pub eligible_roles: Vec<Role>,
-    /// Most redemptions in total.
-    pub max_redemptions: Option<u32>,
-    /// Most redemptions per customer.
-    pub max_per_customer: Option<u32>,
+    /// What it gives, to whom, when and how often.
+    pub terms: CouponTerms,
 }
 
 /// A coupon just created.
@@ -57,6 +45,21 @@ pub struct CouponChanges {
     pub max_per_customer: Option<Option<u32>>,
 }
 
+impl From<CouponTerms> for CouponChanges {
+    /// Every term stated: an optional one that is none clears it.
+    fn from(terms: CouponTerms) -> Self {
+        Self {
+            discount: Some(terms.discount),
+            min_subtotal: Some(terms.min_subtotal),
+            starts_at: Some(terms.starts_at),
+            expires_at: Some(terms.expires_at),
+            eligible_roles: Some(terms.eligible_roles),
+            max_redemptions: Some(terms.max_redemptions),
+            max_per_customer: Some(terms.max_per_customer),
+        }
+    }
+}
+
 /// Creates an active coupon; its code and version.
 #[tracing::instrument(skip_all, fields(code = %input.code), err(level = "debug"))]
 pub async fn create_coupon(
@@ -65,15 +68,16 @@ pub async fn create_coupon(
     metadata: &CommandMetadata,
 ) -> Result<CreatedCoupon, ExecuteError<CouponError>> {
     let code = normalize_code(&input.code).map_err(ExecuteError::Domain)?;
+    let terms = input.terms;
     let command = CouponCommand::CreateCoupon {
         code: code.clone(),
-        discount: input.discount,
-        min_subtotal: input.min_subtotal,
-        starts_at: input.starts_at,
-        expires_at: input.expires_at,
-        eligible_roles: input.eligible_roles,
-        max_redemptions: input.max_redemptions,
-        max_per_customer: input.max_per_customer,
+        discount: terms.discount,
+        min_subtotal: terms.min_subtotal,
+        starts_at: terms.starts_at,
+        expires_at: terms.expires_at,
+        eligible_roles: terms.eligible_roles,
+        max_redemptions: terms.max_redemptions,
+        max_per_customer: terms.max_per_customer,
     };
     let committed = stores
         .coupons

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use commerce_aggregates::coupon::{normalize_code, CouponError};
+use commerce_aggregates::coupon::{normalize_code, CouponError, CouponTerms};
 use commerce_aggregates::{Discount, Money, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -143,8 +143,7 @@ pub async fn create(
     request_id: RequestId,
     CommandJson(body): CommandJson<CreateCouponRequest>,
 ) -> Result<Response, ApiError> {
-    let input = NewCoupon {
-        code: body.code,
+    let terms = CouponTerms {
         discount: body.discount.to_discount()?,
         min_subtotal: money(body.min_subtotal.as_ref(), "min_subtotal")?,
         starts_at: body.starts_at,
@@ -152,6 +151,10 @@ pub async fn create(
         eligible_roles: body.eligible_roles,
         max_redemptions: body.max_redemptions,
         max_per_customer: body.max_per_customer,
+    };
+    let input = NewCoupon {
+        code: body.code,
+        terms,
     };
     let metadata = admin.0.metadata(&request_id.0);
     let CreatedCoupon { code, version } = coupons::create_coupon(&state.stores, input, &metadata)
