@@ -24,7 +24,6 @@ use crate::usecases::add_image::{self, AddImage};
 use crate::usecases::add_variant::{self, AddVariant};
 use crate::usecases::product_change::{self, ChangeProduct, ProductChange};
 
-/// The version field every form posts.
 /// Post/redirect/get: the product's page once its read model shows `version`.
 fn back_to(id: Uuid, version: usize) -> Response {
     Redirect::to(&format!("/admin/products/{id}?v={version}")).into_response()

@@ -36,7 +36,7 @@ pub async fn show(
     let editable = staff.acts() && product.status != "archived";
     let body = html! {
         (summary(&product))
-        @if staff.acts() && product.status != "archived" { (status_actions(&product, csrf)) }
+        @if editable { (status_actions(&product, csrf)) }
         h2 { "Variants" }
         (variants(&product, editable.then_some(csrf.as_str())))
         h2 { "Images" }
