@@ -11,14 +11,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use commerce_aggregates::Currency;
 use commerce_projections::read_models::taxonomy::{self, CategoryNode};
 use commerce_projections::read_models::{stores, PageRequest};
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{csrf_field, page};
-use super::{PageError, Staff};
+use super::{fields, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
 use crate::http::AppState;
@@ -189,8 +188,7 @@ pub async fn create_store(
     PageForm(form): PageForm<StoreForm>,
 ) -> Result<Response, PageError> {
     staff.require_admin()?;
-    let currency = Currency::parse(form.currency.trim())
-        .map_err(|_| PageError::bad_request("the currency must be an ISO-4217 code, e.g. EUR"))?;
+    let currency = fields::currency(&form.currency)?;
     let input = store_cases::NewStore {
         slug: form.slug.trim().to_owned(),
         name: form.name,

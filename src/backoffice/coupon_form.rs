@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use commerce_aggregates::coupon::CouponTerms;
-use commerce_aggregates::{Currency, Discount, Money, Role};
+use commerce_aggregates::{Currency, Discount, Role};
 use commerce_projections::read_models::coupons::{CouponView, DiscountView};
 use commerce_projections::read_models::MoneyView;
 use maud::{html, Markup};
@@ -69,16 +69,16 @@ impl CouponForm {
 
     /// The terms the form states (the coupon aggregate validates them).
     fn terms(&self) -> Result<CouponTerms, PageError> {
-        let currency = || {
-            Currency::parse(&self.currency.trim().to_ascii_uppercase()).map_err(|_| {
-                PageError::bad_request("the currency must be a three-letter code such as USD")
-            })
-        };
+        let currency = || fields::currency(&self.currency);
         let discount = match self.discount_kind.as_str() {
             "percent" => Discount::Percent(self.discount_value.trim().parse().map_err(|_| {
                 PageError::bad_request("a percent discount must be a whole number from 1 to 100")
             })?),
-            "fixed" => Discount::Fixed(money(&self.discount_value, currency()?, "the discount")?),
+            "fixed" => Discount::Fixed(fields::amount(
+                &self.discount_value,
+                currency()?,
+                "the discount",
+            )?),
             _ => {
                 return Err(PageError::bad_request(
                     "choose a percent or a fixed discount",
@@ -87,7 +87,7 @@ impl CouponForm {
         };
         let min_subtotal = match self.min_subtotal.trim() {
             "" => None,
-            text => Some(money(text, currency()?, "the minimum subtotal")?),
+            text => Some(fields::amount(text, currency()?, "the minimum subtotal")?),
         };
         let eligible_roles = ROLES
             .iter()
@@ -117,17 +117,6 @@ impl CouponForm {
         };
         !value.is_empty()
     }
-}
-
-/// An amount typed as `12`, `12.5` or `12.50` (at most `currency`'s decimals).
-fn money(text: &str, currency: Currency, what: &str) -> Result<Money, PageError> {
-    let minor = currency.parse_minor(text).ok_or_else(|| {
-        PageError::BadRequest(format!(
-            "{what} must be an amount such as {}",
-            currency.format_minor(1250)
-        ))
-    })?;
-    Ok(Money::new(minor, currency))
 }
 
 fn instant_field(text: &str, what: &str) -> Result<Option<DateTime<Utc>>, PageError> {
@@ -207,20 +196,6 @@ pub fn fields(coupon: Option<&CouponView>) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_read_with_the_currency_decimals() {
-        let usd = Currency::parse("USD").expect("valid");
-        let minor = |text: &str| money(text, usd, "x").ok().map(|money| money.minor);
-        assert_eq!(minor("12.5"), Some(1250));
-        assert_eq!(minor("12.505"), None);
-        assert_eq!(minor("-1"), None);
-        let jpy = Currency::parse("JPY").expect("valid");
-        assert_eq!(
-            money("1999", jpy, "x").ok().map(|money| money.minor),
-            Some(1999)
-        );
-    }
 
     #[test]
     fn a_form_with_a_bad_percent_or_kind_is_refused() {

@@ -18,9 +18,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::layout::{csrf_field, instant, money, page, page_number, pager};
+use super::layout::{csrf_field, instant, money, page, page_number, pager, short_id};
 use super::sessions::StaffSession;
-use super::{PageError, Staff};
+use super::{fields, PageError, Staff};
 use crate::auth::accounts::{self, Account, UserFilter};
 use crate::auth::{addresses, status};
 use crate::http::error::ApiError;
@@ -67,10 +67,7 @@ async fn list(
     Staff(staff): Staff,
     PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
-    let role = match query.role.as_str() {
-        "" => None,
-        name => Some(Role::parse(name).ok_or_else(|| PageError::bad_request("unknown role"))?),
-    };
+    let role = fields::filter(&query.role, Role::parse, "role")?;
     if query.q.chars().any(char::is_control) {
         return Err(PageError::bad_request(
             "the search must not contain control characters",
@@ -217,7 +214,7 @@ fn order_table(orders: &[OrderView]) -> Markup {
                     tbody {
                         @for order in orders {
                             tr {
-                                td { a href={ "/admin/orders/" (order.id) } { (order.id.simple().to_string()[..8]) } }
+                                td { a href={ "/admin/orders/" (order.id) } { (short_id(order.id)) } }
                                 td { (instant(&order.placed_at)) }
                                 td { (order.status) }
                                 td { (money(&order.total)) }

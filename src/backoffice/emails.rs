@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{instant, page, page_number, pager};
-use super::{PageError, Staff};
+use super::{fields, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::queries::emails::EmailStatus;
 use crate::http::AppState;
@@ -41,15 +41,12 @@ pub async fn emails_page(
     Staff(staff): Staff,
     PageQuery(query): PageQuery<EmailsQuery>,
 ) -> Result<Markup, PageError> {
-    let status = match query.status.as_str() {
-        "" => None,
-        name => Some(
-            EmailStatus::ALL
-                .into_iter()
-                .find(|status| status.as_str() == name)
-                .ok_or_else(|| PageError::bad_request("unknown email status"))?,
-        ),
+    let named = |name: &str| {
+        EmailStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == name)
     };
+    let status = fields::filter(&query.status, named, "email status")?;
     let page_number = page_number(query.page);
     let found = log::list(
         &state.pool,

@@ -1,7 +1,9 @@
 //! Form fields every section reads the same way: the version a page showed, an optional
-//! count, an instant typed in a `datetime-local` field.
+//! count, a currency and an amount typed in it, an instant typed in a `datetime-local` field,
+//! and a list's filter by name.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use commerce_aggregates::{Currency, Money};
 
 use super::PageError;
 
@@ -29,6 +31,41 @@ pub fn optional_count(text: &str, what: &str) -> Result<Option<u32>, PageError> 
     }
 }
 
+/// A currency typed in a field: an ISO-4217 code, any case.
+pub fn currency(text: &str) -> Result<Currency, PageError> {
+    Currency::parse(text.trim())
+        .map_err(|_| PageError::bad_request("the currency must be an ISO-4217 code, e.g. USD"))
+}
+
+/// An amount typed as `12`, `12.5` or `12.50` in `currency` (not negative, at most the
+/// currency's decimals); `what` names it in the refusal. Whether the amount is allowed is the
+/// domain's to say.
+pub fn amount(text: &str, currency: Currency, what: &str) -> Result<Money, PageError> {
+    let minor = currency.parse_minor(text).ok_or_else(|| {
+        PageError::BadRequest(format!(
+            "{what} must be an amount with at most {} decimals, e.g. {}",
+            currency.minor_digits(),
+            currency.format_minor(1250)
+        ))
+    })?;
+    Ok(Money::new(minor, currency))
+}
+
+/// A list's filter by name: blank is no filter, a name `named` knows is its value, any other
+/// is refused (a 400 saying the `what` is unknown).
+pub fn filter<T>(
+    text: &str,
+    named: impl FnOnce(&str) -> Option<T>,
+    what: &str,
+) -> Result<Option<T>, PageError> {
+    match text {
+        "" => Ok(None),
+        name => named(name)
+            .map(Some)
+            .ok_or_else(|| PageError::BadRequest(format!("unknown {what}"))),
+    }
+}
+
 /// A `datetime-local` value (`2026-12-07T09:30`, seconds and their fractions optional) read
 /// as UTC.
 pub fn local_instant(text: &str) -> Option<DateTime<Utc>> {
@@ -53,5 +90,28 @@ mod tests {
         assert_eq!(at.format(LOCAL_MINUTES).to_string(), "2026-12-07T09:30");
         assert!(local_instant("2026-12-07T09:30:15.5").is_some());
         assert_eq!(local_instant("yesterday"), None);
+    }
+
+    #[test]
+    fn amounts_read_with_the_currency_decimals() {
+        let usd = currency("usd").expect("valid");
+        let minor = |text: &str| amount(text, usd, "x").ok().map(|money| money.minor);
+        assert_eq!(minor("12.5"), Some(1250));
+        assert_eq!(minor("12.505"), None);
+        assert_eq!(minor("-1"), None);
+        let jpy = Currency::parse("JPY").expect("valid");
+        assert_eq!(
+            amount("1999", jpy, "x").ok().map(|money| money.minor),
+            Some(1999)
+        );
+        assert!(currency("XYZ").is_err());
+    }
+
+    #[test]
+    fn a_blank_filter_is_none_and_an_unknown_one_refused() {
+        let named = |name: &str| (name == "open").then_some(1);
+        assert_eq!(filter("", named, "status").ok(), Some(None));
+        assert_eq!(filter("open", named, "status").ok(), Some(Some(1)));
+        assert!(filter("shut", named, "status").is_err());
     }
 }

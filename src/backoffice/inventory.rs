@@ -12,7 +12,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{page, page_number, pager};
-use super::{PageError, Staff};
+use super::{fields, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
@@ -40,12 +40,7 @@ pub async fn list(
     Staff(staff): Staff,
     PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
-    let level = match query.level.as_str() {
-        "" => None,
-        name => Some(
-            StockLevel::parse(name).ok_or_else(|| PageError::bad_request("unknown stock level"))?,
-        ),
-    };
+    let level = fields::filter(&query.level, StockLevel::parse, "stock level")?;
     let counts = inventory::counts(&state.pool)
         .await
         .map_err(ApiError::from)?;

@@ -12,7 +12,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout::{instant, page, page_number, pager};
-use super::{PageError, Staff};
+use super::{fields, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
@@ -45,15 +45,8 @@ async fn list(
     PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     staff.require_admin()?;
-    let status = match query.status.as_str() {
-        "" => None,
-        name => Some(
-            STATUSES
-                .into_iter()
-                .find(|status| *status == name)
-                .ok_or_else(|| PageError::bad_request("unknown message status"))?,
-        ),
-    };
+    let named = |name: &str| STATUSES.into_iter().find(|status| *status == name);
+    let status = fields::filter(&query.status, named, "message status")?;
     let page_number = page_number(query.page);
     let found =
         contact_messages::list(&state.pool, status, PageRequest::new(page_number, PER_PAGE))

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use commerce_aggregates::product::NewVariant;
-use commerce_aggregates::{Currency, Money};
+use commerce_aggregates::Money;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::PageError;
+use super::{fields, PageError};
 
 /// The fields of a new variant (SKU, options, price, currency, stock); the currency is a
 /// hidden field when the product's is known.
@@ -77,16 +77,7 @@ fn parse_options(text: &str) -> Result<BTreeMap<String, String>, PageError> {
 
 /// A price typed as `12.50` in `currency`.
 pub fn parse_price(amount: &str, currency: &str) -> Result<Money, PageError> {
-    let currency = Currency::parse(currency.trim())
-        .map_err(|_| PageError::bad_request("the currency must be an ISO-4217 code, e.g. USD"))?;
-    let minor = currency.parse_minor(amount).ok_or_else(|| {
-        PageError::BadRequest(format!(
-            "write the price as digits with at most {} decimals, e.g. {}",
-            currency.minor_digits(),
-            currency.format_minor(1250)
-        ))
-    })?;
-    Ok(Money::new(minor, currency))
+    fields::amount(amount, fields::currency(currency)?, "the price")
 }
 
 /// `a, b, c` as a list, blanks dropped.

@@ -6,13 +6,13 @@ use crate::backoffice::extract::PageForm;
 use crate::backoffice::extract::PagePath;
 use axum::extract::State;
 use axum::response::Response;
-use commerce_aggregates::order::{OrderAction, OrderStatus};
+use commerce_aggregates::order::OrderAction;
 use commerce_projections::read_models::orders::OrderView;
 use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::back_to;
+use super::{allows, back_to};
 use crate::backoffice::layout::csrf_field;
 use crate::backoffice::{PageError, Staff};
 use crate::http::error::ApiError;
@@ -22,15 +22,11 @@ use crate::usecases::{cancel, deliver, ship, Caller};
 
 /// The forms of the actions the order's status allows (the domain's own transition table).
 pub(super) fn actions(order: &OrderView, csrf: &str) -> Markup {
-    let status = OrderStatus::ALL
-        .into_iter()
-        .find(|status| status.as_str() == order.status);
-    let allows = |action| status.is_some_and(|status| status.after(action).is_some());
     let base = format!("/admin/orders/{}", order.id);
     html! {
         h2 { "Actions" }
         div class="actions" {
-            @if allows(OrderAction::Ship) {
+            @if allows(order, OrderAction::Ship) {
                 form method="post" action={ (base) "/ship" } {
                     (csrf_field(csrf))
                     input type="hidden" name="version" value=(order.version);
@@ -41,14 +37,14 @@ pub(super) fn actions(order: &OrderView, csrf: &str) -> Markup {
                     p { button type="submit" { "Ship" } }
                 }
             }
-            @if allows(OrderAction::Deliver) {
+            @if allows(order, OrderAction::Deliver) {
                 form method="post" action={ (base) "/deliver" } {
                     (csrf_field(csrf))
                     input type="hidden" name="version" value=(order.version);
                     button type="submit" { "Mark delivered" }
                 }
             }
-            @if allows(OrderAction::CancelAsAdmin) {
+            @if allows(order, OrderAction::CancelAsAdmin) {
                 form method="post" action={ (base) "/cancel" } {
                     (csrf_field(csrf))
                     input type="hidden" name="version" value=(order.version);

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::accounts::{find_by_email, normalize_email};
 use crate::backoffice::layout::{instant, money, page, page_number, pager, short_id};
-use crate::backoffice::{PageError, Staff};
+use crate::backoffice::{fields, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
@@ -151,15 +151,7 @@ async fn filters(
     query: &ListQuery,
     page: u32,
 ) -> Result<(OrderQuery, OrderSearch), PageError> {
-    let status = match query.status.as_str() {
-        "" => None,
-        name => Some(
-            OrderStatus::ALL
-                .into_iter()
-                .find(|status| status.as_str() == name)
-                .ok_or_else(|| PageError::bad_request("unknown order status"))?,
-        ),
-    };
+    let status = fields::filter(&query.status, super::status_named, "order status")?;
     let id_prefix = match query.order.trim() {
         "" => None,
         text => Some(IdPrefix::parse(text).ok_or_else(|| {

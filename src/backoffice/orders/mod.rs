@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use commerce_aggregates::order::{OrderAction, OrderStatus};
 use commerce_projections::read_models::orders::{self, OrderView, TimelineEntry};
 use maud::{html, Markup};
 use uuid::Uuid;
@@ -157,6 +158,19 @@ fn lines(order: &OrderView) -> Markup {
             }
         }
     }
+}
+
+/// The status whose wire name is `name`, if any.
+fn status_named(name: &str) -> Option<OrderStatus> {
+    OrderStatus::ALL
+        .into_iter()
+        .find(|status| status.as_str() == name)
+}
+
+/// Whether the order's status allows `action` (the domain's own transition table): which of
+/// the page's forms are shown.
+fn allows(order: &OrderView, action: OrderAction) -> bool {
+    status_named(&order.status).is_some_and(|status| status.after(action).is_some())
 }
 
 /// Post/redirect/get: the order page, once its read model shows `version`.

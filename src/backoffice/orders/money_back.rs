@@ -6,16 +6,16 @@ use crate::backoffice::extract::PageForm;
 use crate::backoffice::extract::PagePath;
 use axum::extract::State;
 use axum::response::Response;
-use commerce_aggregates::order::{OrderAction, OrderStatus, RefundScope};
+use commerce_aggregates::order::{OrderAction, RefundScope};
 use commerce_aggregates::{Currency, Money};
 use commerce_projections::read_models::orders::{OrderView, ReturnView};
 use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::back_to;
+use super::{allows, back_to};
 use crate::backoffice::layout::{csrf_field, instant, money};
-use crate::backoffice::{PageError, Staff};
+use crate::backoffice::{fields, PageError, Staff};
 use crate::http::commands::refunds::refund_error;
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
@@ -26,10 +26,7 @@ use crate::usecases::returns::{self, Decision, ReceiveError, Received, Stepped};
 /// The refunds table, and the refund form when `csrf` is given (admins) and the order's
 /// status allows a refund.
 pub(super) fn refunds(order: &OrderView, csrf: Option<&str>) -> Markup {
-    let refundable = OrderStatus::ALL
-        .into_iter()
-        .find(|status| status.as_str() == order.status)
-        .is_some_and(|status| status.after(OrderAction::Refund).is_some());
+    let refundable = allows(order, OrderAction::Refund);
     html! {
         h2 { "Refunds" }
         @if order.refunds.is_empty() {
@@ -178,14 +175,7 @@ pub async fn refund(
 fn parse_amount(text: &str, currency: &str) -> Result<Money, PageError> {
     let currency = Currency::from_stored(currency)
         .map_err(|_| PageError::bad_request("the order's currency is not known"))?;
-    let invalid = || {
-        PageError::BadRequest(format!(
-            "the amount is a number with at most {} decimals, like 12.50",
-            currency.minor_digits()
-        ))
-    };
-    let minor = currency.parse_minor(text).ok_or_else(invalid)?;
-    Ok(Money::new(minor, currency))
+    fields::amount(text, currency, "the amount")
 }
 
 /// `POST /admin/returns/{id}/approve` (admins).
