@@ -11,6 +11,7 @@ use chrono::Utc;
 use commerce_aggregates::order::{OrderCommand, OrderError, OrderStatus};
 use uuid::Uuid;
 
+use super::checkout::payment_due_by;
 use super::order_change::{change_order, Holdings, OrderChange, OrderChangeError};
 use crate::store::{CommandMetadata, Stores};
 
@@ -33,14 +34,11 @@ pub async fn settle_placed(
     payment_timeout: Duration,
     metadata: &CommandMetadata,
 ) -> Result<Settled, OrderChangeError> {
-    let timeout = chrono::Duration::from_std(payment_timeout).unwrap_or(chrono::Duration::MAX);
     let confirm = OrderChange {
         order_id,
         caller: None,
         command: OrderCommand::ConfirmOrder {
-            payment_due_by: Utc::now()
-                .checked_add_signed(timeout)
-                .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC),
+            payment_due_by: payment_due_by(Utc::now(), payment_timeout),
         },
         holdings: Holdings::Secure,
         expected_version: None,

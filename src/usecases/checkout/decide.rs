@@ -8,7 +8,9 @@ use commerce_aggregates::product::{ProductCommand, ProductError};
 use uuid::Uuid;
 
 use super::coupon::CouponPart;
-use super::{by_product, redeemer, CheckOut, CheckoutError, CheckoutSettings, Streams};
+use super::{
+    by_product, payment_due_by, redeemer, CheckOut, CheckoutError, CheckoutSettings, Streams,
+};
 use crate::usecases::reasons::{price_change, redemption_reason, reservation_reason};
 
 /// Lets every aggregate decide; the first refusal, if any.
@@ -84,14 +86,10 @@ pub(super) async fn decide(
         }) => return Err(redemption_refused(error.clone(), code.clone())),
         Some(CouponPart::Unlimited { .. }) | None => {}
     }
-    let timeout =
-        chrono::Duration::from_std(settings.payment_timeout).unwrap_or(chrono::Duration::MAX);
     streams
         .order
         .decide(OrderCommand::ConfirmOrder {
-            payment_due_by: at
-                .checked_add_signed(timeout)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            payment_due_by: payment_due_by(at, settings.payment_timeout),
         })
         .await
         .map_err(CheckoutError::Order)

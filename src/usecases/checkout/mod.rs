@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::{Cart, CartError};
 use commerce_aggregates::coupon::REDEMPTION_EVENTS;
 use commerce_aggregates::order::{Order, OrderError, OrderStatus, RejectionReason, ShippingPolicy};
@@ -45,6 +45,14 @@ impl CheckoutSettings {
     pub fn shipping_policy(&self, currency: Currency) -> ShippingPolicy {
         shipping_policy(&self.pricing, currency)
     }
+}
+
+/// When an order confirmed at `at` must be paid by: `payment_timeout` later (the end of time
+/// should that not be representable).
+pub(crate) fn payment_due_by(at: DateTime<Utc>, payment_timeout: Duration) -> DateTime<Utc> {
+    let timeout = chrono::Duration::from_std(payment_timeout).unwrap_or(chrono::Duration::MAX);
+    at.checked_add_signed(timeout)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// How `pricing` charges shipping in `currency`: the checkout's policy, which a cart's
