@@ -22,7 +22,8 @@ use super::layout::{csrf_field, instant, money, page, page_number, pager};
 use super::{AfterAction, PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
-use crate::http::queries::wait::{read_at_least, Access};
+use crate::http::queries::coupons::read_coupon;
+use crate::http::queries::wait::Access;
 use crate::http::AppState;
 use crate::store::ExecuteError;
 use crate::usecases::coupons::{self as usecase, CreatedCoupon};
@@ -131,16 +132,7 @@ async fn show(
     PageQuery(query): PageQuery<AfterAction>,
 ) -> Result<Markup, PageError> {
     let code = path_code(&code)?;
-    let coupon = read_at_least(
-        &state,
-        "coupons",
-        "coupon",
-        &code,
-        query.v,
-        |_: &CouponView| Access::Visible,
-        || coupons::get(&state.pool, &code),
-    )
-    .await?;
+    let coupon = read_coupon(&state, &code, query.v, |_| Access::Visible).await?;
     let today = Utc::now().date_naive();
     let range = DateRange::new(today - Duration::days(29), today)
         .map_err(|error| PageError::internal(anyhow::anyhow!("{error:?}")))?;

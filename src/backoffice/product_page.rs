@@ -5,14 +5,15 @@
 
 use crate::backoffice::extract::{PagePath, PageQuery};
 use axum::extract::State;
-use commerce_projections::read_models::catalog::{self, ProductView, VariantView};
+use commerce_projections::read_models::catalog::{ProductView, VariantView};
 use maud::{html, Markup};
 use uuid::Uuid;
 
 use super::layout::{csrf_field, instant, money, page};
 use super::product_forms::variant_fields;
 use super::{AfterAction, PageError, Staff};
-use crate::http::queries::wait::{read_at_least, Access};
+use crate::http::queries::products::read_product;
+use crate::http::queries::wait::Access;
 use crate::http::AppState;
 
 /// `GET /admin/products/{id}`.
@@ -22,16 +23,7 @@ pub async fn show(
     PagePath(id): PagePath<Uuid>,
     PageQuery(query): PageQuery<AfterAction>,
 ) -> Result<Markup, PageError> {
-    let product = read_at_least(
-        &state,
-        "catalog",
-        "product",
-        &id.to_string(),
-        query.v,
-        |_: &ProductView| Access::Visible,
-        || catalog::get(&state.pool, id),
-    )
-    .await?;
+    let product = read_product(&state, id, query.v, |_| Access::Visible).await?;
     let csrf = &staff.0.csrf_token;
     let editable = staff.acts() && product.status != "archived";
     let body = html! {

@@ -113,15 +113,26 @@ pub async fn get(
     user.require(&[Role::Admin, Role::Auditor])?;
     // A code no coupon can have names nothing (and never reaches the database).
     let code = normalize_code(&code).map_err(|_| ApiError::not_found("coupon"))?;
-    let coupon = read_at_least(
-        &state,
+    let coupon = read_coupon(&state, &code, read.min_version, |_| Access::Visible).await?;
+    Ok(Json(coupon))
+}
+
+/// Coupon `code` (normalised) as the read model has it once it reflects `min_version`
+/// (bounded wait), if `access` lets the reader see it (404 otherwise).
+pub(crate) async fn read_coupon(
+    state: &AppState,
+    code: &str,
+    min_version: Option<u64>,
+    access: impl Fn(&CouponView) -> Access,
+) -> Result<CouponView, ApiError> {
+    read_at_least(
+        state,
         "coupons",
         "coupon",
-        &code,
-        read.min_version,
-        |_| Access::Visible,
-        || coupons::get(&state.pool, &code),
+        code,
+        min_version,
+        access,
+        || coupons::get(&state.pool, code),
     )
-    .await?;
-    Ok(Json(coupon))
+    .await
 }

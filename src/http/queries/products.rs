@@ -231,16 +231,7 @@ pub async fn get(
             Access::HiddenForNow
         }
     };
-    let product = read_at_least(
-        &state,
-        "catalog",
-        "product",
-        &id.to_string(),
-        read.min_version,
-        access,
-        || catalog::get(&state.pool, id),
-    )
-    .await?;
+    let product = read_product(&state, id, read.min_version, access).await?;
     let (active, version) = (product.status == "active", product.version);
     let body = Bytes::from(serde_json::to_vec(&product).map_err(ApiError::internal)?);
     if let (Some(cache), Some(ticket)) = (cache, ticket) {
@@ -252,6 +243,26 @@ pub async fn get(
         cache.store(id, ticket, cached);
     }
     Ok(json_body(body))
+}
+
+/// Product `id` as the catalog read model has it once it reflects `min_version` (bounded
+/// wait), if `access` lets the reader see it (404 otherwise).
+pub(crate) async fn read_product(
+    state: &AppState,
+    id: Uuid,
+    min_version: Option<u64>,
+    access: impl Fn(&ProductView) -> Access,
+) -> Result<ProductView, ApiError> {
+    read_at_least(
+        state,
+        "catalog",
+        "product",
+        &id.to_string(),
+        min_version,
+        access,
+        || catalog::get(&state.pool, id),
+    )
+    .await
 }
 
 /// A 200 with a JSON body rendered earlier.
