@@ -143,9 +143,6 @@ pub async fn cancel(
         &staff.metadata(&request_id),
     )
     .await
-    .map_err(|error| match error {
-        cancel::CancelError::Order(error) => ApiError::from(error),
-        cancel::CancelError::Refund(error) => crate::http::commands::refunds::refund_error(error),
-    })?;
+    .map_err(ApiError::from)?;
     Ok(back_to(id, version))
 }

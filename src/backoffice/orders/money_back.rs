@@ -21,7 +21,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::RequestId;
 use crate::http::AppState;
 use crate::usecases::refund::{self, RefundOrder};
-use crate::usecases::returns::{self, Decision, ReceiveError, Received, Stepped};
+use crate::usecases::returns::{self, Decision, Received, Stepped};
 
 /// The refunds table, and the refund form when `csrf` is given (admins) and the order's
 /// status allows a refund.
@@ -247,10 +247,7 @@ pub async fn receive(
         &staff.metadata(&request_id),
     )
     .await
-    .map_err(|error| match error {
-        ReceiveError::Receipt(error) => ApiError::from(error),
-        ReceiveError::Refund(error) => refund_error(error),
-    })?;
+    .map_err(ApiError::from)?;
     Ok(back_to(order_id, refund.version))
 }
 

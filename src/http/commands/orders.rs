@@ -286,12 +286,7 @@ command_path! {
             expected_version: expected.0,
         };
         let metadata = user.metadata(&request_id.0);
-        let version = cancel::cancel(&state.stores, &state.payments, input, &metadata)
-            .await
-            .map_err(|error| match error {
-                cancel::CancelError::Order(error) => error.into(),
-                cancel::CancelError::Refund(error) => super::refunds::refund_error(error),
-            })?;
+        let version = cancel::cancel(&state.stores, &state.payments, input, &metadata).await?;
         Ok(ok(id, version))
     }
 }

@@ -18,7 +18,9 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::idempotency::IDEMPOTENCY_KEY_HEADER;
 use crate::http::AppState;
+use crate::usecases::cancel::CancelError;
 use crate::usecases::refund::{self, RefundError, RefundOrder, Refunded};
+use crate::usecases::returns::ReceiveError;
 
 /// `POST orders/{id}/refunds`: `amount` or `lines`, and why.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -69,6 +71,27 @@ pub(super) fn id_from_key(order_id: Uuid, headers: &HeaderMap) -> Uuid {
         .get(IDEMPOTENCY_KEY_HEADER)
         .map(|key| Uuid::new_v5(&order_id, key.as_bytes()))
         .unwrap_or_else(Uuid::new_v4)
+}
+
+/// A cancellation's failure: the order's refusal, or the refund of a paid order (the API's
+/// and the back office's cancel answer the same).
+impl From<CancelError> for ApiError {
+    fn from(error: CancelError) -> Self {
+        match error {
+            CancelError::Order(error) => error.into(),
+            CancelError::Refund(error) => refund_error(error),
+        }
+    }
+}
+
+/// A return receipt's failure: the order's refusal, or the refund of the returned units.
+impl From<ReceiveError> for ApiError {
+    fn from(error: ReceiveError) -> Self {
+        match error {
+            ReceiveError::Receipt(error) => error.into(),
+            ReceiveError::Refund(error) => refund_error(error),
+        }
+    }
 }
 
 /// A refund's refusal as a problem.

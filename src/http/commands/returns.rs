@@ -15,12 +15,12 @@ use uuid::Uuid;
 use super::dto::{CommandHeaders, CommandJson, CommandProblems};
 use super::orders::ReasonRequest;
 use super::preconditions::{Admin, Shopper};
-use super::refunds::{id_from_key, refund_error};
+use super::refunds::id_from_key;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::AppState;
 use crate::usecases::refund::Refunded;
-use crate::usecases::returns::{self, Decision, ReceiveError, Received, RequestReturn, Stepped};
+use crate::usecases::returns::{self, Decision, Received, RequestReturn, Stepped};
 
 /// `POST orders/{id}/returns`: units of lines of the delivered order, and why.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -223,11 +223,7 @@ pub async fn receive(
         body.restock,
         &admin.metadata(&request_id.0),
     )
-    .await
-    .map_err(|error| match error {
-        ReceiveError::Receipt(error) => error.into(),
-        ReceiveError::Refund(error) => refund_error(error),
-    })?;
+    .await?;
     let Received {
         order_id,
         refund:
