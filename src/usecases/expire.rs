@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use commerce_aggregates::order::{OrderCommand, OrderError};
+use commerce_projections::read_models::orders;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -75,14 +76,7 @@ pub async fn run(
 /// Expires the confirmed orders whose deadline has passed; how many were expired.
 #[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn sweep(pool: &PgPool, stores: &Stores) -> anyhow::Result<usize> {
-    let due: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM order_views
-          WHERE status = 'confirmed' AND payment_due_by <= now()
-          ORDER BY payment_due_by LIMIT $1",
-    )
-    .bind(SWEEP_LIMIT)
-    .fetch_all(pool)
-    .await?;
+    let due = orders::payment_overdue(pool, SWEEP_LIMIT).await?;
     let metadata = CommandMetadata::new(Actor::system("order-expiry"), "order-expiry");
     let mut expired = 0;
     for id in due {
@@ -108,15 +102,7 @@ pub async fn settle_all_placed(
     stores: &Stores,
     payment_timeout: Duration,
 ) -> anyhow::Result<usize> {
-    let placed: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM order_views
-          WHERE status = 'placed' AND placed_at <= now() - make_interval(secs => $1)
-          ORDER BY placed_at LIMIT $2",
-    )
-    .bind(PLACED_FOR_SECONDS)
-    .bind(SWEEP_LIMIT)
-    .fetch_all(pool)
-    .await?;
+    let placed = orders::left_placed(pool, PLACED_FOR_SECONDS, SWEEP_LIMIT).await?;
     let metadata = CommandMetadata::new(Actor::system("order-settlement"), "order-settlement");
     let mut settled = 0;
     for id in placed {

@@ -66,6 +66,13 @@ impl OrderStatus {
         }
     }
 
+    /// The status whose wire name is `name`, if any.
+    pub fn from_name(name: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == name)
+    }
+
     /// The status `action` leads to from this one, or `None` when the move is illegal.
     pub fn after(self, action: OrderAction) -> Option<OrderStatus> {
         use OrderAction as A;

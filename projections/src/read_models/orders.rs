@@ -27,8 +27,8 @@ use crate::projection::{Projection, ProjectionError};
 pub use counts::count_by_status;
 pub use customers::{customer_orders, CustomerOrders};
 pub use query::{
-    get, list, returns, timeline, OrderLineView, OrderQuery, OrderReturn, OrderView, PaymentView,
-    RejectionView, ShipmentView, TimelineEntry,
+    get, left_placed, list, payment_overdue, returns, timeline, OrderLineView, OrderQuery,
+    OrderReturn, OrderView, PaymentView, RejectionView, ShipmentView, TimelineEntry,
 };
 pub use refunds::{returned_on_cancellation, RefundLineView, RefundView, Refunds};
 pub use returns::{ReturnLineView, ReturnView, Returns};
@@ -202,10 +202,7 @@ fn status_without_row(event: &OrderEvent) -> OrderStatus {
 
 /// The stored status's enum value (`paid` for a value this engine does not write).
 fn parse_status(status: &str) -> OrderStatus {
-    OrderStatus::ALL
-        .into_iter()
-        .find(|candidate| candidate.as_str() == status)
-        .unwrap_or(OrderStatus::Paid)
+    OrderStatus::from_name(status).unwrap_or(OrderStatus::Paid)
 }
 
 /// Folds a refund or return event into the order's refund and return columns and its

@@ -151,7 +151,7 @@ async fn filters(
     query: &ListQuery,
     page: u32,
 ) -> Result<(OrderQuery, OrderSearch), PageError> {
-    let status = fields::filter(&query.status, super::status_named, "order status")?;
+    let status = fields::filter(&query.status, OrderStatus::from_name, "order status")?;
     let id_prefix = match query.order.trim() {
         "" => None,
         text => Some(IdPrefix::parse(text).ok_or_else(|| {

@@ -160,17 +160,10 @@ fn lines(order: &OrderView) -> Markup {
     }
 }
 
-/// The status whose wire name is `name`, if any.
-fn status_named(name: &str) -> Option<OrderStatus> {
-    OrderStatus::ALL
-        .into_iter()
-        .find(|status| status.as_str() == name)
-}
-
 /// Whether the order's status allows `action` (the domain's own transition table): which of
 /// the page's forms are shown.
 fn allows(order: &OrderView, action: OrderAction) -> bool {
-    status_named(&order.status).is_some_and(|status| status.after(action).is_some())
+    OrderStatus::from_name(&order.status).is_some_and(|status| status.after(action).is_some())
 }
 
 /// Post/redirect/get: the order page, once its read model shows `version`.

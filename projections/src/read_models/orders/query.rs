@@ -342,6 +342,37 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OrderView>, sqlx::Err
     row.map(OrderView::try_from).transpose()
 }
 
+/// Up to `limit` confirmed orders whose payment deadline has passed, the earliest deadline
+/// first: the expiry sweep's candidates (the aggregate decides whether each expires).
+pub async fn payment_overdue(pool: &PgPool, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM order_views
+          WHERE status = 'confirmed' AND payment_due_by <= now()
+          ORDER BY payment_due_by LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Up to `limit` orders still placed `for_seconds` after they were placed, the oldest first:
+/// the orders a checkout left unsettled.
+pub async fn left_placed(
+    pool: &PgPool,
+    for_seconds: f64,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM order_views
+          WHERE status = 'placed' AND placed_at <= now() - make_interval(secs => $1)
+          ORDER BY placed_at LIMIT $2",
+    )
+    .bind(for_seconds)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// One page of the orders matching `query`, most recently placed first, and how many match.
 pub async fn list(pool: &PgPool, query: &OrderQuery) -> Result<Page<OrderView>, sqlx::Error> {
     super::search(pool, query, &super::OrderSearch::default()).await
