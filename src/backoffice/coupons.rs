@@ -205,8 +205,8 @@ fn recent_usage(usage: &[CouponUsage]) -> Markup {
                                 td { (row.releases) }
                                 td { (row.customers) }
                                 td { (row.orders) }
-                                td { (money(&MoneyView::new(row.discount_given, row.currency.clone()))) }
-                                td { (money(&MoneyView::new(row.gross_revenue, row.currency.clone()))) }
+                                td { (money(&row.discount_given)) }
+                                td { (money(&row.gross_revenue)) }
                             }
                         }
                     }

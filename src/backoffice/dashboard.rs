@@ -9,7 +9,7 @@ use commerce_projections::read_models::orders;
 use maud::{html, Markup};
 
 use super::analytics::{days_table, revenue_chart};
-use super::layout::{amount, page};
+use super::layout::{money, page};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::metrics::projection_lags;
@@ -56,9 +56,9 @@ pub async fn page_handler(
         @for currency in &sales {
             p {
                 (currency.currency) ": " (currency.totals.orders) " paid orders, revenue "
-                (amount(currency.totals.gross_revenue, &currency.currency))
+                (money(&currency.totals.gross_revenue))
                 ", average order value "
-                (amount(currency.totals.average_order_value(), &currency.currency))
+                (money(&currency.totals.average_order_value))
             }
             (revenue_chart(currency))
             (days_table(currency))

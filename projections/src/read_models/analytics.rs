@@ -10,7 +10,9 @@
 //! - **A refund counts on the UTC day it was recorded** (each `OrderRefunded`, an order
 //!   possibly refunded in parts on several days, or `OrderCancelled` of a paid order), as a
 //!   negative in the net figures, whatever day the sale was (`analytics_refunds`).
-//! - Every figure is per currency; money is integer minor units.
+//! - Every figure is per currency; money is integer minor units, and the query results are
+//!   the views the query API serves (money as [`MoneyView`], the derived figures computed
+//!   here), which the back office reads too.
 //!
 //! Idempotency: every row is keyed by the aggregate whose events write it and every write sets
 //! values taken from the event (no counter shared between aggregates), so the runner's
@@ -31,10 +33,11 @@ use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
-use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
-use super::{aggregate_uuid, decode, version};
+use super::{aggregate_uuid, decode, version, MoneyView};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
@@ -43,6 +46,11 @@ pub use coupons::{coupons, CouponUsage};
 pub use products::{products, CurrencyProducts, ProductRank, ProductSales};
 pub use range::{DateRange, RangeError, MAX_RANGE_DAYS};
 pub use sales::{average, sales, CurrencySales, DaySales, SalesFigures};
+
+/// Column `column` of a query row, minor units of `currency`, as money.
+fn money_column(row: &PgRow, column: &str, currency: &str) -> Result<MoneyView, sqlx::Error> {
+    Ok(MoneyView::new(row.try_get::<i64, _>(column)?, currency))
+}
 
 /// Builds the analytics fact tables from order, cart and coupon events.
 #[derive(Debug, Clone, Copy, Default)]
