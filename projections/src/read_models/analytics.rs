@@ -11,7 +11,7 @@
 //!   possibly refunded in parts on several days, or `OrderCancelled` of a paid order), as a
 //!   negative in the net figures, whatever day the sale was (`analytics_refunds`).
 //! - Every figure is per currency; money is integer minor units, and the query results are
-//!   the views the query API serves (money as [`MoneyView`], the derived figures computed
+//!   the views the query API serves (money as [`MoneyView`](super::MoneyView), the derived figures computed
 //!   here), which the back office reads too.
 //!
 //! Idempotency: every row is keyed by the aggregate whose events write it and every write sets
@@ -33,11 +33,10 @@ use chrono::{DateTime, Utc};
 use commerce_aggregates::cart::CartEvent;
 use commerce_aggregates::coupon::CouponEvent;
 use commerce_aggregates::order::OrderEvent;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{aggregate_uuid, decode, version, MoneyView};
+use super::{aggregate_uuid, decode, version};
 use crate::envelope::Envelope;
 use crate::projection::{Projection, ProjectionError};
 
@@ -46,11 +45,6 @@ pub use coupons::{coupons, CouponUsage};
 pub use products::{products, CurrencyProducts, ProductRank, ProductSales};
 pub use range::{DateRange, RangeError, MAX_RANGE_DAYS};
 pub use sales::{average, sales, CurrencySales, DaySales, SalesFigures};
-
-/// Column `column` of a query row, minor units of `currency`, as money.
-fn money_column(row: &PgRow, column: &str, currency: &str) -> Result<MoneyView, sqlx::Error> {
-    Ok(MoneyView::new(row.try_get::<i64, _>(column)?, currency))
-}
 
 /// Builds the analytics fact tables from order, cart and coupon events.
 #[derive(Debug, Clone, Copy, Default)]

@@ -16,14 +16,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate, Utc};
 use commerce_aggregates::Role;
-use commerce_projections::read_models::analytics::{self, DateRange, ProductRank, RangeError};
-use serde::Deserialize;
-use utoipa::{IntoParams, OpenApi};
-
 use commerce_projections::read_models::analytics::{
-    CartFunnel, CouponUsage, CurrencyProducts, CurrencySales, DaySales, ProductSales, SalesFigures,
+    self, CartFunnel, CouponUsage, CurrencyProducts, CurrencySales, DateRange, DaySales,
+    ProductRank, ProductSales, RangeError, SalesFigures,
 };
 use commerce_projections::read_models::MoneyView;
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
 
 use self::dto::{CartsReport, CouponsReport, ProductsReport, SalesReport};
 use super::params::Invalid;

@@ -5,9 +5,8 @@ use serde::Serialize;
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgPool, Row};
 
-use super::money_column;
 use super::range::DateRange;
-use crate::read_models::MoneyView;
+use crate::read_models::{money_column, MoneyView};
 
 /// One coupon's usage in one currency over the range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

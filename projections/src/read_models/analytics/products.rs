@@ -6,9 +6,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgPool, Row};
 use uuid::Uuid;
 
-use super::money_column;
 use super::range::DateRange;
-use crate::read_models::MoneyView;
+use crate::read_models::{money_column, MoneyView};
 
 /// What ranks the top products.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

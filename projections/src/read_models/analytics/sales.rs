@@ -8,9 +8,8 @@ use serde::Serialize;
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgPool, Row};
 
-use super::money_column;
 use super::range::DateRange;
-use crate::read_models::MoneyView;
+use crate::read_models::{money_column, MoneyView};
 
 /// The sales figures of a day or of a whole range, in one currency. A sale is an order paid
 /// (counted on the UTC day of its payment); refunds count on the day they were recorded.
