@@ -38,6 +38,12 @@ pub struct RangeQuery {
     store: Option<String>,
 }
 
+/// The last 30 UTC days up to today: the recent sales of the dashboard and the recent usage
+/// of a coupon's page.
+pub(super) fn last_30_days() -> Result<DateRange, PageError> {
+    DateRange::last_days(Utc::now().date_naive(), 30).map_err(PageError::internal)
+}
+
 /// Everything the page shows.
 struct Reports {
     range: DateRange,

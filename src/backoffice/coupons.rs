@@ -9,14 +9,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{Duration, Utc};
 use commerce_aggregates::coupon::{normalize_code, CouponError};
-use commerce_projections::read_models::analytics::{self, CouponUsage, DateRange};
+use commerce_projections::read_models::analytics::{self, CouponUsage};
 use commerce_projections::read_models::coupons::{self, CouponView, DiscountView};
 use commerce_projections::read_models::MoneyView;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::analytics::last_30_days;
 use super::coupon_form::{self, CouponForm};
 use super::layout::{csrf_field, instant, money, page, page_number, pager};
 use super::{AfterAction, PageError, Staff};
@@ -141,9 +141,7 @@ async fn show(
         || coupons::get(&state.pool, &code),
     )
     .await?;
-    let today = Utc::now().date_naive();
-    let range = DateRange::new(today - Duration::days(29), today)
-        .map_err(|error| PageError::internal(anyhow::anyhow!("{error:?}")))?;
+    let range = last_30_days()?;
     let usage: Vec<CouponUsage> = analytics::coupons(&state.pool, &range)
         .await
         .map_err(ApiError::from)?
