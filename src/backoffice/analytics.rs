@@ -15,7 +15,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::chart::{self, Point};
-use super::layout::{amount, page};
+use super::layout::{amount, money, page};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::queries::analytics::{date_range, DEFAULT_ABANDONED_AFTER_HOURS, DEFAULT_LIMIT};
@@ -36,6 +36,12 @@ pub struct RangeQuery {
     to: Option<String>,
     /// A store's slug: only its orders in the daily sales.
     store: Option<String>,
+}
+
+/// The last 30 UTC days up to today: the recent sales of the dashboard and the recent usage
+/// of a coupon's page.
+pub(super) fn last_30_days() -> Result<DateRange, PageError> {
+    DateRange::last_days(Utc::now().date_naive(), 30).map_err(PageError::internal)
 }
 
 /// Everything the page shows.
@@ -141,7 +147,6 @@ fn range_form(reports: &Reports) -> Markup {
 /// figures of every day in a table (the dashboard shows the same revenue chart and table).
 fn daily_sales(currency: &CurrencySales) -> Markup {
     let code = currency.currency.as_str();
-    let money = |minor: i64| amount(minor, code);
     let count = |value: i64| value.to_string();
     let totals = &currency.totals;
     let orders: Vec<Point> = currency
@@ -152,9 +157,9 @@ fn daily_sales(currency: &CurrencySales) -> Markup {
     html! {
         h3 { (code) }
         p {
-            (totals.orders) " paid orders, revenue " (money(totals.gross_revenue))
-            ", refunds " (money(totals.refunds)) ", net " (money(totals.net_revenue()))
-            ", average order value " (money(totals.average_order_value()))
+            (totals.orders) " paid orders, revenue " (money(&totals.gross_revenue))
+            ", refunds " (money(&totals.refunds)) ", net " (money(&totals.net_revenue))
+            ", average order value " (money(&totals.average_order_value))
         }
         div class="chart-grid" {
             (revenue_chart(currency))
@@ -168,7 +173,6 @@ fn daily_sales(currency: &CurrencySales) -> Markup {
 /// text alternative).
 pub(super) fn days_table(currency: &CurrencySales) -> Markup {
     let code = currency.currency.as_str();
-    let money = |minor: i64| amount(minor, code);
     html! {
         details {
             summary { "Figures per day in " (code) }
@@ -179,8 +183,8 @@ pub(super) fn days_table(currency: &CurrencySales) -> Markup {
                         @for day in &currency.days {
                             tr {
                                 td { (day.day) } td { (day.figures.orders_placed) } td { (day.figures.orders) }
-                                td { (day.figures.units) } td { (money(day.figures.gross_revenue)) }
-                                td { (money(day.figures.refunds)) }
+                                td { (day.figures.units) } td { (money(&day.figures.gross_revenue)) }
+                                td { (money(&day.figures.refunds)) }
                             }
                         }
                     }
@@ -196,7 +200,7 @@ pub(super) fn revenue_chart(currency: &CurrencySales) -> Markup {
     let points: Vec<Point> = currency
         .days
         .iter()
-        .map(|day| Point::new(day.day.to_string(), day.figures.gross_revenue))
+        .map(|day| Point::new(day.day.to_string(), day.figures.gross_revenue.amount))
         .collect();
     chart::columns(&format!("Revenue per day in {code}"), &points, &|minor| {
         amount(minor, code)
@@ -215,7 +219,7 @@ fn top_products(by_units: &CurrencyProducts, by_revenue: &CurrencyProducts) -> M
     let revenue: Vec<Point> = by_revenue
         .products
         .iter()
-        .map(|p| Point::new(label(&p.name, &p.sku), p.net_revenue))
+        .map(|p| Point::new(label(&p.name, &p.sku), p.net_revenue.amount))
         .collect();
     html! {
         h3 { (code) }
@@ -231,7 +235,7 @@ fn top_products(by_units: &CurrencyProducts, by_revenue: &CurrencyProducts) -> M
                     @for product in &by_revenue.products {
                         tr {
                             td { (product.rank) } td { (product.sku) } td { (product.name) } td { (product.orders) }
-                            td { (product.net_units) } td { (amount(product.net_revenue, code)) }
+                            td { (product.net_units) } td { (money(&product.net_revenue)) }
                         }
                     }
                 }
@@ -256,8 +260,8 @@ fn coupon_usage(coupons: &[CouponUsage]) -> Markup {
                             tr {
                                 td { (coupon.code) } td { (coupon.redemptions) } td { (coupon.releases) }
                                 td { (coupon.customers) } td { (coupon.orders) }
-                                td { (amount(coupon.discount_given, &coupon.currency)) }
-                                td { (amount(coupon.gross_revenue, &coupon.currency)) }
+                                td { (money(&coupon.discount_given)) }
+                                td { (money(&coupon.gross_revenue)) }
                             }
                         }
                     }
@@ -281,8 +285,8 @@ fn cart_funnel(funnel: &CartFunnel) -> Markup {
         (chart::rows("Cart funnel", &steps, &|v| v.to_string()))
         dl class="figures" {
             @for step in &steps { dt { (step.label) } dd { (step.value) } }
-            dt { "Conversion (checked out / with items)" } dd { (percent(funnel.conversion_rate())) }
-            dt { "Abandoned (idle " (DEFAULT_ABANDONED_AFTER_HOURS) " h or more)" } dd { (funnel.abandoned) " (" (percent(funnel.abandonment_rate())) ")" }
+            dt { "Conversion (checked out / with items)" } dd { (percent(funnel.conversion_rate)) }
+            dt { "Abandoned (idle " (DEFAULT_ABANDONED_AFTER_HOURS) " h or more)" } dd { (funnel.abandoned) " (" (percent(funnel.abandonment_rate)) ")" }
             dt { "Still active" } dd { (funnel.active) }
             dt { "Empty" } dd { (funnel.empty) }
         }

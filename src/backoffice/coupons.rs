@@ -9,14 +9,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{Duration, Utc};
 use commerce_aggregates::coupon::{normalize_code, CouponError};
-use commerce_projections::read_models::analytics::{self, CouponUsage, DateRange};
+use commerce_projections::read_models::analytics::{self, CouponUsage};
 use commerce_projections::read_models::coupons::{self, CouponView, DiscountView};
 use commerce_projections::read_models::MoneyView;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::analytics::last_30_days;
 use super::coupon_form::{self, CouponForm};
 use super::layout::{csrf_field, instant, money, page, page_number, pager};
 use super::{AfterAction, PageError, Staff};
@@ -133,9 +133,7 @@ async fn show(
 ) -> Result<Markup, PageError> {
     let code = path_code(&code)?;
     let coupon = read_coupon(&state, &code, query.v, |_| Access::Visible).await?;
-    let today = Utc::now().date_naive();
-    let range = DateRange::new(today - Duration::days(29), today)
-        .map_err(|error| PageError::internal(anyhow::anyhow!("{error:?}")))?;
+    let range = last_30_days()?;
     let usage: Vec<CouponUsage> = analytics::coupons(&state.pool, &range)
         .await
         .map_err(ApiError::from)?
@@ -197,8 +195,8 @@ fn recent_usage(usage: &[CouponUsage]) -> Markup {
                                 td { (row.releases) }
                                 td { (row.customers) }
                                 td { (row.orders) }
-                                td { (money(&MoneyView::new(row.discount_given, row.currency.clone()))) }
-                                td { (money(&MoneyView::new(row.gross_revenue, row.currency.clone()))) }
+                                td { (money(&row.discount_given)) }
+                                td { (money(&row.gross_revenue)) }
                             }
                         }
                     }

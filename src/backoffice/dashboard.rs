@@ -2,14 +2,13 @@
 
 use axum::extract::State;
 use axum::response::Redirect;
-use chrono::Utc;
-use commerce_projections::read_models::analytics::{self, DateRange};
+use commerce_projections::read_models::analytics;
 use commerce_projections::read_models::inventory::{self, StockLevel};
 use commerce_projections::read_models::orders;
 use maud::{html, Markup};
 
-use super::analytics::{days_table, revenue_chart};
-use super::layout::{amount, page};
+use super::analytics::{days_table, last_30_days, revenue_chart};
+use super::layout::{money, page};
 use super::{PageError, Staff};
 use crate::http::error::ApiError;
 use crate::http::metrics::projection_lags;
@@ -30,9 +29,7 @@ pub async fn page_handler(
     let by_status = orders::count_by_status(&state.pool)
         .await
         .map_err(ApiError::from)?;
-    let today = Utc::now().date_naive();
-    let range = DateRange::last_days(today, 30)
-        .map_err(|error| PageError::internal(anyhow::anyhow!("{error:?}")))?;
+    let range = last_30_days()?;
     let sales = analytics::sales(&state.pool, &range, None)
         .await
         .map_err(ApiError::from)?;
@@ -56,9 +53,9 @@ pub async fn page_handler(
         @for currency in &sales {
             p {
                 (currency.currency) ": " (currency.totals.orders) " paid orders, revenue "
-                (amount(currency.totals.gross_revenue, &currency.currency))
+                (money(&currency.totals.gross_revenue))
                 ", average order value "
-                (amount(currency.totals.average_order_value(), &currency.currency))
+                (money(&currency.totals.average_order_value))
             }
             (revenue_chart(currency))
             (days_table(currency))

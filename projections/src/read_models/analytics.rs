@@ -10,7 +10,9 @@
 //! - **A refund counts on the UTC day it was recorded** (each `OrderRefunded`, an order
 //!   possibly refunded in parts on several days, or `OrderCancelled` of a paid order), as a
 //!   negative in the net figures, whatever day the sale was (`analytics_refunds`).
-//! - Every figure is per currency; money is integer minor units.
+//! - Every figure is per currency; money is integer minor units, and the query results are
+//!   the views the query API serves (money as [`MoneyView`](super::MoneyView), the derived figures computed
+//!   here), which the back office reads too.
 //!
 //! Idempotency: every row is keyed by the aggregate whose events write it and every write sets
 //! values taken from the event (no counter shared between aggregates), so the runner's

@@ -159,6 +159,16 @@ impl MoneyView {
     }
 }
 
+/// A column of minor units of `currency` in a query's row, as money.
+pub(crate) fn money_column(
+    row: &sqlx::postgres::PgRow,
+    column: &str,
+    currency: &str,
+) -> Result<MoneyView, sqlx::Error> {
+    use sqlx::Row;
+    Ok(MoneyView::new(row.try_get::<i64, _>(column)?, currency))
+}
+
 /// The envelope's payload as the aggregate's event enum.
 pub(crate) fn decode<E: DeserializeOwned>(envelope: &Envelope) -> Result<E, ProjectionError> {
     serde_json::from_value(envelope.payload.clone())

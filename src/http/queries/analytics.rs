@@ -16,19 +16,19 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate, Utc};
 use commerce_aggregates::Role;
-use commerce_projections::read_models::analytics::{self, DateRange, ProductRank, RangeError};
+use commerce_projections::read_models::analytics::{
+    self, CartFunnel, CouponUsage, CurrencyProducts, CurrencySales, DateRange, DaySales,
+    ProductRank, ProductSales, RangeError, SalesFigures,
+};
+use commerce_projections::read_models::MoneyView;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use self::dto::{
-    CartsReport, CouponUsageView, CouponsReport, CurrencyProductsView, CurrencySalesView,
-    DaySalesView, ProductSalesView, ProductsReport, RankBy, SalesFiguresView, SalesReport,
-};
+use self::dto::{CartsReport, CouponsReport, ProductsReport, SalesReport};
 use super::params::Invalid;
 use crate::http::auth::AuthUser;
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::http::extract::ApiQuery;
-use crate::http::queries::dto::MoneyDto;
 use crate::http::AppState;
 
 /// Days covered when the caller names no `from`.
@@ -91,7 +91,7 @@ pub struct ProductsQuery {
     pub limit: Option<u32>,
     /// Rank by net `revenue` (default) or net `units`.
     #[param(inline)]
-    pub by: Option<RankBy>,
+    pub by: Option<ProductRank>,
 }
 
 /// Range and abandonment threshold of the cart report.
@@ -178,7 +178,7 @@ pub async fn sales(
     Ok(Json(SalesReport {
         from: range.from(),
         to: range.to(),
-        currencies: currencies.into_iter().map(Into::into).collect(),
+        currencies,
     }))
 }
 
@@ -213,17 +213,13 @@ pub async fn products(
     }
     invalid.check()?;
     let by = query.by.unwrap_or_default();
-    let rank = match by {
-        RankBy::Revenue => ProductRank::Revenue,
-        RankBy::Units => ProductRank::Units,
-    };
-    let currencies = analytics::products(&state.pool, &range, limit, rank).await?;
+    let currencies = analytics::products(&state.pool, &range, limit, by).await?;
     Ok(Json(ProductsReport {
         from: range.from(),
         to: range.to(),
         by,
         limit,
-        currencies: currencies.into_iter().map(Into::into).collect(),
+        currencies,
     }))
 }
 
@@ -257,7 +253,7 @@ pub async fn coupons(
     Ok(Json(CouponsReport {
         from: range.from(),
         to: range.to(),
-        coupons: coupons.into_iter().map(Into::into).collect(),
+        coupons,
     }))
 }
 
@@ -299,13 +295,13 @@ pub async fn carts(
     let as_of = Utc::now();
     let idle_before = as_of - Duration::hours(i64::from(hours));
     let funnel = analytics::carts(&state.pool, &range, idle_before).await?;
-    Ok(Json(CartsReport::new(
-        range.from(),
-        range.to(),
-        hours,
+    Ok(Json(CartsReport {
+        from: range.from(),
+        to: range.to(),
+        abandoned_after_hours: hours,
         as_of,
         funnel,
-    )))
+    }))
 }
 
 /// The OpenAPI description of the analytics routes.
@@ -315,18 +311,19 @@ pub async fn carts(
     components(schemas(
         Problem,
         FieldError,
-        MoneyDto,
+        MoneyView,
         SalesReport,
-        CurrencySalesView,
-        DaySalesView,
-        SalesFiguresView,
+        CurrencySales,
+        DaySales,
+        SalesFigures,
         ProductsReport,
-        CurrencyProductsView,
-        ProductSalesView,
-        RankBy,
+        CurrencyProducts,
+        ProductSales,
+        ProductRank,
         CouponsReport,
-        CouponUsageView,
+        CouponUsage,
         CartsReport,
+        CartFunnel,
     )),
     tags((name = "analytics", description = "Back-office sales, product, coupon and cart \
         analytics (admins and auditors; eventually consistent)")),
@@ -340,6 +337,7 @@ mod tests {
     #[test]
     fn the_document_lists_the_four_reports() {
         let doc = serde_json::to_value(Api::openapi()).expect("document serialises");
+        crate::http::openapi::assert_every_ref_resolves(&doc);
         for path in ["sales", "products", "coupons", "carts"] {
             let path = format!("/admin/analytics/{path}");
             assert!(doc["paths"][&path]["get"].is_object(), "{path} missing");

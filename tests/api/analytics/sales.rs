@@ -3,6 +3,7 @@
 
 use commerce_aggregates::order::{OrderEvent, RejectionReason};
 use commerce_projections::read_models::analytics::{self, ProductRank, SalesFigures};
+use commerce_projections::read_models::MoneyView;
 use uuid::Uuid;
 
 use super::{at, day, harness, money, pay, place, range, Line};
@@ -105,50 +106,61 @@ async fn sales_count_on_the_utc_day_of_payment_and_refunds_on_their_own_day() {
         [day(20), day(21), day(22), day(23)],
         "every day, zeros included"
     );
+    let usd_money = |minor| MoneyView::new(minor, "USD");
+    let eur_money = |minor| MoneyView::new(minor, "EUR");
     let placed_only = SalesFigures {
         orders_placed: 1,
-        ..Default::default()
+        ..SalesFigures::zero("USD")
     };
     assert_eq!(usd.days[0].figures, placed_only);
     let sale = SalesFigures {
         orders_placed: 1,
         orders: 1,
         units: 2,
-        subtotal: 2000,
-        shipping: 500,
-        gross_revenue: 2500,
-        ..Default::default()
+        subtotal: usd_money(2000),
+        shipping: usd_money(500),
+        gross_revenue: usd_money(2500),
+        net_revenue: usd_money(2500),
+        average_order_value: usd_money(2500),
+        ..SalesFigures::zero("USD")
     };
     assert_eq!(usd.days[1].figures, sale);
-    assert_eq!(usd.days[2].figures, SalesFigures::default());
+    assert_eq!(usd.days[2].figures, SalesFigures::zero("USD"));
     let refund = SalesFigures {
         refunded_orders: 1,
-        refunds: 2500,
-        ..Default::default()
+        refunds: usd_money(2500),
+        net_revenue: usd_money(-2500),
+        ..SalesFigures::zero("USD")
     };
     assert_eq!(usd.days[3].figures, refund);
-    assert_eq!(usd.days[3].figures.net_revenue(), -2500);
+    assert_eq!(usd.days[3].figures.net_revenue.amount, -2500);
     assert_eq!(
         usd.totals,
         SalesFigures {
             orders_placed: 2,
             refunded_orders: 1,
-            refunds: 2500,
-            ..sale
+            refunds: usd_money(2500),
+            net_revenue: usd_money(0),
+            ..sale.clone()
         }
     );
     assert_eq!(
-        (usd.totals.net_revenue(), usd.totals.average_order_value()),
+        (
+            usd.totals.net_revenue.amount,
+            usd.totals.average_order_value.amount
+        ),
         (0, 2500)
     );
     let eur_sale = SalesFigures {
         orders_placed: 1,
         orders: 1,
         units: 3,
-        subtotal: 2100,
-        discounts: 210,
-        gross_revenue: 1890,
-        ..Default::default()
+        subtotal: eur_money(2100),
+        discounts: eur_money(210),
+        gross_revenue: eur_money(1890),
+        net_revenue: eur_money(1890),
+        average_order_value: eur_money(1890),
+        ..SalesFigures::zero("EUR")
     };
     assert_eq!(eur.totals, eur_sale);
     assert_eq!(eur.days[1].figures, eur_sale);
@@ -202,9 +214,9 @@ async fn a_refund_in_the_range_gives_back_units_of_a_sale_made_before_it() {
             p.orders,
             p.units_sold,
             p.net_units,
-            p.gross_sales,
-            p.discounts,
-            p.net_revenue
+            p.gross_sales.amount,
+            p.discounts.amount,
+            p.net_revenue.amount
         ),
         (1, 1, 2, 2, 6000, 600, 5400)
     );
@@ -218,8 +230,8 @@ async fn a_refund_in_the_range_gives_back_units_of_a_sale_made_before_it() {
             p.units_sold,
             p.units_refunded,
             p.net_units,
-            p.refunds,
-            p.net_revenue
+            p.refunds.amount,
+            p.net_revenue.amount
         ),
         (0, 0, 2, -2, 5400, -5400)
     );
@@ -228,12 +240,12 @@ async fn a_refund_in_the_range_gives_back_units_of_a_sale_made_before_it() {
         .await
         .expect("products");
     let p = &whole[0].products[0];
-    assert_eq!((p.orders, p.net_units, p.net_revenue), (1, 0, 0));
+    assert_eq!((p.orders, p.net_units, p.net_revenue.amount), (1, 0, 0));
     let sales = analytics::sales(h.pool(), &range(22, 22), None)
         .await
         .expect("sales");
     assert_eq!(
-        (sales[0].totals.refunds, sales[0].totals.orders),
+        (sales[0].totals.refunds.amount, sales[0].totals.orders),
         (total, 0)
     );
 }

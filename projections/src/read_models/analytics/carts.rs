@@ -1,43 +1,53 @@
 //! Cart conversion and abandonment for the carts created over a range.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::PgPool;
 
 use super::range::DateRange;
 
 /// What became of the carts created in a range. `created = checked_out + abandoned + active
 /// + empty`; `with_items = checked_out + abandoned + active`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartFunnel {
     /// Carts created in the range.
     pub created: i64,
-    /// Carts that were checked out, or still hold items.
+    /// Carts checked out or still holding items.
     pub with_items: i64,
     /// Carts checked out (at any time since).
     pub checked_out: i64,
     /// Checked-out carts whose order has been paid.
     pub paid: i64,
-    /// Carts holding items, not checked out, idle since before the threshold or explicitly
-    /// abandoned.
+    /// Carts holding items, not checked out, idle longer than the threshold (or abandoned
+    /// explicitly).
     pub abandoned: i64,
-    /// Carts holding items, not checked out, active after the threshold.
+    /// Carts holding items, not checked out, active within the threshold.
     pub active: i64,
-    /// Carts not checked out that hold no items (never filled, or emptied).
+    /// Carts not checked out holding no items (never filled, or emptied).
     pub empty: i64,
+    /// `checked_out / with_items` (4 decimals); null without carts holding items.
+    #[sqlx(skip)]
+    #[cfg_attr(feature = "openapi", schema(example = 0.8))]
+    pub conversion_rate: Option<f64>,
+    /// `abandoned / with_items` (4 decimals); null without carts holding items.
+    #[sqlx(skip)]
+    #[cfg_attr(feature = "openapi", schema(example = 0.2))]
+    pub abandonment_rate: Option<f64>,
 }
 
 impl CartFunnel {
-    /// `checked_out / with_items`, to 4 decimals; `None` without carts holding items.
-    pub fn conversion_rate(&self) -> Option<f64> {
-        ratio(self.checked_out, self.with_items)
-    }
-
-    /// `abandoned / with_items`, to 4 decimals; `None` without carts holding items.
-    pub fn abandonment_rate(&self) -> Option<f64> {
-        ratio(self.abandoned, self.with_items)
+    /// The funnel with its rates computed from its counts.
+    fn with_rates(self) -> Self {
+        Self {
+            conversion_rate: ratio(self.checked_out, self.with_items),
+            abandonment_rate: ratio(self.abandoned, self.with_items),
+            ..self
+        }
     }
 }
 
+/// `part / whole`, to 4 decimals; `None` when `whole` is not positive.
 fn ratio(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
 }
@@ -64,12 +74,13 @@ pub async fn carts(
     range: &DateRange,
     idle_before: DateTime<Utc>,
 ) -> Result<CartFunnel, sqlx::Error> {
-    sqlx::query_as(CARTS)
+    let funnel: CartFunnel = sqlx::query_as(CARTS)
         .bind(range.start())
         .bind(range.end())
         .bind(idle_before)
         .fetch_one(pool)
-        .await
+        .await?;
+    Ok(funnel.with_rates())
 }
 
 #[cfg(test)]
@@ -86,9 +97,11 @@ mod tests {
             active: 1,
             empty: 1,
             paid: 3,
-        };
-        assert_eq!(funnel.conversion_rate(), Some(0.6667));
-        assert_eq!(funnel.abandonment_rate(), Some(0.1667));
-        assert_eq!(CartFunnel::default().conversion_rate(), None);
+            ..CartFunnel::default()
+        }
+        .with_rates();
+        assert_eq!(funnel.conversion_rate, Some(0.6667));
+        assert_eq!(funnel.abandonment_rate, Some(0.1667));
+        assert_eq!(CartFunnel::default().with_rates().conversion_rate, None);
     }
 }

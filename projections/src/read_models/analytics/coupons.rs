@@ -1,12 +1,20 @@
 //! Coupon usage over a range: redemptions and releases, and the paid orders that used each
 //! coupon with the discount they were given.
 
-use sqlx::PgPool;
+use serde::Serialize;
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Row};
 
 use super::range::DateRange;
+use crate::read_models::{money_column, MoneyView};
 
-/// One coupon's usage in one currency over a range (money in minor units).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// One coupon's usage in one currency over the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CouponUsageView)
+)]
 pub struct CouponUsage {
     /// The normalised code.
     pub code: String,
@@ -14,16 +22,34 @@ pub struct CouponUsage {
     pub currency: String,
     /// Redemptions recorded in the range (at order confirmation).
     pub redemptions: i64,
-    /// Redemptions given back in the range (the order was cancelled or expired).
+    /// Redemptions given back in the range (order cancelled or expired).
     pub releases: i64,
     /// Distinct customers among the redemptions of the range.
     pub customers: i64,
     /// Orders with the coupon paid in the range.
     pub orders: i64,
-    /// Σ discount of those orders: the discount actually given.
-    pub discount_given: i64,
-    /// Σ totals of those orders (what was charged after the discount).
-    pub gross_revenue: i64,
+    /// Discount of those orders: the discount actually given.
+    pub discount_given: MoneyView,
+    /// What those orders were charged, after the discount.
+    pub gross_revenue: MoneyView,
+}
+
+/// A row of the coupons query, money in minor units of its `currency`.
+impl<'r> FromRow<'r, PgRow> for CouponUsage {
+    fn from_row(row: &'r PgRow) -> Result<Self, sqlx::Error> {
+        let currency: String = row.try_get("currency")?;
+        let money = |column: &str| money_column(row, column, &currency);
+        Ok(Self {
+            code: row.try_get("code")?,
+            redemptions: row.try_get("redemptions")?,
+            releases: row.try_get("releases")?,
+            customers: row.try_get("customers")?,
+            orders: row.try_get("orders")?,
+            discount_given: money("discount_given")?,
+            gross_revenue: money("gross_revenue")?,
+            currency,
+        })
+    }
 }
 
 /// `$1`/`$2`: the range's instants.

@@ -1,14 +1,18 @@
 //! Top products per currency over a range: units and revenue of each SKU in the orders paid,
 //! less what was refunded, ranked by net revenue or net units.
 
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Row};
 use uuid::Uuid;
 
-use sqlx::PgPool;
-
 use super::range::DateRange;
+use crate::read_models::{money_column, MoneyView};
 
-/// What ranks the products.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What ranks the top products.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RankBy))]
 pub enum ProductRank {
     /// Net revenue, highest first (then net units).
     #[default]
@@ -26,12 +30,15 @@ impl ProductRank {
     }
 }
 
-/// One SKU's sales over a range (money in minor units of its currency).
-///
-/// Revenue is merchandise revenue: line totals less their share of the coupon discount,
-/// without tax or shipping. Sales count on the day their order was paid, refunds on the day
-/// they were recorded (a refund gives every line of the order back).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// One SKU's sales over the range. Revenue is merchandise revenue: line totals less their
+/// discount share, without tax or shipping. Sales count on the day their order was paid,
+/// refunds on the day they were recorded (a refund gives every line of the order back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = ProductSalesView)
+)]
 pub struct ProductSales {
     /// Rank within its currency, from 1.
     pub rank: i64,
@@ -41,27 +48,54 @@ pub struct ProductSales {
     pub sku: String,
     /// The product's name at its latest sale in the range.
     pub name: String,
-    /// Orders paid in the range that hold the SKU.
+    /// Orders paid in the range holding the SKU.
     pub orders: i64,
     /// Units in those orders.
     pub units_sold: i64,
-    /// Units given back by the refunds of the range.
+    /// Units given back by the refunds recorded in the range.
     pub units_refunded: i64,
     /// `units_sold − units_refunded`.
     pub net_units: i64,
-    /// Σ line totals sold, before discount.
-    pub gross_sales: i64,
-    /// Σ discount shares of the lines sold.
-    pub discounts: i64,
-    /// Σ (line total − discount) of the units refunded (a line refunded in part: its share
+    /// Line totals sold, before discount.
+    pub gross_sales: MoneyView,
+    /// Discount shares of the lines sold.
+    pub discounts: MoneyView,
+    /// Line totals less discount of the lines refunded (a line refunded in part: its share
     /// for those units, rounded down; a refund by amount returns no units).
-    pub refunds: i64,
+    pub refunds: MoneyView,
     /// `gross_sales − discounts − refunds`.
-    pub net_revenue: i64,
+    pub net_revenue: MoneyView,
+}
+
+/// A row of the products query, money in minor units of its `currency`.
+impl<'r> FromRow<'r, PgRow> for ProductSales {
+    fn from_row(row: &'r PgRow) -> Result<Self, sqlx::Error> {
+        let currency: String = row.try_get("currency")?;
+        let money = |column: &str| money_column(row, column, &currency);
+        Ok(Self {
+            rank: row.try_get("rank")?,
+            product_id: row.try_get("product_id")?,
+            sku: row.try_get("sku")?,
+            name: row.try_get("name")?,
+            orders: row.try_get("orders")?,
+            units_sold: row.try_get("units_sold")?,
+            units_refunded: row.try_get("units_refunded")?,
+            net_units: row.try_get("net_units")?,
+            gross_sales: money("gross_sales")?,
+            discounts: money("discounts")?,
+            refunds: money("refunds")?,
+            net_revenue: money("net_revenue")?,
+        })
+    }
 }
 
 /// The top products of one currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CurrencyProductsView)
+)]
 pub struct CurrencyProducts {
     /// ISO-4217 code.
     pub currency: String,

@@ -4,12 +4,21 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sqlx::PgPool;
+use serde::Serialize;
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Row};
 
 use super::range::DateRange;
+use crate::read_models::{money_column, MoneyView};
 
-/// The sales figures of one day, or of a whole range, in one currency (money in minor units).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+/// The sales figures of a day or of a whole range, in one currency. A sale is an order paid
+/// (counted on the UTC day of its payment); refunds count on the day they were recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = SalesFiguresView)
+)]
 pub struct SalesFigures {
     /// Orders placed (whatever became of them).
     pub orders_placed: i64,
@@ -17,44 +26,98 @@ pub struct SalesFigures {
     pub orders: i64,
     /// Units in the orders paid.
     pub units: i64,
-    /// Σ line totals of the orders paid, before discount.
-    pub subtotal: i64,
-    /// Σ coupon discounts of the orders paid.
-    pub discounts: i64,
-    /// Σ shipping charged on the orders paid.
-    pub shipping: i64,
-    /// Σ tax of the orders paid.
-    pub tax: i64,
-    /// Σ totals of the orders paid (`subtotal − discounts + shipping + tax`): what was charged.
-    pub gross_revenue: i64,
+    /// Line totals of the orders paid, before discount.
+    pub subtotal: MoneyView,
+    /// Coupon discounts of the orders paid.
+    pub discounts: MoneyView,
+    /// Shipping charged on the orders paid.
+    pub shipping: MoneyView,
+    /// Tax of the orders paid.
+    pub tax: MoneyView,
+    /// What the orders paid were charged: `subtotal − discounts + shipping + tax`.
+    pub gross_revenue: MoneyView,
     /// Refunds recorded (of orders paid on any day).
     pub refunded_orders: i64,
-    /// Σ amounts refunded.
-    pub refunds: i64,
+    /// Amounts refunded.
+    pub refunds: MoneyView,
+    /// `gross_revenue − refunds`.
+    pub net_revenue: MoneyView,
+    /// `gross_revenue / orders`, rounded half away from zero to the minor unit (0 without
+    /// orders).
+    pub average_order_value: MoneyView,
 }
 
 impl SalesFigures {
-    /// `gross_revenue − refunds`.
-    pub fn net_revenue(&self) -> i64 {
-        self.gross_revenue.saturating_sub(self.refunds)
+    /// No activity, in `currency`: what a day without any fact shows.
+    pub fn zero(currency: &str) -> Self {
+        let zero = MoneyView::new(0, currency);
+        Self {
+            orders_placed: 0,
+            orders: 0,
+            units: 0,
+            subtotal: zero.clone(),
+            discounts: zero.clone(),
+            shipping: zero.clone(),
+            tax: zero.clone(),
+            gross_revenue: zero.clone(),
+            refunded_orders: 0,
+            refunds: zero.clone(),
+            net_revenue: zero.clone(),
+            average_order_value: zero,
+        }
     }
 
-    /// `gross_revenue / orders`, rounded half away from zero; 0 without orders.
-    pub fn average_order_value(&self) -> i64 {
-        average(self.gross_revenue, self.orders)
-    }
-
+    /// Adds the figures of `other` (the same currency) to these.
     fn add(&mut self, other: &SalesFigures) {
         self.orders_placed += other.orders_placed;
         self.orders += other.orders;
         self.units += other.units;
-        self.subtotal += other.subtotal;
-        self.discounts += other.discounts;
-        self.shipping += other.shipping;
-        self.tax += other.tax;
-        self.gross_revenue += other.gross_revenue;
         self.refunded_orders += other.refunded_orders;
-        self.refunds += other.refunds;
+        for (sum, more) in [
+            (&mut self.subtotal, &other.subtotal),
+            (&mut self.discounts, &other.discounts),
+            (&mut self.shipping, &other.shipping),
+            (&mut self.tax, &other.tax),
+            (&mut self.gross_revenue, &other.gross_revenue),
+            (&mut self.refunds, &other.refunds),
+        ] {
+            sum.amount += more.amount;
+        }
+        self.derive();
+    }
+
+    /// Net revenue and average order value from the other figures: the one place they are
+    /// computed, for a day's row and for the sums of a range alike.
+    fn derive(&mut self) {
+        self.net_revenue.amount = self
+            .gross_revenue
+            .amount
+            .saturating_sub(self.refunds.amount);
+        self.average_order_value.amount = average(self.gross_revenue.amount, self.orders);
+    }
+}
+
+/// A row of the sales query: its counts, and its sums in minor units of its `currency`.
+impl<'r> FromRow<'r, PgRow> for SalesFigures {
+    fn from_row(row: &'r PgRow) -> Result<Self, sqlx::Error> {
+        let currency: String = row.try_get("currency")?;
+        let money = |column: &str| money_column(row, column, &currency);
+        let mut figures = Self {
+            orders_placed: row.try_get("orders_placed")?,
+            orders: row.try_get("orders")?,
+            units: row.try_get("units")?,
+            subtotal: money("subtotal")?,
+            discounts: money("discounts")?,
+            shipping: money("shipping")?,
+            tax: money("tax")?,
+            gross_revenue: money("gross_revenue")?,
+            refunded_orders: row.try_get("refunded_orders")?,
+            refunds: money("refunds")?,
+            net_revenue: MoneyView::new(0, currency.as_str()),
+            average_order_value: MoneyView::new(0, currency.as_str()),
+        };
+        figures.derive();
+        Ok(figures)
     }
 }
 
@@ -75,24 +138,31 @@ pub fn average(sum: i64, count: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// One day's figures.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One day's sales.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DaySalesView))]
 pub struct DaySales {
     /// The UTC day.
+    #[serde(rename = "date")]
     pub day: NaiveDate,
     /// Its figures.
+    #[serde(flatten)]
     pub figures: SalesFigures,
 }
 
-/// The sales of one currency over a range: totals, and every day of the range (zeros on
-/// days without activity).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The sales of one currency: the range's totals and every day of the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(as = CurrencySalesView)
+)]
 pub struct CurrencySales {
     /// ISO-4217 code.
     pub currency: String,
-    /// The figures of the whole range.
+    /// The whole range.
     pub totals: SalesFigures,
-    /// One entry per day of the range, in order.
+    /// Every day of the range in order, zeros on days without activity.
     pub days: Vec<DaySales>,
 }
 
@@ -159,12 +229,13 @@ pub async fn sales(
     }
     Ok(by_currency
         .into_iter()
-        .map(|(currency, days)| {
-            let mut totals = SalesFigures::default();
+        .map(|(currency, mut days)| {
+            let zero = SalesFigures::zero(&currency);
+            let mut totals = zero.clone();
             let days = range
                 .days()
                 .map(|day| {
-                    let figures = days.get(&day).copied().unwrap_or_default();
+                    let figures = days.remove(&day).unwrap_or_else(|| zero.clone());
                     totals.add(&figures);
                     DaySales { day, figures }
                 })
@@ -195,13 +266,17 @@ mod tests {
 
     #[test]
     fn net_revenue_is_gross_less_refunds() {
-        let figures = SalesFigures {
+        let mut figures = SalesFigures {
             orders: 3,
-            gross_revenue: 11597,
-            refunds: 4099,
-            ..Default::default()
+            ..SalesFigures::zero("USD")
         };
-        assert_eq!(figures.net_revenue(), 7498);
-        assert_eq!(figures.average_order_value(), 3866);
+        let day = SalesFigures {
+            gross_revenue: MoneyView::new(11597, "USD"),
+            refunds: MoneyView::new(4099, "USD"),
+            ..SalesFigures::zero("USD")
+        };
+        figures.add(&day);
+        assert_eq!(figures.net_revenue, MoneyView::new(7498, "USD"));
+        assert_eq!(figures.average_order_value, MoneyView::new(3866, "USD"));
     }
 }
