@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use commerce_aggregates::cart::CartError;
 use commerce_aggregates::category::CategoryError;
 use commerce_aggregates::coupon::CouponError;
-use commerce_aggregates::order::OrderError;
+use commerce_aggregates::order::{OrderError, RejectionReason};
 use commerce_aggregates::product::ProductError;
 use commerce_aggregates::tag::TagError;
 use commerce_aggregates::ErrorKind;
@@ -181,6 +181,23 @@ impl ApiError {
             retry_after: Some(seconds),
             ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
         }
+    }
+
+    /// Answers 429 until `wait` has passed: `Retry-After` in whole seconds, rounded up (at
+    /// least 1, so a client never retries at once), also named in the detail.
+    pub fn retry_later(detail: &str, wait: std::time::Duration) -> Self {
+        let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = u32::try_from(whole.max(1)).unwrap_or(u32::MAX);
+        Self::too_many_requests(format!("{detail}; retry in {seconds} s"), seconds)
+    }
+
+    /// 422 listing each invalid field of a form (`field`, `message`).
+    pub fn invalid_fields(fields: impl IntoIterator<Item = (String, String)>) -> Self {
+        let errors = fields
+            .into_iter()
+            .map(|(field, message)| FieldError { field, message })
+            .collect();
+        Self::validation("some fields are invalid", errors)
     }
 
     /// 401 `code` with the RFC 6750 challenge `error` (`invalid_token`, …) and its
@@ -355,6 +372,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<RejectionReason> for ApiError {
+    fn from(reason: RejectionReason) -> Self {
+        ApiError::conflict(reason.code(), format!("order refused: {reason}"))
+    }
+}
+
 impl From<OrderChangeError> for ApiError {
     fn from(error: OrderChangeError) -> Self {
         match error {
@@ -362,9 +385,7 @@ impl From<OrderChangeError> for ApiError {
             OrderChangeError::Order(error) => error.into(),
             OrderChangeError::Product(error) => error.into(),
             OrderChangeError::Coupon(error) => error.into(),
-            OrderChangeError::Refused(reason) => {
-                ApiError::conflict(reason.code(), format!("order refused: {reason}"))
-            }
+            OrderChangeError::Refused(reason) => reason.into(),
             OrderChangeError::VersionMismatch { expected, actual } => {
                 ApiError::version_mismatch(expected, actual)
             }

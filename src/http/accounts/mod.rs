@@ -117,16 +117,9 @@ pub struct Api;
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
-            AuthError::Invalid(violations) => ApiError::validation(
-                "some fields are invalid",
-                violations
-                    .into_iter()
-                    .map(|v| FieldError {
-                        field: v.field,
-                        message: v.message,
-                    })
-                    .collect(),
-            ),
+            AuthError::Invalid(violations) => {
+                ApiError::invalid_fields(violations.into_iter().map(|v| (v.field, v.message)))
+            }
             AuthError::EmailTaken => ApiError::conflict("email_taken", error.to_string()),
             AuthError::InvalidCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -134,11 +127,7 @@ impl From<AuthError> for ApiError {
                 error.to_string(),
             ),
             AuthError::Throttled { retry_after } => {
-                let seconds = whole_seconds(retry_after);
-                ApiError::too_many_requests(
-                    format!("too many failed login attempts; retry in {seconds} s"),
-                    seconds,
-                )
+                ApiError::retry_later("too many failed login attempts", retry_after)
             }
             AuthError::InvalidRefreshToken => ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -168,22 +157,12 @@ impl From<AuthError> for ApiError {
                 ApiError::conflict("cannot_deactivate_self", error.to_string())
             }
             AuthError::TooSoon { retry_after } => {
-                let seconds = whole_seconds(retry_after);
-                ApiError::too_many_requests(
-                    format!("asked too often; retry in {seconds} s"),
-                    seconds,
-                )
+                ApiError::retry_later("asked too often", retry_after)
             }
             AuthError::Database(e) => ApiError::from(e),
             AuthError::Hashing(_) | AuthError::Signing(_) => ApiError::internal(error),
         }
     }
-}
-
-/// `wait` in whole seconds, rounded up, at least 1 (a `Retry-After`).
-fn whole_seconds(wait: std::time::Duration) -> u32 {
-    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    u32::try_from(whole.max(1)).unwrap_or(u32::MAX)
 }
 
 /// The client's IP address, when the server was started with connection info

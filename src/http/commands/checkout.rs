@@ -133,9 +133,7 @@ impl From<CheckoutError> for ApiError {
                 format!("coupon {code} does not exist or is no longer active"),
             ),
             CheckoutError::Order(error) => error.into(),
-            CheckoutError::Refused(reason) => {
-                ApiError::conflict(reason.code(), format!("order refused: {reason}"))
-            }
+            CheckoutError::Refused(reason) => reason.into(),
             CheckoutError::VersionMismatch { expected, actual } => {
                 ApiError::version_mismatch(expected, actual)
             }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::dto::{CommandHeaders, CommandJson, CommandProblems, CommandResponse, OptionalJson};
 use super::preconditions::{Admin, IfMatch};
 use crate::http::accounts::ClientAddr;
-use crate::http::error::{kind_status, ApiError, DomainError, FieldError, Problem};
+use crate::http::error::{kind_status, ApiError, DomainError, Problem};
 use crate::http::extract::{ApiPath, RequestId};
 use crate::http::queries::params::MaybeUser;
 use crate::http::AppState;
@@ -65,15 +65,10 @@ impl DomainError for ContactError {
 impl From<ContactError> for ApiError {
     fn from(error: ContactError) -> Self {
         match error {
-            ContactError::Invalid(violations) => ApiError::validation(
-                "some fields are invalid",
+            ContactError::Invalid(violations) => ApiError::invalid_fields(
                 violations
                     .into_iter()
-                    .map(|v| FieldError {
-                        field: v.field.to_owned(),
-                        message: v.message,
-                    })
-                    .collect(),
+                    .map(|v| (v.field.to_owned(), v.message)),
             ),
             ContactError::NotFound => ApiError::not_found("message"),
             other => ApiError::new(kind_status(other.kind()), other.code(), other.to_string()),
@@ -86,13 +81,7 @@ impl From<SendContactError> for ApiError {
         match error {
             SendContactError::Message(error) => error.into(),
             SendContactError::Throttled(throttled) => {
-                let wait = throttled.retry_after;
-                let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let seconds = u32::try_from(whole.max(1)).unwrap_or(u32::MAX);
-                ApiError::too_many_requests(
-                    format!("too many contact messages; retry in {seconds} s"),
-                    seconds,
-                )
+                ApiError::retry_later("too many contact messages", throttled.retry_after)
             }
             SendContactError::Database(error) => error.into(),
         }
