@@ -68,17 +68,7 @@ pub async fn create_coupon(
     metadata: &CommandMetadata,
 ) -> Result<CreatedCoupon, ExecuteError<CouponError>> {
     let code = normalize_code(&input.code).map_err(ExecuteError::Domain)?;
-    let terms = input.terms;
-    let command = CouponCommand::CreateCoupon {
-        code: code.clone(),
-        discount: terms.discount,
-        min_subtotal: terms.min_subtotal,
-        starts_at: terms.starts_at,
-        expires_at: terms.expires_at,
-        eligible_roles: terms.eligible_roles,
-        max_redemptions: terms.max_redemptions,
-        max_per_customer: terms.max_per_customer,
-    };
+    let command = CouponCommand::create(code.clone(), input.terms);
     let committed = stores
         .coupons
         .execute(&code, command, metadata, None)

@@ -6,6 +6,8 @@ use uuid::Uuid;
 use crate::common::{Discount, Role};
 use crate::money::Money;
 
+use super::types::CouponTerms;
+
 /// What can be asked of a coupon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CouponCommand {
@@ -67,4 +69,20 @@ pub enum CouponCommand {
         /// Why; required.
         reason: String,
     },
+}
+
+impl CouponCommand {
+    /// `CreateCoupon` with `code` and `terms`.
+    pub fn create(code: String, terms: CouponTerms) -> Self {
+        CouponCommand::CreateCoupon {
+            code,
+            discount: terms.discount,
+            min_subtotal: terms.min_subtotal,
+            starts_at: terms.starts_at,
+            expires_at: terms.expires_at,
+            eligible_roles: terms.eligible_roles,
+            max_redemptions: terms.max_redemptions,
+            max_per_customer: terms.max_per_customer,
+        }
+    }
 }

@@ -82,16 +82,7 @@ impl Coupon {
                 max_redemptions,
                 max_per_customer,
             })?;
-            return Ok(vec![CouponEvent::CouponCreated {
-                code,
-                discount: terms.discount,
-                min_subtotal: terms.min_subtotal,
-                starts_at: terms.starts_at,
-                expires_at: terms.expires_at,
-                eligible_roles: terms.eligible_roles,
-                max_redemptions: terms.max_redemptions,
-                max_per_customer: terms.max_per_customer,
-            }]);
+            return Ok(vec![CouponEvent::created(code, terms)]);
         }
         let current = self.terms.as_ref().ok_or(CouponError::NotFound)?;
         match command {
@@ -141,15 +132,7 @@ impl Coupon {
                 if terms == current {
                     return Ok(vec![]);
                 }
-                Ok(vec![CouponEvent::CouponUpdated {
-                    discount: terms.discount,
-                    min_subtotal: terms.min_subtotal,
-                    starts_at: terms.starts_at,
-                    expires_at: terms.expires_at,
-                    eligible_roles: terms.eligible_roles,
-                    max_redemptions: terms.max_redemptions,
-                    max_per_customer: terms.max_per_customer,
-                }])
+                Ok(vec![CouponEvent::updated(terms)])
             }
             CouponCommand::DeactivateCoupon => {
                 if self.active {

@@ -108,6 +108,33 @@ impl CouponEvent {
             | CouponEvent::RedemptionReleased { .. } => None,
         }
     }
+
+    /// `CouponCreated` with `code` and `terms`: the inverse of [`CouponEvent::terms`].
+    pub fn created(code: String, terms: CouponTerms) -> Self {
+        CouponEvent::CouponCreated {
+            code,
+            discount: terms.discount,
+            min_subtotal: terms.min_subtotal,
+            starts_at: terms.starts_at,
+            expires_at: terms.expires_at,
+            eligible_roles: terms.eligible_roles,
+            max_redemptions: terms.max_redemptions,
+            max_per_customer: terms.max_per_customer,
+        }
+    }
+
+    /// `CouponUpdated` to `terms`: the inverse of [`CouponEvent::terms`].
+    pub fn updated(terms: CouponTerms) -> Self {
+        CouponEvent::CouponUpdated {
+            discount: terms.discount,
+            min_subtotal: terms.min_subtotal,
+            starts_at: terms.starts_at,
+            expires_at: terms.expires_at,
+            eligible_roles: terms.eligible_roles,
+            max_redemptions: terms.max_redemptions,
+            max_per_customer: terms.max_per_customer,
+        }
+    }
 }
 
 impl DomainEvent for CouponEvent {
