@@ -9,7 +9,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::store::StoreError;
+use crate::store::{Companion, StoreError};
 
 /// How an attempt ended, as far as the engine knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +82,17 @@ pub async fn begin(
     .fetch_one(pool)
     .await?;
     Ok(Attempt { order_id, number })
+}
+
+/// What came of `attempt` (and the provider's reference), to be stored with the events that
+/// record it ([`Companion`]).
+pub fn outcome(attempt: &Attempt, outcome: AttemptOutcome, reference: Option<&str>) -> Companion {
+    Companion::AttemptOutcome {
+        order_id: attempt.order_id,
+        attempt: attempt.number,
+        outcome: outcome.as_str(),
+        reference: reference.map(str::to_owned),
+    }
 }
 
 /// Records what came of `attempt` (and the provider's reference, once known).

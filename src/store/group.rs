@@ -19,9 +19,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgPool, Row};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::companion::{Companion, Outcomes};
 use super::StoreError;
 
 /// Tasks inserting batches; while one waits for its commit, the next batch gathers and goes.
@@ -34,16 +35,19 @@ const INSERT: &str = "INSERT INTO events
  SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
                       $6::jsonb[], $7::jsonb[])";
 
-/// The statement of a batch holding appends under a condition ([`Condition`]): their rows
-/// have no sequence and follow the stream's last event (in batch order, `$8`), and nothing is
-/// inserted when an event other than those each condition ignores (`$10`) follows the version
-/// it was decided on (`$9`).
-const INSERT_CONDITIONAL: &str = "WITH r AS (
+/// The rows of a batch holding appends under a condition ([`Condition`]), as the CTE `r`
+/// of [`INSERT_CONDITIONAL`].
+const CONDITIONAL_ROWS: &str = "r AS (
    SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
                         $6::jsonb[], $7::jsonb[], $8::bigint[], $9::bigint[], $10::text[])
        AS r(aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
-            metadata, position, after_version, ignored))
- INSERT INTO events
+            metadata, position, after_version, ignored))";
+
+/// The statement of a batch holding appends under a condition, after the CTE
+/// [`CONDITIONAL_ROWS`]: their rows have no sequence and follow the stream's last event (in
+/// batch order, `$8`), and nothing is inserted when an event other than those each condition
+/// ignores (`$10`) follows the version it was decided on (`$9`).
+const INSERT_CONDITIONAL: &str = "INSERT INTO events
      (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
  SELECT r.aggregate_type, r.aggregate_id,
         coalesce(r.sequence,
@@ -57,6 +61,25 @@ const INSERT_CONDITIONAL: &str = "WITH r AS (
             ON e.aggregate_type = g.aggregate_type AND e.aggregate_id = g.aggregate_id
          WHERE g.sequence IS NULL AND e.sequence > g.after_version
            AND NOT e.event_type = ANY (string_to_array(g.ignored, ',')))";
+
+/// The statement of a batch: its events ([`INSERT`] or [`INSERT_CONDITIONAL`]) and, when
+/// appends of the batch carry companions, those in the same statement (written only when
+/// every event row was inserted).
+fn statement(conditional: bool, companions: bool) -> String {
+    match (conditional, companions) {
+        (false, false) => INSERT.to_owned(),
+        (true, false) => format!("WITH {CONDITIONAL_ROWS} {INSERT_CONDITIONAL}"),
+        (false, true) => format!(
+            "WITH inserted AS ({INSERT} RETURNING 1), {} SELECT count(*) FROM inserted",
+            Outcomes::statement(8)
+        ),
+        (true, true) => format!(
+            "WITH {CONDITIONAL_ROWS}, inserted AS ({INSERT_CONDITIONAL} RETURNING 1), {}
+             SELECT count(*) FROM inserted",
+            Outcomes::statement(11)
+        ),
+    }
+}
 
 /// One stream's events of a commit, ready to insert.
 pub(super) struct Rows {
@@ -95,6 +118,7 @@ pub(super) enum AppendError {
 
 struct Request {
     streams: Vec<Rows>,
+    companions: Vec<Companion>,
     reply: oneshot::Sender<Result<(), AppendError>>,
 }
 
@@ -115,14 +139,22 @@ impl Appender {
         Self { queue }
     }
 
-    /// Stores the rows of every stream in `streams`, all or none (in one transaction,
-    /// possibly with other commits' rows).
-    pub(super) async fn append(&self, streams: Vec<Rows>) -> Result<(), AppendError> {
+    /// Stores the rows of every stream in `streams` and the `companions`, all or none (in
+    /// one transaction, possibly with other commits' rows).
+    pub(super) async fn append(
+        &self,
+        streams: Vec<Rows>,
+        companions: Vec<Companion>,
+    ) -> Result<(), AppendError> {
         let (reply, answer) = oneshot::channel();
         let stopped =
             || AppendError::Store(StoreError::Unavailable("the appender has stopped".into()));
         self.queue
-            .send(Request { streams, reply })
+            .send(Request {
+                streams,
+                companions,
+                reply,
+            })
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -153,7 +185,8 @@ async fn work(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Request>>>) {
 /// Inserts `batch` with one statement; when that fails, each append on its own.
 async fn store(pool: &PgPool, batch: Vec<Request>) {
     let rows: Vec<&Rows> = batch.iter().flat_map(|request| &request.streams).collect();
-    let result = insert(pool, &rows).await;
+    let companions: Vec<&Companion> = batch.iter().flat_map(|r| &r.companions).collect();
+    let result = insert(pool, &rows, &companions).await;
     if result.is_ok() || batch.len() == 1 {
         let answer = result;
         for request in batch {
@@ -164,7 +197,8 @@ async fn store(pool: &PgPool, batch: Vec<Request>) {
     }
     for request in batch {
         let rows: Vec<&Rows> = request.streams.iter().collect();
-        let answer = insert(pool, &rows).await;
+        let companions: Vec<&Companion> = request.companions.iter().collect();
+        let answer = insert(pool, &rows, &companions).await;
         let _ = request.reply.send(answer);
     }
 }
@@ -221,18 +255,18 @@ impl<'b> Columns<'b> {
     }
 }
 
-/// Inserts the rows of `batch` with one statement: [`INSERT`], or [`INSERT_CONDITIONAL`] when
-/// an append of the batch is under a condition (one that does not hold inserts nothing and is
-/// answered like a taken sequence number).
-async fn insert(pool: &PgPool, batch: &[&Rows]) -> Result<(), AppendError> {
+/// Inserts the rows of `batch` and writes its `companions` with one statement (see
+/// [`statement`]); an append under a condition that does not hold inserts nothing and is
+/// answered like a taken sequence number.
+async fn insert(
+    pool: &PgPool,
+    batch: &[&Rows],
+    companions: &[&Companion],
+) -> Result<(), AppendError> {
     let c = Columns::of(batch);
     let conditional = batch.iter().any(|rows| rows.condition.is_some());
-    let statement = if conditional {
-        INSERT_CONDITIONAL
-    } else {
-        INSERT
-    };
-    let mut query = sqlx::query(statement)
+    let statement = statement(conditional, !companions.is_empty());
+    let mut query = sqlx::query(&statement)
         .bind(&c.types)
         .bind(&c.ids)
         .bind(&c.sequences)
@@ -243,7 +277,21 @@ async fn insert(pool: &PgPool, batch: &[&Rows]) -> Result<(), AppendError> {
     if conditional {
         query = query.bind(&c.positions).bind(&c.after).bind(&c.ignored);
     }
-    let inserted = query.execute(pool).await.map_err(classify)?.rows_affected();
+    let inserted = if companions.is_empty() {
+        query.execute(pool).await.map_err(classify)?.rows_affected()
+    } else {
+        let o = Outcomes::of(companions);
+        query
+            .bind(&o.order_ids)
+            .bind(&o.attempts)
+            .bind(&o.outcomes)
+            .bind(&o.references)
+            .bind(c.types.len() as i64)
+            .fetch_one(pool)
+            .await
+            .and_then(|row| row.try_get::<i64, _>(0))
+            .map_err(classify)? as u64
+    };
     if inserted as usize == c.types.len() {
         Ok(())
     } else {

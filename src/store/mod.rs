@@ -20,6 +20,7 @@
 //! sealer, live streams) of every process.
 
 mod cache;
+mod companion;
 mod error;
 mod group;
 mod metadata;
@@ -47,6 +48,7 @@ use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventEnvelope, EventStore}
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
 
+pub use companion::Companion;
 pub use error::StoreError;
 pub use metadata::{keys, Actor, CommandMetadata};
 pub use snapshot::{Snapshot, Snapshots};
@@ -298,7 +300,21 @@ where
         metadata: &CommandMetadata,
         expected_version: Option<usize>,
     ) -> Result<Committed<A>, ExecuteError<A::Error>> {
-        self.run(id, command, metadata, expected_version, false)
+        self.run(id, command, metadata, expected_version, false, &[])
+            .await
+    }
+
+    /// [`execute`](Self::execute), with `companions` stored in the commit of the command's
+    /// events (not at all when the command appends nothing).
+    pub async fn execute_with(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &CommandMetadata,
+        expected_version: Option<usize>,
+        companions: &[Companion],
+    ) -> Result<Committed<A>, ExecuteError<A::Error>> {
+        self.run(id, command, metadata, expected_version, false, companions)
             .await
     }
 
@@ -312,7 +328,7 @@ where
         command: A::Command,
         metadata: &CommandMetadata,
     ) -> Result<Committed<A>, ExecuteError<A::Error>> {
-        self.run(id, command, metadata, None, true).await
+        self.run(id, command, metadata, None, true, &[]).await
     }
 
     #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, id = %id), err(level = "debug"))]
@@ -323,6 +339,7 @@ where
         metadata: &CommandMetadata,
         expected_version: Option<usize>,
         mut assume_new: bool,
+        companions: &[Companion],
     ) -> Result<Committed<A>, ExecuteError<A::Error>> {
         let metadata = metadata.to_map();
         let turn = self.turns.take(id).await;
@@ -386,7 +403,10 @@ where
                 });
             }
             let appending = Instant::now();
-            match self.append(id, version, events, &metadata).await {
+            match self
+                .append(id, version, events, &metadata, companions)
+                .await
+            {
                 Ok(events) => {
                     self.appends.wake.appended();
                     let new_version = events.last().map_or(version, |e| e.sequence);
@@ -414,8 +434,8 @@ where
         }
     }
 
-    /// Appends `events` after `version`, atomically, in one statement with the appends of
-    /// this process's concurrent commands ([`group`]). Another command having taken one of the
+    /// Appends `events` after `version` and stores `companions`, atomically, in one statement
+    /// with the appends of this process's concurrent commands ([`group`]). Another command having taken one of the
     /// sequence numbers is a [`ExecuteError::Conflict`].
     async fn append(
         &self,
@@ -423,11 +443,17 @@ where
         version: usize,
         events: Vec<A::Event>,
         metadata: &HashMap<String, String>,
+        companions: &[Companion],
     ) -> Result<Vec<EventEnvelope<A>>, ExecuteError<A::Error>> {
         let stored_metadata =
             serde_json::to_value(metadata).map_err(|e| ExecuteError::Store(encoding_failed(&e)))?;
         let rows = rows::<A>(id, version, &events, stored_metadata).map_err(ExecuteError::Store)?;
-        match self.appends.appender.append(vec![rows]).await {
+        match self
+            .appends
+            .appender
+            .append(vec![rows], companions.to_vec())
+            .await
+        {
             Ok(()) => Ok(envelopes(id, version, events, metadata)),
             Err(group::AppendError::Conflict) => Err(ExecuteError::Conflict),
             Err(group::AppendError::Store(error)) => Err(ExecuteError::Store(error)),

@@ -330,7 +330,7 @@ impl<'s> Transaction<'s> {
             Ok(rows) if rows.is_empty() => Ok(None),
             Ok(rows) => {
                 let appending = Instant::now();
-                match self.appends.appender.append(rows).await {
+                match self.appends.appender.append(rows, Vec::new()).await {
                     Ok(()) => {
                         self.appends.wake.appended();
                         Ok(Some(appending))

@@ -162,19 +162,38 @@ pub async fn pay(
         }
         Err(error @ PaymentError::Unavailable { .. }) => return Err(PayError::Payment(error)),
     };
-    attempts::conclude(pool, &attempt, AttemptOutcome::Paid, Some(&reference)).await?;
     let command = OrderCommand::RecordPayment {
         provider: provider.name().to_string(),
-        payment_reference: reference,
+        payment_reference: reference.clone(),
         amount: totals.total,
         at: Utc::now(),
     };
-    stores
+    // The attempt is `paid` in the commit of the payment: should that commit be lost, the
+    // attempt stays open and a retry sends the same key, which the provider answers with
+    // this charge instead of charging again.
+    let paid = [attempts::outcome(
+        &attempt,
+        AttemptOutcome::Paid,
+        Some(&reference),
+    )];
+    let recorded = stores
         .orders
-        .execute(&id, command, metadata, input.expected_version)
-        .await
-        .map(|committed| PayOutcome::Paid {
+        .execute_with(&id, command, metadata, input.expected_version, &paid)
+        .await;
+    match recorded {
+        Ok(committed) if !committed.events.is_empty() => Ok(PayOutcome::Paid {
             version: committed.version,
-        })
-        .map_err(PayError::Order)
+        }),
+        // The money is taken and the order recorded nothing (its webhook paid it meanwhile)
+        // or refused it: the attempt's outcome is stored on its own.
+        Ok(_) | Err(ExecuteError::Domain(_)) => {
+            attempts::conclude(pool, &attempt, AttemptOutcome::Paid, Some(&reference)).await?;
+            recorded
+                .map(|committed| PayOutcome::Paid {
+                    version: committed.version,
+                })
+                .map_err(PayError::Order)
+        }
+        Err(error) => Err(PayError::Order(error)),
+    }
 }

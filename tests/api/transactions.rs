@@ -1,8 +1,10 @@
 //! The event store's multi-stream transactions: several streams committed together, each at
 //! the version it was decided on, all or nothing; and events that follow a stream's last
-//! event under a condition (what the decision did not depend on may have been appended).
+//! event under a condition (what the decision did not depend on may have been appended); and
+//! companions, rows of other tables stored in the commit of a command's events.
 
-use commerce::store::{CommitError, Loaded, Stores};
+use commerce::payments::attempts::{self, AttemptOutcome};
+use commerce::store::{CommitError, ExecuteError, Loaded, Stores};
 use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponEvent, REDEMPTION_EVENTS};
 use commerce_aggregates::{Discount, Role};
 use futures_util::future::join_all;
@@ -229,4 +231,100 @@ async fn concurrent_following_events_take_consecutive_sequences() {
         committed >= 20,
         "most appends commit at once: {committed} of 40"
     );
+}
+
+/// Payment attempt `attempt` of `order_id`: its outcome, its reference, and whether its last
+/// write was the transaction that stored the event at `sequence` of coupon `code`.
+async fn attempt_row(
+    db: &TestDatabase,
+    order_id: Uuid,
+    code: &str,
+    sequence: i64,
+) -> (String, Option<String>, bool) {
+    sqlx::query_as(
+        "SELECT a.outcome, a.reference,
+                a.xmin::text = (e.commit_xid::text::bigint % 4294967296)::text
+           FROM payment_attempts a,
+                events e
+          WHERE a.order_id = $1 AND a.attempt = 1
+            AND e.aggregate_type = 'coupon' AND e.aggregate_id = $2 AND e.sequence = $3",
+    )
+    .bind(order_id)
+    .bind(code)
+    .bind(sequence)
+    .fetch_one(&db.pool)
+    .await
+    .expect("attempt")
+}
+
+#[tokio::test]
+async fn a_companion_is_stored_in_the_commit_of_the_events_and_not_without_them() {
+    let db = TestDatabase::create().await;
+    let stores = Stores::new(db.pool.clone(), 10);
+    unlimited_coupon(&stores, "PAIRED").await;
+    let order_id = Uuid::new_v4();
+    let attempt = attempts::begin(&db.pool, order_id, "test", "tok_ok")
+        .await
+        .expect("begun");
+    let paid = [attempts::outcome(
+        &attempt,
+        AttemptOutcome::Paid,
+        Some("ref-1"),
+    )];
+
+    // Refused before any append (the caller expected another version): nothing stored.
+    let refused = stores
+        .coupons
+        .execute_with(
+            "PAIRED",
+            redeem(order_id),
+            &admin_metadata(),
+            Some(7),
+            &paid,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(ExecuteError::VersionMismatch { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        attempt_row(&db, order_id, "PAIRED", 1).await.0,
+        "pending",
+        "no outcome without its events"
+    );
+
+    // Another process appends to the stream this one keeps: the first append conflicts (its
+    // statement, companion included, is rolled back) and the command runs again.
+    let other = Stores::new(db.pool.clone(), 10);
+    other
+        .coupons
+        .execute("PAIRED", redeem(Uuid::new_v4()), &admin_metadata(), None)
+        .await
+        .expect("redeemed by another process");
+    let committed = stores
+        .coupons
+        .execute_with("PAIRED", redeem(order_id), &admin_metadata(), None, &paid)
+        .await
+        .expect("committed");
+    assert_eq!(committed.version, 3);
+    assert_eq!(
+        attempt_row(&db, order_id, "PAIRED", 3).await,
+        ("paid".to_owned(), Some("ref-1".to_owned()), true),
+        "the outcome is stored by the commit of the events"
+    );
+
+    // An attempt already paid keeps its outcome.
+    let declined = [attempts::outcome(&attempt, AttemptOutcome::Declined, None)];
+    stores
+        .coupons
+        .execute_with(
+            "PAIRED",
+            redeem(Uuid::new_v4()),
+            &admin_metadata(),
+            None,
+            &declined,
+        )
+        .await
+        .expect("committed");
+    assert_eq!(attempt_row(&db, order_id, "PAIRED", 3).await.0, "paid");
 }
