@@ -341,8 +341,12 @@ async fn insert_order(
         return Err(ProjectionError::decode(event, "not an OrderPlaced event"));
     };
     let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
+    // The order and its lines in one statement; lines of an earlier application that the
+    // event does not hold are removed (the final DELETE sees the rows as they were before the
+    // statement, so it never removes a line the statement writes).
     sqlx::query(
-        "INSERT INTO analytics_orders (order_id, cart_id, customer_id, currency, coupon_code, \
+        "WITH placed AS ( \
+         INSERT INTO analytics_orders (order_id, cart_id, customer_id, currency, coupon_code, \
          units, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, status, \
          placed_at, updated_at, version, store) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'placed', $12, $12, $13, $14) \
@@ -354,7 +358,17 @@ async fn insert_order(
          total_minor = EXCLUDED.total_minor, status = 'placed', placed_at = EXCLUDED.placed_at, \
          confirmed_at = NULL, paid_at = NULL, rejected_at = NULL, cancelled_at = NULL, \
          expired_at = NULL, \
-         updated_at = EXCLUDED.updated_at, version = EXCLUDED.version",
+         updated_at = EXCLUDED.updated_at, version = EXCLUDED.version), \
+         lines AS ( \
+         INSERT INTO analytics_order_lines (order_id, sku, product_id, name, quantity, \
+         line_total_minor, discount_minor, tax_minor) \
+         SELECT $1, * FROM UNNEST($15::text[], $16::uuid[], $17::text[], $18::bigint[], \
+                                  $19::bigint[], $20::bigint[], $21::bigint[]) \
+         ON CONFLICT (order_id, sku) DO UPDATE SET product_id = EXCLUDED.product_id, \
+         name = EXCLUDED.name, quantity = EXCLUDED.quantity, \
+         line_total_minor = EXCLUDED.line_total_minor, discount_minor = EXCLUDED.discount_minor, \
+         tax_minor = EXCLUDED.tax_minor) \
+         DELETE FROM analytics_order_lines WHERE order_id = $1 AND NOT sku = ANY ($15)",
     )
     .bind(id)
     .bind(cart_id)
@@ -370,29 +384,20 @@ async fn insert_order(
     .bind(event.recorded_at)
     .bind(version(event)?)
     .bind(store)
+    .bind(lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.product_id).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.name.as_str()).collect::<Vec<_>>())
+    .bind(
+        lines
+            .iter()
+            .map(|l| i64::from(l.quantity))
+            .collect::<Vec<_>>(),
+    )
+    .bind(lines.iter().map(|l| l.line_total.minor).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.discount.minor).collect::<Vec<_>>())
+    .bind(lines.iter().map(|l| l.tax.minor).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM analytics_order_lines WHERE order_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    for line in lines {
-        sqlx::query(
-            "INSERT INTO analytics_order_lines (order_id, sku, product_id, name, quantity, \
-             line_total_minor, discount_minor, tax_minor) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id)
-        .bind(&line.sku)
-        .bind(line.product_id)
-        .bind(&line.name)
-        .bind(i64::from(line.quantity))
-        .bind(line.line_total.minor)
-        .bind(line.discount.minor)
-        .bind(line.tax.minor)
-        .execute(&mut *tx)
-        .await?;
-    }
     Ok(())
 }
 

@@ -34,6 +34,22 @@ pub use refunds::{returned_on_cancellation, RefundLineView, RefundView, Refunds}
 pub use returns::{ReturnLineView, ReturnView, Returns};
 pub use search::{search, CustomerMatch, IdPrefix, OrderSearch};
 
+/// The order's timeline row of an event (`$1` order, `$2` status, `$3` version, `$4` time,
+/// `$5` event type, `$6`/`$7` actor id and role, `$8` detail), as a CTE before `$change`.
+macro_rules! with_timeline {
+    ($change:literal) => {
+        concat!(
+            "WITH timeline AS (INSERT INTO order_timeline (order_id, sequence, status, \
+             event_type, at, actor_id, actor_role, detail) \
+             VALUES ($1, $3, $2, $5, $4, $6, $7, $8) \
+             ON CONFLICT (order_id, sequence) DO UPDATE SET status = EXCLUDED.status, \
+             event_type = EXCLUDED.event_type, at = EXCLUDED.at, actor_id = EXCLUDED.actor_id, \
+             actor_role = EXCLUDED.actor_role, detail = EXCLUDED.detail) ",
+            $change
+        )
+    };
+}
+
 /// Builds `order_views` and `order_timeline` from order events.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OrderProjection;
@@ -65,29 +81,35 @@ impl Projection for OrderProjection {
             insert_timeline(tx, id, status, &order, event, version).await?;
             return Ok(());
         };
-        // Every update binds $1 order, $2 status, $3 version, $4 time, then its own ($5…):
-        // the event's change and the status move in one statement.
+        // Every update binds $1 order, $2 status, $3 version, $4 time, $5–$8 the timeline's
+        // row (`with_timeline!`), then its own ($9…): the event's change, the status move and
+        // the timeline in one statement.
+        let detail = timeline_detail(&order, &event.payload);
         let base = |sql: &'static str| {
             sqlx::query(sql)
                 .bind(id)
                 .bind(status.as_str())
                 .bind(version)
                 .bind(event.recorded_at)
+                .bind(&event.event_type)
+                .bind(event.metadata.get("actor_id"))
+                .bind(event.metadata.get("actor_role"))
+                .bind(&detail)
         };
         let update = match &order {
             OrderEvent::OrderPlaced { .. } => None,
             OrderEvent::OrderConfirmed { payment_due_by } => Some(
-                base(
-                    "UPDATE order_views SET payment_due_by = $5, status = $2, version = $3, \
-                     updated_at = $4 WHERE id = $1",
-                )
+                base(with_timeline!(
+                    "UPDATE order_views SET payment_due_by = $9, status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1"
+                ))
                 .bind(payment_due_by),
             ),
             OrderEvent::OrderRejected { reason } => Some(
-                base(
-                    "UPDATE order_views SET rejection_reason = $5, rejection = $6, status = $2, \
-                     version = $3, updated_at = $4 WHERE id = $1",
-                )
+                base(with_timeline!(
+                    "UPDATE order_views SET rejection_reason = $9, rejection = $10, status = $2, \
+                     version = $3, updated_at = $4 WHERE id = $1"
+                ))
                 .bind(reason.code())
                 .bind(Json(reason)),
             ),
@@ -97,10 +119,10 @@ impl Projection for OrderProjection {
                 amount,
                 paid_at,
             } => Some(
-                base(
-                    "UPDATE order_views SET payment = $5, status = $2, version = $3, \
-                     updated_at = $4 WHERE id = $1",
-                )
+                base(with_timeline!(
+                    "UPDATE order_views SET payment = $9, status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1"
+                ))
                 .bind(payment_document(
                     provider,
                     payment_reference,
@@ -113,17 +135,17 @@ impl Projection for OrderProjection {
                 tracking_number,
                 shipped_at,
             } => Some(
-                base(
-                    "UPDATE order_views SET shipment = $5, status = $2, version = $3, \
-                     updated_at = $4 WHERE id = $1",
-                )
+                base(with_timeline!(
+                    "UPDATE order_views SET shipment = $9, status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1"
+                ))
                 .bind(shipment_document(carrier, tracking_number, shipped_at)),
             ),
             OrderEvent::OrderDelivered { delivered_at } => Some(
-                base(
-                    "UPDATE order_views SET shipment = COALESCE(shipment, '{}'::jsonb) || $5, \
-                     status = $2, version = $3, updated_at = $4 WHERE id = $1",
-                )
+                base(with_timeline!(
+                    "UPDATE order_views SET shipment = COALESCE(shipment, '{}'::jsonb) || $9, \
+                     status = $2, version = $3, updated_at = $4 WHERE id = $1"
+                ))
                 .bind(json!({ "delivered_at": delivered_at })),
             ),
             OrderEvent::OrderCancelled {
@@ -133,11 +155,11 @@ impl Projection for OrderProjection {
                 refund_id,
                 ..
             } => Some(
-                base(
-                    "UPDATE order_views SET cancel_reason = $5, cancelled_by = $6, \
-                     refund_minor = COALESCE($7, refund_minor), status = $2, version = $3, \
-                     updated_at = $4 WHERE id = $1",
-                )
+                base(with_timeline!(
+                    "UPDATE order_views SET cancel_reason = $9, cancelled_by = $10, \
+                     refund_minor = COALESCE($11, refund_minor), status = $2, version = $3, \
+                     updated_at = $4 WHERE id = $1"
+                ))
                 .bind(reason)
                 .bind(by.as_str())
                 .bind(returned_on_cancellation(*refund, *refund_id)),
@@ -149,17 +171,16 @@ impl Projection for OrderProjection {
             | OrderEvent::ReturnApproved { .. }
             | OrderEvent::ReturnRejected { .. }
             | OrderEvent::ReturnReceived { .. } => None,
-            OrderEvent::OrderExpired { .. } => Some(base(
-                "UPDATE order_views SET status = $2, version = $3, updated_at = $4 WHERE id = $1",
-            )),
+            OrderEvent::OrderExpired { .. } => Some(base(with_timeline!(
+                "UPDATE order_views SET status = $2, version = $3, updated_at = $4 WHERE id = $1"
+            ))),
         };
         match update {
             Some(update) => {
                 update.execute(&mut *tx).await?;
             }
-            None => insert_order(tx, id, &order, event, version).await?,
+            None => insert_order(tx, id, &order, event, version, &detail).await?,
         }
-        insert_timeline(tx, id, status, &order, event, version).await?;
         Ok(())
     }
 }
@@ -325,12 +346,19 @@ async fn insert_order(
     placed: &OrderEvent,
     event: &Envelope,
     version: i64,
+    detail: &serde_json::Value,
 ) -> Result<(), ProjectionError> {
     let row = PlacedRow::of(placed)
         .ok_or_else(|| ProjectionError::decode(event, "not an OrderPlaced event"))?;
     let [subtotal, discount, shipping, tax, total] = row.totals;
+    // The view and its first timeline row (binding $20 event type, $21/$22 actor, $23 detail).
     sqlx::query(
-        "INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
+        "WITH timeline AS (INSERT INTO order_timeline (order_id, sequence, status, event_type, \
+         at, actor_id, actor_role, detail) VALUES ($1, $17, 'placed', $20, $16, $21, $22, $23) \
+         ON CONFLICT (order_id, sequence) DO UPDATE SET status = EXCLUDED.status, \
+         event_type = EXCLUDED.event_type, at = EXCLUDED.at, actor_id = EXCLUDED.actor_id, \
+         actor_role = EXCLUDED.actor_role, detail = EXCLUDED.detail) \
+         INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
          subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
          coupon_code, shipping_address, lines, placed_at, updated_at, version, store, \
          guest_email) \
@@ -368,6 +396,10 @@ async fn insert_order(
     .bind(version)
     .bind(row.store)
     .bind(row.guest_email)
+    .bind(&event.event_type)
+    .bind(event.metadata.get("actor_id"))
+    .bind(event.metadata.get("actor_role"))
+    .bind(detail)
     .execute(&mut *tx)
     .await?;
     Ok(())
