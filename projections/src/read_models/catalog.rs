@@ -49,9 +49,12 @@ impl Projection for CatalogProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
+        // A replay locks these in this order; the reads (the search index, searches) lock
+        // `catalog_products` before the tables their subqueries read, so the products come
+        // first here too, or a replay and a read can each hold what the other waits for.
         &[
-            "catalog_variants",
             "catalog_products",
+            "catalog_variants",
             "catalog_product_images",
         ]
     }

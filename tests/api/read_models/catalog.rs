@@ -312,3 +312,42 @@ async fn publish_archive_and_threshold_events_set_status_and_version() {
     h.apply(id, ProductEvent::ProductArchived {}).await;
     assert_eq!(status(&h).await, ("archived".into(), 4));
 }
+
+#[tokio::test]
+async fn a_replay_waits_for_a_read_of_products_and_variants_instead_of_deadlocking() {
+    let db = crate::helpers::TestDatabase::create().await;
+    // A read in progress, as the search index's: the products first, then (in a subquery)
+    // the variants.
+    let mut read = db.pool.begin().await.expect("begin");
+    sqlx::query("SELECT count(*) FROM catalog_products")
+        .execute(&mut *read)
+        .await
+        .expect("products");
+    let pool = db.pool.clone();
+    let replay = tokio::spawn(async move {
+        commerce_projections::replay::replay(&pool, &CatalogProjection::default()).await
+    });
+    // Until the replay waits for a lock the read holds.
+    let mut waiting = false;
+    for _ in 0..100 {
+        waiting = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                             WHERE NOT l.granted AND c.relname LIKE 'catalog_%')",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("locks");
+        if waiting {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(waiting, "the replay waits for the read");
+    // The read goes on to the variants: the replay holds none of the tables yet.
+    sqlx::query("SELECT count(*) FROM catalog_variants")
+        .execute(&mut *read)
+        .await
+        .expect("the read is not chosen as a deadlock victim");
+    read.commit().await.expect("commit");
+    replay.await.expect("joined").expect("the replay completes");
+}
