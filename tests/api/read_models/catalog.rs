@@ -325,7 +325,7 @@ async fn a_replay_waits_for_a_read_of_products_and_variants_instead_of_deadlocki
         .expect("products");
     let pool = db.pool.clone();
     let replay = tokio::spawn(async move {
-        commerce_projections::replay::replay(&pool, &CatalogProjection::default()).await
+        commerce_projections::replay::replay(&pool, &CatalogProjection).await
     });
     // Until the replay waits for a lock the read holds.
     let mut waiting = false;
