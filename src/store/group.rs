@@ -16,7 +16,7 @@
 //! second, and the fallback answers it with a conflict (decided again on the current state).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::Value;
 use sqlx::{PgPool, Row};
@@ -64,20 +64,27 @@ const INSERT_CONDITIONAL: &str = "INSERT INTO events
 
 /// The statement of a batch: its events ([`INSERT`] or [`INSERT_CONDITIONAL`]) and, when
 /// appends of the batch carry companions, those in the same statement (written only when
-/// every event row was inserted).
-fn statement(conditional: bool, companions: bool) -> String {
+/// every event row was inserted). Each is composed once per process.
+fn statement(conditional: bool, companions: bool) -> &'static str {
+    static COMPOSED: LazyLock<[String; 3]> = LazyLock::new(|| {
+        [
+            format!("WITH {CONDITIONAL_ROWS} {INSERT_CONDITIONAL}"),
+            format!(
+                "WITH inserted AS ({INSERT} RETURNING 1), {} SELECT count(*) FROM inserted",
+                Outcomes::statement(8)
+            ),
+            format!(
+                "WITH {CONDITIONAL_ROWS}, inserted AS ({INSERT_CONDITIONAL} RETURNING 1), {}
+                 SELECT count(*) FROM inserted",
+                Outcomes::statement(11)
+            ),
+        ]
+    });
     match (conditional, companions) {
-        (false, false) => INSERT.to_owned(),
-        (true, false) => format!("WITH {CONDITIONAL_ROWS} {INSERT_CONDITIONAL}"),
-        (false, true) => format!(
-            "WITH inserted AS ({INSERT} RETURNING 1), {} SELECT count(*) FROM inserted",
-            Outcomes::statement(8)
-        ),
-        (true, true) => format!(
-            "WITH {CONDITIONAL_ROWS}, inserted AS ({INSERT_CONDITIONAL} RETURNING 1), {}
-             SELECT count(*) FROM inserted",
-            Outcomes::statement(11)
-        ),
+        (false, false) => INSERT,
+        (true, false) => &COMPOSED[0],
+        (false, true) => &COMPOSED[1],
+        (true, true) => &COMPOSED[2],
     }
 }
 
@@ -266,7 +273,7 @@ async fn insert(
     let c = Columns::of(batch);
     let conditional = batch.iter().any(|rows| rows.condition.is_some());
     let statement = statement(conditional, !companions.is_empty());
-    let mut query = sqlx::query(&statement)
+    let mut query = sqlx::query(statement)
         .bind(&c.types)
         .bind(&c.ids)
         .bind(&c.sequences)

@@ -115,6 +115,10 @@ pub async fn confirmed_order(app: &TestApp) -> (Client<'_>, String) {
     (customer, order)
 }
 
+/// SQL, true when row `a` was last written by the transaction that stored event `e`: `xmin`
+/// is the transaction id's low 32 bits, `commit_xid` the whole 64-bit id.
+pub const SAME_COMMIT: &str = "a.xmin::text = (e.commit_xid::text::bigint % 4294967296)::text";
+
 /// A confirmed order (2 × 12.50 USD + 4.99 shipping = 29.99) its customer has paid with the
 /// `test` provider (version 3): (customer, order id).
 pub async fn paid_order(app: &TestApp) -> (Client<'_>, String) {

@@ -10,7 +10,7 @@ use commerce_aggregates::{Discount, Role};
 use futures_util::future::join_all;
 use uuid::Uuid;
 
-use crate::fixtures::usd;
+use crate::fixtures::{usd, SAME_COMMIT};
 use crate::helpers::{admin_metadata, TestDatabase};
 
 /// Creates coupon `code` (10 % off, no limits) through `stores`.
@@ -241,14 +241,12 @@ async fn attempt_row(
     code: &str,
     sequence: i64,
 ) -> (String, Option<String>, bool) {
-    sqlx::query_as(
-        "SELECT a.outcome, a.reference,
-                a.xmin::text = (e.commit_xid::text::bigint % 4294967296)::text
-           FROM payment_attempts a,
-                events e
+    sqlx::query_as(&format!(
+        "SELECT a.outcome, a.reference, {SAME_COMMIT}
+           FROM payment_attempts a, events e
           WHERE a.order_id = $1 AND a.attempt = 1
-            AND e.aggregate_type = 'coupon' AND e.aggregate_id = $2 AND e.sequence = $3",
-    )
+            AND e.aggregate_type = 'coupon' AND e.aggregate_id = $2 AND e.sequence = $3"
+    ))
     .bind(order_id)
     .bind(code)
     .bind(sequence)

@@ -34,17 +34,29 @@ pub use refunds::{returned_on_cancellation, RefundLineView, RefundView, Refunds}
 pub use returns::{ReturnLineView, ReturnView, Returns};
 pub use search::{search, CustomerMatch, IdPrefix, OrderSearch};
 
-/// The order's timeline row of an event (`$1` order, `$2` status, `$3` version, `$4` time,
-/// `$5` event type, `$6`/`$7` actor id and role, `$8` detail), as a CTE before `$change`.
+/// The statement writing an order's timeline row from `$values` (order, sequence, status,
+/// event type, time, actor id, actor role, detail), replacing the row a replay wrote before.
+macro_rules! timeline_row {
+    ($values:literal) => {
+        concat!(
+            "INSERT INTO order_timeline (order_id, sequence, status, event_type, at, actor_id, \
+             actor_role, detail) VALUES (",
+            $values,
+            ") ON CONFLICT (order_id, sequence) DO UPDATE SET status = EXCLUDED.status, \
+             event_type = EXCLUDED.event_type, at = EXCLUDED.at, actor_id = EXCLUDED.actor_id, \
+             actor_role = EXCLUDED.actor_role, detail = EXCLUDED.detail"
+        )
+    };
+}
+
+/// `$change` (binding `$1` order, `$2` status, `$3` version, `$4` time) after the event's
+/// timeline row (`$5` event type, `$6`/`$7` actor id and role, `$8` detail), as one statement.
 macro_rules! with_timeline {
     ($change:literal) => {
         concat!(
-            "WITH timeline AS (INSERT INTO order_timeline (order_id, sequence, status, \
-             event_type, at, actor_id, actor_role, detail) \
-             VALUES ($1, $3, $2, $5, $4, $6, $7, $8) \
-             ON CONFLICT (order_id, sequence) DO UPDATE SET status = EXCLUDED.status, \
-             event_type = EXCLUDED.event_type, at = EXCLUDED.at, actor_id = EXCLUDED.actor_id, \
-             actor_role = EXCLUDED.actor_role, detail = EXCLUDED.detail) ",
+            "WITH timeline AS (",
+            timeline_row!("$1, $3, $2, $5, $4, $6, $7, $8"),
+            ") ",
             $change
         )
     };
@@ -352,13 +364,10 @@ async fn insert_order(
         .ok_or_else(|| ProjectionError::decode(event, "not an OrderPlaced event"))?;
     let [subtotal, discount, shipping, tax, total] = row.totals;
     // The view and its first timeline row (binding $20 event type, $21/$22 actor, $23 detail).
-    sqlx::query(
-        "WITH timeline AS (INSERT INTO order_timeline (order_id, sequence, status, event_type, \
-         at, actor_id, actor_role, detail) VALUES ($1, $17, 'placed', $20, $16, $21, $22, $23) \
-         ON CONFLICT (order_id, sequence) DO UPDATE SET status = EXCLUDED.status, \
-         event_type = EXCLUDED.event_type, at = EXCLUDED.at, actor_id = EXCLUDED.actor_id, \
-         actor_role = EXCLUDED.actor_role, detail = EXCLUDED.detail) \
-         INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
+    sqlx::query(concat!(
+        "WITH timeline AS (",
+        timeline_row!("$1, $17, 'placed', $20, $16, $21, $22, $23"),
+        ") INSERT INTO order_views (id, customer_id, cart_id, customer_role, status, currency, \
          subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, tax_rate_bps, \
          coupon_code, shipping_address, lines, placed_at, updated_at, version, store, \
          guest_email) \
@@ -375,8 +384,8 @@ async fn insert_order(
          placed_at = EXCLUDED.placed_at, payment = NULL, shipment = NULL, \
          rejection_reason = NULL, rejection = NULL, cancel_reason = NULL, \
          cancelled_by = NULL, refund_reason = NULL, refund_minor = NULL, payment_due_by = NULL, \
-         refunds = '[]', returns = '[]'",
-    )
+         refunds = '[]', returns = '[]'"
+    ))
     .bind(id)
     .bind(row.customer_id)
     .bind(row.cart_id)
@@ -473,22 +482,16 @@ async fn insert_timeline(
     version: i64,
 ) -> Result<(), sqlx::Error> {
     let detail = timeline_detail(order, &event.payload);
-    sqlx::query(
-        "INSERT INTO order_timeline (order_id, sequence, status, event_type, at, actor_id, \
-         actor_role, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (order_id, sequence) DO UPDATE SET status = EXCLUDED.status, \
-         event_type = EXCLUDED.event_type, at = EXCLUDED.at, actor_id = EXCLUDED.actor_id, \
-         actor_role = EXCLUDED.actor_role, detail = EXCLUDED.detail",
-    )
-    .bind(id)
-    .bind(version)
-    .bind(status.as_str())
-    .bind(&event.event_type)
-    .bind(event.recorded_at)
-    .bind(event.metadata.get("actor_id"))
-    .bind(event.metadata.get("actor_role"))
-    .bind(detail)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(timeline_row!("$1, $2, $3, $4, $5, $6, $7, $8"))
+        .bind(id)
+        .bind(version)
+        .bind(status.as_str())
+        .bind(&event.event_type)
+        .bind(event.recorded_at)
+        .bind(event.metadata.get("actor_id"))
+        .bind(event.metadata.get("actor_role"))
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
