@@ -56,12 +56,7 @@ impl Subscriber {
     ) -> Result<(), ProjectionError> {
         match self {
             Subscriber::ReadModel(projection) => projection.apply_many(tx, events).await,
-            Subscriber::Handler(handler) => {
-                for event in events {
-                    handler.handle(tx, event).await?;
-                }
-                Ok(())
-            }
+            Subscriber::Handler(handler) => handler.handle_many(tx, events).await,
         }
     }
 }

@@ -44,7 +44,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::auth::email_tokens::{issue_email_token_to, Purpose};
-use compose::{Outgoing, TokenRequest};
+use compose::{OrderContext, Outgoing, TokenRequest};
 pub use settings::{
     MailSettings, SmtpSettings, DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, DEFAULT_PUBLIC_BASE_URL,
 };
@@ -113,11 +113,12 @@ impl MailerProcess {
         Ok(vec![Outgoing::new(template, request.email, &vars)])
     }
 
-    /// The emails `envelope` calls for.
+    /// The emails `envelope` calls for, an order's read from `orders`.
     async fn emails_for(
         &self,
         tx: &mut PgConnection,
         envelope: &Envelope,
+        orders: &OrderContext,
     ) -> Result<Vec<Outgoing>, ProjectionError> {
         let decode = |e: serde_json::Error| ProjectionError::decode(envelope, e);
         match (
@@ -162,48 +163,45 @@ impl MailerProcess {
             ("order", _) => {
                 let event: OrderEvent =
                     serde_json::from_value(envelope.payload.clone()).map_err(decode)?;
-                if matches!(
-                    event,
-                    OrderEvent::OrderPlaced { .. } | OrderEvent::OrderPaid { .. }
-                ) || matches!(
-                    event,
-                    OrderEvent::OrderRejected { .. } | OrderEvent::OrderExpired { .. }
-                ) {
+                if !compose::may_email(&event) {
                     return Ok(Vec::new());
                 }
                 let id = &envelope.aggregate_id;
-                let Some(placed) = compose::order_placed(tx, id).await? else {
+                let Some(
+                    placed @ OrderEvent::OrderPlaced {
+                        customer_id,
+                        guest_email,
+                        shipping_address,
+                        store,
+                        ..
+                    },
+                ) = orders.placed(id)
+                else {
                     tracing::warn!(order_id = %id, "order without OrderPlaced: email skipped");
                     return Ok(Vec::new());
                 };
-                let OrderEvent::OrderPlaced {
-                    customer_id,
-                    guest_email,
-                    shipping_address,
-                    store,
-                    ..
-                } = &placed
-                else {
-                    return Ok(Vec::new());
-                };
-                let Some(store) = compose::store(tx, store).await? else {
+                let Some(store) = orders.store(store) else {
                     tracing::warn!(order_id = %id, %store, "order of an unknown store: email skipped");
                     return Ok(Vec::new());
                 };
                 // A guest's order is written to the address given at checkout.
+                let guest;
                 let recipient = match (customer_id, guest_email) {
-                    (Some(customer_id), _) => compose::user(tx, *customer_id).await?,
-                    (None, Some(email)) => Some(compose::Recipient {
-                        email: email.clone(),
-                        name: shipping_address.name.clone(),
-                    }),
+                    (Some(customer_id), _) => orders.customer(*customer_id),
+                    (None, Some(email)) => {
+                        guest = compose::Recipient {
+                            email: email.clone(),
+                            name: shipping_address.name.clone(),
+                        };
+                        Some(&guest)
+                    }
                     (None, None) => None,
                 };
                 let Some(customer) = recipient else {
                     tracing::info!(order_id = %id, "customer has no account: email skipped");
                     return Ok(Vec::new());
                 };
-                Ok(compose::order_email(id, &placed, &store, &event, &customer)
+                Ok(compose::order_email(id, placed, store, &event, customer)
                     .into_iter()
                     .collect())
             }
@@ -232,33 +230,61 @@ impl EventHandler for MailerProcess {
     }
 
     /// Records the emails of one event in the outbox, in the runner's transaction.
-    #[tracing::instrument(skip_all, fields(aggregate_id = %envelope.aggregate_id,
-        event = %envelope.event_type), err(level = "warn"))]
     async fn handle(
         &self,
         tx: &mut PgConnection,
         envelope: &Envelope,
     ) -> Result<(), ProjectionError> {
-        for email in self.emails_for(tx, envelope).await? {
-            let inserted = sqlx::query(
-                "INSERT INTO emails
-                     (id, event_id, template, recipient, subject, text_body, html_body, reply_to)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (event_id, template, recipient) DO NOTHING",
-            )
-            .bind(Uuid::new_v4())
-            .bind(envelope.event_id)
-            .bind(email.template)
-            .bind(&email.recipient)
-            .bind(&email.rendered.subject)
-            .bind(&email.rendered.text)
-            .bind(&email.rendered.html)
-            .bind(&email.reply_to)
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() > 0 {
-                tracing::info!(template = email.template, "email queued");
-            }
+        self.handle_many(tx, &[envelope]).await
+    }
+
+    /// Records the emails of a batch's events in the outbox, in the runner's transaction:
+    /// what the order emails need read once for the batch ([`OrderContext`]), every email
+    /// inserted by one statement.
+    #[tracing::instrument(skip_all, fields(events = events.len()), err(level = "warn"))]
+    async fn handle_many(
+        &self,
+        tx: &mut PgConnection,
+        events: &[&Envelope],
+    ) -> Result<(), ProjectionError> {
+        let orders = OrderContext::load(tx, events).await?;
+        let mut queued = Vec::new();
+        for envelope in events {
+            let emails = self.emails_for(tx, envelope, &orders).await?;
+            queued.extend(emails.into_iter().map(|email| (envelope.event_id, email)));
+        }
+        if queued.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = queued.iter().map(|_| Uuid::new_v4()).collect();
+        let event_ids: Vec<Uuid> = queued.iter().map(|(event_id, _)| *event_id).collect();
+        let column = |field: fn(&Outgoing) -> &str| -> Vec<&str> {
+            queued.iter().map(|(_, email)| field(email)).collect()
+        };
+        let reply_to: Vec<Option<&str>> = queued
+            .iter()
+            .map(|(_, email)| email.reply_to.as_deref())
+            .collect();
+        let inserted: Vec<(Uuid, String)> = sqlx::query_as(
+            "INSERT INTO emails
+                 (id, event_id, template, recipient, subject, text_body, html_body, reply_to)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[])
+             ON CONFLICT (event_id, template, recipient) DO NOTHING
+             RETURNING event_id, template",
+        )
+        .bind(&ids)
+        .bind(&event_ids)
+        .bind(column(|email| email.template))
+        .bind(column(|email| &email.recipient))
+        .bind(column(|email| &email.rendered.subject))
+        .bind(column(|email| &email.rendered.text))
+        .bind(column(|email| &email.rendered.html))
+        .bind(&reply_to)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (event_id, template) in inserted {
+            tracing::info!(%event_id, template, "email queued");
         }
         Ok(())
     }

@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use crate::accounts::{logged_in, registered};
 use crate::checkout::{start_engine_with, Engine};
-use crate::fixtures::{active_product, ready_cart};
-use crate::helpers::TestApp;
+use crate::fixtures::{active_product, ready_cart, unique_sku};
+use crate::guests::ready_guest_cart;
+use crate::helpers::{spawn_app, TestApp};
 
 /// A fresh, empty mail directory.
 pub(crate) fn mail_dir() -> PathBuf {
@@ -306,4 +307,88 @@ async fn each_step_of_a_return_emails_the_customer() {
     }
     let refunded = message_to(&dir, &email, "refunded").await;
     assert!(refunded.contains("We refunded 14.99 USD"), "{refunded}");
+}
+
+/// The emails in the outbox: (event, template, recipient, subject, text), sorted.
+async fn outbox(app: &TestApp) -> Vec<(Uuid, String, String, String, String)> {
+    sqlx::query_as(
+        "SELECT event_id, template, recipient, subject, text_body FROM emails
+          ORDER BY event_id, template, recipient",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("emails")
+}
+
+#[tokio::test]
+async fn a_batch_of_order_events_is_emailed_like_its_events_one_by_one() {
+    // No workers: the test is the only mailer, fed by hand.
+    let app = spawn_app().await;
+    let sku = unique_sku();
+    let product = active_product(&app.as_admin(), &sku, 50).await;
+    let mut orders = Vec::new();
+    let mut addresses = Vec::new();
+    for name in ["ann", "bob"] {
+        let email = format!("{name}-{}@example.com", Uuid::new_v4().simple());
+        registered(&app, &email).await;
+        let customer = app.with_token(&logged_in(&app, &email).await.access);
+        let cart = ready_cart(&customer, &product, &sku, 1).await;
+        orders.push(customer.checkout(&cart).await.command(201, 2));
+        addresses.push(email);
+    }
+    let (cart, token, _, _) = ready_guest_cart(&app, 1).await;
+    let guest_email = format!("guest-{}@example.com", Uuid::new_v4().simple());
+    let guest = app.anonymous().with_cart_token(&token);
+    orders.push(
+        guest
+            .checkout_with_email(&cart, &guest_email)
+            .await
+            .command(201, 2),
+    );
+    addresses.push(guest_email);
+
+    // Ann's OrderPlaced travels with its confirmation; Bob's and the guest's are read from
+    // the store.
+    let mut batch = vec![envelope(&app, &orders[0], "OrderPlaced").await];
+    for order in &orders {
+        batch.push(envelope(&app, order, "OrderConfirmed").await);
+    }
+    let events: Vec<&Envelope> = batch.iter().collect();
+    let mailer = MailerProcess::new(app.db.pool.clone(), MailSettings::default());
+    let mut tx = app.db.pool.begin().await.expect("tx");
+    mailer.handle_many(&mut tx, &events).await.expect("handled");
+    tx.commit().await.expect("commit");
+    let batched = outbox(&app).await;
+
+    let recipients: Vec<&str> = batched.iter().map(|e| e.2.as_str()).collect();
+    assert_eq!(batched.len(), 3, "{recipients:?}");
+    for (order, address) in orders.iter().zip(&addresses) {
+        let email = batched
+            .iter()
+            .find(|e| &e.2 == address)
+            .unwrap_or_else(|| panic!("no email to {address}: {recipients:?}"));
+        assert_eq!(email.1, "order_confirmed");
+        assert!(
+            email.3.starts_with(&format!("Order {order} confirmed")),
+            "{}",
+            email.3
+        );
+        assert!(email.4.contains("1 x Espresso cup"), "{}", email.4);
+    }
+
+    // Again as a redelivery: nothing new. Then each event alone: the same emails.
+    let mut tx = app.db.pool.begin().await.expect("tx");
+    mailer.handle_many(&mut tx, &events).await.expect("handled");
+    tx.commit().await.expect("commit");
+    assert_eq!(outbox(&app).await, batched);
+    sqlx::query("DELETE FROM emails")
+        .execute(&app.db.pool)
+        .await
+        .expect("emptied");
+    for event in &batch {
+        let mut tx = app.db.pool.begin().await.expect("tx");
+        mailer.handle(&mut tx, event).await.expect("handled");
+        tx.commit().await.expect("commit");
+    }
+    assert_eq!(outbox(&app).await, batched);
 }
