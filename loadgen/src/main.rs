@@ -164,7 +164,10 @@ async fn main() -> anyhow::Result<()> {
             .then_some(args.stats_database_url.as_deref())
             .flatten();
         let before = match counted {
-            Some(url) => committed_transactions(&args.base_url, url).await,
+            Some(url) => {
+                analyze(url);
+                committed_transactions(&args.base_url, url).await
+            }
             None => None,
         };
         eprintln!("{scenario:?}: measuring {} s", args.duration);
@@ -317,6 +320,28 @@ async fn committed_transactions(base_url: &str, database_url: &str) -> Option<u6
         );
     }
     count
+}
+
+/// Brings the planner's statistics of the database at `database_url` up to date before a
+/// measured period. The bench database is new: its order tables grow from empty during the
+/// warm-up, and a statement the engine prepared while they were empty (a batch's update
+/// joined to its rows, planned as a scan of a tiny table) keeps that plan until autovacuum
+/// next analyses the table, up to a minute later, scanning ever more rows meanwhile. A
+/// running shop's tables are analysed as they grow; `ANALYZE` makes every cached plan be
+/// made again against their current size.
+fn analyze(database_url: &str) {
+    let output = std::process::Command::new("psql")
+        .arg(database_url)
+        .args(["-qc", "ANALYZE"])
+        .output();
+    match output {
+        Ok(output) if output.status.success() => {}
+        Ok(output) => eprintln!(
+            "could not analyse the database: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+        Err(error) => eprintln!("could not analyse the database: {error}"),
+    }
 }
 
 /// Prints one scenario's figures as a text table.
