@@ -15,8 +15,8 @@ use crate::projection::ProjectionError;
 /// [`EventHandler::handle`] once per event while it isolates a failing one, in per-aggregate
 /// sequence order, inside a transaction that also advances the handler's per-aggregate
 /// position, so each event's effects are recorded exactly once however often it is
-/// delivered. The outbox rows it writes must be keyed so that recording them twice is harmless (the event id and the
-/// effect), for the runner's retries after a failed batch.
+/// delivered. The outbox rows it writes must be keyed so that recording them twice is
+/// harmless (the event id and the effect), for the runner's retries after a failed batch.
 #[async_trait]
 pub trait EventHandler: Send + Sync {
     /// Stable name: its durable consumers are named like a read model's (`proj-<name>`, or

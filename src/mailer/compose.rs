@@ -142,22 +142,24 @@ pub struct OrderContext {
 }
 
 impl OrderContext {
-    /// Reads what the order events among `events` that may call for an email need.
-    pub async fn load(tx: &mut PgConnection, events: &[&Envelope]) -> Result<Self, sqlx::Error> {
+    /// Reads what the order events of a batch (each envelope with its decoded event) that
+    /// may call for an email need.
+    pub async fn load(
+        tx: &mut PgConnection,
+        events: &[(&Envelope, OrderEvent)],
+    ) -> Result<Self, sqlx::Error> {
         let mut context = Self::default();
         let mut emailing = Vec::new();
-        for envelope in events.iter().filter(|e| e.aggregate_type == "order") {
-            // An event that does not decode is reported by the email it was to be.
-            let Ok(event) = serde_json::from_value::<OrderEvent>(envelope.payload.clone()) else {
-                continue;
-            };
+        for (envelope, event) in events {
             if matches!(event, OrderEvent::OrderPlaced { .. }) {
-                context.placed.insert(envelope.aggregate_id.clone(), event);
-            } else if may_email(&event) {
+                let placed = event.clone();
+                context.placed.insert(envelope.aggregate_id.clone(), placed);
+            } else if may_email(event) {
                 emailing.push(envelope.aggregate_id.as_str());
             }
         }
         emailing.retain(|id| !context.placed.contains_key(*id));
+        // The batch comes sorted by aggregate: an order's events are together.
         emailing.dedup();
         if !emailing.is_empty() {
             let rows: Vec<(String, String, serde_json::Value)> = sqlx::query_as(

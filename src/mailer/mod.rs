@@ -113,12 +113,11 @@ impl MailerProcess {
         Ok(vec![Outgoing::new(template, request.email, &vars)])
     }
 
-    /// The emails `envelope` calls for, an order's read from `orders`.
+    /// The emails `envelope`, of any aggregate but an order, calls for.
     async fn emails_for(
         &self,
         tx: &mut PgConnection,
         envelope: &Envelope,
-        orders: &OrderContext,
     ) -> Result<Vec<Outgoing>, ProjectionError> {
         let decode = |e: serde_json::Error| ProjectionError::decode(envelope, e);
         match (
@@ -160,51 +159,6 @@ impl MailerProcess {
                     .into_iter()
                     .collect())
             }
-            ("order", _) => {
-                let event: OrderEvent =
-                    serde_json::from_value(envelope.payload.clone()).map_err(decode)?;
-                if !compose::may_email(&event) {
-                    return Ok(Vec::new());
-                }
-                let id = &envelope.aggregate_id;
-                let Some(
-                    placed @ OrderEvent::OrderPlaced {
-                        customer_id,
-                        guest_email,
-                        shipping_address,
-                        store,
-                        ..
-                    },
-                ) = orders.placed(id)
-                else {
-                    tracing::warn!(order_id = %id, "order without OrderPlaced: email skipped");
-                    return Ok(Vec::new());
-                };
-                let Some(store) = orders.store(store) else {
-                    tracing::warn!(order_id = %id, %store, "order of an unknown store: email skipped");
-                    return Ok(Vec::new());
-                };
-                // A guest's order is written to the address given at checkout.
-                let guest;
-                let recipient = match (customer_id, guest_email) {
-                    (Some(customer_id), _) => orders.customer(*customer_id),
-                    (None, Some(email)) => {
-                        guest = compose::Recipient {
-                            email: email.clone(),
-                            name: shipping_address.name.clone(),
-                        };
-                        Some(&guest)
-                    }
-                    (None, None) => None,
-                };
-                let Some(customer) = recipient else {
-                    tracing::info!(order_id = %id, "customer has no account: email skipped");
-                    return Ok(Vec::new());
-                };
-                Ok(compose::order_email(id, placed, store, &event, customer)
-                    .into_iter()
-                    .collect())
-            }
             ("contact_message", _) => {
                 let event = serde_json::from_value(envelope.payload.clone()).map_err(decode)?;
                 Ok(contact::contact_message(tx, &envelope.aggregate_id, &event).await?)
@@ -217,6 +171,49 @@ impl MailerProcess {
             _ => Ok(Vec::new()),
         }
     }
+}
+
+/// The email `event`, of order `envelope`, calls for, what it needs read from `orders`.
+fn order_email(envelope: &Envelope, event: &OrderEvent, orders: &OrderContext) -> Option<Outgoing> {
+    if !compose::may_email(event) {
+        return None;
+    }
+    let id = &envelope.aggregate_id;
+    let Some(
+        placed @ OrderEvent::OrderPlaced {
+            customer_id,
+            guest_email,
+            shipping_address,
+            store,
+            ..
+        },
+    ) = orders.placed(id)
+    else {
+        tracing::warn!(order_id = %id, "order without OrderPlaced: email skipped");
+        return None;
+    };
+    let Some(store) = orders.store(store) else {
+        tracing::warn!(order_id = %id, %store, "order of an unknown store: email skipped");
+        return None;
+    };
+    // A guest's order is written to the address given at checkout.
+    let guest;
+    let recipient = match (customer_id, guest_email) {
+        (Some(customer_id), _) => orders.customer(*customer_id),
+        (None, Some(email)) => {
+            guest = compose::Recipient {
+                email: email.clone(),
+                name: shipping_address.name.clone(),
+            };
+            Some(&guest)
+        }
+        (None, None) => None,
+    };
+    let Some(customer) = recipient else {
+        tracing::info!(order_id = %id, "customer has no account: email skipped");
+        return None;
+    };
+    compose::order_email(id, placed, store, event, customer)
 }
 
 #[async_trait]
@@ -247,10 +244,21 @@ impl EventHandler for MailerProcess {
         tx: &mut PgConnection,
         events: &[&Envelope],
     ) -> Result<(), ProjectionError> {
-        let orders = OrderContext::load(tx, events).await?;
+        // Order events decoded once, for what they need read and for their emails.
+        let mut order_events = Vec::new();
+        for envelope in events.iter().filter(|e| e.aggregate_type == "order") {
+            let event: OrderEvent = serde_json::from_value(envelope.payload.clone())
+                .map_err(|e| ProjectionError::decode(envelope, e))?;
+            order_events.push((*envelope, event));
+        }
+        let orders = OrderContext::load(tx, &order_events).await?;
         let mut queued = Vec::new();
-        for envelope in events {
-            let emails = self.emails_for(tx, envelope, &orders).await?;
+        for (envelope, event) in &order_events {
+            let email = order_email(envelope, event, &orders);
+            queued.extend(email.map(|email| (envelope.event_id, email)));
+        }
+        for envelope in events.iter().filter(|e| e.aggregate_type != "order") {
+            let emails = self.emails_for(tx, envelope).await?;
             queued.extend(emails.into_iter().map(|email| (envelope.event_id, email)));
         }
         if queued.is_empty() {
