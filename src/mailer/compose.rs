@@ -116,18 +116,26 @@ pub async fn user(tx: &mut PgConnection, id: Uuid) -> Result<Option<Recipient>, 
     Ok(row.map(|(email, name)| Recipient { email, name }))
 }
 
-/// Whether `event` of an order may call for an email to its customer: the others are
-/// passed over without reading anything.
-pub fn may_email(event: &OrderEvent) -> bool {
-    !matches!(
-        event,
+/// The template of the email `event` of an order sends its customer, if it sends one: the
+/// events without are passed over without reading anything.
+pub fn template_of(event: &OrderEvent) -> Option<templates::Template> {
+    Some(match event {
+        OrderEvent::OrderConfirmed { .. } => templates::ORDER_CONFIRMED,
+        OrderEvent::OrderShipped { .. } => templates::ORDER_SHIPPED,
+        OrderEvent::OrderDelivered { .. } => templates::ORDER_DELIVERED,
+        OrderEvent::OrderCancelled { .. } => templates::ORDER_CANCELLED,
+        OrderEvent::OrderRefunded { .. } => templates::ORDER_REFUNDED,
+        OrderEvent::ReturnRequested { .. } => templates::RETURN_REQUESTED,
+        OrderEvent::ReturnApproved { .. } => templates::RETURN_APPROVED,
+        OrderEvent::ReturnRejected { .. } => templates::RETURN_REJECTED,
+        OrderEvent::ReturnReceived { .. } => templates::RETURN_RECEIVED,
         OrderEvent::OrderPlaced { .. }
-            | OrderEvent::OrderPaid { .. }
-            | OrderEvent::OrderRejected { .. }
-            | OrderEvent::OrderExpired { .. }
-            | OrderEvent::RefundRequested { .. }
-            | OrderEvent::RefundFailed { .. }
-    )
+        | OrderEvent::OrderPaid { .. }
+        | OrderEvent::OrderRejected { .. }
+        | OrderEvent::OrderExpired { .. }
+        | OrderEvent::RefundRequested { .. }
+        | OrderEvent::RefundFailed { .. } => return None,
+    })
 }
 
 /// What the emails about a batch's order events need beyond the events: each order's
@@ -154,7 +162,7 @@ impl OrderContext {
             if matches!(event, OrderEvent::OrderPlaced { .. }) {
                 let placed = event.clone();
                 context.placed.insert(envelope.aggregate_id.clone(), placed);
-            } else if may_email(event) {
+            } else if template_of(event).is_some() {
                 emailing.push(envelope.aggregate_id.as_str());
             }
         }
@@ -289,7 +297,8 @@ pub fn order_email(
         ("store", store.name.clone()),
         ("store_email", store.contact_email.clone()),
     ];
-    let template = match event {
+    let template = template_of(event)?;
+    match event {
         OrderEvent::OrderConfirmed { payment_due_by } => {
             let OrderEvent::OrderPlaced {
                 lines,
@@ -323,7 +332,6 @@ pub fn order_email(
                 ("total", totals.total.to_string()),
                 ("address", address),
             ]);
-            templates::ORDER_CONFIRMED
         }
         OrderEvent::OrderShipped {
             carrier,
@@ -334,11 +342,9 @@ pub fn order_email(
                 ("carrier", carrier.clone()),
                 ("tracking_number", tracking_number.clone()),
             ]);
-            templates::ORDER_SHIPPED
         }
         OrderEvent::OrderDelivered { delivered_at } => {
             vars.push(("delivered_at", delivered_at.to_rfc2822()));
-            templates::ORDER_DELIVERED
         }
         OrderEvent::OrderCancelled { reason, refund, .. } => {
             let refund = match refund {
@@ -346,11 +352,9 @@ pub fn order_email(
                 None => "Nothing was charged.".to_string(),
             };
             vars.extend([("reason", reason.clone()), ("refund", refund)]);
-            templates::ORDER_CANCELLED
         }
         OrderEvent::OrderRefunded { amount, reason, .. } => {
             vars.extend([("amount", amount.to_string()), ("reason", reason.clone())]);
-            templates::ORDER_REFUNDED
         }
         OrderEvent::ReturnRequested { lines, reason, .. } => {
             let lines = lines
@@ -359,11 +363,9 @@ pub fn order_email(
                 .collect::<Vec<_>>()
                 .join(", ");
             vars.extend([("lines", lines), ("reason", reason.clone())]);
-            templates::RETURN_REQUESTED
         }
         OrderEvent::ReturnApproved { return_id, .. } => {
             vars.push(("return_id", return_id.to_string()));
-            templates::RETURN_APPROVED
         }
         OrderEvent::ReturnRejected {
             return_id, reason, ..
@@ -372,14 +374,12 @@ pub fn order_email(
                 ("return_id", return_id.to_string()),
                 ("reason", reason.clone()),
             ]);
-            templates::RETURN_REJECTED
         }
         OrderEvent::ReturnReceived { return_id, .. } => {
             vars.push(("return_id", return_id.to_string()));
-            templates::RETURN_RECEIVED
         }
-        _ => return None,
-    };
+        _ => {}
+    }
     Some(Outgoing::new(template, to.email.clone(), &vars))
 }
 

@@ -175,9 +175,7 @@ impl MailerProcess {
 
 /// The email `event`, of order `envelope`, calls for, what it needs read from `orders`.
 fn order_email(envelope: &Envelope, event: &OrderEvent, orders: &OrderContext) -> Option<Outgoing> {
-    if !compose::may_email(event) {
-        return None;
-    }
+    compose::template_of(event)?;
     let id = &envelope.aggregate_id;
     let Some(
         placed @ OrderEvent::OrderPlaced {
