@@ -62,7 +62,8 @@ pub struct Config {
     pub stream: StreamSettings,
     /// `RELAY_BATCH_SIZE`, `RELAY_POLL_INTERVAL_MS`: how the relay publishes.
     pub relay: RelaySettings,
-    /// `PROJECTION_BATCH_SIZE`, `PROJECTION_MAX_DELIVER`: how projections consume.
+    /// `PROJECTION_BATCH_SIZE`, `PROJECTION_MAX_DELIVER`, `PROJECTION_LINGER_MS`: how
+    /// projections consume.
     pub runner: RunnerSettings,
     /// `INVENTORY_LEVELS`: `critical,low,medium` upper bounds of available stock.
     pub inventory_levels: InventoryLevels,
@@ -442,6 +443,11 @@ impl Config {
                 "PROJECTION_MAX_DELIVER",
                 RunnerSettings::default().max_deliver,
             )?,
+            linger: Duration::from_millis(parse_or(
+                &lookup,
+                "PROJECTION_LINGER_MS",
+                RunnerSettings::default().linger.as_millis() as u64,
+            )?),
             ..RunnerSettings::default()
         };
         let inventory_levels = match lookup("INVENTORY_LEVELS") {
