@@ -283,8 +283,10 @@ async fn first_payload(
     Ok(row.map(|(version, payload)| upcast(event_type, &version, payload).payload))
 }
 
-/// The email about `event` of an order placed as `placed` in `store`, to its customer `to`.
+/// The email about `event` of an order placed as `placed` in `store`, to its customer `to`,
+/// written with `template`, the event's ([`template_of`]).
 pub fn order_email(
+    template: templates::Template,
     order_id: &str,
     placed: &OrderEvent,
     store: &StoreDetails,
@@ -297,7 +299,6 @@ pub fn order_email(
         ("store", store.name.clone()),
         ("store_email", store.contact_email.clone()),
     ];
-    let template = template_of(event)?;
     match event {
         OrderEvent::OrderConfirmed { payment_due_by } => {
             let OrderEvent::OrderPlaced {

@@ -175,7 +175,7 @@ impl MailerProcess {
 
 /// The email `event`, of order `envelope`, calls for, what it needs read from `orders`.
 fn order_email(envelope: &Envelope, event: &OrderEvent, orders: &OrderContext) -> Option<Outgoing> {
-    compose::template_of(event)?;
+    let template = compose::template_of(event)?;
     let id = &envelope.aggregate_id;
     let Some(
         placed @ OrderEvent::OrderPlaced {
@@ -211,7 +211,7 @@ fn order_email(envelope: &Envelope, event: &OrderEvent, orders: &OrderContext) -
         tracing::info!(order_id = %id, "customer has no account: email skipped");
         return None;
     };
-    compose::order_email(id, placed, store, event, customer)
+    compose::order_email(template, id, placed, store, event, customer)
 }
 
 #[async_trait]
