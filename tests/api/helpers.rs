@@ -52,7 +52,7 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     /// Creates a uniquely named database holding every migration: a copy of the migrated
-    /// template ([`template`]), migrated again (a no-op unless the template lags).
+    /// template ([`template`]), named after the very migrations it holds.
     pub async fn create() -> Self {
         init_tracing();
         let name = format!("test_{}", Uuid::new_v4().simple());
@@ -73,9 +73,6 @@ impl TestDatabase {
         let pool = commerce::db::connect_url(&url, 60)
             .await
             .expect("connect to test database");
-        commerce::db::migrate(&pool)
-            .await
-            .expect("migrations apply");
         Self { pool, url, name }
     }
 }
