@@ -303,23 +303,14 @@ const STATS_REPORTED_WITHIN: Duration = Duration::from_secs(11);
 async fn committed_transactions(base_url: &str, database_url: &str) -> Option<u64> {
     settle(base_url).await;
     tokio::time::sleep(STATS_REPORTED_WITHIN).await;
-    // Between two measured periods nothing else runs: a blocking call is fine.
-    let output = std::process::Command::new("psql")
-        .arg(database_url)
-        .args([
-            "-Atc",
-            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
-        ])
-        .output()
-        .ok()?;
-    let count = String::from_utf8_lossy(&output.stdout).trim().parse().ok();
-    if count.is_none() {
-        eprintln!(
-            "could not read pg_stat_database: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+    let sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";
+    match psql(database_url, sql).and_then(|out| out.parse().map_err(|e| format!("{e}: {out}"))) {
+        Ok(count) => Some(count),
+        Err(error) => {
+            eprintln!("could not read pg_stat_database: {error}");
+            None
+        }
     }
-    count
 }
 
 /// Brings the planner's statistics of the database at `database_url` up to date before a
@@ -330,17 +321,23 @@ async fn committed_transactions(base_url: &str, database_url: &str) -> Option<u6
 /// running shop's tables are analysed as they grow; `ANALYZE` makes every cached plan be
 /// made again against their current size.
 fn analyze(database_url: &str) {
+    if let Err(error) = psql(database_url, "ANALYZE") {
+        eprintln!("could not analyse the database: {error}");
+    }
+}
+
+/// What `psql` prints for `sql` against `database_url`, unaligned and trimmed, or its error.
+/// Between two measured periods nothing else runs: a blocking call is fine.
+fn psql(database_url: &str, sql: &str) -> Result<String, String> {
     let output = std::process::Command::new("psql")
         .arg(database_url)
-        .args(["-qc", "ANALYZE"])
-        .output();
-    match output {
-        Ok(output) if output.status.success() => {}
-        Ok(output) => eprintln!(
-            "could not analyse the database: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ),
-        Err(error) => eprintln!("could not analyse the database: {error}"),
+        .args(["-qAtc", sql])
+        .output()
+        .map_err(|error| error.to_string())?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
     }
 }
 
