@@ -14,6 +14,13 @@
 //! A commit abandoned while its append waits (its request dropped) lets the next one in
 //! before that append is stored; should both land in one batch, the events' key refuses the
 //! second, and the fallback answers it with a conflict (decided again on the current state).
+//!
+//! Appends under a condition follow their stream's last event as the statement finds it, so
+//! two statements running at once with such appends to one stream would take the same
+//! sequences: the second would wait for the first's commit and then fail on the events' key,
+//! its whole batch with it. A worker therefore holds back such an append while the other's
+//! statement has one on the same stream (a popular coupon's redemptions), and that worker
+//! takes it into its next batch ([`InFlight`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -62,20 +69,26 @@ const INSERT_CONDITIONAL: &str = "INSERT INTO events
          WHERE g.sequence IS NULL AND e.sequence > g.after_version
            AND NOT e.event_type = ANY (string_to_array(g.ignored, ',')))";
 
+/// What a batch under a condition returns of each row it inserted.
+const RETURNED: &str = "aggregate_type, aggregate_id, sequence";
+
 /// The statement of a batch: its events ([`INSERT`] or [`INSERT_CONDITIONAL`]) and, when
 /// appends of the batch carry companions, those in the same statement (written only when
 /// every event row was inserted). Each is composed once per process.
+///
+/// A batch under a condition returns the rows it inserted, so that the sequences its
+/// following events took are known ([`Appended::tail`]).
 fn statement(conditional: bool, companions: bool) -> &'static str {
     static COMPOSED: LazyLock<[String; 3]> = LazyLock::new(|| {
         [
-            format!("WITH {CONDITIONAL_ROWS} {INSERT_CONDITIONAL}"),
+            format!("WITH {CONDITIONAL_ROWS} {INSERT_CONDITIONAL} RETURNING {RETURNED}"),
             format!(
                 "WITH inserted AS ({INSERT} RETURNING 1), {} SELECT count(*) FROM inserted",
                 Outcomes::statement(8)
             ),
             format!(
-                "WITH {CONDITIONAL_ROWS}, inserted AS ({INSERT_CONDITIONAL} RETURNING 1), {}
-                 SELECT count(*) FROM inserted",
+                "WITH {CONDITIONAL_ROWS}, inserted AS ({INSERT_CONDITIONAL} RETURNING {RETURNED}),
+                 {} SELECT {RETURNED} FROM inserted",
                 Outcomes::statement(11)
             ),
         ]
@@ -123,10 +136,65 @@ pub(super) enum AppendError {
     Store(StoreError),
 }
 
+/// What a stored append tells its commit besides success: where the streams it followed
+/// under a condition now end.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Appended {
+    /// Per stream (aggregate type, id): the last sequence the batch took in it, for the
+    /// streams every event of the batch followed under a condition that ignores its type.
+    tails: Arc<Vec<(&'static str, String, i64)>>,
+}
+
+impl Appended {
+    /// The last sequence of stream `id` of `aggregate_type` after the batch, when the batch
+    /// only appended events to it that followed under a condition ignoring their types: up
+    /// to there the stream holds nothing but what that condition ignores after the version
+    /// the condition named.
+    pub(super) fn tail(&self, aggregate_type: &str, id: &str) -> Option<i64> {
+        self.tails
+            .iter()
+            .find(|(kind, stream, _)| *kind == aggregate_type && stream == id)
+            .map(|(_, _, tail)| *tail)
+    }
+
+    /// The tails of `batch`'s following streams, from the `inserted` rows (aggregate type,
+    /// id, sequence).
+    fn of(batch: &[&Rows], inserted: &[(String, String, i64)]) -> Self {
+        let mut following: Vec<(&'static str, &str, bool)> = Vec::new();
+        for rows in batch {
+            let ignored_only = rows.condition.as_ref().is_some_and(|condition| {
+                rows.events
+                    .iter()
+                    .all(|(_, event_type, _, _)| condition.ignored.contains(&event_type.as_str()))
+            });
+            let key = (rows.aggregate_type, rows.aggregate_id.as_str());
+            match following.iter_mut().find(|(t, i, _)| (*t, *i) == key) {
+                Some((_, _, eligible)) => *eligible &= ignored_only,
+                None => following.push((key.0, key.1, ignored_only)),
+            }
+        }
+        let tails = following
+            .into_iter()
+            .filter(|(_, _, eligible)| *eligible)
+            .filter_map(|(kind, id, _)| {
+                inserted
+                    .iter()
+                    .filter(|(t, i, _)| t == kind && i == id)
+                    .map(|(_, _, sequence)| *sequence)
+                    .max()
+                    .map(|tail| (kind, id.to_owned(), tail))
+            })
+            .collect();
+        Self {
+            tails: Arc::new(tails),
+        }
+    }
+}
+
 struct Request {
     streams: Vec<Rows>,
     companions: Vec<Companion>,
-    reply: oneshot::Sender<Result<(), AppendError>>,
+    reply: oneshot::Sender<Result<Appended, AppendError>>,
 }
 
 /// The queue of this process's appends.
@@ -140,8 +208,14 @@ impl Appender {
     pub(super) fn new(pool: PgPool) -> Self {
         let (queue, receiver) = mpsc::channel(4 * MAX_BATCH);
         let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..WORKERS {
-            tokio::spawn(work(pool.clone(), receiver.clone()));
+        let in_flight = Arc::new(std::sync::Mutex::new(InFlight::default()));
+        for worker in 0..WORKERS {
+            tokio::spawn(work(
+                pool.clone(),
+                receiver.clone(),
+                in_flight.clone(),
+                worker,
+            ));
         }
         Self { queue }
     }
@@ -152,7 +226,7 @@ impl Appender {
         &self,
         streams: Vec<Rows>,
         companions: Vec<Companion>,
-    ) -> Result<(), AppendError> {
+    ) -> Result<Appended, AppendError> {
         let (reply, answer) = oneshot::channel();
         let stopped =
             || AppendError::Store(StoreError::Unavailable("the appender has stopped".into()));
@@ -168,24 +242,97 @@ impl Appender {
     }
 }
 
-/// Takes every waiting append, up to [`MAX_BATCH`], and stores them, until the queue closes.
-async fn work(pool: PgPool, receiver: Arc<Mutex<mpsc::Receiver<Request>>>) {
-    loop {
-        let mut batch = Vec::new();
-        {
-            let mut receiver = receiver.lock().await;
-            match receiver.recv().await {
-                Some(first) => batch.push(first),
-                None => return,
+/// The streams appended to under a condition by each worker's running statement, and the
+/// appends held back because another worker's statement has one of their streams.
+#[derive(Default)]
+struct InFlight {
+    following: [Vec<(&'static str, String)>; WORKERS],
+    held: Vec<Request>,
+}
+
+impl InFlight {
+    /// The appends of `batch` that `worker` may store now; the others are held for the worker
+    /// whose statement has one of their streams. Those admitted mark their streams.
+    fn admit(&mut self, worker: usize, batch: Vec<Request>) -> Vec<Request> {
+        let mut admitted = Vec::with_capacity(batch.len());
+        let mut mine = Vec::new();
+        for request in batch {
+            let busy = following(&request).any(|(kind, id)| {
+                self.following.iter().enumerate().any(|(other, streams)| {
+                    other != worker && streams.iter().any(|(k, i)| *k == kind && i == id)
+                })
+            });
+            if busy {
+                self.held.push(request);
+            } else {
+                mine.extend(following(&request).map(|(kind, id)| (kind, id.to_owned())));
+                admitted.push(request);
             }
-            while batch.len() < MAX_BATCH {
+        }
+        self.following[worker] = mine;
+        admitted
+    }
+
+    /// After `worker`'s statement: its streams are free, and the appends held for them are
+    /// its to store next.
+    fn release(&mut self, worker: usize) -> Vec<Request> {
+        self.following[worker].clear();
+        let taken = self.held.len().min(MAX_BATCH);
+        self.held.drain(..taken).collect()
+    }
+}
+
+/// The streams `request` appends to under a condition.
+fn following(request: &Request) -> impl Iterator<Item = (&'static str, &str)> {
+    request
+        .streams
+        .iter()
+        .filter(|rows| rows.condition.is_some())
+        .map(|rows| (rows.aggregate_type, rows.aggregate_id.as_str()))
+}
+
+/// Takes the appends held for it and every waiting append, up to [`MAX_BATCH`], and stores
+/// them, until the queue closes.
+async fn work(
+    pool: PgPool,
+    receiver: Arc<Mutex<mpsc::Receiver<Request>>>,
+    in_flight: Arc<std::sync::Mutex<InFlight>>,
+    worker: usize,
+) {
+    let lock = || {
+        in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let mut batch: Vec<Request> = Vec::new();
+    loop {
+        {
+            // With appends in hand, only what is already queued joins them (the other worker
+            // may be waiting on the queue).
+            let mut receiver = if batch.is_empty() {
+                let mut receiver = receiver.lock().await;
+                match receiver.recv().await {
+                    Some(first) => batch.push(first),
+                    None => return,
+                }
+                Some(receiver)
+            } else {
+                receiver.try_lock().ok()
+            };
+            while let Some(receiver) = receiver.as_mut().filter(|_| batch.len() < MAX_BATCH) {
                 match receiver.try_recv() {
                     Ok(next) => batch.push(next),
                     Err(_) => break,
                 }
             }
         }
-        store(&pool, batch).await;
+        let admitted = lock().admit(worker, std::mem::take(&mut batch));
+        if admitted.is_empty() {
+            // All held for the other worker, which takes them after its statement.
+            continue;
+        }
+        store(&pool, admitted).await;
+        batch = lock().release(worker);
     }
 }
 
@@ -269,7 +416,7 @@ async fn insert(
     pool: &PgPool,
     batch: &[&Rows],
     companions: &[&Companion],
-) -> Result<(), AppendError> {
+) -> Result<Appended, AppendError> {
     let c = Columns::of(batch);
     let conditional = batch.iter().any(|rows| rows.condition.is_some());
     let statement = statement(conditional, !companions.is_empty());
@@ -284,23 +431,39 @@ async fn insert(
     if conditional {
         query = query.bind(&c.positions).bind(&c.after).bind(&c.ignored);
     }
-    let inserted = if companions.is_empty() {
-        query.execute(pool).await.map_err(classify)?.rows_affected()
-    } else {
+    let rows = c.types.len();
+    if !companions.is_empty() {
         let o = Outcomes::of(companions);
-        query
-            .bind(&o.order_ids)
-            .bind(&o.attempts)
-            .bind(&o.outcomes)
-            .bind(&o.references)
-            .bind(c.types.len() as i64)
-            .fetch_one(pool)
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0))
-            .map_err(classify)? as u64
+        query = query
+            .bind(o.order_ids)
+            .bind(o.attempts)
+            .bind(o.outcomes)
+            .bind(o.references)
+            .bind(rows as i64);
+    }
+    let (inserted, appended) = match (conditional, companions.is_empty()) {
+        (false, true) => {
+            let inserted = query.execute(pool).await.map_err(classify)?.rows_affected();
+            (inserted as usize, Appended::default())
+        }
+        (false, false) => {
+            let row = query.fetch_one(pool).await.map_err(classify)?;
+            let inserted = row.try_get::<i64, _>(0).map_err(classify)?;
+            (inserted as usize, Appended::default())
+        }
+        (true, _) => {
+            let returned: Vec<(String, String, i64)> = query
+                .try_map(|row: sqlx::postgres::PgRow| {
+                    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+                })
+                .fetch_all(pool)
+                .await
+                .map_err(classify)?;
+            (returned.len(), Appended::of(batch, &returned))
+        }
     };
-    if inserted as usize == c.types.len() {
-        Ok(())
+    if inserted == rows {
+        Ok(appended)
     } else {
         Err(AppendError::Conflict)
     }

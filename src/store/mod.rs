@@ -22,6 +22,7 @@
 mod cache;
 mod companion;
 mod error;
+mod followed;
 mod group;
 mod metadata;
 mod snapshot;
@@ -77,6 +78,8 @@ impl Appends {
 pub const EVENTS_TABLE: &str = "events";
 /// Name of the snapshots table.
 pub const SNAPSHOTS_TABLE: &str = "snapshots";
+/// Streams per store whose following appends are remembered ([`followed`]).
+const FOLLOWED_STREAMS: usize = 1_000;
 /// How many times a command is retried after losing a sequence-number race.
 pub const MAX_CONFLICT_RETRIES: u32 = 16;
 
@@ -134,6 +137,9 @@ pub struct AggregateStore<A: Aggregate> {
     turns: turns::Turns,
     /// Where this process's appends go (shared by its stores).
     appends: Appends,
+    /// How far streams are known to hold only what following decisions ignore (see
+    /// [`followed`]).
+    followed: followed::Followed,
     pool: PgPool,
 }
 
@@ -150,6 +156,7 @@ where
             snapshot_every: None,
             cache: None,
             turns: turns::Turns::default(),
+            followed: followed::Followed::new(FOLLOWED_STREAMS),
             appends,
             pool,
         }
@@ -165,6 +172,7 @@ where
             snapshot_every: Some(every),
             cache: None,
             turns: turns::Turns::default(),
+            followed: followed::Followed::new(FOLLOWED_STREAMS),
             appends,
             pool,
         }
@@ -454,7 +462,7 @@ where
             .append(vec![rows], companions.to_vec())
             .await
         {
-            Ok(()) => Ok(envelopes(id, version, events, metadata)),
+            Ok(_) => Ok(envelopes(id, version, events, metadata)),
             Err(group::AppendError::Conflict) => Err(ExecuteError::Conflict),
             Err(group::AppendError::Store(error)) => Err(ExecuteError::Store(error)),
         }

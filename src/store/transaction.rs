@@ -17,7 +17,6 @@
 //! A commit finds that out; a refusal decided on an unchecked stream must be decided again on
 //! streams read from the store before it is answered.
 
-use std::marker::PhantomData;
 use std::time::Instant;
 
 use cqrs_es::event_sink::EventSink;
@@ -106,6 +105,19 @@ where
         self.turns.take_all(ids).await
     }
 
+    /// The version after which a following append to stream `id` decided on its state at
+    /// `read_version` is checked for events outside `ignored`
+    /// ([`Transaction::add_following`]): `read_version`, or where an earlier following append
+    /// of this process found the stream to end, when nothing but `ignored` events came between.
+    pub fn following_after(
+        &self,
+        id: &str,
+        read_version: usize,
+        ignored: &'static [&'static str],
+    ) -> usize {
+        self.followed.after(id, read_version, ignored)
+    }
+
     /// The aggregate `id` for a decision. With `kept`, the state this process keeps is taken
     /// as it is (unchecked); otherwise, or when none is kept, it is read from the store (a
     /// kept state brought up to date, else a full load).
@@ -186,9 +198,9 @@ pub enum CommitError {
 trait Part<'s>: Send {
     /// Its rows to append, `None` when nothing was decided on it.
     fn rows(&self, metadata: &serde_json::Value) -> Result<Option<group::Rows>, StoreError>;
-    /// Hands the stream back to its store: committed at `appending`, or not at all; the
-    /// snapshot due, if any.
-    fn finish(self: Box<Self>, appending: Option<Instant>) -> Option<Snapshot>;
+    /// Hands the stream back to its store: committed (appended at the instant, with what the
+    /// append told), or not at all; the snapshot due, if any.
+    fn finish(self: Box<Self>, committed: Option<(Instant, &group::Appended)>) -> Option<Snapshot>;
 }
 
 struct Staged<'s, A: Aggregate> {
@@ -214,10 +226,10 @@ where
         .map(Some)
     }
 
-    fn finish(self: Box<Self>, appending: Option<Instant>) -> Option<Snapshot> {
+    fn finish(self: Box<Self>, committed: Option<(Instant, &group::Appended)>) -> Option<Snapshot> {
         let Staged { store, stream } = *self;
-        match appending {
-            Some(at) if !stream.events.is_empty() => store.committed(stream, at),
+        match committed {
+            Some((at, _)) if !stream.events.is_empty() => store.committed(stream, at),
             _ => {
                 store.close(stream);
                 None
@@ -226,13 +238,14 @@ where
     }
 }
 
-/// Events decided on a stream read at `after_version` that may follow whatever the stream
-/// holds when they are committed, as long as what was appended meanwhile is only of the
-/// `ignored` types (events the decision does not depend on).
+/// Events decided on a stream read at `read_version` that may follow whatever the stream
+/// holds when they are committed, as long as what was appended after `after_version` is only
+/// of the `ignored` types (events the decision does not depend on); up to `after_version`
+/// the store knew it to be so ([`super::followed`]).
 struct Following<'s, A: Aggregate> {
-    /// The store the stream is in (its aggregate type).
-    store: PhantomData<&'s AggregateStore<A>>,
+    store: &'s AggregateStore<A>,
     id: String,
+    read_version: usize,
     after_version: usize,
     events: Vec<A::Event>,
     ignored: &'static [&'static str],
@@ -258,7 +271,16 @@ where
         Ok(Some(rows))
     }
 
-    fn finish(self: Box<Self>, _appending: Option<Instant>) -> Option<Snapshot> {
+    fn finish(self: Box<Self>, committed: Option<(Instant, &group::Appended)>) -> Option<Snapshot> {
+        // Up to where the stream now ends it holds only what the condition ignores (when these
+        // events are of those types): the next decision on the state read here checks only
+        // what comes after.
+        let tail = committed.and_then(|(_, appended)| appended.tail(A::TYPE, &self.id));
+        if let Some(tail) = tail.and_then(|tail| usize::try_from(tail).ok()) {
+            self.store
+                .followed
+                .record(&self.id, self.read_version, tail, self.ignored);
+        }
         // The kept state (if any) does not have these events: the next decision that needs
         // the stream's exact version finds that out when it commits.
         None
@@ -289,16 +311,16 @@ impl<'s> Transaction<'s> {
         self.parts.push(Box::new(Staged { store, stream }));
     }
 
-    /// Adds `events` decided on stream `id` of `store` as it was at `after_version`, to be
+    /// Adds `events` decided on stream `id` of `store` as it was at `read_version`, to be
     /// appended after whatever the stream holds at the commit, unless an event of a type
     /// outside `ignored` was appended after that version (the commit is then a conflict). For
     /// a decision that does not depend on the events of those types: concurrent decisions on
     /// the stream then need not follow each other (no turn, no version).
     pub fn add_following<A>(
         &mut self,
-        _store: &'s AggregateStore<A>,
+        store: &'s AggregateStore<A>,
         id: &str,
-        after_version: usize,
+        read_version: usize,
         events: Vec<A::Event>,
         ignored: &'static [&'static str],
     ) where
@@ -306,9 +328,10 @@ impl<'s> Transaction<'s> {
         A::Command: Clone + Send,
     {
         self.parts.push(Box::new(Following::<A> {
-            store: PhantomData,
+            store,
             id: id.to_owned(),
-            after_version,
+            read_version,
+            after_version: store.following_after(id, read_version, ignored),
             events,
             ignored,
         }));
@@ -331,9 +354,9 @@ impl<'s> Transaction<'s> {
             Ok(rows) => {
                 let appending = Instant::now();
                 match self.appends.appender.append(rows, Vec::new()).await {
-                    Ok(()) => {
+                    Ok(appended) => {
                         self.appends.wake.appended();
-                        Ok(Some(appending))
+                        Ok(Some((appending, appended)))
                     }
                     Err(group::AppendError::Conflict) => Err(CommitError::Conflict),
                     Err(group::AppendError::Store(error)) => Err(CommitError::Store(error)),
@@ -341,11 +364,11 @@ impl<'s> Transaction<'s> {
             }
             Err(error) => Err(CommitError::Store(error)),
         };
-        let appending = result.as_ref().ok().copied().flatten();
+        let committed = result.as_ref().ok().and_then(Option::as_ref);
         let snapshots = self
             .parts
             .into_iter()
-            .filter_map(|part| part.finish(appending))
+            .filter_map(|part| part.finish(committed.map(|(at, appended)| (*at, appended))))
             .collect();
         result.map(|_| Snapshots(snapshots))
     }
