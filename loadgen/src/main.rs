@@ -72,6 +72,11 @@ struct Args {
     /// each checkout scenario (Postgres transactions per confirmed order). Optional.
     #[arg(long, env = "LOAD_STATS_DATABASE_URL", hide_env_values = true)]
     stats_database_url: Option<String>,
+    /// Longest wait, before each scenario and each transaction count, for the engine's relay
+    /// and read models to catch up; 0 does not wait (an engine running neither, such as
+    /// `commerce command-api`, never shows them caught up).
+    #[arg(long, default_value_t = 60)]
+    settle_seconds: u64,
 }
 
 /// The JSON report.
@@ -157,7 +162,8 @@ async fn main() -> anyhow::Result<()> {
             })
         });
         let pace = target_rate.map(|rate| Duration::from_secs_f64(args.connections as f64 / rate));
-        settle(&args.base_url).await;
+        let settling = Duration::from_secs(args.settle_seconds);
+        settle(&args.base_url, settling).await;
         eprintln!("{scenario:?}: warming up {} s", args.warmup);
         run_workers(&fixture, scenario, Duration::from_secs(args.warmup), pace).await;
         let counted = matches!(scenario, Scenario::Checkout | Scenario::CheckoutHotSpot)
@@ -166,7 +172,7 @@ async fn main() -> anyhow::Result<()> {
         let before = match counted {
             Some(url) => {
                 analyze(url);
-                committed_transactions(&args.base_url, url).await
+                committed_transactions(&args.base_url, url, settling).await
             }
             None => None,
         };
@@ -175,7 +181,7 @@ async fn main() -> anyhow::Result<()> {
         let stats = run_workers(&fixture, scenario, Duration::from_secs(args.duration), pace).await;
         let summary = stats.summary(started.elapsed());
         let after = match counted {
-            Some(url) => committed_transactions(&args.base_url, url).await,
+            Some(url) => committed_transactions(&args.base_url, url, settling).await,
             None => None,
         };
         let headline = match scenario {
@@ -269,14 +275,17 @@ async fn run_workers(
     stats
 }
 
-/// Waits (at most a minute) until the engine's `/metrics` shows no relay backlog and no
+/// Waits (at most `limit`) until the engine's `/metrics` shows no relay backlog and no
 /// projection behind, so one scenario's backlog is not measured as the next one's lag.
-async fn settle(base_url: &str) {
+async fn settle(base_url: &str, limit: Duration) {
+    if limit.is_zero() {
+        return;
+    }
     let origin = base_url.trim_end_matches('/').trim_end_matches("/api/v1");
     let Ok(api) = Api::new(origin) else {
         return;
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         let Some(text) = api.text("metrics").await else {
             return;
@@ -291,7 +300,7 @@ async fn settle(base_url: &str) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    eprintln!("the pipeline did not settle within a minute; measuring anyway");
+    eprintln!("the pipeline did not settle within {limit:?}; measuring anyway");
 }
 
 /// How long an idle Postgres backend may hold its transaction counts before reporting them
@@ -299,9 +308,14 @@ async fn settle(base_url: &str) {
 const STATS_REPORTED_WITHIN: Duration = Duration::from_secs(11);
 
 /// The transactions the database at `database_url` has committed, once the engine at
-/// `base_url` is idle and every backend has reported its counts; `None` when `psql` fails.
-async fn committed_transactions(base_url: &str, database_url: &str) -> Option<u64> {
-    settle(base_url).await;
+/// `base_url` is idle (waiting at most `settling`) and every backend has reported its counts;
+/// `None` when `psql` fails.
+async fn committed_transactions(
+    base_url: &str,
+    database_url: &str,
+    settling: Duration,
+) -> Option<u64> {
+    settle(base_url, settling).await;
     tokio::time::sleep(STATS_REPORTED_WITHIN).await;
     let sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";
     match psql(database_url, sql).and_then(|out| out.parse().map_err(|e| format!("{e}: {out}"))) {
