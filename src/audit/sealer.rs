@@ -200,13 +200,16 @@ pub async fn seal_all(pool: &PgPool, batch_size: i64) -> Result<u64, sqlx::Error
 }
 
 /// Events stored after the chain's head, not sealed yet: the sealer's backlog (for metrics).
+/// With a head, only the events after it are read (the commit-order index from the head on);
+/// every event only while the chain is empty.
 pub async fn backlog(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT count(*) FROM events e
-           LEFT JOIN (SELECT commit_xid, global_position FROM event_chain
-                       ORDER BY link DESC LIMIT 1) h ON TRUE
-          WHERE h.commit_xid IS NULL
-             OR (e.commit_xid, e.global_position) > (h.commit_xid, h.global_position)",
+        "WITH h AS (SELECT commit_xid, global_position FROM event_chain
+                     ORDER BY link DESC LIMIT 1)
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM h)
+                THEN (SELECT count(*) FROM events e, h
+                       WHERE (e.commit_xid, e.global_position) > (h.commit_xid, h.global_position))
+                ELSE (SELECT count(*) FROM events) END",
     )
     .fetch_one(pool)
     .await
