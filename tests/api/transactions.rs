@@ -4,7 +4,7 @@
 //! companions, rows of other tables stored in the commit of a command's events.
 
 use commerce::payments::attempts::{self, AttemptOutcome};
-use commerce::store::{CommitError, ExecuteError, Loaded, Stores};
+use commerce::store::{CommitError, ExecuteError, Loaded, Snapshots, Stores};
 use commerce_aggregates::coupon::{Coupon, CouponCommand, CouponEvent, REDEMPTION_EVENTS};
 use commerce_aggregates::{Discount, Role};
 use futures_util::future::join_all;
@@ -53,6 +53,33 @@ fn redemption(coupon: &Coupon, order_id: Uuid) -> Vec<CouponEvent> {
             chrono::Utc::now(),
         )
         .expect("redeemable")
+}
+
+/// Commits `events` on coupon `code` in a transaction of their own, following whatever the
+/// stream holds after `read_at` (redemptions ignored), as a checkout commits a redemption.
+async fn follow(
+    stores: &Stores,
+    code: &str,
+    read_at: usize,
+    events: Vec<CouponEvent>,
+) -> Result<Snapshots, CommitError> {
+    let mut transaction = stores.transaction();
+    transaction.add_following(&stores.coupons, code, read_at, events, REDEMPTION_EVENTS);
+    transaction.commit(&admin_metadata()).await
+}
+
+/// Deactivates coupon `code` (a change of its terms).
+async fn deactivate(stores: &Stores, code: &str) {
+    stores
+        .coupons
+        .execute(
+            code,
+            CouponCommand::DeactivateCoupon,
+            &admin_metadata(),
+            None,
+        )
+        .await
+        .expect("deactivated");
 }
 
 /// The stored event types of coupon `code`, in sequence order, with their sequences.
@@ -157,11 +184,7 @@ async fn events_follow_the_redemptions_appended_meanwhile_but_not_a_change_of_te
         .expect("redeemed meanwhile");
 
     let mine = Uuid::new_v4();
-    let mut transaction = stores.transaction();
-    let events = redemption(&coupon, mine);
-    transaction.add_following(&stores.coupons, "OPEN", read_at, events, REDEMPTION_EVENTS);
-    let _ = transaction
-        .commit(&admin_metadata())
+    let _ = follow(&stores, "OPEN", read_at, redemption(&coupon, mine))
         .await
         .expect("committed");
     assert_eq!(
@@ -174,20 +197,14 @@ async fn events_follow_the_redemptions_appended_meanwhile_but_not_a_change_of_te
     );
 
     // The coupon is deactivated after it was read: the redemption is refused.
-    stores
-        .coupons
-        .execute(
-            "OPEN",
-            CouponCommand::DeactivateCoupon,
-            &admin_metadata(),
-            None,
-        )
-        .await
-        .expect("deactivated");
-    let mut transaction = stores.transaction();
-    let events = redemption(&coupon, Uuid::new_v4());
-    transaction.add_following(&stores.coupons, "OPEN", read_at, events, REDEMPTION_EVENTS);
-    let result = transaction.commit(&admin_metadata()).await;
+    deactivate(&stores, "OPEN").await;
+    let result = follow(
+        &stores,
+        "OPEN",
+        read_at,
+        redemption(&coupon, Uuid::new_v4()),
+    )
+    .await;
     assert!(matches!(result, Err(CommitError::Conflict)), "{result:?}");
     assert_eq!(stream(&db, "OPEN").await.len(), 4, "nothing appended");
 }
@@ -214,13 +231,14 @@ async fn a_following_append_checks_only_what_came_after_the_last_one_of_this_pro
         .expect("redeemed meanwhile");
 
     // The append found only a redemption after the version read, and ended the stream at 3.
-    let mut transaction = stores.transaction();
-    let events = redemption(&coupon, Uuid::new_v4());
-    transaction.add_following(&stores.coupons, "MARK", read_at, events, REDEMPTION_EVENTS);
-    let _ = transaction
-        .commit(&admin_metadata())
-        .await
-        .expect("committed");
+    let _ = follow(
+        &stores,
+        "MARK",
+        read_at,
+        redemption(&coupon, Uuid::new_v4()),
+    )
+    .await
+    .expect("committed");
     assert_eq!(after(read_at), 3);
     assert_eq!(
         after(read_at - 1),
@@ -237,29 +255,19 @@ async fn a_following_append_checks_only_what_came_after_the_last_one_of_this_pro
 
     // A change of terms after the mark is still found: the next append on the old state is
     // refused, and one on the stored state checks from there.
-    stores
-        .coupons
-        .execute(
-            "MARK",
-            CouponCommand::DeactivateCoupon,
-            &admin_metadata(),
-            None,
-        )
-        .await
-        .expect("deactivated");
-    let mut transaction = stores.transaction();
-    let events = redemption(&coupon, Uuid::new_v4());
-    transaction.add_following(&stores.coupons, "MARK", read_at, events, REDEMPTION_EVENTS);
-    let result = transaction.commit(&admin_metadata()).await;
+    deactivate(&stores, "MARK").await;
+    let result = follow(
+        &stores,
+        "MARK",
+        read_at,
+        redemption(&coupon, Uuid::new_v4()),
+    )
+    .await;
     assert!(matches!(result, Err(CommitError::Conflict)), "{result:?}");
     assert_eq!(after(4), 4);
 
     // Following events of a type the condition does not ignore mark nothing.
-    let mut transaction = stores.transaction();
-    let events = vec![CouponEvent::CouponDeactivated {}];
-    transaction.add_following(&stores.coupons, "MARK", 4, events, REDEMPTION_EVENTS);
-    let _ = transaction
-        .commit(&admin_metadata())
+    let _ = follow(&stores, "MARK", 4, vec![CouponEvent::CouponDeactivated {}])
         .await
         .expect("committed");
     assert_eq!(stream(&db, "MARK").await.len(), 5);
@@ -278,12 +286,7 @@ async fn concurrent_following_events_take_consecutive_sequences() {
 
     let commits = join_all((0..40).map(|_| {
         let (stores, coupon) = (&stores, &coupon);
-        async move {
-            let mut transaction = stores.transaction();
-            let events = redemption(coupon, Uuid::new_v4());
-            transaction.add_following(&stores.coupons, "BUSY", read_at, events, REDEMPTION_EVENTS);
-            transaction.commit(&admin_metadata()).await
-        }
+        async move { follow(stores, "BUSY", read_at, redemption(coupon, Uuid::new_v4())).await }
     }))
     .await;
 
